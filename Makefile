@@ -1,0 +1,80 @@
+# crashsim: one Makefile for the file system, the harness and the tests.
+#   make            build build/crashsim
+#   make test       install what is missing, build, run every test
+#   SAN=1           AddressSanitizer + UndefinedBehaviorSanitizer (build-san/)
+#   COV=1           gcov instrumentation (build-cov/)
+
+ifeq ($(SAN),1)
+BUILD ?= build-san
+endif
+ifeq ($(COV),1)
+BUILD ?= build-cov
+endif
+BUILD ?= build
+
+CC ?= cc
+OPT ?= -O2
+CFLAGS += -std=c11 -g3 $(OPT) -D_DEFAULT_SOURCE -MMD -MP
+CFLAGS += -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+          -Wconversion -Wvla
+LDLIBS += -lsqlite3 -lm
+
+ifeq ($(SAN),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+ifeq ($(COV),1)
+OPT := -O0
+CFLAGS += --coverage
+LDFLAGS += --coverage
+endif
+
+FS_SRC := fs/base.c fs/format.c fs/bdev.c fs/cache.c fs/blk.c fs/alloc.c fs/fs.c fs/check.c
+SIM_SRC := sim/cli.c sim/cmd_image.c sim/cmd_dump.c
+MAIN_SRC := sim/main.c
+TEST_UTIL_SRC := tests/util.c
+TESTS := test_format test_alloc test_mount test_faultloop test_determinism
+
+FS_OBJ := $(FS_SRC:%.c=$(BUILD)/%.o)
+SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(MAIN_SRC:%.c=$(BUILD)/%.o)
+TEST_UTIL_OBJ := $(TEST_UTIL_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN := $(TESTS:%=$(BUILD)/tests/%)
+
+.PHONY: all
+all: $(BUILD)/crashsim ## Build build/crashsim (the default).
+
+$(BUILD)/crashsim: $(MAIN_OBJ) $(SIM_OBJ) $(FS_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_UTIL_OBJ) $(SIM_OBJ) $(FS_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+.PHONY: deps
+deps: ## Install the Debian packages the project needs (only those missing).
+	@scripts/install-deps
+
+.PHONY: test
+test: deps ## Install what is missing, build, run every test; ends with "N passed, N failed".
+	@$(MAKE) --no-print-directory $(BUILD)/crashsim $(TEST_BIN)
+	@scripts/run-tests $(BUILD)
+
+.PHONY: test-san
+test-san: ## Run the tests under ASan+UBSan (build-san/).
+	@$(MAKE) --no-print-directory SAN=1 test
+
+.PHONY: clean
+clean: ## Remove build outputs.
+	rm -rf build build-san build-cov
+
+.PHONY: help
+help: ## List the targets.
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "} {printf "  %-12s %s\n", $$1, $$2}'
+
+-include $(FS_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_UTIL_OBJ:.o=.d) \
+	$(TEST_BIN:=.d)

@@ -1,0 +1,222 @@
+/*
+ * fs/bdev.c: the two backends shipped with the file system: a memory device
+ * and an image file (pread/pwrite/fdatasync).
+ */
+#include "bdev.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "format.h"
+
+static int
+mem_read(const struct bdev *bdev, uint64_t block, void *buffer)
+{
+    ASSERT(block < bdev->block_count);
+    memcpy(buffer, (uint8_t *)bdev->context + block * bdev->block_size, bdev->block_size);
+    return 0;
+}
+
+static int
+mem_write(const struct bdev *bdev, uint64_t block, const void *buffer)
+{
+    ASSERT(block < bdev->block_count);
+    memcpy((uint8_t *)bdev->context + block * bdev->block_size, buffer, bdev->block_size);
+    return 0;
+}
+
+static int
+mem_flush(const struct bdev *bdev)
+{
+    ASSERT(bdev->context != NULL);
+    return 0;
+}
+
+int
+bdev_mem_open(struct bdev *out, uint32_t block_size, uint64_t block_count)
+{
+    ASSERT(block_size >= BDEV_SECTOR_SIZE && (block_size & (block_size - 1)) == 0);
+    memset(out, 0, sizeof(*out));
+    out->context = calloc(block_count, block_size);
+    if (out->context == NULL) {
+        return FS_ENOMEM;
+    }
+    out->block_size = block_size;
+    out->block_count = block_count;
+    out->read = mem_read;
+    out->write = mem_write;
+    out->flush = mem_flush;
+    return 0;
+}
+
+void
+bdev_mem_close(struct bdev *bdev)
+{
+    free(bdev->context);
+    bdev->context = NULL;
+}
+
+uint8_t *
+bdev_mem_bytes(const struct bdev *bdev)
+{
+    return bdev->context;
+}
+
+struct file_dev {
+    int fd;                 /* The image file. */
+};
+
+static int
+file_read(const struct bdev *bdev, uint64_t block, void *buffer)
+{
+    const struct file_dev *f = bdev->context;
+    ASSERT(block < bdev->block_count);
+    size_t done = 0;
+    while (done < bdev->block_size) {
+        ssize_t n = pread(f->fd, (uint8_t *)buffer + done, bdev->block_size - done,
+                (off_t)(block * bdev->block_size + done));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return FS_EIO;
+        }
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+static int
+file_write(const struct bdev *bdev, uint64_t block, const void *buffer)
+{
+    const struct file_dev *f = bdev->context;
+    ASSERT(block < bdev->block_count);
+    size_t done = 0;
+    while (done < bdev->block_size) {
+        ssize_t n = pwrite(f->fd, (const uint8_t *)buffer + done, bdev->block_size - done,
+                (off_t)(block * bdev->block_size + done));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return FS_EIO;
+        }
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+static int
+file_flush(const struct bdev *bdev)
+{
+    const struct file_dev *f = bdev->context;
+    return fdatasync(f->fd) == 0 ? 0 : FS_EIO;
+}
+
+static int
+file_setup(struct bdev *out, int fd, uint32_t block_size, uint64_t size_bytes)
+{
+    struct file_dev *f = malloc(sizeof(*f));
+    if (f == NULL) {
+        close(fd);
+        return FS_ENOMEM;
+    }
+    f->fd = fd;
+    memset(out, 0, sizeof(*out));
+    out->context = f;
+    out->block_size = block_size;
+    out->block_count = size_bytes / block_size;
+    out->read = file_read;
+    out->write = file_write;
+    out->flush = file_flush;
+    return 0;
+}
+
+int
+bdev_file_create(struct bdev *out, const char *path, uint32_t block_size, uint64_t size_bytes)
+{
+    ASSERT(block_size >= BDEV_SECTOR_SIZE);
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        return FS_EIO;
+    }
+    size_bytes -= size_bytes % block_size;
+    if (ftruncate(fd, (off_t)size_bytes) != 0) {
+        close(fd);
+        return FS_EIO;
+    }
+    return file_setup(out, fd, block_size, size_bytes);
+}
+
+/* Reads a superblock candidate's block-size field at off; 0 if not one. */
+static uint32_t
+probe_at(int fd, uint64_t off)
+{
+    uint8_t head[12];
+    if (pread(fd, head, sizeof(head), (off_t)off) != (ssize_t)sizeof(head)) {
+        return 0;
+    }
+    if (memcmp(head, FMT_MAGIC, 8) != 0) {
+        return 0;
+    }
+    uint32_t bs = fmt_get32(head + 8);
+    return fmt_block_size_valid(bs) ? bs : 0;
+}
+
+static uint32_t
+probe_block_size(int fd, uint64_t size)
+{
+    uint32_t bs = probe_at(fd, 0);
+    if (bs != 0) {
+        return bs;
+    }
+    for (uint32_t b = FMT_BLOCK_SIZE_MIN; b <= FMT_BLOCK_SIZE_MAX; b *= 2) {
+        if (size >= 2ull * b && probe_at(fd, size - size % b - b) == b) {
+            return b;
+        }
+    }
+    return 0;
+}
+
+int
+bdev_file_open(struct bdev *out, const char *path, uint32_t block_size, bool writable,
+        const char **why)
+{
+    ASSERT(why != NULL);
+    *why = NULL;
+    int fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+    if (fd < 0) {
+        *why = strerror(errno);
+        return FS_EIO;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        *why = "not a regular file";
+        close(fd);
+        return FS_EIO;
+    }
+    if (block_size == 0) {
+        block_size = probe_block_size(fd, (uint64_t)st.st_size);
+    }
+    if (block_size == 0) {
+        *why = "no superblock found in either copy (not a crashsim image?)";
+        close(fd);
+        return FS_ECORRUPT;
+    }
+    return file_setup(out, fd, block_size, (uint64_t)st.st_size);
+}
+
+void
+bdev_file_close(struct bdev *bdev)
+{
+    struct file_dev *f = bdev->context;
+    if (f != NULL) {
+        close(f->fd);
+        free(f);
+    }
+    bdev->context = NULL;
+}

@@ -1,0 +1,441 @@
+/*
+ * fs/blk.c: verified block reads, copy-on-write block creation, frees and the
+ * write queue (see blk.h).
+ */
+#include "blk.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "cache.h"
+
+void
+fs_trace(struct fs *fs, uint64_t addr, char what)
+{
+    struct trace_event *e = &fs->trace[fs->trace_next % TRACE_RING_COUNT];
+    e->addr = addr;
+    e->qgen = fs->qgen;
+    e->what = what;
+    fs->trace_next++;
+}
+
+int
+fs_broke(struct fs *fs, int err, uint64_t addr, const char *why)
+{
+    ASSERT(err < 0);
+    ASSERT(why != NULL);
+    if (!fs->broken) {
+        fs->broken = true;
+        fs->broken_err = err;
+        fs->broken_addr = addr;
+        snprintf(fs->broken_why, sizeof(fs->broken_why), "%s", why);
+    }
+    fs->read_only = true;
+    return err;
+}
+
+int
+dev_read(struct fs *fs, uint64_t addr, void *buf)
+{
+    ASSERT(addr % fs->block_size == 0);
+    ASSERT(addr / fs->block_size < fs->block_count);
+    fs->stats.block_read_count++;
+    fs_trace(fs, addr, 'r');
+    int err = fs->bdev->read(fs->bdev, addr / fs->block_size, buf);
+    return err < 0 ? FS_EIO : 0;
+}
+
+int
+dev_write(struct fs *fs, uint64_t addr, const void *buf)
+{
+    ASSERT(addr % fs->block_size == 0);
+    ASSERT(addr / fs->block_size < fs->block_count);
+    if (fs->read_only) {
+        return FS_EROFS;
+    }
+    fs->stats.block_write_count++;
+    fs_trace(fs, addr, 'w');
+    int err = fs->bdev->write(fs->bdev, addr / fs->block_size, buf);
+    if (err < 0) {
+        return fs_broke(fs, FS_EIO, addr, "device write failed");
+    }
+    return 0;
+}
+
+int
+dev_flush(struct fs *fs)
+{
+    ASSERT(fs->bdev->flush != NULL);
+    if (fs->read_only) {
+        return FS_EROFS;
+    }
+    fs->stats.flush_count++;
+    int err = fs->bdev->flush(fs->bdev);
+    if (err < 0) {
+        return fs_broke(fs, FS_EIO, FMT_ADDR_NIL, "device flush failed");
+    }
+    return 0;
+}
+
+void
+dev_mark(struct fs *fs, const char *what)
+{
+    ASSERT(what != NULL);
+    if (fs->bdev->mark != NULL && !fs->read_only) {
+        fs->bdev->mark(fs->bdev, what, fs->qgen);
+    }
+}
+
+static const char *
+verify_log(const struct fs *fs, const uint8_t *buf)
+{
+    struct fmt_log_header h;
+    fmt_log_header_unpack(buf, &h);
+    if (h.logsz > fmt_logspc(fs->block_size)) {
+        return "log size beyond the block";
+    }
+    if (h.logh != fmt_hash(buf + FMT_LOG_HEADER_SIZE, h.logsz)) {
+        return "log hash mismatch";
+    }
+    return NULL;
+}
+
+const char *
+blk_verify(const struct fs *fs, const uint8_t *buf, uint16_t type)
+{
+    ASSERT(buf != NULL);
+    if (type == FMT_TYPE_DATA) {
+        return NULL;
+    }
+    if (fmt_get16(buf) != type) {
+        return "unexpected block type";
+    }
+    uint32_t nval = fmt_get16(buf + 2);
+    uint32_t valsz = fmt_get16(buf + 4);
+    switch (type) {
+    case FMT_TYPE_PIVOT:
+        if (2 * nval + valsz > fmt_pivspc(fs->block_size)) {
+            return "pivot values overflow their region";
+        }
+        if (2u * fmt_get16(buf + 6) + fmt_get16(buf + 8) > fmt_bufspc(fs->block_size)) {
+            return "pivot messages overflow their region";
+        }
+        return NULL;
+    case FMT_TYPE_LEAF:
+        if (2 * nval + valsz > fmt_leafspc(fs->block_size)) {
+            return "leaf values overflow the block";
+        }
+        return NULL;
+    case FMT_TYPE_LOG:
+    case FMT_TYPE_DLIST:
+        return verify_log(fs, buf);
+    case FMT_TYPE_ARENA:
+        return NULL;
+    default:
+        return "unknown block type";
+    }
+}
+
+static void wq_push(struct fs *fs, struct wq_entry e);
+
+/* A free cache slot for addr, draining the write queue if every slot is held. */
+static int
+claim_slot(struct fs *fs, uint64_t addr, struct cblk **out)
+{
+    struct cblk *b = cache_claim(fs, addr);
+    if (b == NULL) {
+        int err = wq_drain(fs);
+        if (err) {
+            return err;
+        }
+        b = cache_claim(fs, addr);
+    }
+    if (b == NULL) {
+        return FS_ENOMEM;       /* Every slot is held by a caller: cache too small. */
+    }
+    *out = b;
+    return 0;
+}
+
+static uint16_t
+type_from_mask(const uint8_t *buf, uint32_t type_mask)
+{
+    if (type_mask == BLK_MASK(FMT_TYPE_DATA)) {
+        return FMT_TYPE_DATA;
+    }
+    uint16_t t = fmt_get16(buf);
+    return (t < 16 && (type_mask & BLK_MASK(t))) ? t : 0xffff;
+}
+
+static int
+blk_hit(struct fs *fs, struct cblk *b, struct bptr bp, uint32_t type_mask, struct cblk **out)
+{
+    bool log = b->type == FMT_TYPE_LOG || b->type == FMT_TYPE_DLIST;
+    if ((type_mask & BLK_MASK(b->type)) == 0 || (!log && b->hash != bp.hash)) {
+        cache_put(fs, b);
+        return fs_broke(fs, FS_ECORRUPT, bp.addr, "pointer does not match the cached block");
+    }
+    *out = b;
+    return 0;
+}
+
+int
+blk_read(struct fs *fs, struct bptr bp, uint32_t type_mask, struct cblk **out)
+{
+    ASSERT(type_mask != 0);
+    ASSERT(out != NULL);
+    if (bp.addr == FMT_ADDR_NIL || bp.addr % fs->block_size != 0
+            || bp.addr / fs->block_size >= fs->block_count) {
+        return fs_broke(fs, FS_ECORRUPT, bp.addr, "block pointer outside the device");
+    }
+    struct cblk *b = cache_lookup(fs, bp.addr);
+    if (b != NULL) {
+        return blk_hit(fs, b, bp, type_mask, out);
+    }
+    int err = claim_slot(fs, bp.addr, &b);
+    if (err) {
+        return err;
+    }
+    err = dev_read(fs, bp.addr, b->buf);
+    if (err) {
+        cache_forget(fs, b);
+        cache_put(fs, b);
+        return fs_broke(fs, err, bp.addr, "device read failed");
+    }
+    uint16_t type = type_from_mask(b->buf, type_mask);
+    const char *why = type == 0xffff ? "unexpected block type" : blk_verify(fs, b->buf, type);
+    b->hash = fmt_hash(b->buf, fs->block_size);
+    if (why == NULL && type != FMT_TYPE_LOG && type != FMT_TYPE_DLIST && b->hash != bp.hash) {
+        why = "block hash mismatch";
+    }
+    if (why != NULL) {
+        cache_forget(fs, b);
+        cache_put(fs, b);
+        return fs_broke(fs, FS_ECORRUPT, bp.addr, why);
+    }
+    b->type = type;
+    b->gen = bp.gen;
+    *out = b;
+    return 0;
+}
+
+void
+blk_put(struct fs *fs, struct cblk *b)
+{
+    ASSERT(b != NULL);
+    cache_put(fs, b);
+}
+
+int
+blk_new(struct fs *fs, uint16_t type, uint64_t gen, uint64_t hint, bool seq, struct cblk **out)
+{
+    ASSERT(type <= FMT_TYPE_ARENA);
+    ASSERT(!fs->read_only);
+    uint64_t addr;
+    int err = alloc_block(fs, type, hint, seq, &addr);
+    if (err) {
+        return err;
+    }
+    struct cblk *b;
+    err = claim_slot(fs, addr, &b);
+    if (err) {
+        int err2 = alloc_free_now(fs, addr);
+        return err2 ? err2 : err;
+    }
+    memset(b->buf, 0, fs->block_size);
+    b->type = type;
+    b->gen = gen;
+    b->flags = CBLK_DIRTY;
+    fs->dirty = true;
+    *out = b;
+    return 0;
+}
+
+struct bptr
+blk_finish(struct fs *fs, struct cblk *b)
+{
+    ASSERT(b->flags == CBLK_DIRTY);
+    ASSERT(blk_verify(fs, b->buf, b->type) == NULL);     /* Ours: never write a bad block. */
+    b->hash = fmt_hash(b->buf, fs->block_size);
+    cache_hold(fs, b);                                   /* The queue's reference. */
+    b->flags |= CBLK_QUEUED;
+    wq_push(fs, (struct wq_entry){ fs->qgen, b->addr, WQ_WRITE, b, NULL });
+    return (struct bptr){ b->addr, b->hash, b->gen };
+}
+
+/* Cancels a pending write of addr and drops it from the cache. */
+static void
+blk_forget(struct fs *fs, uint64_t addr)
+{
+    struct cblk *b = cache_lookup(fs, addr);
+    if (b == NULL) {
+        return;
+    }
+    if (b->flags & CBLK_QUEUED) {
+        b->flags |= CBLK_FREED;
+        fs->stats.write_cancel_count++;
+        fs_trace(fs, addr, 'c');
+    }
+    cache_forget(fs, b);
+    cache_put(fs, b);
+}
+
+int
+blk_free_now(struct fs *fs, uint64_t addr)
+{
+    ASSERT(!fs->read_only);
+    blk_forget(fs, addr);
+    fs->dirty = true;
+    return alloc_free_now(fs, addr);
+}
+
+int
+blk_free_deferred(struct fs *fs, uint64_t addr)
+{
+    ASSERT(!fs->read_only);
+    blk_forget(fs, addr);
+    fs->dirty = true;
+    return alloc_defer(fs, addr);
+}
+
+/* Heap order: qgen, then op (fence < write < free), then address. */
+static bool
+wq_before(const struct wq_entry *a, const struct wq_entry *b)
+{
+    if (a->qgen != b->qgen) {
+        return a->qgen < b->qgen;
+    }
+    if (a->op != b->op) {
+        return a->op < b->op;
+    }
+    return a->addr < b->addr;
+}
+
+static void
+wq_push(struct fs *fs, struct wq_entry e)
+{
+    ASSERT(e.op >= WQ_FENCE && e.op <= WQ_FREE);
+    if (fs->wq_count == fs->wq_cap) {
+        (void)wq_drain(fs);     /* Errors are sticky in fs->broken; the sync reports them. */
+    }
+    ASSERT(fs->wq_count < fs->wq_cap);
+    uint32_t i = fs->wq_count++;
+    while (i > 0 && wq_before(&e, &fs->wq[(i - 1) / 2])) {
+        fs->wq[i] = fs->wq[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    fs->wq[i] = e;
+}
+
+static struct wq_entry
+wq_pop(struct fs *fs)
+{
+    ASSERT(fs->wq_count > 0);
+    struct wq_entry top = fs->wq[0];
+    struct wq_entry last = fs->wq[--fs->wq_count];
+    uint32_t i = 0;
+    for (;;) {
+        uint32_t l = 2 * i + 1, m = i;
+        const struct wq_entry *best = &last;
+        if (l < fs->wq_count && wq_before(&fs->wq[l], best)) {
+            m = l;
+            best = &fs->wq[l];
+        }
+        if (l + 1 < fs->wq_count && wq_before(&fs->wq[l + 1], best)) {
+            m = l + 1;
+        }
+        if (m == i) {
+            break;
+        }
+        fs->wq[i] = fs->wq[m];
+        i = m;
+    }
+    if (fs->wq_count > 0) {
+        fs->wq[i] = last;
+    }
+    return top;
+}
+
+void
+wq_push_raw(struct fs *fs, uint64_t addr, const uint8_t *buf)
+{
+    ASSERT(buf != NULL);
+    wq_push(fs, (struct wq_entry){ fs->qgen, addr, WQ_WRITE, NULL, buf });
+}
+
+void
+wq_push_fence(struct fs *fs)
+{
+    wq_push(fs, (struct wq_entry){ fs->qgen, 0, WQ_FENCE, NULL, NULL });
+}
+
+void
+wq_push_free(struct fs *fs, uint64_t addr)
+{
+    wq_push(fs, (struct wq_entry){ fs->qgen, addr, WQ_FREE, NULL, NULL });
+}
+
+/* Entering the queue generation of sync pass 2, 3 or 4: flush first in the
+ * hardened profile, then tell the device which pass begins. */
+static int
+wq_boundary(struct fs *fs, uint64_t qgen, uint32_t *passes_seen)
+{
+    static const char *names[5] = { "sync.pass0", "sync.pass1", "sync.pass2", "sync.pass3",
+        "sync.pass4" };
+    for (uint32_t k = 2; k < 5; k++) {
+        if (fs->pass_qgen[k] != qgen || (*passes_seen & (1u << k))) {
+            continue;
+        }
+        *passes_seen |= 1u << k;
+        int err = fs->config.flush_at_pass_boundaries ? dev_flush(fs) : 0;
+        dev_mark(fs, names[k]);
+        return err;
+    }
+    return 0;
+}
+
+static int
+wq_issue(struct fs *fs, const struct wq_entry *e)
+{
+    if (e->op == WQ_FREE) {
+        return fs->broken ? FS_EROFS : alloc_release(fs, e->addr);
+    }
+    if (e->op == WQ_FENCE) {
+        return 0;
+    }
+    if (e->raw != NULL) {
+        return dev_write(fs, e->addr, e->raw);
+    }
+    struct cblk *b = e->b;
+    ASSERT(b->flags & CBLK_QUEUED);
+    int err = 0;
+    if ((b->flags & CBLK_FREED) == 0) {
+        ASSERT(fmt_hash(b->buf, fs->block_size) == b->hash);   /* Sealed blocks never change. */
+        err = dev_write(fs, b->addr, b->buf);
+    }
+    b->flags = 0;
+    cache_put(fs, b);
+    return err;
+}
+
+int
+wq_drain(struct fs *fs)
+{
+    int first_err = 0;
+    uint32_t passes_seen = 0;
+    while (fs->wq_count > 0) {
+        struct wq_entry e = wq_pop(fs);
+        int err = wq_boundary(fs, e.qgen, &passes_seen);
+        if (!err) {
+            err = wq_issue(fs, &e);
+        } else if (e.b != NULL) {
+            e.b->flags = 0;
+            cache_put(fs, e.b);
+        }
+        if (err && !first_err) {
+            first_err = err;
+        }
+    }
+    return first_err;
+}

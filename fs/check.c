@@ -1,0 +1,237 @@
+/*
+ * fs/check.c: the structural checker (see check.h).
+ *
+ * Method: a bitmap of every device block marks what the committed state
+ * reaches (superblocks, arena headers, log chains, the snapshot tree). Each
+ * mark verifies the block and that it is not free and not marked already.
+ * Blocks awaiting a deferred free are marked too: the commit in flight still
+ * owns them. A final sweep over each arena's usable space finds allocated
+ * blocks nobody reached: leaks.
+ */
+#include "check.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "blk.h"
+#include "state.h"
+
+struct check {
+    struct fs *fs;                  /* What is checked. */
+    struct fs_check_result *r;      /* Where findings go. */
+    uint8_t *seen;                  /* One bit per device block: reached. */
+};
+
+const char *
+fs_check_class_name(enum fs_check_class cls)
+{
+    switch (cls) {
+    case FS_CHECK_CORRUPT: return "corrupt";
+    case FS_CHECK_LEAK:    return "leak";
+    case FS_CHECK_WARNING: return "warning";
+    default:               return "?";
+    }
+}
+
+static void
+finding(struct check *c, enum fs_check_class cls, uint64_t block, const char *what,
+        const char *fmt, ...)
+{
+    c->r->count[cls]++;
+    if (c->r->finding_count == FS_CHECK_FINDINGS_MAX) {
+        return;
+    }
+    struct fs_check_finding *f = &c->r->findings[c->r->finding_count++];
+    f->cls = (uint8_t)cls;
+    f->block = block;
+    snprintf(f->what, sizeof(f->what), "%s", what);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f->why, sizeof(f->why), fmt, ap);
+    va_end(ap);
+}
+
+/* Marks a block reached; false (and a finding) if it was reached already or
+ * is free. */
+static bool
+reach(struct check *c, uint64_t addr, const char *what)
+{
+    struct fs *fs = c->fs;
+    uint64_t block = addr / fs->block_size;
+    if (addr % fs->block_size != 0 || block >= fs->block_count) {
+        finding(c, FS_CHECK_CORRUPT, block, what, "pointer outside the device");
+        return false;
+    }
+    if (c->seen[block / 8] & (1u << (block % 8))) {
+        finding(c, FS_CHECK_CORRUPT, block, what, "block referenced twice");
+        return false;
+    }
+    c->seen[block / 8] |= (uint8_t)(1u << (block % 8));
+    c->r->blocks_reachable++;
+    struct arena *a = alloc_arena_of(fs, addr);
+    if (a != NULL && alloc_range_is_free(a, addr, fs->block_size)) {
+        finding(c, FS_CHECK_CORRUPT, block, what, "referenced block is free");
+        return false;
+    }
+    return true;
+}
+
+static void
+check_supers(struct check *c)
+{
+    struct fs *fs = c->fs;
+    uint64_t last = fs->block_count - 1;
+    reach(c, 0, "sb0");
+    reach(c, last * fs->block_size, "sb1");
+    if (fs->sb_index == 1) {
+        finding(c, FS_CHECK_WARNING, 0, "sb0", "rejected (%s); mounted from sb1", fs->sb0_why);
+        return;
+    }
+    uint8_t *buf = fs->scratch;
+    struct fmt_super other;
+    const char *why = dev_read(fs, last * fs->block_size, buf) != 0 ? "device read failed"
+        : fmt_super_unpack(buf, fs->block_size, fs->block_count, &other);
+    if (why != NULL) {
+        finding(c, FS_CHECK_WARNING, last, "sb1", "invalid (%s); sb0 is intact", why);
+    } else if (other.qgen != fs->sb.qgen) {
+        finding(c, FS_CHECK_WARNING, last, "sb1",
+                "older than sb0 (qgen %llu, sb0 %llu); rewritten at the next sync",
+                (unsigned long long)other.qgen, (unsigned long long)fs->sb.qgen);
+    }
+}
+
+static void
+check_headers(struct check *c, uint32_t i)
+{
+    struct fs *fs = c->fs;
+    struct arena *a = &fs->arenas[i];
+    char what[32];
+    snprintf(what, sizeof(what), "arena %u header", i);
+    reach(c, a->start, what);
+    reach(c, a->start + fs->block_size, what);
+    uint32_t used = fs->arena_header_used[i];
+    if (used == 1) {
+        finding(c, FS_CHECK_WARNING, a->start / fs->block_size, what,
+                "h0 does not match the superblock; mounted from h1");
+        return;
+    }
+    uint64_t h1 = a->start + fs->block_size;
+    if (dev_read(fs, h1, fs->scratch) != 0) {
+        finding(c, FS_CHECK_WARNING, h1 / fs->block_size, what, "h1 unreadable");
+    } else if (fmt_hash(fs->scratch, fs->block_size) != fs->sb.arena_hash[i]) {
+        finding(c, FS_CHECK_WARNING, h1 / fs->block_size, what,
+                "h1 differs from h0; rewritten at the next sync");
+    }
+}
+
+/* Every chain block but the in-memory tail is on disk, verified and linked. */
+static void
+check_log(struct check *c, uint32_t i)
+{
+    struct fs *fs = c->fs;
+    struct arena *a = &fs->arenas[i];
+    for (uint32_t k = 0; k < a->log_block_count; k++) {
+        uint64_t addr = a->chain[k];
+        if (!reach(c, addr, "allocation log") || k + 1 == a->log_block_count) {
+            continue;
+        }
+        const char *why = dev_read(fs, addr, fs->scratch) != 0 ? "device read failed"
+            : blk_verify(fs, fs->scratch, FMT_TYPE_LOG);
+        if (why == NULL && fmt_bptr_unpack(fs->scratch + 12).addr != a->chain[k + 1]) {
+            why = "chain link does not point at the next block";
+        }
+        if (why != NULL) {
+            finding(c, FS_CHECK_CORRUPT, addr / fs->block_size, "allocation log", "%s", why);
+        }
+    }
+}
+
+static void
+check_free_map(struct check *c, uint32_t i)
+{
+    struct fs *fs = c->fs;
+    struct arena *a = &fs->arenas[i];
+    uint64_t lo = a->start + 2ull * fs->block_size, hi = lo + a->size, sum = 0;
+    for (uint32_t k = 0; k < a->free_count; k++) {
+        struct range r = a->free[k];
+        if (r.len == 0 || r.len % fs->block_size || r.off % fs->block_size || r.off < lo
+                || r.off + r.len > hi || (k > 0 && a->free[k - 1].off + a->free[k - 1].len >= r.off)) {
+            finding(c, FS_CHECK_CORRUPT, r.off / fs->block_size, "free map",
+                    "range %u malformed, out of order or touching its neighbour", k);
+        }
+        sum += r.len;
+    }
+    uint64_t deferred = 0;
+    for (uint32_t k = 0; k < fs->deferred_logged; k++) {
+        deferred += alloc_arena_of(fs, fs->deferred[k]) == a ? fs->block_size : 0;
+    }
+    if (sum != a->free_bytes || a->used + sum + deferred != a->size) {
+        finding(c, FS_CHECK_CORRUPT, a->start / fs->block_size, "free map",
+                "accounting: used %llu + free %llu + deferred %llu != size %llu",
+                (unsigned long long)a->used, (unsigned long long)sum,
+                (unsigned long long)deferred, (unsigned long long)a->size);
+    }
+    c->r->blocks_free += sum / fs->block_size;
+}
+
+static void
+check_tree_root(struct check *c)
+{
+    struct fs *fs = c->fs;
+    struct cblk *b;
+    if (!reach(c, fs->snap_root.addr, "snapshot tree")) {
+        return;
+    }
+    int err = blk_read(fs, fs->snap_root, BLK_MASK_TREE, &b);
+    if (err) {
+        finding(c, FS_CHECK_CORRUPT, fs->snap_root.addr / fs->block_size, "snapshot tree",
+                "%s", fs->broken_why);
+        return;
+    }
+    blk_put(fs, b);
+}
+
+static void
+check_leaks(struct check *c)
+{
+    struct fs *fs = c->fs;
+    for (uint32_t k = 0; k < fs->deferred_count; k++) {
+        reach(c, fs->deferred[k], "deferred free");
+    }
+    for (uint32_t i = 0; i < fs->arena_count; i++) {
+        struct arena *a = &fs->arenas[i];
+        uint64_t lo = a->start + 2ull * fs->block_size;
+        for (uint64_t addr = lo; addr < lo + a->size; addr += fs->block_size) {
+            uint64_t block = addr / fs->block_size;
+            if ((c->seen[block / 8] & (1u << (block % 8))) == 0
+                    && !alloc_range_is_free(a, addr, fs->block_size)) {
+                c->r->blocks_leaked++;
+                finding(c, FS_CHECK_LEAK, block, "allocation", "allocated but unreachable");
+            }
+        }
+    }
+}
+
+int
+fs_check(struct fs *fs, struct fs_check_result *result)
+{
+    ASSERT(fs != NULL && result != NULL);
+    memset(result, 0, sizeof(*result));
+    struct check c = { fs, result, calloc(fs->block_count / 8 + 1, 1) };
+    if (c.seen == NULL) {
+        return FS_ENOMEM;
+    }
+    check_supers(&c);
+    for (uint32_t i = 0; i < fs->arena_count; i++) {
+        check_headers(&c, i);
+        check_free_map(&c, i);
+        check_log(&c, i);
+    }
+    check_tree_root(&c);
+    check_leaks(&c);
+    free(c.seen);
+    return 0;
+}

@@ -1,0 +1,48 @@
+/*
+ * fs/check.h: fs_check, the structural checker of a mounted file system.
+ *
+ * It is far stricter than GEFS's check: it verifies both superblocks and both
+ * copies of every arena header, every block of every log chain, the free
+ * maps, and the allocation accounting of the whole device against the set of
+ * blocks reachable from the committed state. A block referenced and free, or
+ * referenced twice, is corruption; a block allocated and unreachable is a
+ * leak (GEFS leaks by design after some crashes); a stale second copy of a
+ * superblock or header is a warning (the next sync rewrites it).
+ */
+#ifndef FS_CHECK_H
+#define FS_CHECK_H
+
+#include "fs.h"
+
+enum fs_check_class {
+    FS_CHECK_CORRUPT,       /* The image is damaged: data may be lost or wrong. */
+    FS_CHECK_LEAK,          /* Allocated but unreachable blocks: space lost, nothing wrong. */
+    FS_CHECK_WARNING,       /* A redundant copy is stale or damaged; recovery used the other. */
+    FS_CHECK_CLASS_COUNT
+};
+
+#define FS_CHECK_FINDINGS_MAX 32u
+
+struct fs_check_finding {
+    uint8_t cls;            /* enum fs_check_class. */
+    uint64_t block;         /* Block number involved; UINT64_MAX if none. */
+    char what[32];          /* The structure: "superblock", "arena 1 h0", "log", ... */
+    char why[112];          /* The failed check, in words. */
+};
+
+struct fs_check_result {
+    uint64_t count[FS_CHECK_CLASS_COUNT];   /* Findings by class, all of them. */
+    uint64_t blocks_reachable;              /* Blocks reachable from the committed state. */
+    uint64_t blocks_free;                   /* Blocks in the free maps. */
+    uint64_t blocks_leaked;                 /* Allocated, unreachable (= count[LEAK]). */
+    uint32_t finding_count;                 /* Findings stored below (first ones). */
+    struct fs_check_finding findings[FS_CHECK_FINDINGS_MAX];
+};
+
+/* Checks fs and fills *result. Returns 0 if the check ran (its verdict is in
+ * *result), or an error if it could not run (FS_ENOMEM). */
+int fs_check(struct fs *fs, struct fs_check_result *result);
+
+const char *fs_check_class_name(enum fs_check_class cls);
+
+#endif /* FS_CHECK_H */

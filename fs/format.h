@@ -1,0 +1,272 @@
+/*
+ * fs/format.h: the on-disk format, written out where the types live.
+ *
+ * Every integer on disk is big-endian and byte-packed, so that keys sort
+ * lexicographically with memcmp. Notation: name[bytes]. A block is exactly
+ * block_size bytes, a power of two from 4 KiB to 16 KiB chosen at format time
+ * (GEFS fixes 16 KiB). Addresses are byte offsets on the device, multiples of
+ * the block size, so their low 8 bits are free (the allocation log uses them).
+ *
+ * Block pointer (24):
+ *     addr[8] hash[8] gen[8]
+ *   addr is FMT_ADDR_NIL for "none". hash is XXH3-64 (seed FMT_HASH_SEED) of the
+ *   whole block image of the pointee. gen is the birth generation of the block
+ *   (the tree's memgen when allocated); FMT_ADDR_NIL for log, arena and super
+ *   blocks; 0 for snapshot-tree and deadlist blocks.
+ *
+ * Block types, the first two bytes of every block except raw data:
+ *     0 data (no header), 1 pivot, 2 leaf, 3 log, 4 deadlist, 5 arena header,
+ *     0x6765 superblock ("ge", the start of its magic).
+ *
+ * Pivot (Bε-tree inner node):
+ *     type[2] nval[2] valsz[2] nbuf[2] bufsz[2] | values[pivspc] | messages[bufspc]
+ * Leaf:
+ *     type[2] nval[2] valsz[2] | values[leafspc]
+ *   bufspc = (block_size - 10) / 2, pivspc = block_size - 10 - bufspc,
+ *   leafspc = block_size - 6. Each region begins with a sorted table of u16
+ *   offsets (nval, resp. nbuf entries) and packs records from its end downward.
+ *
+ * Log and deadlist block (type 3 and 4):
+ *     type[2] logsz[2] logh[8] logp[24] | data[logspc]
+ *   logsz: bytes used in data; logh: XXH3 of data[0, logsz); logp: the next
+ *   block of the chain. A log block is read-verified by logh, not by the
+ *   pointer's hash, because the tail is rewritten in place.
+ *
+ * Allocation-log entry (in a type-3 data area), one or two u64 words; the op is
+ * in the low 8 bits of the first word:
+ *     1 Alloc1  addr|1                  allocate one block
+ *     2 Free1   addr|2                  free one block
+ *     3 Sync    (qgen << 8)|3           sync barrier of write-queue generation qgen
+ *     4 Alloc   addr|4, len[8]          allocate len bytes
+ *     5 Free    addr|5, len[8]          free len bytes
+ *   Op 0 and ops above 5 are invalid. One-block ranges use the 1-word forms.
+ *
+ * Arena header (type 5), two identical copies h0 at the arena start and h1 one
+ * block later:
+ *     type[2] loghd.addr[8] loghd.hash[8] size[8] used[8]
+ *   size: usable bytes, from start + 2 blocks; used: allocated bytes as of the
+ *   log up to its last sync barrier. Both copies have the same bytes, hence the
+ *   same block hash, which the superblock records.
+ *
+ * Superblock (type 0x6765), identical copies sb0 in block 0 and sb1 in the last
+ * block of the device:
+ *     magic[8] blksz[4] bufspc[4] narena[4] snap.ht[4]
+ *     snap.addr[8] snap.hash[8]
+ *     snapdl.hd.addr[8] snapdl.hd.hash[8] snapdl.tl.addr[8] snapdl.tl.hash[8]
+ *     flag[8] nextqid[8] nextgen[8] qgen[8] blocks[8]
+ *     arena[narena] = { addr[8] hash[8] }
+ *     sbhash[8]
+ *   qgen is the write-queue generation of the sync that wrote it: allocation-log
+ *   replay stops at the first Sync barrier with a generation >= qgen. blocks is
+ *   the device size in blocks at format time. sbhash is XXH3 of every byte
+ *   before it. Bytes after sbhash are zero and covered by nothing.
+ */
+#ifndef FS_FORMAT_H
+#define FS_FORMAT_H
+
+#include "base.h"
+
+#define FMT_MAGIC               "gefs9.cs"
+#define FMT_HASH_SEED           0x6765u
+#define FMT_ADDR_NIL            UINT64_MAX
+
+#define FMT_BLOCK_SIZE_MIN      4096u
+#define FMT_BLOCK_SIZE_MAX      16384u
+#define FMT_BLOCK_SIZE_DEFAULT  16384u
+#define FMT_ARENA_COUNT_MAX     32u
+
+#define FMT_TYPE_DATA           0u
+#define FMT_TYPE_PIVOT          1u
+#define FMT_TYPE_LEAF           2u
+#define FMT_TYPE_LOG            3u
+#define FMT_TYPE_DLIST          4u
+#define FMT_TYPE_ARENA          5u
+#define FMT_TYPE_SUPER          0x6765u
+
+#define FMT_PTR_SIZE            24u
+#define FMT_PPTR_SIZE           26u     /* Pointer + fill[2], a pivot's value. */
+#define FMT_PIVOT_HEADER_SIZE   10u
+#define FMT_LEAF_HEADER_SIZE    6u
+#define FMT_LOG_HEADER_SIZE     36u
+#define FMT_ARENA_HEADER_SIZE   34u
+#define FMT_SUPER_HEADER_SIZE   112u
+#define FMT_SUPER_ARENA_SIZE    16u
+#define FMT_LOG_SLOP            40u     /* A log block is full at logspc - slop. */
+
+#define FMT_LOG_ALLOC1          1u
+#define FMT_LOG_FREE1           2u
+#define FMT_LOG_SYNC            3u
+#define FMT_LOG_ALLOC           4u
+#define FMT_LOG_FREE            5u
+#define FMT_LOG_WIDE            4u      /* Ops >= this take a second word. */
+
+#define FMT_KEY_MAX             256u
+#define FMT_INLINE_MAX          512u
+#define FMT_KV_MAX              768u
+#define FMT_KP_MAX              280u
+#define FMT_MSG_MAX             769u
+
+STATIC_ASSERT(FMT_PTR_SIZE == 3 * 8, "a block pointer is addr, hash, gen");
+STATIC_ASSERT(FMT_PPTR_SIZE == FMT_PTR_SIZE + 2, "pivot value is a pointer and a fill");
+STATIC_ASSERT(FMT_PIVOT_HEADER_SIZE == 5 * 2, "pivot header is five u16");
+STATIC_ASSERT(FMT_LEAF_HEADER_SIZE == 3 * 2, "leaf header is three u16");
+STATIC_ASSERT(FMT_LOG_HEADER_SIZE == 2 + 2 + 8 + FMT_PTR_SIZE, "log header layout");
+STATIC_ASSERT(FMT_ARENA_HEADER_SIZE == 2 + 4 * 8, "arena header layout");
+STATIC_ASSERT(FMT_SUPER_HEADER_SIZE == 8 + 4 * 4 + 2 * 8 + 4 * 8 + 5 * 8, "superblock layout");
+STATIC_ASSERT(FMT_SUPER_HEADER_SIZE + FMT_ARENA_COUNT_MAX * FMT_SUPER_ARENA_SIZE + 8
+        <= FMT_BLOCK_SIZE_MIN, "the superblock fits the smallest block");
+STATIC_ASSERT(FMT_KV_MAX == FMT_KEY_MAX + FMT_INLINE_MAX, "key + value");
+STATIC_ASSERT(FMT_KP_MAX == FMT_KEY_MAX + FMT_PTR_SIZE, "key + pointer");
+STATIC_ASSERT(FMT_MSG_MAX == 1 + FMT_KV_MAX, "op + largest record");
+STATIC_ASSERT(4 * FMT_KP_MAX < (FMT_BLOCK_SIZE_MIN - FMT_PIVOT_HEADER_SIZE) / 2,
+        "four key/pointer records fit a pivot of the smallest block");
+STATIC_ASSERT(2 * FMT_MSG_MAX < (FMT_BLOCK_SIZE_MIN - FMT_PIVOT_HEADER_SIZE) / 2,
+        "two messages fit the buffer of the smallest block");
+STATIC_ASSERT((FMT_BLOCK_SIZE_MIN & 0xff) == 0, "addresses leave the low byte to log ops");
+
+/* Block-size dependent region sizes (GEFS: Bufspc, Pivspc, Leafspc, Logspc). */
+static inline uint32_t
+fmt_bufspc(uint32_t block_size)
+{
+    return (block_size - FMT_PIVOT_HEADER_SIZE) / 2;
+}
+
+static inline uint32_t
+fmt_pivspc(uint32_t block_size)
+{
+    return block_size - FMT_PIVOT_HEADER_SIZE - fmt_bufspc(block_size);
+}
+
+static inline uint32_t
+fmt_leafspc(uint32_t block_size)
+{
+    return block_size - FMT_LEAF_HEADER_SIZE;
+}
+
+static inline uint32_t
+fmt_logspc(uint32_t block_size)
+{
+    return block_size - FMT_LOG_HEADER_SIZE;
+}
+
+static inline bool
+fmt_block_size_valid(uint64_t block_size)
+{
+    return block_size >= FMT_BLOCK_SIZE_MIN && block_size <= FMT_BLOCK_SIZE_MAX
+        && (block_size & (block_size - 1)) == 0;
+}
+
+/* Big-endian packing. */
+static inline void
+fmt_put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static inline void
+fmt_put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) {
+        p[i] = (uint8_t)(v >> (24 - 8 * i));
+    }
+}
+
+static inline void
+fmt_put64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) {
+        p[i] = (uint8_t)(v >> (56 - 8 * i));
+    }
+}
+
+static inline uint16_t
+fmt_get16(const uint8_t *p)
+{
+    return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static inline uint32_t
+fmt_get32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static inline uint64_t
+fmt_get64(const uint8_t *p)
+{
+    return ((uint64_t)fmt_get32(p) << 32) | fmt_get32(p + 4);
+}
+
+/* XXH3-64 with FMT_HASH_SEED over n bytes: block, log-body and superblock hash. */
+uint64_t fmt_hash(const void *p, size_t n);
+
+struct bptr {
+    uint64_t addr;          /* Byte offset of the block; FMT_ADDR_NIL for none. */
+    uint64_t hash;          /* fmt_hash of the whole pointee block. */
+    uint64_t gen;           /* Birth generation; FMT_ADDR_NIL for non-tree blocks. */
+};
+
+#define BPTR_NIL ((struct bptr){ FMT_ADDR_NIL, FMT_ADDR_NIL, FMT_ADDR_NIL })
+
+void fmt_bptr_pack(uint8_t *p, struct bptr bp);
+struct bptr fmt_bptr_unpack(const uint8_t *p);
+
+struct fmt_log_header {
+    uint16_t type;          /* FMT_TYPE_LOG or FMT_TYPE_DLIST. */
+    uint16_t logsz;         /* Bytes of data in use. */
+    uint64_t logh;          /* fmt_hash(data, logsz). */
+    struct bptr logp;       /* Next block of the chain; addr nil at the end. */
+};
+
+void fmt_log_header_pack(uint8_t *block, const struct fmt_log_header *h);
+void fmt_log_header_unpack(const uint8_t *block, struct fmt_log_header *h);
+
+struct fmt_arena_header {
+    uint64_t loghd_addr;    /* First block of the allocation log. */
+    uint64_t loghd_hash;    /* Its hash when known; FMT_ADDR_NIL after compression. */
+    uint64_t size;          /* Usable bytes from arena start + 2 blocks. */
+    uint64_t used;          /* Allocated bytes as of the last sync barrier. */
+};
+
+void fmt_arena_header_pack(uint8_t *block, uint32_t block_size,
+        const struct fmt_arena_header *h);
+void fmt_arena_header_unpack(const uint8_t *block, struct fmt_arena_header *h);
+
+struct fmt_super {
+    uint32_t block_size;            /* Bytes per block. */
+    uint32_t bufspc;                /* Pivot message-buffer bytes, a sanity check. */
+    uint32_t arena_count;           /* Arenas, 1..FMT_ARENA_COUNT_MAX. */
+    uint32_t snap_height;           /* Height of the snapshot tree (a leaf is 1). */
+    struct bptr snap_root;          /* Snapshot-tree root; gen is 0. */
+    uint64_t snapdl_hd_addr;        /* Snapshot-tree deadlist head; always nil. */
+    uint64_t snapdl_hd_hash;        /* Its hash. */
+    uint64_t snapdl_tl_addr;        /* Snapshot-tree deadlist tail; always nil. */
+    uint64_t snapdl_tl_hash;        /* Its hash. */
+    uint64_t flags;                 /* Feature flags, 0. */
+    uint64_t nextqid;               /* Next qid to hand out. */
+    uint64_t nextgen;               /* Next generation number. */
+    uint64_t qgen;                  /* Write-queue generation: log replay cut-off. */
+    uint64_t block_count;           /* Device blocks at format time. */
+    uint64_t arena_addr[FMT_ARENA_COUNT_MAX];   /* Byte address of arena i's h0. */
+    uint64_t arena_hash[FMT_ARENA_COUNT_MAX];   /* Block hash both headers must have. */
+};
+
+/* Bytes the superblock's self-hash covers for n arenas; sbhash follows. */
+static inline uint32_t
+fmt_super_size(uint32_t arena_count)
+{
+    return FMT_SUPER_HEADER_SIZE + FMT_SUPER_ARENA_SIZE * arena_count;
+}
+
+void fmt_super_pack(uint8_t *block, uint32_t block_size, const struct fmt_super *sb);
+
+/* Verifies magic, self-hash and every field against the device geometry and
+ * fills *sb. Returns NULL, or a reason the block is not a valid superblock. */
+const char *fmt_super_unpack(const uint8_t *block, uint32_t block_size,
+        uint64_t device_block_count, struct fmt_super *sb);
+
+/* Name of a block type for dumps, "type?" if unknown. */
+const char *fmt_type_name(uint16_t type);
+
+#endif /* FS_FORMAT_H */

@@ -1,0 +1,544 @@
+/*
+ * fs/fs.c: format, mount (recovery), the multi-pass sync, unmount.
+ *
+ * Sync (GEFS.md §9), with Q the queue generation on entry:
+ *   pass 0  qgen = Q+1. Compress logs that doubled; log deferred frees; append
+ *           Sync(Q+1) to every arena's log and write each tail in place; pack
+ *           the arena headers and the superblock.
+ *   pass 1  every block written since the last commit, and every h0 (Q+1).
+ *   pass 2  sb0, sb1 (Q+2).
+ *   pass 3  every h1 (Q+3).
+ *   pass 4  a fence (Q+4), then the deferred frees become allocatable.
+ * The queue issues passes 1-4 in generation order. The hardened profile
+ * (flush_at_pass_boundaries) flushes the device before each pass after 0.
+ *
+ * Mount: sb0 if it verifies, else sb1; per arena the header copy whose hash
+ * the superblock records (h0, else h1); replay of each allocation log up to
+ * the committed barrier. Anything else is FS_ECORRUPT with a reason.
+ */
+#include "fs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "blk.h"
+#include "cache.h"
+#include "state.h"
+
+#define CARVE_ALIGN 64u
+
+static size_t
+carve_size(size_t n)
+{
+    return (n + CARVE_ALIGN - 1) & ~(size_t)(CARVE_ALIGN - 1);
+}
+
+static void *
+carve(uint8_t **p, size_t n)
+{
+    void *r = *p;
+    *p += carve_size(n);
+    return r;
+}
+
+uint32_t
+fs_arena_count_default(uint32_t block_size, uint64_t block_count)
+{
+    ASSERT(fmt_block_size_valid(block_size));
+    uint64_t n = block_count / 256;     /* About 4 MiB of 16 KiB blocks per arena. */
+    n = FS_MAX(n, 1);
+    n = FS_MIN(n, 8);
+    return (uint32_t)n;
+}
+
+/* The geometry every arena shares: span in blocks, including both headers. */
+static uint64_t
+arena_span_blocks(uint64_t block_count, uint32_t arena_count)
+{
+    return (block_count - 2) / arena_count;
+}
+
+#define ARENA_SPAN_BLOCKS_MIN 8u
+
+/* Everything a mounted fs needs, sized from its geometry and configuration. */
+static size_t
+fs_mem_size(uint32_t block_size, uint64_t block_count, uint32_t arena_count,
+        const uint64_t *arena_sizes, uint32_t cache_count)
+{
+    size_t n = carve_size(sizeof(struct fs));
+    n += carve_size(cache_mem_size(cache_count, block_size));
+    uint64_t compress_cap = 0;
+    for (uint32_t i = 0; i < arena_count; i++) {
+        uint32_t fcap = alloc_free_cap(arena_sizes[i], block_size);
+        n += carve_size(fcap * sizeof(struct range));
+        n += carve_size(alloc_chain_cap(arena_sizes[i], block_size) * sizeof(uint64_t));
+        n += 2 * carve_size(block_size);      /* Log tail, header. */
+        compress_cap = FS_MAX(compress_cap, 32ull * fcap / block_size + 4);
+    }
+    n += carve_size(block_count * sizeof(uint64_t));                  /* Deferred frees. */
+    n += carve_size((cache_count + 4ull * arena_count + 16) * sizeof(struct wq_entry));
+    n += carve_size(compress_cap * sizeof(uint64_t));
+    n += 2 * carve_size(block_size);          /* Scratch, superblock image. */
+    return n;
+}
+
+static struct fs *
+fs_alloc(const struct bdev *bdev, const struct fs_config *config, uint32_t arena_count,
+        const uint64_t *arena_starts, const uint64_t *arena_sizes)
+{
+    uint32_t bs = bdev->block_size;
+    uint32_t cache_count = config->cache_block_count ? config->cache_block_count
+        : FS_CACHE_BLOCKS_DEFAULT;
+    cache_count = FS_MAX(cache_count, FS_CACHE_BLOCKS_MIN);
+    size_t size = fs_mem_size(bs, bdev->block_count, arena_count, arena_sizes, cache_count);
+    uint8_t *p = calloc(1, size);
+    if (p == NULL) {
+        return NULL;
+    }
+    uint8_t *base = p;
+    struct fs *fs = carve(&p, sizeof(struct fs));
+    fs->mem = base;
+    fs->bdev = bdev;
+    fs->config = *config;
+    fs->config.cache_block_count = cache_count;
+    fs->block_size = bs;
+    fs->block_count = bdev->block_count;
+    fs->read_only = config->read_only;
+    cache_init(fs, cache_count, carve(&p, cache_mem_size(cache_count, bs)));
+    uint64_t compress_cap = 0;
+    fs->arena_count = arena_count;
+    for (uint32_t i = 0; i < arena_count; i++) {
+        struct arena *a = &fs->arenas[i];
+        a->start = arena_starts[i];
+        a->size = arena_sizes[i];
+        a->reserve = alloc_reserve_bytes(a->size, bs);
+        a->free_cap = alloc_free_cap(a->size, bs);
+        a->free = carve(&p, a->free_cap * sizeof(struct range));
+        a->chain_cap = alloc_chain_cap(a->size, bs);
+        a->chain = carve(&p, a->chain_cap * sizeof(uint64_t));
+        a->logtl = carve(&p, bs);
+        a->hdr = carve(&p, bs);
+        compress_cap = FS_MAX(compress_cap, 32ull * a->free_cap / bs + 4);
+    }
+    fs->deferred_cap = (uint32_t)bdev->block_count;
+    fs->deferred = carve(&p, fs->deferred_cap * sizeof(uint64_t));
+    fs->wq_cap = cache_count + 4 * arena_count + 16;
+    fs->wq = carve(&p, fs->wq_cap * sizeof(struct wq_entry));
+    fs->compress_cap = (uint32_t)compress_cap;
+    fs->compress_blocks = carve(&p, compress_cap * sizeof(uint64_t));
+    fs->scratch = carve(&p, bs);
+    fs->sbbuf = carve(&p, bs);
+    ASSERT((size_t)(p - base) <= size);
+    return fs;
+}
+
+static void
+fs_free(struct fs *fs)
+{
+    free(fs->mem);
+}
+
+static char mount_why[160];
+
+const char *
+fs_mount_failure(void)
+{
+    return mount_why;
+}
+
+static int
+mount_fail(int err, uint64_t addr, const char *what, const char *why)
+{
+    if (addr == FMT_ADDR_NIL) {
+        snprintf(mount_why, sizeof(mount_why), "%s: %s", what, why);
+    } else {
+        snprintf(mount_why, sizeof(mount_why), "%s at block %llu: %s", what,
+                (unsigned long long)(addr), why);
+    }
+    return err;
+}
+
+static int
+super_build(struct fs *fs)
+{
+    struct fmt_super sb = fs->sb;
+    sb.block_size = fs->block_size;
+    sb.bufspc = fmt_bufspc(fs->block_size);
+    sb.arena_count = fs->arena_count;
+    sb.snap_height = fs->snap_height;
+    sb.snap_root = fs->snap_root;
+    sb.snapdl_hd_addr = sb.snapdl_tl_addr = FMT_ADDR_NIL;
+    sb.snapdl_hd_hash = sb.snapdl_tl_hash = FMT_ADDR_NIL;
+    sb.nextqid = fs->nextqid;
+    sb.nextgen = fs->nextgen;
+    sb.qgen = fs->qgen;
+    sb.block_count = fs->block_count;
+    for (uint32_t i = 0; i < fs->arena_count; i++) {
+        sb.arena_addr[i] = fs->arenas[i].start;
+        sb.arena_hash[i] = fs->arenas[i].hdr_hash;
+    }
+    fmt_super_pack(fs->sbbuf, fs->block_size, &sb);
+    fs->sb = sb;
+    return 0;
+}
+
+/* Pass 0: everything that must be on disk before the headers: compressed
+ * logs, deferred frees and the barrier of every log. */
+static int
+sync_pass0(struct fs *fs, uint64_t qgen)
+{
+    dev_mark(fs, "sync.pass0");
+    for (uint32_t i = 0; i < fs->arena_count; i++) {
+        struct arena *a = &fs->arenas[i];
+        if (alloc_compress_due(a)) {
+            int err = alloc_compress(fs, a);
+            if (err) {
+                return err;
+            }
+        }
+    }
+    int err = alloc_log_deferred(fs);
+    if (err) {
+        return err;
+    }
+    for (uint32_t i = 0; i < fs->arena_count; i++) {
+        err = alloc_barrier(fs, &fs->arenas[i], qgen);
+        if (err) {
+            return err;
+        }
+    }
+    return super_build(fs);
+}
+
+/* Passes 1-4: queue the headers and superblocks a generation apart, then
+ * drain the queue in generation order. */
+static int
+sync_queue(struct fs *fs, uint64_t q)
+{
+    for (uint32_t i = 0; i < fs->arena_count; i++) {
+        wq_push_raw(fs, fs->arenas[i].start, fs->arenas[i].hdr);
+    }
+    fs->qgen = fs->pass_qgen[2] = q + 2;
+    wq_push_raw(fs, 0, fs->sbbuf);
+    wq_push_raw(fs, (fs->block_count - 1) * fs->block_size, fs->sbbuf);
+    fs->qgen = fs->pass_qgen[3] = q + 3;
+    for (uint32_t i = 0; i < fs->arena_count; i++) {
+        wq_push_raw(fs, fs->arenas[i].start + fs->block_size, fs->arenas[i].hdr);
+    }
+    fs->qgen = fs->pass_qgen[4] = q + 4;
+    wq_push_fence(fs);
+    for (uint32_t i = 0; i < fs->deferred_count; i++) {
+        wq_push_free(fs, fs->deferred[i]);
+    }
+    dev_mark(fs, "sync.pass1");
+    int err = wq_drain(fs);
+    fs->deferred_count = 0;
+    fs->deferred_logged = 0;
+    return err;
+}
+
+int
+fs_sync(struct fs *fs)
+{
+    ASSERT(fs != NULL);
+    if (fs->read_only) {
+        return FS_EROFS;
+    }
+    if (!fs->dirty) {
+        return 0;
+    }
+    ASSERT(fs->deferred_logged <= fs->deferred_count);
+    fs->use_reserve = true;
+    uint64_t q = fs->qgen;
+    memset(fs->pass_qgen, 0, sizeof(fs->pass_qgen));
+    fs->qgen = fs->pass_qgen[0] = fs->pass_qgen[1] = q + 1;
+    int err = sync_pass0(fs, q + 1);
+    if (!err && fs->config.flush_at_pass_boundaries) {
+        err = dev_flush(fs);
+    }
+    if (!err) {
+        err = sync_queue(fs, q);
+    }
+    fs->use_reserve = false;
+    if (err) {
+        return fs_broke(fs, err, FMT_ADDR_NIL, "sync failed");
+    }
+    ASSERT(fs->wq_count == 0);
+    fs->dirty = false;
+    fs->stats.sync_count++;
+    return 0;
+}
+
+int
+fs_format_validate(uint32_t block_size, uint64_t block_count, uint32_t arena_count)
+{
+    if (!fmt_block_size_valid(block_size)) {
+        return mount_fail(FS_EINVAL, FMT_ADDR_NIL, "format",
+                "block size must be a power of two from 4 KiB to 16 KiB");
+    }
+    if (arena_count < 1 || arena_count > FMT_ARENA_COUNT_MAX) {
+        return mount_fail(FS_EINVAL, FMT_ADDR_NIL, "format", "arena count must be 1..32");
+    }
+    if (block_count < 3 || arena_span_blocks(block_count, arena_count) < ARENA_SPAN_BLOCKS_MIN) {
+        return mount_fail(FS_EINVAL, FMT_ADDR_NIL, "format",
+                "device too small for the arena count (each arena needs 8 blocks)");
+    }
+    return 0;
+}
+
+static int
+format_geometry(const struct bdev *bdev, uint32_t n, uint64_t *starts, uint64_t *sizes)
+{
+    uint32_t bs = bdev->block_size;
+    int err = fs_format_validate(bs, bdev->block_count, n);
+    if (err) {
+        return err;
+    }
+    uint64_t span = arena_span_blocks(bdev->block_count, n);
+    for (uint32_t i = 0; i < n; i++) {
+        starts[i] = (1 + i * span) * bs;
+        sizes[i] = (span - 2) * bs;
+    }
+    return 0;
+}
+
+int
+fs_format(const struct bdev *bdev, const struct fs_format_config *config)
+{
+    ASSERT(bdev != NULL && config != NULL);
+    if (!fmt_block_size_valid(bdev->block_size)) {
+        return fs_format_validate(bdev->block_size, bdev->block_count, 1);
+    }
+    uint32_t n = config->arena_count ? config->arena_count
+        : fs_arena_count_default(bdev->block_size, bdev->block_count);
+    uint64_t starts[FMT_ARENA_COUNT_MAX], sizes[FMT_ARENA_COUNT_MAX];
+    int err = format_geometry(bdev, n, starts, sizes);
+    if (err) {
+        return err;
+    }
+    struct fs_config fc = { 0 };
+    struct fs *fs = fs_alloc(bdev, &fc, n, starts, sizes);
+    if (fs == NULL) {
+        return FS_ENOMEM;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        alloc_arena_format(fs, &fs->arenas[i]);
+    }
+    fs->nextqid = 1;
+    fs->nextgen = 1;
+    fs->qgen = 0;
+    struct cblk *root;
+    err = blk_new(fs, FMT_TYPE_LEAF, 0, 0, false, &root);
+    if (!err) {
+        fmt_put16(root->buf, FMT_TYPE_LEAF);
+        fs->snap_root = blk_finish(fs, root);
+        fs->snap_height = 1;
+        blk_put(fs, root);
+        err = fs_sync(fs);
+    }
+    fs_free(fs);
+    return err;
+}
+
+/* Reads sb0, else sb1, into *sb. */
+static int
+mount_super(const struct bdev *bdev, uint8_t *buf, struct fmt_super *sb, uint32_t *index,
+        char *sb0_why, size_t sb0_why_size)
+{
+    const char *why[2] = { NULL, NULL };
+    uint64_t where[2] = { 0, bdev->block_count - 1 };
+    for (uint32_t i = 0; i < 2; i++) {
+        if (bdev->read(bdev, where[i], buf) < 0) {
+            why[i] = "device read failed";
+        } else {
+            why[i] = fmt_super_unpack(buf, bdev->block_size, bdev->block_count, sb);
+        }
+        if (why[i] == NULL) {
+            *index = i;
+            snprintf(sb0_why, sb0_why_size, "%s", i == 0 ? "" : why[0]);
+            return 0;
+        }
+    }
+    snprintf(mount_why, sizeof(mount_why), "no valid superblock: sb0: %s; sb1: %s", why[0],
+            why[1]);
+    return FS_ECORRUPT;
+}
+
+/* The largest usable size arena i can have: up to the next arena or sb1. */
+static uint64_t
+arena_size_bound(const struct bdev *bdev, const struct fmt_super *sb, uint32_t i)
+{
+    uint64_t end = i + 1 < sb->arena_count ? sb->arena_addr[i + 1]
+        : (bdev->block_count - 1) * bdev->block_size;
+    return end - sb->arena_addr[i] - 2ull * bdev->block_size;
+}
+
+static const char *
+header_check(struct fs *fs, struct arena *a, uint64_t bound, const struct fmt_arena_header *h)
+{
+    uint64_t bs = fs->block_size;
+    uint64_t lo = a->start + 2 * bs;
+    if (h->size == 0 || h->size % bs != 0 || h->size > bound) {
+        return "arena size out of range";
+    }
+    if (h->used > h->size) {
+        return "arena used beyond its size";
+    }
+    if (h->loghd_addr % bs != 0 || h->loghd_addr < lo || h->loghd_addr - lo >= h->size) {
+        return "log head outside its arena";
+    }
+    return NULL;
+}
+
+/* Picks h0 if its hash is the one the superblock records, else h1. */
+static int
+mount_arena(struct fs *fs, uint32_t i, uint64_t bound)
+{
+    struct arena *a = &fs->arenas[i];
+    const char *why = "hash differs from the superblock's";
+    for (uint32_t copy = 0; copy < 2; copy++) {
+        uint64_t addr = a->start + copy * fs->block_size;
+        if (dev_read(fs, addr, a->hdr) != 0) {
+            why = "device read failed";
+            continue;
+        }
+        if (fmt_get16(a->hdr) != FMT_TYPE_ARENA
+                || fmt_hash(a->hdr, fs->block_size) != fs->sb.arena_hash[i]) {
+            continue;
+        }
+        struct fmt_arena_header h;
+        fmt_arena_header_unpack(a->hdr, &h);
+        why = header_check(fs, a, bound, &h);
+        if (why != NULL) {
+            continue;
+        }
+        fs->arena_header_used[i] = copy;
+        a->hdr_fields = h;
+        a->hdr_hash = fs->sb.arena_hash[i];
+        a->size = h.size;
+        a->reserve = alloc_reserve_bytes(a->size, fs->block_size);
+        a->loghd = (struct bptr){ h.loghd_addr, h.loghd_hash, FMT_ADDR_NIL };
+        return 0;
+    }
+    return mount_fail(FS_ECORRUPT, a->start / fs->block_size, "arena header", why);
+}
+
+static int
+mount_load(struct fs *fs, const uint64_t *bounds)
+{
+    fs->qgen = fs->sb.qgen;
+    fs->nextqid = fs->sb.nextqid;
+    fs->nextgen = fs->sb.nextgen;
+    fs->snap_root = fs->sb.snap_root;
+    fs->snap_height = fs->sb.snap_height;
+    for (uint32_t i = 0; i < fs->arena_count; i++) {
+        int err = mount_arena(fs, i, bounds[i]);
+        if (err) {
+            return err;
+        }
+    }
+    for (uint32_t i = 0; i < fs->arena_count; i++) {
+        struct arena *a = &fs->arenas[i];
+        const char *why = NULL;
+        int err = alloc_replay(fs, a, &why);
+        if (err) {
+            uint64_t at = a->log_block_count ? a->chain[a->log_block_count - 1] : a->loghd.addr;
+            return mount_fail(err, at / fs->block_size, "allocation log", why);
+        }
+    }
+    struct cblk *root;
+    int err = blk_read(fs, fs->snap_root, BLK_MASK_TREE, &root);
+    if (err) {
+        return mount_fail(err, fs->snap_root.addr / fs->block_size, "snapshot tree root",
+                fs->broken_why);
+    }
+    blk_put(fs, root);
+    return 0;
+}
+
+int
+fs_mount(struct fs **out, const struct bdev *bdev, const struct fs_config *config)
+{
+    ASSERT(out != NULL && bdev != NULL && config != NULL);
+    *out = NULL;
+    mount_why[0] = '\0';
+    if (!fmt_block_size_valid(bdev->block_size) || bdev->block_count < 3) {
+        return mount_fail(FS_EINVAL, FMT_ADDR_NIL, "mount", "device geometry not supported");
+    }
+    uint8_t *buf = malloc(bdev->block_size);
+    if (buf == NULL) {
+        return FS_ENOMEM;
+    }
+    struct fmt_super sb;
+    uint32_t index = 0;
+    char sb0_why[64];
+    int err = mount_super(bdev, buf, &sb, &index, sb0_why, sizeof(sb0_why));
+    free(buf);
+    if (err) {
+        return err;
+    }
+    uint64_t bounds[FMT_ARENA_COUNT_MAX];
+    for (uint32_t i = 0; i < sb.arena_count; i++) {
+        bounds[i] = arena_size_bound(bdev, &sb, i);
+    }
+    struct fs *fs = fs_alloc(bdev, config, sb.arena_count, sb.arena_addr, bounds);
+    if (fs == NULL) {
+        return FS_ENOMEM;
+    }
+    fs->sb = sb;
+    fs->sb_index = index;
+    snprintf(fs->sb0_why, sizeof(fs->sb0_why), "%s", sb0_why);
+    bool read_only = fs->read_only;
+    fs->read_only = true;               /* Recovery never writes. */
+    err = mount_load(fs, bounds);
+    fs->read_only = read_only;
+    if (err) {
+        fs_free(fs);
+        return err;
+    }
+    fs->broken = false;
+    *out = fs;
+    return 0;
+}
+
+int
+fs_unmount(struct fs *fs)
+{
+    ASSERT(fs != NULL);
+    int err = 0;
+    if (!fs->read_only) {
+        err = fs_sync(fs);
+    }
+    fs_free(fs);
+    return err;
+}
+
+const char *
+fs_broken(const struct fs *fs)
+{
+    return fs->broken ? fs->broken_why : NULL;
+}
+
+const struct fs_stats *
+fs_stats(const struct fs *fs)
+{
+    return &fs->stats;
+}
+
+uint32_t
+fs_super_index(const struct fs *fs, const char **sb0_why)
+{
+    if (sb0_why != NULL) {
+        *sb0_why = fs->sb0_why;
+    }
+    return fs->sb_index;
+}
+
+uint32_t
+fs_arena_header_index(const struct fs *fs, uint32_t arena_index)
+{
+    ASSERT(arena_index < fs->arena_count);
+    return fs->arena_header_used[arena_index];
+}

@@ -1,0 +1,152 @@
+/*
+ * fs/state.h: the state of a mounted file system, shared by the modules of fs/.
+ *
+ * Ownership: fs_mount sizes every buffer from struct fs_config and the
+ * superblock and carves them out of one allocation (fs->mem); after mount
+ * nothing is allocated. One thread runs the file system; there are no locks.
+ *
+ * Three kinds of free exist, and the difference is the crash argument:
+ *   - a block born after the last commit was never part of a committed state:
+ *     it is freed at once (log Free1, back into the free map; a pending write
+ *     of it is cancelled);
+ *   - a block of a committed state that a commit makes free (reclaimed
+ *     deadlists, the old snapshot tree, the old log chain after compression)
+ *     is "deferred": logged before the barrier of the commit that frees it, but
+ *     kept out of the free map until that commit's superblock is durable
+ *     (sync pass 4). This is how GEFS hazard H1 cannot happen here;
+ *   - a block still referenced by a snapshot is killed into a deadlist.
+ */
+#ifndef FS_STATE_H
+#define FS_STATE_H
+
+#include "bdev.h"
+#include "format.h"
+#include "fs.h"
+
+struct range {
+    uint64_t off;           /* Byte address of the first free block. */
+    uint64_t len;           /* Bytes, a multiple of the block size, > 0. */
+};
+
+struct arena {
+    uint64_t start;             /* Byte address of h0; h1 follows, then usable space. */
+    uint64_t size;              /* Usable bytes from start + 2 blocks. */
+    uint64_t used;              /* Allocated bytes as the log says (replay-equivalent). */
+    uint64_t free_bytes;        /* Bytes in the free map (excludes deferred frees). */
+    uint64_t reserve;           /* Bytes ordinary allocations leave free. */
+    struct range *free;         /* Sorted, coalesced, non-touching free ranges. */
+    uint32_t free_count;        /* Ranges in use. */
+    uint32_t free_cap;          /* Ranges allocated; bounds free_count. */
+    struct bptr loghd;          /* First block of the allocation log. */
+    uint64_t logtl_addr;        /* Address of the tail block, kept in memory. */
+    uint8_t *logtl;             /* The tail block image (header packed at write). */
+    uint32_t logsz;             /* Bytes used in the tail's data area. */
+    bool logtl_dirty;           /* Tail has entries not yet written. */
+    uint64_t *chain;            /* Addresses of the log chain's blocks, head first. */
+    uint32_t chain_cap;         /* Bound of the chain. */
+    uint32_t log_block_count;   /* Blocks in the chain (GEFS nlog). */
+    uint32_t log_block_count_last; /* Chain length after the last compression. */
+    uint8_t *hdr;               /* The packed header, identical for h0 and h1. */
+    uint64_t hdr_hash;          /* fmt_hash of hdr, the superblock's arena hash. */
+    struct fmt_arena_header hdr_fields; /* What hdr holds. */
+};
+
+#define CBLK_DIRTY  0x1u    /* Built in memory, not yet written. */
+#define CBLK_QUEUED 0x2u    /* A write-queue entry holds a reference. */
+#define CBLK_FREED  0x4u    /* Freed while queued: the write is cancelled. */
+
+struct cblk {
+    uint8_t *buf;           /* block_size bytes. */
+    uint64_t addr;          /* Byte address; FMT_ADDR_NIL when the slot is empty. */
+    uint64_t hash;          /* fmt_hash(buf) once final. */
+    uint64_t gen;           /* Birth generation (from its pointer or its creation). */
+    uint16_t type;          /* FMT_TYPE_*. */
+    uint16_t flags;         /* CBLK_*. */
+    uint32_t ref;           /* Holders, the write queue included. */
+    struct cblk *hnext;     /* Hash chain of cached addresses. */
+    struct cblk *lprev;     /* LRU list of unreferenced slots. */
+    struct cblk *lnext;
+};
+
+#define WQ_FENCE 1u
+#define WQ_WRITE 2u
+#define WQ_FREE  3u
+
+struct wq_entry {
+    uint64_t qgen;          /* Queue generation at enqueue. */
+    uint64_t addr;          /* Block address (0 for fences). */
+    uint32_t op;            /* WQ_FENCE < WQ_WRITE < WQ_FREE in drain order. */
+    struct cblk *b;         /* The cached block to write, or NULL. */
+    const uint8_t *raw;     /* A raw buffer to write (headers, superblocks), or NULL. */
+};
+
+#define TRACE_RING_COUNT 512u
+
+struct trace_event {
+    uint64_t addr;          /* Block address. */
+    uint64_t qgen;          /* Queue generation when it happened. */
+    char what;              /* a=alloc f=free d=deferred w=write r=read c=cancel. */
+};
+
+struct fs {
+    const struct bdev *bdev;        /* The device; owned by the caller. */
+    struct fs_config config;        /* As given to mount, defaults filled in. */
+    uint32_t block_size;            /* Bytes per block (the device's). */
+    uint64_t block_count;           /* Device blocks. */
+    bool read_only;                 /* Mounted read-only, or broken. */
+    bool broken;                    /* Corruption or a device error was seen. */
+    int broken_err;                 /* The error that broke it. */
+    uint64_t broken_addr;           /* Block involved. */
+    char broken_why[96];            /* Reason, for reports. */
+    bool use_reserve;               /* Allocations may dip into the reserve. */
+    bool dirty;                     /* Something changed since the last commit. */
+
+    struct fmt_super sb;            /* The committed superblock. */
+    uint32_t sb_index;              /* 0 or 1: which copy mount used. */
+    char sb0_why[64];               /* Why sb0 was rejected, "" if it was not. */
+    uint64_t qgen;                  /* Current write-queue generation. */
+    uint64_t nextqid;               /* Next qid. */
+    uint64_t nextgen;               /* Next generation. */
+    struct bptr snap_root;          /* Snapshot-tree root. */
+    uint32_t snap_height;           /* Its height. */
+
+    uint32_t arena_count;           /* Arenas. */
+    struct arena arenas[FMT_ARENA_COUNT_MAX]; /* Their state. */
+    uint32_t arena_header_used[FMT_ARENA_COUNT_MAX]; /* 0: h0 was good at mount, 1: h1. */
+    uint64_t alloc_count;           /* Allocations so far: round-robin arena choice. */
+
+    uint64_t *deferred;             /* Frees awaiting a commit: see the essay above. */
+    uint32_t deferred_count;        /* Entries. */
+    uint32_t deferred_logged;       /* Entries [0, logged) are in the log already. */
+    uint32_t deferred_cap;          /* Bound. */
+
+    struct cblk *cache;             /* Slots. */
+    uint32_t cache_count;           /* Slots, from config. */
+    struct cblk **cache_hash;       /* Address hash table heads. */
+    uint32_t cache_hash_mask;       /* Table size - 1. */
+    struct cblk lru;                /* Sentinel: lnext is least recently used. */
+
+    struct wq_entry *wq;            /* Min-heap by (qgen, op, addr). */
+    uint32_t wq_count;              /* Entries. */
+    uint32_t wq_cap;                /* Bound. */
+    uint64_t pass_qgen[5];          /* Queue generation of each sync pass, 0 if none. */
+
+    uint8_t *scratch;               /* One block for building log blocks. */
+    uint8_t *sbbuf;                 /* The packed superblock of the commit in flight. */
+    uint64_t *compress_blocks;      /* Preallocated blocks of a log compression. */
+    uint32_t compress_cap;          /* Bound of compress_blocks. */
+
+    struct fs_stats stats;          /* Counters for tests and reports. */
+    struct trace_event trace[TRACE_RING_COUNT]; /* Recent block events. */
+    uint32_t trace_next;            /* Next slot of the ring. */
+    void *mem;                      /* The one allocation everything above lives in. */
+};
+
+/* Records a block event in the trace ring. */
+void fs_trace(struct fs *fs, uint64_t addr, char what);
+
+/* GEFS broke(): marks the file system read-only after corruption or a device
+ * error, remembers why, and returns err for the caller to pass on. */
+int fs_broke(struct fs *fs, int err, uint64_t addr, const char *why);
+
+#endif /* FS_STATE_H */

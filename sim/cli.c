@@ -1,0 +1,80 @@
+/*
+ * sim/cli.c: helpers shared by the subcommands (see cli.h).
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool
+cli_parse_u64(const char *s, uint64_t *out)
+{
+    if (s == NULL || *s < '0' || *s > '9') {
+        return false;
+    }
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0') {
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+bool
+cli_parse_size(const char *s, uint64_t *out)
+{
+    if (s == NULL || *s < '0' || *s > '9') {
+        return false;
+    }
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0) {
+        return false;
+    }
+    unsigned shift = 0;
+    switch (*end) {
+    case '\0':             break;
+    case 'k': case 'K':    shift = 10; end++; break;
+    case 'm': case 'M':    shift = 20; end++; break;
+    case 'g': case 'G':    shift = 30; end++; break;
+    default:               return false;
+    }
+    if (*end == 'i' && shift != 0) {
+        end++;
+    }
+    if ((*end == 'B' || *end == 'b') && shift != 0) {
+        end++;
+    }
+    if (*end != '\0' || (shift != 0 && v > (UINT64_MAX >> shift))) {
+        return false;
+    }
+    *out = (uint64_t)v << shift;
+    return true;
+}
+
+void
+cli_error(const char *cmd, const char *fmt, ...)
+{
+    fprintf(stderr, "crashsim %s: ", cmd);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int
+cli_open_image(const char *cmd, const char *path, bool writable, struct bdev *out)
+{
+    const char *why = NULL;
+    int err = bdev_file_open(out, path, 0, writable, &why);
+    if (err) {
+        cli_error(cmd, "%s: %s", path, why != NULL ? why : fs_strerror(err));
+    }
+    return err;
+}

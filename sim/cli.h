@@ -1,0 +1,49 @@
+/*
+ * sim/cli.h: what the crashsim subcommands share: argument parsing helpers,
+ * exit codes, and opening image files.
+ *
+ * Exit codes: every command but check exits 0 on success, 1 when it found
+ * violations, 2 on a usage or operational error. check follows fsck: 0 clean,
+ * 1 leaks only, 4 corruption, 8 operational error, 16 usage.
+ */
+#ifndef SIM_CLI_H
+#define SIM_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../fs/bdev.h"
+
+#define EXIT_OK         0
+#define EXIT_VIOLATIONS 1
+#define EXIT_USAGE      2
+
+#define CRASHSIM_VERSION "0.1.0"
+
+struct cli_command {
+    const char *name;                       /* Subcommand word. */
+    const char *summary;                    /* One line for the command list. */
+    int (*run)(int argc, char **argv);      /* argv[0] is the subcommand. */
+};
+
+extern const struct cli_command cli_commands[];
+
+/* The subcommands, each in the file named after its group. */
+int cmd_mkfs(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+
+/* Parses "8M", "16K", "4096", "1G" (binary units). false on junk or overflow. */
+bool cli_parse_size(const char *s, uint64_t *out);
+/* Parses a decimal u64; false on junk or overflow. */
+bool cli_parse_u64(const char *s, uint64_t *out);
+
+/* Prints "crashsim CMD: message" on stderr. */
+void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Opens an image file, probing its block size. On failure prints why and
+ * returns the fs error. */
+int cli_open_image(const char *cmd, const char *path, bool writable, struct bdev *out);
+
+#endif /* SIM_CLI_H */
