@@ -29,7 +29,8 @@ CFLAGS += --coverage
 LDFLAGS += --coverage
 endif
 
-FS_SRC := fs/base.c fs/format.c fs/bdev.c fs/cache.c fs/blk.c fs/alloc.c fs/fs.c fs/check.c
+FS_SRC := fs/base.c fs/format.c fs/bdev.c fs/cache.c fs/blk.c fs/alloc.c fs/tree.c fs/snap.c \
+          fs/ops.c fs/fs.c fs/check.c fs/checktree.c
 SIM_SRC := sim/cli.c sim/cmd_image.c sim/cmd_dump.c
 MAIN_SRC := sim/main.c
 TEST_UTIL_SRC := tests/util.c

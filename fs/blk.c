@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "cache.h"
+#include "tree.h"
 
 void
 fs_trace(struct fs *fs, uint64_t addr, char what)
@@ -111,22 +112,10 @@ blk_verify(const struct fs *fs, const uint8_t *buf, uint16_t type)
     if (fmt_get16(buf) != type) {
         return "unexpected block type";
     }
-    uint32_t nval = fmt_get16(buf + 2);
-    uint32_t valsz = fmt_get16(buf + 4);
     switch (type) {
     case FMT_TYPE_PIVOT:
-        if (2 * nval + valsz > fmt_pivspc(fs->block_size)) {
-            return "pivot values overflow their region";
-        }
-        if (2u * fmt_get16(buf + 6) + fmt_get16(buf + 8) > fmt_bufspc(fs->block_size)) {
-            return "pivot messages overflow their region";
-        }
-        return NULL;
     case FMT_TYPE_LEAF:
-        if (2 * nval + valsz > fmt_leafspc(fs->block_size)) {
-            return "leaf values overflow the block";
-        }
-        return NULL;
+        return tree_node_verify(fs->block_size, buf, type);
     case FMT_TYPE_LOG:
     case FMT_TYPE_DLIST:
         return verify_log(fs, buf);

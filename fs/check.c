@@ -1,12 +1,15 @@
 /*
- * fs/check.c: the structural checker (see check.h).
+ * fs/check.c: the structural checker (see check.h): the block layer, the
+ * accounting sweep, and the driver. checktree.c checks the trees.
  *
- * Method: a bitmap of every device block marks what the committed state
- * reaches (superblocks, arena headers, log chains, the snapshot tree). Each
- * mark verifies the block and that it is not free and not marked already.
- * Blocks awaiting a deferred free are marked too: the commit in flight still
- * owns them. A final sweep over each arena's usable space finds allocated
- * blocks nobody reached: leaks.
+ * Method: bitmaps over every device block mark what the state reaches.
+ * "meta" marks blocks that have exactly one owner (superblocks, arena headers,
+ * log chains, snapshot-tree nodes, deadlist blocks); "shared" marks nodes and
+ * data of file-system trees, which snapshots share; "dead" marks blocks listed
+ * in deadlists. Each mark verifies the block, that it is not free, and that an
+ * exclusive block is not reached twice. Blocks awaiting a deferred free are
+ * still owned by the commit in flight. A final sweep over each arena's usable
+ * space finds allocated blocks nobody reached: leaks.
  */
 #include "check.h"
 
@@ -17,13 +20,7 @@
 
 #include "alloc.h"
 #include "blk.h"
-#include "state.h"
-
-struct check {
-    struct fs *fs;                  /* What is checked. */
-    struct fs_check_result *r;      /* Where findings go. */
-    uint8_t *seen;                  /* One bit per device block: reached. */
-};
+#include "check_impl.h"
 
 const char *
 fs_check_class_name(enum fs_check_class cls)
@@ -36,8 +33,8 @@ fs_check_class_name(enum fs_check_class cls)
     }
 }
 
-static void
-finding(struct check *c, enum fs_check_class cls, uint64_t block, const char *what,
+void
+check_finding(struct check *c, enum fs_check_class cls, uint64_t block, const char *what,
         const char *fmt, ...)
 {
     c->r->count[cls]++;
@@ -54,26 +51,88 @@ finding(struct check *c, enum fs_check_class cls, uint64_t block, const char *wh
     va_end(ap);
 }
 
-/* Marks a block reached; false (and a finding) if it was reached already or
- * is free. */
+bool
+check_bit(const uint8_t *map, uint64_t block)
+{
+    return ((unsigned)map[block / 8] >> (block % 8)) & 1u;
+}
+
+static void
+bit_set(uint8_t *map, uint64_t block)
+{
+    map[block / 8] |= (uint8_t)(1u << (block % 8));
+}
+
+/* Common part of a mark: in the device, and allocated if in an arena. */
 static bool
-reach(struct check *c, uint64_t addr, const char *what)
+reach_valid(struct check *c, uint64_t addr, const char *what)
 {
     struct fs *fs = c->fs;
     uint64_t block = addr / fs->block_size;
     if (addr % fs->block_size != 0 || block >= fs->block_count) {
-        finding(c, FS_CHECK_CORRUPT, block, what, "pointer outside the device");
+        check_finding(c, FS_CHECK_CORRUPT, block, what, "pointer outside the device");
         return false;
     }
-    if (c->seen[block / 8] & (1u << (block % 8))) {
-        finding(c, FS_CHECK_CORRUPT, block, what, "block referenced twice");
+    struct arena *a = alloc_arena_of(fs, addr);
+    if (a != NULL && alloc_range_is_free(a, addr, fs->block_size)) {
+        check_finding(c, FS_CHECK_CORRUPT, block, what, "referenced block is free");
         return false;
     }
-    c->seen[block / 8] |= (uint8_t)(1u << (block % 8));
+    return true;
+}
+
+bool
+check_reach_shared(struct check *c, uint64_t addr, const char *what, bool *first)
+{
+    *first = false;
+    if (!reach_valid(c, addr, what)) {
+        return false;
+    }
+    uint64_t block = addr / c->fs->block_size;
+    if (check_bit(c->meta, block) || check_bit(c->walk, block)) {
+        check_finding(c, FS_CHECK_CORRUPT, block, what, "block referenced twice");
+        return false;
+    }
+    bit_set(c->walk, block);
+    if (!check_bit(c->shared, block)) {
+        bit_set(c->shared, block);
+        c->r->blocks_reachable++;
+        *first = true;
+    }
+    return true;
+}
+
+void
+check_mark_dead(struct check *c, uint64_t addr, const char *what)
+{
+    if (!reach_valid(c, addr, what)) {
+        return;
+    }
+    uint64_t block = addr / c->fs->block_size;
+    if (check_bit(c->dead, block)) {
+        check_finding(c, FS_CHECK_CORRUPT, block, what, "block listed in deadlists twice");
+    }
+    bit_set(c->dead, block);
+}
+
+bool
+check_reach(struct check *c, uint64_t addr, const char *what)
+{
+    struct fs *fs = c->fs;
+    uint64_t block = addr / fs->block_size;
+    if (addr % fs->block_size != 0 || block >= fs->block_count) {
+        check_finding(c, FS_CHECK_CORRUPT, block, what, "pointer outside the device");
+        return false;
+    }
+    if (check_bit(c->meta, block) || check_bit(c->shared, block)) {
+        check_finding(c, FS_CHECK_CORRUPT, block, what, "block referenced twice");
+        return false;
+    }
+    bit_set(c->meta, block);
     c->r->blocks_reachable++;
     struct arena *a = alloc_arena_of(fs, addr);
     if (a != NULL && alloc_range_is_free(a, addr, fs->block_size)) {
-        finding(c, FS_CHECK_CORRUPT, block, what, "referenced block is free");
+        check_finding(c, FS_CHECK_CORRUPT, block, what, "referenced block is free");
         return false;
     }
     return true;
@@ -84,10 +143,10 @@ check_supers(struct check *c)
 {
     struct fs *fs = c->fs;
     uint64_t last = fs->block_count - 1;
-    reach(c, 0, "sb0");
-    reach(c, last * fs->block_size, "sb1");
+    check_reach(c, 0, "sb0");
+    check_reach(c, last * fs->block_size, "sb1");
     if (fs->sb_index == 1) {
-        finding(c, FS_CHECK_WARNING, 0, "sb0", "rejected (%s); mounted from sb1", fs->sb0_why);
+        check_finding(c, FS_CHECK_WARNING, 0, "sb0", "rejected (%s); mounted from sb1", fs->sb0_why);
         return;
     }
     uint8_t *buf = fs->scratch;
@@ -95,9 +154,9 @@ check_supers(struct check *c)
     const char *why = dev_read(fs, last * fs->block_size, buf) != 0 ? "device read failed"
         : fmt_super_unpack(buf, fs->block_size, fs->block_count, &other);
     if (why != NULL) {
-        finding(c, FS_CHECK_WARNING, last, "sb1", "invalid (%s); sb0 is intact", why);
+        check_finding(c, FS_CHECK_WARNING, last, "sb1", "invalid (%s); sb0 is intact", why);
     } else if (other.qgen != fs->sb.qgen) {
-        finding(c, FS_CHECK_WARNING, last, "sb1",
+        check_finding(c, FS_CHECK_WARNING, last, "sb1",
                 "older than sb0 (qgen %llu, sb0 %llu); rewritten at the next sync",
                 (unsigned long long)other.qgen, (unsigned long long)fs->sb.qgen);
     }
@@ -110,19 +169,19 @@ check_headers(struct check *c, uint32_t i)
     struct arena *a = &fs->arenas[i];
     char what[32];
     snprintf(what, sizeof(what), "arena %u header", i);
-    reach(c, a->start, what);
-    reach(c, a->start + fs->block_size, what);
+    check_reach(c, a->start, what);
+    check_reach(c, a->start + fs->block_size, what);
     uint32_t used = fs->arena_header_used[i];
     if (used == 1) {
-        finding(c, FS_CHECK_WARNING, a->start / fs->block_size, what,
+        check_finding(c, FS_CHECK_WARNING, a->start / fs->block_size, what,
                 "h0 does not match the superblock; mounted from h1");
         return;
     }
     uint64_t h1 = a->start + fs->block_size;
     if (dev_read(fs, h1, fs->scratch) != 0) {
-        finding(c, FS_CHECK_WARNING, h1 / fs->block_size, what, "h1 unreadable");
+        check_finding(c, FS_CHECK_WARNING, h1 / fs->block_size, what, "h1 unreadable");
     } else if (fmt_hash(fs->scratch, fs->block_size) != fs->sb.arena_hash[i]) {
-        finding(c, FS_CHECK_WARNING, h1 / fs->block_size, what,
+        check_finding(c, FS_CHECK_WARNING, h1 / fs->block_size, what,
                 "h1 differs from h0; rewritten at the next sync");
     }
 }
@@ -135,7 +194,7 @@ check_log(struct check *c, uint32_t i)
     struct arena *a = &fs->arenas[i];
     for (uint32_t k = 0; k < a->log_block_count; k++) {
         uint64_t addr = a->chain[k];
-        if (!reach(c, addr, "allocation log") || k + 1 == a->log_block_count) {
+        if (!check_reach(c, addr, "allocation log") || k + 1 == a->log_block_count) {
             continue;
         }
         const char *why = dev_read(fs, addr, fs->scratch) != 0 ? "device read failed"
@@ -144,7 +203,7 @@ check_log(struct check *c, uint32_t i)
             why = "chain link does not point at the next block";
         }
         if (why != NULL) {
-            finding(c, FS_CHECK_CORRUPT, addr / fs->block_size, "allocation log", "%s", why);
+            check_finding(c, FS_CHECK_CORRUPT, addr / fs->block_size, "allocation log", "%s", why);
         }
     }
 }
@@ -159,7 +218,7 @@ check_free_map(struct check *c, uint32_t i)
         struct range r = a->free[k];
         if (r.len == 0 || r.len % fs->block_size || r.off % fs->block_size || r.off < lo
                 || r.off + r.len > hi || (k > 0 && a->free[k - 1].off + a->free[k - 1].len >= r.off)) {
-            finding(c, FS_CHECK_CORRUPT, r.off / fs->block_size, "free map",
+            check_finding(c, FS_CHECK_CORRUPT, r.off / fs->block_size, "free map",
                     "range %u malformed, out of order or touching its neighbour", k);
         }
         sum += r.len;
@@ -169,7 +228,7 @@ check_free_map(struct check *c, uint32_t i)
         deferred += alloc_arena_of(fs, fs->deferred[k]) == a ? fs->block_size : 0;
     }
     if (sum != a->free_bytes || a->used + sum + deferred != a->size) {
-        finding(c, FS_CHECK_CORRUPT, a->start / fs->block_size, "free map",
+        check_finding(c, FS_CHECK_CORRUPT, a->start / fs->block_size, "free map",
                 "accounting: used %llu + free %llu + deferred %llu != size %llu",
                 (unsigned long long)a->used, (unsigned long long)sum,
                 (unsigned long long)deferred, (unsigned long long)a->size);
@@ -178,38 +237,25 @@ check_free_map(struct check *c, uint32_t i)
 }
 
 static void
-check_tree_root(struct check *c)
-{
-    struct fs *fs = c->fs;
-    struct cblk *b;
-    if (!reach(c, fs->snap_root.addr, "snapshot tree")) {
-        return;
-    }
-    int err = blk_read(fs, fs->snap_root, BLK_MASK_TREE, &b);
-    if (err) {
-        finding(c, FS_CHECK_CORRUPT, fs->snap_root.addr / fs->block_size, "snapshot tree",
-                "%s", fs->broken_why);
-        return;
-    }
-    blk_put(fs, b);
-}
-
-static void
 check_leaks(struct check *c)
 {
     struct fs *fs = c->fs;
     for (uint32_t k = 0; k < fs->deferred_count; k++) {
-        reach(c, fs->deferred[k], "deferred free");
+        uint64_t block = fs->deferred[k] / fs->block_size;
+        if (!check_bit(c->meta, block) && !check_bit(c->shared, block)) {
+            bit_set(c->meta, block);        /* Owned by the commit in flight. */
+        }
     }
     for (uint32_t i = 0; i < fs->arena_count; i++) {
         struct arena *a = &fs->arenas[i];
         uint64_t lo = a->start + 2ull * fs->block_size;
         for (uint64_t addr = lo; addr < lo + a->size; addr += fs->block_size) {
             uint64_t block = addr / fs->block_size;
-            if ((c->seen[block / 8] & (1u << (block % 8))) == 0
-                    && !alloc_range_is_free(a, addr, fs->block_size)) {
+            bool reached = check_bit(c->meta, block) || check_bit(c->shared, block)
+                || check_bit(c->dead, block);
+            if (!reached && !alloc_range_is_free(a, addr, fs->block_size)) {
                 c->r->blocks_leaked++;
-                finding(c, FS_CHECK_LEAK, block, "allocation", "allocated but unreachable");
+                check_finding(c, FS_CHECK_LEAK, block, "allocation", "allocated but unreachable");
             }
         }
     }
@@ -220,9 +266,14 @@ fs_check(struct fs *fs, struct fs_check_result *result)
 {
     ASSERT(fs != NULL && result != NULL);
     memset(result, 0, sizeof(*result));
-    struct check c = { fs, result, calloc(fs->block_count / 8 + 1, 1) };
-    if (c.seen == NULL) {
-        return FS_ENOMEM;
+    size_t map = fs->block_count / 8 + 1;
+    struct check c = { fs, result, calloc(map, 1), calloc(map, 1), calloc(map, 1),
+        calloc(map, 1), malloc(fs->block_size), calloc(fs->block_count, sizeof(uint64_t)), map };
+    int err = 0;
+    if (c.meta == NULL || c.shared == NULL || c.walk == NULL || c.dead == NULL || c.buf == NULL
+            || c.gens == NULL) {
+        err = FS_ENOMEM;
+        goto out;
     }
     check_supers(&c);
     for (uint32_t i = 0; i < fs->arena_count; i++) {
@@ -230,8 +281,16 @@ fs_check(struct fs *fs, struct fs_check_result *result)
         check_free_map(&c, i);
         check_log(&c, i);
     }
-    check_tree_root(&c);
-    check_leaks(&c);
-    free(c.seen);
-    return 0;
+    err = check_trees(&c);
+    if (!err) {
+        check_leaks(&c);
+    }
+out:
+    free(c.meta);
+    free(c.shared);
+    free(c.walk);
+    free(c.dead);
+    free(c.buf);
+    free(c.gens);
+    return err;
 }

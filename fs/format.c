@@ -200,3 +200,69 @@ fmt_type_name(uint16_t type)
     default:             return "type?";
     }
 }
+
+void
+fmt_dirent_pack(uint8_t *p, const struct fmt_dirent *d)
+{
+    ASSERT(p != NULL);
+    ASSERT(d->qid != 0);
+    fmt_put64(p, d->flag);
+    fmt_put64(p + 8, d->qid);
+    fmt_put32(p + 16, d->version);
+    p[20] = d->qtype;
+    fmt_put32(p + 21, d->mode);
+    fmt_put64(p + 25, d->atime_ns);
+    fmt_put64(p + 33, d->mtime_ns);
+    fmt_put64(p + 41, d->length);
+    fmt_put32(p + 49, (uint32_t)d->uid);
+    fmt_put32(p + 53, (uint32_t)d->gid);
+    fmt_put32(p + 57, (uint32_t)d->muid);
+}
+
+void
+fmt_dirent_unpack(const uint8_t *p, struct fmt_dirent *d)
+{
+    ASSERT(p != NULL);
+    d->flag = fmt_get64(p);
+    d->qid = fmt_get64(p + 8);
+    d->version = fmt_get32(p + 16);
+    d->qtype = p[20];
+    d->mode = fmt_get32(p + 21);
+    d->atime_ns = fmt_get64(p + 25);
+    d->mtime_ns = fmt_get64(p + 33);
+    d->length = fmt_get64(p + 41);
+    d->uid = (int32_t)fmt_get32(p + 49);
+    d->gid = (int32_t)fmt_get32(p + 53);
+    d->muid = (int32_t)fmt_get32(p + 57);
+}
+
+void
+fmt_tree_pack(uint8_t *p, const struct fmt_tree *t)
+{
+    ASSERT(p != NULL);
+    ASSERT(t->height >= 1);
+    fmt_put32(p, t->nref);
+    fmt_put32(p + 4, t->nlbl);
+    fmt_put32(p + 8, t->height);
+    fmt_put32(p + 12, t->flag);
+    fmt_put64(p + 16, t->gen);
+    fmt_put64(p + 24, t->pred);
+    fmt_put64(p + 32, t->succ);
+    fmt_put64(p + 40, t->base);
+    fmt_bptr_pack(p + 48, t->root);
+}
+
+void
+fmt_tree_unpack(const uint8_t *p, struct fmt_tree *t)
+{
+    ASSERT(p != NULL);
+    t->nref = fmt_get32(p);
+    t->nlbl = fmt_get32(p + 4);
+    t->height = fmt_get32(p + 8);
+    t->flag = fmt_get32(p + 12);
+    t->gen = fmt_get64(p + 16);
+    t->pred = fmt_get64(p + 24);
+    t->succ = fmt_get64(p + 32);
+    t->base = fmt_get64(p + 40);
+    t->root = fmt_bptr_unpack(p + 48);
+}

@@ -60,6 +60,38 @@
  *   replay stops at the first Sync barrier with a generation >= qgen. blocks is
  *   the device size in blocks at format time. sbhash is XXH3 of every byte
  *   before it. Bytes after sbhash are zero and covered by nothing.
+ *
+ * Bε-tree records. A leaf or pivot value record is nk[2] key[nk] nv[2] value[nv];
+ * a pivot's value is a child pointer and the child's fill[2] (its used bytes:
+ * 2*nval+valsz, plus 2*nbuf+bufsz for a pivot). A message record is op[1] nk[2]
+ * key[nk] nv[2] value[nv]. Keys are 1..256 bytes and compare with memcmp, a
+ * shorter key first on a tie; values are at most 512 bytes.
+ *
+ * Message ops: 1 insert (set), 2 delete, 3 clearb (remove a Kdat if present and
+ * release its block), 4 clobber (remove if present), 5 wstat (partial dirent
+ * update), 6 relink (set a snapshot's successor, adjust nlbl/nref), 7 reprev
+ * (set its predecessor, adjust nlbl/nref).
+ *
+ * Keys of a file-system tree (the first byte is the kind):
+ *     Kdat  00 qid[8] off[8]               -> block pointer[24] of file data
+ *     Kent  01 parent[8] nlen[2] name 00   -> directory entry[61]
+ *     Kup   02 qid[8]                      -> the directory's own Kent key
+ *   Directory entry: flag[8] qid.path[8] qid.vers[4] qid.type[1] mode[4]
+ *     atime[8] mtime[8] length[8] uid[4] gid[4] muid[4].
+ *   Wstat value: flags[1], then for each set bit in order size[8] (0x01)
+ *     mode[4] (0x02) mtime[8] (0x04) atime[8] (0x08) uid[4] (0x10) gid[4] (0x20)
+ *     muid[4] (0x40). Every wstat increments qid.vers.
+ * Keys of the snapshot tree:
+ *     Klabel 03 name                       -> 04 snapid[8] flags[4] (bit 0: mutable)
+ *     Ksnap  04 snapid[8]                  -> tree record[72]
+ *     Kdlist 05 killer[8] birth[8]         -> hd pointer[24] tl pointer[24]
+ *     Kconf  06 name                       -> string
+ *   Tree record: nref[4] nlbl[4] ht[4] flag[4] gen[8] pred[8] succ[8] base[8]
+ *     root pointer[24]. Relink and reprev values: link[8] dlbl[1] dref[1]
+ *     (signed deltas of nlbl and nref).
+ *
+ * Deadlist block (type 4): the log-block header, then 8-byte block addresses.
+ * A deadlist is a chain from its newest block (hd) to its oldest (tl).
  */
 #ifndef FS_FORMAT_H
 #define FS_FORMAT_H
@@ -123,6 +155,53 @@ STATIC_ASSERT(4 * FMT_KP_MAX < (FMT_BLOCK_SIZE_MIN - FMT_PIVOT_HEADER_SIZE) / 2,
 STATIC_ASSERT(2 * FMT_MSG_MAX < (FMT_BLOCK_SIZE_MIN - FMT_PIVOT_HEADER_SIZE) / 2,
         "two messages fit the buffer of the smallest block");
 STATIC_ASSERT((FMT_BLOCK_SIZE_MIN & 0xff) == 0, "addresses leave the low byte to log ops");
+
+#define FMT_OP_INSERT           1u
+#define FMT_OP_DELETE           2u
+#define FMT_OP_CLEARB           3u
+#define FMT_OP_CLOBBER          4u
+#define FMT_OP_WSTAT            5u
+#define FMT_OP_RELINK           6u
+#define FMT_OP_REPREV           7u
+
+#define FMT_KDAT                0u
+#define FMT_KENT                1u
+#define FMT_KUP                 2u
+#define FMT_KLABEL              3u
+#define FMT_KSNAP               4u
+#define FMT_KDLIST              5u
+#define FMT_KCONF               6u
+
+#define FMT_KDAT_SIZE           17u
+#define FMT_KUP_SIZE            9u
+#define FMT_KSNAP_SIZE          9u
+#define FMT_KDLIST_SIZE         17u
+#define FMT_DIRENT_SIZE         61u
+#define FMT_TREE_SIZE           72u
+#define FMT_LABEL_VALUE_SIZE    13u
+#define FMT_DLIST_VALUE_SIZE    48u
+#define FMT_LINK_SIZE           10u
+#define FMT_NAME_MAX            244u
+#define FMT_KENT_SIZE_MAX       (1u + 8u + 2u + FMT_NAME_MAX + 1u)
+
+#define FMT_WSTAT_SIZE          0x01u
+#define FMT_WSTAT_MODE          0x02u
+#define FMT_WSTAT_MTIME         0x04u
+#define FMT_WSTAT_ATIME         0x08u
+#define FMT_WSTAT_UID           0x10u
+#define FMT_WSTAT_GID           0x20u
+#define FMT_WSTAT_MUID          0x40u
+#define FMT_WSTAT_MAX           (1u + 8u + 4u + 8u + 8u + 4u + 4u + 4u)
+
+#define FMT_QID_DIR             0x80u   /* qid.type bit of a directory. */
+#define FMT_MODE_DIR            0x80000000u
+
+STATIC_ASSERT(FMT_KENT_SIZE_MAX <= FMT_KEY_MAX, "a directory-entry key fits the key limit");
+STATIC_ASSERT(FMT_DIRENT_SIZE == 8 + 8 + 4 + 1 + 4 + 8 + 8 + 8 + 4 + 4 + 4, "dirent layout");
+STATIC_ASSERT(FMT_TREE_SIZE == 4 * 4 + 4 * 8 + FMT_PTR_SIZE, "tree record layout");
+STATIC_ASSERT(FMT_TREE_SIZE < FMT_INLINE_MAX, "a tree record fits a value");
+STATIC_ASSERT(FMT_DLIST_VALUE_SIZE == 2 * FMT_PTR_SIZE, "deadlist value is two pointers");
+STATIC_ASSERT(FMT_KUP_SIZE + FMT_PPTR_SIZE + 4 <= FMT_KP_MAX, "pivot record bound");
 
 /* Block-size dependent region sizes (GEFS: Bufspc, Pivspc, Leafspc, Logspc). */
 static inline uint32_t
@@ -265,6 +344,38 @@ void fmt_super_pack(uint8_t *block, uint32_t block_size, const struct fmt_super 
  * fills *sb. Returns NULL, or a reason the block is not a valid superblock. */
 const char *fmt_super_unpack(const uint8_t *block, uint32_t block_size,
         uint64_t device_block_count, struct fmt_super *sb);
+
+struct fmt_dirent {
+    uint64_t flag;          /* Reserved, 0. */
+    uint64_t qid;           /* qid.path: the file's identity. */
+    uint32_t version;       /* qid.vers: bumped by every wstat. */
+    uint8_t qtype;          /* qid.type: FMT_QID_DIR for directories. */
+    uint32_t mode;          /* FMT_MODE_DIR | permission bits. */
+    uint64_t atime_ns;      /* Access time (never updated by reads). */
+    uint64_t mtime_ns;      /* Modification time. */
+    uint64_t length;        /* Bytes; 0 for directories. */
+    int32_t uid;            /* Owner. */
+    int32_t gid;            /* Group. */
+    int32_t muid;           /* Last modifier. */
+};
+
+void fmt_dirent_pack(uint8_t *p, const struct fmt_dirent *d);
+void fmt_dirent_unpack(const uint8_t *p, struct fmt_dirent *d);
+
+struct fmt_tree {
+    uint32_t nref;          /* Snapshots forked from or succeeding this one. */
+    uint32_t nlbl;          /* Labels naming this snapshot. */
+    uint32_t height;        /* Tree height, a leaf is 1. */
+    uint32_t flag;          /* Reserved, 0. */
+    uint64_t gen;           /* Snapshot id. */
+    uint64_t pred;          /* Predecessor snapshot; FMT_ADDR_NIL for none. */
+    uint64_t succ;          /* Successor in its chain; FMT_ADDR_NIL for none. */
+    uint64_t base;          /* First snapshot of this fork chain; nil for none. */
+    struct bptr root;       /* Tree root. */
+};
+
+void fmt_tree_pack(uint8_t *p, const struct fmt_tree *t);
+void fmt_tree_unpack(const uint8_t *p, struct fmt_tree *t);
 
 /* Name of a block type for dumps, "type?" if unknown. */
 const char *fmt_type_name(uint16_t type);

@@ -25,7 +25,9 @@
 #include "alloc.h"
 #include "blk.h"
 #include "cache.h"
+#include "snap.h"
 #include "state.h"
+#include "tree.h"
 
 #define CARVE_ALIGN 64u
 
@@ -81,6 +83,8 @@ fs_mem_size(uint32_t block_size, uint64_t block_count, uint32_t arena_count,
     n += carve_size((cache_count + 4ull * arena_count + 16) * sizeof(struct wq_entry));
     n += carve_size(compress_cap * sizeof(uint64_t));
     n += 2 * carve_size(block_size);          /* Scratch, superblock image. */
+    n += carve_size(tree_ws_size(block_size));
+    n += carve_size(block_count * sizeof(struct kill));
     return n;
 }
 
@@ -130,6 +134,9 @@ fs_alloc(const struct bdev *bdev, const struct fs_config *config, uint32_t arena
     fs->compress_blocks = carve(&p, compress_cap * sizeof(uint64_t));
     fs->scratch = carve(&p, bs);
     fs->sbbuf = carve(&p, bs);
+    tree_ws_init(fs, carve(&p, tree_ws_size(bs)));
+    fs->kill_cap = (uint32_t)bdev->block_count;
+    fs->kills = carve(&p, fs->kill_cap * sizeof(struct kill));
     ASSERT((size_t)(p - base) <= size);
     return fs;
 }
@@ -167,8 +174,8 @@ super_build(struct fs *fs)
     sb.block_size = fs->block_size;
     sb.bufspc = fmt_bufspc(fs->block_size);
     sb.arena_count = fs->arena_count;
-    sb.snap_height = fs->snap_height;
-    sb.snap_root = fs->snap_root;
+    sb.snap_height = fs->snap.height;
+    sb.snap_root = fs->snap.root;
     sb.snapdl_hd_addr = sb.snapdl_tl_addr = FMT_ADDR_NIL;
     sb.snapdl_hd_hash = sb.snapdl_tl_hash = FMT_ADDR_NIL;
     sb.nextqid = fs->nextqid;
@@ -190,16 +197,20 @@ static int
 sync_pass0(struct fs *fs, uint64_t qgen)
 {
     dev_mark(fs, "sync.pass0");
+    int err = snap_commit(fs);
+    if (err) {
+        return err;
+    }
     for (uint32_t i = 0; i < fs->arena_count; i++) {
         struct arena *a = &fs->arenas[i];
         if (alloc_compress_due(a)) {
-            int err = alloc_compress(fs, a);
+            err = alloc_compress(fs, a);
             if (err) {
                 return err;
             }
         }
     }
-    int err = alloc_log_deferred(fs);
+    err = alloc_log_deferred(fs);
     if (err) {
         return err;
     }
@@ -326,16 +337,9 @@ fs_format(const struct bdev *bdev, const struct fs_format_config *config)
     for (uint32_t i = 0; i < n; i++) {
         alloc_arena_format(fs, &fs->arenas[i]);
     }
-    fs->nextqid = 1;
-    fs->nextgen = 1;
     fs->qgen = 0;
-    struct cblk *root;
-    err = blk_new(fs, FMT_TYPE_LEAF, 0, 0, false, &root);
+    err = snap_format(fs);
     if (!err) {
-        fmt_put16(root->buf, FMT_TYPE_LEAF);
-        fs->snap_root = blk_finish(fs, root);
-        fs->snap_height = 1;
-        blk_put(fs, root);
         err = fs_sync(fs);
     }
     fs_free(fs);
@@ -431,8 +435,6 @@ mount_load(struct fs *fs, const uint64_t *bounds)
     fs->qgen = fs->sb.qgen;
     fs->nextqid = fs->sb.nextqid;
     fs->nextgen = fs->sb.nextgen;
-    fs->snap_root = fs->sb.snap_root;
-    fs->snap_height = fs->sb.snap_height;
     for (uint32_t i = 0; i < fs->arena_count; i++) {
         int err = mount_arena(fs, i, bounds[i]);
         if (err) {
@@ -448,13 +450,14 @@ mount_load(struct fs *fs, const uint64_t *bounds)
             return mount_fail(err, at / fs->block_size, "allocation log", why);
         }
     }
-    struct cblk *root;
-    int err = blk_read(fs, fs->snap_root, BLK_MASK_TREE, &root);
-    if (err) {
-        return mount_fail(err, fs->snap_root.addr / fs->block_size, "snapshot tree root",
-                fs->broken_why);
+    int err = snap_mount(fs, fs->config.snapshot);
+    if (err == FS_ENOENT) {
+        return mount_fail(err, FMT_ADDR_NIL, "mount", "no such snapshot label");
     }
-    blk_put(fs, root);
+    if (err) {
+        return mount_fail(err, fs->broken ? fs->broken_addr / fs->block_size : FMT_ADDR_NIL,
+                "snapshot tree", fs->broken ? fs->broken_why : fs_strerror(err));
+    }
     return 0;
 }
 
@@ -494,6 +497,7 @@ fs_mount(struct fs **out, const struct bdev *bdev, const struct fs_config *confi
     fs->read_only = true;               /* Recovery never writes. */
     err = mount_load(fs, bounds);
     fs->read_only = read_only;
+    fs->tree_mutable = fs->tree_mutable && !read_only;
     if (err) {
         fs_free(fs);
         return err;

@@ -24,12 +24,13 @@ struct fs_format_config {
 
 struct fs_config {
     uint32_t cache_block_count;     /* Cache slots; 0 = FS_CACHE_BLOCKS_DEFAULT. */
+    const char *snapshot;           /* Label to mount; NULL = "main". */
     bool read_only;                 /* Replay in memory only; never write. */
     bool flush_at_pass_boundaries;  /* Profile "hardened": flush between sync passes. */
 };
 
 #define FS_CACHE_BLOCKS_DEFAULT 256u
-#define FS_CACHE_BLOCKS_MIN     32u
+#define FS_CACHE_BLOCKS_MIN     64u
 
 struct fs_stats {
     uint64_t sync_count;            /* Commits. */
@@ -59,6 +60,73 @@ const char *fs_mount_failure(void);
 /* NULL if the file system is healthy, else why it went read-only. */
 const char *fs_broken(const struct fs *fs);
 const struct fs_stats *fs_stats(const struct fs *fs);
+
+#define FS_NAME_MAX 244u             /* Bytes in a name (file, directory, label). */
+
+struct fs_snapinfo {
+    char name[FS_NAME_MAX + 1];     /* The label. */
+    uint64_t gen;                   /* Snapshot id it names. */
+    bool mutable;                   /* A fork (moves on commit) rather than a label. */
+    uint64_t pred;                  /* Predecessor id, UINT64_MAX for none. */
+    uint64_t succ;                  /* Successor id in its chain, UINT64_MAX for none. */
+    uint64_t base;                  /* Fork base, UINT64_MAX for none. */
+    uint32_t nlbl;                  /* Labels naming the snapshot. */
+    uint32_t nref;                  /* Successors and forks. */
+    uint32_t height;                /* Tree height. */
+};
+
+/* Snapshots. Each commits what is pending before it and commits itself
+ * (two syncs). label: an immutable name for FROM's current state; fork: a
+ * mutable copy; delete: removes a name and reclaims what only it kept. The
+ * mounted label cannot be deleted (FS_EPERM). */
+int fs_snap_label(struct fs *fs, const char *from, const char *name);
+int fs_snap_fork(struct fs *fs, const char *from, const char *name);
+int fs_snap_delete(struct fs *fs, const char *name);
+/* Calls fn for every label in name order; fn returns 0 to go on, 1 to stop. */
+int fs_snap_list(struct fs *fs, int (*fn)(void *arg, const struct fs_snapinfo *info), void *arg);
+
+struct fs_stat {
+    uint64_t qid;                   /* Identity of the file (never reused). */
+    uint32_t version;               /* Bumped by every change of the entry. */
+    bool is_dir;                    /* A directory. */
+    uint32_t mode;                  /* Permission bits. */
+    uint64_t size;                  /* Bytes (0 for directories). */
+    uint64_t mtime_ns;              /* Last modification, logical clock. */
+    uint64_t atime_ns;              /* Creation, logical clock (reads do not update it). */
+};
+
+struct fs_dirent {
+    char name[FS_NAME_MAX + 1];     /* Entry name. */
+    uint64_t qid;                   /* Its identity. */
+    bool is_dir;                    /* A directory. */
+    uint64_t size;                  /* Bytes. */
+};
+
+/* The file-system calls. Paths are absolute ("/a/b"); names are 1..244 bytes,
+ * not "." or "..", without '/' or control characters. Times come from the
+ * logical clock the caller sets. Each call is atomic with respect to commits;
+ * nothing is durable before fs_sync returns. Errors: FS_ENOENT, FS_EEXIST,
+ * FS_ENOTDIR, FS_EISDIR, FS_ENOTEMPTY, FS_EXDEV (rename across directories),
+ * FS_EINVAL, FS_ENAMETOOLONG, FS_EFBIG, FS_ENOSPC, FS_EROFS, FS_ECORRUPT, FS_EIO. */
+void fs_clock_set(struct fs *fs, uint64_t now_ns);
+uint64_t fs_clock(const struct fs *fs);
+int fs_mkdir(struct fs *fs, const char *path);
+int fs_create(struct fs *fs, const char *path);
+int fs_write(struct fs *fs, const char *path, uint64_t off, const void *buf, size_t len);
+/* Reads up to len bytes at off; *done is what was read (0 at or past the end). */
+int fs_read(struct fs *fs, const char *path, uint64_t off, void *buf, size_t len, size_t *done);
+int fs_truncate(struct fs *fs, const char *path, uint64_t size);
+/* Removes a file or an empty directory, and releases its data. */
+int fs_remove(struct fs *fs, const char *path);
+/* Renames within one directory; the new name must not exist (GEFS). */
+int fs_rename(struct fs *fs, const char *from, const char *to);
+int fs_stat(struct fs *fs, const char *path, struct fs_stat *st);
+/* Calls fn for every entry of a directory in key order; fn returns 0 to go on,
+ * 1 to stop, or an error. fn must not modify the file system. */
+int fs_readdir(struct fs *fs, const char *path,
+        int (*fn)(void *arg, const struct fs_dirent *entry), void *arg);
+
+#define FS_FILE_SIZE_MAX (1ull << 48)   /* Bytes: offsets beyond are FS_EFBIG. */
 
 /* Which superblock copy mount used (0 or 1), and why sb0 was rejected ("" if not). */
 uint32_t fs_super_index(const struct fs *fs, const char **sb0_why);

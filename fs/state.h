@@ -80,6 +80,27 @@ struct wq_entry {
     const uint8_t *raw;     /* A raw buffer to write (headers, superblocks), or NULL. */
 };
 
+/* A tree (tree.h): the mounted file-system tree or the snapshot tree. */
+struct tree {
+    struct bptr root;       /* Root node. */
+    uint32_t height;        /* A single leaf is 1. */
+    uint64_t gen;           /* Snapshot id the tree was loaded as (0: snapshot tree). */
+    uint64_t memgen;        /* Birth generation of blocks written now. */
+    uint64_t pred;          /* Predecessor snapshot, GEN_NONE for none. */
+    uint64_t base;          /* Fork base: kills of blocks born at or before it are not
+                             * recorded (the other chain owns them); GEN_NONE for none. */
+    bool is_snap;           /* The snapshot tree: every release is deferred. */
+    bool dirty;             /* Changed since the last commit. */
+};
+
+/* A block killed in generation killer, born in birth: bound for a deadlist at
+ * the next commit (snap.c). */
+struct kill {
+    uint64_t killer;        /* Generation that stopped referencing it. */
+    uint64_t birth;         /* Its birth generation. */
+    uint64_t addr;          /* The block. */
+};
+
 #define TRACE_RING_COUNT 512u
 
 struct trace_event {
@@ -107,8 +128,6 @@ struct fs {
     uint64_t qgen;                  /* Current write-queue generation. */
     uint64_t nextqid;               /* Next qid. */
     uint64_t nextgen;               /* Next generation. */
-    struct bptr snap_root;          /* Snapshot-tree root. */
-    uint32_t snap_height;           /* Its height. */
 
     uint32_t arena_count;           /* Arenas. */
     struct arena arenas[FMT_ARENA_COUNT_MAX]; /* Their state. */
@@ -135,6 +154,16 @@ struct fs {
     uint8_t *sbbuf;                 /* The packed superblock of the commit in flight. */
     uint64_t *compress_blocks;      /* Preallocated blocks of a log compression. */
     uint32_t compress_cap;          /* Bound of compress_blocks. */
+
+    struct tree_ws *tws;            /* Bε-tree workspace (tree.c). */
+    struct tree snap;               /* The snapshot tree. */
+    struct tree tree;               /* The mounted file-system tree. */
+    char label[FMT_NAME_MAX + 1];   /* The label it was mounted from. */
+    bool tree_mutable;              /* Mutable label on a read-write mount. */
+    uint64_t clock_ns;              /* Logical clock for times, set by the caller. */
+    struct kill *kills;             /* Kills awaiting the next commit. */
+    uint32_t kill_count;            /* Entries. */
+    uint32_t kill_cap;              /* Bound (one per device block). */
 
     struct fs_stats stats;          /* Counters for tests and reports. */
     struct trace_event trace[TRACE_RING_COUNT]; /* Recent block events. */

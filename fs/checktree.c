@@ -1,0 +1,628 @@
+/*
+ * fs/checktree.c: fs_check for trees (see check.h and check_impl.h).
+ *
+ * Structure, physically: every node of the snapshot tree and of every
+ * snapshot's tree (and the mounted tree when it has uncommitted changes) is
+ * read and verified: hash, type for its height, record bounds and order, the
+ * fill its parent records, keys and buffered messages inside the range its
+ * parent gives it, birth generations not above the parent's and below
+ * nextgen. Every data block a leaf or a buffered insert points at is read and
+ * its hash verified. Nodes shared between snapshots are checked once.
+ *
+ * Content, logically (messages applied): labels name existing snapshots;
+ * records agree with each other (pred/succ symmetric, nlbl = labels naming
+ * it, nref = records whose pred it is); deadlists belong to a snapshot, their
+ * blocks verify, and every block they list is allocated, listed once, and in
+ * some snapshot with the deadlist's birth generation. In each tree: the root
+ * entry exists, qids are unique and below nextqid, every entry's parent is a
+ * directory, directories and up-links agree both ways, no directory is its
+ * own ancestor, and data keys belong to files and lie within their length.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blk.h"
+#include "check_impl.h"
+#include "keys.h"
+#include "tree.h"
+
+struct walk {
+    struct check *c;        /* The check. */
+    bool snap;              /* The snapshot tree: exclusive blocks of gen 0. */
+    const char *what;       /* Name for findings. */
+};
+
+static uint64_t
+blockno(const struct check *c, uint64_t addr)
+{
+    return addr / c->fs->block_size;
+}
+
+static void
+data_check(struct walk *w, struct bptr bp)
+{
+    struct check *c = w->c;
+    bool first;
+    if (!check_reach_shared(c, bp.addr, "file data", &first) || !first) {
+        return;
+    }
+    c->gens[blockno(c, bp.addr)] = bp.gen;
+    if (bp.gen >= c->fs->nextgen) {
+        check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), "file data",
+                "birth generation %llu not below nextgen", (unsigned long long)bp.gen);
+    }
+    if (dev_read(c->fs, bp.addr, c->buf) != 0) {
+        check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), "file data", "unreadable");
+    } else if (fmt_hash(c->buf, c->fs->block_size) != bp.hash) {
+        check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), "file data", "hash mismatch");
+    }
+}
+
+struct krange {
+    const uint8_t *lo;      /* Inclusive lower bound, NULL: none. */
+    const uint8_t *hi;      /* Exclusive upper bound, NULL: none. */
+    uint16_t nlo;           /* Sizes. */
+    uint16_t nhi;
+};
+
+static bool
+in_range(const struct krange *r, const uint8_t *k, uint16_t nk)
+{
+    return (r->lo == NULL || key_cmp(k, nk, r->lo, r->nlo) >= 0)
+        && (r->hi == NULL || key_cmp(k, nk, r->hi, r->nhi) < 0);
+}
+
+/* Keys, messages and data pointers of one node. */
+static void
+node_records(struct walk *w, struct bptr bp, const uint8_t *buf, const struct krange *r)
+{
+    struct check *c = w->c;
+    uint32_t bs = c->fs->block_size;
+    uint16_t n = tree_node_count(buf);
+    bool leaf = fmt_get16(buf) == FMT_TYPE_LEAF;
+    for (uint16_t i = 0; i < n; i++) {
+        struct kv kv = tree_node_val(bs, buf, i);
+        if (!in_range(r, kv.k, kv.nk)) {
+            check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), w->what,
+                    "key %u outside the range its parent gives", i);
+        }
+        if (leaf && !w->snap && kv.k[0] == FMT_KDAT && kv.nv == FMT_PTR_SIZE) {
+            data_check(w, fmt_bptr_unpack(kv.v));
+        }
+    }
+    for (uint16_t i = 0; i < tree_node_msg_count(buf); i++) {
+        struct msg m = tree_node_msg(bs, buf, i);
+        if (!in_range(r, m.k, m.nk)) {
+            check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), w->what,
+                    "message %u outside the range its parent gives", i);
+        }
+        if (!w->snap && m.op == FMT_OP_INSERT && m.k[0] == FMT_KDAT && m.nv == FMT_PTR_SIZE) {
+            data_check(w, fmt_bptr_unpack(m.v));
+        }
+    }
+}
+
+static bool
+node_mark(struct walk *w, struct bptr bp, uint64_t parent_gen)
+{
+    struct check *c = w->c;
+    bool first = true;
+    bool ok = w->snap ? check_reach(c, bp.addr, w->what)
+        : check_reach_shared(c, bp.addr, w->what, &first);
+    if (!ok || !first) {
+        return false;           /* Reported, or checked through another snapshot. */
+    }
+    if (w->snap ? bp.gen != 0 : bp.gen >= c->fs->nextgen || bp.gen > parent_gen) {
+        check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), w->what,
+                "birth generation %llu above its parent's or nextgen",
+                (unsigned long long)bp.gen);
+    }
+    if (!w->snap) {
+        c->gens[blockno(c, bp.addr)] = bp.gen;
+    }
+    return true;
+}
+
+static void
+node_check(struct walk *w, struct bptr bp, uint32_t height, struct krange r, int32_t fill,
+        uint64_t parent_gen)
+{
+    struct check *c = w->c;
+    uint32_t bs = c->fs->block_size;
+    if (!node_mark(w, bp, parent_gen)) {
+        return;
+    }
+    struct cblk *b;
+    uint32_t mask = height == 1 ? BLK_MASK(FMT_TYPE_LEAF) : BLK_MASK(FMT_TYPE_PIVOT);
+    if (blk_read(c->fs, bp, mask, &b) != 0) {
+        check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), w->what, "%s",
+                c->fs->broken_why);
+        return;
+    }
+    if (fill >= 0 && tree_node_fill(b->buf) != fill) {
+        check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), w->what,
+                "fill %u, its parent records %d", tree_node_fill(b->buf), fill);
+    }
+    node_records(w, bp, b->buf, &r);
+    uint16_t n = height > 1 ? tree_node_count(b->buf) : 0;
+    for (uint16_t i = 0; i < n; i++) {
+        struct kv k = tree_node_val(bs, b->buf, i);
+        struct krange cr = { i == 0 ? r.lo : k.k, r.hi, i == 0 ? r.nlo : k.nk, r.nhi };
+        if (i + 1 < n) {
+            struct kv next = tree_node_val(bs, b->buf, (uint16_t)(i + 1));
+            cr.hi = next.k;
+            cr.nhi = next.nk;
+        }
+        uint16_t cfill;
+        struct bptr child = tree_node_child(bs, b->buf, i, &cfill);
+        node_check(w, child, height - 1, cr, cfill, bp.gen);
+    }
+    blk_put(c->fs, b);
+}
+
+static void
+tree_structure(struct check *c, const struct tree *t, const char *what)
+{
+    struct walk w = { c, t->is_snap, what };
+    memset(c->walk, 0, c->map_size);
+    if (t->height < 1 || t->height >= TREE_HEIGHT_MAX) {
+        check_finding(c, FS_CHECK_CORRUPT, blockno(c, t->root.addr), what, "height %u",
+                t->height);
+        return;
+    }
+    node_check(&w, t->root, t->height, (struct krange){ NULL, NULL, 0, 0 }, -1,
+            t->is_snap ? 0 : c->fs->nextgen);
+}
+
+/* ---- The namespace of one tree. ---- */
+
+struct ent {
+    uint64_t qid;           /* Its qid. */
+    uint64_t parent;        /* Containing directory's qid, QID_NONE for the root. */
+    uint64_t length;        /* Bytes. */
+    uint64_t key_hash;      /* fmt_hash of its Kent key, to match up-links. */
+    bool dir;               /* A directory. */
+};
+
+struct up {
+    uint64_t qid;           /* The directory. */
+    uint64_t target_hash;   /* fmt_hash of the Kent key it names. */
+};
+
+struct dat {
+    uint64_t qid;           /* The file. */
+    uint64_t off;           /* Block offset. */
+};
+
+struct ns {
+    struct check *c;        /* The check. */
+    const char *what;       /* Tree name for findings. */
+    struct ent *ents;       /* Entries, grown with realloc. */
+    struct up *ups;
+    struct dat *dats;
+    size_t nents, nups, ndats;
+    size_t cents, cups, cdats;
+    bool nomem;             /* An array could not grow. */
+};
+
+static bool
+grow(void **p, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap) {
+        return true;
+    }
+    size_t ncap = *cap ? 2 * *cap : 64;
+    void *q = realloc(*p, ncap * size);
+    if (q == NULL) {
+        return false;
+    }
+    *p = q;
+    *cap = ncap;
+    return true;
+}
+
+static void
+ns_bad(struct ns *s, const char *why)
+{
+    check_finding(s->c, FS_CHECK_CORRUPT, UINT64_MAX, s->what, "%s", why);
+}
+
+static int
+ns_fn(void *arg, const struct kv *kv)
+{
+    struct ns *s = arg;
+    switch (kv->k[0]) {
+    case FMT_KDAT:
+        if (kv->nk != FMT_KDAT_SIZE || kv->nv != FMT_PTR_SIZE) {
+            ns_bad(s, "malformed data key or pointer");
+        } else if (grow((void **)&s->dats, &s->cdats, s->ndats, sizeof(struct dat))) {
+            s->dats[s->ndats++] = (struct dat){ fmt_get64(kv->k + 1), fmt_get64(kv->k + 9) };
+        } else {
+            s->nomem = true;
+        }
+        return 0;
+    case FMT_KENT:
+        if (kv->nk < 12 || fmt_get16(kv->k + 9) != kv->nk - 12u || kv->nv != FMT_DIRENT_SIZE) {
+            ns_bad(s, "malformed directory entry");
+        } else if (grow((void **)&s->ents, &s->cents, s->nents, sizeof(struct ent))) {
+            struct fmt_dirent d;
+            fmt_dirent_unpack(kv->v, &d);
+            s->ents[s->nents++] = (struct ent){ d.qid, fmt_get64(kv->k + 1), d.length,
+                fmt_hash(kv->k, kv->nk), (d.qtype & FMT_QID_DIR) != 0 };
+        } else {
+            s->nomem = true;
+        }
+        return 0;
+    case FMT_KUP:
+        if (kv->nk != FMT_KUP_SIZE || kv->nv < 12 || kv->v[0] != FMT_KENT) {
+            ns_bad(s, "malformed up-link");
+        } else if (grow((void **)&s->ups, &s->cups, s->nups, sizeof(struct up))) {
+            s->ups[s->nups++] = (struct up){ fmt_get64(kv->k + 1), fmt_hash(kv->v, kv->nv) };
+        } else {
+            s->nomem = true;
+        }
+        return 0;
+    default:
+        ns_bad(s, "key of an unknown kind in a file-system tree");
+        return 0;
+    }
+}
+
+static int
+ent_order(const void *a, const void *b)
+{
+    const struct ent *x = a, *y = b;
+    return x->qid < y->qid ? -1 : x->qid > y->qid;
+}
+
+static const struct ent *
+ent_find(const struct ns *s, uint64_t qid)
+{
+    struct ent key = { .qid = qid };
+    return bsearch(&key, s->ents, s->nents, sizeof(struct ent), ent_order);
+}
+
+/* Every directory reaches the root by parents within as many steps as there
+ * are entries; otherwise a directory is its own ancestor. */
+static void
+ns_cycles(struct ns *s)
+{
+    for (size_t i = 0; i < s->nents; i++) {
+        const struct ent *e = &s->ents[i];
+        for (size_t steps = 0; e != NULL && e->parent != QID_NONE; steps++) {
+            if (steps > s->nents) {
+                ns_bad(s, "a directory is its own ancestor");
+                return;
+            }
+            e = ent_find(s, e->parent);
+        }
+    }
+}
+
+static void
+ns_entries(struct ns *s)
+{
+    struct check *c = s->c;
+    size_t roots = 0;
+    for (size_t i = 0; i < s->nents; i++) {
+        const struct ent *e = &s->ents[i];
+        if (i > 0 && s->ents[i - 1].qid == e->qid) {
+            check_finding(c, FS_CHECK_CORRUPT, UINT64_MAX, s->what, "qid %llu used twice",
+                    (unsigned long long)e->qid);
+        }
+        if (e->qid == 0 || e->qid >= c->fs->nextqid) {
+            check_finding(c, FS_CHECK_CORRUPT, UINT64_MAX, s->what, "qid %llu not below nextqid",
+                    (unsigned long long)e->qid);
+        }
+        if (e->parent == QID_NONE) {
+            roots++;
+            continue;
+        }
+        const struct ent *p = ent_find(s, e->parent);
+        if (p == NULL || !p->dir) {
+            check_finding(c, FS_CHECK_CORRUPT, UINT64_MAX, s->what,
+                    "qid %llu is an orphan: its parent is not a directory",
+                    (unsigned long long)e->qid);
+        }
+    }
+    if (roots != 1) {
+        ns_bad(s, "not exactly one root directory entry");
+    }
+}
+
+static void
+ns_links(struct ns *s)
+{
+    struct check *c = s->c;
+    size_t dirs = 0;
+    for (size_t i = 0; i < s->nents; i++) {
+        dirs += s->ents[i].dir;
+    }
+    if (dirs != s->nups) {
+        check_finding(c, FS_CHECK_CORRUPT, UINT64_MAX, s->what,
+                "%zu directories but %zu up-links", dirs, s->nups);
+    }
+    for (size_t i = 0; i < s->nups; i++) {
+        const struct ent *e = ent_find(s, s->ups[i].qid);
+        if (e == NULL || !e->dir || e->key_hash != s->ups[i].target_hash) {
+            check_finding(c, FS_CHECK_CORRUPT, UINT64_MAX, s->what,
+                    "up-link of qid %llu does not name its directory's entry",
+                    (unsigned long long)s->ups[i].qid);
+        }
+    }
+    uint64_t bs = c->fs->block_size;
+    for (size_t i = 0; i < s->ndats; i++) {
+        const struct dat *d = &s->dats[i];
+        const struct ent *e = ent_find(s, d->qid);
+        if (e == NULL || e->dir) {
+            check_finding(c, FS_CHECK_CORRUPT, UINT64_MAX, s->what,
+                    "data of qid %llu, which is no file", (unsigned long long)d->qid);
+        } else if (d->off % bs != 0 || d->off >= (e->length + bs - 1) / bs * bs) {
+            check_finding(c, FS_CHECK_CORRUPT, UINT64_MAX, s->what,
+                    "data block at offset %llu beyond the end of qid %llu (%llu bytes)",
+                    (unsigned long long)d->off, (unsigned long long)d->qid,
+                    (unsigned long long)e->length);
+        }
+    }
+}
+
+static int
+tree_namespace(struct check *c, const struct tree *t, const char *what)
+{
+    struct ns s = { .c = c, .what = what };
+    int err = tree_scan(c->fs, t, NULL, 0, NULL, 0, ns_fn, &s);
+    if (err == FS_ECORRUPT) {
+        check_finding(c, FS_CHECK_CORRUPT, blockno(c, c->fs->broken_addr), what, "%s",
+                c->fs->broken_why);
+        err = 0;
+    } else if (!err && s.nomem) {
+        err = FS_ENOMEM;
+    } else if (!err) {
+        qsort(s.ents, s.nents, sizeof(struct ent), ent_order);
+        ns_entries(&s);
+        ns_links(&s);
+        ns_cycles(&s);
+    }
+    free(s.ents);
+    free(s.ups);
+    free(s.dats);
+    return err;
+}
+
+/* ---- The snapshot tree's content. ---- */
+
+struct rec {
+    struct fmt_tree t;      /* The record. */
+    uint32_t labels;        /* Labels naming it. */
+    uint32_t refs;          /* Records whose pred it is. */
+};
+
+struct lab {
+    uint64_t gen;           /* Snapshot it names. */
+};
+
+struct dlr {
+    uint64_t killer;        /* Generation that killed the blocks. */
+    uint64_t birth;         /* Their birth generation. */
+    struct bptr hd;         /* Newest block. */
+};
+
+struct snapc {
+    struct check *c;        /* The check. */
+    struct rec *recs;       /* Records, by gen (key order). */
+    struct lab *labs;
+    struct dlr *dls;
+    size_t nrecs, nlabs, ndls;
+    size_t crecs, clabs, cdls;
+    bool nomem;             /* An array could not grow. */
+};
+
+static void
+snap_bad(struct snapc *s, const char *why)
+{
+    check_finding(s->c, FS_CHECK_CORRUPT, UINT64_MAX, "snapshot tree", "%s", why);
+}
+
+static int
+snapc_fn(void *arg, const struct kv *kv)
+{
+    struct snapc *s = arg;
+    bool ok = true;
+    if (kv->k[0] == FMT_KLABEL && kv->nk >= 2 && kv->nv == FMT_LABEL_VALUE_SIZE) {
+        ok = grow((void **)&s->labs, &s->clabs, s->nlabs, sizeof(struct lab));
+        if (ok) {
+            s->labs[s->nlabs++] = (struct lab){ fmt_get64(kv->v + 1) };
+        }
+    } else if (kv->k[0] == FMT_KSNAP && kv->nk == FMT_KSNAP_SIZE && kv->nv == FMT_TREE_SIZE) {
+        ok = grow((void **)&s->recs, &s->crecs, s->nrecs, sizeof(struct rec));
+        if (ok) {
+            struct rec *r = &s->recs[s->nrecs++];
+            memset(r, 0, sizeof(*r));
+            fmt_tree_unpack(kv->v, &r->t);
+            if (r->t.gen != fmt_get64(kv->k + 1)) {
+                snap_bad(s, "record stored under another snapshot id");
+            }
+        }
+    } else if (kv->k[0] == FMT_KDLIST && kv->nk == FMT_KDLIST_SIZE
+            && kv->nv == FMT_DLIST_VALUE_SIZE) {
+        ok = grow((void **)&s->dls, &s->cdls, s->ndls, sizeof(struct dlr));
+        if (ok) {
+            s->dls[s->ndls++] = (struct dlr){ fmt_get64(kv->k + 1), fmt_get64(kv->k + 9),
+                fmt_bptr_unpack(kv->v) };
+        }
+    } else if (kv->k[0] != FMT_KCONF) {
+        snap_bad(s, "malformed or unknown key in the snapshot tree");
+    }
+    s->nomem = s->nomem || !ok;
+    return 0;
+}
+
+static int
+rec_order(const void *a, const void *b)
+{
+    const struct rec *x = a, *y = b;
+    return x->t.gen < y->t.gen ? -1 : x->t.gen > y->t.gen;
+}
+
+static struct rec *
+rec_find(struct snapc *s, uint64_t gen)
+{
+    struct rec key;
+    key.t.gen = gen;
+    return bsearch(&key, s->recs, s->nrecs, sizeof(struct rec), rec_order);
+}
+
+static void
+snap_links(struct snapc *s)
+{
+    struct check *c = s->c;
+    for (size_t i = 0; i < s->nlabs; i++) {
+        struct rec *r = rec_find(s, s->labs[i].gen);
+        if (r == NULL) {
+            snap_bad(s, "a label names a missing snapshot");
+        } else {
+            r->labels++;
+        }
+    }
+    for (size_t i = 0; i < s->nrecs; i++) {
+        struct fmt_tree *t = &s->recs[i].t;
+        struct rec *p = t->pred == GEN_NONE ? NULL : rec_find(s, t->pred);
+        struct rec *n = t->succ == GEN_NONE ? NULL : rec_find(s, t->succ);
+        if (t->pred != GEN_NONE && p == NULL) {
+            snap_bad(s, "a snapshot's predecessor is missing");
+        }
+        if (p != NULL) {
+            p->refs++;
+        }
+        if (t->succ != GEN_NONE && (n == NULL || n->t.pred != t->gen)) {
+            snap_bad(s, "successor and predecessor links disagree");
+        }
+        if (t->gen >= c->fs->nextgen) {
+            snap_bad(s, "a snapshot id is not below nextgen");
+        }
+    }
+    for (size_t i = 0; i < s->nrecs; i++) {
+        struct rec *r = &s->recs[i];
+        if (r->labels != r->t.nlbl || r->refs != r->t.nref) {
+            check_finding(c, FS_CHECK_CORRUPT, UINT64_MAX, "snapshot tree",
+                    "snapshot %llu records nlbl %u nref %u; found %u labels, %u successors",
+                    (unsigned long long)r->t.gen, r->t.nlbl, r->t.nref, r->labels, r->refs);
+        }
+    }
+}
+
+/* ---- Deadlists. ---- */
+
+static void
+dead_entry(struct check *c, uint64_t addr, uint64_t birth)
+{
+    if (addr % c->fs->block_size != 0 || addr / c->fs->block_size >= c->fs->block_count) {
+        check_finding(c, FS_CHECK_CORRUPT, UINT64_MAX, "deadlist", "entry outside the device");
+        return;
+    }
+    check_mark_dead(c, addr, "deadlist entry");
+    uint64_t b = blockno(c, addr);
+    if (!check_bit(c->shared, b)) {
+        check_finding(c, FS_CHECK_LEAK, b, "deadlist entry", "listed block is in no snapshot");
+    } else if (c->gens[b] != birth) {
+        check_finding(c, FS_CHECK_CORRUPT, b, "deadlist entry",
+                "listed with birth %llu, born %llu", (unsigned long long)birth,
+                (unsigned long long)c->gens[b]);
+    }
+}
+
+static void
+dlist_check(struct check *c, const struct dlr *d)
+{
+    struct bptr bp = d->hd;
+    for (uint64_t n = 0; bp.addr != FMT_ADDR_NIL; n++) {
+        if (n > c->fs->block_count || !check_reach(c, bp.addr, "deadlist")) {
+            if (n > c->fs->block_count) {
+                check_finding(c, FS_CHECK_CORRUPT, blockno(c, d->hd.addr), "deadlist",
+                        "chain loops");
+            }
+            return;
+        }
+        struct cblk *b;
+        if (blk_read(c->fs, bp, BLK_MASK(FMT_TYPE_DLIST), &b) != 0) {
+            check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), "deadlist", "%s",
+                    c->fs->broken_why);
+            return;
+        }
+        struct fmt_log_header h;
+        fmt_log_header_unpack(b->buf, &h);
+        for (uint32_t i = 0; i + 8 <= h.logsz; i += 8) {
+            dead_entry(c, fmt_get64(b->buf + FMT_LOG_HEADER_SIZE + i), d->birth);
+        }
+        bp = h.logp;
+        blk_put(c->fs, b);
+    }
+}
+
+static void
+dlists_check(struct snapc *s)
+{
+    struct check *c = s->c;
+    for (size_t i = 0; i < s->ndls; i++) {
+        if (rec_find(s, s->dls[i].killer) == NULL) {
+            snap_bad(s, "a deadlist belongs to no snapshot");
+        }
+        dlist_check(c, &s->dls[i]);
+    }
+    for (uint32_t i = 0; i < c->fs->kill_count; i++) {
+        dead_entry(c, c->fs->kills[i].addr, c->fs->kills[i].birth);
+    }
+}
+
+/* ---- Driver. ---- */
+
+static int
+trees_check(struct check *c, struct snapc *s)
+{
+    char what[64];
+    for (size_t i = 0; i < s->nrecs; i++) {
+        const struct fmt_tree *r = &s->recs[i].t;
+        struct tree t = { .root = r->root, .height = r->height, .gen = r->gen,
+            .pred = r->pred, .base = r->base };
+        snprintf(what, sizeof(what), "tree of snapshot %llu", (unsigned long long)r->gen);
+        tree_structure(c, &t, what);
+        int err = tree_namespace(c, &t, what);
+        if (err) {
+            return err;
+        }
+    }
+    struct fs *fs = c->fs;
+    struct rec *mine = rec_find(s, fs->tree.gen);
+    if (mine == NULL || mine->t.root.addr != fs->tree.root.addr) {
+        tree_structure(c, &fs->tree, "mounted tree");
+        return tree_namespace(c, &fs->tree, "mounted tree");
+    }
+    return 0;
+}
+
+int
+check_trees(struct check *c)
+{
+    struct snapc s = { .c = c };
+    tree_structure(c, &c->fs->snap, "snapshot tree");
+    int err = tree_scan(c->fs, &c->fs->snap, NULL, 0, NULL, 0, snapc_fn, &s);
+    if (err == FS_ECORRUPT) {
+        check_finding(c, FS_CHECK_CORRUPT, blockno(c, c->fs->broken_addr), "snapshot tree",
+                "%s", c->fs->broken_why);
+        err = 0;
+    } else if (!err && s.nomem) {
+        err = FS_ENOMEM;
+    } else if (!err) {
+        qsort(s.recs, s.nrecs, sizeof(struct rec), rec_order);
+        snap_links(&s);
+        err = trees_check(c, &s);
+        if (!err) {
+            dlists_check(&s);
+        }
+    }
+    free(s.recs);
+    free(s.labs);
+    free(s.dls);
+    return err;
+}

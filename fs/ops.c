@@ -1,0 +1,593 @@
+/*
+ * fs/ops.c: the path API of fs.h over the mounted tree.
+ *
+ * Every call resolves its path from the root directory entry Kent(-1, "")
+ * through Kent(parent qid, name), then applies one batch of messages, so a
+ * call is atomic with respect to commits. File data lives in Kdat(qid, block
+ * offset) values; a missing one is a hole and reads as zeros. Every write of
+ * a block writes a new block (a partial write copies the old one first).
+ * Shrinking a file zeroes the tail of its last block and clears the blocks
+ * beyond, so bytes past the end of a file are always zero on disk.
+ */
+#include "fs.h"
+
+#include <string.h>
+
+#include "blk.h"
+#include "snap.h"
+#include "tree.h"
+
+#define CLEAR_BATCH 64u         /* Oclearb messages per batch (GEFS uses 45). */
+
+struct res {
+    uint64_t parent;            /* Qid of the containing directory. */
+    const char *name;           /* Last element (points into the path). */
+    size_t nlen;                /* Its length. */
+    bool exists;                /* The last element exists. */
+    struct fmt_dirent d;        /* Its entry, when it exists. */
+};
+
+void
+fs_clock_set(struct fs *fs, uint64_t now_ns)
+{
+    fs->clock_ns = now_ns;
+}
+
+uint64_t
+fs_clock(const struct fs *fs)
+{
+    return fs->clock_ns;
+}
+
+static int
+elem_check(const char *e, size_t n)
+{
+    if (n == 0 || (n == 1 && e[0] == '.') || (n == 2 && e[0] == '.' && e[1] == '.')) {
+        return FS_EINVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)e[i] < 0x20) {
+            return FS_EINVAL;
+        }
+    }
+    return n > FMT_NAME_MAX ? FS_ENAMETOOLONG : 0;
+}
+
+static int
+entry_get(struct fs *fs, uint64_t parent, const char *name, size_t nlen, struct fmt_dirent *d)
+{
+    uint8_t k[FMT_KEY_MAX], v[FMT_INLINE_MAX];
+    uint16_t nv;
+    int err = tree_lookup(fs, &fs->tree, k, key_ent(k, parent, name, nlen), v, &nv);
+    if (err) {
+        return err;
+    }
+    if (nv != FMT_DIRENT_SIZE) {
+        return fs_broke(fs, FS_ECORRUPT, fs->tree.root.addr, "directory entry malformed");
+    }
+    fmt_dirent_unpack(v, d);
+    return 0;
+}
+
+/* Resolves path; the last element may be missing (r->exists says). */
+static int
+resolve(struct fs *fs, const char *path, struct res *r)
+{
+    if (path == NULL || path[0] != '/') {
+        return FS_EINVAL;
+    }
+    memset(r, 0, sizeof(*r));
+    int err = entry_get(fs, QID_NONE, "", 0, &r->d);
+    if (err) {
+        return err == FS_ENOENT ? fs_broke(fs, FS_ECORRUPT, 0, "root directory missing") : err;
+    }
+    r->parent = QID_NONE;
+    r->exists = true;
+    const char *p = path + 1;
+    while (*p != '\0') {
+        if (!r->exists) {
+            return FS_ENOENT;
+        }
+        if (!(r->d.qtype & FMT_QID_DIR)) {
+            return FS_ENOTDIR;
+        }
+        const char *slash = strchr(p, '/');
+        size_t n = slash != NULL ? (size_t)(slash - p) : strlen(p);
+        err = elem_check(p, n);
+        if (err) {
+            return err;
+        }
+        r->parent = r->d.qid;
+        r->name = p;
+        r->nlen = n;
+        err = entry_get(fs, r->parent, p, n, &r->d);
+        if (err && err != FS_ENOENT) {
+            return err;
+        }
+        r->exists = err == 0;
+        p += n + (slash != NULL);
+        if (slash != NULL && *p == '\0') {
+            return FS_EINVAL;       /* A trailing slash. */
+        }
+    }
+    return 0;
+}
+
+static int
+writable(const struct fs *fs)
+{
+    if (fs->broken) {
+        return FS_EROFS;
+    }
+    return fs->tree_mutable ? 0 : FS_EROFS;
+}
+
+/* Owstat message: flags and the fields they select, in bit order. */
+static struct msg
+wstat_msg(uint8_t *k, uint8_t *v, uint64_t parent, const char *name, size_t nlen, bool size,
+        uint64_t length, uint64_t mtime)
+{
+    uint16_t nv = 1;
+    v[0] = FMT_WSTAT_MTIME | (size ? FMT_WSTAT_SIZE : 0);
+    if (size) {
+        fmt_put64(v + nv, length);
+        nv += 8;
+    }
+    fmt_put64(v + nv, mtime);
+    nv += 8;
+    return (struct msg){ k, v, key_ent(k, parent, name, nlen), nv, FMT_OP_WSTAT };
+}
+
+/* A wstat touching the directory that holds entry r (its parent's entry). */
+static int
+touch_parent(struct fs *fs, const struct res *r, uint8_t *k, uint8_t *v, struct msg *m)
+{
+    uint8_t upk[FMT_KEY_MAX], upv[FMT_INLINE_MAX];
+    uint16_t nv;
+    int err = tree_lookup(fs, &fs->tree, upk, key_up(upk, r->parent), upv, &nv);
+    if (err) {
+        return err == FS_ENOENT ? fs_broke(fs, FS_ECORRUPT, 0, "directory without up-link") : err;
+    }
+    if (nv < 12 || upv[0] != FMT_KENT || fmt_get16(upv + 9) != nv - 12u) {
+        return fs_broke(fs, FS_ECORRUPT, 0, "up-link malformed");
+    }
+    *m = wstat_msg(k, v, fmt_get64(upv + 1), (const char *)upv + 11, nv - 12u, false, 0,
+            fs->clock_ns);
+    return 0;
+}
+
+static int
+make(struct fs *fs, const char *path, bool dir)
+{
+    int err = writable(fs);
+    struct res r;
+    if (!err) {
+        err = resolve(fs, path, &r);
+    }
+    if (err) {
+        return err;
+    }
+    if (r.exists) {
+        return FS_EEXIST;       /* Including "/". */
+    }
+    struct fmt_dirent d = { .qid = fs->nextqid, .qtype = dir ? FMT_QID_DIR : 0,
+        .mode = dir ? FMT_MODE_DIR | 0755 : 0644, .atime_ns = fs->clock_ns,
+        .mtime_ns = fs->clock_ns };
+    uint8_t k[3][FMT_KEY_MAX], v[3][FMT_INLINE_MAX];
+    struct msg m[3];
+    fmt_dirent_pack(v[0], &d);
+    uint16_t nk = key_ent(k[0], r.parent, r.name, r.nlen);
+    m[0] = (struct msg){ k[0], v[0], nk, FMT_DIRENT_SIZE, FMT_OP_INSERT };
+    err = touch_parent(fs, &r, k[1], v[1], &m[1]);
+    if (err) {
+        return err;
+    }
+    uint32_t n = 2;
+    if (dir) {
+        memcpy(v[2], k[0], nk);
+        m[n++] = (struct msg){ k[2], v[2], key_up(k[2], d.qid), nk, FMT_OP_INSERT };
+    }
+    err = tree_upsert(fs, &fs->tree, m, n);
+    if (!err) {
+        fs->nextqid++;
+    }
+    return err;
+}
+
+int
+fs_mkdir(struct fs *fs, const char *path)
+{
+    return make(fs, path, true);
+}
+
+int
+fs_create(struct fs *fs, const char *path)
+{
+    return make(fs, path, false);
+}
+
+static int
+file_get(struct fs *fs, const char *path, struct res *r)
+{
+    int err = resolve(fs, path, r);
+    if (err) {
+        return err;
+    }
+    if (!r->exists) {
+        return FS_ENOENT;
+    }
+    return (r->d.qtype & FMT_QID_DIR) ? FS_EISDIR : 0;
+}
+
+/* Writes one block of a file: [in, in+n) of the block at blkoff. */
+static int
+write_block(struct fs *fs, const struct res *r, uint64_t blkoff, uint32_t in, const uint8_t *src,
+        uint32_t n, uint64_t length)
+{
+    uint32_t bs = fs->block_size;
+    uint8_t k[2][FMT_KEY_MAX], v[2][FMT_INLINE_MAX];
+    struct cblk *b;
+    int err = blk_new(fs, FMT_TYPE_DATA, fs->tree.memgen, r->d.qid, in + n == bs, &b);
+    if (err) {
+        return err;
+    }
+    uint16_t nk = key_dat(k[0], r->d.qid, blkoff), nv;
+    if (n < bs && blkoff < length) {
+        err = tree_lookup(fs, &fs->tree, k[0], nk, v[0], &nv);
+        struct cblk *old;
+        if (!err && nv == FMT_PTR_SIZE) {
+            err = blk_read(fs, fmt_bptr_unpack(v[0]), BLK_MASK(FMT_TYPE_DATA), &old);
+            if (!err) {
+                memcpy(b->buf, old->buf, bs);
+                blk_put(fs, old);
+            }
+        } else if (!err) {
+            err = fs_broke(fs, FS_ECORRUPT, fs->tree.root.addr, "data pointer malformed");
+        }
+        err = err == FS_ENOENT ? 0 : err;
+    }
+    if (err) {
+        (void)blk_free_now(fs, b->addr);       /* While held: the slot is still ours. */
+        blk_put(fs, b);
+        return err;
+    }
+    memcpy(b->buf + in, src, n);
+    struct bptr bp = blk_finish(fs, b);
+    blk_put(fs, b);
+    fmt_bptr_pack(v[0], bp);
+    uint64_t end = blkoff + in + n;
+    struct msg m[2] = { { k[0], v[0], nk, FMT_PTR_SIZE, FMT_OP_INSERT },
+        wstat_msg(k[1], v[1], r->parent, r->name, r->nlen, end > length, end, fs->clock_ns) };
+    err = tree_upsert(fs, &fs->tree, m, 2);
+    if (err) {
+        (void)blk_free_now(fs, bp.addr);
+    }
+    return err;
+}
+
+int
+fs_write(struct fs *fs, const char *path, uint64_t off, const void *buf, size_t len)
+{
+    int err = writable(fs);
+    struct res r;
+    if (!err) {
+        err = file_get(fs, path, &r);
+    }
+    if (err) {
+        return err;
+    }
+    if (off > FS_FILE_SIZE_MAX || len > FS_FILE_SIZE_MAX - off) {
+        return FS_EFBIG;
+    }
+    uint32_t bs = fs->block_size;
+    const uint8_t *src = buf;
+    uint64_t length = r.d.length;
+    while (len > 0) {
+        uint32_t in = (uint32_t)(off % bs);
+        uint32_t n = (uint32_t)FS_MIN((uint64_t)(bs - in), (uint64_t)len);
+        err = write_block(fs, &r, off - in, in, src, n, length);
+        if (err) {
+            return err;
+        }
+        length = FS_MAX(length, off + n);
+        off += n;
+        src += n;
+        len -= n;
+    }
+    return 0;
+}
+
+int
+fs_read(struct fs *fs, const char *path, uint64_t off, void *buf, size_t len, size_t *done)
+{
+    struct res r;
+    *done = 0;
+    int err = file_get(fs, path, &r);
+    if (err || off >= r.d.length) {
+        return err;
+    }
+    uint32_t bs = fs->block_size;
+    uint8_t *dst = buf;
+    len = (size_t)FS_MIN((uint64_t)len, r.d.length - off);
+    while (len > 0) {
+        uint32_t in = (uint32_t)(off % bs);
+        uint32_t n = (uint32_t)FS_MIN((uint64_t)(bs - in), (uint64_t)len);
+        uint8_t k[FMT_KEY_MAX], v[FMT_INLINE_MAX];
+        uint16_t nv;
+        err = tree_lookup(fs, &fs->tree, k, key_dat(k, r.d.qid, off - in), v, &nv);
+        if (err == FS_ENOENT) {
+            memset(dst, 0, n);
+        } else if (err) {
+            return err;
+        } else {
+            struct cblk *b;
+            err = nv != FMT_PTR_SIZE ? fs_broke(fs, FS_ECORRUPT, 0, "data pointer malformed")
+                : blk_read(fs, fmt_bptr_unpack(v), BLK_MASK(FMT_TYPE_DATA), &b);
+            if (err) {
+                return err;
+            }
+            memcpy(dst, b->buf + in, n);
+            blk_put(fs, b);
+        }
+        *done += n;
+        dst += n;
+        off += n;
+        len -= n;
+    }
+    return 0;
+}
+
+struct dat_scan {
+    uint64_t offs[CLEAR_BATCH];     /* Block offsets found. */
+    uint32_t count;                 /* Entries. */
+};
+
+static int
+dat_scan_fn(void *arg, const struct kv *kv)
+{
+    struct dat_scan *s = arg;
+    if (kv->nk != FMT_KDAT_SIZE) {
+        return FS_ECORRUPT;
+    }
+    s->offs[s->count++] = fmt_get64(kv->k + 9);
+    return s->count == CLEAR_BATCH ? 1 : 0;
+}
+
+/* Clears (releases) every data block of qid at or past block offset from. */
+static int
+clear_from(struct fs *fs, uint64_t qid, uint64_t from)
+{
+    uint8_t prefix[FMT_KEY_MAX], lo[FMT_KEY_MAX];
+    key_dat(prefix, qid, 0);
+    for (;;) {
+        struct dat_scan s = { .count = 0 };
+        int err = tree_scan(fs, &fs->tree, lo, key_dat(lo, qid, from), prefix, 9, dat_scan_fn, &s);
+        if (err) {
+            return err == FS_ECORRUPT ? fs_broke(fs, err, 0, "data key malformed") : err;
+        }
+        if (s.count == 0) {
+            return 0;
+        }
+        uint8_t k[CLEAR_BATCH][FMT_KDAT_SIZE];
+        struct msg m[CLEAR_BATCH];
+        for (uint32_t i = 0; i < s.count; i++) {
+            m[i] = (struct msg){ k[i], NULL, key_dat(k[i], qid, s.offs[i]), 0, FMT_OP_CLEARB };
+        }
+        err = tree_upsert(fs, &fs->tree, m, s.count);
+        if (err) {
+            return err;
+        }
+    }
+}
+
+/* Zeroes the bytes of the block holding offset size past it (shrink). */
+static int
+zero_tail(struct fs *fs, const struct res *r, uint64_t size, struct msg *m, uint8_t *k, uint8_t *v,
+        uint32_t *n)
+{
+    uint32_t bs = fs->block_size, in = (uint32_t)(size % bs);
+    uint16_t nv, nk = key_dat(k, r->d.qid, size - in);
+    if (in == 0) {
+        return 0;
+    }
+    int err = tree_lookup(fs, &fs->tree, k, nk, v, &nv);
+    if (err == FS_ENOENT) {
+        return 0;
+    }
+    struct cblk *old, *b;
+    if (!err) {
+        err = nv != FMT_PTR_SIZE ? fs_broke(fs, FS_ECORRUPT, 0, "data pointer malformed")
+            : blk_read(fs, fmt_bptr_unpack(v), BLK_MASK(FMT_TYPE_DATA), &old);
+    }
+    if (err) {
+        return err;
+    }
+    err = blk_new(fs, FMT_TYPE_DATA, fs->tree.memgen, r->d.qid, false, &b);
+    if (!err) {
+        memcpy(b->buf, old->buf, in);
+        fmt_bptr_pack(v, blk_finish(fs, b));
+        blk_put(fs, b);
+        m[(*n)++] = (struct msg){ k, v, nk, FMT_PTR_SIZE, FMT_OP_INSERT };
+    }
+    blk_put(fs, old);
+    return err;
+}
+
+int
+fs_truncate(struct fs *fs, const char *path, uint64_t size)
+{
+    int err = writable(fs);
+    struct res r;
+    if (!err) {
+        err = file_get(fs, path, &r);
+    }
+    if (err) {
+        return err;
+    }
+    if (size > FS_FILE_SIZE_MAX) {
+        return FS_EFBIG;
+    }
+    uint8_t k[2][FMT_KEY_MAX], v[2][FMT_INLINE_MAX];
+    struct msg m[2];
+    uint32_t n = 0;
+    bool shrink = size < r.d.length;
+    fs->use_reserve = shrink;
+    m[n++] = wstat_msg(k[0], v[0], r.parent, r.name, r.nlen, true, size, fs->clock_ns);
+    err = shrink ? zero_tail(fs, &r, size, m, k[1], v[1], &n) : 0;
+    if (!err) {
+        err = tree_upsert(fs, &fs->tree, m, n);
+    }
+    if (!err && shrink) {
+        uint64_t bs = fs->block_size;
+        err = clear_from(fs, r.d.qid, (size + bs - 1) / bs * bs);
+    }
+    fs->use_reserve = false;
+    return err;
+}
+
+struct any {
+    bool found;             /* An entry was seen. */
+};
+
+static int
+any_fn(void *arg, const struct kv *kv)
+{
+    (void)kv;
+    ((struct any *)arg)->found = true;
+    return 1;
+}
+
+int
+fs_remove(struct fs *fs, const char *path)
+{
+    int err = writable(fs);
+    struct res r;
+    if (!err) {
+        err = resolve(fs, path, &r);
+    }
+    if (err || !r.exists || r.name == NULL) {
+        return err ? err : !r.exists ? FS_ENOENT : FS_EPERM;
+    }
+    bool dir = (r.d.qtype & FMT_QID_DIR) != 0;
+    if (dir) {
+        uint8_t prefix[FMT_KEY_MAX];
+        struct any a = { false };
+        prefix[0] = FMT_KENT;
+        fmt_put64(prefix + 1, r.d.qid);
+        err = tree_scan(fs, &fs->tree, NULL, 0, prefix, 9, any_fn, &a);
+        if (err || a.found) {
+            return err ? err : FS_ENOTEMPTY;
+        }
+    }
+    uint8_t k[3][FMT_KEY_MAX], v[3][FMT_INLINE_MAX];
+    struct msg m[3];
+    uint32_t n = 0;
+    m[n++] = (struct msg){ k[0], NULL, key_ent(k[0], r.parent, r.name, r.nlen), 0, FMT_OP_DELETE };
+    err = touch_parent(fs, &r, k[1], v[1], &m[n++]);
+    if (dir) {
+        m[n++] = (struct msg){ k[2], NULL, key_up(k[2], r.d.qid), 0, FMT_OP_CLOBBER };
+    }
+    fs->use_reserve = true;
+    if (!err) {
+        err = tree_upsert(fs, &fs->tree, m, n);
+    }
+    if (!err && !dir) {
+        err = clear_from(fs, r.d.qid, 0);
+    }
+    fs->use_reserve = false;
+    return err;
+}
+
+int
+fs_rename(struct fs *fs, const char *from, const char *to)
+{
+    int err = writable(fs);
+    struct res a, b;
+    if (!err) {
+        err = resolve(fs, from, &a);
+    }
+    if (!err) {
+        err = resolve(fs, to, &b);
+    }
+    if (err || !a.exists || a.name == NULL) {
+        return err ? err : !a.exists ? FS_ENOENT : FS_EPERM;
+    }
+    if (b.name == NULL || b.parent != a.parent) {
+        return b.name == NULL ? FS_EEXIST : FS_EXDEV;
+    }
+    if (b.exists) {
+        return a.nlen == b.nlen && memcmp(a.name, b.name, a.nlen) == 0 ? 0 : FS_EEXIST;
+    }
+    uint8_t k[4][FMT_KEY_MAX], v[4][FMT_INLINE_MAX];
+    struct msg m[4];
+    uint32_t n = 0;
+    fmt_dirent_pack(v[0], &a.d);
+    uint16_t nk = key_ent(k[0], b.parent, b.name, b.nlen);
+    m[n++] = (struct msg){ k[0], v[0], nk, FMT_DIRENT_SIZE, FMT_OP_INSERT };
+    m[n++] = (struct msg){ k[1], NULL, key_ent(k[1], a.parent, a.name, a.nlen), 0,
+        FMT_OP_CLOBBER };
+    err = touch_parent(fs, &a, k[2], v[2], &m[n++]);
+    if (a.d.qtype & FMT_QID_DIR) {
+        memcpy(v[3], k[0], nk);
+        m[n++] = (struct msg){ k[3], v[3], key_up(k[3], a.d.qid), nk, FMT_OP_INSERT };
+    }
+    return err ? err : tree_upsert(fs, &fs->tree, m, n);
+}
+
+int
+fs_stat(struct fs *fs, const char *path, struct fs_stat *st)
+{
+    struct res r;
+    int err = resolve(fs, path, &r);
+    if (err || !r.exists) {
+        return err ? err : FS_ENOENT;
+    }
+    if (st != NULL) {
+        *st = (struct fs_stat){ .qid = r.d.qid, .version = r.d.version,
+            .is_dir = (r.d.qtype & FMT_QID_DIR) != 0, .mode = r.d.mode & 0777,
+            .size = r.d.length, .mtime_ns = r.d.mtime_ns, .atime_ns = r.d.atime_ns };
+    }
+    return 0;
+}
+
+struct dir_ctx {
+    int (*fn)(void *arg, const struct fs_dirent *entry);   /* The caller's callback. */
+    void *arg;                                              /* Its argument. */
+};
+
+static int
+dir_fn(void *arg, const struct kv *kv)
+{
+    struct dir_ctx *c = arg;
+    if (kv->nk < 12 || fmt_get16(kv->k + 9) != kv->nk - 12u || kv->nv != FMT_DIRENT_SIZE) {
+        return FS_ECORRUPT;
+    }
+    struct fmt_dirent d;
+    fmt_dirent_unpack(kv->v, &d);
+    struct fs_dirent e = { .qid = d.qid, .is_dir = (d.qtype & FMT_QID_DIR) != 0,
+        .size = d.length };
+    memcpy(e.name, kv->k + 11, kv->nk - 12u);
+    e.name[kv->nk - 12u] = '\0';
+    return c->fn(c->arg, &e);
+}
+
+int
+fs_readdir(struct fs *fs, const char *path, int (*fn)(void *arg, const struct fs_dirent *entry),
+        void *arg)
+{
+    struct res r;
+    int err = resolve(fs, path, &r);
+    if (err || !r.exists) {
+        return err ? err : FS_ENOENT;
+    }
+    if (!(r.d.qtype & FMT_QID_DIR)) {
+        return FS_ENOTDIR;
+    }
+    uint8_t prefix[9];
+    prefix[0] = FMT_KENT;
+    fmt_put64(prefix + 1, r.d.qid);
+    struct dir_ctx c = { fn, arg };
+    err = tree_scan(fs, &fs->tree, NULL, 0, prefix, 9, dir_fn, &c);
+    return err == FS_ECORRUPT && !fs->broken ? fs_broke(fs, err, 0, "directory key malformed")
+        : err;
+}
