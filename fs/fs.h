@@ -82,6 +82,10 @@ struct fs_snapinfo {
 int fs_snap_label(struct fs *fs, const char *from, const char *name);
 int fs_snap_fork(struct fs *fs, const char *from, const char *name);
 int fs_snap_delete(struct fs *fs, const char *name);
+/* Path reads (fs_stat, fs_read, fs_readdir) go to label's tree until
+ * fs_view(fs, NULL) returns them to the mounted tree; writes meanwhile
+ * return FS_EROFS. FS_ENOENT if there is no such label. */
+int fs_view(struct fs *fs, const char *label);
 /* Calls fn for every label in name order; fn returns 0 to go on, 1 to stop. */
 int fs_snap_list(struct fs *fs, int (*fn)(void *arg, const struct fs_snapinfo *info), void *arg);
 

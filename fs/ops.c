@@ -39,6 +39,13 @@ fs_clock(const struct fs *fs)
     return fs->clock_ns;
 }
 
+/* The tree path reads go to: the mounted one, or the one fs_view chose. */
+static struct tree *
+cur(struct fs *fs)
+{
+    return fs->viewing ? &fs->view : &fs->tree;
+}
+
 static int
 elem_check(const char *e, size_t n)
 {
@@ -58,7 +65,7 @@ entry_get(struct fs *fs, uint64_t parent, const char *name, size_t nlen, struct 
 {
     uint8_t k[FMT_KEY_MAX], v[FMT_INLINE_MAX];
     uint16_t nv;
-    int err = tree_lookup(fs, &fs->tree, k, key_ent(k, parent, name, nlen), v, &nv);
+    int err = tree_lookup(fs, cur(fs), k, key_ent(k, parent, name, nlen), v, &nv);
     if (err) {
         return err;
     }
@@ -119,7 +126,7 @@ writable(const struct fs *fs)
     if (fs->broken) {
         return FS_EROFS;
     }
-    return fs->tree_mutable ? 0 : FS_EROFS;
+    return fs->tree_mutable && !fs->viewing ? 0 : FS_EROFS;
 }
 
 /* Owstat message: flags and the fields they select, in bit order. */
@@ -314,7 +321,7 @@ fs_read(struct fs *fs, const char *path, uint64_t off, void *buf, size_t len, si
         uint32_t n = (uint32_t)FS_MIN((uint64_t)(bs - in), (uint64_t)len);
         uint8_t k[FMT_KEY_MAX], v[FMT_INLINE_MAX];
         uint16_t nv;
-        err = tree_lookup(fs, &fs->tree, k, key_dat(k, r.d.qid, off - in), v, &nv);
+        err = tree_lookup(fs, cur(fs), k, key_dat(k, r.d.qid, off - in), v, &nv);
         if (err == FS_ENOENT) {
             memset(dst, 0, n);
         } else if (err) {
@@ -587,7 +594,7 @@ fs_readdir(struct fs *fs, const char *path, int (*fn)(void *arg, const struct fs
     prefix[0] = FMT_KENT;
     fmt_put64(prefix + 1, r.d.qid);
     struct dir_ctx c = { fn, arg };
-    err = tree_scan(fs, &fs->tree, NULL, 0, prefix, 9, dir_fn, &c);
+    err = tree_scan(fs, cur(fs), NULL, 0, prefix, 9, dir_fn, &c);
     return err == FS_ECORRUPT && !fs->broken ? fs_broke(fs, err, 0, "directory key malformed")
         : err;
 }

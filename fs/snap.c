@@ -341,23 +341,35 @@ sweep_owned(const struct sweep *s, uint64_t gen)
 }
 
 static int
+sweep_data(struct sweep *s, const uint8_t *k, const uint8_t *v, uint16_t nv)
+{
+    if (k[0] != FMT_KDAT || nv != FMT_PTR_SIZE) {
+        return 0;
+    }
+    struct bptr d = fmt_bptr_unpack(v);
+    return sweep_owned(s, d.gen) ? blk_free_deferred(s->fs, d.addr) : 0;
+}
+
+/* Frees an owned node and the owned data it points at: leaf values and, in a
+ * pivot, buffered inserts (both are allocated until a flush releases them). */
+static int
 sweep_fn(void *arg, struct bptr bp, uint32_t height, const uint8_t *buf)
 {
     struct sweep *s = arg;
+    uint32_t bs = s->fs->block_size;
     if (!sweep_owned(s, bp.gen)) {
         return 1;                   /* Shared with the predecessor, children too. */
     }
-    for (uint16_t i = 0; height == 1 && i < tree_node_count(buf); i++) {
-        struct kv kv = tree_node_val(s->fs->block_size, buf, i);
-        if (kv.k[0] == FMT_KDAT && kv.nv == FMT_PTR_SIZE) {
-            struct bptr d = fmt_bptr_unpack(kv.v);
-            int err = sweep_owned(s, d.gen) ? blk_free_deferred(s->fs, d.addr) : 0;
-            if (err) {
-                return err;
-            }
-        }
+    int err = 0;
+    for (uint16_t i = 0; height == 1 && !err && i < tree_node_count(buf); i++) {
+        struct kv kv = tree_node_val(bs, buf, i);
+        err = sweep_data(s, kv.k, kv.v, kv.nv);
     }
-    return blk_free_deferred(s->fs, bp.addr);
+    for (uint16_t i = 0; !err && i < tree_node_msg_count(buf); i++) {
+        struct msg m = tree_node_msg(bs, buf, i);
+        err = m.op == FMT_OP_INSERT ? sweep_data(s, m.k, m.v, m.nv) : 0;
+    }
+    return err ? err : blk_free_deferred(s->fs, bp.addr);
 }
 
 /* Frees the blocks of a deleted leaf snapshot's tree born after its pred. */
@@ -744,4 +756,27 @@ fs_snap_list(struct fs *fs, int (*fn)(void *arg, const struct fs_snapinfo *info)
     struct list_ctx c = { fs, fn, arg };
     uint8_t prefix[1] = { FMT_KLABEL };
     return tree_scan(fs, &fs->snap, NULL, 0, prefix, 1, list_fn, &c);
+}
+
+int
+fs_view(struct fs *fs, const char *label)
+{
+    if (label == NULL || strcmp(label, fs->label) == 0) {
+        fs->viewing = false;
+        return 0;
+    }
+    uint64_t gen;
+    uint32_t flags;
+    struct fmt_tree r;
+    int err = label_get(fs, label, &gen, &flags);
+    if (!err) {
+        err = record_get(fs, gen, &r);
+    }
+    if (err) {
+        return err;
+    }
+    fs->view = (struct tree){ .root = r.root, .height = r.height, .gen = r.gen,
+        .memgen = GEN_NONE, .pred = r.pred, .base = r.base };
+    fs->viewing = true;
+    return 0;
 }

@@ -159,6 +159,8 @@ struct fs {
     struct tree snap;               /* The snapshot tree. */
     struct tree tree;               /* The mounted file-system tree. */
     char label[FMT_NAME_MAX + 1];   /* The label it was mounted from. */
+    struct tree view;               /* Another label's tree, read through fs_view. */
+    bool viewing;                   /* Path reads go to view instead of tree. */
     bool tree_mutable;              /* Mutable label on a read-write mount. */
     uint64_t clock_ns;              /* Logical clock for times, set by the caller. */
     struct kill *kills;             /* Kills awaiting the next commit. */
