@@ -201,14 +201,20 @@ sync_pass0(struct fs *fs, uint64_t qgen)
     if (err) {
         return err;
     }
+    bool compressed = false;
     for (uint32_t i = 0; i < fs->arena_count; i++) {
         struct arena *a = &fs->arenas[i];
         if (alloc_compress_due(a)) {
+            uint64_t before = fs->stats.log_compress_count;
             err = alloc_compress(fs, a);
             if (err) {
                 return err;
             }
+            compressed = compressed || fs->stats.log_compress_count != before;
         }
+    }
+    if (compressed) {
+        dev_mark(fs, "sync.pass0");     /* Back from log.compress: label the barriers pass 0. */
     }
     err = alloc_log_deferred(fs);
     if (err) {

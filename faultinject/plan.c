@@ -1,0 +1,383 @@
+/*
+ * faultinject/plan.c: crash-state enumeration and ids (see plan.h).
+ */
+#include "plan.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../fs/base.h"
+
+#define REORDER_SAMPLES_DEFAULT 64u
+
+static const char *const model_names[MODEL_COUNT] = { "ordered", "writeback", "torn", "hostile" };
+
+const char *
+device_model_name(enum device_model m)
+{
+    ASSERT(m < MODEL_COUNT);
+    return model_names[m];
+}
+
+int
+device_model_parse(const char *s, enum device_model *out)
+{
+    for (uint32_t i = 0; i < MODEL_COUNT; i++) {
+        if (strcmp(s, model_names[i]) == 0) {
+            *out = (enum device_model)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+bool
+device_model_drops(enum device_model m)
+{
+    return m == MODEL_WRITEBACK || m == MODEL_HOSTILE;
+}
+
+bool
+device_model_tears(enum device_model m)
+{
+    return m == MODEL_TORN || m == MODEL_HOSTILE;
+}
+
+static int
+plan_element(const char *e, size_t n, struct fault_plan *plan)
+{
+    static const struct { const char *name; uint32_t bit; } simple[] = {
+        { "pass", PLAN_PASS }, { "flush", PLAN_FLUSH }, { "prefix", PLAN_PREFIX },
+        { "torn", PLAN_TORN },
+    };
+    for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
+        if (strlen(simple[i].name) == n && memcmp(e, simple[i].name, n) == 0) {
+            plan->kinds |= simple[i].bit;
+            return 0;
+        }
+    }
+    if (n > 8 && memcmp(e, "reorder:", 8) == 0) {
+        uint32_t k = 0;
+        for (size_t i = 8; i < n; i++) {
+            if (e[i] < '0' || e[i] > '9' || k > 100) {
+                return -1;
+            }
+            k = k * 10 + (uint32_t)(e[i] - '0');
+        }
+        if (k < 1 || k > CRASH_DROPS_MAX) {
+            return -1;
+        }
+        plan->kinds |= PLAN_REORDER;
+        plan->reorder_k = k;
+        return 0;
+    }
+    return -1;
+}
+
+int
+fault_plan_parse(const char *s, struct fault_plan *plan, char *err, size_t err_size)
+{
+    memset(plan, 0, sizeof(*plan));
+    plan->samples = REORDER_SAMPLES_DEFAULT;
+    const char *p = s;
+    while (*p != '\0') {
+        const char *comma = strchr(p, ',');
+        size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+        if (plan_element(p, n, plan) != 0) {
+            snprintf(err, err_size, "unknown fault '%.*s' (pass, flush, prefix, reorder:K with "
+                    "K 1..%u, torn)", (int)FS_MIN(n, 40), p, CRASH_DROPS_MAX);
+            return -1;
+        }
+        p += n + (comma != NULL);
+    }
+    if (plan->kinds == 0) {
+        snprintf(err, err_size, "no fault plan given");
+        return -1;
+    }
+    return 0;
+}
+
+void
+fault_plan_format(const struct fault_plan *plan, char *buf, size_t size)
+{
+    ASSERT(size > 0);
+    buf[0] = '\0';
+    size_t used = 0;
+    static const char *names[] = { "pass", "flush", "prefix", "reorder", "torn" };
+    for (uint32_t i = 0; i < 5; i++) {
+        if (!(plan->kinds & (1u << i))) {
+            continue;
+        }
+        int n = (1u << i) == PLAN_REORDER
+            ? snprintf(buf + used, size - used, "%sreorder:%u", used ? "," : "", plan->reorder_k)
+            : snprintf(buf + used, size - used, "%s%s", used ? "," : "", names[i]);
+        if (n < 0 || (size_t)n >= size - used) {
+            return;
+        }
+        used += (size_t)n;
+    }
+}
+
+struct sink {
+    struct crash_state **states;    /* The growing array. */
+    size_t *count;                  /* Entries. */
+    size_t cap;                     /* Allocated entries. */
+    bool failed;                    /* Out of memory. */
+};
+
+static void
+emit(struct sink *k, const struct crash_state *s)
+{
+    if (k->failed) {
+        return;
+    }
+    if (*k->count == k->cap) {
+        size_t cap = k->cap ? 2 * k->cap : 1024;
+        struct crash_state *n = realloc(*k->states, cap * sizeof(struct crash_state));
+        if (n == NULL) {
+            k->failed = true;
+            return;
+        }
+        *k->states = n;
+        k->cap = cap;
+    }
+    (*k->states)[(*k->count)++] = *s;
+}
+
+/* Marks the cut points the plan asks for in cuts[0..n]. */
+static void
+plan_cuts(const struct plan_op *ops, uint32_t n, const struct fault_plan *plan, uint8_t *cuts)
+{
+    uint32_t kinds = plan->kinds;
+    if ((kinds & (PLAN_PASS | PLAN_FLUSH | PLAN_PREFIX)) == 0) {
+        kinds |= PLAN_PASS | PLAN_FLUSH;    /* reorder/torn alone: at the protocol's points. */
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if ((kinds & PLAN_PASS) && ops[i].kind == 2 && ops[i].mark <= 4) {
+            cuts[i] = 1;
+        }
+        if ((kinds & PLAN_FLUSH) && ops[i].kind == 1) {
+            cuts[i + 1] = 1;
+        }
+        if ((kinds & PLAN_PREFIX) && ops[i].kind == 0) {
+            cuts[i + 1] = 1;
+        }
+    }
+    cuts[n] = 1;
+}
+
+/* xorshift64*: the sampler's generator, seeded per cut. */
+static uint64_t
+rng_next(uint64_t *s)
+{
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return *s * 0x2545f4914f6cdd1dull;
+}
+
+static uint64_t
+choose(uint64_t n, uint32_t k)
+{
+    uint64_t r = 1;
+    for (uint32_t i = 1; i <= k && r < UINT32_MAX; i++) {
+        r = r * (n - k + i) / i;
+    }
+    return r;
+}
+
+/* Emits every subset of win[0..w) of size k in lexicographic order. */
+static void
+subsets(struct sink *k, const uint32_t *win, uint32_t w, uint32_t size, struct crash_state *s,
+        uint32_t from)
+{
+    if (s->drop_count == size) {
+        emit(k, s);
+        return;
+    }
+    for (uint32_t i = from; i + (size - s->drop_count) <= w && !k->failed; i++) {
+        s->drops[s->drop_count++] = win[i];
+        subsets(k, win, w, size, s, i + 1);
+        s->drop_count--;
+    }
+}
+
+static int
+u32_order(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void
+sampled(struct sink *k, const uint32_t *win, uint32_t w, const struct fault_plan *plan,
+        uint32_t cut)
+{
+    uint64_t rng = plan->seed ^ (0x9e3779b97f4a7c15ull * (cut + 1)) ^ 1;
+    for (uint32_t n = 0; n < plan->samples; n++) {
+        struct crash_state s = { .cut = cut, .torn = CRASH_NONE };
+        uint32_t size = 1 + (uint32_t)(rng_next(&rng) % FS_MIN(plan->reorder_k, w));
+        while (s.drop_count < size) {
+            uint32_t pick = win[rng_next(&rng) % w];
+            bool dup = false;
+            for (uint32_t j = 0; j < s.drop_count; j++) {
+                dup = dup || s.drops[j] == pick;
+            }
+            if (!dup) {
+                s.drops[s.drop_count++] = pick;
+            }
+        }
+        qsort(s.drops, s.drop_count, sizeof(uint32_t), u32_order);
+        emit(k, &s);
+    }
+}
+
+static void
+reorders(struct sink *k, const uint32_t *win, uint32_t w, const struct fault_plan *plan,
+        uint32_t cut)
+{
+    uint64_t total = 0;
+    for (uint32_t size = 1; size <= plan->reorder_k && size <= w; size++) {
+        total += choose(w, size);
+    }
+    if (total > plan->samples) {
+        sampled(k, win, w, plan, cut);
+        return;
+    }
+    for (uint32_t size = 1; size <= plan->reorder_k && size <= w; size++) {
+        struct crash_state s = { .cut = cut, .torn = CRASH_NONE };
+        subsets(k, win, w, size, &s, 0);
+    }
+}
+
+static void
+tears(struct sink *k, const struct plan_op *ops, uint32_t cut)
+{
+    uint32_t n = ops[cut - 1].sectors;
+    uint32_t at[3] = { 1, n / 2, n - 1 };
+    static const char fills[3] = { 'o', 'z', 'g' };
+    for (uint32_t i = 0; i < 3; i++) {
+        if (at[i] < 1 || at[i] >= n || (i > 0 && at[i] == at[i - 1])) {
+            continue;
+        }
+        for (uint32_t f = 0; f < 3; f++) {
+            struct crash_state s = { .cut = cut, .torn = cut - 1, .torn_sectors = (uint16_t)at[i],
+                .torn_fill = fills[f] };
+            emit(k, &s);
+        }
+    }
+}
+
+int
+fault_plan_enumerate(const struct plan_op *ops, uint32_t n, enum device_model model,
+        const struct fault_plan *plan, struct crash_state **states, size_t *count)
+{
+    ASSERT(plan->kinds != 0);
+    uint8_t *cuts = calloc((size_t)n + 1, 1);
+    uint32_t *win = malloc(((size_t)n + 1) * sizeof(uint32_t));
+    struct sink k = { states, count, 0, cuts == NULL || win == NULL };
+    *states = NULL;
+    *count = 0;
+    if (!k.failed) {
+        plan_cuts(ops, n, plan, cuts);
+    }
+    uint32_t w = 0, epoch = 0;
+    for (uint32_t c = 0; c <= n && !k.failed; c++) {
+        if (c > 0 && ops[c - 1].kind == 1) {
+            epoch++;
+            w = 0;                          /* A completed flush empties the cache. */
+        } else if (c > 0 && ops[c - 1].kind == 0) {
+            win[w++] = c - 1;
+        }
+        if (!cuts[c]) {
+            continue;
+        }
+        struct crash_state s = { .cut = c, .torn = CRASH_NONE };
+        emit(&k, &s);
+        if ((plan->kinds & PLAN_REORDER) && device_model_drops(model) && w > 0) {
+            reorders(&k, win, w, plan, c);
+        }
+        if ((plan->kinds & PLAN_TORN) && device_model_tears(model) && c > 0
+                && ops[c - 1].kind == 0) {
+            tears(&k, ops, c);
+        }
+    }
+    (void)epoch;
+    free(cuts);
+    free(win);
+    return k.failed ? -1 : 0;
+}
+
+void
+crash_id_format(const struct crash_state *s, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "w%" PRIu32, s->cut);
+    for (uint32_t i = 0; i < s->drop_count && n > 0 && (size_t)n < size; i++) {
+        n += snprintf(buf + n, size - (size_t)n, "%s%" PRIu32, i == 0 ? "-drop" : ".",
+                s->drops[i]);
+    }
+    if (s->torn != CRASH_NONE && n > 0 && (size_t)n < size) {
+        snprintf(buf + n, size - (size_t)n, "-torn%" PRIu32 "s%u%c", s->torn, s->torn_sectors,
+                s->torn_fill);
+    }
+}
+
+static const char *
+parse_u32(const char *p, uint32_t *out)
+{
+    uint64_t v = 0;
+    const char *start = p;
+    while (*p >= '0' && *p <= '9' && v <= UINT32_MAX) {
+        v = v * 10 + (uint64_t)(*p++ - '0');
+    }
+    if (p == start || v >= UINT32_MAX) {
+        return NULL;
+    }
+    *out = (uint32_t)v;
+    return p;
+}
+
+int
+crash_id_parse(const char *id, struct crash_state *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->torn = CRASH_NONE;
+    const char *p = id[0] == 'w' ? parse_u32(id + 1, &s->cut) : NULL;
+    if (p != NULL && strncmp(p, "-drop", 5) == 0) {
+        p += 5;
+        do {
+            if (s->drop_count == CRASH_DROPS_MAX) {
+                return -1;
+            }
+            p = parse_u32(p + (s->drop_count > 0), &s->drops[s->drop_count]);
+            if (p == NULL || s->drops[s->drop_count] >= s->cut
+                    || (s->drop_count > 0 && s->drops[s->drop_count] <= s->drops[s->drop_count - 1])) {
+                return -1;
+            }
+            s->drop_count++;
+        } while (*p == '.');
+    }
+    if (p != NULL && strncmp(p, "-torn", 5) == 0) {
+        uint32_t sec;
+        p = parse_u32(p + 5, &s->torn);
+        p = p != NULL && *p == 's' ? parse_u32(p + 1, &sec) : NULL;
+        if (p == NULL || sec == 0 || sec > 64 || s->torn >= s->cut
+                || (*p != 'o' && *p != 'z' && *p != 'g')) {
+            return -1;
+        }
+        s->torn_sectors = (uint16_t)sec;
+        s->torn_fill = *p++;
+    }
+    return p != NULL && *p == '\0' ? 0 : -1;
+}
+
+const char *
+crash_fault_class(const struct crash_state *s)
+{
+    if (s->torn != CRASH_NONE) {
+        return "torn";
+    }
+    return s->drop_count > 0 ? "drop" : "cut";
+}

@@ -1,0 +1,100 @@
+/*
+ * faultinject/plan.h: crash states, their ids, device models and the fault
+ * plans that enumerate crash states over a recorded write log.
+ *
+ * A crash state is a cut of the write log — the operations before index
+ * `cut` reached the device, the rest did not — plus faults the device model
+ * allows at that cut: writes lost from the volatile cache (drops) and a torn
+ * write. Ids are stable and printable; crashsim replay accepts them:
+ *     w812                 ops 0..811 issued, nothing lost
+ *     w812-drop805.809     ... but writes 805 and 809 never became durable
+ *     w812-torn811s3z      ... write 811 persisted only its first 3 sectors;
+ *                          the rest reads as o (old content), z (zeros) or
+ *                          g (garbage, fixed by the op index)
+ *
+ * Device models say what the disk promises:
+ *     ordered    a completed write is durable (GEFS's own assumption)
+ *     writeback  a volatile cache: a write is durable only after a later flush;
+ *                at a crash any subset of the writes since the last completed
+ *                flush may be lost
+ *     torn       ordered, but the write in flight may tear at sector granularity
+ *     hostile    writeback and torn together
+ * Fault plans choose cuts and variants: pass (each sync-pass boundary), flush
+ * (after each flush), prefix (after each write), reorder:K (subsets of up to
+ * K lost writes at each cut, exhaustive up to a limit and seeded sampling
+ * beyond it), torn (the last write before each cut torn after 1, half and all
+ * but one of its sectors, with each fill). A fault the device model does not
+ * allow is not enumerated.
+ */
+#ifndef FAULTINJECT_PLAN_H
+#define FAULTINJECT_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CRASH_DROPS_MAX 8u
+#define CRASH_NONE UINT32_MAX
+#define CRASH_ID_MAX 128u
+
+struct crash_state {
+    uint32_t cut;                       /* Ops [0, cut) were issued. */
+    uint32_t torn;                      /* Write op torn, or CRASH_NONE. */
+    uint16_t torn_sectors;              /* Leading sectors of its new content that landed. */
+    char torn_fill;                     /* 'o', 'z' or 'g': what the other sectors hold. */
+    uint8_t drop_count;                 /* Entries of drops. */
+    uint32_t drops[CRASH_DROPS_MAX];    /* Write ops lost, ascending, each < cut. */
+};
+
+enum device_model {
+    MODEL_ORDERED,
+    MODEL_WRITEBACK,
+    MODEL_TORN,
+    MODEL_HOSTILE,
+    MODEL_COUNT
+};
+
+#define PLAN_PASS    0x1u
+#define PLAN_FLUSH   0x2u
+#define PLAN_PREFIX  0x4u
+#define PLAN_REORDER 0x8u
+#define PLAN_TORN    0x10u
+
+struct fault_plan {
+    uint32_t kinds;             /* PLAN_* bits. */
+    uint32_t reorder_k;         /* Largest number of lost writes per state. */
+    uint32_t samples;           /* Per cut: subsets beyond this many are sampled. */
+    uint64_t seed;              /* Seeds the sampling. */
+};
+
+/* The few facts about each logged operation the planner needs. */
+struct plan_op {
+    uint8_t kind;               /* 0 write, 1 flush, 2 mark (sim_op_kind order). */
+    uint8_t mark;               /* For marks: 0..4 for sync.pass0..4, else other. */
+    uint32_t epoch;             /* Flushes completed before it. */
+    uint32_t sectors;           /* For writes: 512-byte sectors in the block. */
+};
+
+const char *device_model_name(enum device_model m);
+int device_model_parse(const char *s, enum device_model *out);
+bool device_model_drops(enum device_model m);
+bool device_model_tears(enum device_model m);
+
+/* Parses "pass,flush,prefix,reorder:2,torn". On error returns -1 and names the
+ * bad element in err. */
+int fault_plan_parse(const char *s, struct fault_plan *plan, char *err, size_t err_size);
+void fault_plan_format(const struct fault_plan *plan, char *buf, size_t size);
+
+/* Enumerates the crash states of a log of n ops under a model and plan into a
+ * growing array (*states, *count, freed by the caller), in ascending cut
+ * order. Returns 0 or -1 when memory runs out. */
+int fault_plan_enumerate(const struct plan_op *ops, uint32_t n, enum device_model model,
+        const struct fault_plan *plan, struct crash_state **states, size_t *count);
+
+/* Ids. crash_id_parse returns -1 on malformed ids. */
+void crash_id_format(const struct crash_state *s, char *buf, size_t size);
+int crash_id_parse(const char *id, struct crash_state *s);
+/* The fault class of a state, for the results table: "cut", "drop", "torn". */
+const char *crash_fault_class(const struct crash_state *s);
+
+#endif /* FAULTINJECT_PLAN_H */

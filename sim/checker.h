@@ -1,0 +1,45 @@
+/*
+ * sim/checker.h: judging one crash state.
+ *
+ * For a state: mount it (the file system's own recovery), run fs_check,
+ * compute the recovered state's digest and find it among the legal sync
+ * points (else an older one: lost_sync; else wrong_state); then run a
+ * post-recovery workload (create, write, sync, remove, sync), remount, check
+ * again and require the same state (recovery is idempotent). The outcome and
+ * a one-line reason go into struct state_result. With a verbose stream the
+ * checker also explains what recovery chose and how the state differs.
+ */
+#ifndef SIM_CHECKER_H
+#define SIM_CHECKER_H
+
+#include <stdio.h>
+
+#include "crash.h"
+#include "outcome.h"
+#include "runner.h"
+
+struct state_result {
+    uint8_t outcome;            /* enum outcome. */
+    int32_t recovered;          /* Sync point recovered, -1 if none matched. */
+    uint32_t legal_lo;          /* Legal sync points [lo, hi]. */
+    uint32_t legal_hi;
+    uint64_t leaked;            /* Leaked blocks fs_check reported. */
+    uint64_t corrupt;           /* Corruption findings. */
+    uint64_t duration_ns;       /* Wall time of the check. */
+    uint64_t probes;            /* Recovery probes hit (bitmap). */
+    char reason[200];           /* Why, in one line. */
+};
+
+struct checker {
+    const struct recording *rec;    /* What the states come from. */
+    struct crash_view view;         /* The state being checked. */
+    FILE *verbose;                  /* Explanations (replay), or NULL. */
+};
+
+int checker_init(struct checker *c, const struct recording *rec);
+void checker_deinit(struct checker *c);
+
+/* Checks state s. Returns -1 if s is not a state of this recording. */
+int checker_check(struct checker *c, const struct crash_state *s, struct state_result *r);
+
+#endif /* SIM_CHECKER_H */

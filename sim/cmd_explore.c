@@ -1,0 +1,200 @@
+/*
+ * sim/cmd_explore.c: crashsim explore and crashsim replay.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../fs/format.h"
+#include "cli.h"
+#include "explore.h"
+
+static const char explore_help[] =
+    "usage: crashsim explore --workload FILE [options]\n"
+    "\n"
+    "Runs FILE (traces/FORMAT.md) on a simulated disk that records every write,\n"
+    "enumerates the crash states the device model and fault plan allow, checks\n"
+    "each distinct one in worker processes (mount with the file system's own\n"
+    "recovery, fs_check, compare with the oracle's legal states, a post-recovery\n"
+    "workload, remount and check again), and stores every result in SQLite.\n"
+    "\n"
+    "  -w, --workload FILE   the trace to run (required)\n"
+    "  -m, --model M         ordered (default), writeback, torn or hostile:\n"
+    "                        what the disk promises (see faultinject/plan.h)\n"
+    "  -f, --faults LIST     comma list of pass, flush, prefix, reorder:K, torn\n"
+    "                        (default pass,flush,prefix)\n"
+    "  -p, --profile P       faithful (default: no flushes, as GEFS) or hardened\n"
+    "                        (a flush at each sync-pass boundary)\n"
+    "  -s, --seed N          seed for sampled fault combinations (default 0)\n"
+    "  -j, --jobs N          worker processes (default: the number of CPUs)\n"
+    "  -d, --db FILE         result database (default results.db)\n"
+    "  -r, --resume          continue the unfinished run of this configuration\n"
+    "      --size SIZE       device size (default 8M)\n"
+    "      --block-size SIZE 4K, 8K or 16K (default 16K)\n"
+    "      --arenas N        arena count (default: by size)\n"
+    "      --samples N       reorder subsets per cut beyond which they are sampled (64)\n"
+    "      --timeout SECS    per crash state (default 10)\n"
+    "  -q, --quiet           no progress line\n"
+    "  -h, --help            this text\n"
+    "\n"
+    "Exit status: 0 no violations, 1 violations found (or the file system\n"
+    "disagreed with the oracle while running), 2 usage or operational error.\n";
+
+enum { OPT_SIZE = 256, OPT_BLOCK, OPT_ARENAS, OPT_SAMPLES, OPT_TIMEOUT };
+
+static int
+explore_opt(int c, struct explore_config *cfg, const char **faults)
+{
+    uint64_t v;
+    switch (c) {
+    case 'w': cfg->workload = optarg; return 0;
+    case 'm': return device_model_parse(optarg, &cfg->model) == 0 ? 0 : -1;
+    case 'f': *faults = optarg; return 0;
+    case 'p':
+        cfg->rec.hardened = strcmp(optarg, "hardened") == 0;
+        return cfg->rec.hardened || strcmp(optarg, "faithful") == 0 ? 0 : -1;
+    case 's': return cli_parse_u64(optarg, &cfg->seed) ? 0 : -1;
+    case 'j':
+        if (!cli_parse_u64(optarg, &v) || v < 1 || v > 64) {
+            return -1;
+        }
+        cfg->jobs = (uint32_t)v;
+        return 0;
+    case 'd': cfg->db = optarg; return 0;
+    case 'r': cfg->resume = true; return 0;
+    case 'q': cfg->quiet = true; return 0;
+    case OPT_SIZE: return cli_parse_size(optarg, &cfg->rec.device_size) ? 0 : -1;
+    case OPT_BLOCK:
+        if (!cli_parse_size(optarg, &v) || !fmt_block_size_valid(v)) {
+            return -1;
+        }
+        cfg->rec.block_size = (uint32_t)v;
+        return 0;
+    case OPT_ARENAS:
+        if (!cli_parse_u64(optarg, &v) || v < 1 || v > FMT_ARENA_COUNT_MAX) {
+            return -1;
+        }
+        cfg->rec.arenas = (uint32_t)v;
+        return 0;
+    case OPT_SAMPLES:
+        if (!cli_parse_u64(optarg, &v) || v < 1 || v > 1000000) {
+            return -1;
+        }
+        cfg->plan.samples = (uint32_t)v;
+        return 0;
+    case OPT_TIMEOUT:
+        if (!cli_parse_u64(optarg, &v) || v < 1 || v > 3600) {
+            return -1;
+        }
+        cfg->timeout_ms = (uint32_t)(v * 1000);
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+int
+cmd_explore(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "workload", required_argument, NULL, 'w' }, { "model", required_argument, NULL, 'm' },
+        { "faults", required_argument, NULL, 'f' }, { "profile", required_argument, NULL, 'p' },
+        { "seed", required_argument, NULL, 's' }, { "jobs", required_argument, NULL, 'j' },
+        { "db", required_argument, NULL, 'd' }, { "resume", no_argument, NULL, 'r' },
+        { "quiet", no_argument, NULL, 'q' }, { "help", no_argument, NULL, 'h' },
+        { "size", required_argument, NULL, OPT_SIZE },
+        { "block-size", required_argument, NULL, OPT_BLOCK },
+        { "arenas", required_argument, NULL, OPT_ARENAS },
+        { "samples", required_argument, NULL, OPT_SAMPLES },
+        { "timeout", required_argument, NULL, OPT_TIMEOUT },
+        { NULL, 0, NULL, 0 },
+    };
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    struct explore_config cfg = { .rec = { FMT_BLOCK_SIZE_DEFAULT, 8u << 20, 0, false },
+        .model = MODEL_ORDERED, .jobs = cpus > 0 && cpus <= 64 ? (uint32_t)cpus : 1,
+        .db = "results.db", .timeout_ms = 10000 };
+    const char *faults = "pass,flush,prefix";
+    cfg.plan.samples = 64;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "w:m:f:p:s:j:d:rqh", opts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(explore_help, stdout);
+            return EXIT_OK;
+        }
+        if (explore_opt(c, &cfg, &faults) != 0) {
+            if (c != '?') {
+                cli_error("explore", "bad value '%s' for an option", optarg);
+            }
+            fputs(explore_help, stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (cfg.workload == NULL || optind != argc) {
+        cli_error("explore", cfg.workload == NULL ? "--workload is required" : "unexpected "
+                "argument '%s'", argv[optind < argc ? optind : 0]);
+        fputs(explore_help, stderr);
+        return EXIT_USAGE;
+    }
+    uint32_t samples = cfg.plan.samples;
+    char err[256];
+    if (fault_plan_parse(faults, &cfg.plan, err, sizeof(err)) != 0) {
+        cli_error("explore", "--faults: %s", err);
+        return EXIT_USAGE;
+    }
+    cfg.plan.samples = samples;
+    cfg.plan.seed = cfg.seed;
+    return explore_run(&cfg);
+}
+
+static const char replay_help[] =
+    "usage: crashsim replay ID [--db FILE] [--run N]\n"
+    "\n"
+    "Re-records the workload of run N (default: the latest) from the database,\n"
+    "rebuilds crash state ID (e.g. w812, w812-drop805.809, w812-torn811s3z) and\n"
+    "checks it in this process, explaining it: the writes that make the state\n"
+    "(named by file-system structure and sync pass), what recovery chose, every\n"
+    "fs_check finding, and how the recovered state differs from the legal one.\n"
+    "\n"
+    "  -d, --db FILE   result database (default results.db)\n"
+    "  -n, --run N     run id (default: the latest run)\n"
+    "  -h, --help      this text\n"
+    "\n"
+    "Exit status: 0 the state is fine, 1 it is a violation, 2 usage or\n"
+    "operational error (including a write log that no longer matches the run).\n";
+
+int
+cmd_replay(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "db", required_argument, NULL, 'd' }, { "run", required_argument, NULL, 'n' },
+        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+    };
+    const char *db = "results.db";
+    uint64_t run = 0;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "d:n:h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(replay_help, stdout);
+            return EXIT_OK;
+        }
+        if (c == 'd') {
+            db = optarg;
+        } else if (c != 'n' || !cli_parse_u64(optarg, &run)) {
+            fputs(replay_help, stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind + 1 != argc) {
+        cli_error("replay", "expected one crash-state ID");
+        fputs(replay_help, stderr);
+        return EXIT_USAGE;
+    }
+    if (access(db, R_OK) != 0) {
+        cli_error("replay", "%s: no such database", db);
+        return EXIT_USAGE;
+    }
+    return replay_run(argv[optind], db, (int64_t)run);
+}

@@ -1,0 +1,511 @@
+/*
+ * sim/explore.c: campaigns and replay (see explore.h).
+ */
+#include "explore.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../fs/format.h"
+#include "checker.h"
+#include "pool.h"
+#include "store.h"
+
+#define FAILING_SHOWN 20u
+#define PROGRESS_PLAIN_NS 5000000000ull
+
+struct campaign {
+    const struct explore_config *cfg;   /* What to do. */
+    struct trace trace;                 /* The workload. */
+    struct recording rec;               /* Its recording. */
+    struct crash_state *states;         /* Every state. */
+    size_t count;                       /* Entries. */
+    char (*ids)[CRASH_ID_MAX];          /* Their ids. */
+    uint64_t *sigs;                     /* Their signatures. */
+    uint32_t *dup_of;                   /* Index of the state checked instead, or CRASH_NONE. */
+    uint32_t *next_dup;                 /* Chain of duplicates of an original. */
+    uint8_t *done;                      /* Result stored (resume). */
+    struct store *store;                /* Results. */
+    int64_t run_id;                     /* This run. */
+    uint64_t counts[OUTCOME_COUNT][3];  /* Outcome by fault class (cut, drop, torn). */
+    uint64_t finished;                  /* States with a result. */
+    uint64_t distinct;                  /* States checked (not duplicates). */
+    uint64_t violations;                /* Violating states. */
+    uint32_t failing[FAILING_SHOWN];    /* First failing states. */
+    uint32_t failing_count;             /* Entries. */
+    uint64_t t0_ns;                     /* Start. */
+    uint64_t last_line_ns;              /* Last plain progress line. */
+    bool tty;                           /* stderr is a terminal. */
+};
+
+static uint64_t
+now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void
+git_rev(char *buf, size_t size)
+{
+    buf[0] = '\0';
+    FILE *f = popen("git rev-parse --short HEAD 2>/dev/null", "r");
+    if (f == NULL) {
+        return;
+    }
+    if (fgets(buf, (int)size, f) != NULL) {
+        buf[strcspn(buf, "\n")] = '\0';
+    }
+    pclose(f);
+}
+
+static uint32_t
+fault_index(const struct crash_state *s)
+{
+    return s->torn != CRASH_NONE ? 2 : s->drop_count > 0 ? 1 : 0;
+}
+
+/* Plan input from the log: kinds, marks, epochs, sectors. */
+static struct plan_op *
+plan_ops(const struct sim_dev *dev)
+{
+    struct plan_op *ops = calloc((size_t)dev->op_count + 1, sizeof(struct plan_op));
+    for (uint32_t i = 0; ops != NULL && i < dev->op_count; i++) {
+        const struct sim_op *op = &dev->ops[i];
+        ops[i] = (struct plan_op){ op->kind, op->mark, op->epoch,
+            dev->block_size / BDEV_SECTOR_SIZE };
+    }
+    return ops;
+}
+
+/* Signatures and duplicates: states whose images are identical are checked
+ * once. */
+static int
+dedup(struct campaign *c)
+{
+    struct crash_view v;
+    if (crash_view_init(&v, &c->rec.dev) != 0) {
+        return -1;
+    }
+    size_t size = 1;
+    while (size < 2 * c->count + 2) {
+        size <<= 1;
+    }
+    uint32_t *table = malloc(size * sizeof(uint32_t));
+    if (table == NULL) {
+        crash_view_deinit(&v);
+        return -1;
+    }
+    memset(table, 0xff, size * sizeof(uint32_t));
+    for (size_t i = 0; i < c->count; i++) {
+        int rc = crash_view_set(&v, &c->states[i]);
+        ASSERT(rc == 0);                        /* The planner made the states from this log. */
+        c->sigs[i] = v.state_sig;
+        size_t h = (size_t)(v.state_sig ^ (v.state_sig >> 29)) & (size - 1);
+        while (table[h] != CRASH_NONE && c->sigs[table[h]] != v.state_sig) {
+            h = (h + 1) & (size - 1);
+        }
+        if (table[h] == CRASH_NONE) {
+            table[h] = (uint32_t)i;
+            c->distinct++;
+        } else {
+            uint32_t orig = table[h];
+            c->dup_of[i] = orig;
+            c->next_dup[i] = c->next_dup[orig];
+            c->next_dup[orig] = (uint32_t)i;
+        }
+    }
+    free(table);
+    crash_view_deinit(&v);
+    return 0;
+}
+
+static int
+campaign_alloc(struct campaign *c)
+{
+    c->ids = malloc(c->count * sizeof(*c->ids));
+    c->sigs = malloc(c->count * sizeof(uint64_t));
+    c->dup_of = malloc(c->count * sizeof(uint32_t));
+    c->next_dup = malloc(c->count * sizeof(uint32_t));
+    c->done = calloc(c->count, 1);
+    if (c->ids == NULL || c->sigs == NULL || c->dup_of == NULL || c->next_dup == NULL
+            || c->done == NULL) {
+        return -1;
+    }
+    for (size_t i = 0; i < c->count; i++) {
+        crash_id_format(&c->states[i], c->ids[i], CRASH_ID_MAX);
+        c->dup_of[i] = c->next_dup[i] = CRASH_NONE;
+    }
+    return 0;
+}
+
+static void
+campaign_free(struct campaign *c)
+{
+    free(c->states);
+    free(c->ids);
+    free(c->sigs);
+    free(c->dup_of);
+    free(c->next_dup);
+    free(c->done);
+    recording_free(&c->rec);
+    trace_free(&c->trace);
+    store_close(c->store);
+}
+
+/* Records the workload and enumerates its crash states. */
+static int
+prepare(struct campaign *c)
+{
+    const struct explore_config *cfg = c->cfg;
+    char err[512];
+    if (trace_parse_file(cfg->workload, &c->trace, err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    if (record_workload(&cfg->rec, &c->trace, &c->rec, err, sizeof(err)) != 0) {
+        fprintf(stderr, "crashsim explore: %s\n", err);
+        return -1;
+    }
+    struct plan_op *ops = plan_ops(&c->rec.dev);
+    int rc = ops == NULL ? -1 : fault_plan_enumerate(ops, c->rec.dev.op_count, cfg->model,
+            &cfg->plan, &c->states, &c->count);
+    free(ops);
+    if (rc != 0 || campaign_alloc(c) != 0 || dedup(c) != 0) {
+        fprintf(stderr, "crashsim explore: out of memory enumerating crash states\n");
+        return -1;
+    }
+    return 0;
+}
+
+static void
+mark_done(void *arg, const char *id)
+{
+    struct campaign *c = arg;
+    struct crash_state s;
+    if (crash_id_parse(id, &s) != 0) {
+        return;
+    }
+    size_t lo = 0, hi = c->count;               /* States are in ascending cut order. */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->states[mid].cut < s.cut) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    for (size_t i = lo; i < c->count && c->states[i].cut == s.cut; i++) {
+        if (strcmp(c->ids[i], id) == 0) {
+            c->done[i] = 1;
+            return;
+        }
+    }
+}
+
+static int
+store_begin(struct campaign *c)
+{
+    const struct explore_config *cfg = c->cfg;
+    char err[512], faults[128], rev[64], text[1 << 16];
+    if (store_open(&c->store, cfg->db, err, sizeof(err)) != 0) {
+        fprintf(stderr, "crashsim explore: %s\n", err);
+        return -1;
+    }
+    fault_plan_format(&cfg->plan, faults, sizeof(faults));
+    git_rev(rev, sizeof(rev));
+    FILE *f = fopen(cfg->workload, "r");
+    size_t n = f != NULL ? fread(text, 1, sizeof(text) - 1, f) : 0;
+    text[n] = '\0';
+    if (f != NULL) {
+        fclose(f);
+    }
+    struct run_info info = { rev, cfg->seed, cfg->workload, text, device_model_name(cfg->model),
+        cfg->rec.hardened ? "hardened" : "faithful", faults, cfg->rec.block_size,
+        cfg->rec.device_size, cfg->rec.arenas, cfg->jobs, "" };
+    bool resumed;
+    if (store_run_begin(c->store, &info, cfg->resume, &c->run_id, &resumed) != 0) {
+        fprintf(stderr, "crashsim explore: %s: cannot start a run\n", cfg->db);
+        return -1;
+    }
+    if (resumed) {
+        return store_done_states(c->store, c->run_id, mark_done, c);
+    }
+    int rc = store_run_wlog(c->store, c->run_id, &c->rec.dev, c->rec.wlog_hash);
+    for (uint32_t k = 0; rc == 0 && k < c->rec.sync_count; k++) {
+        const struct syncpt *p = &c->rec.syncs[k];
+        rc = store_run_sync(c->store, c->run_id, k, p->step, p->line, p->start_op, p->end_op,
+                p->digest);
+    }
+    return rc;
+}
+
+static void
+state_row(const struct campaign *c, uint32_t i, struct state_row *row)
+{
+    const struct crash_state *s = &c->states[i];
+    const struct sim_dev *dev = &c->rec.dev;
+    uint32_t last = UINT32_MAX;
+    for (uint32_t k = s->cut; k-- > 0;) {
+        if (dev->ops[k].kind == SIM_OP_WRITE) {
+            last = k;
+            break;
+        }
+    }
+    uint32_t pass = s->cut < dev->op_count ? dev->ops[s->cut].pass
+        : s->cut > 0 ? dev->ops[s->cut - 1].pass : SIM_PASS_NONE;
+    *row = (struct state_row){ c->ids[i], s, c->dup_of[i] == CRASH_NONE ? NULL
+        : c->ids[c->dup_of[i]], c->sigs[i], pass,
+        last == UINT32_MAX ? "" : fmt_type_name(dev->ops[last].type), last };
+}
+
+/* Stores state i's result (and that of every duplicate of it). */
+static int
+record(struct campaign *c, uint32_t i, const struct state_result *r, uint32_t worker)
+{
+    for (uint32_t k = i; k != CRASH_NONE; k = c->next_dup[k]) {
+        if (c->done[k]) {
+            continue;
+        }
+        struct state_row row;
+        state_row(c, k, &row);
+        struct result_row res = { (enum outcome)r->outcome, r->reason, r->recovered, r->legal_lo,
+            r->legal_hi, r->leaked, r->corrupt, k == i ? r->duration_ns : 0, worker, r->probes };
+        if (store_result(c->store, c->run_id, &row, &res) != 0) {
+            return -1;
+        }
+        c->done[k] = 1;
+        c->finished++;
+        c->counts[r->outcome][fault_index(&c->states[k])]++;
+        if (outcome_is_violation((enum outcome)r->outcome)) {
+            c->violations++;
+            if (c->failing_count < FAILING_SHOWN && k == i) {
+                c->failing[c->failing_count++] = k;
+            }
+        }
+    }
+    return 0;
+}
+
+static void
+progress(struct campaign *c, bool final)
+{
+    if (c->cfg->quiet) {
+        return;
+    }
+    uint64_t t = now_ns(), el = t - c->t0_ns;
+    if (!c->tty && !final && t - c->last_line_ns < PROGRESS_PLAIN_NS) {
+        return;
+    }
+    c->last_line_ns = t;
+    double rate = el > 0 ? (double)c->finished * 1e9 / (double)el : 0;
+    double eta = rate > 0 ? (double)(c->count - c->finished) / rate : 0;
+    fprintf(stderr, "%sstates %" PRIu64 "/%zu (%.0f%%)  %.0f/s  violations %" PRIu64
+            "  ETA %u:%02u%s", c->tty ? "\r" : "", c->finished, c->count,
+            c->count ? 100.0 * (double)c->finished / (double)c->count : 100.0, rate, c->violations,
+            (unsigned)(eta / 60), (unsigned)eta % 60, c->tty && !final ? "  " : "\n");
+}
+
+static bool
+chain_done(const struct campaign *c, uint32_t i)
+{
+    for (uint32_t k = i; k != CRASH_NONE; k = c->next_dup[k]) {
+        if (!c->done[k]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static int
+check_all(struct campaign *c)
+{
+    struct pool *p;
+    const struct explore_config *cfg = c->cfg;
+    if (pool_start(&p, &c->rec, c->states, c->count, cfg->jobs, cfg->timeout_ms) != 0) {
+        fprintf(stderr, "crashsim explore: cannot start workers\n");
+        return -1;
+    }
+    for (size_t i = 0; i < c->count; i++) {
+        c->finished += c->done[i];
+        if (c->dup_of[i] == CRASH_NONE && !chain_done(c, (uint32_t)i)) {
+            pool_queue(p, (uint32_t)i);
+        }
+    }
+    struct pool_result res;
+    int rc;
+    while ((rc = pool_next(p, &res)) == 0) {
+        if (record(c, res.index, &res.r, res.worker) != 0) {
+            rc = -1;
+            break;
+        }
+        progress(c, false);
+    }
+    pool_stop(p);
+    progress(c, true);
+    return rc < 0 ? -1 : 0;
+}
+
+static void
+summary(const struct campaign *c)
+{
+    static const char *classes[3] = { "cut", "drop", "torn" };
+    printf("\n%-22s %10s %10s %10s\n", "outcome", classes[0], classes[1], classes[2]);
+    for (uint32_t o = 0; o < OUTCOME_COUNT; o++) {
+        const uint64_t *n = c->counts[o];
+        if (n[0] + n[1] + n[2] > 0) {
+            printf("%-22s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n", outcome_name((enum outcome)o),
+                    n[0], n[1], n[2]);
+        }
+    }
+    double secs = (double)(now_ns() - c->t0_ns) / 1e9;
+    printf("\n%zu states (%" PRIu64 " distinct), %" PRIu64 " violations, %.1f s; run %" PRId64
+            " in %s\n", c->count, c->distinct, c->violations, secs, c->run_id, c->cfg->db);
+    if (c->rec.violation[0] != '\0') {
+        printf("while running: %s\n", c->rec.violation);
+    }
+    for (uint32_t i = 0; i < c->failing_count; i++) {
+        uint32_t k = c->failing[i];
+        printf("  %s  crashsim replay %s --db %s --run %" PRId64 "\n", c->ids[k], c->ids[k],
+                c->cfg->db, c->run_id);
+    }
+}
+
+int
+explore_run(const struct explore_config *cfg)
+{
+    struct campaign c = { .cfg = cfg, .t0_ns = now_ns(), .tty = isatty(STDERR_FILENO) };
+    int rc = prepare(&c) != 0 || store_begin(&c) != 0 ? -1 : 0;
+    if (rc == 0) {
+        rc = check_all(&c);
+    }
+    if (rc == 0) {
+        rc = store_run_end(c.store, c.run_id, c.count, c.distinct, c.rec.violation,
+                now_ns() - c.t0_ns);
+        summary(&c);
+    }
+    int code = rc != 0 ? 2 : c.violations > 0 || c.rec.violation[0] != '\0' ? 1 : 0;
+    campaign_free(&c);
+    return code;
+}
+
+static const char *
+pass_name(uint8_t pass)
+{
+    static const char *names[5] = { "pass 0", "pass 1", "pass 2", "pass 3", "pass 4" };
+    return pass < 5 ? names[pass] : "between syncs";
+}
+
+static void
+describe_write(const struct sim_dev *dev, uint32_t op, const char *what)
+{
+    const struct sim_op *o = &dev->ops[op];
+    printf("  %s write %u: block %" PRIu64 " (%s, %s)\n", what, op, o->block,
+            o->block == 0 || o->block == dev->block_count - 1 ? "superblock"
+            : fmt_type_name(o->type), pass_name(o->pass));
+}
+
+static void
+describe_state(const struct recording *rec, const struct crash_state *s)
+{
+    const struct sim_dev *dev = &rec->dev;
+    uint32_t lo, hi;
+    recording_legal(rec, s->cut, &lo, &hi);
+    printf("crash after %u of %u logged operations; legal sync points %u..%u", s->cut,
+            dev->op_count, lo, hi);
+    if (rec->syncs[hi].line != 0) {
+        printf(" (trace line %u)", rec->syncs[hi].line);
+    }
+    printf("\n");
+    for (uint32_t k = s->cut; k-- > 0;) {
+        if (dev->ops[k].kind == SIM_OP_WRITE) {
+            describe_write(dev, k, "last issued");
+            break;
+        }
+    }
+    for (uint32_t i = 0; i < s->drop_count; i++) {
+        describe_write(dev, s->drops[i], "lost");
+    }
+    if (s->torn != CRASH_NONE) {
+        describe_write(dev, s->torn, "torn");
+        printf("    only its first %u sectors landed; the rest holds %s\n", s->torn_sectors,
+                s->torn_fill == 'o' ? "the old content" : s->torn_fill == 'z' ? "zeros"
+                : "garbage");
+    }
+}
+
+static int
+replay_load(struct store *st, int64_t *run_id, struct trace *t, struct recording *rec)
+{
+    struct run_info info;
+    uint64_t wlog_hash;
+    char err[512];
+    if (store_run_get(st, run_id, &info, &wlog_hash) != 0) {
+        fprintf(stderr, "crashsim replay: no such run\n");
+        return -1;
+    }
+    int rc = trace_parse_text(info.workload_name, info.workload_text, t, err, sizeof(err));
+    free((void *)info.workload_text);
+    if (rc != 0) {
+        fprintf(stderr, "crashsim replay: stored workload: %s\n", err);
+        return -1;
+    }
+    struct record_config rc_cfg = { info.block_size, info.device_size, info.arenas,
+        strcmp(info.profile, "hardened") == 0 };
+    if (record_workload(&rc_cfg, t, rec, err, sizeof(err)) != 0) {
+        fprintf(stderr, "crashsim replay: %s\n", err);
+        return -1;
+    }
+    printf("run %" PRId64 ": %s, %s/%s, faults %s\n", *run_id, info.workload_name, info.model,
+            info.profile, info.faults);
+    if (rec->wlog_hash != wlog_hash) {
+        fprintf(stderr, "crashsim replay: the workload now records a different write log "
+                "(%016" PRIx64 ", stored %016" PRIx64 "): the code changed since the run\n",
+                rec->wlog_hash, wlog_hash);
+        return -1;
+    }
+    return 0;
+}
+
+int
+replay_run(const char *id, const char *db, int64_t run_id)
+{
+    struct crash_state s;
+    if (crash_id_parse(id, &s) != 0) {
+        fprintf(stderr, "crashsim replay: '%s' is not a crash-state id (e.g. w812, "
+                "w812-drop805.809, w812-torn811s3z)\n", id);
+        return 2;
+    }
+    struct store *st;
+    char err[512];
+    if (store_open(&st, db, err, sizeof(err)) != 0) {
+        fprintf(stderr, "crashsim replay: %s\n", err);
+        return 2;
+    }
+    struct trace t = { 0 };
+    struct recording rec;
+    memset(&rec, 0, sizeof(rec));
+    int code = 2;
+    struct checker c;
+    if (replay_load(st, &run_id, &t, &rec) == 0 && checker_init(&c, &rec) == 0) {
+        c.verbose = stdout;
+        struct state_result r;
+        describe_state(&rec, &s);
+        if (checker_check(&c, &s, &r) != 0) {
+            fprintf(stderr, "crashsim replay: %s is not a state of run %" PRId64 "\n", id, run_id);
+        } else {
+            printf("%s: %s: %s\n", id, outcome_name((enum outcome)r.outcome), r.reason);
+            code = outcome_is_violation((enum outcome)r.outcome) ? 1 : 0;
+        }
+        checker_deinit(&c);
+    }
+    recording_free(&rec);
+    trace_free(&t);
+    store_close(st);
+    return code;
+}

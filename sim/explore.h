@@ -1,0 +1,39 @@
+/*
+ * sim/explore.h: crash-exploration campaigns and the replay of one state.
+ *
+ * A campaign records the workload on the recording disk (sim/runner.h),
+ * enumerates the crash states its device model and fault plan allow
+ * (faultinject/plan.h), checks each distinct state once in forked workers
+ * (sim/pool.h) — states whose images are byte-identical are recorded as
+ * duplicates of the one checked — and stores everything in SQLite
+ * (sim/store.h). It prints a live progress line, then a summary by outcome
+ * and fault class and the ids of failing states.
+ */
+#ifndef SIM_EXPLORE_H
+#define SIM_EXPLORE_H
+
+#include "../faultinject/plan.h"
+#include "runner.h"
+
+struct explore_config {
+    const char *workload;           /* Trace file. */
+    struct record_config rec;       /* Device geometry and profile. */
+    enum device_model model;        /* What the disk promises. */
+    struct fault_plan plan;         /* Which crash states. */
+    uint64_t seed;                  /* Seeds sampling. */
+    uint32_t jobs;                  /* Worker processes. */
+    const char *db;                 /* Result database. */
+    bool resume;                    /* Continue an unfinished run of this configuration. */
+    uint32_t timeout_ms;            /* Per crash state. */
+    bool quiet;                     /* No progress line. */
+};
+
+/* Runs a campaign; returns the exit code: 0 clean, 1 violations, 2 error. */
+int explore_run(const struct explore_config *cfg);
+
+/* Re-runs state id of run run_id (0: the latest) from db in-process and
+ * explains it. Returns 0 if the state is fine, 1 if it is a violation, 2 on
+ * error. */
+int replay_run(const char *id, const char *db, int64_t run_id);
+
+#endif /* SIM_EXPLORE_H */
