@@ -3,7 +3,12 @@
 #   make test       install what is missing, build, run every test
 #   SAN=1           AddressSanitizer + UndefinedBehaviorSanitizer (build-san/)
 #   COV=1           gcov instrumentation (build-cov/)
+#   MUTANT=NAME     plant seeded bug NAME of fs/mutants.h (build-mutant-NAME/)
 
+ifneq ($(MUTANT),)
+BUILD ?= build-mutant-$(MUTANT)
+CFLAGS += -DMUTANT_$(MUTANT)
+endif
 ifeq ($(SAN),1)
 BUILD ?= build-san
 endif
@@ -30,14 +35,20 @@ LDFLAGS += --coverage
 endif
 
 FS_SRC := fs/base.c fs/format.c fs/bdev.c fs/cache.c fs/blk.c fs/alloc.c fs/tree.c fs/snap.c \
-          fs/ops.c fs/fs.c fs/check.c fs/checktree.c
-SIM_SRC := sim/cli.c sim/cmd_image.c sim/cmd_dump.c
+          fs/ops.c fs/fs.c fs/check.c fs/checktree.c fs/debug.c
+SIM_SRC := sim/cli.c sim/cmd_image.c sim/cmd_dump.c sim/cmd_run.c sim/cmd_inspect.c sim/model.c \
+           sim/outcome.c sim/dev.c sim/crash.c sim/runner.c sim/checker.c sim/pool.c \
+           sim/store.c sim/explore.c sim/cmd_explore.c
+FAULT_SRC := faultinject/plan.c
+TRACES_SRC := traces/trace.c
 MAIN_SRC := sim/main.c
 TEST_UTIL_SRC := tests/util.c
-TESTS := test_format test_alloc test_mount test_faultloop test_determinism
+TESTS := test_format test_alloc test_mount test_faultloop test_determinism test_trace
 
 FS_OBJ := $(FS_SRC:%.c=$(BUILD)/%.o)
 SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o)
+TRACES_OBJ := $(TRACES_SRC:%.c=$(BUILD)/%.o)
+FAULT_OBJ := $(FAULT_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(MAIN_SRC:%.c=$(BUILD)/%.o)
 TEST_UTIL_OBJ := $(TEST_UTIL_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TESTS:%=$(BUILD)/tests/%)
@@ -45,14 +56,14 @@ TEST_BIN := $(TESTS:%=$(BUILD)/tests/%)
 .PHONY: all
 all: $(BUILD)/crashsim ## Build build/crashsim (the default).
 
-$(BUILD)/crashsim: $(MAIN_OBJ) $(SIM_OBJ) $(FS_OBJ)
+$(BUILD)/crashsim: $(MAIN_OBJ) $(SIM_OBJ) $(TRACES_OBJ) $(FAULT_OBJ) $(FS_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_UTIL_OBJ) $(SIM_OBJ) $(FS_OBJ)
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_UTIL_OBJ) $(SIM_OBJ) $(TRACES_OBJ) $(FAULT_OBJ) $(FS_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 .PHONY: deps
@@ -77,5 +88,5 @@ help: ## List the targets.
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 		awk 'BEGIN {FS = ":.*## "} {printf "  %-12s %s\n", $$1, $$2}'
 
--include $(FS_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_UTIL_OBJ:.o=.d) \
-	$(TEST_BIN:=.d)
+-include $(FS_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(TRACES_OBJ:.o=.d) $(FAULT_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) \
+	$(TEST_UTIL_OBJ:.o=.d) $(TEST_BIN:=.d)

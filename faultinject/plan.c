@@ -211,12 +211,21 @@ u32_order(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static bool
+same_drops(const struct crash_state *a, const struct crash_state *b)
+{
+    return a->drop_count == b->drop_count
+        && memcmp(a->drops, b->drops, a->drop_count * sizeof(uint32_t)) == 0;
+}
+
+/* Draws plan->samples distinct subsets (the caller made sure more exist). */
 static void
 sampled(struct sink *k, const uint32_t *win, uint32_t w, const struct fault_plan *plan,
         uint32_t cut)
 {
     uint64_t rng = plan->seed ^ (0x9e3779b97f4a7c15ull * (cut + 1)) ^ 1;
-    for (uint32_t n = 0; n < plan->samples; n++) {
+    size_t first = *k->count;
+    for (uint32_t n = 0, tries = 0; n < plan->samples && tries < 64 * plan->samples; tries++) {
         struct crash_state s = { .cut = cut, .torn = CRASH_NONE };
         uint32_t size = 1 + (uint32_t)(rng_next(&rng) % FS_MIN(plan->reorder_k, w));
         while (s.drop_count < size) {
@@ -230,7 +239,14 @@ sampled(struct sink *k, const uint32_t *win, uint32_t w, const struct fault_plan
             }
         }
         qsort(s.drops, s.drop_count, sizeof(uint32_t), u32_order);
-        emit(k, &s);
+        bool seen = false;
+        for (size_t j = first; j < *k->count && !seen && !k->failed; j++) {
+            seen = same_drops(&(*k->states)[j], &s);
+        }
+        if (!seen) {
+            emit(k, &s);
+            n++;
+        }
     }
 }
 

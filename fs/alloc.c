@@ -420,6 +420,9 @@ replay_block(struct fs *fs, struct arena *a, const uint8_t *d, uint32_t logsz, u
         uint32_t op = (uint32_t)(w & 0xff);
         if (op == FMT_LOG_SYNC) {
             i += 8;
+#ifdef MUTANT_REPLAY_PAST_BARRIER
+            continue;
+#endif
             if ((w >> 8) >= fs->sb.qgen) {
                 *cut = i;       /* Keep the committed barrier, drop what follows. */
                 return NULL;

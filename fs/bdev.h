@@ -11,7 +11,7 @@
  *
  * mark() names what the file system is about to do, so a recording device can
  * label every following write: "sync.pass0" ... "sync.pass4", "log.grow",
- * "log.compress", "dlist.merge". qgen is the write-queue generation at the
+ * "log.compress", "dlist.merge", and "sync.end" when a sync returns. qgen is the write-queue generation at the
  * time of the mark. mark may be NULL; it never fails and never does I/O.
  *
  * Each function returns 0 or a negative FS_E* code, never a partial count.

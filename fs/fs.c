@@ -285,6 +285,7 @@ fs_sync(struct fs *fs)
     ASSERT(fs->wq_count == 0);
     fs->dirty = false;
     fs->stats.sync_count++;
+    dev_mark(fs, "sync.end");
     return 0;
 }
 

@@ -30,9 +30,17 @@ struct cli_command {
 extern const struct cli_command cli_commands[];
 
 /* The subcommands, each in the file named after its group. */
+int cmd_explore(int argc, char **argv);      /* cmd_explore.c: explore, replay */
+int cmd_replay(int argc, char **argv);
 int cmd_mkfs(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
+int cmd_run(int argc, char **argv);          /* cmd_run.c */
+int cmd_ls(int argc, char **argv);           /* cmd_inspect.c: ls, cat, stat, snapshots, tree */
+int cmd_cat(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
+int cmd_snapshots(int argc, char **argv);
+int cmd_tree(int argc, char **argv);
 
 /* Parses "8M", "16K", "4096", "1G" (binary units). false on junk or overflow. */
 bool cli_parse_size(const char *s, uint64_t *out);

@@ -10,7 +10,7 @@
 
 const char *const sim_mark_names[] = {
     "sync.pass0", "sync.pass1", "sync.pass2", "sync.pass3", "sync.pass4",
-    "log.grow", "log.compress", "dlist.merge", "other",
+    "log.grow", "log.compress", "dlist.merge", "sync.end", "other",
 };
 
 uint32_t
@@ -182,6 +182,9 @@ dev_mark(const struct bdev *bdev, const char *what, uint64_t qgen)
         dev->activity = SIM_ACT_NONE;
     } else if (m <= 7) {
         dev->activity = (uint8_t)(m - 4);
+    } else if (m == 8) {
+        dev->pass = SIM_PASS_NONE;          /* sync.end: writes until the next sync are between. */
+        dev->activity = SIM_ACT_NONE;
     }
     if (dev->recording) {
         struct sim_op *op = op_new(dev, SIM_OP_MARK);

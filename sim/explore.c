@@ -35,8 +35,7 @@ struct campaign {
     uint64_t finished;                  /* States with a result. */
     uint64_t distinct;                  /* States checked (not duplicates). */
     uint64_t violations;                /* Violating states. */
-    uint32_t failing[FAILING_SHOWN];    /* First failing states. */
-    uint32_t failing_count;             /* Entries. */
+    uint8_t *failing;                   /* Per state: it is a violation. */
     uint64_t t0_ns;                     /* Start. */
     uint64_t last_line_ns;              /* Last plain progress line. */
     bool tty;                           /* stderr is a terminal. */
@@ -50,11 +49,24 @@ now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* The revision of the checkout the binary was built in (build/crashsim). */
 static void
 git_rev(char *buf, size_t size)
 {
+    char exe[4096], cmd[4200];
     buf[0] = '\0';
-    FILE *f = popen("git rev-parse --short HEAD 2>/dev/null", "r");
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0) {
+        return;
+    }
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash == NULL || strchr(exe, '\'') != NULL) {
+        return;
+    }
+    *slash = '\0';
+    snprintf(cmd, sizeof(cmd), "git -C '%s' rev-parse --short HEAD 2>/dev/null", exe);
+    FILE *f = popen(cmd, "r");
     if (f == NULL) {
         return;
     }
@@ -133,7 +145,8 @@ campaign_alloc(struct campaign *c)
     c->dup_of = malloc(c->count * sizeof(uint32_t));
     c->next_dup = malloc(c->count * sizeof(uint32_t));
     c->done = calloc(c->count, 1);
-    if (c->ids == NULL || c->sigs == NULL || c->dup_of == NULL || c->next_dup == NULL
+    c->failing = calloc(c->count, 1);
+    if (c->failing == NULL || c->ids == NULL || c->sigs == NULL || c->dup_of == NULL || c->next_dup == NULL
             || c->done == NULL) {
         return -1;
     }
@@ -153,6 +166,7 @@ campaign_free(struct campaign *c)
     free(c->dup_of);
     free(c->next_dup);
     free(c->done);
+    free(c->failing);
     recording_free(&c->rec);
     trace_free(&c->trace);
     store_close(c->store);
@@ -208,35 +222,67 @@ mark_done(void *arg, const char *id)
     }
 }
 
+/* The whole text of a file, NUL-terminated, or NULL. */
+static char *
+read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf != NULL) {
+        n += fread(buf + n, 1, cap - n - 1, f);
+        if (n < cap - 1) {
+            break;
+        }
+        char *bigger = realloc(buf, 2 * cap);
+        if (bigger == NULL) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = bigger;
+        cap *= 2;
+    }
+    fclose(f);
+    if (buf != NULL) {
+        buf[n] = '\0';
+    }
+    return buf;
+}
+
 static int
 store_begin(struct campaign *c)
 {
     const struct explore_config *cfg = c->cfg;
-    char err[512], faults[128], rev[64], text[1 << 16];
+    char err[512], faults[128], rev[64];
     if (store_open(&c->store, cfg->db, err, sizeof(err)) != 0) {
         fprintf(stderr, "crashsim explore: %s\n", err);
         return -1;
     }
     fault_plan_format(&cfg->plan, faults, sizeof(faults));
     git_rev(rev, sizeof(rev));
-    FILE *f = fopen(cfg->workload, "r");
-    size_t n = f != NULL ? fread(text, 1, sizeof(text) - 1, f) : 0;
-    text[n] = '\0';
-    if (f != NULL) {
-        fclose(f);
+    char *text = read_text(cfg->workload);
+    if (text == NULL) {
+        fprintf(stderr, "crashsim explore: %s: cannot read\n", cfg->workload);
+        return -1;
     }
     struct run_info info = { rev, cfg->seed, cfg->workload, text, device_model_name(cfg->model),
         cfg->rec.hardened ? "hardened" : "faithful", faults, cfg->rec.block_size,
         cfg->rec.device_size, cfg->rec.arenas, cfg->jobs, "" };
     bool resumed;
-    if (store_run_begin(c->store, &info, cfg->resume, &c->run_id, &resumed) != 0) {
+    int rc = store_run_begin(c->store, &info, cfg->resume, &c->run_id, &resumed);
+    free(text);
+    if (rc != 0) {
         fprintf(stderr, "crashsim explore: %s: cannot start a run\n", cfg->db);
         return -1;
     }
     if (resumed) {
         return store_done_states(c->store, c->run_id, mark_done, c);
     }
-    int rc = store_run_wlog(c->store, c->run_id, &c->rec.dev, c->rec.wlog_hash);
+    rc = store_run_wlog(c->store, c->run_id, &c->rec.dev, c->rec.wlog_hash);
     for (uint32_t k = 0; rc == 0 && k < c->rec.sync_count; k++) {
         const struct syncpt *p = &c->rec.syncs[k];
         rc = store_run_sync(c->store, c->run_id, k, p->step, p->line, p->start_op, p->end_op,
@@ -257,8 +303,7 @@ state_row(const struct campaign *c, uint32_t i, struct state_row *row)
             break;
         }
     }
-    uint32_t pass = s->cut < dev->op_count ? dev->ops[s->cut].pass
-        : s->cut > 0 ? dev->ops[s->cut - 1].pass : SIM_PASS_NONE;
+    uint32_t pass = s->cut > 0 ? dev->ops[s->cut - 1].pass : SIM_PASS_NONE;
     *row = (struct state_row){ c->ids[i], s, c->dup_of[i] == CRASH_NONE ? NULL
         : c->ids[c->dup_of[i]], c->sigs[i], pass,
         last == UINT32_MAX ? "" : fmt_type_name(dev->ops[last].type), last };
@@ -284,9 +329,7 @@ record(struct campaign *c, uint32_t i, const struct state_result *r, uint32_t wo
         c->counts[r->outcome][fault_index(&c->states[k])]++;
         if (outcome_is_violation((enum outcome)r->outcome)) {
             c->violations++;
-            if (c->failing_count < FAILING_SHOWN && k == i) {
-                c->failing[c->failing_count++] = k;
-            }
+            c->failing[k] = k == i;     /* Duplicates would only repeat the original. */
         }
     }
     return 0;
@@ -339,8 +382,8 @@ check_all(struct campaign *c)
     }
     struct pool_result res;
     int rc;
-    while ((rc = pool_next(p, &res)) == 0) {
-        if (record(c, res.index, &res.r, res.worker) != 0) {
+    while ((rc = pool_next(p, &res)) == 0 || rc == 2) {
+        if (rc == 2 ? store_flush(c->store) != 0 : record(c, res.index, &res.r, res.worker) != 0) {
             rc = -1;
             break;
         }
@@ -369,10 +412,17 @@ summary(const struct campaign *c)
     if (c->rec.violation[0] != '\0') {
         printf("while running: %s\n", c->rec.violation);
     }
-    for (uint32_t i = 0; i < c->failing_count; i++) {
-        uint32_t k = c->failing[i];
-        printf("  %s  crashsim replay %s --db %s --run %" PRId64 "\n", c->ids[k], c->ids[k],
-                c->cfg->db, c->run_id);
+    uint32_t shown = 0;
+    for (size_t k = 0; k < c->count && shown < FAILING_SHOWN; k++) {
+        if (c->failing[k]) {
+            printf("  %-24s crashsim replay %s --db %s --run %" PRId64 "\n", c->ids[k], c->ids[k],
+                    c->cfg->db, c->run_id);
+            shown++;
+        }
+    }
+    if (shown == FAILING_SHOWN) {
+        printf("  ... (all of them: sqlite3 %s \"SELECT state_id FROM violations WHERE run_id = %"
+                PRId64 "\")\n", c->cfg->db, c->run_id);
     }
 }
 

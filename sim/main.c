@@ -7,9 +7,17 @@
 #include "cli.h"
 
 const struct cli_command cli_commands[] = {
+    { "explore", "run a crash-exploration campaign on a workload", cmd_explore },
+    { "replay", "re-run one crash state of a campaign and explain it", cmd_replay },
     { "mkfs",  "create a file system in an image file", cmd_mkfs },
     { "check", "check an image (fsck exit codes)", cmd_check },
     { "dump",  "decode one block of an image, like debugfs", cmd_dump },
+    { "run",   "apply a trace (traces/FORMAT.md) to an image", cmd_run },
+    { "ls",    "list a directory of an image", cmd_ls },
+    { "cat",   "copy a file of an image to standard output", cmd_cat },
+    { "stat",  "print the directory entry of a path in an image", cmd_stat },
+    { "snapshots", "list the snapshot labels of an image", cmd_snapshots },
+    { "tree",  "print the B-epsilon tree of an image, node by node", cmd_tree },
     { NULL, NULL, NULL },
 };
 

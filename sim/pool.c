@@ -85,6 +85,37 @@ write_all(int fd, const void *buf, size_t n)
     return true;
 }
 
+/*
+ * Test hook: CRASHSIM_INJECT="ID:what" makes the worker misbehave on crash
+ * state ID — "hang" (spin until the time limit), "segv" (a segfault), "abort"
+ * (as an assertion does) — so tests can prove the campaign records such
+ * states and finishes. It touches only the worker, never fs/.
+ */
+static void
+inject(const struct crash_state *s)
+{
+    const char *spec = getenv("CRASHSIM_INJECT");
+    char id[CRASH_ID_MAX];
+    if (spec == NULL) {
+        return;
+    }
+    crash_id_format(s, id, sizeof(id));
+    size_t n = strlen(id);
+    if (strncmp(spec, id, n) != 0 || spec[n] != ':') {
+        return;
+    }
+    const char *what = spec + n + 1;
+    if (strcmp(what, "hang") == 0) {
+        for (volatile uint64_t i = 0;; i++) {
+        }
+    } else if (strcmp(what, "segv") == 0) {
+        raise(SIGSEGV);
+    } else if (strcmp(what, "abort") == 0) {
+        fprintf(stderr, "injected assertion failure in state %s\n", id);
+        abort();
+    }
+}
+
 /* The worker: check what arrives until the command pipe closes. */
 static _Noreturn void
 worker_main(struct pool *p, uint32_t slot, int cmd, int res)
@@ -102,6 +133,7 @@ worker_main(struct pool *p, uint32_t slot, int cmd, int res)
         for (uint32_t i = 0; i < n; i++) {
             struct pool_result out = { .index = idx[i], .worker = slot };
             arm(p->timeout_ms);
+            inject(&p->states[idx[i]]);
             if (checker_check(&c, &p->states[idx[i]], &out.r) != 0) {
                 out.r.outcome = OUTCOME_CHECK_FAILED;
                 snprintf(out.r.reason, sizeof(out.r.reason), "state does not fit the recording");
@@ -136,7 +168,7 @@ spawn(struct pool *p, uint32_t slot)
         close(err[0]);
         dup2(err[1], STDERR_FILENO);
         for (uint32_t i = 0; i < p->jobs; i++) {
-            if (p->w[i].pid != 0) {
+            if (i != slot && p->w[i].pid != 0) {     /* Other workers' pipes are not ours. */
                 close(p->w[i].cmd);
                 close(p->w[i].res);
                 close(p->w[i].err);
@@ -205,7 +237,13 @@ dispatch(struct pool *p, struct worker *w)
     w->sent = n;
     w->answered = 0;
     if (!write_all(w->cmd, &n, sizeof(n)) || !write_all(w->cmd, w->batch, n * sizeof(uint32_t))) {
-        w->sent = w->answered;      /* The reaper requeues what it finds unanswered. */
+        /* The worker is gone: hand the batch back; the reaper will find it
+         * dead with nothing unanswered and replace it. */
+        for (uint32_t i = n; i-- > 0;) {
+            p->head = (p->head + p->cap - 1) % p->cap;
+            p->queue[p->head] = w->batch[i];
+        }
+        w->sent = w->answered = 0;
     }
 }
 
@@ -241,6 +279,7 @@ reap(struct pool *p, uint32_t slot, struct pool_result *out)
     close(w->cmd);
     close(w->res);
     close(w->err);
+    w->pid = 0;
     bool blamed = w->answered < w->sent;
     if (blamed) {
         memset(out, 0, sizeof(*out));
@@ -275,11 +314,12 @@ pool_next(struct pool *p, struct pool_result *out)
             fds[2 * i] = (struct pollfd){ .fd = p->w[i].res, .events = POLLIN };
             fds[2 * i + 1] = (struct pollfd){ .fd = p->w[i].err, .events = POLLIN };
         }
-        if (poll(fds, 2 * p->jobs, -1) < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return -1;
+        int ready = poll(fds, 2 * p->jobs, POOL_TICK_MS);
+        if (ready < 0 && errno == EINTR) {
+            continue;
+        }
+        if (ready <= 0) {
+            return ready == 0 ? 2 : -1;
         }
         for (uint32_t i = 0; i < p->jobs; i++) {
             struct worker *w = &p->w[i];

@@ -17,6 +17,7 @@
 #include "checker.h"
 
 #define POOL_JOBS_MAX 64u
+#define POOL_TICK_MS 250            /* pool_next returns at least this often. */
 
 struct pool_result {
     uint32_t index;             /* State index. */
@@ -31,8 +32,9 @@ int pool_start(struct pool **out, const struct recording *rec, const struct cras
         size_t count, uint32_t jobs, uint32_t timeout_ms);
 /* Queues a state index for checking. */
 void pool_queue(struct pool *p, uint32_t index);
-/* Waits for the next result; returns 0 and fills *out, or 1 when every queued
- * state is done, or -1 on an operational error. */
+/* Waits for the next result; returns 0 and fills *out, 1 when every queued
+ * state is done, 2 when POOL_TICK_MS passed without a result (a chance to
+ * commit and report progress), or -1 on an operational error. */
 int pool_next(struct pool *p, struct pool_result *out);
 void pool_stop(struct pool *p);
 

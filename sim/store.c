@@ -14,6 +14,7 @@
 #include "../fs/format.h"
 
 #define BATCH_ROWS 512u
+#define BATCH_NS 250000000ull       /* A batch is committed after at most this long. */
 
 static const char schema[] =
     "PRAGMA journal_mode=WAL;"
@@ -81,6 +82,7 @@ struct store {
     sqlite3 *db;                    /* The connection. */
     sqlite3_stmt *st[ST_COUNT];     /* Prepared statements. */
     uint32_t pending;               /* Rows in the open transaction. */
+    uint64_t begun_ns;              /* When it began. */
     char text[8][512];              /* Strings returned by store_run_get. */
 };
 
@@ -156,11 +158,22 @@ now_iso(char *buf, size_t size)
     strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+static uint64_t
+mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static int
 begin(struct store *s)
 {
-    if (s->pending == 0 && exec(s, "BEGIN") != 0) {
-        return -1;
+    if (s->pending == 0) {
+        if (exec(s, "BEGIN") != 0) {
+            return -1;
+        }
+        s->begun_ns = mono_ns();
     }
     s->pending++;
     return 0;
@@ -186,7 +199,8 @@ step_done(struct store *s, sqlite3_stmt *st)
         fprintf(stderr, "crashsim: sqlite: %s\n", sqlite3_errmsg(s->db));
         return -1;
     }
-    return s->pending >= BATCH_ROWS ? store_flush(s) : 0;
+    bool due = s->pending >= BATCH_ROWS || mono_ns() - s->begun_ns >= BATCH_NS;
+    return due ? store_flush(s) : 0;      /* Bounds what a SIGKILL can lose. */
 }
 
 static int64_t

@@ -1,0 +1,990 @@
+#!/usr/bin/python3
+"""analysis/report.py: an HTML report of a crashsim results database.
+
+    /usr/bin/python3 analysis/report.py --db results.db -o report/
+
+reads the SQLite database that `crashsim explore` writes (docs/SCHEMA.md) and
+writes report/index.html plus PNG plots beside it. The page is self-contained:
+CSS is inline, every image is a PNG file in the same directory referenced by a
+relative link (no data URIs, no scripts, nothing fetched from the network), so
+the directory can be copied or archived as a whole.
+
+Sections:
+  summary          every run with its configuration and totals; states by
+                   outcome and fault class; consistency checks of the stored
+                   data; violations by fault class and by sync pass, per run
+  write log        per run (the first --runs-max), outcome of every crash
+                   state against its cut (operation index), coloured by the
+                   sync pass at the cut and shaped by the block type of the
+                   last write before it
+  survival matrix  device model x profile x workload -> violating states
+  taxonomy         violations grouped by outcome and reason (numbers folded),
+                   with example states and their `crashsim replay` commands
+  throughput       check time per state, cumulative check time, leaks
+  probe coverage   hits per named recovery probe (a `probes` table), or
+                   "no probe data"
+
+Method: every number on the page comes from a GROUP BY in SQLite, so a
+database of 100k states is read in a few seconds; only the violating rows and
+one duration per state travel to Python. The database is opened read-only and
+never modified.
+
+Exit status: 0 report written, 2 usage or database error (message on stderr).
+Only Debian's python3-matplotlib and python3-numpy are needed.
+"""
+
+import argparse
+import collections
+import html
+import math
+import os
+import re
+import shlex
+import sqlite3
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
+import numpy as np  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+PROG = "report.py"
+
+# sim/outcome.h, in its order; the first three are not violations.
+OUTCOMES = [
+    ("ok", "recovered a legal state, fs_check clean"),
+    ("ok_leak", "recovered a legal state; fs_check found leaked blocks only"),
+    ("rolled_back", "(media faults) a consistent older state after a fault"),
+    ("unmountable", "mount (recovery) failed"),
+    ("corrupt", "mounted, but fs_check found corruption or a read failed"),
+    ("wrong_state", "the recovered state is none of the legal ones"),
+    ("lost_sync", "it is an older state: a completed sync was lost"),
+    ("check_failed", "after the post-recovery workload, remount or fs_check failed, "
+                     "or the state changed (recovery not idempotent)"),
+    ("post_recovery_failed", "the post-recovery workload failed on the recovered "
+                             "file system"),
+    ("assert", "the file system hit an assertion (our bug)"),
+    ("signal", "the checker died of a signal (a crash)"),
+    ("timeout", "the check exceeded its time limit (a hang)"),
+]
+OUTCOME_ORDER = [name for name, _ in OUTCOMES]
+OUTCOME_MEANING = dict(OUTCOMES)
+NON_VIOLATIONS = {"ok", "ok_leak", "rolled_back"}
+# The same rule in SQL. The page decides by outcome name everywhere and only
+# cross-checks the stored results.violation flag (section_summary).
+VIOLATION_SQL = "r.outcome NOT IN ('ok', 'ok_leak', 'rolled_back')"
+
+OUTCOME_COLOURS = {
+    "ok": "#2e7d32", "ok_leak": "#81c784", "rolled_back": "#26a69a",
+    "unmountable": "#c62828", "corrupt": "#ef6c00", "wrong_state": "#6a1b9a",
+    "lost_sync": "#ad1457", "check_failed": "#4527a0", "post_recovery_failed": "#283593",
+    "assert": "#000000", "signal": "#5d4037", "timeout": "#616161",
+}
+
+MODELS = ["ordered", "writeback", "torn", "hostile"]   # faultinject/plan.h order.
+PROFILES = ["faithful", "hardened"]
+FAULT_CLASSES = ["cut", "drop", "torn"]
+PASS_NONE = -1                                          # states.pass IS NULL.
+PASSES = [0, 1, 2, 3, 4, PASS_NONE]
+PASS_COLOURS = {0: "#1f77b4", 1: "#ff7f0e", 2: "#2ca02c", 3: "#d62728", 4: "#9467bd",
+                PASS_NONE: "#9e9e9e"}
+BLOCK_MARKERS = {"log": "o", "leaf": "s", "pivot": "D", "data": "^", "deadlist": "v",
+                 "arena": "P", "super": "*", None: "X"}
+BLOCK_MARKER_OTHER = "h"
+
+TAXONOMY_GROUPS_MAX = 80        # Groups listed; the rest are summarised in one line.
+TAXONOMY_EXAMPLES = 3           # Example states per group.
+CUMULATIVE_POINTS_MAX = 4000    # Points per line in the cumulative-time plot.
+CUMULATIVE_RUNS_MAX = 10        # Lines in that plot.
+PIVOT_RUNS_MAX = 30             # Runs shown as columns of the outcome-by-run table.
+SYNC_LABELS_MAX = 40            # Sync windows labelled in a write-log plot.
+DPI = 100
+
+
+class ReportError(Exception):
+    """A problem with the input that ends the program with status 2."""
+
+
+def pass_label(p):
+    return "between syncs" if p == PASS_NONE else "pass %d" % p
+
+
+def is_violation_name(outcome):
+    return outcome not in NON_VIOLATIONS
+
+
+def outcome_sort_key(name):
+    if name in OUTCOME_ORDER:
+        return (0, OUTCOME_ORDER.index(name), name)
+    return (1, 0, name)
+
+
+def fold_reason(reason):
+    """The reason with numbers, hex ids and quoted names folded, so that
+    'check: block 259: file data: hash mismatch' and '... block 510 ...' are
+    one failure class."""
+    if not reason:
+        return "(no reason)"
+    s = re.sub(r"'[^']*'", "'…'", reason)
+    s = re.sub(r"\b[0-9a-f]{8,16}\b", "#", s)
+    s = re.sub(r"\d+", "#", s)
+    return s[:160]
+
+
+# ----------------------------------------------------------------------------
+# Reading the database.
+
+def open_db(path):
+    """Opens path read-only; ReportError if it is missing or not a crashsim
+    database."""
+    if not os.path.exists(path):
+        raise ReportError("%s: no such database" % path)
+    if not os.path.isfile(path):
+        raise ReportError("%s: not a file" % path)
+    try:
+        db = sqlite3.connect("file:%s?mode=ro" % _uri_path(path), uri=True)
+        tables = {r[0] for r in db.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+    except sqlite3.DatabaseError as e:
+        raise ReportError("%s: cannot read the database: %s" % (path, e))
+    missing = {"runs", "states", "results", "workloads"} - tables
+    if missing:
+        raise ReportError("%s: not a crashsim database (no %s table)"
+                          % (path, ", ".join(sorted(missing))))
+    return db, tables
+
+
+def _uri_path(path):
+    return os.path.abspath(path).replace("?", "%3f").replace("#", "%23")
+
+
+def workload_labels(db):
+    """workload_id -> short display name (basename, plus the hash when two
+    different workloads share it)."""
+    rows = db.execute("SELECT workload_id, name, hash FROM workloads").fetchall()
+    base = collections.Counter(os.path.basename(name or "?") for _, name, _ in rows)
+    labels = {}
+    for wid, name, digest in rows:
+        b = os.path.basename(name or "?")
+        labels[wid] = b if base[b] == 1 else "%s@%s" % (b, (digest or "")[:6])
+    return labels
+
+
+def load_runs(db):
+    cur = db.execute("SELECT * FROM runs ORDER BY run_id")
+    cols = [d[0] for d in cur.description]
+    runs = [dict(zip(cols, row)) for row in cur]
+    labels = workload_labels(db)
+    for r in runs:
+        r["workload"] = labels.get(r.get("workload_id"), "?")
+    return runs
+
+
+def load_counts(db):
+    """(run, outcome, violation, fault class, pass) -> states, one GROUP BY."""
+    counts = collections.Counter()
+    flags = collections.defaultdict(set)
+    for run, outcome, viol, fclass, spass, n in db.execute(
+            "SELECT r.run_id, r.outcome, r.violation, coalesce(s.fault_class, '?'),"
+            " coalesce(s.pass, -1), count(*) FROM results r"
+            " LEFT JOIN states s USING (run_id, state_id) GROUP BY 1, 2, 3, 4, 5"):
+        counts[(run, outcome, fclass, spass)] += n
+        flags[outcome].add(bool(viol))
+    return counts, flags
+
+
+# ----------------------------------------------------------------------------
+# HTML helpers.
+
+def esc(x):
+    return html.escape("" if x is None else str(x))
+
+
+def table(headers, rows, cls="", raw=False):
+    """An HTML table; cells are escaped unless raw. A cell may be a (text,
+    css class) pair."""
+    out = ['<table class="%s">' % cls, "<tr>"]
+    out += ["<th>%s</th>" % esc(h) for h in headers]
+    out.append("</tr>")
+    for row in rows:
+        out.append("<tr>")
+        for cell in row:
+            klass = ""
+            if isinstance(cell, tuple):
+                cell, klass = cell
+            text = cell if raw else esc(cell)
+            out.append('<td class="%s">%s</td>' % (klass, text) if klass
+                       else "<td>%s</td>" % text)
+        out.append("</tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+def fmt_ns(ns):
+    if ns is None:
+        return ""
+    s = ns / 1e9
+    if s >= 60:
+        return "%dm%04.1fs" % (s // 60, s % 60)
+    if s >= 1:
+        return "%.2f s" % s
+    return "%.1f ms" % (s * 1e3)
+
+
+def fmt_rate(n, ns):
+    if not n or not ns:
+        return ""
+    return "%.0f" % (n / (ns / 1e9))
+
+
+def outcome_cell(name):
+    return ('<span class="oc" style="background:%s"></span>%s'
+            % (OUTCOME_COLOURS.get(name, "#999"), esc(name)))
+
+
+CSS = """
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 1.5em 2em;
+       color: #222; max-width: 1400px; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { border-bottom: 2px solid #ddd;
+     padding-bottom: 0.2em; margin-top: 2em; } h3 { margin-top: 1.5em; }
+table { border-collapse: collapse; margin: 0.6em 0 1.2em; font-size: 13px; }
+th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; vertical-align: top; }
+th { background: #f1f1f1; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.good { background: #c8e6c9; } td.bad { background: #ffcdd2; font-weight: 600; }
+td.none { background: #eee; color: #888; } td.warn { background: #fff3cd; }
+code, pre { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12px; }
+pre.cmd { background: #f6f8fa; padding: 2px 6px; margin: 1px 0; white-space: pre-wrap; }
+.oc { display: inline-block; width: 0.8em; height: 0.8em; margin-right: 0.35em;
+      border-radius: 2px; vertical-align: -0.05em; }
+.muted { color: #777; } .note { background: #f6f8fa; border-left: 4px solid #90a4ae;
+         padding: 0.5em 0.8em; margin: 0.8em 0; }
+nav a { margin-right: 1em; } img { max-width: 100%; border: 1px solid #eee; }
+.viol { color: #b71c1c; font-weight: 600; }
+"""
+
+
+# ----------------------------------------------------------------------------
+# Sections.
+
+def section_summary(db, runs, counts, flags, db_path):
+    total = sum(counts.values())
+    viol_total = sum(n for (run, o, fc, p), n in counts.items() if is_violation_name(o))
+    out = ['<h2 id="summary">Summary</h2>']
+    outcomes = sorted({k[1] for k in counts}, key=outcome_sort_key)
+    out.append("<p>Database <code>%s</code>: %d runs, %d crash states, "
+               "<span class=\"%s\">%d violating states</span>; outcomes present: %s.</p>"
+               % (esc(db_path), len(runs), total, "viol" if viol_total else "",
+                  viol_total, ", ".join("<b>%s</b>" % esc(o) for o in outcomes) or "none"))
+    # A disagreement between the stored violation flag and outcome.h is a
+    # harness bug worth shouting about.
+    for o in outcomes:
+        stored = flags[o]
+        if len(stored) > 1 or (stored and (True in stored) != is_violation_name(o)):
+            out.append('<p class="note viol">Outcome <b>%s</b> is stored with violation=%s, '
+                       "but sim/outcome.h says it is %sa violation.</p>"
+                       % (esc(o), "/".join(str(int(v)) for v in sorted(stored)),
+                          "" if is_violation_name(o) else "not "))
+
+    out.append("<h3>Runs</h3>")
+    viol_by_run = collections.Counter()
+    states_by_run = collections.Counter()
+    for (run, o, fc, p), n in counts.items():
+        states_by_run[run] += n
+        if is_violation_name(o):
+            viol_by_run[run] += n
+    rows = []
+    for r in runs:
+        rid = r["run_id"]
+        v = viol_by_run[rid]
+        unfinished = r.get("finished_at") is None
+        stored = states_by_run[rid]
+        states = r.get("state_count")
+        states_txt = "%s" % states if states is not None else "%d stored" % stored
+        if states is not None and stored != states:
+            states_txt += " (%d stored)" % stored
+        rows.append([
+            (rid, "n"), r["workload"], r.get("model"), r.get("profile"), r.get("faults"),
+            (r.get("seed"), "n"), (states_txt, "n"), (r.get("distinct_count") or "", "n"),
+            (v, "bad" if v else "good"),
+            (fmt_ns(r.get("duration_ns")) + (" (unfinished)" if unfinished else ""),
+             "warn" if unfinished else "n"),
+            r.get("git_rev") or "(unknown)", r.get("started_at"),
+            (r.get("run_violation") or "", "bad" if r.get("run_violation") else ""),
+        ])
+    out.append(table(["run", "workload", "device model", "profile", "faults", "seed",
+                      "states", "distinct", "violations", "duration", "git rev",
+                      "started (UTC)", "run_violation"], rows))
+
+    out.append("<h3>States by outcome</h3>")
+    by_oc = collections.Counter()
+    for (run, o, fc, p), n in counts.items():
+        by_oc[(o, fc)] += n
+    classes = FAULT_CLASSES + sorted({k[1] for k in by_oc} - set(FAULT_CLASSES))
+    rows = []
+    for o in outcomes:
+        cells = [(n, "n") for n in (by_oc[(o, fc)] for fc in classes)]
+        tot = sum(by_oc[(o, fc)] for fc in classes)
+        rows.append([(outcome_cell(o), ""),
+                     ("violation" if is_violation_name(o) else "fine",
+                      "bad" if is_violation_name(o) else "good")]
+                    + cells + [(tot, "n"), esc(OUTCOME_MEANING.get(o, "(not in outcome.h)"))])
+    out.append(table(["outcome", "kind"] + ["%s states" % c for c in classes]
+                     + ["total", "meaning"], rows, raw=True))
+
+    if len(runs) <= PIVOT_RUNS_MAX and runs:
+        out.append("<h3>Outcomes per run</h3>")
+        per = collections.Counter()
+        for (run, o, fc, p), n in counts.items():
+            per[(o, run)] += n
+        rows = []
+        for o in outcomes:
+            rows.append([(outcome_cell(o), "")] + [
+                (per[(o, r["run_id"])] or "", "n" + (" bad" if per[(o, r["run_id"])]
+                                                      and is_violation_name(o) else ""))
+                for r in runs])
+        out.append(table(["outcome"] + ["run %d" % r["run_id"] for r in runs], rows, raw=True))
+
+    out.append(section_consistency(db, runs))
+    out.append(section_violation_tables(runs, counts))
+    return "\n".join(out)
+
+
+def section_consistency(db, runs):
+    """Cheap cross-checks of what the harness stored; each finding is a
+    harness bug or an interrupted run, never a file-system verdict."""
+    stored = {rid: n for rid, n in db.execute("SELECT run_id, count(*) FROM results GROUP BY 1")}
+    st = {rid: (n, orig, selfdup or 0) for rid, n, orig, selfdup in db.execute(
+        "SELECT run_id, count(*), sum(dup_of IS NULL), sum(dup_of = state_id) FROM states"
+        " GROUP BY 1")}
+    orphans = db.execute("SELECT count(*) FROM results r LEFT JOIN states s"
+                         " USING (run_id, state_id) WHERE s.run_id IS NULL").fetchone()[0]
+    notes = []
+    for r in runs:
+        rid = r["run_id"]
+        n = stored.get(rid, 0)
+        sn, orig, selfdup = st.get(rid, (0, 0, 0))
+        if r.get("finished_at") is None:
+            notes.append("run %d is unfinished (finished_at is NULL): %d states stored so far."
+                         % (rid, n))
+            continue
+        if r.get("state_count") is not None and r["state_count"] != n:
+            notes.append("run %d: runs.state_count says %d states, the results table holds %d "
+                         "(%+d). Rows with equal state ids replace each other, so the plan "
+                         "enumerated some states more than once." % (rid, r["state_count"], n,
+                                                                     n - r["state_count"]))
+        if selfdup:
+            notes.append("run %d: %d states are marked as duplicates of themselves "
+                         "(states.dup_of = state_id): a repeated state id overwrote the row "
+                         "of the state that was checked." % (rid, selfdup))
+        distinct = r.get("distinct_count")
+        if distinct is not None and orig is not None and distinct != orig + selfdup:
+            notes.append("run %d: runs.distinct_count is %d, but %d stored states are not "
+                         "duplicates." % (rid, distinct, orig + selfdup))
+    if orphans:
+        notes.append("%d results rows have no states row." % orphans)
+    out = ['<h3 id="consistency">Consistency of the stored data</h3>']
+    if not notes:
+        out.append("<p>Run totals, stored rows and duplicate links agree.</p>")
+    else:
+        out.append('<div class="note"><p>These are findings about the harness, not about the '
+                   "file system:</p><ul>%s</ul></div>"
+                   % "".join("<li>%s</li>" % esc(n) for n in notes))
+    return "\n".join(out)
+
+
+def section_violation_tables(runs, counts):
+    """Violations by fault class and by sync pass, per run: 'violations / states'."""
+    out = ["<h3>Violations by fault class</h3>",
+           "<p class=\"muted\">Each cell: violating states / states of that class. "
+           "cut = a clean power cut, drop = writes lost from the volatile cache, "
+           "torn = the last write tore.</p>"]
+    fc_all = collections.Counter()
+    fc_viol = collections.Counter()
+    ps_all = collections.Counter()
+    ps_viol = collections.Counter()
+    ps_out = collections.Counter()
+    for (run, o, fc, p), n in counts.items():
+        fc_all[(run, fc)] += n
+        ps_all[(run, p)] += n
+        if is_violation_name(o):
+            fc_viol[(run, fc)] += n
+            ps_viol[(run, p)] += n
+            ps_out[(p, o)] += n
+    classes = FAULT_CLASSES + sorted({fc for _, fc in fc_all} - set(FAULT_CLASSES))
+
+    def cell(viol, alls, key):
+        if not alls[key]:
+            return ("—", "none")
+        return ("%d / %d" % (viol[key], alls[key]), "bad" if viol[key] else "good")
+
+    rows = [[(r["run_id"], "n"), r["workload"], "%s/%s" % (r.get("model"), r.get("profile"))]
+            + [cell(fc_viol, fc_all, (r["run_id"], fc)) for fc in classes] for r in runs]
+    out.append(table(["run", "workload", "model/profile"] + classes, rows))
+
+    out.append("<h3>Violations by sync pass</h3>")
+    out.append("<p class=\"muted\">states.pass: the sync pass of the operation at the cut "
+               "(docs/SCHEMA.md). Pass 0 writes the allocation logs and their barriers, "
+               "pass 1 the tree and data blocks and the first arena headers, pass 2 the "
+               "superblocks, pass 3 the second arena headers, pass 4 releases deferred "
+               "frees. \"between syncs\" is a NULL pass.</p>")
+    rows = [[(r["run_id"], "n"), r["workload"], "%s/%s" % (r.get("model"), r.get("profile"))]
+            + [cell(ps_viol, ps_all, (r["run_id"], p)) for p in PASSES] for r in runs]
+    out.append(table(["run", "workload", "model/profile"] + [pass_label(p) for p in PASSES],
+                     rows))
+    outcomes = sorted({o for (p, o) in ps_out}, key=outcome_sort_key)
+    if outcomes:
+        rows = [[pass_label(p)] + [(ps_out[(p, o)] or "", "n") for o in outcomes]
+                for p in PASSES if any(ps_out[(p, o)] for o in outcomes)]
+        out.append("<p>All runs, violating states by pass and outcome:</p>")
+        out.append(table(["pass"] + outcomes, rows))
+    return "\n".join(out)
+
+
+def sync_windows(syncs):
+    """Distinct non-empty [start_op, end_op) windows of the syncs rows, with the
+    sync indices that share each ("sync 2-3": a step that records two sync
+    points over the same operations, like snap label) and its trace line."""
+    windows = collections.OrderedDict()
+    for idx, start, end, line in syncs:
+        if end > start:
+            windows.setdefault((start, end), []).append((idx, line))
+    out = []
+    for (start, end), members in windows.items():
+        first, last = members[0][0], members[-1][0]
+        names = "sync %d" % first if first == last else "syncs %d-%d" % (first, last)
+        out.append((start, end, names, members[-1][1]))
+    return out
+
+
+def plot_write_log(db, run, out_dir):
+    """One run's outcomes along the write log; returns the PNG name or None."""
+    rid = run["run_id"]
+    rows = db.execute(
+        "SELECT s.cut, r.outcome, coalesce(s.pass, -1), s.last_block_type, count(*),"
+        " sum(" + VIOLATION_SQL + ") FROM results r JOIN states s USING (run_id, state_id)"
+        " WHERE r.run_id = ? GROUP BY 1, 2, 3, 4", (rid,)).fetchall()
+    if not rows:
+        return None
+    syncs = db.execute("SELECT sync_index, start_op, end_op, trace_line FROM syncs"
+                       " WHERE run_id = ? ORDER BY sync_index", (rid,)).fetchall()
+    outcomes = sorted({r[1] for r in rows}, key=outcome_sort_key)
+    ypos = {o: i for i, o in enumerate(outcomes)}
+    max_cut = max(max(r[0] for r in rows), run.get("op_count") or 0, 1)
+
+    height = max(3.4, 1.2 + 0.42 * len(outcomes))    # Room for the legend.
+    fig, (top, ax) = plt.subplots(2, 1, figsize=(12, height + 1.2), sharex=True,
+                                  gridspec_kw={"height_ratios": [1.1, height]})
+    cut_arr = np.array([r[0] for r in rows], dtype=np.int64)
+    per_cut = np.bincount(cut_arr, weights=[r[4] for r in rows], minlength=max_cut + 1)
+    per_cut_viol = np.bincount(cut_arr, weights=[r[5] or 0 for r in rows],
+                               minlength=max_cut + 1)
+    edges = np.arange(len(per_cut) + 1) - 0.5
+    top.stairs(per_cut, edges, fill=True, color="#cfd8dc", label="states")
+    top.stairs(per_cut_viol, edges, fill=True, color="#c62828", label="violating")
+    top.set_ylabel("states\nper cut", fontsize=9)
+    top.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=8, borderaxespad=0)
+    top.yaxis.get_major_locator().set_params(integer=True)
+    top.set_ylim(0, max(1.0, float(per_cut.max())) * 1.08)
+    top.set_title("run %d: %s, %s/%s, faults %s" % (rid, run["workload"], run.get("model"),
+                  run.get("profile"), run.get("faults")), fontsize=11, loc="left")
+
+    for k, (start, end, names, line) in enumerate(sync_windows(syncs)):
+        for a in (ax, top):
+            a.axvspan(start - 0.5, end - 0.5, color="#eceff1" if k % 2 else "#e3f2fd",
+                      zorder=0, lw=0)
+            a.axvline(start - 0.5, color="#b0bec5", lw=0.6, zorder=1)
+        if len(syncs) <= SYNC_LABELS_MAX:
+            ax.text((start + end) / 2 - 0.5, len(outcomes) + 0.55 - 0.4 * (k % 2),
+                    "%s%s" % (names, ", line %d" % line if line else ""),
+                    ha="center", va="top", fontsize=7, color="#546e7a")
+
+    groups = collections.defaultdict(list)
+    for cut, o, p, bt, n, v in rows:
+        groups[(p, bt)].append((cut, ypos[o], n))
+    for (p, bt), pts in sorted(groups.items(), key=lambda kv: (kv[0][0], str(kv[0][1]))):
+        arr = np.array(pts, dtype=float)
+        ax.scatter(arr[:, 0], arr[:, 1], s=14 + 16 * np.log2(arr[:, 2]),
+                   c=PASS_COLOURS.get(p, "#9e9e9e"), marker=BLOCK_MARKERS.get(
+                       bt or None, BLOCK_MARKER_OTHER),
+                   edgecolors="black", linewidths=0.3, alpha=0.85, zorder=3)
+    ax.set_yticks(range(len(outcomes)))
+    ax.set_yticklabels(outcomes)
+    for lab in ax.get_yticklabels():
+        if is_violation_name(lab.get_text()):
+            lab.set_color("#b71c1c")
+            lab.set_fontweight("bold")
+    ax.set_ylim(-0.6, len(outcomes) + 0.6)          # A band on top for the sync labels.
+    ax.set_xlim(-1, max_cut + 1)
+    ax.set_xlabel("cut: operations issued before the crash (index into the write log)")
+    ax.grid(axis="y", color="#ddd", lw=0.5)
+
+    passes = sorted({p for p, _ in groups}, key=lambda p: (p == PASS_NONE, p))
+    types = sorted({bt or None for _, bt in groups}, key=lambda t: (t is None, str(t)))
+    blank = Patch(color="none")
+    handles = [blank] + [Patch(color=PASS_COLOURS.get(p, "#9e9e9e")) for p in passes]
+    labels = ["sync pass at the cut:"] + [pass_label(p) for p in passes]
+    handles += [blank] + [Line2D([], [], marker=BLOCK_MARKERS.get(t, BLOCK_MARKER_OTHER),
+                                 ls="", color="#555", markersize=7) for t in types]
+    labels += ["last write's block:"] + [t or "no write yet" for t in types]
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=8,
+              handlelength=1.2, borderaxespad=0)
+    fig.tight_layout()
+    name = "writelog_run%d.png" % rid
+    fig.savefig(os.path.join(out_dir, name), dpi=DPI)
+    plt.close(fig)
+    return name
+
+
+def section_write_log(db, runs, out_dir, runs_max):
+    out = ['<h2 id="writelog">Outcomes along the write log</h2>',
+           "<p>Where do crashes hurt? One plot per run. x is the cut of a crash state "
+           "(operations 0..cut-1 reached the device); each row is an outcome, violations "
+           "in red. A marker stands for all states of that run at that cut with that "
+           "outcome (drop and torn variants of one cut share a cut); its area grows with "
+           "the log of their number. Colour: the sync pass at the cut (grey: between "
+           "syncs). Shape: the block type of the last write before the cut. Shaded bands "
+           "are the sync calls recorded in the syncs table (start_op..end_op). The strip "
+           "on top counts states per cut and how many of them violate.</p>"]
+    shown = [r for r in runs][:runs_max]
+    if len(runs) > len(shown):
+        out.append('<p class="note">Showing the first %d of %d runs '
+                   "(--runs-max).</p>" % (len(shown), len(runs)))
+    for r in shown:
+        name = plot_write_log(db, r, out_dir)
+        if name is None:
+            out.append("<p>Run %d: no results stored.</p>" % r["run_id"])
+            continue
+        out.append('<h3>Run %d</h3><img src="%s" alt="outcomes along the write log of run %d">'
+                   % (r["run_id"], esc(name), r["run_id"]))
+    return "\n".join(out)
+
+
+def survival_cells(runs, counts):
+    """(workload, model, profile) -> dict(viol, states, runs, run_violation,
+    unfinished), over the latest run of each configuration (config_key)."""
+    latest = {}
+    for r in runs:
+        latest[r.get("config_key") or ("run", r["run_id"])] = r
+    viol = collections.Counter()
+    states = collections.Counter()
+    for (run, o, fc, p), n in counts.items():
+        states[run] += n
+        if is_violation_name(o):
+            viol[run] += n
+    cells = {}
+    for r in latest.values():
+        key = (r["workload"], r.get("model"), r.get("profile"))
+        c = cells.setdefault(key, {"viol": 0, "states": 0, "runs": [], "run_violation": False,
+                                   "unfinished": False})
+        c["viol"] += viol[r["run_id"]]
+        c["states"] += states[r["run_id"]]
+        c["runs"].append(r["run_id"])
+        c["run_violation"] |= bool(r.get("run_violation"))
+        c["unfinished"] |= r.get("finished_at") is None
+    return cells
+
+
+def section_survival(runs, counts, out_dir):
+    out = ['<h2 id="survival">Survival matrix</h2>',
+           "<p>Violating states for each workload (rows) under each device model and "
+           "profile (columns), summed over the latest run of every configuration "
+           "(config_key: fault plan, seed, geometry and shard) in that cell. Green: no "
+           "violation; red: at least one, or a run_violation (the file system disagreed "
+           "with the oracle while running, marked !). * marks an unfinished run.</p>"]
+    cells = survival_cells(runs, counts)
+    if not cells:
+        return "\n".join(out + ["<p>No runs.</p>"])
+    workloads = sorted({k[0] for k in cells})
+    present = {(k[1], k[2]) for k in cells}
+    models = [m for m in MODELS if any((m, p) in present for p in PROFILES)]
+    models += sorted({m for m, _ in present} - set(MODELS), key=str)
+    profiles = [p for p in PROFILES if any((m, p) in present for m in models)]
+    profiles += sorted({p for _, p in present} - set(PROFILES), key=str)
+    cols = [(m, p) for m in models for p in profiles if (m, p) in present]
+
+    rows = []
+    for w in workloads:
+        row = [w]
+        for m, p in cols:
+            c = cells.get((w, m, p))
+            if c is None:
+                row.append(("—", "none"))
+                continue
+            text = "%d / %d%s%s" % (c["viol"], c["states"], " !" if c["run_violation"] else "",
+                                    " *" if c["unfinished"] else "")
+            text += " (run %s)" % ", ".join(str(x) for x in sorted(c["runs"]))
+            row.append((text, "bad" if c["viol"] or c["run_violation"] else "good"))
+        rows.append(row)
+    out.append(table(["workload"] + ["%s / %s" % mp for mp in cols], rows))
+
+    fig_w = max(5.0, 1.15 * len(cols) + 2.5)
+    fig_h = max(2.2, 0.6 * len(workloads) + 1.6)
+    fig, ax = plt.subplots(figsize=(fig_w, fig_h))
+    for i, w in enumerate(workloads):
+        for j, mp in enumerate(cols):
+            c = cells.get((w,) + mp)
+            if c is None:
+                colour, text = "#eeeeee", "—"
+            else:
+                bad = c["viol"] or c["run_violation"]
+                colour = "#e57373" if bad else "#81c784"
+                text = "%d%s%s" % (c["viol"], "!" if c["run_violation"] else "",
+                                   "*" if c["unfinished"] else "")
+                ax.text(j + 0.5, i + 0.78, "of %d" % c["states"], ha="center", va="center",
+                        fontsize=7, color="#333")
+            ax.add_patch(plt.Rectangle((j, i), 1, 1, facecolor=colour, edgecolor="white",
+                                       lw=2))
+            ax.text(j + 0.5, i + 0.42, text, ha="center", va="center", fontsize=10,
+                    fontweight="bold" if text not in ("0", "—") else "normal")
+    ax.set_xlim(0, len(cols))
+    ax.set_ylim(len(workloads), 0)
+    ax.set_xticks([j + 0.5 for j in range(len(cols))])
+    ax.set_xticklabels(["%s\n%s" % mp for mp in cols], fontsize=9)
+    ax.set_yticks([i + 0.5 for i in range(len(workloads))])
+    ax.set_yticklabels(workloads, fontsize=9)
+    ax.tick_params(length=0)
+    for s in ax.spines.values():
+        s.set_visible(False)
+    ax.xaxis.tick_top()
+    ax.set_title("violating states: workload × device model / profile", fontsize=10, pad=30)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out_dir, "survival.png"), dpi=DPI)
+    plt.close(fig)
+    out.append('<img src="survival.png" alt="survival matrix heatmap">')
+    return "\n".join(out)
+
+
+def section_taxonomy(db, tables, db_path):
+    out = ['<h2 id="taxonomy">Failure taxonomy</h2>',
+           "<p>Violating states grouped by outcome and reason, with numbers in the reason "
+           "folded to # (so one failure on different blocks is one group). The last write "
+           "before the cut is named by block type and its own sync pass (wlog.pass). "
+           "Examples prefer states that were checked themselves (not duplicates of another "
+           "state's image); each comes with the command that re-runs it and explains "
+           "it.</p>"]
+    has_wlog = "wlog" in tables
+    wlog_join = (" LEFT JOIN wlog w ON w.run_id = s.run_id AND w.op_index = s.last_write"
+                 if has_wlog else "")
+    wlog_cols = ", w.block_type, w.pass" if has_wlog else ", s.last_block_type, NULL"
+    groups = {}
+    for run, sid, outcome, reason, fclass, dup, btype, wpass in db.execute(
+            "SELECT r.run_id, r.state_id, r.outcome, r.reason, s.fault_class, s.dup_of"
+            + wlog_cols + " FROM results r LEFT JOIN states s USING (run_id, state_id)"
+            + wlog_join + " WHERE " + VIOLATION_SQL + " ORDER BY r.run_id, s.cut, r.state_id"):
+        key = (outcome, fold_reason(reason))
+        g = groups.get(key)
+        if g is None:
+            g = groups[key] = {"n": 0, "runs": collections.Counter(),
+                               "classes": collections.Counter(),
+                               "writes": collections.Counter(), "examples": [],
+                               "more": [], "dup_examples": [], "reason": reason}
+        g["n"] += 1
+        g["runs"][run] += 1
+        g["classes"][fclass or "?"] += 1
+        g["writes"]["%s (%s)" % (btype or "no write",
+                                 pass_label(PASS_NONE if wpass is None else wpass))] += 1
+        # Examples: checked states of different runs first, then more checked
+        # states, then duplicates. dup_of = state_id: see the consistency notes.
+        checked = dup is None or dup == sid
+        if not checked:
+            bucket = g["dup_examples"]
+        elif all(e[0] != run for e in g["examples"]):
+            bucket = g["examples"]
+        else:
+            bucket = g["more"]
+        if len(bucket) < TAXONOMY_EXAMPLES:
+            bucket.append((run, sid, reason))
+    if not groups:
+        out.append('<p class="good">No violations in this database.</p>')
+        return "\n".join(out)
+    ordered = sorted(groups.items(), key=lambda kv: (outcome_sort_key(kv[0][0]), -kv[1]["n"],
+                                                     kv[0][1]))
+    by_outcome = collections.Counter()
+    for (o, _), g in ordered:
+        by_outcome[o] += g["n"]
+    out.append("<p>%d violating states in %d groups: %s.</p>" % (
+        sum(by_outcome.values()), len(groups),
+        ", ".join("%s %d" % (esc(o), n) for o, n in sorted(by_outcome.items(),
+                                                            key=lambda x: outcome_sort_key(x[0])))))
+    rows = []
+    for (o, folded), g in ordered[:TAXONOMY_GROUPS_MAX]:
+        examples = (g["examples"] + g["more"] + g["dup_examples"])[:TAXONOMY_EXAMPLES]
+        cmds = "".join(
+            '<pre class="cmd">crashsim replay %s --db %s --run %d</pre>'
+            % (esc(sid), esc(shlex.quote(db_path)), run) for run, sid, _ in examples)
+        rows.append([
+            (outcome_cell(o), ""), ("<code>%s</code><br><span class=\"muted\">e.g. %s</span>"
+                                    % (esc(folded), esc(g["reason"])), ""),
+            (g["n"], "n"),
+            esc(", ".join("%s %d" % kv for kv in sorted(g["classes"].items()))),
+            esc(", ".join("run %d: %d" % kv for kv in sorted(g["runs"].items())[:8])
+                + (" …" if len(g["runs"]) > 8 else "")),
+            esc(", ".join("%s ×%d" % kv for kv in g["writes"].most_common(3))),
+            (cmds, ""),
+        ])
+    out.append(table(["outcome", "reason (folded)", "states", "fault classes", "runs",
+                      "last write before the cut", "examples: replay"], rows, raw=True))
+    if len(ordered) > TAXONOMY_GROUPS_MAX:
+        rest = ordered[TAXONOMY_GROUPS_MAX:]
+        out.append("<p>… and %d more groups with %d states.</p>"
+                   % (len(rest), sum(g["n"] for _, g in rest)))
+    return "\n".join(out)
+
+
+def section_throughput(db, runs, out_dir):
+    out = ['<h2 id="throughput">Throughput and leaks</h2>']
+    rows = []
+    for r in runs:
+        dur = r.get("duration_ns")
+        rows.append([(r["run_id"], "n"), r["workload"], (r.get("jobs") or "", "n"),
+                     (r.get("state_count") or 0, "n"), (r.get("distinct_count") or 0, "n"),
+                     (fmt_ns(dur), "n"), (fmt_rate(r.get("state_count"), dur), "n"),
+                     (fmt_rate(r.get("distinct_count"), dur), "n")])
+    check = {rid: (n, tot) for rid, n, tot in db.execute(
+        "SELECT run_id, count(*), sum(duration_ns) FROM results WHERE duration_ns > 0"
+        " GROUP BY 1")}
+    for row in rows:
+        n, tot = check.get(row[0][0], (0, 0))
+        row += [(fmt_ns(tot), "n"), (fmt_rate(n, tot), "n")]
+    out.append("<p>Wall-clock rates use runs.duration_ns (the whole campaign: recording, "
+               "enumeration, checking with all workers, storing). Check time is the sum "
+               "of results.duration_ns over the states that were checked themselves "
+               "(duplicates store 0): per-worker work, so with j workers it can exceed the "
+               "wall time up to j times.</p>")
+    out.append(table(["run", "workload", "jobs", "states", "distinct", "wall time",
+                      "states/s (wall)", "checked/s (wall)", "check time",
+                      "checked/s per worker"], rows))
+
+    per_run = collections.defaultdict(list)
+    for rid, d in db.execute("SELECT r.run_id, coalesce(r.duration_ns, 0) FROM results r"
+                             " JOIN states s USING (run_id, state_id)"
+                             " ORDER BY r.run_id, s.cut, r.state_id"):
+        per_run[rid].append(d)
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(13, 4.4))
+    shown = sorted(sorted(per_run, key=lambda k: -len(per_run[k]))[:CUMULATIVE_RUNS_MAX])
+    labels = {r["run_id"]: r for r in runs}
+    for rid in shown:
+        d = np.asarray(per_run[rid], dtype=np.float64) / 1e9
+        cum = np.cumsum(d)
+        idx = np.arange(1, len(d) + 1)
+        step = max(1, len(d) // CUMULATIVE_POINTS_MAX)
+        r = labels.get(rid, {})
+        a1.plot(cum[::step], idx[::step], lw=1.4,
+                label="run %d %s/%s" % (rid, r.get("model"), r.get("profile")))
+    a1.set_xlabel("cumulative check time (s, sum of results.duration_ns)")
+    a1.set_ylabel("states (in write-log order)")
+    a1.set_title("states covered vs check time (slope = states per check-second)",
+                 fontsize=10)
+    if shown:
+        a1.legend(fontsize=7, loc="lower right")
+    if len(per_run) > len(shown):
+        a1.text(0.01, 0.98, "the %d largest of %d runs" % (len(shown), len(per_run)),
+                transform=a1.transAxes, va="top", fontsize=8, color="#666")
+    all_d = np.concatenate([np.asarray(v, dtype=np.float64) for v in per_run.values()]) \
+        if per_run else np.zeros(0)
+    checked = all_d[all_d > 0] / 1e6
+    if len(checked):
+        lo, hi = max(checked.min(), 1e-3), max(checked.max(), 1e-3 * 1.01)
+        bins = np.logspace(math.log10(lo), math.log10(hi * 1.0001), 40)
+        a2.hist(checked, bins=bins, color="#5c6bc0")
+        a2.set_xscale("log")
+        med = float(np.median(checked))
+        a2.axvline(med, color="#c62828", lw=1)
+        a2.text(med, a2.get_ylim()[1] * 0.95, " median %.2f ms" % med, color="#c62828",
+                fontsize=8, va="top")
+        a2.set_title("time to check one state (%d checked, %d duplicates not checked)"
+                     % (len(checked), len(all_d) - len(checked)), fontsize=10)
+    else:
+        a2.text(0.5, 0.5, "no durations stored", ha="center", va="center")
+    a2.set_xlabel("ms per state (results.duration_ns > 0)")
+    a2.set_ylabel("states")
+    fig.tight_layout()
+    fig.savefig(os.path.join(out_dir, "throughput.png"), dpi=DPI)
+    plt.close(fig)
+    out.append("<p>Left: for each run, the states in enumeration (write-log) order against "
+               "the cumulative time spent checking them; steep stretches are cheap states "
+               "or runs of duplicates, flat stretches expensive ones. The results table "
+               "records no completion time or sequence, so this is not wall-clock "
+               "progress. Right: the distribution of the time to check one state.</p>")
+    out.append('<img src="throughput.png" alt="throughput plots">')
+
+    leaks = db.execute("SELECT coalesce(r.leaked_blocks, 0), " + VIOLATION_SQL + ", count(*)"
+                       " FROM results r GROUP BY 1, 2 ORDER BY 1").fetchall()
+    zero = sum(n for v, _, n in leaks if v == 0)
+    fine = collections.Counter({v: n for v, viol, n in leaks if v > 0 and not viol})
+    bad = collections.Counter({v: n for v, viol, n in leaks if v > 0 and viol})
+    nonzero = sorted(set(fine) | set(bad))
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    if nonzero:
+        ax.bar(nonzero, [fine[v] for v in nonzero], width=0.8, color="#8d6e63",
+               label="ok_leak (or another non-violation)")
+        ax.bar(nonzero, [bad[v] for v in nonzero], width=0.8, color="#e57373",
+               bottom=[fine[v] for v in nonzero], label="violating state")
+        ax.set_xlabel("leaked blocks in the state (results.leaked_blocks)")
+        ax.set_ylabel("states")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.legend(fontsize=8, frameon=False)
+    else:
+        ax.text(0.5, 0.5, "no state leaked blocks", ha="center", va="center", fontsize=12)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    nonzero = [(v, fine[v] + bad[v]) for v in nonzero]
+    ax.set_title("leaks per state: %d states leak nothing, %d leak ≥1 block (not shown: 0)"
+                 % (zero, sum(n for _, n in nonzero)), fontsize=10)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out_dir, "leaks.png"), dpi=DPI)
+    plt.close(fig)
+    out.append("<h3>Leaks per state</h3><p>GEFS leaks blocks by design after some crashes; "
+               "a leak alone makes the outcome ok_leak, not a violation.</p>")
+    out.append('<img src="leaks.png" alt="histogram of leaked blocks per state">')
+    return "\n".join(out)
+
+
+def section_probes(db, tables, out_dir):
+    out = ['<h2 id="probes">Probe coverage</h2>']
+    total, nonzero = db.execute("SELECT count(*), count(CASE WHEN probes != 0 THEN 1 END)"
+                                " FROM results").fetchone()
+    names = {}
+    if "probes" in tables:
+        try:
+            names = {int(b): n for b, n in db.execute("SELECT bit, name FROM probes")
+                     if b is not None and 0 <= int(b) < 64}
+        except sqlite3.DatabaseError as e:
+            out.append("<p>The probes table cannot be read (%s).</p>" % esc(e))
+    if not names:
+        out.append("<p><b>no probe data</b>: the database has no %sprobes table%s.</p>"
+                   % ("readable " if "probes" in tables else "",
+                      "" if not nonzero else
+                      "; %d of %d states carry a non-zero results.probes bitmap, shown by "
+                      "bit number below" % (nonzero, total)))
+        if not nonzero:
+            return "\n".join(out)
+    bits = sorted(set(names) | (set(range(64)) if nonzero and not names else set()))
+    sums = ", ".join("sum((probes >> %d) & 1)" % b for b in bits)
+    hits = db.execute("SELECT %s FROM results WHERE probes IS NOT NULL" % sums).fetchone()
+    hits = [h or 0 for h in hits]
+    if not names:
+        pairs = [("bit %d" % b, h) for b, h in zip(bits, hits) if h]
+    else:
+        pairs = [(names[b], h) for b, h in zip(bits, hits)]
+        unknown = db.execute("SELECT count(*) FROM results WHERE probes & ? != 0",
+                             (_mask_not(names),)).fetchone()[0]
+        if unknown:
+            out.append('<p class="note">%d states set bits that the probes table does not '
+                       "name.</p>" % unknown)
+    never = [n for n, h in pairs if h == 0]
+    rows = [[esc(n), (h, "n" + (" bad" if h == 0 else "")),
+             ("%.1f%%" % (100.0 * h / total) if total else "", "n")] for n, h in pairs]
+    out.append("<p>%d states; %d probes, %d never hit%s.</p>"
+               % (total, len(pairs), len(never),
+                  ": " + ", ".join("<code>%s</code>" % esc(n) for n in never) if never else ""))
+    out.append(table(["probe", "states hitting it", "share"], rows, raw=True))
+    if pairs:
+        fig, ax = plt.subplots(figsize=(8, 0.3 * len(pairs) + 1.2))
+        ys = np.arange(len(pairs))
+        ax.barh(ys, [max(h, 0) for _, h in pairs],
+                color=["#c62828" if h == 0 else "#42a5f5" for _, h in pairs])
+        ax.set_yticks(ys)
+        ax.set_yticklabels([n for n, _ in pairs], fontsize=8)
+        for y, (n, h), lab in zip(ys, pairs, ax.get_yticklabels()):
+            if h == 0:
+                lab.set_color("#c62828")
+                ax.text(0, y, "  never hit", va="center", fontsize=8, color="#c62828")
+        ax.invert_yaxis()
+        ax.set_xlabel("states hitting the probe")
+        ax.set_title("recovery probes (red: never hit)", fontsize=10)
+        fig.tight_layout()
+        fig.savefig(os.path.join(out_dir, "probes.png"), dpi=DPI)
+        plt.close(fig)
+        out.append('<img src="probes.png" alt="hits per probe">')
+    return "\n".join(out)
+
+
+def _mask_not(names):
+    mask = 0
+    for b in names:
+        mask |= 1 << b
+    inv = ~mask & 0xFFFFFFFFFFFFFFFF
+    return inv - (1 << 64) if inv >= 1 << 63 else inv     # As SQLite's signed 64-bit.
+
+
+def section_legend(outcomes_present):
+    rows = [[(outcome_cell(o), ""), esc(m),
+             ("present" if o in outcomes_present else "", "n")] for o, m in OUTCOMES]
+    for o in sorted(outcomes_present - set(OUTCOME_ORDER)):
+        rows.append([(outcome_cell(o), ""), "(not in sim/outcome.h)", ("present", "n")])
+    return ('<h2 id="legend">Outcomes</h2><p>From sim/outcome.h; everything except ok, '
+            "ok_leak and rolled_back is a violation.</p>"
+            + table(["outcome", "meaning", "in this database"], rows, raw=True))
+
+
+# ----------------------------------------------------------------------------
+
+def build(db_path, out_dir, runs_max):
+    db, tables = open_db(db_path)
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as e:
+        raise ReportError("%s: cannot create the output directory: %s" % (out_dir, e))
+    for old in os.listdir(out_dir):         # Plots of runs no longer present.
+        if re.fullmatch(r"writelog_run\d+\.png|probes\.png|survival\.png", old):
+            os.remove(os.path.join(out_dir, old))
+    runs = load_runs(db)
+    counts, flags = load_counts(db)
+    outcomes_present = {k[1] for k in counts}
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        "<title>crashsim report: %s</title>" % esc(os.path.basename(db_path)),
+        "<style>%s</style></head><body>" % CSS,
+        "<h1>crashsim campaign report</h1>",
+        '<p class="muted">Generated by analysis/report.py from <code>%s</code>. '
+        "The schema is in docs/SCHEMA.md.</p>" % esc(db_path),
+        '<nav><a href="#summary">summary</a><a href="#writelog">write log</a>'
+        '<a href="#survival">survival matrix</a><a href="#taxonomy">failure taxonomy</a>'
+        '<a href="#throughput">throughput</a><a href="#probes">probe coverage</a>'
+        '<a href="#legend">outcomes</a></nav>',
+        section_summary(db, runs, counts, flags, db_path),
+        section_write_log(db, runs, out_dir, runs_max),
+        section_survival(runs, counts, out_dir),
+        section_taxonomy(db, tables, db_path),
+        section_throughput(db, runs, out_dir),
+        section_probes(db, tables, out_dir),
+        section_legend(outcomes_present),
+        "</body></html>",
+    ]
+    db.close()
+    path = os.path.join(out_dir, "index.html")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(parts) + "\n")
+    return path, len(runs), sum(counts.values())
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(
+        prog=PROG, description="Write an HTML report (index.html and PNG plots) of a "
+        "crashsim results database.")
+    ap.add_argument("--db", default="results.db", help="result database (default results.db)")
+    ap.add_argument("-o", "--out", default="report", help="output directory (default report/)")
+    ap.add_argument("--runs-max", type=int, default=12,
+                    help="runs that get a write-log plot, the first by run id (default 12)")
+    args = ap.parse_args(argv)
+    if args.runs_max < 0:
+        ap.error("--runs-max must be at least 0")
+    try:
+        path, nruns, nstates = build(args.db, args.out, args.runs_max)
+    except ReportError as e:
+        print("%s: %s" % (PROG, e), file=sys.stderr)
+        return 2
+    except sqlite3.DatabaseError as e:
+        print("%s: %s: %s" % (PROG, args.db, e), file=sys.stderr)
+        return 2
+    print("%s: %d runs, %d states" % (path, nruns, nstates))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
