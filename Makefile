@@ -75,6 +75,32 @@ test: deps ## Install what is missing, build, run every test; ends with "N passe
 	@$(MAKE) --no-print-directory $(BUILD)/crashsim $(TEST_BIN)
 	@scripts/run-tests $(BUILD)
 
+WORKLOAD ?= traces/workloads/default.trace
+DB ?= results.db
+OUT ?= report
+EXPLORE_FAULTS ?= pass,flush,prefix,reorder:1,torn
+
+.PHONY: explore
+explore: deps all ## The main job: crash campaigns on the standard workload -> results.db, report/.
+	@rm -f $(DB) $(DB)-wal $(DB)-shm
+	$(BUILD)/crashsim explore --workload $(WORKLOAD) --model ordered --profile faithful \
+		--faults $(EXPLORE_FAULTS) --db $(DB)
+	$(BUILD)/crashsim explore --workload $(WORKLOAD) --model writeback --profile hardened \
+		--faults $(EXPLORE_FAULTS) --db $(DB)
+	@echo "GEFS-faithful sync on a volatile write cache (expected to fail; see README):"
+	-$(BUILD)/crashsim explore --workload $(WORKLOAD) --model writeback --profile faithful \
+		--faults $(EXPLORE_FAULTS) --db $(DB) | tail -n 12
+	/usr/bin/python3 analysis/report.py --db $(DB) -o $(OUT)
+	@echo "results: $(DB)   report: $(OUT)/index.html"
+
+.PHONY: report
+report: deps ## HTML report of $(DB) in $(OUT)/ (analysis/report.py).
+	/usr/bin/python3 analysis/report.py --db $(DB) -o $(OUT)
+
+.PHONY: compare
+compare: deps ## Compare the latest runs of A=base.db and B=new.db; exit 1 on new violations.
+	/usr/bin/python3 analysis/compare.py $(A) $(B)
+
 .PHONY: test-san
 test-san: ## Run the tests under ASan+UBSan (build-san/).
 	@$(MAKE) --no-print-directory SAN=1 test
