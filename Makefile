@@ -93,6 +93,10 @@ explore: deps all ## The main job: crash campaigns on the standard workload -> r
 	/usr/bin/python3 analysis/report.py --db $(DB) -o $(OUT)
 	@echo "results: $(DB)   report: $(OUT)/index.html"
 
+.PHONY: bench
+bench: deps all ## Crash states checked per CPU-second, latency per state, peak memory.
+	/usr/bin/python3 scripts/bench.py $(BUILD)
+
 .PHONY: report
 report: deps ## HTML report of $(DB) in $(OUT)/ (analysis/report.py).
 	/usr/bin/python3 analysis/report.py --db $(DB) -o $(OUT)

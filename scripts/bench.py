@@ -1,0 +1,112 @@
+#!/usr/bin/python3
+"""scripts/bench.py BUILD: crash states checked per CPU-second.
+
+Runs crash campaigns with one worker (so CPU time is the checker's, not the
+scheduler's) and reports, per configuration: distinct states checked and
+duplicate states recorded per CPU-second of the whole campaign (recording,
+enumeration, checking and SQLite included), the median and 99th percentile
+wall time of checking one state, and the peak memory of the largest process.
+It varies the fault plan, the image size and the workload length, so the
+table shows how the cost grows. Speed is measured here, never asserted in a
+test.
+"""
+import os
+import random
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+BUILD = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] != "--measure" else "build"
+CRASHSIM = os.path.join(BUILD, "crashsim")
+DEFAULT = "traces/workloads/default.trace"
+
+
+def synthetic(path, steps, seed):
+    """A workload of about `steps` steps: creates, writes, overwrites, syncs."""
+    rng = random.Random(seed)
+    lines = ["mkdir /b"]
+    files = []
+    while len(lines) < steps:
+        k = rng.random()
+        if k < 0.15 or not files:
+            files.append(f"/b/f{len(files)}")
+            lines.append(f"create {files[-1]}")
+        elif k < 0.85:
+            f = rng.choice(files)
+            lines.append(f"write {f} {rng.randrange(0, 65536)} {rng.randrange(1, 20000)} "
+                         f"seed={len(lines)}")
+        else:
+            lines.append("sync")
+    with open(path, "w") as out:
+        out.write("# synthetic benchmark workload\n" + "\n".join(lines) + "\n")
+
+
+def measured(argv):
+    """Runs argv in a fresh process whose children's usage is argv's alone:
+    returns (exit code, CPU seconds, peak RSS in MB, stderr)."""
+    pid = os.fork()
+    if pid == 0:
+        proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        u = resource.getrusage(resource.RUSAGE_CHILDREN)
+        sys.stdout.buffer.write(b"%d %f %d\n" % (proc.returncode, u.ru_utime + u.ru_stime,
+                                                 u.ru_maxrss))
+        sys.stdout.buffer.write(proc.stderr)
+        sys.stdout.flush()
+        os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def run(name, workload, size, model, profile, faults):
+    with tempfile.TemporaryDirectory() as tmp:
+        db = os.path.join(tmp, "bench.db")
+        out = subprocess.run([sys.executable, __file__, "--measure", CRASHSIM, "explore",
+                              "--workload", workload, "--db", db, "--size", size, "--model",
+                              model, "--profile", profile, "--faults", faults, "-j", "1", "-q"],
+                             stdout=subprocess.PIPE, text=True).stdout
+        head, _, err = out.partition("\n")
+        code, cpu, rss_kb = head.split()
+        if int(code) == 2:
+            sys.exit(f"bench: {name}: {err.strip()}")
+        cpu = float(cpu)
+        rss = int(rss_kb) / 1024
+        con = sqlite3.connect(db)
+        distinct, dups = con.execute(
+            "SELECT sum(dup_of IS NULL), sum(dup_of IS NOT NULL) FROM states").fetchone()
+        times = [r[0] for r in con.execute(
+            "SELECT r.duration_ns FROM results r JOIN states s USING (run_id, state_id) "
+            "WHERE s.dup_of IS NULL ORDER BY 1")]
+        writes = con.execute("SELECT write_count FROM runs").fetchone()[0]
+        con.close()
+    p50 = times[len(times) // 2] / 1e3 if times else 0
+    p99 = times[min(len(times) - 1, len(times) * 99 // 100)] / 1e3 if times else 0
+    print(f"{name:<34} {writes:>6} {distinct:>8} {dups:>8} {distinct / cpu:>10.0f} "
+          f"{dups / cpu:>10.0f} {p50:>8.0f} {p99:>8.0f} {rss:>7.0f}")
+
+
+def main():
+    if not os.access(CRASHSIM, os.X_OK):
+        sys.exit(f"bench: {CRASHSIM} not built (run make)")
+    print(f"{'configuration':<34} {'writes':>6} {'distinct':>8} {'dups':>8} "
+          f"{'dist/cpu-s':>10} {'dups/cpu-s':>10} {'p50 us':>8} {'p99 us':>8} {'max MB':>7}")
+    heavy = "pass,flush,prefix,reorder:1,torn"
+    run("default 8M ordered/faithful", DEFAULT, "8M", "ordered", "faithful", heavy)
+    run("default 8M writeback/hardened", DEFAULT, "8M", "writeback", "hardened", heavy)
+    run("default 8M writeback/faithful", DEFAULT, "8M", "writeback", "faithful", heavy)
+    run("default 8M hostile/faithful", DEFAULT, "8M", "hostile", "faithful", heavy)
+    run("default 32M writeback/faithful", DEFAULT, "32M", "writeback", "faithful", heavy)
+    run("default 128M writeback/faithful", DEFAULT, "128M", "writeback", "faithful", heavy)
+    with tempfile.TemporaryDirectory() as tmp:
+        for steps in (50, 200, 800):
+            path = os.path.join(tmp, f"syn{steps}.trace")
+            synthetic(path, steps, steps)
+            run(f"synthetic {steps} steps 8M writeback/f", path, "8M", "writeback",
+                "faithful", "pass,flush,prefix,reorder:1")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--measure":
+        measured(sys.argv[2:])
+    else:
+        main()
