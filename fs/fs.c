@@ -548,6 +548,12 @@ fs_super_index(const struct fs *fs, const char **sb0_why)
 }
 
 uint32_t
+fs_arena_count(const struct fs *fs)
+{
+    return fs->arena_count;
+}
+
+uint32_t
 fs_arena_header_index(const struct fs *fs, uint32_t arena_index)
 {
     ASSERT(arena_index < fs->arena_count);

@@ -134,7 +134,8 @@ int fs_readdir(struct fs *fs, const char *path,
 
 /* Which superblock copy mount used (0 or 1), and why sb0 was rejected ("" if not). */
 uint32_t fs_super_index(const struct fs *fs, const char **sb0_why);
-/* Which arena header copy mount used for arena i (0 = h0, 1 = h1). */
+/* Arenas, and which header copy mount used for arena i (0 = h0, 1 = h1). */
+uint32_t fs_arena_count(const struct fs *fs);
 uint32_t fs_arena_header_index(const struct fs *fs, uint32_t arena_index);
 
 #endif /* FS_FS_H */

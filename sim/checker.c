@@ -134,7 +134,12 @@ explain_mount(struct checker *c, struct fs *fs)
     uint32_t sb = fs_super_index(fs, &why);
     fprintf(c->verbose, "  recovery: superblock sb%u%s%s%s\n", sb, sb ? " (sb0 rejected: " : "",
             sb ? why : "", sb ? ")" : "");
-    fprintf(c->verbose, "  recovery: allocation log cut after the committed barrier: %" PRIu64
+    for (uint32_t i = 0; i < fs_arena_count(fs); i++) {
+        uint32_t h = fs_arena_header_index(fs, i);
+        fprintf(c->verbose, "  recovery: arena %u: header h%u%s\n", i, h,
+                h ? " (h0 does not carry the hash the superblock records)" : "");
+    }
+    fprintf(c->verbose, "  recovery: allocation logs cut after the committed barrier: %" PRIu64
             " bytes dropped\n", fs_stats(fs)->log_truncated_bytes);
 }
 

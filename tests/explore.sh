@@ -120,6 +120,18 @@ q r.db 'select state_id, duration_ns from results order by state_id' > "$T/after
 check "resume: finished states were not redone" \
     "$(grep -c -x -F -f "$T/before" "$T/after")" "$(wc -l < "$T/before")"
 
+# A deliberately broken recovery (the seeded bug REPLAY_PAST_BARRIER: log
+# replay ignores the committed barrier) must be caught.
+MB="$(dirname "$B")/../build-mutant-REPLAY_PAST_BARRIER"
+if make -s MUTANT=REPLAY_PAST_BARRIER BUILD="$MB" "$MB/crashsim" >"$T/make" 2>&1; then
+    "$MB/crashsim" explore --workload "$T/w.trace" --db "$T/mut.db" -q -j 2 >/dev/null 2>&1
+    check "broken recovery is caught (exit 1)" "$?" 1
+    check "broken recovery yields violations" \
+        "$([ "$(q mut.db 'select count(*) from violations')" -gt 0 ] && echo yes)" yes
+else
+    notok "build the REPLAY_PAST_BARRIER mutant"; sed 's/^/# /' "$T/make"
+fi
+
 # Replay reruns a stored state and explains it.
 bad=$(q wf.db "select state_id from violations limit 1")
 "$B" replay "$bad" --db "$T/wf.db" >"$T/replay" 2>&1
