@@ -38,12 +38,13 @@ FS_SRC := fs/base.c fs/format.c fs/bdev.c fs/cache.c fs/blk.c fs/alloc.c fs/tree
           fs/ops.c fs/fs.c fs/check.c fs/checktree.c fs/debug.c
 SIM_SRC := sim/cli.c sim/cmd_image.c sim/cmd_dump.c sim/cmd_run.c sim/cmd_inspect.c sim/model.c \
            sim/outcome.c sim/dev.c sim/crash.c sim/runner.c sim/checker.c sim/pool.c \
-           sim/store.c sim/explore.c sim/cmd_explore.c
+           sim/store.c sim/explore.c sim/cmd_explore.c sim/cmd_probes.c
 FAULT_SRC := faultinject/plan.c
 TRACES_SRC := traces/trace.c
 MAIN_SRC := sim/main.c
 TEST_UTIL_SRC := tests/util.c
-TESTS := test_format test_alloc test_mount test_faultloop test_determinism test_trace
+TESTS := test_format test_alloc test_mount test_faultloop test_determinism test_trace \
+         test_model test_tree test_ops test_snap test_corrupt
 
 FS_OBJ := $(FS_SRC:%.c=$(BUILD)/%.o)
 SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "blk.h"
+#include "probes.h"
 
 uint64_t
 alloc_reserve_bytes(uint64_t size, uint32_t block_size)
@@ -230,6 +231,7 @@ log_grow(struct fs *fs, struct arena *a)
     a->logtl_dirty = false;
     a->chain[a->log_block_count++] = o;
     fs->stats.log_grow_count++;
+    FS_PROBE(SYNC_LOG_GROW);
     return err;
 }
 
@@ -364,6 +366,7 @@ alloc_release(struct fs *fs, uint64_t addr)
         return fs_broke(fs, FS_ECORRUPT, addr, "deferred free of a block that is free");
     }
     fs_trace(fs, addr, 'f');
+    FS_PROBE(SYNC_DEFERRED);
     return 0;
 }
 
@@ -425,8 +428,10 @@ replay_block(struct fs *fs, struct arena *a, const uint8_t *d, uint32_t logsz, u
 #endif
             if ((w >> 8) >= fs->sb.qgen) {
                 *cut = i;       /* Keep the committed barrier, drop what follows. */
+                FS_PROBE(LOG_REPLAY_CUT);
                 return NULL;
             }
+            FS_PROBE(LOG_REPLAY_OLD_SYNC);
             continue;
         }
         if (op < FMT_LOG_ALLOC1 || op > FMT_LOG_FREE) {
@@ -498,14 +503,19 @@ alloc_replay(struct fs *fs, struct arena *a, const char **why)
         a->logtl_dirty = false;
         if (cut != UINT32_MAX) {
             fs->stats.log_truncated_bytes += h.logsz - cut;
+            if (cut != h.logsz) {
+                FS_PROBE(LOG_TRUNCATE_TAIL);
+            }
             a->logtl_dirty = cut != h.logsz || h.logp.addr != FMT_ADDR_NIL;
             a->logsz = cut;
             memset(a->logtl + FMT_LOG_HEADER_SIZE + cut, 0, fmt_logspc(fs->block_size) - cut);
             break;
         }
         if (h.logp.addr == FMT_ADDR_NIL) {
+            FS_PROBE(LOG_REPLAY_TO_END);
             break;
         }
+        FS_PROBE(LOG_REPLAY_CHAIN);
         addr = h.logp.addr;
     }
     a->log_block_count_last = 0;        /* GEFS: the first sync after mount compresses. */

@@ -43,3 +43,27 @@ fs_assert_fail(const char *expr, const char *file, int line)
     fflush(stderr);
     abort();
 }
+
+#include "probes.h"
+
+uint64_t fs_probe_bits;
+
+static const char *const probe_names[FS_PROBE_COUNT] = {
+#define X(id, name) name,
+    PROBES(X)
+#undef X
+};
+
+uint64_t
+fs_probes_take(void)
+{
+    uint64_t bits = fs_probe_bits;
+    fs_probe_bits = 0;
+    return bits;
+}
+
+const char *
+fs_probe_name(uint32_t i)
+{
+    return i < FS_PROBE_COUNT ? probe_names[i] : NULL;
+}

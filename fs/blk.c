@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "cache.h"
+#include "probes.h"
 #include "tree.h"
 
 void
@@ -27,6 +28,7 @@ fs_broke(struct fs *fs, int err, uint64_t addr, const char *why)
     ASSERT(err < 0);
     ASSERT(why != NULL);
     if (!fs->broken) {
+        FS_PROBE(FS_BROKE);
         fs->broken = true;
         fs->broken_err = err;
         fs->broken_addr = addr;

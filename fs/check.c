@@ -21,6 +21,7 @@
 #include "alloc.h"
 #include "blk.h"
 #include "check_impl.h"
+#include "probes.h"
 
 const char *
 fs_check_class_name(enum fs_check_class cls)
@@ -156,6 +157,7 @@ check_supers(struct check *c)
     if (why != NULL) {
         check_finding(c, FS_CHECK_WARNING, last, "sb1", "invalid (%s); sb0 is intact", why);
     } else if (other.qgen != fs->sb.qgen) {
+        FS_PROBE(CHECK_SB1_STALE);
         check_finding(c, FS_CHECK_WARNING, last, "sb1",
                 "older than sb0 (qgen %llu, sb0 %llu); rewritten at the next sync",
                 (unsigned long long)other.qgen, (unsigned long long)fs->sb.qgen);
@@ -181,6 +183,7 @@ check_headers(struct check *c, uint32_t i)
     if (dev_read(fs, h1, fs->scratch) != 0) {
         check_finding(c, FS_CHECK_WARNING, h1 / fs->block_size, what, "h1 unreadable");
     } else if (fmt_hash(fs->scratch, fs->block_size) != fs->sb.arena_hash[i]) {
+        FS_PROBE(CHECK_H1_STALE);
         check_finding(c, FS_CHECK_WARNING, h1 / fs->block_size, what,
                 "h1 differs from h0; rewritten at the next sync");
     }
@@ -284,6 +287,18 @@ fs_check(struct fs *fs, struct fs_check_result *result)
     err = check_trees(&c);
     if (!err) {
         check_leaks(&c);
+    }
+    if (result->count[FS_CHECK_CORRUPT]) {
+        FS_PROBE(CHECK_CORRUPT_FOUND);
+    }
+    if (result->count[FS_CHECK_LEAK]) {
+        FS_PROBE(CHECK_LEAK_FOUND);
+    }
+    if (result->count[FS_CHECK_WARNING]) {
+        FS_PROBE(CHECK_WARNING);
+    }
+    if (result->count[0] + result->count[1] + result->count[2] == 0) {
+        FS_PROBE(CHECK_CLEAN);
     }
 out:
     free(c.meta);

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "probes.h"
 #include "blk.h"
 #include "cache.h"
 #include "snap.h"
@@ -214,6 +215,7 @@ sync_pass0(struct fs *fs, uint64_t qgen)
         }
     }
     if (compressed) {
+        FS_PROBE(SYNC_COMPRESS);
         dev_mark(fs, "sync.pass0");     /* Back from log.compress: label the barriers pass 0. */
     }
     err = alloc_log_deferred(fs);
@@ -368,12 +370,18 @@ mount_super(const struct bdev *bdev, uint8_t *buf, struct fmt_super *sb, uint32_
         }
         if (why[i] == NULL) {
             *index = i;
+            if (i == 0) {
+                FS_PROBE(MOUNT_SB0);
+            } else {
+                FS_PROBE(MOUNT_SB1_FALLBACK);
+            }
             snprintf(sb0_why, sb0_why_size, "%s", i == 0 ? "" : why[0]);
             return 0;
         }
     }
     snprintf(mount_why, sizeof(mount_why), "no valid superblock: sb0: %s; sb1: %s", why[0],
             why[1]);
+    FS_PROBE(MOUNT_NO_SUPER);
     return FS_ECORRUPT;
 }
 
@@ -426,6 +434,11 @@ mount_arena(struct fs *fs, uint32_t i, uint64_t bound)
             continue;
         }
         fs->arena_header_used[i] = copy;
+        if (copy == 0) {
+            FS_PROBE(MOUNT_H0);
+        } else {
+            FS_PROBE(MOUNT_H1_FALLBACK);
+        }
         a->hdr_fields = h;
         a->hdr_hash = fs->sb.arena_hash[i];
         a->size = h.size;
@@ -433,6 +446,7 @@ mount_arena(struct fs *fs, uint32_t i, uint64_t bound)
         a->loghd = (struct bptr){ h.loghd_addr, h.loghd_hash, FMT_ADDR_NIL };
         return 0;
     }
+    FS_PROBE(MOUNT_NO_HEADER);
     return mount_fail(FS_ECORRUPT, a->start / fs->block_size, "arena header", why);
 }
 
@@ -453,6 +467,7 @@ mount_load(struct fs *fs, const uint64_t *bounds)
         const char *why = NULL;
         int err = alloc_replay(fs, a, &why);
         if (err) {
+            FS_PROBE(LOG_REPLAY_BAD);
             uint64_t at = a->log_block_count ? a->chain[a->log_block_count - 1] : a->loghd.addr;
             return mount_fail(err, at / fs->block_size, "allocation log", why);
         }
@@ -462,6 +477,7 @@ mount_load(struct fs *fs, const uint64_t *bounds)
         return mount_fail(err, FMT_ADDR_NIL, "mount", "no such snapshot label");
     }
     if (err) {
+        FS_PROBE(MOUNT_SNAP_BAD);
         return mount_fail(err, fs->broken ? fs->broken_addr / fs->block_size : FMT_ADDR_NIL,
                 "snapshot tree", fs->broken ? fs->broken_why : fs_strerror(err));
     }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "blk.h"
+#include "probes.h"
 
 #define DLREF_BATCH 128u        /* Deadlists reclaimed per scan round. */
 #define LABEL_MUTABLE 1u
@@ -319,6 +320,7 @@ kills_reclaim(struct fs *fs, uint64_t s, uint64_t p)
 static int
 reclaim(struct fs *fs, uint64_t g, uint64_t p, uint64_t s)
 {
+    FS_PROBE(SNAP_RECLAIM);
     int err = dl_reclaim(fs, g, true, 0, p, s);
     if (!err && s != GEN_NONE) {
         err = dl_reclaim(fs, s, p == GEN_NONE, p, p, s);

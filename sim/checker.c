@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "../fs/check.h"
+#include "../fs/probes.h"
 
 #define CHECK_CACHE_BLOCKS 64u
 #define POST_NAME "/crashsim-post-recovery"
@@ -217,6 +218,7 @@ checker_check(struct checker *c, const struct crash_state *s, struct state_resul
     if (crash_view_set(&c->view, s) != 0) {
         return -1;
     }
+    (void)fs_probes_take();                 /* Only this state's probes from here. */
     recording_legal(c->rec, s->cut, &r->legal_lo, &r->legal_hi);
     struct fs *fs = NULL;
     uint64_t digest = 0;
@@ -241,6 +243,7 @@ checker_check(struct checker *c, const struct crash_state *s, struct state_resul
     if (r->outcome == OUTCOME_OK && r->leaked > 0) {
         r->outcome = OUTCOME_OK_LEAK;
     }
+    r->probes = fs_probes_take();
     r->duration_ns = now_ns() - t0;
     return 0;
 }

@@ -32,6 +32,7 @@ extern const struct cli_command cli_commands[];
 /* The subcommands, each in the file named after its group. */
 int cmd_explore(int argc, char **argv);      /* cmd_explore.c: explore, replay */
 int cmd_replay(int argc, char **argv);
+int cmd_probes(int argc, char **argv);       /* cmd_probes.c */
 int cmd_mkfs(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_dump(int argc, char **argv);

@@ -9,6 +9,7 @@
 const struct cli_command cli_commands[] = {
     { "explore", "run a crash-exploration campaign on a workload", cmd_explore },
     { "replay", "re-run one crash state of a campaign and explain it", cmd_replay },
+    { "probes", "which recovery probes the states of a campaign hit", cmd_probes },
     { "mkfs",  "create a file system in an image file", cmd_mkfs },
     { "check", "check an image (fsck exit codes)", cmd_check },
     { "dump",  "decode one block of an image, like debugfs", cmd_dump },

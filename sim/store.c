@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "../fs/format.h"
+#include "../fs/probes.h"
 
 #define BATCH_ROWS 512u
 #define BATCH_NS 250000000ull       /* A batch is committed after at most this long. */
@@ -52,6 +53,8 @@ static const char schema[] =
     " legal_lo INTEGER, legal_hi INTEGER, leaked_blocks INTEGER, corrupt_count INTEGER,"
     " duration_ns INTEGER, worker INTEGER, probes INTEGER,"
     " PRIMARY KEY (run_id, state_id)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS probes ("
+    " bit INTEGER PRIMARY KEY, name TEXT NOT NULL);"
     "CREATE VIEW IF NOT EXISTS outcomes AS"
     " SELECT r.run_id, r.outcome, s.fault_class, count(*) AS states"
     " FROM results r JOIN states s USING (run_id, state_id) GROUP BY 1, 2, 3;"
@@ -117,6 +120,16 @@ store_open(struct store **out, const char *path, char *err, size_t err_size)
         snprintf(err, err_size, "%s: cannot create the schema (not a crashsim database?)", path);
         store_close(s);
         return -1;
+    }
+    for (uint32_t i = 0; fs_probe_name(i) != NULL; i++) {
+        char sql[160];
+        snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO probes VALUES (%u, '%s')", i,
+                fs_probe_name(i));
+        if (exec(s, sql) != 0) {
+            snprintf(err, err_size, "%s: cannot record the probe names", path);
+            store_close(s);
+            return -1;
+        }
     }
     for (int i = 0; i < ST_COUNT; i++) {
         if (sqlite3_prepare_v2(s->db, stmt_sql[i], -1, &s->st[i], NULL) != SQLITE_OK) {
@@ -509,4 +522,27 @@ store_run_get(struct store *s, int64_t *run_id, struct run_info *info, uint64_t 
     }
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+store_probe_stats(struct store *s, int64_t run_id,
+        void (*fn)(void *arg, uint32_t bit, const char *name, uint64_t hits, const char *first),
+        void *arg)
+{
+    sqlite3_stmt *st;
+    const char *sql = "SELECT p.bit, p.name, (SELECT count(*) FROM results r WHERE r.run_id = ?1 "
+        "AND (r.probes >> p.bit) & 1), (SELECT r.state_id FROM results r JOIN states t "
+        "USING (run_id, state_id) WHERE r.run_id = ?1 AND (r.probes >> p.bit) & 1 "
+        "ORDER BY t.cut, t.state_id LIMIT 1) FROM probes p ORDER BY p.bit";
+    if (store_flush(s) != 0 || sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, run_id);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *first = sqlite3_column_text(st, 3);
+        fn(arg, (uint32_t)sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+                (uint64_t)sqlite3_column_int64(st, 2), first != NULL ? (const char *)first : NULL);
+    }
+    sqlite3_finalize(st);
+    return 0;
 }

@@ -76,6 +76,12 @@ int store_result(struct store *s, int64_t run_id, const struct state_row *st,
         const struct result_row *r);
 int store_flush(struct store *s);
 
+/* For every probe (fs/probes.h): how many states of the run hit it and the
+ * first of them in write-log order (NULL if none). */
+int store_probe_stats(struct store *s, int64_t run_id,
+        void (*fn)(void *arg, uint32_t bit, const char *name, uint64_t hits, const char *first),
+        void *arg);
+
 /* The configuration of a run, for replay: fills *info with strings owned by
  * the store until the next call. Run 0 means the latest run. */
 int store_run_get(struct store *s, int64_t *run_id, struct run_info *info, uint64_t *wlog_hash);
