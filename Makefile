@@ -98,6 +98,24 @@ explore: deps all ## The main job: crash campaigns on the standard workload -> r
 bench: deps all ## Crash states checked per CPU-second, latency per state, peak memory.
 	/usr/bin/python3 scripts/bench.py $(BUILD)
 
+.PHONY: coverage
+coverage: deps ## gcov build, standard campaigns under every fault plan -> coverage/index.html.
+	@$(MAKE) --no-print-directory COV=1 BUILD=build-cov build-cov/crashsim
+	@find build-cov -name '*.gcda' -delete
+	@rm -rf coverage && mkdir -p coverage
+	@for w in traces/workloads/*.trace; do \
+		for m in ordered:faithful writeback:hardened writeback:faithful torn:faithful \
+				hostile:hardened; do \
+			echo "coverage: $$w $${m%%:*}/$${m#*:}"; \
+			build-cov/crashsim explore --workload $$w --model $${m%%:*} \
+				--profile $${m#*:} --faults pass,flush,prefix,reorder:1,torn \
+				--db coverage/campaigns.db -q > /dev/null || true; \
+		done; \
+	done
+	@gcovr --root . --object-directory build-cov --filter 'fs/' \
+		--html-details coverage/index.html --print-summary | tail -n 3
+	@echo "coverage: coverage/index.html"
+
 .PHONY: report
 report: deps ## HTML report of $(DB) in $(OUT)/ (analysis/report.py).
 	/usr/bin/python3 analysis/report.py --db $(DB) -o $(OUT)

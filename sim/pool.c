@@ -289,7 +289,7 @@ reap(struct pool *p, uint32_t slot, struct pool_result *out)
         int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
         out->r.outcome = sig == SIGABRT ? OUTCOME_ASSERT : sig == SIGALRM ? OUTCOME_TIMEOUT
             : OUTCOME_SIGNAL;
-        snprintf(out->r.reason, sizeof(out->r.reason), "%s: %s",
+        snprintf(out->r.reason, sizeof(out->r.reason), "%.60s: %.130s",
                 sig == SIGALRM ? "no answer within the time limit" : sig ? strsignal(sig)
                 : "worker exited", w->tail[0] ? w->tail : "no message");
         for (uint32_t i = w->answered + 1; i < w->sent; i++) {
