@@ -614,6 +614,11 @@ name_check(const char *name)
     if (n == 0 || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strchr(name, '/')) {
         return FS_EINVAL;
     }
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)name[i] < 0x20) {
+            return FS_EINVAL;           /* The rules of file names (ops.c). */
+        }
+    }
     return n > FMT_NAME_MAX ? FS_ENAMETOOLONG : 0;
 }
 

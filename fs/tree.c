@@ -1070,6 +1070,7 @@ root_fix(struct fs *fs, struct tree *t, struct out *o)
 static int
 upsert_pass(struct fs *fs, struct tree *t, const struct msg *in, uint32_t n)
 {
+    fs->tws->lv[0].keys_used = 0;           /* Keys of the new root's children, this pass. */
     struct cblk *root;
     int err = node_read(fs, t->root, t->height, &root);
     if (err) {

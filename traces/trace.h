@@ -1,0 +1,85 @@
+/*
+ * traces/trace.h: workload traces — the line format of traces/FORMAT.md,
+ * parsed into steps, and the deterministic data of write steps.
+ *
+ * A trace is a list of steps. Parsing never crashes on bad input: it stops at
+ * the first error and describes it as "FILE:LINE:COL: message". Any step may
+ * end with "expect=ENAME" (e.g. expect=ENOSPC): the step must then fail with
+ * exactly that error; without it a step must succeed.
+ */
+#ifndef TRACES_TRACE_H
+#define TRACES_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define TRACE_PATH_MAX   1024u      /* Bytes in a path, NUL included. */
+#define TRACE_LINE_MAX   4096u      /* Bytes in a line. */
+#define TRACE_STEPS_MAX  1000000u   /* Steps in a trace. */
+
+enum trace_op {
+    TRACE_MKDIR,            /* mkdir PATH */
+    TRACE_CREATE,           /* create PATH */
+    TRACE_WRITE,            /* write PATH OFFSET LENGTH seed=N */
+    TRACE_TRUNCATE,         /* truncate PATH LENGTH */
+    TRACE_RM,               /* rm PATH */
+    TRACE_MV,               /* mv PATH NEWPATH */
+    TRACE_SYNC,             /* sync */
+    TRACE_SNAP_LABEL,       /* snap label FROM NEW */
+    TRACE_SNAP_FORK,        /* snap fork FROM NEW */
+    TRACE_SNAP_DELETE,      /* snap delete NAME */
+    TRACE_TICK,             /* tick NANOSECONDS */
+    TRACE_OP_COUNT
+};
+
+struct trace_step {
+    enum trace_op op;               /* What to do. */
+    uint32_t line;                  /* 1-based line in the source. */
+    uint32_t column;                /* 1-based column of the op word in that line. */
+    int expect;                     /* FS_E* the step must return; 0: success. */
+    uint64_t offset;                /* write: byte offset. */
+    uint64_t length;                /* write, truncate: bytes. */
+    uint64_t seed;                  /* write: data seed. */
+    uint64_t ns;                    /* tick: nanoseconds to advance. */
+    char path[TRACE_PATH_MAX];      /* PATH; FROM (snap label/fork); NAME (snap delete). */
+    char path2[TRACE_PATH_MAX];     /* NEWPATH (mv); NEW (snap label/fork). */
+};
+
+struct trace {
+    struct trace_step *steps;       /* Owned; trace_free releases them. */
+    uint32_t count;                 /* Steps. */
+    char name[256];                 /* File name used in error messages. */
+};
+
+/* Parses text (NUL-terminated) named name. On error returns -1 and writes
+ * "NAME:LINE:COL: message" to err; *out is then empty. */
+int trace_parse_text(const char *name, const char *text, struct trace *out, char *err,
+        size_t err_size);
+/* Reads and parses a file; I/O errors are reported the same way. */
+int trace_parse_file(const char *path, struct trace *out, char *err, size_t err_size);
+/* Parses size bytes (NUL bytes included: they are errors, not terminators)
+ * and allows at most steps_max steps (<= TRACE_STEPS_MAX). The two functions
+ * above are this one with strlen(text) and TRACE_STEPS_MAX. */
+int trace_parse_buf(const char *name, const char *text, size_t size, uint32_t steps_max,
+        struct trace *out, char *err, size_t err_size);
+void trace_free(struct trace *t);
+
+/* True if two steps say the same thing: every field but line and column. */
+bool trace_step_same(const struct trace_step *a, const struct trace_step *b);
+
+/* The bytes of a write step: byte i of the write is a function of (seed, i)
+ * only, so any slice can be regenerated. */
+void trace_fill(uint64_t seed, uint64_t index, uint8_t *buf, size_t len);
+
+/* The op's keyword ("write", "snap label", ...). */
+const char *trace_op_name(enum trace_op op);
+/* Formats a step as one line of the format (no newline); TRACE_LINE_MAX bytes
+ * always suffice. The step must be representable (a bug otherwise): paths
+ * absolute, no whitespace, '#' or control characters in paths and names. */
+void trace_step_format(const struct trace_step *s, char *buf, size_t size);
+/* Writes a whole trace in the format; returns 0 or -1 on I/O error. */
+int trace_write(FILE *out, const struct trace *t, const char *header_comment);
+
+#endif /* TRACES_TRACE_H */
