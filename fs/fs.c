@@ -86,6 +86,10 @@ fs_mem_size(uint32_t block_size, uint64_t block_count, uint32_t arena_count,
     n += 2 * carve_size(block_size);          /* Scratch, superblock image. */
     n += carve_size(tree_ws_size(block_size));
     n += carve_size(block_count * sizeof(struct kill));
+    uint32_t wcap = FS_MIN(FS_WRITE_ATOMIC_BLOCKS, tree_batch_max(block_size) - 1);
+    n += carve_size(sizeof(struct wbatch)) + carve_size((wcap + 1) * sizeof(struct msg))
+        + carve_size((wcap + 1) * (size_t)FMT_KEY_MAX) + carve_size((wcap + 1) * (size_t)48)
+        + carve_size(wcap * sizeof(uint64_t));
     return n;
 }
 
@@ -138,6 +142,13 @@ fs_alloc(const struct bdev *bdev, const struct fs_config *config, uint32_t arena
     tree_ws_init(fs, carve(&p, tree_ws_size(bs)));
     fs->kill_cap = (uint32_t)bdev->block_count;
     fs->kills = carve(&p, fs->kill_cap * sizeof(struct kill));
+    uint32_t wcap = FS_MIN(FS_WRITE_ATOMIC_BLOCKS, tree_batch_max(bs) - 1);
+    fs->wbatch = carve(&p, sizeof(struct wbatch));
+    fs->wbatch->cap = wcap;
+    fs->wbatch->msgs = carve(&p, (wcap + 1) * sizeof(struct msg));
+    fs->wbatch->keys = carve(&p, (wcap + 1) * (size_t)FMT_KEY_MAX);
+    fs->wbatch->vals = carve(&p, (wcap + 1) * (size_t)48);
+    fs->wbatch->addrs = carve(&p, wcap * sizeof(uint64_t));
     ASSERT((size_t)(p - base) <= size);
     return fs;
 }
@@ -561,6 +572,12 @@ fs_super_index(const struct fs *fs, const char **sb0_why)
         *sb0_why = fs->sb0_why;
     }
     return fs->sb_index;
+}
+
+uint32_t
+fs_write_atomic_blocks(const struct fs *fs)
+{
+    return fs->wbatch->cap;
 }
 
 uint32_t

@@ -132,6 +132,12 @@ int fs_readdir(struct fs *fs, const char *path,
 
 #define FS_FILE_SIZE_MAX (1ull << 48)   /* Bytes: offsets beyond are FS_EFBIG. */
 
+/* fs_write is atomic (all or nothing, FS_ENOSPC included) for up to this many
+ * blocks (fewer for 4 KiB blocks: the tree's batch limit); a longer write is
+ * a sequence of such batches. */
+#define FS_WRITE_ATOMIC_BLOCKS 1024u
+uint32_t fs_write_atomic_blocks(const struct fs *fs);
+
 /* Which superblock copy mount used (0 or 1), and why sb0 was rejected ("" if not). */
 uint32_t fs_super_index(const struct fs *fs, const char **sb0_why);
 /* Arenas, and which header copy mount used for arena i (0 = h0, 1 = h1). */

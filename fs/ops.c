@@ -53,8 +53,8 @@ elem_check(const char *e, size_t n)
         return FS_EINVAL;
     }
     for (size_t i = 0; i < n; i++) {
-        if ((unsigned char)e[i] < 0x20) {
-            return FS_EINVAL;
+        if ((unsigned char)e[i] < 0x20 || e[i] == 0x7f) {
+            return FS_EINVAL;       /* Control characters (GEFS). */
         }
     }
     return n > FMT_NAME_MAX ? FS_ENAMETOOLONG : 0;
@@ -226,24 +226,25 @@ file_get(struct fs *fs, const char *path, struct res *r)
     return (r->d.qtype & FMT_QID_DIR) ? FS_EISDIR : 0;
 }
 
-/* Writes one block of a file: [in, in+n) of the block at blkoff. */
+/* Builds the new block for [in, in+n) of the file block at blkoff: a copy of
+ * the old block (if the write does not cover it) with the new bytes in. */
 static int
-write_block(struct fs *fs, const struct res *r, uint64_t blkoff, uint32_t in, const uint8_t *src,
-        uint32_t n, uint64_t length)
+data_block(struct fs *fs, const struct res *r, uint64_t blkoff, uint32_t in, const uint8_t *src,
+        uint32_t n, uint64_t length, struct bptr *out)
 {
     uint32_t bs = fs->block_size;
-    uint8_t k[2][FMT_KEY_MAX], v[2][FMT_INLINE_MAX];
+    uint8_t k[FMT_KEY_MAX], v[FMT_INLINE_MAX];
     struct cblk *b;
     int err = blk_new(fs, FMT_TYPE_DATA, fs->tree.memgen, r->d.qid, in + n == bs, &b);
     if (err) {
         return err;
     }
-    uint16_t nk = key_dat(k[0], r->d.qid, blkoff), nv;
+    uint16_t nv;
     if (n < bs && blkoff < length) {
-        err = tree_lookup(fs, &fs->tree, k[0], nk, v[0], &nv);
+        err = tree_lookup(fs, &fs->tree, k, key_dat(k, r->d.qid, blkoff), v, &nv);
         struct cblk *old;
         if (!err && nv == FMT_PTR_SIZE) {
-            err = blk_read(fs, fmt_bptr_unpack(v[0]), BLK_MASK(FMT_TYPE_DATA), &old);
+            err = blk_read(fs, fmt_bptr_unpack(v), BLK_MASK(FMT_TYPE_DATA), &old);
             if (!err) {
                 memcpy(b->buf, old->buf, bs);
                 blk_put(fs, old);
@@ -259,16 +260,46 @@ write_block(struct fs *fs, const struct res *r, uint64_t blkoff, uint32_t in, co
         return err;
     }
     memcpy(b->buf + in, src, n);
-    struct bptr bp = blk_finish(fs, b);
+    *out = blk_finish(fs, b);
     blk_put(fs, b);
-    fmt_bptr_pack(v[0], bp);
-    uint64_t end = blkoff + in + n;
-    struct msg m[2] = { { k[0], v[0], nk, FMT_PTR_SIZE, FMT_OP_INSERT },
-        wstat_msg(k[1], v[1], r->parent, r->name, r->nlen, end > length, end, fs->clock_ns) };
-    err = tree_upsert(fs, &fs->tree, m, 2);
-    if (err) {
-        (void)blk_free_now(fs, bp.addr);
+    return 0;
+}
+
+/* Writes up to FS_WRITE_ATOMIC_BLOCKS blocks as one batch: every data block
+ * first, then one upsert of their pointers and the size. On any error every
+ * new block is freed again and the file is as it was. */
+static int
+write_batch(struct fs *fs, const struct res *r, uint64_t off, const uint8_t *src, size_t len,
+        uint64_t *length, size_t *done)
+{
+    uint32_t bs = fs->block_size, n = 0;
+    struct wbatch *w = fs->wbatch;
+    int err = 0;
+    uint64_t end = off;
+    while (*done < len && n < w->cap && !err) {
+        uint32_t in = (uint32_t)(end % bs);
+        uint32_t part = (uint32_t)FS_MIN((uint64_t)(bs - in), (uint64_t)(len - *done));
+        struct bptr bp;
+        err = data_block(fs, r, end - in, in, src + *done, part, *length, &bp);
+        if (!err) {
+            fmt_bptr_pack(w->vals[n], bp);
+            w->addrs[n] = bp.addr;
+            w->msgs[n] = (struct msg){ w->keys[n], w->vals[n],
+                key_dat(w->keys[n], r->d.qid, end - in), FMT_PTR_SIZE, FMT_OP_INSERT };
+            n++;
+            end += part;
+            *done += part;
+        }
     }
+    if (!err) {
+        w->msgs[n] = wstat_msg(w->keys[n], w->vals[n], r->parent, r->name, r->nlen,
+                end > *length, end, fs->clock_ns);
+        err = tree_upsert(fs, &fs->tree, w->msgs, n + 1);
+    }
+    for (uint32_t i = 0; err && i < n; i++) {
+        (void)blk_free_now(fs, w->addrs[i]);
+    }
+    *length = err ? *length : FS_MAX(*length, end);
     return err;
 }
 
@@ -286,22 +317,14 @@ fs_write(struct fs *fs, const char *path, uint64_t off, const void *buf, size_t 
     if (off > FS_FILE_SIZE_MAX || len > FS_FILE_SIZE_MAX - off) {
         return FS_EFBIG;
     }
-    uint32_t bs = fs->block_size;
-    const uint8_t *src = buf;
     uint64_t length = r.d.length;
-    while (len > 0) {
-        uint32_t in = (uint32_t)(off % bs);
-        uint32_t n = (uint32_t)FS_MIN((uint64_t)(bs - in), (uint64_t)len);
-        err = write_block(fs, &r, off - in, in, src, n, length);
-        if (err) {
-            return err;
-        }
-        length = FS_MAX(length, off + n);
-        off += n;
-        src += n;
-        len -= n;
+    size_t done = 0;
+    while (!err && done < len) {            /* A write of nothing changes nothing. */
+        size_t before = done;
+        err = write_batch(fs, &r, off + done, (const uint8_t *)buf, len, &length, &done);
+        ASSERT(err || done > before);
     }
-    return 0;
+    return err;
 }
 
 int

@@ -432,6 +432,16 @@ record_delete(struct fs *fs, uint64_t g)
         if (!err) {
             err = successor(fs, &r, &s);
         }
+        struct fmt_tree sr;
+        if (!err && s != GEN_NONE) {
+            err = record_get(fs, s, &sr);
+        }
+        if (!err && s != GEN_NONE && sr.base == g) {
+            /* g is the base of a fork: the fork never recorded its kills of
+             * g's blocks (they were g's to free), so g stays, unlabelled,
+             * until the fork is gone; deleting the fork comes back here. */
+            return 0;
+        }
         if (!err) {
             err = reclaim(fs, g, r.pred, s);
         }
@@ -615,7 +625,7 @@ name_check(const char *name)
         return FS_EINVAL;
     }
     for (size_t i = 0; i < n; i++) {
-        if ((unsigned char)name[i] < 0x20) {
+        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f) {
             return FS_EINVAL;           /* The rules of file names (ops.c). */
         }
     }

@@ -101,6 +101,18 @@ struct kill {
     uint64_t addr;          /* The block. */
 };
 
+struct msg;
+
+/* The batch of one atomic write (ops.c): keys, values and messages of up to
+ * cap data blocks and the size update. */
+struct wbatch {
+    uint32_t cap;                       /* Data blocks per batch. */
+    struct msg *msgs;                   /* cap + 1 messages. */
+    uint8_t (*keys)[FMT_KEY_MAX];       /* Their keys. */
+    uint8_t (*vals)[48];                /* Their values: pointers, the wstat. */
+    uint64_t *addrs;                    /* New data blocks, freed again on failure. */
+};
+
 #define TRACE_RING_COUNT 512u
 
 struct trace_event {
@@ -156,6 +168,7 @@ struct fs {
     uint32_t compress_cap;          /* Bound of compress_blocks. */
 
     struct tree_ws *tws;            /* Bε-tree workspace (tree.c). */
+    struct wbatch *wbatch;          /* One atomic write (ops.c). */
     struct tree snap;               /* The snapshot tree. */
     struct tree tree;               /* The mounted file-system tree. */
     char label[FMT_NAME_MAX + 1];   /* The label it was mounted from. */

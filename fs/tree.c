@@ -320,6 +320,12 @@ ws_msg_cap(uint32_t bs)
     return 2 * fmt_bufspc(bs) / REC_OVERHEAD_MIN + 8;
 }
 
+uint32_t
+tree_batch_max(uint32_t bs)
+{
+    return ws_msg_cap(bs);
+}
+
 static uint32_t
 ws_kid_cap(uint32_t bs)
 {
@@ -1130,27 +1136,23 @@ tree_upsert(struct fs *fs, struct tree *t, const struct msg *msgs, uint32_t coun
     memcpy(ws->batch, msgs, count * sizeof(struct msg));
     batch_sort(ws->batch, count);
     uint32_t pull = fmt_bufspc(fs->block_size) / 2;
+    struct bptr root = t->root;
+    uint32_t height = t->height;
+    ws->fresh_count = ws->released_count = 0;
     for (uint32_t i = 0; i < count;) {
         uint32_t j = i, bytes = 0;
         while (j < count && (j == i || bytes + msg_rec_size(&ws->batch[j]) <= pull)) {
             ASSERT(ws->batch[j].nk >= 1 && ws->batch[j].nk <= FMT_KEY_MAX);
             bytes += msg_rec_size(&ws->batch[j++]);
         }
-        ws->fresh_count = ws->released_count = 0;
-        struct bptr root = t->root;
-        uint32_t height = t->height;
         int err = upsert_pass(fs, t, ws->batch + i, j - i);
         if (err) {
-            pass_undo(fs, t, root, height);
-            return err;
-        }
-        err = pass_commit(fs, t);
-        if (err) {
+            pass_undo(fs, t, root, height);     /* Every pass: the batch is all or nothing. */
             return err;
         }
         i = j;                      /* A short pull: go on from the first unpulled. */
     }
-    return 0;
+    return pass_commit(fs, t);
 }
 
 /* ---- Lookup, scan, walk. ---- */

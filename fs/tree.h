@@ -47,6 +47,9 @@ struct msg {
 
 int key_cmp(const uint8_t *a, uint16_t na, const uint8_t *b, uint16_t nb);
 
+/* Messages tree_upsert takes in one call. */
+uint32_t tree_batch_max(uint32_t block_size);
+
 /* Workspace: bytes needed for a block size, and its set-up (at mount). */
 size_t tree_ws_size(uint32_t block_size);
 void tree_ws_init(struct fs *fs, void *mem);

@@ -104,7 +104,8 @@ done
 check "every linked PNG exists${missing:+ (missing:$missing)}" [ -z "$missing" ]
 check "index.html fetches nothing from the network" \
     sh -c '! grep -Eqi "(src|href)=\"(https?:)?//" rep/index.html'
-check "no probes table: the page says no probe data" grep -q "no probe data" rep/index.html
+check "the page names the recovery probes" grep -q "mount.sb1_fallback" rep/index.html
+check "the page names a probe no state reached" grep -q "log.replay_chain" rep/index.html
 
 grep -Eo 'crashsim replay [^ <]+ --db [^ <]+ --run [0-9]+' rep/index.html >"$T/replays"
 check "the failure taxonomy lists replay commands" [ -s "$T/replays" ]
