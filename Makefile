@@ -38,13 +38,15 @@ FS_SRC := fs/base.c fs/format.c fs/bdev.c fs/cache.c fs/blk.c fs/alloc.c fs/tree
           fs/ops.c fs/fs.c fs/check.c fs/checktree.c fs/debug.c
 SIM_SRC := sim/cli.c sim/cmd_image.c sim/cmd_dump.c sim/cmd_run.c sim/cmd_inspect.c sim/model.c \
            sim/outcome.c sim/dev.c sim/crash.c sim/runner.c sim/checker.c sim/pool.c \
-           sim/store.c sim/explore.c sim/cmd_explore.c sim/cmd_probes.c
+           sim/store.c sim/explore.c sim/cmd_explore.c sim/cmd_probes.c sim/cmd_wlog.c sim/cmd_gen.c
 FAULT_SRC := faultinject/plan.c
-TRACES_SRC := traces/trace.c
+TRACES_SRC := traces/wlog.c traces/trace.c traces/gen.c
 MAIN_SRC := sim/main.c
 TEST_UTIL_SRC := tests/util.c
 TESTS := test_format test_alloc test_mount test_faultloop test_determinism test_trace \
-         test_model test_tree test_ops test_snap test_corrupt
+         test_model test_tree test_ops test_snap test_corrupt test_gen test_wlog
+
+SAN_TESTS := test_faultloop test_corrupt test_trace
 
 FS_OBJ := $(FS_SRC:%.c=$(BUILD)/%.o)
 SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o)
@@ -53,6 +55,8 @@ FAULT_OBJ := $(FAULT_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(MAIN_SRC:%.c=$(BUILD)/%.o)
 TEST_UTIL_OBJ := $(TEST_UTIL_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TESTS:%=$(BUILD)/tests/%)
+
+.SECONDARY:
 
 .PHONY: all
 all: $(BUILD)/crashsim ## Build build/crashsim (the default).
@@ -74,7 +78,8 @@ deps: ## Install the Debian packages the project needs (only those missing).
 .PHONY: test
 test: deps ## Install what is missing, build, run every test; ends with "N passed, N failed".
 	@$(MAKE) --no-print-directory $(BUILD)/crashsim $(TEST_BIN)
-	@scripts/run-tests $(BUILD)
+	@$(MAKE) --no-print-directory SAN=1 BUILD=build-san $(SAN_TESTS:%=build-san/tests/%)
+	@SAN_BUILD=build-san SAN_TESTS="$(SAN_TESTS)" scripts/run-tests $(BUILD)
 
 WORKLOAD ?= traces/workloads/default.trace
 DB ?= results.db
