@@ -38,7 +38,8 @@ FS_SRC := fs/base.c fs/format.c fs/bdev.c fs/cache.c fs/blk.c fs/alloc.c fs/tree
           fs/ops.c fs/fs.c fs/check.c fs/checktree.c fs/debug.c
 SIM_SRC := sim/cli.c sim/cmd_image.c sim/cmd_dump.c sim/cmd_run.c sim/cmd_inspect.c sim/model.c \
            sim/outcome.c sim/dev.c sim/crash.c sim/runner.c sim/checker.c sim/pool.c \
-           sim/store.c sim/explore.c sim/cmd_explore.c sim/cmd_probes.c sim/cmd_wlog.c sim/cmd_gen.c
+           sim/store.c sim/explore.c sim/cmd_explore.c sim/cmd_probes.c \
+           sim/regress.c sim/cmd_regress.c sim/cmd_wlog.c sim/cmd_gen.c
 FAULT_SRC := faultinject/plan.c
 TRACES_SRC := traces/wlog.c traces/trace.c traces/gen.c
 MAIN_SRC := sim/main.c
@@ -98,6 +99,10 @@ explore: deps all ## The main job: crash campaigns on the standard workload -> r
 		--faults $(EXPLORE_FAULTS) --db $(DB) | tail -n 12
 	/usr/bin/python3 analysis/report.py --db $(DB) -o $(OUT)
 	@echo "results: $(DB)   report: $(OUT)/index.html"
+
+.PHONY: regress
+regress: deps all ## Replay the regression corpus traces/regress (MUTANT=NAME: with a seeded bug).
+	$(BUILD)/crashsim regress traces/regress
 
 .PHONY: bench
 bench: deps all ## Crash states checked per CPU-second, latency per state, peak memory.

@@ -35,13 +35,14 @@ static const char explore_help[] =
     "      --arenas N        arena count (default: by size)\n"
     "      --samples N       reorder subsets per cut beyond which they are sampled (64)\n"
     "      --timeout SECS    per crash state (default 10)\n"
+    "      --save-failures DIR  write each violation as a regression case in DIR\n"
     "  -q, --quiet           no progress line\n"
     "  -h, --help            this text\n"
     "\n"
     "Exit status: 0 no violations, 1 violations found (or the file system\n"
     "disagreed with the oracle while running), 2 usage or operational error.\n";
 
-enum { OPT_SIZE = 256, OPT_BLOCK, OPT_ARENAS, OPT_SAMPLES, OPT_TIMEOUT };
+enum { OPT_SIZE = 256, OPT_BLOCK, OPT_ARENAS, OPT_SAMPLES, OPT_TIMEOUT, OPT_SAVE };
 
 static int
 explore_opt(int c, struct explore_config *cfg, const char **faults)
@@ -64,6 +65,7 @@ explore_opt(int c, struct explore_config *cfg, const char **faults)
     case 'd': cfg->db = optarg; return 0;
     case 'r': cfg->resume = true; return 0;
     case 'q': cfg->quiet = true; return 0;
+    case OPT_SAVE: cfg->save_failures = optarg; return 0;
     case OPT_SIZE: return cli_parse_size(optarg, &cfg->rec.device_size) ? 0 : -1;
     case OPT_BLOCK:
         if (!cli_parse_size(optarg, &v) || !fmt_block_size_valid(v)) {
@@ -108,6 +110,7 @@ cmd_explore(int argc, char **argv)
         { "arenas", required_argument, NULL, OPT_ARENAS },
         { "samples", required_argument, NULL, OPT_SAMPLES },
         { "timeout", required_argument, NULL, OPT_TIMEOUT },
+        { "save-failures", required_argument, NULL, OPT_SAVE },
         { NULL, 0, NULL, 0 },
     };
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);

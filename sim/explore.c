@@ -13,6 +13,7 @@
 #include "../fs/format.h"
 #include "checker.h"
 #include "pool.h"
+#include "regress.h"
 #include "store.h"
 
 #define FAILING_SHOWN 20u
@@ -30,6 +31,8 @@ struct campaign {
     uint32_t *next_dup;                 /* Chain of duplicates of an original. */
     uint8_t *done;                      /* Result stored (resume). */
     struct store *store;                /* Results. */
+    char *text;                         /* The workload's text. */
+    enum outcome *outcomes;             /* Per state, once known (for --save-failures). */
     int64_t run_id;                     /* This run. */
     uint64_t counts[OUTCOME_COUNT][3];  /* Outcome by fault class (cut, drop, torn). */
     uint64_t finished;                  /* States with a result. */
@@ -146,7 +149,8 @@ campaign_alloc(struct campaign *c)
     c->next_dup = malloc(c->count * sizeof(uint32_t));
     c->done = calloc(c->count, 1);
     c->failing = calloc(c->count, 1);
-    if (c->failing == NULL || c->ids == NULL || c->sigs == NULL || c->dup_of == NULL || c->next_dup == NULL
+    c->outcomes = calloc(c->count, sizeof(enum outcome));
+    if (c->outcomes == NULL || c->failing == NULL || c->ids == NULL || c->sigs == NULL || c->dup_of == NULL || c->next_dup == NULL
             || c->done == NULL) {
         return -1;
     }
@@ -167,6 +171,8 @@ campaign_free(struct campaign *c)
     free(c->next_dup);
     free(c->done);
     free(c->failing);
+    free(c->outcomes);
+    free(c->text);
     recording_free(&c->rec);
     trace_free(&c->trace);
     store_close(c->store);
@@ -222,37 +228,6 @@ mark_done(void *arg, const char *id)
     }
 }
 
-/* The whole text of a file, NUL-terminated, or NULL. */
-static char *
-read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf != NULL) {
-        n += fread(buf + n, 1, cap - n - 1, f);
-        if (n < cap - 1) {
-            break;
-        }
-        char *bigger = realloc(buf, 2 * cap);
-        if (bigger == NULL) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = bigger;
-        cap *= 2;
-    }
-    fclose(f);
-    if (buf != NULL) {
-        buf[n] = '\0';
-    }
-    return buf;
-}
-
 static int
 store_begin(struct campaign *c)
 {
@@ -264,7 +239,7 @@ store_begin(struct campaign *c)
     }
     fault_plan_format(&cfg->plan, faults, sizeof(faults));
     git_rev(rev, sizeof(rev));
-    char *text = read_text(cfg->workload);
+    char *text = c->text = trace_read_text(cfg->workload);
     if (text == NULL) {
         fprintf(stderr, "crashsim explore: %s: cannot read\n", cfg->workload);
         return -1;
@@ -274,7 +249,6 @@ store_begin(struct campaign *c)
         cfg->rec.device_size, cfg->rec.arenas, cfg->jobs, "" };
     bool resumed;
     int rc = store_run_begin(c->store, &info, cfg->resume, &c->run_id, &resumed);
-    free(text);
     if (rc != 0) {
         fprintf(stderr, "crashsim explore: %s: cannot start a run\n", cfg->db);
         return -1;
@@ -325,6 +299,7 @@ record(struct campaign *c, uint32_t i, const struct state_result *r, uint32_t wo
             return -1;
         }
         c->done[k] = 1;
+        c->outcomes[k] = (enum outcome)r->outcome;
         c->finished++;
         c->counts[r->outcome][fault_index(&c->states[k])]++;
         if (outcome_is_violation((enum outcome)r->outcome)) {
@@ -426,6 +401,44 @@ summary(const struct campaign *c)
     }
 }
 
+/* --save-failures: one regression case per violating state checked. */
+static int
+save_failures(const struct campaign *c)
+{
+    const struct explore_config *cfg = c->cfg;
+    static struct regress_case rc;
+    memset(&rc, 0, sizeof(rc));
+    rc.rec = cfg->rec;
+    rc.model = cfg->model;
+    rc.wlog_hash = c->rec.wlog_hash;
+    rc.state_count = 1;
+    const char *base = strrchr(cfg->workload, '/');
+    base = base != NULL ? base + 1 : cfg->workload;
+    uint32_t saved = 0;
+    for (size_t k = 0; k < c->count; k++) {
+        if (!c->failing[k]) {
+            continue;
+        }
+        char path[4096], comment[512];
+        snprintf(path, sizeof(path), "%s/%.*s-%s-%s-%s.case", cfg->save_failures,
+                (int)strcspn(base, "."), base, device_model_name(cfg->model),
+                cfg->rec.hardened ? "hardened" : "faithful", c->ids[k]);
+        snprintf(comment, sizeof(comment), "%s found by explore run %" PRId64 " of %s",
+                outcome_name(c->outcomes[k]), c->run_id, cfg->workload);
+        rc.states[0] = c->states[k];
+        rc.expect[0] = c->outcomes[k];
+        FILE *f = fopen(path, "w");
+        if (f == NULL || regress_write(f, &rc, comment, c->text) != 0 || fclose(f) != 0) {
+            fprintf(stderr, "crashsim explore: %s: cannot write\n", path);
+            return -1;
+        }
+        saved++;
+    }
+    printf("saved %u regression case%s in %s\n", saved, saved == 1 ? "" : "s",
+            cfg->save_failures);
+    return 0;
+}
+
 int
 explore_run(const struct explore_config *cfg)
 {
@@ -438,6 +451,9 @@ explore_run(const struct explore_config *cfg)
         rc = store_run_end(c.store, c.run_id, c.count, c.distinct, c.rec.violation,
                 now_ns() - c.t0_ns);
         summary(&c);
+        if (cfg->save_failures != NULL) {
+            rc = save_failures(&c);
+        }
     }
     int code = rc != 0 ? 2 : c.violations > 0 || c.rec.violation[0] != '\0' ? 1 : 0;
     campaign_free(&c);

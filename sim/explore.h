@@ -26,6 +26,7 @@ struct explore_config {
     bool resume;                    /* Continue an unfinished run of this configuration. */
     uint32_t timeout_ms;            /* Per crash state. */
     bool quiet;                     /* No progress line. */
+    const char *save_failures;      /* Write each violation as a regression case here. */
 };
 
 /* Runs a campaign; returns the exit code: 0 clean, 1 violations, 2 error. */

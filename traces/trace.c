@@ -568,6 +568,38 @@ trace_parse_file(const char *path, struct trace *out, char *err, size_t err_size
     return parser_finish(&p, rc);
 }
 
+char *
+trace_read_text(const char *path)
+{
+    ASSERT(path != NULL);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf != NULL) {
+        n += fread(buf + n, 1, cap - n - 1, f);
+        if (n < cap - 1) {
+            break;
+        }
+        char *bigger = realloc(buf, 2 * cap);
+        if (bigger == NULL) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = bigger;
+        cap *= 2;
+    }
+    fclose(f);
+    if (buf != NULL) {
+        buf[n] = '\0';
+    }
+    ASSERT(buf == NULL || n < cap);
+    return buf;
+}
+
 void
 trace_free(struct trace *t)
 {

@@ -66,6 +66,9 @@ int trace_parse_buf(const char *name, const char *text, size_t size, uint32_t st
         struct trace *out, char *err, size_t err_size);
 void trace_free(struct trace *t);
 
+/* The whole text of a file, NUL-terminated (free it), or NULL with errno set. */
+char *trace_read_text(const char *path);
+
 /* True if two steps say the same thing: every field but line and column. */
 bool trace_step_same(const struct trace_step *a, const struct trace_step *b);
 
