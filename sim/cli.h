@@ -33,10 +33,15 @@ extern const struct cli_command cli_commands[];
 int cmd_explore(int argc, char **argv);      /* cmd_explore.c: explore, replay */
 int cmd_replay(int argc, char **argv);
 int cmd_probes(int argc, char **argv);       /* cmd_probes.c */
+int cmd_regress(int argc, char **argv);      /* cmd_regress.c: regress, pin */
+int cmd_pin(int argc, char **argv);
+int cmd_minimize(int argc, char **argv);     /* cmd_regress.c, sim/minimize.c */
+int cmd_wlog(int argc, char **argv);         /* cmd_wlog.c: wlog export, wlog import */
 int cmd_mkfs(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_run(int argc, char **argv);          /* cmd_run.c */
+int cmd_gen(int argc, char **argv);          /* cmd_gen.c: gen random, gen ace */
 int cmd_ls(int argc, char **argv);           /* cmd_inspect.c: ls, cat, stat, snapshots, tree */
 int cmd_cat(int argc, char **argv);
 int cmd_stat(int argc, char **argv);

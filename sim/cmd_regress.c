@@ -6,10 +6,12 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../fs/format.h"
 #include "checker.h"
 #include "cli.h"
+#include "minimize.h"
 #include "regress.h"
 
 static const char regress_help[] =
@@ -271,4 +273,55 @@ cmd_pin(int argc, char **argv)
     int code = pin_write(&rc, workload, out, comment);
     regress_free(&rc);
     return code;
+}
+
+static const char minimize_help[] =
+    "usage: crashsim minimize ID [--db FILE] [--run N] [-o CASE]\n"
+    "\n"
+    "Delta-debugs failing crash state ID of run N (default: the latest): removes\n"
+    "workload steps while some crash state of the smaller workload (same device\n"
+    "model and fault plan) still gives the same outcome, then drops lost and\n"
+    "torn writes that are not needed. Prints the counter-example in words and\n"
+    "writes it as a regression case (default: minimized.case).\n"
+    "\n"
+    "  -d, --db FILE   result database (default results.db)\n"
+    "  -n, --run N     run id (default: the latest run)\n"
+    "  -o, --out CASE  where to write the case (default minimized.case)\n"
+    "  -h, --help      this text\n"
+    "\n"
+    "Exit status: 0 minimized, 1 the state is not a violation, 2 usage or\n"
+    "operational error.\n";
+
+int
+cmd_minimize(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "db", required_argument, NULL, 'd' }, { "run", required_argument, NULL, 'n' },
+        { "out", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *db = "results.db", *out = "minimized.case";
+    uint64_t run = 0;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "d:n:o:h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(minimize_help, stdout);
+            return EXIT_OK;
+        }
+        if (c == 'd') {
+            db = optarg;
+        } else if (c == 'o') {
+            out = optarg;
+        } else if (c != 'n' || !cli_parse_u64(optarg, &run)) {
+            fputs(minimize_help, stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind + 1 != argc || access(db, R_OK) != 0) {
+        cli_error("minimize", optind + 1 != argc ? "expected one crash-state ID"
+                : "%s: no such database", db);
+        return EXIT_USAGE;
+    }
+    return minimize_run(argv[optind], db, (int64_t)run, out);
 }
