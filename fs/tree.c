@@ -1037,8 +1037,42 @@ fast_path(struct fs *fs, struct tree *t, struct cblk *root, const struct msg *in
     return 0;
 }
 
+/* A root with one child and buffered messages: pushes the whole buffer into
+ * the child (it fits: a buffer is at most the pull limit). Returns 1 when the
+ * child became the root (look again), 0 when the child split and a new root
+ * over its parts replaced the old one, or an error. */
+static int
+root_push(struct fs *fs, struct tree *t, struct cblk *root, struct bptr child)
+{
+    struct level *l = &fs->tws->lv[0];
+    uint32_t n = tree_node_msg_count(root->buf);
+    ASSERT(n <= l->msg_cap);
+    for (uint32_t i = 0; i < n; i++) {
+        l->msgs[i] = tree_node_msg(fs->block_size, root->buf, (uint16_t)i);
+    }
+    struct out o;
+    int err = flush_node(fs, t, 1, child, t->height - 1, l->msgs, n, true, &o);
+    if (err) {
+        return err;
+    }
+    ASSERT(o.n >= 1);
+    release_later(fs, t->root);
+    if (o.n == 1) {
+        t->root = o.c[0].bp;
+        t->height--;
+        return 1;
+    }
+    struct out r;
+    err = pivots_write(fs, t, l, o.c, o.n, NULL, 0, 1, &r);
+    if (!err) {
+        ASSERT(r.n == 1);
+        t->root = r.c[0].bp;
+    }
+    return err;
+}
+
 /* Grows the root when the flush split it; shrinks it while it is a pivot
- * with one child and an empty buffer. */
+ * with one child (pushing its buffer down first). */
 static int
 root_fix(struct fs *fs, struct tree *t, struct out *o)
 {
@@ -1060,10 +1094,18 @@ root_fix(struct fs *fs, struct tree *t, struct out *o)
         if (err) {
             return err;
         }
-        bool shrink = tree_node_count(b->buf) == 1 && tree_node_msg_count(b->buf) == 0;
-        struct bptr child = shrink ? tree_node_child(fs->block_size, b->buf, 0, NULL) : t->root;
+        bool single = tree_node_count(b->buf) == 1;
+        struct bptr child = tree_node_child(fs->block_size, b->buf, 0, NULL);
+        if (single && tree_node_msg_count(b->buf) > 0) {
+            err = root_push(fs, t, b, child);   /* Collapses, or leaves a wider root. */
+            blk_put(fs, b);
+            if (err != 1) {
+                return err;
+            }
+            continue;
+        }
         blk_put(fs, b);
-        if (!shrink) {
+        if (!single) {
             break;
         }
         release_later(fs, t->root);
