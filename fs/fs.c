@@ -102,12 +102,16 @@ fs_alloc(const struct bdev *bdev, const struct fs_config *config, uint32_t arena
         : FS_CACHE_BLOCKS_DEFAULT;
     cache_count = FS_MAX(cache_count, FS_CACHE_BLOCKS_MIN);
     size_t size = fs_mem_size(bs, bdev->block_count, arena_count, arena_sizes, cache_count);
-    uint8_t *p = calloc(1, size);
+    /* Not calloc: the region is megabytes and every part of it is set up by
+     * its owner before use, so zeroing it all at every mount would dominate
+     * the cost of checking a crash state. */
+    uint8_t *p = malloc(size);
     if (p == NULL) {
         return NULL;
     }
     uint8_t *base = p;
     struct fs *fs = carve(&p, sizeof(struct fs));
+    memset(fs, 0, sizeof(*fs));
     fs->mem = base;
     fs->bdev = bdev;
     fs->config = *config;

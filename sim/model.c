@@ -56,6 +56,8 @@
  */
 #include "model.h"
 
+#include "../fs/format.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -918,22 +920,12 @@ mix64(uint64_t x)
     return x;
 }
 
+/* XXH3 (fs/format.h, compiled inline there): the digest reads every byte of
+ * every file of every recovered state, so this is the checker's hot loop. */
 static uint64_t
 hash_bytes(const uint8_t *p, size_t n)
 {
-    uint64_t h = mix64(0x6d6f64656cull ^ n);
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w = 0;
-        for (uint32_t k = 0; k < 8; k++) {
-            w |= (uint64_t)p[i + k] << (8 * k);
-        }
-        h = mix64(h ^ w) + 0x9e3779b97f4a7c15ull;
-    }
-    for (; i < n; i++) {
-        h = mix64(h ^ p[i]) + 0x9e3779b97f4a7c15ull;
-    }
-    return mix64(h);
+    return mix64(fmt_hash(p, n) ^ n);
 }
 
 /* An ordered digest stream. */
