@@ -47,7 +47,7 @@ TEST_UTIL_SRC := tests/util.c
 TESTS := test_format test_alloc test_mount test_faultloop test_determinism test_trace \
          test_model test_tree test_ops test_snap test_corrupt test_gen test_wlog
 
-SAN_TESTS := test_faultloop test_corrupt test_trace
+SAN_TESTS := test_faultloop test_corrupt test_trace test_wlog
 
 FS_OBJ := $(FS_SRC:%.c=$(BUILD)/%.o)
 SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o)

@@ -176,9 +176,9 @@ first_mount(struct checker *c, struct fs **fs, struct state_result *r, uint64_t 
         return false;
     }
     classify(c, *digest, r);
-    if (c->verbose != NULL && r->outcome != OUTCOME_OK) {
-        char diff[1024];
-        const struct syncpt *p = &c->rec->syncs[r->legal_hi];
+    const struct syncpt *p = &c->rec->syncs[r->legal_hi];
+    if (c->verbose != NULL && r->outcome != OUTCOME_OK && p->model != NULL) {
+        char diff[1024];                    /* Logs imported without a trace have no model. */
         model_diff(p->model, *fs, diff, sizeof(diff));
         fprintf(c->verbose, "  difference from sync point %u (trace line %u):\n%s\n",
                 r->legal_hi, p->line, diff);

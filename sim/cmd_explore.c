@@ -36,13 +36,16 @@ static const char explore_help[] =
     "      --samples N       reorder subsets per cut beyond which they are sampled (64)\n"
     "      --timeout SECS    per crash state (default 10)\n"
     "      --save-failures DIR  write each violation as a regression case in DIR\n"
+    "      --wlog FILE       explore a write-log file (crashsim wlog; traces/WLOG.md)\n"
+    "                        instead of a workload: its geometry, no oracle (sync\n"
+    "                        points are the log's own sync.end states)\n"
     "  -q, --quiet           no progress line\n"
     "  -h, --help            this text\n"
     "\n"
     "Exit status: 0 no violations, 1 violations found (or the file system\n"
     "disagreed with the oracle while running), 2 usage or operational error.\n";
 
-enum { OPT_SIZE = 256, OPT_BLOCK, OPT_ARENAS, OPT_SAMPLES, OPT_TIMEOUT, OPT_SAVE };
+enum { OPT_SIZE = 256, OPT_BLOCK, OPT_ARENAS, OPT_SAMPLES, OPT_TIMEOUT, OPT_SAVE, OPT_WLOG };
 
 static int
 explore_opt(int c, struct explore_config *cfg, const char **faults)
@@ -66,6 +69,7 @@ explore_opt(int c, struct explore_config *cfg, const char **faults)
     case 'r': cfg->resume = true; return 0;
     case 'q': cfg->quiet = true; return 0;
     case OPT_SAVE: cfg->save_failures = optarg; return 0;
+    case OPT_WLOG: cfg->wlog = optarg; return 0;
     case OPT_SIZE: return cli_parse_size(optarg, &cfg->rec.device_size) ? 0 : -1;
     case OPT_BLOCK:
         if (!cli_parse_size(optarg, &v) || !fmt_block_size_valid(v)) {
@@ -111,6 +115,7 @@ cmd_explore(int argc, char **argv)
         { "samples", required_argument, NULL, OPT_SAMPLES },
         { "timeout", required_argument, NULL, OPT_TIMEOUT },
         { "save-failures", required_argument, NULL, OPT_SAVE },
+        { "wlog", required_argument, NULL, OPT_WLOG },
         { NULL, 0, NULL, 0 },
     };
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -134,7 +139,14 @@ cmd_explore(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (cfg.workload == NULL || optind != argc) {
+    if ((cfg.wlog != NULL) == (cfg.workload != NULL) || (cfg.wlog && cfg.save_failures)) {
+        cli_error("explore", cfg.wlog == NULL ? "--workload or --wlog is required"
+                : cfg.workload != NULL ? "--workload and --wlog exclude each other"
+                : "--save-failures needs a --workload");
+        fputs(explore_help, stderr);
+        return EXIT_USAGE;
+    }
+    if (optind != argc) {
         cli_error("explore", cfg.workload == NULL ? "--workload is required" : "unexpected "
                 "argument '%s'", argv[optind < argc ? optind : 0]);
         fputs(explore_help, stderr);

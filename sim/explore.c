@@ -15,6 +15,7 @@
 #include "pool.h"
 #include "regress.h"
 #include "store.h"
+#include "../traces/wlog.h"
 
 #define FAILING_SHOWN 20u
 #define PROGRESS_PLAIN_NS 5000000000ull
@@ -184,11 +185,15 @@ prepare(struct campaign *c)
 {
     const struct explore_config *cfg = c->cfg;
     char err[512];
-    if (trace_parse_file(cfg->workload, &c->trace, err, sizeof(err)) != 0) {
+    if (cfg->wlog != NULL) {
+        if (wlog_load_recording(cfg->wlog, &c->rec, err, sizeof(err)) != 0) {
+            fprintf(stderr, "crashsim explore: %s\n", err);
+            return -1;
+        }
+    } else if (trace_parse_file(cfg->workload, &c->trace, err, sizeof(err)) != 0) {
         fprintf(stderr, "%s\n", err);
         return -1;
-    }
-    if (record_workload(&cfg->rec, &c->trace, &c->rec, err, sizeof(err)) != 0) {
+    } else if (record_workload(&cfg->rec, &c->trace, &c->rec, err, sizeof(err)) != 0) {
         fprintf(stderr, "crashsim explore: %s\n", err);
         return -1;
     }
@@ -228,6 +233,20 @@ mark_done(void *arg, const char *id)
     }
 }
 
+/* The workloads.text of a run that explored a write-log file: a trace of
+ * comments only, naming the log by its hash (so runs of different files get
+ * different config keys, and replay can tell such a run from a trace's). */
+static char *
+wlog_text(const struct recording *rec)
+{
+    char *text = malloc(128);
+    if (text != NULL) {
+        snprintf(text, 128, "# crashsim explore --wlog: write log %016" PRIx64 ", no trace\n",
+                rec->wlog_hash);
+    }
+    return text;
+}
+
 static int
 store_begin(struct campaign *c)
 {
@@ -239,14 +258,16 @@ store_begin(struct campaign *c)
     }
     fault_plan_format(&cfg->plan, faults, sizeof(faults));
     git_rev(rev, sizeof(rev));
-    char *text = c->text = trace_read_text(cfg->workload);
+    const char *name = cfg->wlog != NULL ? cfg->wlog : cfg->workload;
+    char *text = c->text = cfg->wlog != NULL ? wlog_text(&c->rec) : trace_read_text(name);
     if (text == NULL) {
-        fprintf(stderr, "crashsim explore: %s: cannot read\n", cfg->workload);
+        fprintf(stderr, "crashsim explore: %s: cannot read\n", name);
         return -1;
     }
-    struct run_info info = { rev, cfg->seed, cfg->workload, text, device_model_name(cfg->model),
-        cfg->rec.hardened ? "hardened" : "faithful", faults, cfg->rec.block_size,
-        cfg->rec.device_size, cfg->rec.arenas, cfg->jobs, "" };
+    const struct record_config *g = &c->rec.config;     /* cfg->rec, or the file's. */
+    struct run_info info = { rev, cfg->seed, name, text, device_model_name(cfg->model),
+        g->hardened ? "hardened" : "faithful", faults, g->block_size, g->device_size,
+        g->arenas, cfg->jobs, "" };
     bool resumed;
     int rc = store_run_begin(c->store, &info, cfg->resume, &c->run_id, &resumed);
     if (rc != 0) {
@@ -513,6 +534,12 @@ replay_load(struct store *st, int64_t *run_id, struct trace *t, struct recording
     char err[512];
     if (store_run_get(st, run_id, &info, &wlog_hash) != 0) {
         fprintf(stderr, "crashsim replay: no such run\n");
+        return -1;
+    }
+    if (info.workload_text == NULL || strncmp(info.workload_text, "# crashsim explore --wlog", 25) == 0) {
+        fprintf(stderr, "crashsim replay: run %" PRId64 " explored a write-log file, not a trace: "
+                "explore it again with --wlog to replay its states\n", *run_id);
+        free((void *)info.workload_text);
         return -1;
     }
     int rc = trace_parse_text(info.workload_name, info.workload_text, t, err, sizeof(err));

@@ -16,7 +16,8 @@
 #include "runner.h"
 
 struct explore_config {
-    const char *workload;           /* Trace file. */
+    const char *workload;           /* Trace file (NULL with wlog). */
+    const char *wlog;               /* Or a write-log file to explore (traces/WLOG.md). */
     struct record_config rec;       /* Device geometry and profile. */
     enum device_model model;        /* What the disk promises. */
     struct fault_plan plan;         /* Which crash states. */

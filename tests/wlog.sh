@@ -184,3 +184,12 @@ grep_out "missing run: said so" "no such run"
 expect "export from a missing database: exit 2" 2 "$B" wlog export 1 --db "$T/none.db" -o "$T/z"
 expect "import with two files: usage" 2 "$B" wlog import "$T/x.wlog" "$T/y.wlog"
 expect "import with a bad block size: usage" 2 "$B" wlog import "$T/x.wlog" --block-size 3K
+
+# explore --wlog: the crash states of an imported log, judged by sync points
+# derived from the log itself (traces/WLOG.md).
+expect "explore --wlog of a dm-log-writes export: clean (exit 0)" 0 "$B" explore \
+    --wlog "$T/x.dmlog" --db "$T/w.db" -q -j 2 --faults pass,flush,prefix
+check "explore --wlog checked states" \
+    "$([ "$(sqlite3 "$T/w.db" 'select count(*) from results')" -gt 0 ] && echo yes)" yes
+expect "explore with both --workload and --wlog: usage" 2 "$B" explore --wlog "$T/x.dmlog" \
+    --workload traces/workloads/default.trace --db "$T/w2.db" -q
