@@ -83,7 +83,8 @@ int store_probe_stats(struct store *s, int64_t run_id,
         void *arg);
 
 /* The configuration of a run, for replay: fills *info with strings owned by
- * the store until the next call. Run 0 means the latest run. */
+ * the store until the next call, except workload_text, which the caller
+ * frees. Run 0 means the latest run. */
 int store_run_get(struct store *s, int64_t *run_id, struct run_info *info, uint64_t *wlog_hash);
 
 #endif /* SIM_STORE_H */
