@@ -36,6 +36,8 @@ int cmd_probes(int argc, char **argv);       /* cmd_probes.c */
 int cmd_regress(int argc, char **argv);      /* cmd_regress.c: regress, pin */
 int cmd_pin(int argc, char **argv);
 int cmd_minimize(int argc, char **argv);     /* cmd_regress.c, sim/minimize.c */
+int cmd_report(int argc, char **argv);       /* cmd_analysis.c: report, compare */
+int cmd_compare(int argc, char **argv);
 int cmd_wlog(int argc, char **argv);         /* cmd_wlog.c: wlog export, wlog import */
 int cmd_mkfs(int argc, char **argv);
 int cmd_check(int argc, char **argv);

@@ -13,6 +13,8 @@ const struct cli_command cli_commands[] = {
     { "regress", "replay the regression corpus (traces/regress)", cmd_regress },
     { "pin",   "make a regression case from crash states", cmd_pin },
     { "minimize", "delta-debug a failing crash state to a small regression case", cmd_minimize },
+    { "report", "write the HTML report of a result database", cmd_report },
+    { "compare", "compare two runs: flipped states, new violations", cmd_compare },
     { "wlog",  "export a run's write log to a file, or import and verify one", cmd_wlog },
     { "mkfs",  "create a file system in an image file", cmd_mkfs },
     { "check", "check an image (fsck exit codes)", cmd_check },

@@ -153,3 +153,9 @@ expect "report.py on a file that is not SQLite fails" 2 "$PY" "$REPORT" --db jun
 sqlite3 other.db 'CREATE TABLE t (x)'
 expect "report.py on a foreign SQLite database fails" 2 "$PY" "$REPORT" --db other.db -o rep2
 grep_out "report.py says it is not a crashsim database" "not a crashsim database"
+
+# The same scripts through the crashsim command line.
+expect "crashsim report writes the page" 0 "$B" report --db "$T/r.db" -o "$T/rep3"
+check "crashsim report made index.html" [ -f "$T/rep3/index.html" ]
+expect "crashsim compare of a run with itself: no new violations" 0 "$B" compare "$T/r.db" "$T/r.db"
+expect "crashsim compare of a missing database: usage" 2 "$B" compare "$T/r.db" "$T/none.db"
