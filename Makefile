@@ -30,7 +30,7 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 ifeq ($(COV),1)
 OPT := -O0
-CFLAGS += --coverage
+CFLAGS += --coverage -DCRASHSIM_COVERAGE
 LDFLAGS += --coverage
 endif
 

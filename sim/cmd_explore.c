@@ -36,6 +36,8 @@ static const char explore_help[] =
     "      --samples N       reorder subsets per cut beyond which they are sampled (64)\n"
     "      --timeout SECS    per crash state (default 10)\n"
     "      --save-failures DIR  write each violation as a regression case in DIR\n"
+    "      --coverage-out DIR   (COV=1 builds) write this campaign's coverage of fs/\n"
+    "                        as gcovr JSON in DIR, for gcovr --add-tracefile\n"
     "      --wlog FILE       explore a write-log file (crashsim wlog; traces/WLOG.md)\n"
     "                        instead of a workload: its geometry, no oracle (sync\n"
     "                        points are the log's own sync.end states)\n"
@@ -45,7 +47,7 @@ static const char explore_help[] =
     "Exit status: 0 no violations, 1 violations found (or the file system\n"
     "disagreed with the oracle while running), 2 usage or operational error.\n";
 
-enum { OPT_SIZE = 256, OPT_BLOCK, OPT_ARENAS, OPT_SAMPLES, OPT_TIMEOUT, OPT_SAVE, OPT_WLOG };
+enum { OPT_SIZE = 256, OPT_BLOCK, OPT_ARENAS, OPT_SAMPLES, OPT_TIMEOUT, OPT_SAVE, OPT_COVERAGE, OPT_WLOG };
 
 static int
 explore_opt(int c, struct explore_config *cfg, const char **faults)
@@ -69,6 +71,7 @@ explore_opt(int c, struct explore_config *cfg, const char **faults)
     case 'r': cfg->resume = true; return 0;
     case 'q': cfg->quiet = true; return 0;
     case OPT_SAVE: cfg->save_failures = optarg; return 0;
+    case OPT_COVERAGE: cfg->coverage_out = optarg; return 0;
     case OPT_WLOG: cfg->wlog = optarg; return 0;
     case OPT_SIZE: return cli_parse_size(optarg, &cfg->rec.device_size) ? 0 : -1;
     case OPT_BLOCK:
@@ -115,6 +118,7 @@ cmd_explore(int argc, char **argv)
         { "samples", required_argument, NULL, OPT_SAMPLES },
         { "timeout", required_argument, NULL, OPT_TIMEOUT },
         { "save-failures", required_argument, NULL, OPT_SAVE },
+        { "coverage-out", required_argument, NULL, OPT_COVERAGE },
         { "wlog", required_argument, NULL, OPT_WLOG },
         { NULL, 0, NULL, 0 },
     };

@@ -4,6 +4,7 @@
 #include "explore.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 
 #include "../fs/format.h"
 #include "checker.h"
+#include "gcov.h"
 #include "pool.h"
 #include "regress.h"
 #include "store.h"
@@ -422,6 +424,79 @@ summary(const struct campaign *c)
     }
 }
 
+static int
+mkdir_p(const char *path)
+{
+    char cmd[4200];
+    if (strchr(path, '\'') != NULL) {
+        return -1;
+    }
+    snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", path);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+
+/* The build directory of this binary (build-cov/ for a COV=1 build). */
+static int
+build_dir(char *buf, size_t size)
+{
+    ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+    if (n <= 0) {
+        return -1;
+    }
+    buf[n] = '\0';
+    char *slash = strrchr(buf, '/');
+    if (slash == NULL || strchr(buf, '\'') != NULL) {
+        return -1;
+    }
+    *slash = '\0';
+    return 0;
+}
+
+/* --coverage-out: start this campaign's counts from zero (the build's .gcda
+ * files are removed; this process's counters reset). */
+static int
+coverage_begin(const struct explore_config *cfg)
+{
+    char dir[4096], cmd[4300];
+    if (!cov_enabled() || build_dir(dir, sizeof(dir)) != 0) {
+        fprintf(stderr, "crashsim explore: --coverage-out needs a gcov build (make COV=1)\n");
+        return -1;
+    }
+    snprintf(cmd, sizeof(cmd), "find '%s' -name '*.gcda' -delete", dir);
+    if (system(cmd) != 0 || mkdir_p(cfg->coverage_out) != 0) {
+        fprintf(stderr, "crashsim explore: --coverage-out: cannot prepare %s\n",
+                cfg->coverage_out);
+        return -1;
+    }
+    cov_reset();
+    return 0;
+}
+
+/* Writes the campaign's coverage of fs/ as gcovr JSON, for gcovr --add-tracefile. */
+static int
+coverage_end(const struct campaign *c)
+{
+    char dir[2048], up[4200], root[PATH_MAX], cmd[16384];
+    if (build_dir(dir, sizeof(dir)) != 0) {
+        return -1;
+    }
+    snprintf(up, sizeof(up), "%s/..", dir);
+    if (realpath(up, root) == NULL) {
+        return -1;
+    }
+    cov_dump();                     /* The workers dumped theirs when they exited. */
+    snprintf(cmd, sizeof(cmd), "gcovr --root '%s' --object-directory '%s' --filter '%s/fs/' "
+            "--json '%s/run-%" PRId64 ".json' >/dev/null", root, dir, root, c->cfg->coverage_out,
+            c->run_id);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "crashsim explore: gcovr failed (make deps installs it)\n");
+        return -1;
+    }
+    printf("coverage: %s/run-%" PRId64 ".json\n", c->cfg->coverage_out, c->run_id);
+    return 0;
+}
+
 /* --save-failures: one regression case per violating state checked. */
 static int
 save_failures(const struct campaign *c)
@@ -464,7 +539,8 @@ int
 explore_run(const struct explore_config *cfg)
 {
     struct campaign c = { .cfg = cfg, .t0_ns = now_ns(), .tty = isatty(STDERR_FILENO) };
-    int rc = prepare(&c) != 0 || store_begin(&c) != 0 ? -1 : 0;
+    int rc = cfg->coverage_out != NULL && coverage_begin(cfg) != 0 ? -1 : 0;
+    rc = rc != 0 || prepare(&c) != 0 || store_begin(&c) != 0 ? -1 : 0;
     if (rc == 0) {
         rc = check_all(&c);
     }
@@ -474,6 +550,9 @@ explore_run(const struct explore_config *cfg)
         summary(&c);
         if (cfg->save_failures != NULL) {
             rc = save_failures(&c);
+        }
+        if (rc == 0 && cfg->coverage_out != NULL) {
+            rc = coverage_end(&c);
         }
     }
     int code = rc != 0 ? 2 : c.violations > 0 || c.rec.violation[0] != '\0' ? 1 : 0;

@@ -28,6 +28,7 @@ struct explore_config {
     uint32_t timeout_ms;            /* Per crash state. */
     bool quiet;                     /* No progress line. */
     const char *save_failures;      /* Write each violation as a regression case here. */
+    const char *coverage_out;       /* Write this campaign's gcovr JSON here (COV=1 builds). */
 };
 
 /* Runs a campaign; returns the exit code: 0 clean, 1 violations, 2 error. */

@@ -3,6 +3,8 @@
  */
 #include "pool.h"
 
+#include "gcov.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -17,7 +19,6 @@
 #define BATCH_MAX 16u
 #define TAIL_MAX 240u
 
-extern void __gcov_dump(void) __attribute__((weak));
 
 struct worker {
     pid_t pid;                  /* 0 when the slot is empty. */
@@ -144,9 +145,7 @@ worker_main(struct pool *p, uint32_t slot, int cmd, int res)
             }
         }
     }
-    if (__gcov_dump != NULL) {
-        __gcov_dump();
-    }
+    cov_dump();
     _exit(0);
 }
 
