@@ -4,6 +4,7 @@
 #   SAN=1           AddressSanitizer + UndefinedBehaviorSanitizer (build-san/)
 #   COV=1           gcov instrumentation (build-cov/)
 #   MUTANT=NAME     plant seeded bug NAME of fs/mutants.h (build-mutant-NAME/)
+#   PROBES=off      compile the recovery probes out, to measure their cost (build-noprobes/)
 
 ifneq ($(MUTANT),)
 BUILD ?= build-mutant-$(MUTANT)
@@ -11,6 +12,10 @@ CFLAGS += -DMUTANT_$(MUTANT)
 endif
 ifeq ($(SAN),1)
 BUILD ?= build-san
+endif
+ifeq ($(PROBES),off)
+BUILD ?= build-noprobes
+CFLAGS += -DFS_PROBES_OFF
 endif
 ifeq ($(COV),1)
 BUILD ?= build-cov

@@ -44,8 +44,8 @@ runner_step(struct fs *fs, const struct trace_step *s)
     case TRACE_SNAP_LABEL:  return fs_snap_label(fs, s->path, s->path2);
     case TRACE_SNAP_FORK:   return fs_snap_fork(fs, s->path, s->path2);
     case TRACE_SNAP_DELETE: return fs_snap_delete(fs, s->path);
-    case TRACE_TICK:
-        fs_clock_set(fs, fs_clock(fs) + s->ns);
+    case TRACE_TICK:                        /* Saturates, as traces/FORMAT.md says. */
+        fs_clock_set(fs, s->ns > UINT64_MAX - fs_clock(fs) ? UINT64_MAX : fs_clock(fs) + s->ns);
         return 0;
     default:
         ASSERT(!"step op validated by the parser");
