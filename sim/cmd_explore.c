@@ -19,7 +19,10 @@ static const char explore_help[] =
     "recovery, fs_check, compare with the oracle's legal states, a post-recovery\n"
     "workload, remount and check again), and stores every result in SQLite.\n"
     "\n"
-    "  -w, --workload FILE   the trace to run (required)\n"
+    "  -w, --workload FILE   the trace to run (or --wlog, or --gen)\n"
+    "      --gen ace:N|random:SEED:OPS  a campaign per generated workload (crashsim gen):\n"
+    "                        every ACE workload of length N, or one random one; the\n"
+    "                        image defaults to --size 1M --block-size 4K\n"
     "  -m, --model M         ordered (default), writeback, torn or hostile:\n"
     "                        what the disk promises (see faultinject/plan.h)\n"
     "  -f, --faults LIST     comma list of pass, flush, prefix, reorder:K, torn\n"
@@ -47,7 +50,8 @@ static const char explore_help[] =
     "Exit status: 0 no violations, 1 violations found (or the file system\n"
     "disagreed with the oracle while running), 2 usage or operational error.\n";
 
-enum { OPT_SIZE = 256, OPT_BLOCK, OPT_ARENAS, OPT_SAMPLES, OPT_TIMEOUT, OPT_SAVE, OPT_COVERAGE, OPT_WLOG };
+enum { OPT_SIZE = 256, OPT_BLOCK, OPT_ARENAS, OPT_SAMPLES, OPT_TIMEOUT, OPT_SAVE, OPT_COVERAGE, OPT_WLOG,
+    OPT_GEN };
 
 static int
 explore_opt(int c, struct explore_config *cfg, const char **faults)
@@ -72,6 +76,7 @@ explore_opt(int c, struct explore_config *cfg, const char **faults)
     case 'q': cfg->quiet = true; return 0;
     case OPT_SAVE: cfg->save_failures = optarg; return 0;
     case OPT_COVERAGE: cfg->coverage_out = optarg; return 0;
+    case OPT_GEN: cfg->gen = optarg; return 0;
     case OPT_WLOG: cfg->wlog = optarg; return 0;
     case OPT_SIZE: return cli_parse_size(optarg, &cfg->rec.device_size) ? 0 : -1;
     case OPT_BLOCK:
@@ -119,6 +124,7 @@ cmd_explore(int argc, char **argv)
         { "timeout", required_argument, NULL, OPT_TIMEOUT },
         { "save-failures", required_argument, NULL, OPT_SAVE },
         { "coverage-out", required_argument, NULL, OPT_COVERAGE },
+        { "gen", required_argument, NULL, OPT_GEN },
         { "wlog", required_argument, NULL, OPT_WLOG },
         { NULL, 0, NULL, 0 },
     };
@@ -127,6 +133,7 @@ cmd_explore(int argc, char **argv)
         .model = MODEL_ORDERED, .jobs = cpus > 0 && cpus <= 64 ? (uint32_t)cpus : 1,
         .db = "results.db", .timeout_ms = 10000 };
     const char *faults = "pass,flush,prefix";
+    bool size_given = false;
     cfg.plan.samples = 64;
     int c;
     optind = 1;
@@ -135,6 +142,7 @@ cmd_explore(int argc, char **argv)
             fputs(explore_help, stdout);
             return EXIT_OK;
         }
+        size_given = size_given || c == OPT_SIZE || c == OPT_BLOCK;
         if (explore_opt(c, &cfg, &faults) != 0) {
             if (c != '?') {
                 cli_error("explore", "bad value '%s' for an option", optarg);
@@ -143,12 +151,17 @@ cmd_explore(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if ((cfg.wlog != NULL) == (cfg.workload != NULL) || (cfg.wlog && cfg.save_failures)) {
-        cli_error("explore", cfg.wlog == NULL ? "--workload or --wlog is required"
-                : cfg.workload != NULL ? "--workload and --wlog exclude each other"
-                : "--save-failures needs a --workload");
+    int sources = (cfg.wlog != NULL) + (cfg.workload != NULL) + (cfg.gen != NULL);
+    if (sources != 1 || (cfg.wlog && cfg.save_failures)) {
+        cli_error("explore", sources == 0 ? "--workload, --wlog or --gen is required"
+                : sources > 1 ? "--workload, --wlog and --gen exclude each other"
+                : "--save-failures needs a trace");
         fputs(explore_help, stderr);
         return EXIT_USAGE;
+    }
+    if (cfg.gen != NULL && !size_given) {
+        cfg.rec.device_size = 1u << 20;     /* ACE and random workloads are small. */
+        cfg.rec.block_size = 4096;
     }
     if (optind != argc) {
         cli_error("explore", cfg.workload == NULL ? "--workload is required" : "unexpected "

@@ -3,6 +3,7 @@
  */
 #include "explore.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "../fs/format.h"
+#include "../traces/gen.h"
 #include "checker.h"
 #include "gcov.h"
 #include "pool.h"
@@ -34,7 +36,9 @@ struct campaign {
     uint32_t *next_dup;                 /* Chain of duplicates of an original. */
     uint8_t *done;                      /* Result stored (resume). */
     struct store *store;                /* Results. */
-    char *text;                         /* The workload's text. */
+    const char *name;                   /* The workload's name (file, or "ace:2/17"). */
+    char *text;                         /* Its text (owned); NULL for a write-log file. */
+    bool one_line;                      /* One of many generated campaigns: a line each. */
     enum outcome *outcomes;             /* Per state, once known (for --save-failures). */
     int64_t run_id;                     /* This run. */
     uint64_t counts[OUTCOME_COUNT][3];  /* Outcome by fault class (cut, drop, torn). */
@@ -192,7 +196,7 @@ prepare(struct campaign *c)
             fprintf(stderr, "crashsim explore: %s\n", err);
             return -1;
         }
-    } else if (trace_parse_file(cfg->workload, &c->trace, err, sizeof(err)) != 0) {
+    } else if (trace_parse_text(c->name, c->text, &c->trace, err, sizeof(err)) != 0) {
         fprintf(stderr, "%s\n", err);
         return -1;
     } else if (record_workload(&cfg->rec, &c->trace, &c->rec, err, sizeof(err)) != 0) {
@@ -260,10 +264,13 @@ store_begin(struct campaign *c)
     }
     fault_plan_format(&cfg->plan, faults, sizeof(faults));
     git_rev(rev, sizeof(rev));
-    const char *name = cfg->wlog != NULL ? cfg->wlog : cfg->workload;
-    char *text = c->text = cfg->wlog != NULL ? wlog_text(&c->rec) : trace_read_text(name);
+    const char *name = c->name;
+    if (c->text == NULL) {
+        c->text = wlog_text(&c->rec);
+    }
+    char *text = c->text;
     if (text == NULL) {
-        fprintf(stderr, "crashsim explore: %s: cannot read\n", name);
+        fprintf(stderr, "crashsim explore: out of memory\n");
         return -1;
     }
     const struct record_config *g = &c->rec.config;     /* cfg->rec, or the file's. */
@@ -336,7 +343,7 @@ record(struct campaign *c, uint32_t i, const struct state_result *r, uint32_t wo
 static void
 progress(struct campaign *c, bool final)
 {
-    if (c->cfg->quiet) {
+    if (c->cfg->quiet || c->one_line) {
         return;
     }
     uint64_t t = now_ns(), el = t - c->t0_ns;
@@ -508,8 +515,8 @@ save_failures(const struct campaign *c)
     rc.model = cfg->model;
     rc.wlog_hash = c->rec.wlog_hash;
     rc.state_count = 1;
-    const char *base = strrchr(cfg->workload, '/');
-    base = base != NULL ? base + 1 : cfg->workload;
+    const char *base = strrchr(c->name, '/');
+    base = base != NULL && c->name[0] != 'a' ? base + 1 : c->name;
     uint32_t saved = 0;
     for (size_t k = 0; k < c->count; k++) {
         if (!c->failing[k]) {
@@ -520,7 +527,7 @@ save_failures(const struct campaign *c)
                 (int)strcspn(base, "."), base, device_model_name(cfg->model),
                 cfg->rec.hardened ? "hardened" : "faithful", c->ids[k]);
         snprintf(comment, sizeof(comment), "%s found by explore run %" PRId64 " of %s",
-                outcome_name(c->outcomes[k]), c->run_id, cfg->workload);
+                outcome_name(c->outcomes[k]), c->run_id, c->name);
         rc.states[0] = c->states[k];
         rc.expect[0] = c->outcomes[k];
         FILE *f = fopen(path, "w");
@@ -535,29 +542,148 @@ save_failures(const struct campaign *c)
     return 0;
 }
 
-int
-explore_run(const struct explore_config *cfg)
+struct gen_total {
+    uint64_t workloads;             /* Campaigns run. */
+    uint64_t states;                /* Their states. */
+    uint64_t distinct;              /* Checked. */
+    uint64_t violations;            /* Violating states. */
+    uint64_t failing;               /* Workloads with violations. */
+    int code;                       /* Worst exit code. */
+};
+
+/* One campaign over one workload; takes ownership of text (NULL: a write log). */
+static int
+campaign_run(const struct explore_config *cfg, const char *name, char *text,
+        struct gen_total *tot)
 {
-    struct campaign c = { .cfg = cfg, .t0_ns = now_ns(), .tty = isatty(STDERR_FILENO) };
-    int rc = cfg->coverage_out != NULL && coverage_begin(cfg) != 0 ? -1 : 0;
-    rc = rc != 0 || prepare(&c) != 0 || store_begin(&c) != 0 ? -1 : 0;
+    struct campaign c = { .cfg = cfg, .t0_ns = now_ns(), .tty = isatty(STDERR_FILENO),
+        .name = name, .text = text, .one_line = tot != NULL };
+    int rc = prepare(&c) != 0 || store_begin(&c) != 0 ? -1 : 0;
     if (rc == 0) {
         rc = check_all(&c);
     }
     if (rc == 0) {
         rc = store_run_end(c.store, c.run_id, c.count, c.distinct, c.rec.violation,
                 now_ns() - c.t0_ns);
-        summary(&c);
+        if (tot == NULL) {
+            summary(&c);
+        } else if (c.violations > 0 || c.rec.violation[0] != '\0') {
+            printf("%s: %zu states, %" PRIu64 " violations (run %" PRId64 ")%s%s\n", name,
+                    c.count, c.violations, c.run_id, c.rec.violation[0] ? "; while running: "
+                    : "", c.rec.violation);
+        }
         if (cfg->save_failures != NULL) {
             rc = save_failures(&c);
         }
-        if (rc == 0 && cfg->coverage_out != NULL) {
+        if (rc == 0 && cfg->coverage_out != NULL && tot == NULL) {
             rc = coverage_end(&c);
         }
     }
     int code = rc != 0 ? 2 : c.violations > 0 || c.rec.violation[0] != '\0' ? 1 : 0;
+    if (tot != NULL) {
+        tot->workloads++;
+        tot->states += c.count;
+        tot->distinct += c.distinct;
+        tot->violations += c.violations;
+        tot->failing += code == 1;
+        tot->code = FS_MAX(tot->code, code);
+    }
     campaign_free(&c);
     return code;
+}
+
+struct gen_ctx {
+    const struct explore_config *cfg;   /* The campaign configuration. */
+    struct gen_total tot;               /* Totals so far. */
+    char prefix[32];                    /* "ace:2" */
+};
+
+static int
+gen_one(struct gen_ctx *g, const char *name, int (*write)(FILE *, const void *), const void *arg)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (mem == NULL || write(mem, arg) != 0) {
+        if (mem != NULL) {
+            fclose(mem);
+        }
+        free(text);
+        return -1;
+    }
+    fclose(mem);
+    char *owned = strdup(name);
+    int code = owned != NULL ? campaign_run(g->cfg, owned, text, &g->tot) : 2;
+    free(owned);
+    return code == 2 ? -1 : 0;
+}
+
+static int
+write_ace(FILE *out, const void *arg)
+{
+    return gen_ace_write(out, arg);
+}
+
+static int
+write_trace(FILE *out, const void *arg)
+{
+    return trace_write(out, arg, "generated by crashsim explore --gen");
+}
+
+static int
+gen_ace_fn(void *arg, const struct gen_ace_case *c)
+{
+    struct gen_ctx *g = arg;
+    char name[64];
+    snprintf(name, sizeof(name), "%s/%" PRIu64, g->prefix, c->index);
+    return gen_one(g, name, write_ace, c);
+}
+
+/* --gen ace:N or random:SEED:OPS: a campaign per generated workload. */
+static int
+explore_gen(const struct explore_config *cfg)
+{
+    struct gen_ctx g = { .cfg = cfg };
+    uint32_t length;
+    unsigned long long seed, ops;
+    int rc = -1;
+    if (sscanf(cfg->gen, "ace:%u", &length) == 1) {
+        snprintf(g.prefix, sizeof(g.prefix), "ace:%u", length);
+        printf("%s: %" PRIu64 " workloads\n", cfg->gen, gen_ace_count(length));
+        rc = gen_ace(length, gen_ace_fn, &g);
+    } else if (sscanf(cfg->gen, "random:%llu:%llu", &seed, &ops) == 2) {
+        struct trace t;
+        rc = gen_random(seed, (uint32_t)ops, 8, 64u << 10, &t);
+        if (rc == 0) {
+            rc = gen_one(&g, cfg->gen, write_trace, &t);
+            trace_free(&t);
+        }
+    }
+    if (rc != 0) {
+        fprintf(stderr, "crashsim explore: --gen %s failed\n", cfg->gen);
+        return 2;
+    }
+    printf("%" PRIu64 " workloads, %" PRIu64 " states (%" PRIu64 " distinct), %" PRIu64
+            " violations in %" PRIu64 " workloads; results in %s\n", g.tot.workloads,
+            g.tot.states, g.tot.distinct, g.tot.violations, g.tot.failing, cfg->db);
+    return g.tot.code;
+}
+
+int
+explore_run(const struct explore_config *cfg)
+{
+    if (cfg->coverage_out != NULL && coverage_begin(cfg) != 0) {
+        return 2;
+    }
+    if (cfg->gen != NULL) {
+        return explore_gen(cfg);
+    }
+    char *text = NULL;
+    if (cfg->wlog == NULL && (text = trace_read_text(cfg->workload)) == NULL) {
+        fprintf(stderr, "%s:1:1: cannot open: %s\n", cfg->workload, strerror(errno));
+        return 2;
+    }
+    return campaign_run(cfg, cfg->wlog != NULL ? cfg->wlog : cfg->workload, text, NULL);
 }
 
 static const char *

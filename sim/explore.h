@@ -29,6 +29,7 @@ struct explore_config {
     bool quiet;                     /* No progress line. */
     const char *save_failures;      /* Write each violation as a regression case here. */
     const char *coverage_out;       /* Write this campaign's gcovr JSON here (COV=1 builds). */
+    const char *gen;                /* Or generated workloads: "ace:N", "random:SEED:OPS". */
 };
 
 /* Runs a campaign; returns the exit code: 0 clean, 1 violations, 2 error. */

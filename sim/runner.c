@@ -103,14 +103,18 @@ run_steps(struct recording *rec, struct fs *fs, struct model *m, const struct tr
             || s->op == TRACE_SNAP_DELETE;
         struct model *before = snap ? model_clone(m) : NULL;
         uint32_t start = rec->dev.op_count;
+        uint64_t commits = fs_stats(fs)->sync_count;
         int got = runner_step(fs, s);
+        bool committed = fs_stats(fs)->sync_count != commits;
         char why[256];
         if (model_step(m, s, got, why, sizeof(why)) != 0) {
             snprintf(rec->violation, sizeof(rec->violation), "%.200s:%u: %s %.200s: %.200s", t->name,
                     s->line, trace_op_name(s->op), s->path, why);
         }
         int err = 0;
-        if (snap && before != NULL) {
+        if (snap && before != NULL && committed) {
+            /* The step committed what was pending before it changed the
+             * snapshots; one refused before that (a bad name) committed nothing. */
             err = sync_push(rec, i, s->line, start, before);
         }
         if (!err && (s->op == TRACE_SYNC || (snap && got == 0))) {

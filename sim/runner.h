@@ -9,7 +9,8 @@
  *
  * Sync points: S_0 is the formatted file system; each sync step adds one;
  * each snapshot step adds two (the file system commits what is pending, then
- * the snapshot change); the end of the trace adds a final commit. Each point
+ * the snapshot change) — the first only if the file system did commit, the
+ * second only if the step succeeded; the end of the trace adds a final commit. Each point
  * remembers the log operations before and after the call that made it, so a
  * crash at cut c may legally recover S_k for every k from the last point
  * completed by c to the last point begun before c.

@@ -146,3 +146,16 @@ check "replay of a malformed id exits 2" "$?" 2
 check "explore of a missing workload exits 2" "$?" 2
 "$B" explore --workload "$T/w.trace" --faults bogus -q >/dev/null 2>&1
 check "explore with a bad fault plan exits 2" "$?" 2
+
+# Generated workloads: every ACE workload of length 1 explores clean on the
+# two configurations that must be clean.
+"$B" explore --gen ace:1 --db "$T/ace.db" -q -j 2 --faults pass,flush,prefix,reorder:1,torn \
+    >"$T/out" 2>&1
+check "explore --gen ace:1 ordered/faithful: no violations (exit 0)" "$?" 0
+check "explore --gen ace:1 made one run per workload" "$(q ace.db 'select count(*) from runs')" 14
+"$B" explore --gen ace:1 --db "$T/ace.db" -q -j 2 --model writeback --profile hardened \
+    --faults pass,flush,prefix,reorder:1,torn >"$T/out" 2>&1
+check "explore --gen ace:1 writeback/hardened: no violations (exit 0)" "$?" 0
+"$B" explore --gen random:3:120 --db "$T/rnd.db" -q -j 2 --size 8M >"$T/out" 2>&1
+check "explore --gen random:3:120: no violations (exit 0)" "$?" 0
+check "results are keyed by workload" "$(q rnd.db 'select name from workloads')" "random:3:120"
