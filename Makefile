@@ -4,6 +4,7 @@
 #   SAN=1           AddressSanitizer + UndefinedBehaviorSanitizer (build-san/)
 #   COV=1           gcov instrumentation (build-cov/)
 #   MUTANT=NAME     plant seeded bug NAME of fs/mutants.h (build-mutant-NAME/)
+#   make mutants    build every seeded bug and check the harness catches it
 #   PROBES=off      compile the recovery probes out, to measure their cost (build-noprobes/)
 
 ifneq ($(MUTANT),)
@@ -109,6 +110,10 @@ explore: deps all ## The main job: crash campaigns on the standard workload -> r
 regress: deps all ## Replay the regression corpus traces/regress (MUTANT=NAME: with a seeded bug).
 	$(BUILD)/crashsim regress traces/regress
 
+.PHONY: mutants
+mutants: deps all ## Build every seeded bug of fs/mutants.h and run one fixed suite: caught K/N.
+	/usr/bin/python3 scripts/mutants
+
 .PHONY: bench
 bench: deps all ## Crash states checked per CPU-second, latency per state, peak memory.
 	/usr/bin/python3 scripts/bench.py $(BUILD)
@@ -128,7 +133,8 @@ coverage: deps ## gcov build, standard campaigns under every fault plan -> cover
 		done; \
 	done
 	@gcovr --root . --object-directory build-cov --filter 'fs/' \
-		--html-details coverage/index.html --print-summary | tail -n 3
+		--html-details coverage/index.html --json coverage/fs.json --print-summary | tail -n 3
+	@/usr/bin/python3 scripts/coverage-areas.py coverage/fs.json | grep '^coverage'
 	@echo "coverage: coverage/index.html"
 
 .PHONY: report
