@@ -567,7 +567,7 @@ campaign_run(const struct explore_config *cfg, const char *name, char *text,
                 now_ns() - c.t0_ns);
         if (tot == NULL) {
             summary(&c);
-        } else if (c.violations > 0 || c.rec.violation[0] != '\0') {
+        } else if (!cfg->tally_only && (c.violations > 0 || c.rec.violation[0] != '\0')) {
             printf("%s: %zu states, %" PRIu64 " violations (run %" PRId64 ")%s%s\n", name,
                     c.count, c.violations, c.run_id, c.rec.violation[0] ? "; while running: "
                     : "", c.rec.violation);
@@ -667,6 +667,21 @@ explore_gen(const struct explore_config *cfg)
             " violations in %" PRIu64 " workloads; results in %s\n", g.tot.workloads,
             g.tot.states, g.tot.distinct, g.tot.violations, g.tot.failing, cfg->db);
     return g.tot.code;
+}
+
+int
+explore_one(const struct explore_config *cfg, struct explore_tally *tally)
+{
+    char *text = trace_read_text(cfg->workload);
+    if (text == NULL) {
+        fprintf(stderr, "%s:1:1: cannot open: %s\n", cfg->workload, strerror(errno));
+        return 2;
+    }
+    struct gen_total tot = { 0 };
+    int code = campaign_run(cfg, cfg->workload, text, &tot);
+    tally->states = tot.states;
+    tally->violations = tot.violations + (code == 1 && tot.violations == 0);
+    return code;
 }
 
 int

@@ -30,7 +30,18 @@ struct explore_config {
     const char *save_failures;      /* Write each violation as a regression case here. */
     const char *coverage_out;       /* Write this campaign's gcovr JSON here (COV=1 builds). */
     const char *gen;                /* Or generated workloads: "ace:N", "random:SEED:OPS". */
+    bool tally_only;                /* Print nothing per campaign (crashsim matrix). */
 };
+
+/* What one campaign found, for callers that run many (crashsim matrix). */
+struct explore_tally {
+    uint64_t states;                /* Crash states. */
+    uint64_t violations;            /* Violating states (a run-level violation counts 1). */
+};
+
+/* Runs a campaign on the trace file cfg->workload and tallies it (quietly, a
+ * line at most); returns the exit code. */
+int explore_one(const struct explore_config *cfg, struct explore_tally *tally);
 
 /* Runs a campaign; returns the exit code: 0 clean, 1 violations, 2 error. */
 int explore_run(const struct explore_config *cfg);

@@ -8,6 +8,7 @@
 
 const struct cli_command cli_commands[] = {
     { "explore", "run a crash-exploration campaign on a workload", cmd_explore },
+    { "matrix", "the survival matrix: workloads x device models x sync profiles", cmd_matrix },
     { "replay", "re-run one crash state of a campaign and explain it", cmd_replay },
     { "probes", "which recovery probes the states of a campaign hit", cmd_probes },
     { "regress", "replay the regression corpus (traces/regress)", cmd_regress },
