@@ -40,7 +40,8 @@ struct fs_check_result {
 };
 
 /* Checks fs and fills *result. Returns 0 if the check ran (its verdict is in
- * *result), or an error if it could not run (FS_ENOMEM). */
+ * *result; blocks it could not read, FS_ECORRUPT or FS_EIO, are findings), or
+ * FS_ENOMEM if it could not run. */
 int fs_check(struct fs *fs, struct fs_check_result *result);
 
 const char *fs_check_class_name(enum fs_check_class cls);

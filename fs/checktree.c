@@ -372,7 +372,7 @@ tree_namespace(struct check *c, const struct tree *t, const char *what)
 {
     struct ns s = { .c = c, .what = what };
     int err = tree_scan(c->fs, t, NULL, 0, NULL, 0, ns_fn, &s);
-    if (err == FS_ECORRUPT) {
+    if (err == FS_ECORRUPT || err == FS_EIO) {     /* A finding: the check goes on. */
         check_finding(c, FS_CHECK_CORRUPT, blockno(c, c->fs->broken_addr), what, "%s",
                 c->fs->broken_why);
         err = 0;
@@ -607,7 +607,7 @@ check_trees(struct check *c)
     struct snapc s = { .c = c };
     tree_structure(c, &c->fs->snap, "snapshot tree");
     int err = tree_scan(c->fs, &c->fs->snap, NULL, 0, NULL, 0, snapc_fn, &s);
-    if (err == FS_ECORRUPT) {
+    if (err == FS_ECORRUPT || err == FS_EIO) {     /* A finding: the check goes on. */
         check_finding(c, FS_CHECK_CORRUPT, blockno(c, c->fs->broken_addr), "snapshot tree",
                 "%s", c->fs->broken_why);
         err = 0;
