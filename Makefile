@@ -151,7 +151,7 @@ test-san: ## Run the tests under ASan+UBSan (build-san/).
 
 .PHONY: clean
 clean: ## Remove build outputs.
-	rm -rf build build-san build-cov
+	rm -rf build build-san build-cov build-mutant-*
 
 .PHONY: help
 help: ## List the targets.

@@ -101,6 +101,14 @@ fmap_insert(struct arena *a, uint64_t off, uint64_t len)
     }
     bool join_prev = prev != NULL && prev->off + prev->len == off;
     bool join_next = next != NULL && off + len == next->off;
+#ifdef MUTANT_FMAP_COALESCE_GAP
+    /* Bug: a neighbour one block (len) away counts as touching; the merge
+     * swallows the block between, which is in use. */
+    if (next != NULL && !join_next && off + 2 * len == next->off) {
+        len = 2 * len;
+        join_next = true;
+    }
+#endif
     if (join_prev && join_next) {
         prev->len += len + next->len;
         fmap_close(a, i);
@@ -211,7 +219,9 @@ log_grow(struct fs *fs, struct arena *a)
     }
     ASSERT(a->log_block_count < a->chain_cap);
     a->used += fs->block_size;
+#ifndef MUTANT_LOG_GROW_UNRECORDED
     log_put(a, o | FMT_LOG_ALLOC1);
+#endif
     fs_trace(fs, o, 'a');
 
     uint8_t *nb = fs->scratch;
@@ -221,10 +231,18 @@ log_grow(struct fs *fs, struct arena *a)
     log_seal(fs, a, (struct bptr){ o, fmt_hash(nb, fs->block_size), FMT_ADDR_NIL });
 
     dev_mark(fs, "log.grow");
+#ifdef MUTANT_LOG_GROW_TAIL_FIRST
+    /* Bug: the old tail points at a block not yet written. */
+    int err = dev_write(fs, a->logtl_addr, a->logtl);
+    if (!err) {
+        err = dev_write(fs, o, nb);
+    }
+#else
     int err = dev_write(fs, o, nb);
     if (!err) {
         err = dev_write(fs, a->logtl_addr, a->logtl);
     }
+#endif
     memcpy(a->logtl, nb, fs->block_size);
     a->logtl_addr = o;
     a->logsz = 0;
@@ -334,6 +352,9 @@ alloc_defer(struct fs *fs, uint64_t addr)
     if (alloc_range_is_free(a, addr, fs->block_size)) {
         return fs_broke(fs, FS_ECORRUPT, addr, "deferred free of a block that is free");
     }
+#ifdef MUTANT_DEFERRED_FREE_AT_ONCE
+    return alloc_free_now(fs, addr);    /* Bug (H1): reusable before the commit is durable. */
+#endif
     ASSERT(fs->deferred_count < fs->deferred_cap);
     fs->deferred[fs->deferred_count++] = addr;
     fs_trace(fs, addr, 'd');
@@ -428,6 +449,14 @@ replay_block(struct fs *fs, struct arena *a, const uint8_t *d, uint32_t logsz, u
 #endif
             if ((w >> 8) >= fs->sb.qgen) {
                 *cut = i;       /* Keep the committed barrier, drop what follows. */
+#ifdef MUTANT_REPLAY_KEEP_ONE_PAST
+                if (i < logsz) {    /* Bug: the first entry after the barrier survives. */
+                    uint32_t op2 = (uint32_t)(fmt_get64(d + i) & 0xff);
+                    uint32_t n2 = op2 >= FMT_LOG_WIDE && op2 <= FMT_LOG_FREE ? 16 : 8;
+                    *cut = FS_MIN(i + n2, logsz);
+                    return replay_block(fs, a, d + i, *cut - i, &(uint32_t){ UINT32_MAX });
+                }
+#endif
                 FS_PROBE(LOG_REPLAY_CUT);
                 return NULL;
             }
@@ -623,11 +652,18 @@ alloc_barrier(struct fs *fs, struct arena *a, uint64_t qgen)
     }
     log_put(a, (qgen << 8) | FMT_LOG_SYNC);
     log_seal(fs, a, BPTR_NIL);
+#ifdef MUTANT_BARRIER_TAIL_UNWRITTEN
+    /* Bug: the tail with the barrier stays in memory; only log growth writes it. */
+#else
     int err = dev_write(fs, a->logtl_addr, a->logtl);
     if (err) {
         return err;
     }
     a->logtl_dirty = false;
+#endif
+#ifdef MUTANT_ARENA_HASH_STALE
+    a->hdr_hash = fmt_hash(a->hdr, fs->block_size);    /* Bug: hash of the previous packing. */
+#endif
     a->hdr_fields = (struct fmt_arena_header){
         .loghd_addr = a->loghd.addr,
         .loghd_hash = a->loghd.hash,
@@ -635,6 +671,8 @@ alloc_barrier(struct fs *fs, struct arena *a, uint64_t qgen)
         .used = a->used,
     };
     fmt_arena_header_pack(a->hdr, fs->block_size, &a->hdr_fields);
+#ifndef MUTANT_ARENA_HASH_STALE
     a->hdr_hash = fmt_hash(a->hdr, fs->block_size);
+#endif
     return 0;
 }

@@ -163,6 +163,9 @@ static int
 blk_hit(struct fs *fs, struct cblk *b, struct bptr bp, uint32_t type_mask, struct cblk **out)
 {
     bool log = b->type == FMT_TYPE_LOG || b->type == FMT_TYPE_DLIST;
+#ifdef MUTANT_DATA_NO_VERIFY
+    log = log || b->type == FMT_TYPE_DATA;
+#endif
     if ((type_mask & BLK_MASK(b->type)) == 0 || (!log && b->hash != bp.hash)) {
         cache_put(fs, b);
         return fs_broke(fs, FS_ECORRUPT, bp.addr, "pointer does not match the cached block");
@@ -197,9 +200,17 @@ blk_read(struct fs *fs, struct bptr bp, uint32_t type_mask, struct cblk **out)
     uint16_t type = type_from_mask(b->buf, type_mask);
     const char *why = type == 0xffff ? "unexpected block type" : blk_verify(fs, b->buf, type);
     b->hash = fmt_hash(b->buf, fs->block_size);
+#ifdef MUTANT_DATA_NO_VERIFY
+    /* Bug: data blocks are trusted as read. */
+    if (why == NULL && type != FMT_TYPE_DATA && type != FMT_TYPE_LOG && type != FMT_TYPE_DLIST
+            && b->hash != bp.hash) {
+        why = "block hash mismatch";
+    }
+#else
     if (why == NULL && type != FMT_TYPE_LOG && type != FMT_TYPE_DLIST && b->hash != bp.hash) {
         why = "block hash mismatch";
     }
+#endif
     if (why != NULL) {
         cache_forget(fs, b);
         cache_put(fs, b);
@@ -294,6 +305,11 @@ blk_free_deferred(struct fs *fs, uint64_t addr)
 static bool
 wq_before(const struct wq_entry *a, const struct wq_entry *b)
 {
+#ifdef MUTANT_WQ_ADDR_ORDER
+    if (a->addr != b->addr) {
+        return a->addr < b->addr;       /* Bug: the address alone orders the queue. */
+    }
+#endif
     if (a->qgen != b->qgen) {
         return a->qgen < b->qgen;
     }
@@ -379,7 +395,11 @@ wq_boundary(struct fs *fs, uint64_t qgen, uint32_t *passes_seen)
             continue;
         }
         *passes_seen |= 1u << k;
+#ifdef MUTANT_HARDENED_NO_FLUSH_BEFORE_SUPER
+        int err = fs->config.flush_at_pass_boundaries && k != 2 ? dev_flush(fs) : 0;  /* Bug. */
+#else
         int err = fs->config.flush_at_pass_boundaries ? dev_flush(fs) : 0;
+#endif
         dev_mark(fs, names[k]);
         return err;
     }

@@ -192,9 +192,20 @@ super_build(struct fs *fs)
     sb.arena_count = fs->arena_count;
     sb.snap_height = fs->snap.height;
     sb.snap_root = fs->snap.root;
+#ifdef MUTANT_SNAP_OP_NOT_DIRTY
+    if (!fs->snap.dirty && fs->sb.snap_root.addr != 0) {
+        sb.snap_height = fs->sb.snap_height;    /* Bug: a clean snap tree keeps the old root. */
+        sb.snap_root = fs->sb.snap_root;
+    }
+    fs->snap.dirty = false;
+#endif
     sb.snapdl_hd_addr = sb.snapdl_tl_addr = FMT_ADDR_NIL;
     sb.snapdl_hd_hash = sb.snapdl_tl_hash = FMT_ADDR_NIL;
+#ifdef MUTANT_NEXTQID_NOT_PERSISTED
+    sb.nextqid = fs->sb.nextqid != 0 ? fs->sb.nextqid : fs->nextqid;   /* Bug: format only. */
+#else
     sb.nextqid = fs->nextqid;
+#endif
     sb.nextgen = fs->nextgen;
     sb.qgen = fs->qgen;
     sb.block_count = fs->block_count;
@@ -218,6 +229,30 @@ sync_pass0(struct fs *fs, uint64_t qgen)
         return err;
     }
     bool compressed = false;
+#ifdef MUTANT_COMPRESS_SWITCH_EARLY
+    /* Bug: compress after the barriers, then switch the head in the packed
+     * header: the new chain's tail is written only at the next sync. */
+    bool due[FMT_ARENA_COUNT_MAX];
+    for (uint32_t i = 0; i < fs->arena_count; i++) {
+        due[i] = alloc_compress_due(&fs->arenas[i]);
+    }
+    err = alloc_log_deferred(fs);
+    for (uint32_t i = 0; !err && i < fs->arena_count; i++) {
+        err = alloc_barrier(fs, &fs->arenas[i], qgen);
+    }
+    for (uint32_t i = 0; !err && i < fs->arena_count; i++) {
+        struct arena *a = &fs->arenas[i];
+        if (due[i]) {
+            err = alloc_compress(fs, a);
+            a->hdr_fields.loghd_addr = a->loghd.addr;
+            a->hdr_fields.loghd_hash = a->loghd.hash;
+            a->hdr_fields.used = a->used;
+            fmt_arena_header_pack(a->hdr, fs->block_size, &a->hdr_fields);
+            a->hdr_hash = fmt_hash(a->hdr, fs->block_size);
+        }
+    }
+    return err ? err : super_build(fs);
+#endif
     for (uint32_t i = 0; i < fs->arena_count; i++) {
         struct arena *a = &fs->arenas[i];
         if (alloc_compress_due(a)) {
@@ -233,16 +268,26 @@ sync_pass0(struct fs *fs, uint64_t qgen)
         FS_PROBE(SYNC_COMPRESS);
         dev_mark(fs, "sync.pass0");     /* Back from log.compress: label the barriers pass 0. */
     }
+#ifndef MUTANT_DEFERRED_LOGGED_LATE
     err = alloc_log_deferred(fs);
     if (err) {
         return err;
     }
+#endif
     for (uint32_t i = 0; i < fs->arena_count; i++) {
         err = alloc_barrier(fs, &fs->arenas[i], qgen);
         if (err) {
             return err;
         }
     }
+#ifdef MUTANT_DEFERRED_LOGGED_LATE
+    /* Bug (GEFS L4): the frees this commit makes are logged after its
+     * barrier, so they count only from the next commit on. */
+    err = alloc_log_deferred(fs);
+    if (err) {
+        return err;
+    }
+#endif
     return super_build(fs);
 }
 
@@ -251,16 +296,30 @@ sync_pass0(struct fs *fs, uint64_t qgen)
 static int
 sync_queue(struct fs *fs, uint64_t q)
 {
+#ifdef MUTANT_SUPER_BEFORE_HEADERS
+    fs->qgen = fs->pass_qgen[2] = q + 2;    /* Bug: the h0s go out after the superblocks. */
+#endif
     for (uint32_t i = 0; i < fs->arena_count; i++) {
         wq_push_raw(fs, fs->arenas[i].start, fs->arenas[i].hdr);
     }
-    fs->qgen = fs->pass_qgen[2] = q + 2;
-    wq_push_raw(fs, 0, fs->sbbuf);
-    wq_push_raw(fs, (fs->block_count - 1) * fs->block_size, fs->sbbuf);
-    fs->qgen = fs->pass_qgen[3] = q + 3;
+#ifdef MUTANT_HEADERS_SAME_PASS
     for (uint32_t i = 0; i < fs->arena_count; i++) {
         wq_push_raw(fs, fs->arenas[i].start + fs->block_size, fs->arenas[i].hdr);
     }
+#endif
+#ifdef MUTANT_SUPER_BEFORE_HEADERS
+    fs->qgen = q + 1;
+#else
+    fs->qgen = fs->pass_qgen[2] = q + 2;
+#endif
+    wq_push_raw(fs, 0, fs->sbbuf);
+    wq_push_raw(fs, (fs->block_count - 1) * fs->block_size, fs->sbbuf);
+    fs->qgen = fs->pass_qgen[3] = q + 3;
+#ifndef MUTANT_HEADERS_SAME_PASS
+    for (uint32_t i = 0; i < fs->arena_count; i++) {
+        wq_push_raw(fs, fs->arenas[i].start + fs->block_size, fs->arenas[i].hdr);
+    }
+#endif
     fs->qgen = fs->pass_qgen[4] = q + 4;
     wq_push_fence(fs);
     for (uint32_t i = 0; i < fs->deferred_count; i++) {

@@ -467,10 +467,12 @@ fs_truncate(struct fs *fs, const char *path, uint64_t size)
     if (!err) {
         err = tree_upsert(fs, &fs->tree, m, n);
     }
+#ifndef MUTANT_TRUNCATE_KEEPS_BLOCKS
     if (!err && shrink) {
         uint64_t bs = fs->block_size;
         err = clear_from(fs, r.d.qid, (size + bs - 1) / bs * bs);
     }
+#endif
     fs->use_reserve = false;
     return err;
 }
@@ -521,9 +523,11 @@ fs_remove(struct fs *fs, const char *path)
     if (!err) {
         err = tree_upsert(fs, &fs->tree, m, n);
     }
+#ifndef MUTANT_REMOVE_KEEPS_BLOCKS
     if (!err && !dir) {
         err = clear_from(fs, r.d.qid, 0);
     }
+#endif
     fs->use_reserve = false;
     return err;
 }

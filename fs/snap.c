@@ -28,9 +28,16 @@ snap_release(struct fs *fs, struct tree *t, struct bptr bp)
 {
     ASSERT(t != NULL);
     if (t->is_snap) {
+#ifdef MUTANT_SNAPTREE_FREE_EARLY
+        return blk_free_now(fs, bp.addr);   /* Bug: reusable before the superblock moves on. */
+#endif
         return blk_free_deferred(fs, bp.addr);
     }
+#ifdef MUTANT_KILL_GEN_OFF_BY_ONE
+    if (bp.gen + 1 >= t->memgen) {      /* Bug: <= where < was meant; frees committed blocks. */
+#else
     if (bp.gen >= t->memgen) {
+#endif
         return blk_free_now(fs, bp.addr);       /* Never part of a committed state. */
     }
     if (t->base != GEN_NONE && bp.gen <= t->base) {
@@ -144,6 +151,38 @@ dl_append(struct fs *fs, uint64_t killer, uint64_t birth, const struct kill *ks,
         return err ? err : fs_broke(fs, FS_ECORRUPT, fs->snap.root.addr, "deadlist malformed");
     }
     uint32_t per = fmt_logspc(fs->block_size) / 8;
+#ifdef MUTANT_DLIST_REWRITE_IN_PLACE
+    /* Bug (H2): entries go into the committed head block, rewritten in place. */
+    if (hd.addr != FMT_ADDR_NIL) {
+        struct cblk *ob;
+        err = blk_read(fs, hd, BLK_MASK(FMT_TYPE_DLIST), &ob);
+        if (err) {
+            return err;
+        }
+        struct fmt_log_header oh;
+        fmt_log_header_unpack(ob->buf, &oh);
+        uint32_t room = (fmt_logspc(fs->block_size) - oh.logsz) / 8;
+        uint32_t m = (ob->flags & CBLK_QUEUED) ? 0 : FS_MIN(room, n);
+        for (uint32_t j = 0; j < m; j++) {
+            fmt_put64(ob->buf + FMT_LOG_HEADER_SIZE + oh.logsz + 8 * j, ks[j].addr);
+        }
+        if (m > 0) {
+            oh.logsz = (uint16_t)(oh.logsz + 8 * m);
+            oh.logh = fmt_hash(ob->buf + FMT_LOG_HEADER_SIZE, oh.logsz);
+            fmt_log_header_pack(ob->buf, &oh);
+            ob->hash = fmt_hash(ob->buf, fs->block_size);
+            hd.hash = ob->hash;
+            tl = tl.addr == hd.addr ? hd : tl;
+            err = dev_write(fs, hd.addr, ob->buf);
+        }
+        blk_put(fs, ob);
+        if (err) {
+            return err;
+        }
+        ks += m;
+        n -= m;
+    }
+#endif
     for (uint32_t i = 0; i < n; i += per) {
         struct cblk *b;
         err = blk_new(fs, FMT_TYPE_DLIST, 0, 0, false, &b);
@@ -280,7 +319,11 @@ dl_reclaim(struct fs *fs, uint64_t killer, bool all, uint64_t above, uint64_t p,
         uint8_t keys[DLREF_BATCH][FMT_KDLIST_SIZE];
         for (uint32_t i = 0; i < scan.count; i++) {
             struct dlref *r = &scan.refs[i];
+#ifdef MUTANT_DELETE_MERGE_WRONG_BIRTH
+            bool keep = p != GEN_NONE && r->birth < p;     /* Bug: birth p itself is freed. */
+#else
             bool keep = p != GEN_NONE && r->birth <= p;
+#endif
             enum dl_fate fate = !keep ? DL_FREE : s != GEN_NONE ? DL_MERGE : DL_DROP;
             err = dl_consume(fs, r->hd, fate, s, r->birth);
             if (err) {
@@ -674,6 +717,9 @@ fs_snap_label(struct fs *fs, const char *from, const char *name)
     struct msg m[2] = { msg_label(&mb[0], name, gen, 0),
         msg_link(&mb[1], FMT_OP_RELINK, gen, r.succ, 1, 0) };
     err = tree_upsert(fs, &fs->snap, m, 2);
+#ifdef MUTANT_SNAP_OP_NOT_DIRTY
+    fs->snap.dirty = false;     /* Bug: the snapshot operation does not mark the snap tree. */
+#endif
     return err ? err : fs_sync(fs);
 }
 
@@ -692,6 +738,9 @@ fs_snap_fork(struct fs *fs, const char *from, const char *name)
     struct msg m[3] = { msg_label(&mb[0], name, f.gen, LABEL_MUTABLE), msg_record(&mb[1], &f),
         msg_link(&mb[2], FMT_OP_RELINK, gen, r.succ, 0, 1) };
     err = tree_upsert(fs, &fs->snap, m, 3);
+#ifdef MUTANT_SNAP_OP_NOT_DIRTY
+    fs->snap.dirty = false;     /* Bug: the snapshot operation does not mark the snap tree. */
+#endif
     return err ? err : fs_sync(fs);
 }
 
@@ -731,6 +780,9 @@ fs_snap_delete(struct fs *fs, const char *name)
     if (!err && r.nlbl == 1 && r.nref <= 1) {
         err = record_delete(fs, gen);
     }
+#ifdef MUTANT_SNAP_OP_NOT_DIRTY
+    fs->snap.dirty = false;     /* Bug: the snapshot operation does not mark the snap tree. */
+#endif
     fs->use_reserve = false;
     return err ? err : fs_sync(fs);
 }

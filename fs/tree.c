@@ -1187,7 +1187,11 @@ tree_upsert(struct fs *fs, struct tree *t, const struct msg *msgs, uint32_t coun
             ASSERT(ws->batch[j].nk >= 1 && ws->batch[j].nk <= FMT_KEY_MAX);
             bytes += msg_rec_size(&ws->batch[j++]);
         }
+#ifdef MUTANT_SHORT_PULL_RESTART
+        int err = upsert_pass(fs, t, ws->batch, j);     /* Bug: re-applies the batch's start. */
+#else
         int err = upsert_pass(fs, t, ws->batch + i, j - i);
+#endif
         if (err) {
             pass_undo(fs, t, root, height);     /* Every pass: the batch is all or nothing. */
             return err;
@@ -1314,7 +1318,11 @@ tree_lookup(struct fs *fs, const struct tree *t, const uint8_t *k, uint16_t nk, 
             memcpy(s.v, kv.v, kv.nv);
         }
     }
+#ifdef MUTANT_LOOKUP_SKIP_ROOT_BUFFER
+    for (uint32_t d = p.count - 1; d-- > 1;) {     /* Bug: stops above the root. */
+#else
     for (uint32_t d = p.count - 1; d-- > 0;) {
+#endif
         const uint8_t *buf = p.node[d]->buf;
         for (uint16_t m = msg_lower(bs, buf, k, nk); m < tree_node_msg_count(buf); m++) {
             struct msg msg = tree_node_msg(bs, buf, m);

@@ -1,0 +1,33 @@
+#!/bin/sh
+# tests/mutants.sh BUILD: the mutant check of `make mutants` inside `make
+# test` — every seeded bug of fs/mutants.h built and run against one fixed
+# suite; each must be caught (an "equivalent" mutant must stay uncaught), and
+# the total must be N/N. Minimization is left to `make mutants`.
+set -u
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); echo "not ok $n - $1"; }
+
+/usr/bin/python3 scripts/mutants --no-minimize >"$T/out" 2>&1
+rc=$?
+while read -r name verdict rest; do
+    case $verdict in
+        caught) ok "mutant $name caught $rest" ;;
+        missed) notok "mutant $name missed $rest" ;;
+        not) case $rest in
+                 *"as expected"*) ok "mutant $name is equivalent: not caught, as expected" ;;
+                 *) notok "mutant $name $verdict $rest" ;;
+             esac ;;
+    esac
+done < "$T/out"
+total=$(grep -E '^caught [0-9]+/[0-9]+' "$T/out" | head -1)
+k=$(echo "$total" | sed -E 's|^caught ([0-9]+)/([0-9]+).*|\1|')
+all=$(echo "$total" | sed -E 's|^caught ([0-9]+)/([0-9]+).*|\2|')
+if [ -n "$total" ] && [ "$k" = "$all" ] && [ "$all" -ge 24 ] && [ "$rc" -eq 0 ]; then
+    ok "$total"
+else
+    notok "caught N/N with N >= 24 (got '${total:-no total}', exit $rc)"
+    tail -n 20 "$T/out" | sed 's/^/# /'
+fi
