@@ -45,13 +45,13 @@ FS_SRC := fs/base.c fs/format.c fs/bdev.c fs/cache.c fs/blk.c fs/alloc.c fs/tree
 SIM_SRC := sim/cli.c sim/cmd_image.c sim/cmd_dump.c sim/cmd_run.c sim/cmd_inspect.c sim/model.c \
            sim/outcome.c sim/dev.c sim/crash.c sim/runner.c sim/checker.c sim/pool.c \
            sim/store.c sim/explore.c sim/cmd_explore.c sim/cmd_probes.c \
-           sim/regress.c sim/cmd_regress.c sim/minimize.c sim/cmd_analysis.c sim/cmd_matrix.c sim/cmd_wlog.c sim/cmd_gen.c
-FAULT_SRC := faultinject/plan.c
+           sim/regress.c sim/cmd_regress.c sim/minimize.c sim/cmd_analysis.c sim/cmd_matrix.c sim/faultdev.c sim/cmd_wlog.c sim/cmd_gen.c
+FAULT_SRC := faultinject/plan.c faultinject/fault.c
 TRACES_SRC := traces/wlog.c traces/trace.c traces/gen.c
 MAIN_SRC := sim/main.c
 TEST_UTIL_SRC := tests/util.c
 TESTS := test_format test_alloc test_mount test_faultloop test_determinism test_trace \
-         test_model test_tree test_ops test_snap test_corrupt test_gen test_wlog
+         test_model test_tree test_ops test_snap test_corrupt test_media test_gen test_wlog
 
 SAN_TESTS := test_faultloop test_corrupt test_trace test_wlog
 

@@ -1,0 +1,228 @@
+/*
+ * tests/test_media.c: device faults against the whole file system, in
+ * SQLite's manner: for each fault point (faultinject/fault.h) and each of
+ * transient (one failure) and persistent (every later operation fails), fail
+ * the k-th such device operation for k = 0, 1, 2, ... while the standard
+ * workload runs, until a run fires no fault. Every run must end in success or
+ * a detected error (FS_EIO; FS_EROFS once the file system went read-only;
+ * FS_ENOSPC from a full device; FS_ECORRUPT for a flipped bit), every step
+ * before it must give the oracle's result, and the file system the device
+ * holds afterwards must mount, check clean of corruption, and be a legal
+ * state: the last completed sync point or a later one. No read may return
+ * bytes of no legal state (silent wrong data).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../fs/check.h"
+#include "../sim/faultdev.h"
+#include "../sim/model.h"
+#include "../sim/runner.h"
+#include "util.h"
+
+#define RUNS_MAX 4000u
+
+struct digests {
+    uint64_t v[256];            /* Sync-point digests, in order. */
+    uint32_t count;             /* Entries. */
+    uint32_t done;              /* Index of the last sync that returned success. */
+};
+
+static bool
+terminal(int err, enum fault_point p)
+{
+    return err == FS_EIO || err == FS_EROFS || (p == FAULT_DEV_WRITE_FULL && err == FS_ENOSPC)
+        || (p == FAULT_DEV_READ_BITFLIP && err == FS_ECORRUPT);
+}
+
+static void
+push(struct digests *d, uint64_t v)
+{
+    assert_true(d->count < 256);
+    d->v[d->count++] = v;
+}
+
+/* Runs the workload over a faulty device; returns the digests of its sync
+ * points, in *pending the state before the step that failed (or the end) and
+ * in *unknown the state with that step applied: an error leaves a step's
+ * outcome unknown, and a later sync (unmount's) may still commit what it did
+ * in memory, as a snapshot label whose commit failed. */
+static void
+workload(struct fs *fs, const struct trace *t, enum fault_point p, struct digests *d,
+        uint64_t *pending, uint64_t *unknown)
+{
+    struct model *m = model_new();
+    push(d, model_digest(m));
+    for (uint32_t i = 0; i < t->count; i++) {
+        const struct trace_step *s = &t->steps[i];
+        int got = runner_step(fs, s);
+        if (got != 0 && terminal(got, p) && got != s->expect) {
+            *pending = model_digest(m);
+            char why[256];
+            *unknown = model_step(m, s, s->expect, why, sizeof(why)) == 0 ? model_digest(m)
+                : *pending;
+            model_free(m);
+            return;
+        }
+        char why[256];
+        if (model_step(m, s, got, why, sizeof(why)) != 0) {
+            fail_msg("%s line %u: %s (no fault explains it)", fault_point_name(p), s->line, why);
+        }
+        bool snap = s->op == TRACE_SNAP_LABEL || s->op == TRACE_SNAP_FORK
+            || s->op == TRACE_SNAP_DELETE;
+        if (got == 0 && (s->op == TRACE_SYNC || snap)) {
+            push(d, model_digest(m));
+            d->done = d->count - 1;
+        }
+    }
+    *pending = model_digest(m);
+    *unknown = *pending;
+    model_free(m);
+}
+
+/* After the run: the device's file system mounts, checks clean and is legal. */
+static void
+verify(const struct bdev *dev, const struct digests *d, uint64_t pending, uint64_t unknown,
+        const char *what)
+{
+    struct fs *fs;
+    struct fs_config c = { 0 };
+    int err = fs_mount(&fs, dev, &c);
+    if (err) {
+        fail_msg("%s: remount: %s (%s)", what, fs_mount_failure(), fs_strerror(err));
+    }
+    struct fs_check_result r;
+    assert_int_equal(fs_check(fs, &r), 0);
+    if (r.count[FS_CHECK_CORRUPT] != 0) {
+        util_check_print(&r);
+        fail_msg("%s: corruption after the run", what);
+    }
+    uint64_t got;
+    assert_int_equal(model_digest_fs(fs, &got), 0);
+    bool legal = got == pending || got == unknown;
+    for (uint32_t i = d->done; i < d->count && !legal; i++) {
+        legal = got == d->v[i];
+    }
+    if (!legal) {
+        fail_msg("%s: recovered a state that is no sync point since the last completed one",
+                what);
+    }
+    fs_unmount(fs);
+}
+
+/* One run with the k-th operation of point p failing; true if a fault fired. */
+static bool
+run_once(const struct trace *t, enum fault_point p, bool persistent, uint64_t k)
+{
+    struct bdev mem;
+    util_mem_open(&mem, 16384, 512);
+    util_format(&mem, 0);
+    struct faultdev fd;
+    faultdev_init(&fd, &mem);
+    fault_arm(&fd.faults, p, (struct fault_arming){ k, persistent ? FAULT_PERSISTENT : 1 });
+    struct fs *fs;
+    struct fs_config c = { .flush_at_pass_boundaries = true };
+    struct digests d = { .count = 0 };
+    uint64_t pending = 0;
+    uint64_t unknown = 0;
+    int err = fs_mount(&fs, &fd.bdev, &c);
+    if (err == 0) {
+        workload(fs, t, p, &d, &pending, &unknown);
+        err = fs_unmount(fs);
+        if (err != 0 && !terminal(err, p)) {
+            fail_msg("%s k=%llu: unmount: %s", fault_point_name(p), (unsigned long long)k,
+                    fs_strerror(err));
+        }
+    } else {
+        assert_true(terminal(err, p) || err == FS_ECORRUPT);
+        struct model *m = model_new();
+        push(&d, model_digest(m));
+        pending = d.v[0];
+        unknown = pending;
+        model_free(m);
+    }
+    bool fired = fault_fired_total(&fd.faults) > 0;
+    char what[96];
+    snprintf(what, sizeof(what), "%s %s k=%llu", fault_point_name(p),
+            persistent ? "persistent" : "transient", (unsigned long long)k);
+    verify(&mem, &d, pending, unknown, what);
+    faultdev_deinit(&fd);
+    bdev_mem_close(&mem);
+    return fired;
+}
+
+static void
+loop(enum fault_point p, bool persistent)
+{
+    struct trace t;
+    char err[256];
+    assert_int_equal(trace_parse_file("traces/workloads/default.trace", &t, err, sizeof(err)), 0);
+    uint64_t k = 0;
+    while (run_once(&t, p, persistent, k)) {
+        k++;
+        assert_true(k < RUNS_MAX);
+    }
+    util_note("%s %s: %llu runs until no fault fired", fault_point_name(p),
+            persistent ? "persistent" : "transient", (unsigned long long)k + 1);
+    assert_true(k > 0);             /* The workload does reach the point. */
+    trace_free(&t);
+}
+
+static void
+media_read_eio(void **state)
+{
+    (void)state;
+    loop(FAULT_DEV_READ_EIO, false);
+    loop(FAULT_DEV_READ_EIO, true);
+}
+
+static void
+media_write_eio(void **state)
+{
+    (void)state;
+    loop(FAULT_DEV_WRITE_EIO, false);
+    loop(FAULT_DEV_WRITE_EIO, true);
+}
+
+static void
+media_flush_eio(void **state)
+{
+    (void)state;
+    loop(FAULT_DEV_FLUSH_EIO, false);
+    loop(FAULT_DEV_FLUSH_EIO, true);
+}
+
+static void
+media_device_full(void **state)
+{
+    (void)state;
+    loop(FAULT_DEV_WRITE_FULL, false);
+    loop(FAULT_DEV_WRITE_FULL, true);
+}
+
+static void
+media_read_bitflip(void **state)
+{
+    (void)state;
+    loop(FAULT_DEV_READ_BITFLIP, false);
+}
+
+int
+main(void)
+{
+    util_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(media_read_eio),
+        cmocka_unit_test(media_write_eio),
+        cmocka_unit_test(media_flush_eio),
+        cmocka_unit_test(media_device_full),
+        cmocka_unit_test(media_read_bitflip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
