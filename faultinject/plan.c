@@ -45,12 +45,18 @@ device_model_tears(enum device_model m)
     return m == MODEL_TORN || m == MODEL_HOSTILE;
 }
 
+bool
+device_model_flips(enum device_model m)
+{
+    return m == MODEL_HOSTILE;
+}
+
 static int
 plan_element(const char *e, size_t n, struct fault_plan *plan)
 {
     static const struct { const char *name; uint32_t bit; } simple[] = {
         { "pass", PLAN_PASS }, { "flush", PLAN_FLUSH }, { "prefix", PLAN_PREFIX },
-        { "torn", PLAN_TORN },
+        { "torn", PLAN_TORN }, { "flip", PLAN_FLIP },
     };
     for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
         if (strlen(simple[i].name) == n && memcmp(e, simple[i].name, n) == 0) {
@@ -87,7 +93,7 @@ fault_plan_parse(const char *s, struct fault_plan *plan, char *err, size_t err_s
         size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
         if (plan_element(p, n, plan) != 0) {
             snprintf(err, err_size, "unknown fault '%.*s' (pass, flush, prefix, reorder:K with "
-                    "K 1..%u, torn)", (int)FS_MIN(n, 40), p, CRASH_DROPS_MAX);
+                    "K 1..%u, torn, flip)", (int)FS_MIN(n, 40), p, CRASH_DROPS_MAX);
             return -1;
         }
         p += n + (comma != NULL);
@@ -105,8 +111,8 @@ fault_plan_format(const struct fault_plan *plan, char *buf, size_t size)
     ASSERT(size > 0);
     buf[0] = '\0';
     size_t used = 0;
-    static const char *names[] = { "pass", "flush", "prefix", "reorder", "torn" };
-    for (uint32_t i = 0; i < 5; i++) {
+    static const char *names[] = { "pass", "flush", "prefix", "reorder", "torn", "flip" };
+    for (uint32_t i = 0; i < 6; i++) {
         if (!(plan->kinds & (1u << i))) {
             continue;
         }
@@ -286,6 +292,23 @@ tears(struct sink *k, const struct plan_op *ops, uint32_t cut)
     }
 }
 
+/* At the end of the log: each write's block with one bit flipped, the bit
+ * drawn from the seed and the op index. */
+static void
+flips(struct sink *k, const struct plan_op *ops, uint32_t n, const struct fault_plan *plan)
+{
+    for (uint32_t i = 0; i < n && !k->failed; i++) {
+        if (ops[i].kind != 0 || ops[i].sectors == 0) {
+            continue;
+        }
+        uint64_t rng = plan->seed ^ (0x9e3779b97f4a7c15ull * (i + 1)) ^ 2;
+        uint64_t bits = (uint64_t)ops[i].sectors * 512u * 8u;
+        struct crash_state s = { .cut = n, .torn = CRASH_NONE, .flipped = true, .flip = i,
+            .flip_bit = (uint32_t)(rng_next(&rng) % bits) };
+        emit(k, &s);
+    }
+}
+
 int
 fault_plan_enumerate(const struct plan_op *ops, uint32_t n, enum device_model model,
         const struct fault_plan *plan, struct crash_state **states, size_t *count)
@@ -320,6 +343,9 @@ fault_plan_enumerate(const struct plan_op *ops, uint32_t n, enum device_model mo
             tears(&k, ops, c);
         }
     }
+    if ((plan->kinds & PLAN_FLIP) && device_model_flips(model) && !k.failed) {
+        flips(&k, ops, n, plan);
+    }
     (void)epoch;
     free(cuts);
     free(win);
@@ -335,8 +361,11 @@ crash_id_format(const struct crash_state *s, char *buf, size_t size)
                 s->drops[i]);
     }
     if (s->torn != CRASH_NONE && n > 0 && (size_t)n < size) {
-        snprintf(buf + n, size - (size_t)n, "-torn%" PRIu32 "s%u%c", s->torn, s->torn_sectors,
-                s->torn_fill);
+        n += snprintf(buf + n, size - (size_t)n, "-torn%" PRIu32 "s%u%c", s->torn,
+                s->torn_sectors, s->torn_fill);
+    }
+    if (s->flipped && n > 0 && (size_t)n < size) {
+        snprintf(buf + n, size - (size_t)n, "-flip%" PRIu32 "b%" PRIu32, s->flip, s->flip_bit);
     }
 }
 
@@ -386,12 +415,23 @@ crash_id_parse(const char *id, struct crash_state *s)
         s->torn_sectors = (uint16_t)sec;
         s->torn_fill = *p++;
     }
+    if (p != NULL && strncmp(p, "-flip", 5) == 0) {
+        p = parse_u32(p + 5, &s->flip);
+        p = p != NULL && *p == 'b' ? parse_u32(p + 1, &s->flip_bit) : NULL;
+        if (p == NULL || s->flip >= s->cut) {
+            return -1;
+        }
+        s->flipped = true;
+    }
     return p != NULL && *p == '\0' ? 0 : -1;
 }
 
 const char *
 crash_fault_class(const struct crash_state *s)
 {
+    if (s->flipped) {
+        return "flip";
+    }
     if (s->torn != CRASH_NONE) {
         return "torn";
     }

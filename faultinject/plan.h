@@ -11,6 +11,8 @@
  *     w812-torn811s3z      ... write 811 persisted only its first 3 sectors;
  *                          the rest reads as o (old content), z (zeros) or
  *                          g (garbage, fixed by the op index)
+ *     w812-flip640b9001    ... and bit 9001 of the block write 640 wrote has
+ *                          flipped on the medium (a media fault)
  *
  * Device models say what the disk promises:
  *     ordered    a completed write is durable (GEFS's own assumption)
@@ -18,13 +20,14 @@
  *                at a crash any subset of the writes since the last completed
  *                flush may be lost
  *     torn       ordered, but the write in flight may tear at sector granularity
- *     hostile    writeback and torn together
+ *     hostile    writeback and torn together, and the medium flips bits
  * Fault plans choose cuts and variants: pass (each sync-pass boundary), flush
  * (after each flush), prefix (after each write), reorder:K (subsets of up to
  * K lost writes at each cut, exhaustive up to a limit and seeded sampling
  * beyond it), torn (the last write before each cut torn after 1, half and all
- * but one of its sectors, with each fill). A fault the device model does not
- * allow is not enumerated.
+ * but one of its sectors, with each fill), flip (at the end of the log, one
+ * bit of each write's block flipped, the bit drawn from the seed). A fault
+ * the device model does not allow is not enumerated.
  */
 #ifndef FAULTINJECT_PLAN_H
 #define FAULTINJECT_PLAN_H
@@ -44,6 +47,9 @@ struct crash_state {
     char torn_fill;                     /* 'o', 'z' or 'g': what the other sectors hold. */
     uint8_t drop_count;                 /* Entries of drops. */
     uint32_t drops[CRASH_DROPS_MAX];    /* Write ops lost, ascending, each < cut. */
+    bool flipped;                       /* A bit of write op flip's block flipped. */
+    uint32_t flip;                      /* That write op. */
+    uint32_t flip_bit;                  /* The bit, counted from the block's start. */
 };
 
 enum device_model {
@@ -59,6 +65,7 @@ enum device_model {
 #define PLAN_PREFIX  0x4u
 #define PLAN_REORDER 0x8u
 #define PLAN_TORN    0x10u
+#define PLAN_FLIP    0x20u
 
 struct fault_plan {
     uint32_t kinds;             /* PLAN_* bits. */
@@ -79,8 +86,9 @@ const char *device_model_name(enum device_model m);
 int device_model_parse(const char *s, enum device_model *out);
 bool device_model_drops(enum device_model m);
 bool device_model_tears(enum device_model m);
+bool device_model_flips(enum device_model m);
 
-/* Parses "pass,flush,prefix,reorder:2,torn". On error returns -1 and names the
+/* Parses "pass,flush,prefix,reorder:2,torn,flip". On error returns -1 and names the
  * bad element in err. */
 int fault_plan_parse(const char *s, struct fault_plan *plan, char *err, size_t err_size);
 void fault_plan_format(const struct fault_plan *plan, char *buf, size_t size);
@@ -94,7 +102,8 @@ int fault_plan_enumerate(const struct plan_op *ops, uint32_t n, enum device_mode
 /* Ids. crash_id_parse returns -1 on malformed ids. */
 void crash_id_format(const struct crash_state *s, char *buf, size_t size);
 int crash_id_parse(const char *id, struct crash_state *s);
-/* The fault class of a state, for the results table: "cut", "drop", "torn". */
+/* The fault class of a state, for the results table: "cut", "drop", "torn",
+ * "flip" (a media fault: what the checker accepts differs, see sim/checker.c). */
 const char *crash_fault_class(const struct crash_state *s);
 
 #endif /* FAULTINJECT_PLAN_H */

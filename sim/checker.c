@@ -150,6 +150,7 @@ mount_state(struct checker *c, struct fs **fs, struct state_result *r, const cha
     struct fs_config mc = { .cache_block_count = CHECK_CACHE_BLOCKS,
         .flush_at_pass_boundaries = c->rec->config.hardened };
     int err = fs_mount(fs, &c->view.bdev, &mc);
+    c->err = err;
     if (err) {
         verdict(r, when[0] == 'm' ? OUTCOME_UNMOUNTABLE : OUTCOME_CHECK_FAILED,
                 "%s: %s (%s)", when, fs_mount_failure(), fs_strerror(err));
@@ -158,31 +159,49 @@ mount_state(struct checker *c, struct fs **fs, struct state_result *r, const cha
     return true;
 }
 
+/* With a verbose stream: how the recovered state differs from the newest legal one. */
+static void
+explain_diff(struct checker *c, struct fs *fs, const struct state_result *r)
+{
+    const struct syncpt *p = &c->rec->syncs[r->legal_hi];
+    if (c->verbose != NULL && r->outcome != OUTCOME_OK && p->model != NULL) {
+        char diff[1024];                    /* Logs imported without a trace have no model. */
+        model_diff(p->model, fs, diff, sizeof(diff));
+        fprintf(c->verbose, "  difference from sync point %u (trace line %u):\n%s\n",
+                r->legal_hi, p->line, diff);
+    }
+}
+
 /* Recovery, check and identification of the recovered state. */
 static bool
-first_mount(struct checker *c, struct fs **fs, struct state_result *r, uint64_t *digest)
+first_mount(struct checker *c, struct fs **fs, struct state_result *r, uint64_t *digest,
+        bool media)
 {
     if (!mount_state(c, fs, r, "mount")) {
         return false;
     }
     explain_mount(c, *fs);
+    if (media && model_digest_fs(*fs, digest) == 0) {
+        /* Reads first, as a user would: bytes of no legal state that no
+         * check stopped are silent wrong data, whatever fs_check says later. */
+        classify(c, *digest, r);
+        if (r->outcome == OUTCOME_WRONG_STATE) {
+            explain_diff(c, *fs, r);
+            return false;
+        }
+    }
     if (!structure(c, *fs, r, "check")) {
         return false;
     }
     int err = model_digest_fs(*fs, digest);
+    c->err = err;
     if (err) {
         verdict(r, OUTCOME_CORRUPT, "reading the recovered state: %s%s%s", fs_strerror(err),
                 fs_broken(*fs) ? ": " : "", fs_broken(*fs) ? fs_broken(*fs) : "");
         return false;
     }
     classify(c, *digest, r);
-    const struct syncpt *p = &c->rec->syncs[r->legal_hi];
-    if (c->verbose != NULL && r->outcome != OUTCOME_OK && p->model != NULL) {
-        char diff[1024];                    /* Logs imported without a trace have no model. */
-        model_diff(p->model, *fs, diff, sizeof(diff));
-        fprintf(c->verbose, "  difference from sync point %u (trace line %u):\n%s\n",
-                r->legal_hi, p->line, diff);
-    }
+    explain_diff(c, *fs, r);
     return r->outcome == OUTCOME_OK;
 }
 
@@ -209,12 +228,43 @@ second_mount(struct checker *c, struct state_result *r, uint64_t digest)
     fs_unmount(fs);
 }
 
+/* Under a media fault: what counts as detected or a rollback (checker.h). */
+static void
+media_verdict(struct checker *c, struct state_result *r)
+{
+    bool named = c->err == FS_ECORRUPT || c->err == FS_EIO;
+    switch ((enum outcome)r->outcome) {
+    case OUTCOME_UNMOUNTABLE:
+    case OUTCOME_POST_RECOVERY_FAILED:
+        if (named) {
+            r->outcome = OUTCOME_DETECTED;
+        }
+        break;
+    case OUTCOME_CORRUPT:
+        if (named || r->corrupt > 0) {
+            r->outcome = OUTCOME_DETECTED;
+        }
+        break;
+    case OUTCOME_LOST_SYNC:
+        r->outcome = OUTCOME_ROLLED_BACK;
+        break;
+    case OUTCOME_WRONG_STATE:
+        memmove(r->reason + 19, r->reason, sizeof(r->reason) - 19);
+        memcpy(r->reason, "silent wrong data: ", 19);
+        r->reason[sizeof(r->reason) - 1] = '\0';
+        break;
+    default:
+        break;
+    }
+}
+
 int
 checker_check(struct checker *c, const struct crash_state *s, struct state_result *r)
 {
     uint64_t t0 = now_ns();
     memset(r, 0, sizeof(*r));
     r->recovered = -1;
+    c->err = 0;
     if (crash_view_set(&c->view, s) != 0) {
         return -1;
     }
@@ -222,8 +272,9 @@ checker_check(struct checker *c, const struct crash_state *s, struct state_resul
     recording_legal(c->rec, s->cut, &r->legal_lo, &r->legal_hi);
     struct fs *fs = NULL;
     uint64_t digest = 0;
-    if (first_mount(c, &fs, r, &digest)) {
+    if (first_mount(c, &fs, r, &digest, s->flipped)) {
         int err = post_workload(fs, c->rec->config.block_size);
+        c->err = err;
         if (err) {
             verdict(r, OUTCOME_POST_RECOVERY_FAILED, "post-recovery workload: %s%s%s",
                     fs_strerror(err), fs_broken(fs) ? ": " : "", fs_broken(fs) ? fs_broken(fs) : "");
@@ -242,6 +293,9 @@ checker_check(struct checker *c, const struct crash_state *s, struct state_resul
     }
     if (r->outcome == OUTCOME_OK && r->leaked > 0) {
         r->outcome = OUTCOME_OK_LEAK;
+    }
+    if (s->flipped) {
+        media_verdict(c, r);
     }
     r->probes = fs_probes_take();
     r->duration_ns = now_ns() - t0;

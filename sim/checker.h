@@ -8,6 +8,12 @@
  * again and require the same state (recovery is idempotent). The outcome and
  * a one-line reason go into struct state_result. With a verbose stream the
  * checker also explains what recovery chose and how the state differs.
+ *
+ * A state with a media fault (a flipped bit) is judged by what a damaged
+ * medium allows: a refusal that names the damage (mount, fs_check or a read
+ * failing with FS_ECORRUPT or FS_EIO) is detected, an older consistent state
+ * is rolled_back; a read that succeeds with bytes of no legal state is
+ * silent wrong data (wrong_state), a violation as ever.
  */
 #ifndef SIM_CHECKER_H
 #define SIM_CHECKER_H
@@ -34,6 +40,7 @@ struct checker {
     const struct recording *rec;    /* What the states come from. */
     struct crash_view view;         /* The state being checked. */
     FILE *verbose;                  /* Explanations (replay), or NULL. */
+    int err;                        /* The last error of a mount, read or the workload. */
 };
 
 int checker_init(struct checker *c, const struct recording *rec);

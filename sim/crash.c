@@ -88,8 +88,9 @@ crash_view_init(struct crash_view *v, const struct sim_dev *rec)
     v->touched = malloc(v->scratch_cap * sizeof(uint64_t));
     v->scratch = malloc((size_t)v->scratch_cap * rec->block_size);
     v->torn_buf = malloc(rec->block_size);
+    v->flip_buf = malloc(rec->block_size);
     if (v->map == NULL || v->slot == NULL || v->touched == NULL || v->scratch == NULL
-            || v->torn_buf == NULL) {
+            || v->torn_buf == NULL || v->flip_buf == NULL) {
         crash_view_deinit(v);
         return FS_ENOMEM;
     }
@@ -107,6 +108,7 @@ crash_view_deinit(struct crash_view *v)
     free(v->touched);
     free(v->scratch);
     free(v->torn_buf);
+    free(v->flip_buf);
     memset(v, 0, sizeof(*v));
 }
 
@@ -216,6 +218,27 @@ tear(struct crash_view *v, const struct crash_state *s)
     override(v, op->block, v->torn_buf, fmt_hash(v->torn_buf, bs));
 }
 
+/* A bit of the block the flipped write left on the medium: only if that write
+ * is still the block's content and no other fault of the state touched it. */
+static void
+flip(struct crash_view *v, const struct crash_state *s)
+{
+    const struct sim_dev *rec = v->rec;
+    uint64_t b = rec->ops[s->flip].block;
+    for (uint32_t j = 0; j < v->ov_count; j++) {
+        if (v->ov_block[j] == b) {
+            return;
+        }
+    }
+    if (v->map[b] != s->flip || dropped(s, s->flip)) {
+        return;                     /* Overwritten later, or lost: nothing to flip. */
+    }
+    uint32_t bs = rec->block_size;
+    memcpy(v->flip_buf, sim_pool_get(&rec->pool, rec->ops[s->flip].content), bs);
+    v->flip_buf[s->flip_bit / 8] ^= (uint8_t)(1u << (s->flip_bit % 8));
+    override(v, b, v->flip_buf, fmt_hash(v->flip_buf, bs));
+}
+
 static int
 state_valid(const struct sim_dev *rec, const struct crash_state *s)
 {
@@ -233,6 +256,10 @@ state_valid(const struct sim_dev *rec, const struct crash_state *s)
                 || s->torn_sectors == 0 || s->torn_sectors >= sectors) {
             return -1;
         }
+    }
+    if (s->flipped && (s->flip >= s->cut || rec->ops[s->flip].kind != SIM_OP_WRITE
+            || s->flip_bit / 8 >= rec->block_size)) {
+        return -1;
     }
     return 0;
 }
@@ -261,6 +288,9 @@ crash_view_set(struct crash_view *v, const struct crash_state *s)
         if (!seen && eff != v->map[b]) {
             override(v, b, op_bytes(rec, eff), eff == SIM_NONE ? 0 : content_hash(rec, eff));
         }
+    }
+    if (s->flipped) {
+        flip(v, s);
     }
     return 0;
 }

@@ -5,7 +5,8 @@
  * The view keeps a copy-on-write overlay over the recording's base image: a
  * per-block reference to the pool content of the latest write before the
  * cut. Moving the cut forward applies the writes in between; moving it back
- * rebuilds from the base. A state's faults (lost writes, a torn write) are a
+ * rebuilds from the base. A state's faults (lost writes, a torn write, a
+ * flipped bit) are a
  * handful of per-block overrides on top. Writes made while checking the
  * state (recovery's next sync, the post-recovery workload) go to a private
  * scratch layer that is thrown away before the next state.
@@ -20,7 +21,7 @@
 #include "../faultinject/plan.h"
 #include "dev.h"
 
-#define CRASH_OVERRIDES_MAX (CRASH_DROPS_MAX + 1u)
+#define CRASH_OVERRIDES_MAX (CRASH_DROPS_MAX + 2u)
 
 struct crash_view {
     struct bdev bdev;                   /* The crash image as a device. */
@@ -33,6 +34,7 @@ struct crash_view {
     const uint8_t *ov_bytes[CRASH_OVERRIDES_MAX]; /* Their bytes (NULL: the base). */
     uint32_t ov_count;                  /* Entries. */
     uint8_t *torn_buf;                  /* Bytes of a torn block. */
+    uint8_t *flip_buf;                  /* Bytes of a block with a flipped bit. */
     uint32_t *slot;                     /* Per block: scratch slot, or SIM_NONE. */
     uint8_t *scratch;                   /* Scratch blocks. */
     uint64_t *touched;                  /* Blocks with a scratch slot. */

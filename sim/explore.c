@@ -41,7 +41,7 @@ struct campaign {
     bool one_line;                      /* One of many generated campaigns: a line each. */
     enum outcome *outcomes;             /* Per state, once known (for --save-failures). */
     int64_t run_id;                     /* This run. */
-    uint64_t counts[OUTCOME_COUNT][3];  /* Outcome by fault class (cut, drop, torn). */
+    uint64_t counts[OUTCOME_COUNT][4];  /* Outcome by fault class (cut, drop, torn, flip). */
     uint64_t finished;                  /* States with a result. */
     uint64_t distinct;                  /* States checked (not duplicates). */
     uint64_t violations;                /* Violating states. */
@@ -89,7 +89,7 @@ git_rev(char *buf, size_t size)
 static uint32_t
 fault_index(const struct crash_state *s)
 {
-    return s->torn != CRASH_NONE ? 2 : s->drop_count > 0 ? 1 : 0;
+    return s->flipped ? 3 : s->torn != CRASH_NONE ? 2 : s->drop_count > 0 ? 1 : 0;
 }
 
 /* Plan input from the log: kinds, marks, epochs, sectors. */
@@ -402,13 +402,14 @@ check_all(struct campaign *c)
 static void
 summary(const struct campaign *c)
 {
-    static const char *classes[3] = { "cut", "drop", "torn" };
-    printf("\n%-22s %10s %10s %10s\n", "outcome", classes[0], classes[1], classes[2]);
+    static const char *classes[4] = { "cut", "drop", "torn", "flip" };
+    printf("\n%-22s %10s %10s %10s %10s\n", "outcome", classes[0], classes[1], classes[2],
+            classes[3]);
     for (uint32_t o = 0; o < OUTCOME_COUNT; o++) {
         const uint64_t *n = c->counts[o];
-        if (n[0] + n[1] + n[2] > 0) {
-            printf("%-22s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n", outcome_name((enum outcome)o),
-                    n[0], n[1], n[2]);
+        if (n[0] + n[1] + n[2] + n[3] > 0) {
+            printf("%-22s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n",
+                    outcome_name((enum outcome)o), n[0], n[1], n[2], n[3]);
         }
     }
     double secs = (double)(now_ns() - c->t0_ns) / 1e9;
@@ -743,6 +744,11 @@ describe_state(const struct recording *rec, const struct crash_state *s)
         printf("    only its first %u sectors landed; the rest holds %s\n", s->torn_sectors,
                 s->torn_fill == 'o' ? "the old content" : s->torn_fill == 'z' ? "zeros"
                 : "garbage");
+    }
+    if (s->flipped) {
+        describe_write(dev, s->flip, "flipped");
+        printf("    bit %u of its block (byte %u) reads inverted on the medium\n", s->flip_bit,
+                s->flip_bit / 8);
     }
 }
 

@@ -36,5 +36,6 @@ bool
 outcome_is_violation(enum outcome o)
 {
     ASSERT(o < OUTCOME_COUNT);
-    return o != OUTCOME_OK && o != OUTCOME_OK_LEAK && o != OUTCOME_ROLLED_BACK;
+    return o != OUTCOME_OK && o != OUTCOME_OK_LEAK && o != OUTCOME_ROLLED_BACK
+        && o != OUTCOME_DETECTED;
 }

@@ -5,10 +5,13 @@
  *   ok_leak               ... with leaked blocks only (GEFS leaks by design after
  *                         some crashes)
  *   rolled_back           (media faults) a consistent older state after a fault
+ *   detected              (media faults) recovery or fs_check refused the damage:
+ *                         mount or a read failed with FS_ECORRUPT or FS_EIO
  * Violations:
  *   unmountable           mount (recovery) failed
  *   corrupt               mounted, but fs_check found corruption or a read failed
- *   wrong_state           the recovered state is none of the legal ones
+ *   wrong_state           the recovered state is none of the legal ones (under a
+ *                         media fault: silent wrong data)
  *   lost_sync             it is an older state: a completed sync was lost
  *   check_failed          after the post-recovery workload, remount or fs_check
  *                         failed, or the state changed (recovery not idempotent)
@@ -27,6 +30,7 @@
     X(OK,                   "ok") \
     X(OK_LEAK,              "ok_leak") \
     X(ROLLED_BACK,          "rolled_back") \
+    X(DETECTED,             "detected") \
     X(UNMOUNTABLE,          "unmountable") \
     X(CORRUPT,              "corrupt") \
     X(WRONG_STATE,          "wrong_state") \

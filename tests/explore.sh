@@ -73,6 +73,21 @@ check "torn plan tears three ways after three sector counts" \
 check "torn violations are torn states only" \
     "$(q tn.db "select count(*) from violations where fault_class <> 'torn'")" 0
 
+# flip (hostile only): one state per write, each with a bit of that write's
+# block flipped; the file system detects the damage or never reads the bit,
+# so nothing is silent wrong data, and no flip state is a violation.
+check "hostile pass,flip exits 0" "$(run fl.db --model hostile --faults pass,flip)" 0
+check "flip plan: one flip state per logged write" \
+    "$(q fl.db "select count(*) from states where fault_class='flip'")" \
+    "$(q fl.db "select count(*) from wlog where kind='write'")"
+check "some flipped bit is detected" \
+    "$([ "$(q fl.db "select count(*) from results where outcome='detected'")" -gt 0 ] && echo yes)" yes
+check "flip ids name the write and the bit" \
+    "$(q fl.db "select count(*) from states where fault_class='flip' and state_id not glob 'w*-flip*b*'")" 0
+check "flip needs a model that flips: ordered enumerates none" \
+    "$(run fo.db --faults pass,flip; q fo.db "select count(*) from states where fault_class='flip'")" "0
+0"
+
 # A hang, a segfault and an assertion in a checked state are recorded as that
 # state's outcome, and the campaign finishes.
 first=$(q o.db "select state_id from states where dup_of is null order by cut desc limit 1")
