@@ -87,7 +87,7 @@ OUTCOME_COLOURS = {
 
 MODELS = ["ordered", "writeback", "torn", "hostile"]   # faultinject/plan.h order.
 PROFILES = ["faithful", "hardened"]
-FAULT_CLASSES = ["cut", "drop", "torn", "flip"]
+FAULT_CLASSES = ["cut", "drop", "torn", "flip", "lost", "misdirect"]
 PASS_NONE = -1                                          # states.pass IS NULL.
 PASSES = [0, 1, 2, 3, 4, PASS_NONE]
 PASS_COLOURS = {0: "#1f77b4", 1: "#ff7f0e", 2: "#2ca02c", 3: "#d62728", 4: "#9467bd",

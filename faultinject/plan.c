@@ -46,7 +46,7 @@ device_model_tears(enum device_model m)
 }
 
 bool
-device_model_flips(enum device_model m)
+device_model_media(enum device_model m)
 {
     return m == MODEL_HOSTILE;
 }
@@ -56,7 +56,8 @@ plan_element(const char *e, size_t n, struct fault_plan *plan)
 {
     static const struct { const char *name; uint32_t bit; } simple[] = {
         { "pass", PLAN_PASS }, { "flush", PLAN_FLUSH }, { "prefix", PLAN_PREFIX },
-        { "torn", PLAN_TORN }, { "flip", PLAN_FLIP },
+        { "torn", PLAN_TORN }, { "flip", PLAN_FLIP }, { "lost", PLAN_LOST },
+        { "misdirect", PLAN_MISDIRECT },
     };
     for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
         if (strlen(simple[i].name) == n && memcmp(e, simple[i].name, n) == 0) {
@@ -93,7 +94,7 @@ fault_plan_parse(const char *s, struct fault_plan *plan, char *err, size_t err_s
         size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
         if (plan_element(p, n, plan) != 0) {
             snprintf(err, err_size, "unknown fault '%.*s' (pass, flush, prefix, reorder:K with "
-                    "K 1..%u, torn, flip)", (int)FS_MIN(n, 40), p, CRASH_DROPS_MAX);
+                    "K 1..%u, torn, flip, lost, misdirect)", (int)FS_MIN(n, 40), p, CRASH_DROPS_MAX);
             return -1;
         }
         p += n + (comma != NULL);
@@ -111,8 +112,9 @@ fault_plan_format(const struct fault_plan *plan, char *buf, size_t size)
     ASSERT(size > 0);
     buf[0] = '\0';
     size_t used = 0;
-    static const char *names[] = { "pass", "flush", "prefix", "reorder", "torn", "flip" };
-    for (uint32_t i = 0; i < 6; i++) {
+    static const char *names[] = { "pass", "flush", "prefix", "reorder", "torn", "flip", "lost",
+        "misdirect" };
+    for (uint32_t i = 0; i < 8; i++) {
         if (!(plan->kinds & (1u << i))) {
             continue;
         }
@@ -292,20 +294,31 @@ tears(struct sink *k, const struct plan_op *ops, uint32_t cut)
     }
 }
 
-/* At the end of the log: each write's block with one bit flipped, the bit
- * drawn from the seed and the op index. */
+/* At the end of the log, for each write, the media faults the plan names; a
+ * flipped bit is drawn from the seed and the op index. */
 static void
-flips(struct sink *k, const struct plan_op *ops, uint32_t n, const struct fault_plan *plan)
+media(struct sink *k, const struct plan_op *ops, uint32_t n, const struct fault_plan *plan)
 {
     for (uint32_t i = 0; i < n && !k->failed; i++) {
         if (ops[i].kind != 0 || ops[i].sectors == 0) {
             continue;
         }
-        uint64_t rng = plan->seed ^ (0x9e3779b97f4a7c15ull * (i + 1)) ^ 2;
-        uint64_t bits = (uint64_t)ops[i].sectors * 512u * 8u;
-        struct crash_state s = { .cut = n, .torn = CRASH_NONE, .flipped = true, .flip = i,
-            .flip_bit = (uint32_t)(rng_next(&rng) % bits) };
-        emit(k, &s);
+        struct crash_state s = { .cut = n, .torn = CRASH_NONE, .media_op = i };
+        if (plan->kinds & PLAN_FLIP) {
+            uint64_t rng = plan->seed ^ (0x9e3779b97f4a7c15ull * (i + 1)) ^ 2;
+            s.media = MEDIA_FLIP;
+            s.flip_bit = (uint32_t)(rng_next(&rng) % ((uint64_t)ops[i].sectors * 512u * 8u));
+            emit(k, &s);
+            s.flip_bit = 0;
+        }
+        if (plan->kinds & PLAN_LOST) {
+            s.media = MEDIA_LOST;
+            emit(k, &s);
+        }
+        if (plan->kinds & PLAN_MISDIRECT) {
+            s.media = MEDIA_MISDIRECT;
+            emit(k, &s);
+        }
     }
 }
 
@@ -343,8 +356,8 @@ fault_plan_enumerate(const struct plan_op *ops, uint32_t n, enum device_model mo
             tears(&k, ops, c);
         }
     }
-    if ((plan->kinds & PLAN_FLIP) && device_model_flips(model) && !k.failed) {
-        flips(&k, ops, n, plan);
+    if ((plan->kinds & PLAN_MEDIA) && device_model_media(model) && !k.failed) {
+        media(&k, ops, n, plan);
     }
     (void)epoch;
     free(cuts);
@@ -364,8 +377,12 @@ crash_id_format(const struct crash_state *s, char *buf, size_t size)
         n += snprintf(buf + n, size - (size_t)n, "-torn%" PRIu32 "s%u%c", s->torn,
                 s->torn_sectors, s->torn_fill);
     }
-    if (s->flipped && n > 0 && (size_t)n < size) {
-        snprintf(buf + n, size - (size_t)n, "-flip%" PRIu32 "b%" PRIu32, s->flip, s->flip_bit);
+    if (s->media == MEDIA_FLIP && n > 0 && (size_t)n < size) {
+        snprintf(buf + n, size - (size_t)n, "-flip%" PRIu32 "b%" PRIu32, s->media_op,
+                s->flip_bit);
+    } else if (s->media != MEDIA_NONE && n > 0 && (size_t)n < size) {
+        snprintf(buf + n, size - (size_t)n, "-%s%" PRIu32, s->media == MEDIA_LOST ? "lost" : "mis",
+                s->media_op);
     }
 }
 
@@ -416,12 +433,15 @@ crash_id_parse(const char *id, struct crash_state *s)
         s->torn_fill = *p++;
     }
     if (p != NULL && strncmp(p, "-flip", 5) == 0) {
-        p = parse_u32(p + 5, &s->flip);
+        p = parse_u32(p + 5, &s->media_op);
         p = p != NULL && *p == 'b' ? parse_u32(p + 1, &s->flip_bit) : NULL;
-        if (p == NULL || s->flip >= s->cut) {
-            return -1;
-        }
-        s->flipped = true;
+        s->media = MEDIA_FLIP;
+    } else if (p != NULL && (strncmp(p, "-lost", 5) == 0 || strncmp(p, "-mis", 4) == 0)) {
+        s->media = p[1] == 'l' ? MEDIA_LOST : MEDIA_MISDIRECT;
+        p = parse_u32(p + (p[1] == 'l' ? 5 : 4), &s->media_op);
+    }
+    if (p != NULL && s->media != MEDIA_NONE && s->media_op >= s->cut) {
+        return -1;
     }
     return p != NULL && *p == '\0' ? 0 : -1;
 }
@@ -429,8 +449,9 @@ crash_id_parse(const char *id, struct crash_state *s)
 const char *
 crash_fault_class(const struct crash_state *s)
 {
-    if (s->flipped) {
-        return "flip";
+    static const char *const media_names[] = { "", "flip", "lost", "misdirect" };
+    if (s->media != MEDIA_NONE) {
+        return media_names[s->media];
     }
     if (s->torn != CRASH_NONE) {
         return "torn";

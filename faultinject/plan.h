@@ -13,6 +13,10 @@
  *                          g (garbage, fixed by the op index)
  *     w812-flip640b9001    ... and bit 9001 of the block write 640 wrote has
  *                          flipped on the medium (a media fault)
+ *     w812-lost640         ... write 640 was acknowledged but never persisted,
+ *                          whatever flushes followed (a media fault)
+ *     w812-mis640          ... write 640 landed on the next block instead of
+ *                          its own (a media fault)
  *
  * Device models say what the disk promises:
  *     ordered    a completed write is durable (GEFS's own assumption)
@@ -20,14 +24,17 @@
  *                at a crash any subset of the writes since the last completed
  *                flush may be lost
  *     torn       ordered, but the write in flight may tear at sector granularity
- *     hostile    writeback and torn together, and the medium flips bits
+ *     hostile    writeback and torn together, and the medium flips bits,
+ *                loses writes and misdirects them
  * Fault plans choose cuts and variants: pass (each sync-pass boundary), flush
  * (after each flush), prefix (after each write), reorder:K (subsets of up to
  * K lost writes at each cut, exhaustive up to a limit and seeded sampling
  * beyond it), torn (the last write before each cut torn after 1, half and all
- * but one of its sectors, with each fill), flip (at the end of the log, one
- * bit of each write's block flipped, the bit drawn from the seed). A fault
- * the device model does not allow is not enumerated.
+ * but one of its sectors, with each fill); and the media faults, each once
+ * per write at the end of the log: flip (one bit of the write's block
+ * flipped, the bit drawn from the seed), lost (the write never persisted),
+ * misdirect (it landed on the next block). A fault the device model does not
+ * allow is not enumerated.
  */
 #ifndef FAULTINJECT_PLAN_H
 #define FAULTINJECT_PLAN_H
@@ -47,9 +54,16 @@ struct crash_state {
     char torn_fill;                     /* 'o', 'z' or 'g': what the other sectors hold. */
     uint8_t drop_count;                 /* Entries of drops. */
     uint32_t drops[CRASH_DROPS_MAX];    /* Write ops lost, ascending, each < cut. */
-    bool flipped;                       /* A bit of write op flip's block flipped. */
-    uint32_t flip;                      /* That write op. */
-    uint32_t flip_bit;                  /* The bit, counted from the block's start. */
+    uint8_t media;                      /* enum media_fault. */
+    uint32_t media_op;                  /* The write op it struck. */
+    uint32_t flip_bit;                  /* MEDIA_FLIP: the bit, from the block's start. */
+};
+
+enum media_fault {
+    MEDIA_NONE,
+    MEDIA_FLIP,             /* A bit of the write's block reads inverted. */
+    MEDIA_LOST,             /* The write never reached the medium. */
+    MEDIA_MISDIRECT,        /* It landed on the next block instead. */
 };
 
 enum device_model {
@@ -66,6 +80,9 @@ enum device_model {
 #define PLAN_REORDER 0x8u
 #define PLAN_TORN    0x10u
 #define PLAN_FLIP    0x20u
+#define PLAN_LOST    0x40u
+#define PLAN_MISDIRECT 0x80u
+#define PLAN_MEDIA   (PLAN_FLIP | PLAN_LOST | PLAN_MISDIRECT)
 
 struct fault_plan {
     uint32_t kinds;             /* PLAN_* bits. */
@@ -86,9 +103,9 @@ const char *device_model_name(enum device_model m);
 int device_model_parse(const char *s, enum device_model *out);
 bool device_model_drops(enum device_model m);
 bool device_model_tears(enum device_model m);
-bool device_model_flips(enum device_model m);
+bool device_model_media(enum device_model m);
 
-/* Parses "pass,flush,prefix,reorder:2,torn,flip". On error returns -1 and names the
+/* Parses "pass,flush,prefix,reorder:2,torn,flip,lost,misdirect". On error returns -1 and names the
  * bad element in err. */
 int fault_plan_parse(const char *s, struct fault_plan *plan, char *err, size_t err_size);
 void fault_plan_format(const struct fault_plan *plan, char *buf, size_t size);
@@ -103,7 +120,8 @@ int fault_plan_enumerate(const struct plan_op *ops, uint32_t n, enum device_mode
 void crash_id_format(const struct crash_state *s, char *buf, size_t size);
 int crash_id_parse(const char *id, struct crash_state *s);
 /* The fault class of a state, for the results table: "cut", "drop", "torn",
- * "flip" (a media fault: what the checker accepts differs, see sim/checker.c). */
+ * and the media faults "flip", "lost", "misdirect" (what the checker accepts
+ * for those differs, see sim/checker.h). */
 const char *crash_fault_class(const struct crash_state *s);
 
 #endif /* FAULTINJECT_PLAN_H */

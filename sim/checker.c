@@ -272,7 +272,7 @@ checker_check(struct checker *c, const struct crash_state *s, struct state_resul
     recording_legal(c->rec, s->cut, &r->legal_lo, &r->legal_hi);
     struct fs *fs = NULL;
     uint64_t digest = 0;
-    if (first_mount(c, &fs, r, &digest, s->flipped)) {
+    if (first_mount(c, &fs, r, &digest, s->media != MEDIA_NONE)) {
         int err = post_workload(fs, c->rec->config.block_size);
         c->err = err;
         if (err) {
@@ -294,7 +294,7 @@ checker_check(struct checker *c, const struct crash_state *s, struct state_resul
     if (r->outcome == OUTCOME_OK && r->leaked > 0) {
         r->outcome = OUTCOME_OK_LEAK;
     }
-    if (s->flipped) {
+    if (s->media != MEDIA_NONE) {
         media_verdict(c, r);
     }
     r->probes = fs_probes_take();

@@ -9,7 +9,7 @@
  * a one-line reason go into struct state_result. With a verbose stream the
  * checker also explains what recovery chose and how the state differs.
  *
- * A state with a media fault (a flipped bit) is judged by what a damaged
+ * A state with a media fault (a flipped bit, a lost or misdirected write) is judged by what a damaged
  * medium allows: a refusal that names the damage (mount, fs_check or a read
  * failing with FS_ECORRUPT or FS_EIO) is detected, an older consistent state
  * is rolled_back; a read that succeeds with bytes of no legal state is

@@ -21,8 +21,10 @@ static const char matrix_help[] =
     "\n"
     "Runs every workload of DIR (default traces/workloads) under every device\n"
     "model (ordered, writeback, torn, hostile) and sync profile (faithful,\n"
-    "hardened) with the fault plan LIST (default pass,flush,prefix,reorder:1,torn,flip),\n"
-    "each on the geometry its '# geometry:' header line names, stores every run\n"
+    "hardened) with the fault plan LIST (default\n"
+    "pass,flush,prefix,reorder:1,torn,flip,lost,misdirect; the media faults apply\n"
+    "to hostile only), each on the geometry its '# geometry:' header line names,\n"
+    "stores every run\n"
     "and prints the violations of each cell. A cell is the violating states\n"
     "over the states checked; 0 means the file system survived that disk.\n"
     "\n"
@@ -126,7 +128,7 @@ cmd_matrix(int argc, char **argv)
     };
     struct explore_config cfg = { .db = "results.db", .jobs = 2, .timeout_ms = 10000,
         .quiet = true, .tally_only = true };
-    const char *faults = "pass,flush,prefix,reorder:1,torn,flip";
+    const char *faults = "pass,flush,prefix,reorder:1,torn,flip,lost,misdirect";
     uint64_t v;
     int c;
     optind = 1;

@@ -218,25 +218,47 @@ tear(struct crash_view *v, const struct crash_state *s)
     override(v, op->block, v->torn_buf, fmt_hash(v->torn_buf, bs));
 }
 
-/* A bit of the block the flipped write left on the medium: only if that write
- * is still the block's content and no other fault of the state touched it. */
-static void
-flip(struct crash_view *v, const struct crash_state *s)
+static bool
+overridden(const struct crash_view *v, uint64_t b)
 {
-    const struct sim_dev *rec = v->rec;
-    uint64_t b = rec->ops[s->flip].block;
     for (uint32_t j = 0; j < v->ov_count; j++) {
         if (v->ov_block[j] == b) {
-            return;
+            return true;
         }
     }
-    if (v->map[b] != s->flip || dropped(s, s->flip)) {
-        return;                     /* Overwritten later, or lost: nothing to flip. */
-    }
+    return false;
+}
+
+/* The state's media fault, where it is still visible: on the block the write
+ * was meant for if that write is still its content, and for a misdirected
+ * write on the neighbour it struck if nothing wrote there after it. Blocks
+ * another fault of the state touched are left to that fault. */
+static void
+media(struct crash_view *v, const struct crash_state *s)
+{
+    const struct sim_dev *rec = v->rec;
+    const struct sim_op *op = &rec->ops[s->media_op];
+    uint64_t b = op->block;
+    bool live = v->map[b] == s->media_op && !dropped(s, s->media_op) && !overridden(v, b);
     uint32_t bs = rec->block_size;
-    memcpy(v->flip_buf, sim_pool_get(&rec->pool, rec->ops[s->flip].content), bs);
-    v->flip_buf[s->flip_bit / 8] ^= (uint8_t)(1u << (s->flip_bit % 8));
-    override(v, b, v->flip_buf, fmt_hash(v->flip_buf, bs));
+    if (s->media == MEDIA_FLIP && live) {
+        memcpy(v->flip_buf, sim_pool_get(&rec->pool, op->content), bs);
+        v->flip_buf[s->flip_bit / 8] ^= (uint8_t)(1u << (s->flip_bit % 8));
+        override(v, b, v->flip_buf, fmt_hash(v->flip_buf, bs));
+        return;
+    }
+    if (s->media == MEDIA_FLIP) {
+        return;
+    }
+    if (live) {                     /* Lost or misdirected: the block keeps its old bytes. */
+        uint32_t old = surviving(rec, s, op->prev);
+        override(v, b, op_bytes(rec, old), old == SIM_NONE ? 0 : content_hash(rec, old));
+    }
+    uint64_t t = b + 1 < rec->block_count ? b + 1 : b - 1;
+    if (s->media == MEDIA_MISDIRECT && !overridden(v, t)
+            && (v->map[t] == SIM_NONE || v->map[t] < s->media_op)) {
+        override(v, t, sim_pool_get(&rec->pool, op->content), content_hash(rec, s->media_op));
+    }
 }
 
 static int
@@ -257,8 +279,9 @@ state_valid(const struct sim_dev *rec, const struct crash_state *s)
             return -1;
         }
     }
-    if (s->flipped && (s->flip >= s->cut || rec->ops[s->flip].kind != SIM_OP_WRITE
-            || s->flip_bit / 8 >= rec->block_size)) {
+    if (s->media != MEDIA_NONE && (s->media > MEDIA_MISDIRECT || s->media_op >= s->cut
+            || rec->ops[s->media_op].kind != SIM_OP_WRITE || s->flip_bit / 8 >= rec->block_size
+            || rec->block_count < 2)) {
         return -1;
     }
     return 0;
@@ -289,8 +312,8 @@ crash_view_set(struct crash_view *v, const struct crash_state *s)
             override(v, b, op_bytes(rec, eff), eff == SIM_NONE ? 0 : content_hash(rec, eff));
         }
     }
-    if (s->flipped) {
-        flip(v, s);
+    if (s->media != MEDIA_NONE) {
+        media(v, s);
     }
     return 0;
 }

@@ -6,7 +6,7 @@
  * per-block reference to the pool content of the latest write before the
  * cut. Moving the cut forward applies the writes in between; moving it back
  * rebuilds from the base. A state's faults (lost writes, a torn write, a
- * flipped bit) are a
+ * media fault) are a
  * handful of per-block overrides on top. Writes made while checking the
  * state (recovery's next sync, the post-recovery workload) go to a private
  * scratch layer that is thrown away before the next state.
@@ -21,7 +21,7 @@
 #include "../faultinject/plan.h"
 #include "dev.h"
 
-#define CRASH_OVERRIDES_MAX (CRASH_DROPS_MAX + 2u)
+#define CRASH_OVERRIDES_MAX (CRASH_DROPS_MAX + 3u)
 
 struct crash_view {
     struct bdev bdev;                   /* The crash image as a device. */

@@ -41,7 +41,7 @@ struct campaign {
     bool one_line;                      /* One of many generated campaigns: a line each. */
     enum outcome *outcomes;             /* Per state, once known (for --save-failures). */
     int64_t run_id;                     /* This run. */
-    uint64_t counts[OUTCOME_COUNT][4];  /* Outcome by fault class (cut, drop, torn, flip). */
+    uint64_t counts[OUTCOME_COUNT][6];  /* Outcome by fault class (cut, drop, torn, media). */
     uint64_t finished;                  /* States with a result. */
     uint64_t distinct;                  /* States checked (not duplicates). */
     uint64_t violations;                /* Violating states. */
@@ -89,7 +89,10 @@ git_rev(char *buf, size_t size)
 static uint32_t
 fault_index(const struct crash_state *s)
 {
-    return s->flipped ? 3 : s->torn != CRASH_NONE ? 2 : s->drop_count > 0 ? 1 : 0;
+    if (s->media != MEDIA_NONE) {
+        return 2u + s->media;       /* flip, lost, misdirect. */
+    }
+    return s->torn != CRASH_NONE ? 2 : s->drop_count > 0 ? 1 : 0;
 }
 
 /* Plan input from the log: kinds, marks, epochs, sectors. */
@@ -104,6 +107,8 @@ plan_ops(const struct sim_dev *dev)
     }
     return ops;
 }
+
+#define MEDIA_SIG_SALT 0x6d656469615f6661ull
 
 /* Signatures and duplicates: states whose images are identical are checked
  * once. */
@@ -127,9 +132,12 @@ dedup(struct campaign *c)
     for (size_t i = 0; i < c->count; i++) {
         int rc = crash_view_set(&v, &c->states[i]);
         ASSERT(rc == 0);                        /* The planner made the states from this log. */
-        c->sigs[i] = v.state_sig;
-        size_t h = (size_t)(v.state_sig ^ (v.state_sig >> 29)) & (size - 1);
-        while (table[h] != CRASH_NONE && c->sigs[table[h]] != v.state_sig) {
+        /* Media-fault states are judged by other rules (sim/checker.h): they
+         * share outcomes only among themselves. */
+        uint64_t sig = v.state_sig ^ (c->states[i].media != MEDIA_NONE ? MEDIA_SIG_SALT : 0);
+        c->sigs[i] = sig;
+        size_t h = (size_t)(sig ^ (sig >> 29)) & (size - 1);
+        while (table[h] != CRASH_NONE && c->sigs[table[h]] != sig) {
             h = (h + 1) & (size - 1);
         }
         if (table[h] == CRASH_NONE) {
@@ -402,15 +410,32 @@ check_all(struct campaign *c)
 static void
 summary(const struct campaign *c)
 {
-    static const char *classes[4] = { "cut", "drop", "torn", "flip" };
-    printf("\n%-22s %10s %10s %10s %10s\n", "outcome", classes[0], classes[1], classes[2],
-            classes[3]);
+    static const char *classes[6] = { "cut", "drop", "torn", "flip", "lost", "misdirect" };
+    bool used[6] = { true, false, false, false, false, false };
+    for (uint32_t o = 0; o < OUTCOME_COUNT; o++) {
+        for (uint32_t k = 1; k < 6; k++) {
+            used[k] = used[k] || c->counts[o][k] > 0;
+        }
+    }
+    printf("\n%-22s", "outcome");
+    for (uint32_t k = 0; k < 6; k++) {
+        if (used[k] || k < 3) {
+            printf(" %10s", classes[k]);
+        }
+    }
+    printf("\n");
     for (uint32_t o = 0; o < OUTCOME_COUNT; o++) {
         const uint64_t *n = c->counts[o];
-        if (n[0] + n[1] + n[2] + n[3] > 0) {
-            printf("%-22s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n",
-                    outcome_name((enum outcome)o), n[0], n[1], n[2], n[3]);
+        if (n[0] + n[1] + n[2] + n[3] + n[4] + n[5] == 0) {
+            continue;
         }
+        printf("%-22s", outcome_name((enum outcome)o));
+        for (uint32_t k = 0; k < 6; k++) {
+            if (used[k] || k < 3) {
+                printf(" %10" PRIu64, n[k]);
+            }
+        }
+        printf("\n");
     }
     double secs = (double)(now_ns() - c->t0_ns) / 1e9;
     printf("\n%zu states (%" PRIu64 " distinct), %" PRIu64 " violations, %.1f s; run %" PRId64
@@ -745,10 +770,16 @@ describe_state(const struct recording *rec, const struct crash_state *s)
                 s->torn_fill == 'o' ? "the old content" : s->torn_fill == 'z' ? "zeros"
                 : "garbage");
     }
-    if (s->flipped) {
-        describe_write(dev, s->flip, "flipped");
+    if (s->media == MEDIA_FLIP) {
+        describe_write(dev, s->media_op, "flipped");
         printf("    bit %u of its block (byte %u) reads inverted on the medium\n", s->flip_bit,
                 s->flip_bit / 8);
+    } else if (s->media == MEDIA_LOST) {
+        describe_write(dev, s->media_op, "lost on the medium");
+        printf("    acknowledged, never persisted, whatever flushes followed\n");
+    } else if (s->media == MEDIA_MISDIRECT) {
+        describe_write(dev, s->media_op, "misdirected");
+        printf("    it landed on the next block; its own block kept the old bytes\n");
     }
 }
 

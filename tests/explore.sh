@@ -73,19 +73,30 @@ check "torn plan tears three ways after three sector counts" \
 check "torn violations are torn states only" \
     "$(q tn.db "select count(*) from violations where fault_class <> 'torn'")" 0
 
-# flip (hostile only): one state per write, each with a bit of that write's
-# block flipped; the file system detects the damage or never reads the bit,
-# so nothing is silent wrong data, and no flip state is a violation.
-check "hostile pass,flip exits 0" "$(run fl.db --model hostile --faults pass,flip)" 0
-check "flip plan: one flip state per logged write" \
-    "$(q fl.db "select count(*) from states where fault_class='flip'")" \
-    "$(q fl.db "select count(*) from wlog where kind='write'")"
-check "some flipped bit is detected" \
-    "$([ "$(q fl.db "select count(*) from results where outcome='detected'")" -gt 0 ] && echo yes)" yes
-check "flip ids name the write and the bit" \
-    "$(q fl.db "select count(*) from states where fault_class='flip' and state_id not glob 'w*-flip*b*'")" 0
-check "flip needs a model that flips: ordered enumerates none" \
-    "$(run fo.db --faults pass,flip; q fo.db "select count(*) from states where fault_class='flip'")" "0
+# Media faults (hostile only): per write, a bit of its block flipped, the
+# write lost for good, the write landed on the next block. The file system
+# detects the damage or never reads it: nothing is silent wrong data, and no
+# media state is a violation.
+check "hostile pass,flip,lost,misdirect exits 0" \
+    "$(run fl.db --model hostile --faults pass,flip,lost,misdirect)" 0
+writes=$(q fl.db "select count(*) from wlog where kind='write'")
+for c in flip lost misdirect; do
+    check "$c: one state per logged write" \
+        "$(q fl.db "select count(*) from states where fault_class='$c'")" "$writes"
+    check "$c: some damage is detected" \
+        "$([ "$(q fl.db "select count(*) from results r join states s using (run_id, state_id)
+            where s.fault_class='$c' and r.outcome='detected'")" -gt 0 ] && echo yes)" yes
+done
+check "media ids name the write (and the bit)" \
+    "$(q fl.db "select count(*) from states where fault_class in ('flip', 'lost', 'misdirect')
+        and not (state_id glob 'w*-flip*b*' or state_id glob 'w*-lost*' or state_id glob 'w*-mis*')")" 0
+run fr.db --model hostile --faults pass,reorder:1,flip,lost,misdirect >/dev/null
+check "with lost writes from the cache too, media states keep their own verdicts" \
+    "$(q fr.db "select count(*) from violations where fault_class in ('flip', 'lost', 'misdirect')")" 0
+check "... while the faithful sync's cache losses are violations" \
+    "$([ "$(q fr.db "select count(*) from violations where fault_class='drop'")" -gt 0 ] && echo yes)" yes
+check "media faults need a model that has them: ordered enumerates none" \
+    "$(run fo.db --faults pass,flip,lost,misdirect; q fo.db "select count(*) from states where fault_class <> 'cut'")" "0
 0"
 
 # A hang, a segfault and an assertion in a checked state are recorded as that
