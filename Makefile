@@ -128,7 +128,7 @@ coverage: deps ## gcov build, standard campaigns under every fault plan -> cover
 				hostile:hardened; do \
 			echo "coverage: $$w $${m%%:*}/$${m#*:}"; \
 			build-cov/crashsim explore --workload $$w --model $${m%%:*} \
-				--profile $${m#*:} --faults pass,flush,prefix,reorder:1,torn \
+				--profile $${m#*:} --faults pass,flush,prefix,reorder:1,torn,flip,lost,misdirect \
 				--db coverage/campaigns.db -q > /dev/null || true; \
 		done; \
 	done
