@@ -51,7 +51,7 @@ TRACES_SRC := traces/wlog.c traces/trace.c traces/gen.c
 MAIN_SRC := sim/main.c
 TEST_UTIL_SRC := tests/util.c
 TESTS := test_format test_alloc test_mount test_faultloop test_determinism test_trace \
-         test_model test_tree test_ops test_snap test_corrupt test_media test_gen test_wlog
+         test_model test_tree test_ops test_snap test_corrupt test_media test_plan test_gen test_wlog
 
 SAN_TESTS := test_faultloop test_corrupt test_trace test_wlog
 
