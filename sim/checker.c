@@ -181,9 +181,11 @@ first_mount(struct checker *c, struct fs **fs, struct state_result *r, uint64_t 
         return false;
     }
     explain_mount(c, *fs);
-    if (media && model_digest_fs(*fs, digest) == 0) {
-        /* Reads first, as a user would: bytes of no legal state that no
-         * check stopped are silent wrong data, whatever fs_check says later. */
+    /* Under a media fault, reads first, as a user would: bytes of no legal
+     * state that no check stopped are silent wrong data, whatever fs_check
+     * says later. */
+    bool read = media && model_digest_fs(*fs, digest) == 0;
+    if (read) {
         classify(c, *digest, r);
         if (r->outcome == OUTCOME_WRONG_STATE) {
             explain_diff(c, *fs, r);
@@ -193,14 +195,16 @@ first_mount(struct checker *c, struct fs **fs, struct state_result *r, uint64_t 
     if (!structure(c, *fs, r, "check")) {
         return false;
     }
-    int err = model_digest_fs(*fs, digest);
-    c->err = err;
-    if (err) {
-        verdict(r, OUTCOME_CORRUPT, "reading the recovered state: %s%s%s", fs_strerror(err),
-                fs_broken(*fs) ? ": " : "", fs_broken(*fs) ? fs_broken(*fs) : "");
-        return false;
+    if (!read) {
+        int err = model_digest_fs(*fs, digest);
+        c->err = err;
+        if (err) {
+            verdict(r, OUTCOME_CORRUPT, "reading the recovered state: %s%s%s", fs_strerror(err),
+                    fs_broken(*fs) ? ": " : "", fs_broken(*fs) ? fs_broken(*fs) : "");
+            return false;
+        }
+        classify(c, *digest, r);
     }
-    classify(c, *digest, r);
     explain_diff(c, *fs, r);
     return r->outcome == OUTCOME_OK;
 }
