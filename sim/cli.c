@@ -4,9 +4,36 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+int
+cli_db_run_options(int argc, char **argv, const char *help, const char **db, uint64_t *run)
+{
+    static const struct option opts[] = {
+        { "db", required_argument, NULL, 'd' }, { "run", required_argument, NULL, 'n' },
+        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+    };
+    *db = "results.db";
+    *run = 0;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "d:n:h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(help, stdout);
+            return EXIT_OK;
+        }
+        if (c == 'd') {
+            *db = optarg;
+        } else if (c != 'n' || !cli_parse_u64(optarg, run)) {
+            fputs(help, stderr);
+            return EXIT_USAGE;
+        }
+    }
+    return -1;
+}
 
 bool
 cli_parse_u64(const char *s, uint64_t *out)

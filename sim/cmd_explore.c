@@ -203,25 +203,11 @@ static const char replay_help[] =
 int
 cmd_replay(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "db", required_argument, NULL, 'd' }, { "run", required_argument, NULL, 'n' },
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
-    };
-    const char *db = "results.db";
-    uint64_t run = 0;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "d:n:h", opts, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(replay_help, stdout);
-            return EXIT_OK;
-        }
-        if (c == 'd') {
-            db = optarg;
-        } else if (c != 'n' || !cli_parse_u64(optarg, &run)) {
-            fputs(replay_help, stderr);
-            return EXIT_USAGE;
-        }
+    const char *db;
+    uint64_t run;
+    int rc = cli_db_run_options(argc, argv, replay_help, &db, &run);
+    if (rc >= 0) {
+        return rc;
     }
     if (optind + 1 != argc) {
         cli_error("replay", "expected one crash-state ID");

@@ -41,25 +41,11 @@ probe_line(void *arg, uint32_t bit, const char *name, uint64_t hits, const char 
 int
 cmd_probes(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "db", required_argument, NULL, 'd' }, { "run", required_argument, NULL, 'n' },
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
-    };
-    const char *db = "results.db";
-    uint64_t run = 0;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "d:n:h", opts, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(probes_help, stdout);
-            return EXIT_OK;
-        }
-        if (c == 'd') {
-            db = optarg;
-        } else if (c != 'n' || !cli_parse_u64(optarg, &run)) {
-            fputs(probes_help, stderr);
-            return EXIT_USAGE;
-        }
+    const char *db;
+    uint64_t run;
+    int status = cli_db_run_options(argc, argv, probes_help, &db, &run);
+    if (status >= 0) {
+        return status;
     }
     if (optind != argc || access(db, R_OK) != 0) {
         cli_error("probes", optind != argc ? "unexpected argument" : "%s: no such database", db);
