@@ -643,7 +643,7 @@ int
 alloc_barrier(struct fs *fs, struct arena *a, uint64_t qgen)
 {
     ASSERT(!fs->read_only);
-    ASSERT(qgen < (1ull << 56));
+    ASSERT(qgen < FMT_QGEN_LIMIT);
     if (a->logsz >= fmt_logspc(fs->block_size) - FMT_LOG_SLOP) {
         int err = log_grow(fs, a);
         if (err) {

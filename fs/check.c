@@ -26,12 +26,11 @@
 const char *
 fs_check_class_name(enum fs_check_class cls)
 {
-    switch (cls) {
-    case FS_CHECK_CORRUPT: return "corrupt";
-    case FS_CHECK_LEAK:    return "leak";
-    case FS_CHECK_WARNING: return "warning";
-    default:               return "?";
-    }
+    static const char *const names[FS_CHECK_CLASS_COUNT] = {
+        [FS_CHECK_CORRUPT] = "corrupt", [FS_CHECK_LEAK] = "leak", [FS_CHECK_WARNING] = "warning",
+    };
+    ASSERT((unsigned)cls < FS_CHECK_CLASS_COUNT);
+    return names[cls];
 }
 
 void

@@ -248,6 +248,9 @@ ns_fn(void *arg, const struct kv *kv)
         } else if (grow((void **)&s->ents, &s->cents, s->nents, sizeof(struct ent))) {
             struct fmt_dirent d;
             fmt_dirent_unpack(kv->v, &d);
+            if (d.length > FS_FILE_SIZE_MAX) {
+                ns_bad(s, "file length out of range");
+            }
             s->ents[s->nents++] = (struct ent){ d.qid, fmt_get64(kv->k + 1), d.length,
                 fmt_hash(kv->k, kv->nk), (d.qtype & FMT_QID_DIR) != 0 };
         } else {

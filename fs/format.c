@@ -135,6 +135,10 @@ super_verify_fields(const struct fmt_super *sb, uint32_t block_size, uint64_t de
     if (sb->nextgen == 0 || sb->nextqid == 0) {
         return "generation or qid counter is zero";
     }
+    if (sb->qgen >= FMT_QGEN_LIMIT || sb->nextgen >= FMT_QGEN_LIMIT
+            || sb->nextqid >= FMT_QGEN_LIMIT) {
+        return "generation or qid counter out of range";
+    }
     for (uint32_t i = 0; i < sb->arena_count; i++) {
         uint64_t a = sb->arena_addr[i];
         if (a % block_size != 0 || a == 0 || a + 3ull * block_size > device_size) {

@@ -131,6 +131,8 @@
 #define FMT_LOG_ALLOC           4u
 #define FMT_LOG_FREE            5u
 #define FMT_LOG_WIDE            4u      /* Ops >= this take a second word. */
+#define FMT_QGEN_LIMIT          (1ull << 56)    /* A Sync entry holds qgen in 56 bits; the
+                                                   generation and qid counters stay below it too. */
 
 #define FMT_KEY_MAX             256u
 #define FMT_INLINE_MAX          512u

@@ -119,6 +119,10 @@ int fs_create(struct fs *fs, const char *path);
 int fs_write(struct fs *fs, const char *path, uint64_t off, const void *buf, size_t len);
 /* Reads up to len bytes at off; *done is what was read (0 at or past the end). */
 int fs_read(struct fs *fs, const char *path, uint64_t off, void *buf, size_t len, size_t *done);
+/* The first offset >= off, below the file's length, whose block holds data
+ * (lseek's SEEK_DATA): the rest of the file up to it reads as zeros.
+ * FS_ENOENT when there is none. */
+int fs_seek_data(struct fs *fs, const char *path, uint64_t off, uint64_t *data);
 int fs_truncate(struct fs *fs, const char *path, uint64_t size);
 /* Removes a file or an empty directory, and releases its data. */
 int fs_remove(struct fs *fs, const char *path);

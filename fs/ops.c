@@ -73,6 +73,9 @@ entry_get(struct fs *fs, uint64_t parent, const char *name, size_t nlen, struct 
         return fs_broke(fs, FS_ECORRUPT, fs->tree.root.addr, "directory entry malformed");
     }
     fmt_dirent_unpack(v, d);
+    if (d->length > FS_FILE_SIZE_MAX) {
+        return fs_broke(fs, FS_ECORRUPT, fs->tree.root.addr, "file length out of range");
+    }
     return 0;
 }
 
@@ -364,6 +367,50 @@ fs_read(struct fs *fs, const char *path, uint64_t off, void *buf, size_t len, si
         off += n;
         len -= n;
     }
+    return 0;
+}
+
+struct seek_scan {
+    uint64_t off;                   /* The first data block's offset found. */
+    bool found;
+};
+
+static int
+seek_fn(void *arg, const struct kv *kv)
+{
+    struct seek_scan *s = arg;
+    if (kv->nk != FMT_KDAT_SIZE) {
+        return FS_ECORRUPT;
+    }
+    s->off = fmt_get64(kv->k + 9);
+    s->found = true;
+    return 1;
+}
+
+int
+fs_seek_data(struct fs *fs, const char *path, uint64_t off, uint64_t *data)
+{
+    struct res r;
+    int err = file_get(fs, path, &r);
+    if (err) {
+        return err;
+    }
+    uint32_t bs = fs->block_size;
+    if (off >= r.d.length) {
+        return FS_ENOENT;
+    }
+    uint8_t lo[FMT_KEY_MAX];
+    uint16_t nlo = key_dat(lo, r.d.qid, off - off % bs);
+    struct seek_scan s = { 0, false };
+    err = tree_scan(fs, cur(fs), lo, nlo, lo, 9, seek_fn, &s);
+    if (err) {
+        return err == FS_ECORRUPT && !fs->broken ? fs_broke(fs, err, 0, "data key malformed")
+            : err;
+    }
+    if (!s.found || s.off >= r.d.length) {
+        return FS_ENOENT;
+    }
+    *data = FS_MAX(s.off, off);
     return 0;
 }
 

@@ -1161,9 +1161,16 @@ fs_file_digest(struct fs *fs, const char *path, uint64_t *digest, uint64_t *size
     struct dg d = { 0, 0 };
     uint64_t chunks = (st.size + MODEL_CHUNK_SIZE - 1) / MODEL_CHUNK_SIZE;
     uint8_t *buf = xrealloc(NULL, READ_CHUNKS * MODEL_CHUNK_SIZE);
-    for (uint64_t i = 0; i < chunks && !err; i += READ_CHUNKS) {
+    for (uint64_t i = 0; i < chunks && !err;) {
+        uint64_t data;                  /* Holes read as zeros: skip them, however long. */
+        err = fs_seek_data(fs, path, i * MODEL_CHUNK_SIZE, &data);
+        if (err == FS_ENOENT) {
+            err = 0;
+            break;
+        }
+        i = err ? i : data / MODEL_CHUNK_SIZE;
         uint32_t n = (uint32_t)(chunks - i < READ_CHUNKS ? chunks - i : READ_CHUNKS);
-        err = fs_chunks(fs, path, st.size, i, n, buf);
+        err = err ? err : fs_chunks(fs, path, st.size, i, n, buf);
         for (uint32_t k = 0; k < n && !err; k++) {
             const uint8_t *c = buf + (size_t)k * MODEL_CHUNK_SIZE;
             if (!all_zero(c, MODEL_CHUNK_SIZE)) {
@@ -1171,6 +1178,7 @@ fs_file_digest(struct fs *fs, const char *path, uint64_t *digest, uint64_t *size
                 dg_u64(&d, hash_bytes(c, MODEL_CHUNK_SIZE));
             }
         }
+        i += n;
     }
     free(buf);
     dg_u64(&d, st.size);

@@ -258,8 +258,8 @@ super_valid(struct fmt_super *sb, uint32_t block_size, uint64_t block_count,
     sb->snapdl_tl_addr = 0x4142434445464748ull;
     sb->snapdl_tl_hash = 0x5152535455565758ull;
     sb->flags = 0x6162636465666768ull;
-    sb->nextqid = 0x7172737475767778ull;
-    sb->nextgen = 0x0102030405060708ull;
+    sb->nextqid = 0x0071727374757677ull;
+    sb->nextgen = 0x0001020304050607ull;
     sb->qgen = 0x0000a1a2a3a4a5a6ull;
     sb->block_count = block_count;
     uint64_t span = (block_count - 2) / arena_count;
@@ -442,6 +442,14 @@ format_super_rejects_fields(void **state)
     super_expect_reason(&sb, bs, blocks, 0, 0, "zero");
     sb = base; sb.nextqid = 0;
     super_expect_reason(&sb, bs, blocks, 0, 0, "zero");
+    sb = base; sb.qgen = FMT_QGEN_LIMIT;            /* A Sync entry could not hold it. */
+    super_expect_reason(&sb, bs, blocks, 0, 0, "out of range");
+    sb = base; sb.qgen = FMT_QGEN_LIMIT - 1;
+    super_expect_reason(&sb, bs, blocks, 0, 0, NULL);
+    sb = base; sb.nextgen = FMT_QGEN_LIMIT;
+    super_expect_reason(&sb, bs, blocks, 0, 0, "out of range");
+    sb = base; sb.nextqid = UINT64_MAX;
+    super_expect_reason(&sb, bs, blocks, 0, 0, "out of range");
 }
 
 static void
