@@ -46,12 +46,13 @@ SIM_SRC := sim/cli.c sim/cmd_image.c sim/cmd_dump.c sim/cmd_run.c sim/cmd_inspec
            sim/outcome.c sim/dev.c sim/crash.c sim/runner.c sim/checker.c sim/pool.c \
            sim/store.c sim/explore.c sim/cmd_explore.c sim/cmd_probes.c \
            sim/regress.c sim/cmd_regress.c sim/minimize.c sim/cmd_analysis.c sim/cmd_matrix.c sim/faultdev.c sim/cmd_wlog.c sim/cmd_gen.c
-FAULT_SRC := faultinject/plan.c faultinject/fault.c
+FAULT_SRC := faultinject/plan.c faultinject/fault.c faultinject/forge.c
 TRACES_SRC := traces/wlog.c traces/trace.c traces/gen.c
 MAIN_SRC := sim/main.c
 TEST_UTIL_SRC := tests/util.c
 TESTS := test_format test_alloc test_mount test_faultloop test_determinism test_trace \
-         test_model test_tree test_ops test_snap test_corrupt test_media test_plan test_gen test_wlog
+         test_model test_tree test_ops test_snap test_corrupt test_media test_plan test_gen test_wlog \
+         test_forge test_oom
 
 SAN_TESTS := test_faultloop test_corrupt test_trace test_wlog
 
@@ -74,6 +75,9 @@ $(BUILD)/crashsim: $(MAIN_OBJ) $(SIM_OBJ) $(TRACES_OBJ) $(FAULT_OBJ) $(FS_OBJ)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# test_oom fails chosen allocations: the allocator is wrapped at link time.
+$(BUILD)/tests/test_oom: LDFLAGS += -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_UTIL_OBJ) $(SIM_OBJ) $(TRACES_OBJ) $(FAULT_OBJ) $(FS_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
@@ -118,21 +122,35 @@ mutants: deps all ## Build every seeded bug of fs/mutants.h and run one fixed su
 bench: deps all ## Crash states checked per CPU-second, latency per state, peak memory.
 	/usr/bin/python3 scripts/bench.py $(BUILD)
 
+COVERAGE_FORGE ?= 512
+
 .PHONY: coverage
 coverage: deps ## gcov build, standard campaigns under every fault plan -> coverage/index.html.
-	@$(MAKE) --no-print-directory COV=1 BUILD=build-cov build-cov/crashsim
+	@$(MAKE) --no-print-directory COV=1 BUILD=build-cov build-cov/crashsim build-cov/tests/test_media \
+		build-cov/tests/test_oom
 	@find build-cov -name '*.gcda' -delete
 	@rm -rf coverage && mkdir -p coverage
+	@echo "coverage: the media fault loop (tests/test_media)"
+	@build-cov/tests/test_media > /dev/null 2>&1 || echo "coverage: test_media failed"
+	@echo "coverage: out of memory and mount options (tests/test_oom)"
+	@build-cov/tests/test_oom > /dev/null 2>&1 || echo "coverage: test_oom failed"
 	@for w in traces/workloads/*.trace; do \
+		geo=$$(sed -n 's/^# geometry: //p' $$w); \
 		for m in ordered:faithful writeback:hardened writeback:faithful torn:faithful \
 				hostile:hardened; do \
 			echo "coverage: $$w $${m%%:*}/$${m#*:}"; \
-			build-cov/crashsim explore --workload $$w --model $${m%%:*} \
+			build-cov/crashsim explore --workload $$w $$geo --model $${m%%:*} \
 				--profile $${m#*:} --faults pass,flush,prefix,reorder:1,torn,flip,lost,misdirect \
 				--db coverage/campaigns.db -q > /dev/null || true; \
 		done; \
+		for p in faithful hardened; do \
+			echo "coverage: $$w forge:$(COVERAGE_FORGE)/$$p"; \
+			build-cov/crashsim explore --workload $$w $$geo --profile $$p \
+				--faults forge:$(COVERAGE_FORGE) --db coverage/campaigns.db -q > /dev/null || true; \
+		done; \
 	done
 	@gcovr --root . --object-directory build-cov --filter 'fs/' \
+		--exclude-branches-by-pattern '.*\bASSERT\(' \
 		--html-details coverage/index.html --json coverage/fs.json --print-summary | tail -n 3
 	@/usr/bin/python3 scripts/coverage-areas.py coverage/fs.json | grep '^coverage'
 	@echo "coverage: coverage/index.html"

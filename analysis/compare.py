@@ -39,8 +39,8 @@ import sys
 
 PROG = "compare.py"
 FLIPS_MAX = 50
-NON_VIOLATIONS = {"ok", "ok_leak", "rolled_back", "detected"}
-OUTCOME_ORDER = ["ok", "ok_leak", "rolled_back", "detected", "unmountable", "corrupt", "wrong_state",
+NON_VIOLATIONS = {"ok", "ok_leak", "rolled_back", "detected", "accepted"}
+OUTCOME_ORDER = ["ok", "ok_leak", "rolled_back", "detected", "accepted", "unmountable", "corrupt", "wrong_state",
                  "lost_sync", "check_failed", "post_recovery_failed", "assert", "signal",
                  "timeout"]
 CONFIG_FIELDS = [

@@ -53,12 +53,14 @@ from matplotlib.patches import Patch  # noqa: E402
 
 PROG = "report.py"
 
-# sim/outcome.h, in its order; the first three are not violations.
+# sim/outcome.h, in its order; the first five are not violations.
 OUTCOMES = [
     ("ok", "recovered a legal state, fs_check clean"),
     ("ok_leak", "recovered a legal state; fs_check found leaked blocks only"),
     ("rolled_back", "(media faults) a consistent older state after a fault"),
     ("detected", "(media faults) mount, fs_check or a read refused the damage (FS_ECORRUPT, FS_EIO)"),
+    ("accepted", "(forged blocks) the file system took a forged but self-consistent field as "
+                 "its state: no hash can tell, and no check did"),
     ("unmountable", "mount (recovery) failed"),
     ("corrupt", "mounted, but fs_check found corruption or a read failed"),
     ("wrong_state", "the recovered state is none of the legal ones"),
@@ -73,13 +75,14 @@ OUTCOMES = [
 ]
 OUTCOME_ORDER = [name for name, _ in OUTCOMES]
 OUTCOME_MEANING = dict(OUTCOMES)
-NON_VIOLATIONS = {"ok", "ok_leak", "rolled_back", "detected"}
+NON_VIOLATIONS = {"ok", "ok_leak", "rolled_back", "detected", "accepted"}
 # The same rule in SQL. The page decides by outcome name everywhere and only
 # cross-checks the stored results.violation flag (section_summary).
-VIOLATION_SQL = "r.outcome NOT IN ('ok', 'ok_leak', 'rolled_back', 'detected')"
+VIOLATION_SQL = "r.outcome NOT IN ('ok', 'ok_leak', 'rolled_back', 'detected', 'accepted')"
 
 OUTCOME_COLOURS = {
     "ok": "#2e7d32", "ok_leak": "#81c784", "rolled_back": "#26a69a", "detected": "#80cbc4",
+    "accepted": "#b2dfdb",
     "unmountable": "#c62828", "corrupt": "#ef6c00", "wrong_state": "#6a1b9a",
     "lost_sync": "#ad1457", "check_failed": "#4527a0", "post_recovery_failed": "#283593",
     "assert": "#000000", "signal": "#5d4037", "timeout": "#616161",
@@ -87,7 +90,7 @@ OUTCOME_COLOURS = {
 
 MODELS = ["ordered", "writeback", "torn", "hostile"]   # faultinject/plan.h order.
 PROFILES = ["faithful", "hardened"]
-FAULT_CLASSES = ["cut", "drop", "torn", "flip", "lost", "misdirect"]
+FAULT_CLASSES = ["cut", "drop", "torn", "flip", "lost", "misdirect", "forge"]
 PASS_NONE = -1                                          # states.pass IS NULL.
 PASSES = [0, 1, 2, 3, 4, PASS_NONE]
 PASS_COLOURS = {0: "#1f77b4", 1: "#ff7f0e", 2: "#2ca02c", 3: "#d62728", 4: "#9467bd",
@@ -918,7 +921,7 @@ def section_legend(outcomes_present):
     for o in sorted(outcomes_present - set(OUTCOME_ORDER)):
         rows.append([(outcome_cell(o), ""), "(not in sim/outcome.h)", ("present", "n")])
     return ('<h2 id="legend">Outcomes</h2><p>From sim/outcome.h; everything except ok, '
-            "ok_leak, rolled_back and detected is a violation.</p>"
+            "ok_leak, rolled_back, detected and accepted is a violation.</p>"
             + table(["outcome", "meaning", "in this database"], rows, raw=True))
 
 

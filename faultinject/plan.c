@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../fs/base.h"
+#include "forge.h"
 
 #define REORDER_SAMPLES_DEFAULT 64u
 
@@ -51,31 +52,47 @@ device_model_media(enum device_model m)
     return m == MODEL_HOSTILE;
 }
 
+/* An element "NAME:K" with K in 1..max. */
+static bool
+counted(const char *e, size_t n, const char *name, uint32_t max, uint32_t *k)
+{
+    size_t len = strlen(name);
+    if (n <= len || memcmp(e, name, len) != 0) {
+        return false;
+    }
+    uint64_t v = 0;
+    for (size_t i = len; i < n; i++) {
+        if (e[i] < '0' || e[i] > '9' || v > max) {
+            return false;
+        }
+        v = v * 10 + (uint64_t)(e[i] - '0');
+    }
+    *k = (uint32_t)v;
+    return v >= 1 && v <= max;
+}
+
 static int
 plan_element(const char *e, size_t n, struct fault_plan *plan)
 {
     static const struct { const char *name; uint32_t bit; } simple[] = {
         { "pass", PLAN_PASS }, { "flush", PLAN_FLUSH }, { "prefix", PLAN_PREFIX },
         { "torn", PLAN_TORN }, { "flip", PLAN_FLIP }, { "lost", PLAN_LOST },
-        { "misdirect", PLAN_MISDIRECT },
+        { "misdirect", PLAN_MISDIRECT }, { "forge", PLAN_FORGE },
     };
     for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
         if (strlen(simple[i].name) == n && memcmp(e, simple[i].name, n) == 0) {
             plan->kinds |= simple[i].bit;
+            plan->forge_n = simple[i].bit == PLAN_FORGE ? 1 : plan->forge_n;
             return 0;
         }
     }
-    if (n > 8 && memcmp(e, "reorder:", 8) == 0) {
-        uint32_t k = 0;
-        for (size_t i = 8; i < n; i++) {
-            if (e[i] < '0' || e[i] > '9' || k > 100) {
-                return -1;
-            }
-            k = k * 10 + (uint32_t)(e[i] - '0');
-        }
-        if (k < 1 || k > CRASH_DROPS_MAX) {
-            return -1;
-        }
+    uint32_t k;
+    if (counted(e, n, "forge:", FORGE_VARIANTS_MAX, &k)) {
+        plan->kinds |= PLAN_FORGE;
+        plan->forge_n = k;
+        return 0;
+    }
+    if (counted(e, n, "reorder:", CRASH_DROPS_MAX, &k)) {
         plan->kinds |= PLAN_REORDER;
         plan->reorder_k = k;
         return 0;
@@ -94,7 +111,8 @@ fault_plan_parse(const char *s, struct fault_plan *plan, char *err, size_t err_s
         size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
         if (plan_element(p, n, plan) != 0) {
             snprintf(err, err_size, "unknown fault '%.*s' (pass, flush, prefix, reorder:K with "
-                    "K 1..%u, torn, flip, lost, misdirect)", (int)FS_MIN(n, 40), p, CRASH_DROPS_MAX);
+                    "K 1..%u, torn, flip, lost, misdirect, forge or forge:N with N 1..%u)",
+                    (int)FS_MIN(n, 40), p, CRASH_DROPS_MAX, FORGE_VARIANTS_MAX);
             return -1;
         }
         p += n + (comma != NULL);
@@ -113,13 +131,15 @@ fault_plan_format(const struct fault_plan *plan, char *buf, size_t size)
     buf[0] = '\0';
     size_t used = 0;
     static const char *names[] = { "pass", "flush", "prefix", "reorder", "torn", "flip", "lost",
-        "misdirect" };
-    for (uint32_t i = 0; i < 8; i++) {
+        "misdirect", "forge" };
+    for (uint32_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (!(plan->kinds & (1u << i))) {
             continue;
         }
         int n = (1u << i) == PLAN_REORDER
             ? snprintf(buf + used, size - used, "%sreorder:%u", used ? "," : "", plan->reorder_k)
+            : (1u << i) == PLAN_FORGE && plan->forge_n > 1
+            ? snprintf(buf + used, size - used, "%sforge:%u", used ? "," : "", plan->forge_n)
             : snprintf(buf + used, size - used, "%s%s", used ? "," : "", names[i]);
         if (n < 0 || (size_t)n >= size - used) {
             return;
@@ -294,28 +314,60 @@ tears(struct sink *k, const struct plan_op *ops, uint32_t cut)
     }
 }
 
-/* At the end of the log, for each write, the media faults the plan names; a
- * flipped bit is drawn from the seed and the op index. */
+/* Up to plan->forge_n forged variants of a write, each bit once. */
 static void
-media(struct sink *k, const struct plan_op *ops, uint32_t n, const struct fault_plan *plan)
+forges(struct sink *k, struct crash_state *s, const uint8_t *content, uint32_t bs,
+        const struct fault_plan *plan)
 {
+    uint32_t bits[FORGE_VARIANTS_MAX], count = 0;
+    for (uint32_t v = 0; v < plan->forge_n && !k->failed; v++) {
+        uint64_t seed = plan->seed ^ (0x9e3779b97f4a7c15ull * (s->media_op + 1))
+            ^ (0xd1b54a32d192ed03ull * (v + 1)) ^ 6;
+        uint32_t bit = forge_pick(content, bs, seed);
+        bool seen = bit == FORGE_NONE;
+        for (uint32_t j = 0; j < count && !seen; j++) {
+            seen = bits[j] == bit;
+        }
+        if (seen) {
+            continue;
+        }
+        bits[count++] = bit;
+        s->media = MEDIA_FORGE;
+        s->flip_bit = bit;
+        emit(k, s);
+    }
+    s->flip_bit = 0;
+}
+
+/* At the end of the log, for each write, the media faults the plan names (the
+ * ones the model allows) and a forged block; a flipped bit is drawn from the
+ * seed and the op index, a forged one from the fields of the write's block. */
+static void
+media(struct sink *k, const struct plan_op *ops, uint32_t n, const struct fault_plan *plan,
+        enum device_model model)
+{
+    uint32_t kinds = plan->kinds & (device_model_media(model) ? PLAN_MEDIA | PLAN_FORGE
+            : PLAN_FORGE);
     for (uint32_t i = 0; i < n && !k->failed; i++) {
         if (ops[i].kind != 0 || ops[i].sectors == 0) {
             continue;
         }
         struct crash_state s = { .cut = n, .torn = CRASH_NONE, .media_op = i };
-        if (plan->kinds & PLAN_FLIP) {
+        if ((kinds & PLAN_FORGE) && ops[i].content != NULL) {
+            forges(k, &s, ops[i].content, ops[i].sectors * 512u, plan);
+        }
+        if (kinds & PLAN_FLIP) {
             uint64_t rng = plan->seed ^ (0x9e3779b97f4a7c15ull * (i + 1)) ^ 2;
             s.media = MEDIA_FLIP;
             s.flip_bit = (uint32_t)(rng_next(&rng) % ((uint64_t)ops[i].sectors * 512u * 8u));
             emit(k, &s);
             s.flip_bit = 0;
         }
-        if (plan->kinds & PLAN_LOST) {
+        if (kinds & PLAN_LOST) {
             s.media = MEDIA_LOST;
             emit(k, &s);
         }
-        if (plan->kinds & PLAN_MISDIRECT) {
+        if (kinds & PLAN_MISDIRECT) {
             s.media = MEDIA_MISDIRECT;
             emit(k, &s);
         }
@@ -356,8 +408,8 @@ fault_plan_enumerate(const struct plan_op *ops, uint32_t n, enum device_model mo
             tears(&k, ops, c);
         }
     }
-    if ((plan->kinds & PLAN_MEDIA) && device_model_media(model) && !k.failed) {
-        media(&k, ops, n, plan);
+    if ((plan->kinds & (PLAN_MEDIA | PLAN_FORGE)) && !k.failed) {
+        media(&k, ops, n, plan, model);
     }
     (void)epoch;
     free(cuts);
@@ -377,9 +429,9 @@ crash_id_format(const struct crash_state *s, char *buf, size_t size)
         n += snprintf(buf + n, size - (size_t)n, "-torn%" PRIu32 "s%u%c", s->torn,
                 s->torn_sectors, s->torn_fill);
     }
-    if (s->media == MEDIA_FLIP && n > 0 && (size_t)n < size) {
-        snprintf(buf + n, size - (size_t)n, "-flip%" PRIu32 "b%" PRIu32, s->media_op,
-                s->flip_bit);
+    if ((s->media == MEDIA_FLIP || s->media == MEDIA_FORGE) && n > 0 && (size_t)n < size) {
+        snprintf(buf + n, size - (size_t)n, "-%s%" PRIu32 "b%" PRIu32,
+                s->media == MEDIA_FLIP ? "flip" : "forge", s->media_op, s->flip_bit);
     } else if (s->media != MEDIA_NONE && n > 0 && (size_t)n < size) {
         snprintf(buf + n, size - (size_t)n, "-%s%" PRIu32, s->media == MEDIA_LOST ? "lost" : "mis",
                 s->media_op);
@@ -432,10 +484,10 @@ crash_id_parse(const char *id, struct crash_state *s)
         s->torn_sectors = (uint16_t)sec;
         s->torn_fill = *p++;
     }
-    if (p != NULL && strncmp(p, "-flip", 5) == 0) {
-        p = parse_u32(p + 5, &s->media_op);
+    if (p != NULL && (strncmp(p, "-flip", 5) == 0 || strncmp(p, "-forge", 6) == 0)) {
+        s->media = p[2] == 'l' ? MEDIA_FLIP : MEDIA_FORGE;
+        p = parse_u32(p + (s->media == MEDIA_FLIP ? 5 : 6), &s->media_op);
         p = p != NULL && *p == 'b' ? parse_u32(p + 1, &s->flip_bit) : NULL;
-        s->media = MEDIA_FLIP;
     } else if (p != NULL && (strncmp(p, "-lost", 5) == 0 || strncmp(p, "-mis", 4) == 0)) {
         s->media = p[1] == 'l' ? MEDIA_LOST : MEDIA_MISDIRECT;
         p = parse_u32(p + (p[1] == 'l' ? 5 : 4), &s->media_op);
@@ -446,15 +498,26 @@ crash_id_parse(const char *id, struct crash_state *s)
     return p != NULL && *p == '\0' ? 0 : -1;
 }
 
+uint32_t
+crash_fault_class_index(const struct crash_state *s)
+{
+    if (s->media != MEDIA_NONE) {
+        return 2u + s->media;       /* flip, lost, misdirect, forge. */
+    }
+    return s->torn != CRASH_NONE ? 2 : s->drop_count > 0 ? 1 : 0;
+}
+
+const char *
+crash_fault_class_name(uint32_t index)
+{
+    static const char *const names[CRASH_FAULT_CLASSES] = { "cut", "drop", "torn", "flip", "lost",
+        "misdirect", "forge" };
+    ASSERT(index < CRASH_FAULT_CLASSES);
+    return names[index];
+}
+
 const char *
 crash_fault_class(const struct crash_state *s)
 {
-    static const char *const media_names[] = { "", "flip", "lost", "misdirect" };
-    if (s->media != MEDIA_NONE) {
-        return media_names[s->media];
-    }
-    if (s->torn != CRASH_NONE) {
-        return "torn";
-    }
-    return s->drop_count > 0 ? "drop" : "cut";
+    return crash_fault_class_name(crash_fault_class_index(s));
 }

@@ -17,6 +17,10 @@
  *                          whatever flushes followed (a media fault)
  *     w812-mis640          ... write 640 landed on the next block instead of
  *                          its own (a media fault)
+ *     w812-forge640b9001   ... bit 9001 of the block write 640 wrote was
+ *                          inverted before it was hashed, and every hash
+ *                          that vouches for it agrees (a forged block, see
+ *                          forge.h)
  *
  * Device models say what the disk promises:
  *     ordered    a completed write is durable (GEFS's own assumption)
@@ -34,7 +38,9 @@
  * per write at the end of the log: flip (one bit of the write's block
  * flipped, the bit drawn from the seed), lost (the write never persisted),
  * misdirect (it landed on the next block). A fault the device model does not
- * allow is not enumerated.
+ * allow is not enumerated. forge:N (N forged variants, default 1, of each
+ * metadata block the log leaves in place, the field and bit of each drawn
+ * from the seed) is no device fault: it applies under every model.
  */
 #ifndef FAULTINJECT_PLAN_H
 #define FAULTINJECT_PLAN_H
@@ -64,6 +70,7 @@ enum media_fault {
     MEDIA_FLIP,             /* A bit of the write's block reads inverted. */
     MEDIA_LOST,             /* The write never reached the medium. */
     MEDIA_MISDIRECT,        /* It landed on the next block instead. */
+    MEDIA_FORGE,            /* A bit inverted before hashing, every hash resealed. */
 };
 
 enum device_model {
@@ -83,13 +90,17 @@ enum device_model {
 #define PLAN_LOST    0x40u
 #define PLAN_MISDIRECT 0x80u
 #define PLAN_MEDIA   (PLAN_FLIP | PLAN_LOST | PLAN_MISDIRECT)
+#define PLAN_FORGE   0x100u
 
 struct fault_plan {
     uint32_t kinds;             /* PLAN_* bits. */
     uint32_t reorder_k;         /* Largest number of lost writes per state. */
     uint32_t samples;           /* Per cut: subsets beyond this many are sampled. */
+    uint32_t forge_n;           /* Forged variants per metadata write (forge:N). */
     uint64_t seed;              /* Seeds the sampling. */
 };
+
+#define FORGE_VARIANTS_MAX 4096u
 
 /* The few facts about each logged operation the planner needs. */
 struct plan_op {
@@ -97,6 +108,8 @@ struct plan_op {
     uint8_t mark;               /* For marks: 0..4 for sync.pass0..4, else other. */
     uint32_t epoch;             /* Flushes completed before it. */
     uint32_t sectors;           /* For writes: 512-byte sectors in the block. */
+    const uint8_t *content;     /* For writes whose bytes the block still holds at the end of
+                                   the log: those bytes (forge reads them); else NULL. */
 };
 
 const char *device_model_name(enum device_model m);
@@ -105,7 +118,7 @@ bool device_model_drops(enum device_model m);
 bool device_model_tears(enum device_model m);
 bool device_model_media(enum device_model m);
 
-/* Parses "pass,flush,prefix,reorder:2,torn,flip,lost,misdirect". On error returns -1 and names the
+/* Parses "pass,flush,prefix,reorder:2,torn,flip,lost,misdirect,forge:16". On error returns -1 and names the
  * bad element in err. */
 int fault_plan_parse(const char *s, struct fault_plan *plan, char *err, size_t err_size);
 void fault_plan_format(const struct fault_plan *plan, char *buf, size_t size);
@@ -120,8 +133,13 @@ int fault_plan_enumerate(const struct plan_op *ops, uint32_t n, enum device_mode
 void crash_id_format(const struct crash_state *s, char *buf, size_t size);
 int crash_id_parse(const char *id, struct crash_state *s);
 /* The fault class of a state, for the results table: "cut", "drop", "torn",
- * and the media faults "flip", "lost", "misdirect" (what the checker accepts
+ * the media faults "flip", "lost", "misdirect", and "forge" (what the checker accepts
  * for those differs, see sim/checker.h). */
 const char *crash_fault_class(const struct crash_state *s);
+/* The same as an index 0..CRASH_FAULT_CLASSES-1 in the order cut, drop, torn,
+ * flip, lost, misdirect, forge, and its name. */
+#define CRASH_FAULT_CLASSES 7u
+uint32_t crash_fault_class_index(const struct crash_state *s);
+const char *crash_fault_class_name(uint32_t index);
 
 #endif /* FAULTINJECT_PLAN_H */

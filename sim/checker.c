@@ -5,10 +5,12 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "../fs/check.h"
+#include "../fs/format.h"
 #include "../fs/probes.h"
 
 #define CHECK_CACHE_BLOCKS 64u
@@ -44,6 +46,16 @@ first_corrupt(const struct fs_check_result *cr)
 }
 
 /* fs_check; true if clean of corruption. */
+void
+checker_finding_where(uint64_t block, char *buf, size_t size)
+{
+    if (block == FMT_ADDR_NIL) {
+        snprintf(buf, size, "%s", "");          /* A finding about no one block. */
+    } else {
+        snprintf(buf, size, "block %" PRIu64 ": ", block);
+    }
+}
+
 static bool
 structure(struct checker *c, struct fs *fs, struct state_result *r, const char *when)
 {
@@ -57,7 +69,9 @@ structure(struct checker *c, struct fs *fs, struct state_result *r, const char *
     if (c->verbose != NULL) {
         for (uint32_t i = 0; i < cr.finding_count; i++) {
             const struct fs_check_finding *f = &cr.findings[i];
-            fprintf(c->verbose, "  %s: block %" PRIu64 ": %s: %s: %s\n", when, f->block, f->what,
+            char where[32];
+            checker_finding_where(f->block, where, sizeof(where));
+            fprintf(c->verbose, "  %s: %s%s: %s: %s\n", when, where, f->what,
                     fs_check_class_name((enum fs_check_class)f->cls), f->why);
         }
     }
@@ -65,8 +79,9 @@ structure(struct checker *c, struct fs *fs, struct state_result *r, const char *
     if (f == NULL) {
         return true;
     }
-    verdict(r, OUTCOME_CORRUPT, "%s: block %" PRIu64 ": %s: %s", when, f->block, f->what,
-            f->why);
+    char where[32];
+    checker_finding_where(f->block, where, sizeof(where));
+    verdict(r, OUTCOME_CORRUPT, "%s: %s%s: %s", when, where, f->what, f->why);
     return false;
 }
 
@@ -219,6 +234,7 @@ second_mount(struct checker *c, struct state_result *r, uint64_t digest)
     }
     struct state_result tmp = *r;
     if (!structure(c, fs, &tmp, "check after the post-recovery workload")) {
+        r->corrupt = tmp.corrupt;
         verdict(r, OUTCOME_CHECK_FAILED, "%s", tmp.reason);
     } else {
         r->leaked = tmp.leaked;
@@ -232,16 +248,43 @@ second_mount(struct checker *c, struct state_result *r, uint64_t digest)
     fs_unmount(fs);
 }
 
-/* Under a media fault: what counts as detected or a rollback (checker.h). */
+/* Errors that answer for the state the file system holds (no such label, no
+ * space left): after a forged block they describe the forged state. */
+static bool
+answers_state(int err)
+{
+    switch (err) {
+    case FS_EPERM:
+    case FS_ENOENT:
+    case FS_EEXIST:
+    case FS_EXDEV:
+    case FS_ENOTDIR:
+    case FS_EISDIR:
+    case FS_EFBIG:
+    case FS_ENOSPC:
+    case FS_ENAMETOOLONG:
+    case FS_ENOTEMPTY:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Under a media fault: what counts as detected, a rollback or (for a forged
+ * block) accepted (checker.h). */
 static void
-media_verdict(struct checker *c, struct state_result *r)
+media_verdict(struct checker *c, struct state_result *r, bool forged)
 {
     bool named = c->err == FS_ECORRUPT || c->err == FS_EIO;
     switch ((enum outcome)r->outcome) {
     case OUTCOME_UNMOUNTABLE:
     case OUTCOME_POST_RECOVERY_FAILED:
-        if (named) {
+    case OUTCOME_CHECK_FAILED:
+        if ((named && r->outcome != OUTCOME_CHECK_FAILED)
+                || (forged && (named || r->corrupt > 0))) {
             r->outcome = OUTCOME_DETECTED;
+        } else if (forged && answers_state(c->err)) {
+            r->outcome = OUTCOME_ACCEPTED;
         }
         break;
     case OUTCOME_CORRUPT:
@@ -253,6 +296,10 @@ media_verdict(struct checker *c, struct state_result *r)
         r->outcome = OUTCOME_ROLLED_BACK;
         break;
     case OUTCOME_WRONG_STATE:
+        if (forged) {
+            r->outcome = OUTCOME_ACCEPTED;
+            break;
+        }
         memmove(r->reason + 19, r->reason, sizeof(r->reason) - 19);
         memcpy(r->reason, "silent wrong data: ", 19);
         r->reason[sizeof(r->reason) - 1] = '\0';
@@ -299,7 +346,7 @@ checker_check(struct checker *c, const struct crash_state *s, struct state_resul
         r->outcome = OUTCOME_OK_LEAK;
     }
     if (s->media != MEDIA_NONE) {
-        media_verdict(c, r);
+        media_verdict(c, r, s->media == MEDIA_FORGE);
     }
     r->probes = fs_probes_take();
     r->duration_ns = now_ns() - t0;

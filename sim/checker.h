@@ -13,7 +13,11 @@
  * medium allows: a refusal that names the damage (mount, fs_check or a read
  * failing with FS_ECORRUPT or FS_EIO) is detected, an older consistent state
  * is rolled_back; a read that succeeds with bytes of no legal state is
- * silent wrong data (wrong_state), a violation as ever.
+ * silent wrong data (wrong_state), a violation as ever. A forged block (a
+ * wrong field under right hashes, faultinject/forge.h) is judged the same
+ * way, except that a state no legal one matches is accepted: no hash can tell
+ * a forged length or name. What stays a violation there is a crash, a hang, an
+ * assertion, or an error that does not name the damage.
  */
 #ifndef SIM_CHECKER_H
 #define SIM_CHECKER_H
@@ -47,6 +51,9 @@ int checker_init(struct checker *c, const struct recording *rec);
 void checker_deinit(struct checker *c);
 
 /* Checks state s. Returns -1 if s is not a state of this recording. */
+/* "block N: " for an fs_check finding's block, "" for one about no block. */
+void checker_finding_where(uint64_t block, char *buf, size_t size);
+
 int checker_check(struct checker *c, const struct crash_state *s, struct state_result *r);
 
 #endif /* SIM_CHECKER_H */

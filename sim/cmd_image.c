@@ -9,6 +9,7 @@
 #include "../fs/check.h"
 #include "../fs/format.h"
 #include "../fs/fs.h"
+#include "checker.h"
 #include "cli.h"
 
 #define CHECK_EXIT_CLEAN   0
@@ -126,8 +127,10 @@ check_print(const char *path, const struct fs_check_result *r, bool quiet)
 {
     for (uint32_t i = 0; i < r->finding_count && !quiet; i++) {
         const struct fs_check_finding *f = &r->findings[i];
-        printf("block %" PRIu64 ": %s: %s: %s\n", f->block, f->what,
-                fs_check_class_name((enum fs_check_class)f->cls), f->why);
+        char where[32];
+        checker_finding_where(f->block, where, sizeof(where));
+        printf("%s%s: %s: %s\n", where, f->what, fs_check_class_name((enum fs_check_class)f->cls),
+                f->why);
     }
     uint64_t total = r->count[0] + r->count[1] + r->count[2];
     if (!quiet && total > r->finding_count) {

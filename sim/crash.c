@@ -89,8 +89,12 @@ crash_view_init(struct crash_view *v, const struct sim_dev *rec)
     v->scratch = malloc((size_t)v->scratch_cap * rec->block_size);
     v->torn_buf = malloc(rec->block_size);
     v->flip_buf = malloc(rec->block_size);
+    v->forge_buf = malloc((size_t)CRASH_FORGE_BLOCKS * rec->block_size);
+    v->meta = malloc(n * sizeof(uint64_t));
+    v->meta_cut = SIM_NONE;
     if (v->map == NULL || v->slot == NULL || v->touched == NULL || v->scratch == NULL
-            || v->torn_buf == NULL || v->flip_buf == NULL) {
+            || v->torn_buf == NULL || v->flip_buf == NULL || v->forge_buf == NULL
+            || v->meta == NULL) {
         crash_view_deinit(v);
         return FS_ENOMEM;
     }
@@ -109,6 +113,8 @@ crash_view_deinit(struct crash_view *v)
     free(v->scratch);
     free(v->torn_buf);
     free(v->flip_buf);
+    free(v->forge_buf);
+    free(v->meta);
     memset(v, 0, sizeof(*v));
 }
 
@@ -261,6 +267,133 @@ media(struct crash_view *v, const struct crash_state *s)
     }
 }
 
+/* The metadata blocks of the image (before the state's own faults when none
+ * came first, which is the only case cached): where hashes of blocks live. */
+static void
+find_meta(struct crash_view *v)
+{
+    if (v->meta_cut == v->cut && v->ov_count == 0) {
+        return;
+    }
+    v->meta_count = 0;
+    for (uint64_t b = 0; b < v->rec->block_count; b++) {
+        if (forge_is_meta(block_bytes(v, b), v->rec->block_size)) {
+            v->meta[v->meta_count++] = b;
+        }
+    }
+    v->meta_cut = v->ov_count == 0 ? v->cut : SIM_NONE;
+}
+
+static uint8_t *
+forged(struct crash_view *v, uint64_t block)
+{
+    for (uint32_t i = 0; i < v->forge_count; i++) {
+        if (v->forge_block[i] == block) {
+            return v->forge_buf + (size_t)i * v->rec->block_size;
+        }
+    }
+    return NULL;
+}
+
+/* The first copy of the 8 bytes f in b[at, n), or n. */
+static size_t
+find8(const uint8_t *b, size_t n, size_t at, const uint8_t *f)
+{
+    while (at + 8 <= n) {
+        const uint8_t *p = memchr(b + at, f[0], n - 7 - at);
+        if (p == NULL) {
+            break;
+        }
+        at = (size_t)(p - b);
+        if (memcmp(p, f, 8) == 0) {
+            return at;
+        }
+        at++;
+    }
+    return n;
+}
+
+/* Replaces every copy of hash from in b by to; returns whether there was one. */
+static bool
+replace_hash(uint8_t *b, uint32_t bs, uint64_t from, uint64_t to)
+{
+    uint8_t f[8];
+    fmt_put64(f, from);
+    bool hit = false;
+    for (size_t at = find8(b, bs, 0, f); at < bs; at = find8(b, bs, at + 8, f)) {
+        fmt_put64(b + at, to);
+        hit = true;
+    }
+    return hit;
+}
+
+/* A forged block: the write's bytes with one bit inverted, sealed, and every
+ * metadata block that holds its hash resealed in turn, up to the superblocks
+ * (forge.h). A hash names its block whatever its offset in the holder, so
+ * the holders are found by searching for it; a chance match of 64 bits is
+ * not a worry. Hashes of the forged blocks as they change are followed in a
+ * queue, so a block named from several places (a subtree shared by
+ * snapshots) is resealed everywhere. */
+static void
+forge(struct crash_view *v, const struct crash_state *s)
+{
+    const struct sim_dev *rec = v->rec;
+    const struct sim_op *op = &rec->ops[s->media_op];
+    uint32_t bs = rec->block_size;
+    v->forge_count = 0;
+    v->forge_partial = false;
+    if (v->map[op->block] != s->media_op || dropped(s, s->media_op) || overridden(v, op->block)) {
+        return;                     /* Overwritten later: the forged bytes are gone. */
+    }
+    find_meta(v);
+    struct { uint64_t from, to; } queue[4 * CRASH_FORGE_BLOCKS];
+    uint32_t head = 0, tail = 0;
+    uint8_t *b = v->forge_buf;
+    memcpy(b, sim_pool_get(&rec->pool, op->content), bs);
+    b[s->flip_bit / 8] ^= (uint8_t)(1u << (s->flip_bit % 8));
+    forge_seal(b, bs);
+    v->forge_block[v->forge_count++] = op->block;
+    queue[tail].from = content_hash(rec, s->media_op);
+    queue[tail++].to = fmt_hash(b, bs);
+    while (head < tail) {
+        uint64_t from = queue[head].from, to = queue[head++].to;
+        for (uint64_t i = 0; i < v->meta_count; i++) {
+            uint64_t m = v->meta[i];
+            uint8_t *mb = forged(v, m);
+            if (mb == NULL) {
+                const uint8_t *cur = block_bytes(v, m);
+                uint8_t f[8];
+                fmt_put64(f, from);
+                if (find8(cur, bs, 0, f) == bs) {
+                    continue;
+                }
+                if (v->forge_count == CRASH_FORGE_BLOCKS || overridden(v, m)) {
+                    v->forge_partial = true;
+                    continue;
+                }
+                mb = v->forge_buf + (size_t)v->forge_count * bs;
+                memcpy(mb, cur, bs);
+                v->forge_block[v->forge_count++] = m;
+            }
+            uint64_t before = fmt_hash(mb, bs);
+            if (!replace_hash(mb, bs, from, to)) {
+                continue;
+            }
+            forge_seal(mb, bs);
+            if (tail == sizeof(queue) / sizeof(queue[0])) {
+                v->forge_partial = true;
+                continue;
+            }
+            queue[tail].from = before;
+            queue[tail++].to = fmt_hash(mb, bs);
+        }
+    }
+    for (uint32_t i = 0; i < v->forge_count; i++) {
+        uint8_t *fb = v->forge_buf + (size_t)i * bs;
+        override(v, v->forge_block[i], fb, fmt_hash(fb, bs));
+    }
+}
+
 static int
 state_valid(const struct sim_dev *rec, const struct crash_state *s)
 {
@@ -279,7 +412,7 @@ state_valid(const struct sim_dev *rec, const struct crash_state *s)
             return -1;
         }
     }
-    if (s->media != MEDIA_NONE && (s->media > MEDIA_MISDIRECT || s->media_op >= s->cut
+    if (s->media != MEDIA_NONE && (s->media > MEDIA_FORGE || s->media_op >= s->cut
             || rec->ops[s->media_op].kind != SIM_OP_WRITE || s->flip_bit / 8 >= rec->block_size
             || rec->block_count < 2)) {
         return -1;
@@ -312,7 +445,9 @@ crash_view_set(struct crash_view *v, const struct crash_state *s)
             override(v, b, op_bytes(rec, eff), eff == SIM_NONE ? 0 : content_hash(rec, eff));
         }
     }
-    if (s->media != MEDIA_NONE) {
+    if (s->media == MEDIA_FORGE) {
+        forge(v, s);
+    } else if (s->media != MEDIA_NONE) {
         media(v, s);
     }
     return 0;

@@ -18,10 +18,12 @@
 #ifndef SIM_CRASH_H
 #define SIM_CRASH_H
 
+#include "../faultinject/forge.h"
 #include "../faultinject/plan.h"
 #include "dev.h"
 
-#define CRASH_OVERRIDES_MAX (CRASH_DROPS_MAX + 3u)
+#define CRASH_FORGE_BLOCKS 32u     /* Blocks a forged state may reseal. */
+#define CRASH_OVERRIDES_MAX (CRASH_DROPS_MAX + 3u + CRASH_FORGE_BLOCKS)
 
 struct crash_view {
     struct bdev bdev;                   /* The crash image as a device. */
@@ -35,6 +37,13 @@ struct crash_view {
     uint32_t ov_count;                  /* Entries. */
     uint8_t *torn_buf;                  /* Bytes of a torn block. */
     uint8_t *flip_buf;                  /* Bytes of a block with a flipped bit. */
+    uint8_t *forge_buf;                 /* Forged and resealed blocks. */
+    uint64_t forge_block[CRASH_FORGE_BLOCKS];   /* Their addresses. */
+    uint32_t forge_count;               /* Entries. */
+    bool forge_partial;                 /* Resealing stopped at the bound: a hash above still differs. */
+    uint64_t *meta;                     /* Metadata blocks of the image at meta_cut. */
+    uint64_t meta_count;                /* Entries. */
+    uint32_t meta_cut;                  /* Cut they were found at, or SIM_NONE. */
     uint32_t *slot;                     /* Per block: scratch slot, or SIM_NONE. */
     uint8_t *scratch;                   /* Scratch blocks. */
     uint64_t *touched;                  /* Blocks with a scratch slot. */

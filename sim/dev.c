@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../faultinject/plan.h"
 #include "../fs/format.h"
 
 const char *const sim_mark_names[] = {
@@ -255,4 +256,22 @@ sim_dev_log_hash(const struct sim_dev *dev)
         h = fmt_hash(rec, sizeof(rec));
     }
     return h;
+}
+
+struct plan_op *
+sim_dev_plan_ops(const struct sim_dev *dev)
+{
+    struct plan_op *ops = calloc((size_t)dev->op_count + 1, sizeof(struct plan_op));
+    for (uint32_t i = 0; ops != NULL && i < dev->op_count; i++) {
+        const struct sim_op *op = &dev->ops[i];
+        ops[i] = (struct plan_op){ op->kind, op->mark, op->epoch,
+            dev->block_size / BDEV_SECTOR_SIZE,
+            op->kind == SIM_OP_WRITE ? sim_pool_get(&dev->pool, op->content) : NULL };
+    }
+    for (uint32_t i = 0; ops != NULL && i < dev->op_count; i++) {
+        if (dev->ops[i].kind == SIM_OP_WRITE && dev->ops[i].prev != SIM_NONE) {
+            ops[dev->ops[i].prev].content = NULL;       /* Overwritten: not the end's bytes. */
+        }
+    }
+    return ops;
 }

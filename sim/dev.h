@@ -94,4 +94,9 @@ uint32_t sim_pool_put(struct sim_pool *pool, const uint8_t *bytes);
  * have equal hashes; the determinism tests compare it. */
 uint64_t sim_dev_log_hash(const struct sim_dev *dev);
 
+/* The planner's view of the log (faultinject/plan.h): kinds, marks, epochs,
+ * sectors and the bytes of each write. NULL when memory runs out; free it. */
+struct plan_op;
+struct plan_op *sim_dev_plan_ops(const struct sim_dev *dev);
+
 #endif /* SIM_DEV_H */

@@ -41,7 +41,7 @@ struct campaign {
     bool one_line;                      /* One of many generated campaigns: a line each. */
     enum outcome *outcomes;             /* Per state, once known (for --save-failures). */
     int64_t run_id;                     /* This run. */
-    uint64_t counts[OUTCOME_COUNT][6];  /* Outcome by fault class (cut, drop, torn, media). */
+    uint64_t counts[OUTCOME_COUNT][CRASH_FAULT_CLASSES];  /* Outcome by fault class. */
     uint64_t finished;                  /* States with a result. */
     uint64_t distinct;                  /* States checked (not duplicates). */
     uint64_t violations;                /* Violating states. */
@@ -84,28 +84,6 @@ git_rev(char *buf, size_t size)
         buf[strcspn(buf, "\n")] = '\0';
     }
     pclose(f);
-}
-
-static uint32_t
-fault_index(const struct crash_state *s)
-{
-    if (s->media != MEDIA_NONE) {
-        return 2u + s->media;       /* flip, lost, misdirect. */
-    }
-    return s->torn != CRASH_NONE ? 2 : s->drop_count > 0 ? 1 : 0;
-}
-
-/* Plan input from the log: kinds, marks, epochs, sectors. */
-static struct plan_op *
-plan_ops(const struct sim_dev *dev)
-{
-    struct plan_op *ops = calloc((size_t)dev->op_count + 1, sizeof(struct plan_op));
-    for (uint32_t i = 0; ops != NULL && i < dev->op_count; i++) {
-        const struct sim_op *op = &dev->ops[i];
-        ops[i] = (struct plan_op){ op->kind, op->mark, op->epoch,
-            dev->block_size / BDEV_SECTOR_SIZE };
-    }
-    return ops;
 }
 
 #define MEDIA_SIG_SALT 0x6d656469615f6661ull
@@ -211,7 +189,7 @@ prepare(struct campaign *c)
         fprintf(stderr, "crashsim explore: %s\n", err);
         return -1;
     }
-    struct plan_op *ops = plan_ops(&c->rec.dev);
+    struct plan_op *ops = sim_dev_plan_ops(&c->rec.dev);
     int rc = ops == NULL ? -1 : fault_plan_enumerate(ops, c->rec.dev.op_count, cfg->model,
             &cfg->plan, &c->states, &c->count);
     free(ops);
@@ -339,7 +317,7 @@ record(struct campaign *c, uint32_t i, const struct state_result *r, uint32_t wo
         c->done[k] = 1;
         c->outcomes[k] = (enum outcome)r->outcome;
         c->finished++;
-        c->counts[r->outcome][fault_index(&c->states[k])]++;
+        c->counts[r->outcome][crash_fault_class_index(&c->states[k])]++;
         if (outcome_is_violation((enum outcome)r->outcome)) {
             c->violations++;
             c->failing[k] = k == i;     /* Duplicates would only repeat the original. */
@@ -410,28 +388,31 @@ check_all(struct campaign *c)
 static void
 summary(const struct campaign *c)
 {
-    static const char *classes[6] = { "cut", "drop", "torn", "flip", "lost", "misdirect" };
-    bool used[6] = { true, false, false, false, false, false };
+    bool used[CRASH_FAULT_CLASSES] = { true, true, true };     /* cut, drop, torn: always. */
     for (uint32_t o = 0; o < OUTCOME_COUNT; o++) {
-        for (uint32_t k = 1; k < 6; k++) {
+        for (uint32_t k = 3; k < CRASH_FAULT_CLASSES; k++) {
             used[k] = used[k] || c->counts[o][k] > 0;
         }
     }
     printf("\n%-22s", "outcome");
-    for (uint32_t k = 0; k < 6; k++) {
-        if (used[k] || k < 3) {
-            printf(" %10s", classes[k]);
+    for (uint32_t k = 0; k < CRASH_FAULT_CLASSES; k++) {
+        if (used[k]) {
+            printf(" %10s", crash_fault_class_name(k));
         }
     }
     printf("\n");
     for (uint32_t o = 0; o < OUTCOME_COUNT; o++) {
         const uint64_t *n = c->counts[o];
-        if (n[0] + n[1] + n[2] + n[3] + n[4] + n[5] == 0) {
+        uint64_t all = 0;
+        for (uint32_t k = 0; k < CRASH_FAULT_CLASSES; k++) {
+            all += n[k];
+        }
+        if (all == 0) {
             continue;
         }
         printf("%-22s", outcome_name((enum outcome)o));
-        for (uint32_t k = 0; k < 6; k++) {
-            if (used[k] || k < 3) {
+        for (uint32_t k = 0; k < CRASH_FAULT_CLASSES; k++) {
+            if (used[k]) {
                 printf(" %10" PRIu64, n[k]);
             }
         }
@@ -780,6 +761,11 @@ describe_state(const struct recording *rec, const struct crash_state *s)
     } else if (s->media == MEDIA_MISDIRECT) {
         describe_write(dev, s->media_op, "misdirected");
         printf("    it landed on the next block; its own block kept the old bytes\n");
+    } else if (s->media == MEDIA_FORGE) {
+        describe_write(dev, s->media_op, "forged");
+        printf("    bit %u of its block (byte %u) was inverted before hashing; every hash that\n"
+                "    names the block, up to the superblocks, agrees with the forged bytes\n",
+                s->flip_bit, s->flip_bit / 8);
     }
 }
 

@@ -59,12 +59,7 @@ child_scan(const struct mini *m, const struct trace *t, int fd)
         (void)n;
         _exit(0);
     }
-    struct plan_op *ops = calloc((size_t)rec.dev.op_count + 1, sizeof(struct plan_op));
-    for (uint32_t i = 0; ops != NULL && i < rec.dev.op_count; i++) {
-        const struct sim_op *op = &rec.dev.ops[i];
-        ops[i] = (struct plan_op){ op->kind, op->mark, op->epoch,
-            rec.dev.block_size / BDEV_SECTOR_SIZE };
-    }
+    struct plan_op *ops = sim_dev_plan_ops(&rec.dev);
     struct crash_state *states = NULL;
     size_t count = 0;
     struct checker ck;

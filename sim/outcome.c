@@ -37,5 +37,5 @@ outcome_is_violation(enum outcome o)
 {
     ASSERT(o < OUTCOME_COUNT);
     return o != OUTCOME_OK && o != OUTCOME_OK_LEAK && o != OUTCOME_ROLLED_BACK
-        && o != OUTCOME_DETECTED;
+        && o != OUTCOME_DETECTED && o != OUTCOME_ACCEPTED;
 }

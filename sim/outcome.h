@@ -7,6 +7,10 @@
  *   rolled_back           (media faults) a consistent older state after a fault
  *   detected              (media faults) recovery or fs_check refused the damage:
  *                         mount or a read failed with FS_ECORRUPT or FS_EIO
+ *   accepted              (forged blocks) the recovered state differs from every
+ *                         legal one, and every hash and check agrees with it:
+ *                         the forged field holds data nothing can verify (a
+ *                         length, a name, a time)
  * Violations:
  *   unmountable           mount (recovery) failed
  *   corrupt               mounted, but fs_check found corruption or a read failed
@@ -31,6 +35,7 @@
     X(OK_LEAK,              "ok_leak") \
     X(ROLLED_BACK,          "rolled_back") \
     X(DETECTED,             "detected") \
+    X(ACCEPTED,             "accepted") \
     X(UNMOUNTABLE,          "unmountable") \
     X(CORRUPT,              "corrupt") \
     X(WRONG_STATE,          "wrong_state") \

@@ -99,6 +99,27 @@ check "media faults need a model that has them: ordered enumerates none" \
     "$(run fo.db --faults pass,flip,lost,misdirect; q fo.db "select count(*) from states where fault_class <> 'cut'")" "0
 0"
 
+# Forged blocks (any model): a field bit inverted before hashing, every hash
+# that names the block resealed. The file system refuses the forgery or takes
+# it as its state; it never crashes or hangs on it, so no forged state is a
+# violation.
+check "ordered forge:32 exits 0" "$(run fg.db --faults pass,forge:32)" 0
+check "forge: no violations" "$(q fg.db "select count(*) from violations")" 0
+check "forge: some forgeries are refused" \
+    "$([ "$(q fg.db "select count(*) from results r join states s using (run_id, state_id)
+        where s.fault_class='forge' and r.outcome='detected'")" -gt 0 ] && echo yes)" yes
+fop="substr(substr(state_id, instr(state_id, '-forge')), 7,
+    instr(substr(state_id, instr(state_id, '-forge')), 'b') - 7)"
+check "forge: between 2 and 32 states per forged write, ids naming the write and the bit" \
+    "$(q fg.db "select min(n) > 1 and max(n) <= 32 from (select count(*) n from states
+        where fault_class='forge' and state_id glob 'w*-forge*b*' group by $fop)")" 1
+check "forge: the plan is stored as given" "$(q fg.db "select faults from runs")" "pass,forge:32"
+check "forge: a bad count is a usage error" "$(run fx.db --faults forge:0 2>/dev/null)" 2
+fid=$(q fg.db "select state_id from results r join states s using (run_id, state_id)
+    where s.fault_class='forge' and r.outcome='detected' limit 1")
+check "forge: replay says what was forged" \
+    "$("$B" replay "$fid" --db "$T/fg.db" | grep -c 'inverted before hashing')" 1
+
 # A hang, a segfault and an assertion in a checked state are recorded as that
 # state's outcome, and the campaign finishes.
 first=$(q o.db "select state_id from states where dup_of is null order by cut desc limit 1")

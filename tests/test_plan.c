@@ -9,7 +9,10 @@
  *     elements are named in the error;
  *   - the media faults are enumerated once per write at the end of the log,
  *     only under the hostile model, with the flipped bit inside the block
- *     and fixed by the seed.
+ *     and fixed by the seed;
+ *   - forged blocks (forge:N) are enumerated under every model, up to N
+ *     distinct bits for each write whose bytes the log leaves in place and
+ *     that is a metadata block, and for no other write.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -45,6 +48,7 @@ ids_round_trip(void **state)
     roundtrip("w173-lost30");
     roundtrip("w173-mis30");
     roundtrip("w173-drop100-mis30");
+    roundtrip("w173-forge30b800");
     struct crash_state s;
     assert_int_equal(crash_id_parse("w173-flip30b9", &s), 0);
     assert_int_equal(s.media, MEDIA_FLIP);
@@ -55,6 +59,12 @@ ids_round_trip(void **state)
     assert_string_equal(crash_fault_class(&s), "lost");
     assert_int_equal(crash_id_parse("w173-mis3", &s), 0);
     assert_string_equal(crash_fault_class(&s), "misdirect");
+    assert_int_equal(crash_id_parse("w173-forge3b801", &s), 0);
+    assert_int_equal(s.media, MEDIA_FORGE);
+    assert_int_equal(s.media_op, 3);
+    assert_int_equal(s.flip_bit, 801);
+    assert_string_equal(crash_fault_class(&s), "forge");
+    assert_int_equal(crash_fault_class_index(&s), 6);
     assert_int_equal(crash_id_parse("w173-drop3", &s), 0);
     assert_int_equal(s.media, MEDIA_NONE);
     assert_string_equal(crash_fault_class(&s), "drop");
@@ -67,7 +77,8 @@ bad_ids(void **state)
     static const char *const bad[] = {
         "", "w", "x12", "w12x", "w12-drop", "w12-drop12", "w12-drop5.3", "w12-torn11s0z",
         "w12-torn11s3q", "w12-flip12b3", "w12-flip3", "w12-flip3b", "w12-lost", "w12-lost12",
-        "w12-mis", "w12-mis40", "w12-lost3-mis4", "w12-lost3x",
+        "w12-mis", "w12-mis40", "w12-lost3-mis4", "w12-lost3x", "w12-forge3", "w12-forge12b1",
+        "w12-forge3b", "w12-forg3b1",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct crash_state s;
@@ -91,11 +102,25 @@ plans(void **state)
     assert_int_equal(fault_plan_parse("pass,flips", &p, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "'flips'"));
     assert_int_equal(fault_plan_parse("", &p, err, sizeof(err)), -1);
+    assert_int_equal(fault_plan_parse("forge,pass", &p, err, sizeof(err)), 0);
+    assert_int_equal(p.forge_n, 1);
+    fault_plan_format(&p, buf, sizeof(buf));
+    assert_string_equal(buf, "pass,forge");
+    assert_int_equal(fault_plan_parse("forge:16,flip", &p, err, sizeof(err)), 0);
+    assert_int_equal(p.kinds, PLAN_FORGE | PLAN_FLIP);
+    assert_int_equal(p.forge_n, 16);
+    fault_plan_format(&p, buf, sizeof(buf));
+    assert_string_equal(buf, "flip,forge:16");
+    assert_int_equal(fault_plan_parse("forge:0", &p, err, sizeof(err)), -1);
+    assert_int_equal(fault_plan_parse("forge:5000", &p, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "forge:N"));
+    assert_int_equal(fault_plan_parse("forge:x", &p, err, sizeof(err)), -1);
 }
 
 /* A log of writes and flushes: 0 w, 1 w, 2 flush, 3 w, 4 mark, 5 w. */
 static const struct plan_op log_ops[] = {
-    { 0, 0, 0, 8 }, { 0, 0, 0, 8 }, { 1, 0, 0, 0 }, { 0, 0, 1, 8 }, { 2, 0, 1, 0 }, { 0, 0, 1, 8 },
+    { 0, 0, 0, 8, NULL }, { 0, 0, 0, 8, NULL }, { 1, 0, 0, 0, NULL }, { 0, 0, 1, 8, NULL },
+    { 2, 0, 1, 0, NULL }, { 0, 0, 1, 8, NULL },
 };
 
 static size_t
@@ -156,6 +181,70 @@ media_enumeration(void **state)
     free(s);
 }
 
+/* A leaf with one record, a data block, and a log block. */
+static void
+forge_blocks(uint8_t *leaf, uint8_t *data, uint8_t *log)
+{
+    memset(leaf, 0, 4096);
+    leaf[1] = 2;                                    /* type leaf */
+    leaf[3] = 1;                                    /* nval 1 */
+    leaf[5] = 9;                                    /* valsz: 2 + 3 + 2 + 2 */
+    leaf[6] = 0x0f;                                 /* offset table: 4090 - 9 = 4081 */
+    leaf[7] = 0xf1;
+    uint8_t *r = leaf + 6 + 4081;
+    r[1] = 3;                                       /* nk */
+    r[2] = 1;
+    r[6] = 2;                                       /* nv */
+    memset(data, 0xa5, 4096);
+    data[0] = 0;
+    data[1] = 0;                                    /* Type 0: a data block. */
+    memset(log, 0, 4096);
+    log[1] = 3;                                     /* type log */
+    log[3] = 16;                                    /* logsz: two entries */
+}
+
+static void
+forge_enumeration(void **state)
+{
+    (void)state;
+    static uint8_t leaf[4096], data[4096], log[4096];
+    forge_blocks(leaf, data, log);
+    /* 0 leaf (live), 1 data (live), 2 log (overwritten later: no content), 3 flush, 4 log. */
+    struct plan_op ops[] = {
+        { 0, 0, 0, 8, leaf }, { 0, 0, 0, 8, data }, { 0, 0, 0, 8, NULL }, { 1, 0, 0, 0, NULL },
+        { 0, 0, 1, 8, log },
+    };
+    struct fault_plan p;
+    char err[128];
+    assert_int_equal(fault_plan_parse("forge:6", &p, err, sizeof(err)), 0);
+    struct crash_state *s;
+    size_t count;
+    assert_int_equal(fault_plan_enumerate(ops, 5, MODEL_ORDERED, &p, &s, &count), 0);
+    uint32_t per_op[5] = { 0 };
+    for (size_t i = 0; i < count; i++) {
+        if (s[i].media == MEDIA_NONE) {
+            continue;                                           /* The end of the log itself. */
+        }
+        assert_int_equal(s[i].media, MEDIA_FORGE);              /* Nothing but forges asked. */
+        assert_int_equal(s[i].cut, 5);
+        per_op[s[i].media_op]++;
+        assert_true(s[i].flip_bit / 8 < 4096);
+        for (size_t j = 0; j < i; j++) {
+            assert_false(s[j].media_op == s[i].media_op && s[j].flip_bit == s[i].flip_bit);
+        }
+    }
+    assert_true(per_op[0] >= 2 && per_op[0] <= 6);             /* Distinct bits, at most N. */
+    assert_true(per_op[4] >= 2 && per_op[4] <= 6);
+    assert_int_equal(per_op[1], 0);                             /* Data: no fields. */
+    assert_int_equal(per_op[2], 0);                             /* Overwritten. */
+    free(s);
+    assert_int_equal(fault_plan_parse("pass,flip,forge", &p, err, sizeof(err)), 0);
+    assert_int_equal(fault_plan_enumerate(ops, 5, MODEL_WRITEBACK, &p, &s, &count), 0);
+    assert_int_equal(count_media(s, count, MEDIA_FLIP), 0);     /* flip: hostile only. */
+    assert_int_equal(count_media(s, count, MEDIA_FORGE), 2);    /* One each: leaf, log. */
+    free(s);
+}
+
 int
 main(void)
 {
@@ -164,6 +253,7 @@ main(void)
         cmocka_unit_test(bad_ids),
         cmocka_unit_test(plans),
         cmocka_unit_test(media_enumeration),
+        cmocka_unit_test(forge_enumeration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -865,13 +865,9 @@ wlog_load_catches_lost_writes(void **state)
     const struct recording *oracle = &rec_faithful;
     struct recording rec;
     load(&oracle->dev, &rec);
-    struct plan_op *ops = calloc(rec.dev.op_count + 1, sizeof(struct plan_op));
+    struct plan_op *ops = sim_dev_plan_ops(&rec.dev);
     CHECK_TRUE(ops != NULL);
-    for (uint32_t i = 0; i < rec.dev.op_count; i++) {
-        const struct sim_op *op = &rec.dev.ops[i];
-        ops[i] = (struct plan_op){ op->kind, op->mark, op->epoch, rec.dev.block_size / 512 };
-    }
-    struct fault_plan plan = { PLAN_PASS | PLAN_REORDER, 1, 64, 0 };
+    struct fault_plan plan = { .kinds = PLAN_PASS | PLAN_REORDER, .reorder_k = 1, .samples = 64 };
     struct crash_state *states;
     size_t count;
     CHECK_EQ(fault_plan_enumerate(ops, rec.dev.op_count, MODEL_WRITEBACK, &plan, &states, &count),

@@ -1,0 +1,38 @@
+/*
+ * faultinject/forge.h: forged blocks — corruption before the checksum.
+ *
+ * A forged write carries wrong bytes under right hashes. One bit of a field
+ * of a metadata block (a count, an offset, an address, a key byte, a record
+ * word) was inverted before the block was hashed, and every hash that vouches
+ * for the block was computed over the wrong bytes: its own (a log block's
+ * logh, the superblock's sbhash) and, up to the superblock, each pointer that
+ * names it. This is what a bit flip in host memory or a bug in the writer
+ * looks like to recovery. No hash can tell; only the checks behind the hashes
+ * (ranges, counts, orders, links between structures) can refuse it.
+ *
+ * The file system must never crash, hang or assert on such a block. It may
+ * refuse it (a detected error) or take it: a forged file length or name is a
+ * state no check can know to be wrong.
+ */
+#ifndef FAULTINJECT_FORGE_H
+#define FAULTINJECT_FORGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define FORGE_NONE UINT32_MAX
+
+/* Metadata blocks: a pivot, leaf, log, deadlist, arena header or superblock
+ * by their type field (the blocks that hold hashes of other blocks). */
+bool forge_is_meta(const uint8_t *block, uint32_t block_size);
+
+/* The bit to forge in a metadata block: a field drawn uniformly from the
+ * block's fields, then a bit of it, from seed. FORGE_NONE for data blocks. */
+uint32_t forge_pick(const uint8_t *block, uint32_t block_size, uint64_t seed);
+
+/* Recomputes the hash a block carries of itself, if any: a superblock's
+ * sbhash, a log or deadlist block's logh (when its sizes still let one be
+ * computed; otherwise the block is left as it is). */
+void forge_seal(uint8_t *block, uint32_t block_size);
+
+#endif /* FAULTINJECT_FORGE_H */
