@@ -8,6 +8,10 @@
  * referenced twice, is corruption; a block allocated and unreachable is a
  * leak (GEFS leaks by design after some crashes); a stale second copy of a
  * superblock or header is a warning (the next sync rewrites it).
+ *
+ * It can run at any time: after mount, after a sync, or between syncs, when
+ * blocks written since the last sync are read from the cache and the frees
+ * deferred to the next sync are accounted for.
  */
 #ifndef FS_CHECK_H
 #define FS_CHECK_H

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "blk.h"
+#include "cache.h"
 #include "check_impl.h"
 #include "keys.h"
 #include "tree.h"
@@ -52,7 +53,12 @@ data_check(struct walk *w, struct bptr bp)
         check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), "file data",
                 "birth generation %llu not below nextgen", (unsigned long long)bp.gen);
     }
-    if (dev_read(c->fs, bp.addr, c->buf) != 0) {
+    struct cblk *cached = cache_lookup(c->fs, bp.addr);    /* Written since the last sync. */
+    if (cached != NULL) {
+        memcpy(c->buf, cached->buf, c->fs->block_size);
+        cache_put(c->fs, cached);
+    }
+    if (cached == NULL && dev_read(c->fs, bp.addr, c->buf) != 0) {
         check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), "file data", "unreadable");
     } else if (fmt_hash(c->buf, c->fs->block_size) != bp.hash) {
         check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), "file data", "hash mismatch");
@@ -243,7 +249,7 @@ ns_fn(void *arg, const struct kv *kv)
         }
         return 0;
     case FMT_KENT:
-        if (kv->nk < 12 || fmt_get16(kv->k + 9) != kv->nk - 12u || kv->nv != FMT_DIRENT_SIZE) {
+        if (fmt_kent_check(kv->k, kv->nk) != NULL || kv->nv != FMT_DIRENT_SIZE) {
             ns_bad(s, "malformed directory entry");
         } else if (grow((void **)&s->ents, &s->cents, s->nents, sizeof(struct ent))) {
             struct fmt_dirent d;

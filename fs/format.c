@@ -270,3 +270,25 @@ fmt_tree_unpack(const uint8_t *p, struct fmt_tree *t)
     t->base = fmt_get64(p + 40);
     t->root = fmt_bptr_unpack(p + 48);
 }
+
+const char *
+fmt_kent_check(const uint8_t *k, uint16_t nk)
+{
+    ASSERT(k != NULL);
+    if (nk < 12 || nk > FMT_KENT_SIZE_MAX || fmt_get16(k + 9) != nk - 12u || k[nk - 1] != 0) {
+        return "directory entry key malformed";
+    }
+    bool root = fmt_get64(k + 1) == FMT_ADDR_NIL;
+    if ((nk == 12) != root) {
+        return root ? "root entry with a name" : "directory entry with an empty name";
+    }
+    for (uint32_t i = 11; i < nk - 1u; i++) {
+        if (k[i] < 0x20 || k[i] == 0x7f || k[i] == '/') {
+            return "directory entry name holds a control character or '/'";
+        }
+    }
+    if ((nk == 13 && k[11] == '.') || (nk == 14 && k[11] == '.' && k[12] == '.')) {
+        return "directory entry named . or ..";
+    }
+    return NULL;
+}

@@ -363,6 +363,10 @@ struct fmt_dirent {
 
 void fmt_dirent_pack(uint8_t *p, const struct fmt_dirent *d);
 void fmt_dirent_unpack(const uint8_t *p, struct fmt_dirent *d);
+/* Verifies a directory-entry key (Kent): its sizes, the terminating NUL, a
+ * name a path can name (no control character or '/', not . or ..), empty
+ * only for the root. NULL or the reason. */
+const char *fmt_kent_check(const uint8_t *k, uint16_t nk);
 
 struct fmt_tree {
     uint32_t nref;          /* Snapshots forked from or succeeding this one. */

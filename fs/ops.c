@@ -640,11 +640,14 @@ static int
 dir_fn(void *arg, const struct kv *kv)
 {
     struct dir_ctx *c = arg;
-    if (kv->nk < 12 || fmt_get16(kv->k + 9) != kv->nk - 12u || kv->nv != FMT_DIRENT_SIZE) {
+    if (fmt_kent_check(kv->k, kv->nk) != NULL || kv->nv != FMT_DIRENT_SIZE) {
         return FS_ECORRUPT;
     }
     struct fmt_dirent d;
     fmt_dirent_unpack(kv->v, &d);
+    if (d.length > FS_FILE_SIZE_MAX) {
+        return FS_ECORRUPT;
+    }
     struct fs_dirent e = { .qid = d.qid, .is_dir = (d.qtype & FMT_QID_DIR) != 0,
         .size = d.length };
     memcpy(e.name, kv->k + 11, kv->nk - 12u);

@@ -231,11 +231,11 @@ standard_workload(void **state)
         const struct trace_step *s = &t.steps[i];
         int got = runner_step(fs, s);
         CHECK_ERR(got, s->expect);
+        util_check_clean(fs, UINT64_MAX);       /* Live, frees deferred to the next sync. */
+        deferred_checks++;
         if (s->op != TRACE_SYNC) {
             continue;
         }
-        util_check_clean(fs, UINT64_MAX);       /* Live, frees deferred to the next sync. */
-        deferred_checks++;
         struct bdev copy;
         util_mem_clone(&copy, &dev);
         oom_mount(&copy);
