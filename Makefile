@@ -122,7 +122,8 @@ mutants: deps all ## Build every seeded bug of fs/mutants.h and run one fixed su
 bench: deps all ## Crash states checked per CPU-second, latency per state, peak memory.
 	/usr/bin/python3 scripts/bench.py $(BUILD)
 
-COVERAGE_FORGE ?= 512
+COVERAGE_FORGE ?= 2048
+COVERAGE_REPOINT ?= 512
 
 .PHONY: coverage
 coverage: deps ## gcov build, standard campaigns under every fault plan -> coverage/index.html.
@@ -140,13 +141,14 @@ coverage: deps ## gcov build, standard campaigns under every fault plan -> cover
 				hostile:hardened; do \
 			echo "coverage: $$w $${m%%:*}/$${m#*:}"; \
 			build-cov/crashsim explore --workload $$w $$geo --model $${m%%:*} \
-				--profile $${m#*:} --faults pass,flush,prefix,reorder:1,torn,flip,lost,misdirect \
+				--profile $${m#*:} --faults pass,flush,prefix,reorder:1,torn,flip,lost,misdirect,unreadable \
 				--db coverage/campaigns.db -q > /dev/null || true; \
 		done; \
 		for p in faithful hardened; do \
-			echo "coverage: $$w forge:$(COVERAGE_FORGE)/$$p"; \
+			echo "coverage: $$w forge:$(COVERAGE_FORGE),repoint:$(COVERAGE_REPOINT)/$$p"; \
 			build-cov/crashsim explore --workload $$w $$geo --profile $$p \
-				--faults forge:$(COVERAGE_FORGE) --db coverage/campaigns.db -q > /dev/null || true; \
+				--faults forge:$(COVERAGE_FORGE),repoint:$(COVERAGE_REPOINT) \
+				--db coverage/campaigns.db -q > /dev/null || true; \
 		done; \
 	done
 	@gcovr --root . --object-directory build-cov --filter 'fs/' \

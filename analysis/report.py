@@ -59,8 +59,8 @@ OUTCOMES = [
     ("ok_leak", "recovered a legal state; fs_check found leaked blocks only"),
     ("rolled_back", "(media faults) a consistent older state after a fault"),
     ("detected", "(media faults) mount, fs_check or a read refused the damage (FS_ECORRUPT, FS_EIO)"),
-    ("accepted", "(forged blocks) the file system took a forged but self-consistent field as "
-                 "its state: no hash can tell, and no check did"),
+    ("accepted", "(forged or repointed blocks) the file system took a forged but "
+                 "self-consistent field as its state: no hash can tell, and no check did"),
     ("unmountable", "mount (recovery) failed"),
     ("corrupt", "mounted, but fs_check found corruption or a read failed"),
     ("wrong_state", "the recovered state is none of the legal ones"),
@@ -90,7 +90,8 @@ OUTCOME_COLOURS = {
 
 MODELS = ["ordered", "writeback", "torn", "hostile"]   # faultinject/plan.h order.
 PROFILES = ["faithful", "hardened"]
-FAULT_CLASSES = ["cut", "drop", "torn", "flip", "lost", "misdirect", "forge"]
+FAULT_CLASSES = ["cut", "drop", "torn", "flip", "lost", "misdirect", "forge", "unreadable",
+                 "repoint"]
 PASS_NONE = -1                                          # states.pass IS NULL.
 PASSES = [0, 1, 2, 3, 4, PASS_NONE]
 PASS_COLOURS = {0: "#1f77b4", 1: "#ff7f0e", 2: "#2ca02c", 3: "#d62728", 4: "#9467bd",

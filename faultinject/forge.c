@@ -77,7 +77,7 @@ offer_region(struct picker *p, const uint8_t *b, uint32_t start, uint32_t size, 
             continue;
         }
         offer(p, LAYOUT, at + head, 1);                 /* The key's kind. */
-        offer_words(p, at + head + 1, nk - 1 < 8 ? nk - 1 : 8);
+        offer_words(p, at + head + 1, nk - 1);         /* The rest of the key. */
         offer(p, LAYOUT, at + head + nk, 2);
         uint32_t nv = fmt_get16(b + at + head + nk);
         if (off + head + nk + 2 + nv <= size) {
@@ -150,6 +150,80 @@ forge_pick(const uint8_t *b, uint32_t bs, uint64_t seed)
     int kind = p.seen[CONTENT] == 0 ? LAYOUT : p.seen[LAYOUT] == 0 ? CONTENT
         : (int)(mix(&p.rng) & 1);
     return p.off[kind] * 8 + (uint32_t)(mix(&p.rng) % (p.width[kind] * 8));
+}
+
+struct ptrs {
+    uint32_t *offs;
+    uint32_t max;
+    uint32_t n;
+};
+
+static void
+ptr_at(struct ptrs *p, uint32_t off, uint32_t bs)
+{
+    if (off + 16 <= bs) {
+        if (p->n < p->max) {
+            p->offs[p->n] = off;
+        }
+        p->n++;
+    }
+}
+
+/* Values of a node region that hold pointers, by key kind and size. */
+static void
+region_ptrs(struct ptrs *p, const uint8_t *b, uint32_t bs, uint32_t start, uint32_t size,
+        uint32_t n, bool pivot)
+{
+    for (uint32_t i = 0; i < n && 2 * i + 2 <= size; i++) {
+        uint32_t off = fmt_get16(b + start + 2 * i);
+        if (off < 2 * n || off + 4 > size) {
+            continue;
+        }
+        uint32_t nk = fmt_get16(b + start + off);
+        if (nk == 0 || off + 4 + nk > size) {
+            continue;
+        }
+        uint32_t nv = fmt_get16(b + start + off + 2 + nk);
+        uint32_t v = start + off + 4 + nk;
+        uint8_t kind = b[start + off + 2];
+        if (off + 4 + nk + nv > size) {
+            continue;
+        }
+        if (pivot && nv == FMT_PPTR_SIZE) {
+            ptr_at(p, v, bs);                                   /* A child. */
+        } else if (!pivot && kind == FMT_KDAT && nv == FMT_PTR_SIZE) {
+            ptr_at(p, v, bs);                                   /* File data. */
+        } else if (!pivot && kind == FMT_KSNAP && nv == FMT_TREE_SIZE) {
+            ptr_at(p, v + FMT_TREE_SIZE - FMT_PTR_SIZE, bs);    /* A snapshot's root. */
+        } else if (!pivot && kind == FMT_KDLIST && nv == FMT_DLIST_VALUE_SIZE) {
+            ptr_at(p, v, bs);                                   /* Deadlist head, tail. */
+            ptr_at(p, v + FMT_PTR_SIZE, bs);
+        }
+    }
+}
+
+uint32_t
+forge_pointers(const uint8_t *b, uint32_t bs, uint32_t *offs, uint32_t max)
+{
+    struct ptrs p = { offs, max, 0 };
+    if (!forge_is_meta(b, bs)) {
+        return 0;
+    }
+    uint16_t t = fmt_get16(b);
+    if (t == FMT_TYPE_SUPER) {
+        ptr_at(&p, 24, bs);                 /* snap root, snapdl.hd, snapdl.tl */
+        ptr_at(&p, 40, bs);
+        ptr_at(&p, 56, bs);
+    } else if (t == FMT_TYPE_ARENA) {
+        ptr_at(&p, 2, bs);                  /* loghd */
+    } else if (t == FMT_TYPE_LOG || t == FMT_TYPE_DLIST) {
+        ptr_at(&p, 12, bs);                 /* logp */
+    } else if (t == FMT_TYPE_LEAF) {
+        region_ptrs(&p, b, bs, FMT_LEAF_HEADER_SIZE, fmt_leafspc(bs), fmt_get16(b + 2), false);
+    } else {
+        region_ptrs(&p, b, bs, FMT_PIVOT_HEADER_SIZE, fmt_pivspc(bs), fmt_get16(b + 2), true);
+    }
+    return p.n;
 }
 
 void

@@ -10,6 +10,10 @@
  * looks like to recovery. No hash can tell; only the checks behind the hashes
  * (ranges, counts, orders, links between structures) can refuse it.
  *
+ * A repointed write is the same wrong under right hashes, of one kind: a
+ * block pointer in it names another block of the image, with that block's
+ * hash (blocks cross-linked by a writer bug).
+ *
  * The file system must never crash, hang or assert on such a block. It may
  * refuse it (a detected error) or take it: a forged file length or name is a
  * state no check can know to be wrong.
@@ -29,6 +33,14 @@ bool forge_is_meta(const uint8_t *block, uint32_t block_size);
 /* The bit to forge in a metadata block: a field drawn uniformly from the
  * block's fields, then a bit of it, from seed. FORGE_NONE for data blocks. */
 uint32_t forge_pick(const uint8_t *block, uint32_t block_size, uint64_t seed);
+
+/* The block pointers a metadata block holds (addr[8] hash[8], gen after it
+ * where the format has one), as byte offsets into the block, in block order:
+ * a superblock's snapshot-tree root and deadlist ends, an arena header's log
+ * head, a log or deadlist block's next pointer, a pivot's children, a leaf's
+ * file-data pointers, a snapshot record's root and a deadlist record's ends.
+ * Stores up to max; returns how many there are. */
+uint32_t forge_pointers(const uint8_t *block, uint32_t block_size, uint32_t *offs, uint32_t max);
 
 /* Recomputes the hash a block carries of itself, if any: a superblock's
  * sbhash, a log or deadlist block's logh (when its sizes still let one be

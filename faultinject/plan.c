@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../fs/base.h"
+#include "../fs/format.h"
 #include "forge.h"
 
 #define REORDER_SAMPLES_DEFAULT 64u
@@ -78,11 +79,13 @@ plan_element(const char *e, size_t n, struct fault_plan *plan)
         { "pass", PLAN_PASS }, { "flush", PLAN_FLUSH }, { "prefix", PLAN_PREFIX },
         { "torn", PLAN_TORN }, { "flip", PLAN_FLIP }, { "lost", PLAN_LOST },
         { "misdirect", PLAN_MISDIRECT }, { "forge", PLAN_FORGE },
+        { "unreadable", PLAN_UNREADABLE }, { "repoint", PLAN_REPOINT },
     };
     for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
         if (strlen(simple[i].name) == n && memcmp(e, simple[i].name, n) == 0) {
             plan->kinds |= simple[i].bit;
             plan->forge_n = simple[i].bit == PLAN_FORGE ? 1 : plan->forge_n;
+            plan->repoint_n = simple[i].bit == PLAN_REPOINT ? 1 : plan->repoint_n;
             return 0;
         }
     }
@@ -90,6 +93,11 @@ plan_element(const char *e, size_t n, struct fault_plan *plan)
     if (counted(e, n, "forge:", FORGE_VARIANTS_MAX, &k)) {
         plan->kinds |= PLAN_FORGE;
         plan->forge_n = k;
+        return 0;
+    }
+    if (counted(e, n, "repoint:", FORGE_VARIANTS_MAX, &k)) {
+        plan->kinds |= PLAN_REPOINT;
+        plan->repoint_n = k;
         return 0;
     }
     if (counted(e, n, "reorder:", CRASH_DROPS_MAX, &k)) {
@@ -111,7 +119,7 @@ fault_plan_parse(const char *s, struct fault_plan *plan, char *err, size_t err_s
         size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
         if (plan_element(p, n, plan) != 0) {
             snprintf(err, err_size, "unknown fault '%.*s' (pass, flush, prefix, reorder:K with "
-                    "K 1..%u, torn, flip, lost, misdirect, forge or forge:N with N 1..%u)",
+                    "K 1..%u, torn, flip, lost, misdirect, unreadable, forge:N, repoint:N with N 1..%u)",
                     (int)FS_MIN(n, 40), p, CRASH_DROPS_MAX, FORGE_VARIANTS_MAX);
             return -1;
         }
@@ -131,7 +139,7 @@ fault_plan_format(const struct fault_plan *plan, char *buf, size_t size)
     buf[0] = '\0';
     size_t used = 0;
     static const char *names[] = { "pass", "flush", "prefix", "reorder", "torn", "flip", "lost",
-        "misdirect", "forge" };
+        "misdirect", "forge", "unreadable", "repoint" };
     for (uint32_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (!(plan->kinds & (1u << i))) {
             continue;
@@ -140,6 +148,8 @@ fault_plan_format(const struct fault_plan *plan, char *buf, size_t size)
             ? snprintf(buf + used, size - used, "%sreorder:%u", used ? "," : "", plan->reorder_k)
             : (1u << i) == PLAN_FORGE && plan->forge_n > 1
             ? snprintf(buf + used, size - used, "%sforge:%u", used ? "," : "", plan->forge_n)
+            : (1u << i) == PLAN_REPOINT && plan->repoint_n > 1
+            ? snprintf(buf + used, size - used, "%srepoint:%u", used ? "," : "", plan->repoint_n)
             : snprintf(buf + used, size - used, "%s%s", used ? "," : "", names[i]);
         if (n < 0 || (size_t)n >= size - used) {
             return;
@@ -339,6 +349,63 @@ forges(struct sink *k, struct crash_state *s, const uint8_t *content, uint32_t b
     s->flip_bit = 0;
 }
 
+/* Up to plan->repoint_n variants of a write: one of its block pointers names
+ * another block the log leaves in place (half the time one of the type the
+ * pointer named), each (pointer, target) once. A log or deadlist block's next
+ * pointer, which no hash checks, also names the block itself: a loop. */
+static void
+repoints(struct sink *k, struct crash_state *s, const struct plan_op *ops, uint32_t n,
+        const uint64_t *live, uint32_t live_count, const struct fault_plan *plan)
+{
+    const struct plan_op *op = &ops[s->media_op];
+    uint32_t bs = op->sectors * 512u, offs[1024];
+    uint32_t np = FS_MIN(forge_pointers(op->content, bs, offs, 1024), 1024u);
+    if (np == 0 || live_count < 2) {
+        return;
+    }
+    uint32_t seen_off[FORGE_VARIANTS_MAX], seen_target[FORGE_VARIANTS_MAX], count = 0;
+    uint16_t own = fmt_get16(op->content);
+    bool chain = own == FMT_TYPE_LOG || own == FMT_TYPE_DLIST;  /* Not hash-linked: may loop. */
+    uint64_t rng = plan->seed ^ (0x9e3779b97f4a7c15ull * (s->media_op + 1)) ^ 10;
+    for (uint32_t v = 0; v < plan->repoint_n && !k->failed; v++) {
+        uint32_t off = offs[rng_next(&rng) % np];
+        uint64_t was = fmt_get64(op->content + off) / bs, target = was;
+        uint16_t type = UINT16_MAX;
+        for (uint32_t i = 0; i < n && type == UINT16_MAX; i++) {
+            type = ops[i].content != NULL && ops[i].block == was ? fmt_get16(ops[i].content) : type;
+        }
+        bool same = type != UINT16_MAX && (rng_next(&rng) & 1);
+        if (chain && v == 0) {
+            target = op->block;                 /* A chain that loops on itself. */
+        }
+        for (uint32_t tries = 0; tries < 64 && (target == was || (target == op->block && !chain));
+                tries++) {
+            target = live[rng_next(&rng) % live_count];
+            for (uint32_t i = 0; same && i < n; i++) {
+                if (ops[i].content != NULL && ops[i].block == target
+                        && fmt_get16(ops[i].content) != type) {
+                    target = was;               /* Another type: draw again. */
+                }
+            }
+        }
+        bool dup = target == was || (target == op->block && !chain);
+        for (uint32_t j = 0; j < count && !dup; j++) {
+            dup = seen_off[j] == off && seen_target[j] == target;
+        }
+        if (dup) {
+            continue;
+        }
+        seen_off[count] = off;
+        seen_target[count++] = (uint32_t)target;
+        s->media = MEDIA_REPOINT;
+        s->flip_bit = off;
+        s->target = (uint32_t)target;
+        emit(k, s);
+    }
+    s->flip_bit = 0;
+    s->target = 0;
+}
+
 /* At the end of the log, for each write, the media faults the plan names (the
  * ones the model allows) and a forged block; a flipped bit is drawn from the
  * seed and the op index, a forged one from the fields of the write's block. */
@@ -347,7 +414,15 @@ media(struct sink *k, const struct plan_op *ops, uint32_t n, const struct fault_
         enum device_model model)
 {
     uint32_t kinds = plan->kinds & (device_model_media(model) ? PLAN_MEDIA | PLAN_FORGE
-            : PLAN_FORGE);
+            | PLAN_REPOINT : PLAN_FORGE | PLAN_REPOINT);
+    uint64_t *live = malloc(((size_t)n + 1) * sizeof(uint64_t));
+    uint32_t live_count = 0;
+    for (uint32_t i = 0; live != NULL && i < n; i++) {
+        if (ops[i].kind == 0 && ops[i].content != NULL) {
+            live[live_count++] = ops[i].block;
+        }
+    }
+    k->failed = k->failed || live == NULL;
     for (uint32_t i = 0; i < n && !k->failed; i++) {
         if (ops[i].kind != 0 || ops[i].sectors == 0) {
             continue;
@@ -371,7 +446,15 @@ media(struct sink *k, const struct plan_op *ops, uint32_t n, const struct fault_
             s.media = MEDIA_MISDIRECT;
             emit(k, &s);
         }
+        if ((kinds & PLAN_UNREADABLE) && ops[i].content != NULL) {
+            s.media = MEDIA_UNREADABLE;
+            emit(k, &s);
+        }
+        if ((kinds & PLAN_REPOINT) && ops[i].content != NULL) {
+            repoints(k, &s, ops, n, live, live_count, plan);
+        }
     }
+    free(live);
 }
 
 int
@@ -408,7 +491,7 @@ fault_plan_enumerate(const struct plan_op *ops, uint32_t n, enum device_model mo
             tears(&k, ops, c);
         }
     }
-    if ((plan->kinds & (PLAN_MEDIA | PLAN_FORGE)) && !k.failed) {
+    if ((plan->kinds & (PLAN_MEDIA | PLAN_FORGE | PLAN_REPOINT)) && !k.failed) {
         media(&k, ops, n, plan, model);
     }
     (void)epoch;
@@ -432,9 +515,12 @@ crash_id_format(const struct crash_state *s, char *buf, size_t size)
     if ((s->media == MEDIA_FLIP || s->media == MEDIA_FORGE) && n > 0 && (size_t)n < size) {
         snprintf(buf + n, size - (size_t)n, "-%s%" PRIu32 "b%" PRIu32,
                 s->media == MEDIA_FLIP ? "flip" : "forge", s->media_op, s->flip_bit);
+    } else if (s->media == MEDIA_REPOINT && n > 0 && (size_t)n < size) {
+        snprintf(buf + n, size - (size_t)n, "-repoint%" PRIu32 "o%" PRIu32 "t%" PRIu32,
+                s->media_op, s->flip_bit, s->target);
     } else if (s->media != MEDIA_NONE && n > 0 && (size_t)n < size) {
-        snprintf(buf + n, size - (size_t)n, "-%s%" PRIu32, s->media == MEDIA_LOST ? "lost" : "mis",
-                s->media_op);
+        snprintf(buf + n, size - (size_t)n, "-%s%" PRIu32, s->media == MEDIA_LOST ? "lost"
+                : s->media == MEDIA_MISDIRECT ? "mis" : "eio", s->media_op);
     }
 }
 
@@ -488,8 +574,14 @@ crash_id_parse(const char *id, struct crash_state *s)
         s->media = p[2] == 'l' ? MEDIA_FLIP : MEDIA_FORGE;
         p = parse_u32(p + (s->media == MEDIA_FLIP ? 5 : 6), &s->media_op);
         p = p != NULL && *p == 'b' ? parse_u32(p + 1, &s->flip_bit) : NULL;
-    } else if (p != NULL && (strncmp(p, "-lost", 5) == 0 || strncmp(p, "-mis", 4) == 0)) {
-        s->media = p[1] == 'l' ? MEDIA_LOST : MEDIA_MISDIRECT;
+    } else if (p != NULL && strncmp(p, "-repoint", 8) == 0) {
+        s->media = MEDIA_REPOINT;
+        p = parse_u32(p + 8, &s->media_op);
+        p = p != NULL && *p == 'o' ? parse_u32(p + 1, &s->flip_bit) : NULL;
+        p = p != NULL && *p == 't' ? parse_u32(p + 1, &s->target) : NULL;
+    } else if (p != NULL && (strncmp(p, "-lost", 5) == 0 || strncmp(p, "-mis", 4) == 0
+            || strncmp(p, "-eio", 4) == 0)) {
+        s->media = p[1] == 'l' ? MEDIA_LOST : p[1] == 'm' ? MEDIA_MISDIRECT : MEDIA_UNREADABLE;
         p = parse_u32(p + (p[1] == 'l' ? 5 : 4), &s->media_op);
     }
     if (p != NULL && s->media != MEDIA_NONE && s->media_op >= s->cut) {
@@ -502,7 +594,7 @@ uint32_t
 crash_fault_class_index(const struct crash_state *s)
 {
     if (s->media != MEDIA_NONE) {
-        return 2u + s->media;       /* flip, lost, misdirect, forge. */
+        return 2u + s->media;       /* flip, lost, misdirect, forge, unreadable, repoint. */
     }
     return s->torn != CRASH_NONE ? 2 : s->drop_count > 0 ? 1 : 0;
 }
@@ -511,7 +603,7 @@ const char *
 crash_fault_class_name(uint32_t index)
 {
     static const char *const names[CRASH_FAULT_CLASSES] = { "cut", "drop", "torn", "flip", "lost",
-        "misdirect", "forge" };
+        "misdirect", "forge", "unreadable", "repoint" };
     ASSERT(index < CRASH_FAULT_CLASSES);
     return names[index];
 }

@@ -17,6 +17,12 @@
  *                          whatever flushes followed (a media fault)
  *     w812-mis640          ... write 640 landed on the next block instead of
  *                          its own (a media fault)
+ *     w812-eio640          ... the block write 640 wrote reads back as a
+ *                          device error (a latent sector error; a media
+ *                          fault)
+ *     w812-repoint640o4000t17  ... the block pointer at byte 4000 of the
+ *                          block write 640 wrote names block 17 (with its
+ *                          hash), every hash resealed (forge.h)
  *     w812-forge640b9001   ... bit 9001 of the block write 640 wrote was
  *                          inverted before it was hashed, and every hash
  *                          that vouches for it agrees (a forged block, see
@@ -37,10 +43,13 @@
  * but one of its sectors, with each fill); and the media faults, each once
  * per write at the end of the log: flip (one bit of the write's block
  * flipped, the bit drawn from the seed), lost (the write never persisted),
- * misdirect (it landed on the next block). A fault the device model does not
+ * misdirect (it landed on the next block), unreadable (its block, when the
+ * log leaves it in place, reads back as a device error). A fault the device model does not
  * allow is not enumerated. forge:N (N forged variants, default 1, of each
  * metadata block the log leaves in place, the field and bit of each drawn
- * from the seed) is no device fault: it applies under every model.
+ * from the seed) is no device fault: it applies under every model; nor is
+ * repoint:N (N variants of each such block with one of its block pointers
+ * naming another block the log leaves in place, drawn from the seed).
  */
 #ifndef FAULTINJECT_PLAN_H
 #define FAULTINJECT_PLAN_H
@@ -62,7 +71,9 @@ struct crash_state {
     uint32_t drops[CRASH_DROPS_MAX];    /* Write ops lost, ascending, each < cut. */
     uint8_t media;                      /* enum media_fault. */
     uint32_t media_op;                  /* The write op it struck. */
-    uint32_t flip_bit;                  /* MEDIA_FLIP: the bit, from the block's start. */
+    uint32_t flip_bit;                  /* MEDIA_FLIP, MEDIA_FORGE: the bit, from the block's
+                                           start; MEDIA_REPOINT: the pointer's byte offset. */
+    uint32_t target;                    /* MEDIA_REPOINT: the block the pointer now names. */
 };
 
 enum media_fault {
@@ -71,6 +82,8 @@ enum media_fault {
     MEDIA_LOST,             /* The write never reached the medium. */
     MEDIA_MISDIRECT,        /* It landed on the next block instead. */
     MEDIA_FORGE,            /* A bit inverted before hashing, every hash resealed. */
+    MEDIA_UNREADABLE,       /* Its block reads back as a device error. */
+    MEDIA_REPOINT,          /* A pointer in it names another block, hashes resealed. */
 };
 
 enum device_model {
@@ -89,14 +102,17 @@ enum device_model {
 #define PLAN_FLIP    0x20u
 #define PLAN_LOST    0x40u
 #define PLAN_MISDIRECT 0x80u
-#define PLAN_MEDIA   (PLAN_FLIP | PLAN_LOST | PLAN_MISDIRECT)
 #define PLAN_FORGE   0x100u
+#define PLAN_UNREADABLE 0x200u
+#define PLAN_REPOINT 0x400u
+#define PLAN_MEDIA   (PLAN_FLIP | PLAN_LOST | PLAN_MISDIRECT | PLAN_UNREADABLE)
 
 struct fault_plan {
     uint32_t kinds;             /* PLAN_* bits. */
     uint32_t reorder_k;         /* Largest number of lost writes per state. */
     uint32_t samples;           /* Per cut: subsets beyond this many are sampled. */
     uint32_t forge_n;           /* Forged variants per metadata write (forge:N). */
+    uint32_t repoint_n;         /* Repointed variants per metadata write (repoint:N). */
     uint64_t seed;              /* Seeds the sampling. */
 };
 
@@ -110,6 +126,7 @@ struct plan_op {
     uint32_t sectors;           /* For writes: 512-byte sectors in the block. */
     const uint8_t *content;     /* For writes whose bytes the block still holds at the end of
                                    the log: those bytes (forge reads them); else NULL. */
+    uint64_t block;             /* For writes: the block written. */
 };
 
 const char *device_model_name(enum device_model m);
@@ -118,7 +135,7 @@ bool device_model_drops(enum device_model m);
 bool device_model_tears(enum device_model m);
 bool device_model_media(enum device_model m);
 
-/* Parses "pass,flush,prefix,reorder:2,torn,flip,lost,misdirect,forge:16". On error returns -1 and names the
+/* Parses "pass,flush,prefix,reorder:2,torn,flip,lost,misdirect,forge:16,unreadable". On error returns -1 and names the
  * bad element in err. */
 int fault_plan_parse(const char *s, struct fault_plan *plan, char *err, size_t err_size);
 void fault_plan_format(const struct fault_plan *plan, char *buf, size_t size);
@@ -133,12 +150,13 @@ int fault_plan_enumerate(const struct plan_op *ops, uint32_t n, enum device_mode
 void crash_id_format(const struct crash_state *s, char *buf, size_t size);
 int crash_id_parse(const char *id, struct crash_state *s);
 /* The fault class of a state, for the results table: "cut", "drop", "torn",
- * the media faults "flip", "lost", "misdirect", and "forge" (what the checker accepts
+ * the media faults "flip", "lost", "misdirect", "unreadable", and "forge" and
+ * "repoint" (what the checker accepts
  * for those differs, see sim/checker.h). */
 const char *crash_fault_class(const struct crash_state *s);
 /* The same as an index 0..CRASH_FAULT_CLASSES-1 in the order cut, drop, torn,
- * flip, lost, misdirect, forge, and its name. */
-#define CRASH_FAULT_CLASSES 7u
+ * flip, lost, misdirect, forge, unreadable, repoint, and its name. */
+#define CRASH_FAULT_CLASSES 9u
 uint32_t crash_fault_class_index(const struct crash_state *s);
 const char *crash_fault_class_name(uint32_t index);
 

@@ -346,7 +346,7 @@ checker_check(struct checker *c, const struct crash_state *s, struct state_resul
         r->outcome = OUTCOME_OK_LEAK;
     }
     if (s->media != MEDIA_NONE) {
-        media_verdict(c, r, s->media == MEDIA_FORGE);
+        media_verdict(c, r, s->media == MEDIA_FORGE || s->media == MEDIA_REPOINT);
     }
     r->probes = fs_probes_take();
     r->duration_ns = now_ns() - t0;

@@ -9,6 +9,7 @@
 #include "../fs/format.h"
 
 #define SCRATCH_BLOCKS_MAX 8192u
+#define UNREADABLE_SALT 0x756e7265616461ull     /* An unreadable block's signature differs. */
 
 static uint64_t
 block_sig(uint64_t block, uint64_t content_hash)
@@ -47,6 +48,9 @@ view_read(const struct bdev *bdev, uint64_t block, void *buffer)
 {
     const struct crash_view *v = bdev->context;
     ASSERT(block < v->rec->block_count);
+    if (block == v->unreadable && v->slot[block] == SIM_NONE) {
+        return FS_EIO;              /* Until a write remaps the sector. */
+    }
     memcpy(buffer, block_bytes(v, block), v->rec->block_size);
     return 0;
 }
@@ -92,6 +96,7 @@ crash_view_init(struct crash_view *v, const struct sim_dev *rec)
     v->forge_buf = malloc((size_t)CRASH_FORGE_BLOCKS * rec->block_size);
     v->meta = malloc(n * sizeof(uint64_t));
     v->meta_cut = SIM_NONE;
+    v->unreadable = UINT64_MAX;
     if (v->map == NULL || v->slot == NULL || v->touched == NULL || v->scratch == NULL
             || v->torn_buf == NULL || v->flip_buf == NULL || v->forge_buf == NULL
             || v->meta == NULL) {
@@ -256,6 +261,14 @@ media(struct crash_view *v, const struct crash_state *s)
     if (s->media == MEDIA_FLIP) {
         return;
     }
+    if (s->media == MEDIA_UNREADABLE) {
+        if (live) {                 /* The same bytes, but no read gets them. */
+            v->unreadable = b;
+            override(v, b, sim_pool_get(&rec->pool, op->content),
+                    content_hash(rec, s->media_op) ^ UNREADABLE_SALT);
+        }
+        return;
+    }
     if (live) {                     /* Lost or misdirected: the block keeps its old bytes. */
         uint32_t old = surviving(rec, s, op->prev);
         override(v, b, op_bytes(rec, old), old == SIM_NONE ? 0 : content_hash(rec, old));
@@ -327,7 +340,8 @@ replace_hash(uint8_t *b, uint32_t bs, uint64_t from, uint64_t to)
     return hit;
 }
 
-/* A forged block: the write's bytes with one bit inverted, sealed, and every
+/* A forged block: the write's bytes with one bit inverted (or, repointed, one
+ * block pointer naming another block with its hash), sealed, and every
  * metadata block that holds its hash resealed in turn, up to the superblocks
  * (forge.h). A hash names its block whatever its offset in the holder, so
  * the holders are found by searching for it; a chance match of 64 bits is
@@ -350,7 +364,12 @@ forge(struct crash_view *v, const struct crash_state *s)
     uint32_t head = 0, tail = 0;
     uint8_t *b = v->forge_buf;
     memcpy(b, sim_pool_get(&rec->pool, op->content), bs);
-    b[s->flip_bit / 8] ^= (uint8_t)(1u << (s->flip_bit % 8));
+    if (s->media == MEDIA_REPOINT) {            /* Names the target, with its hash. */
+        fmt_put64(b + s->flip_bit, (uint64_t)s->target * bs);
+        fmt_put64(b + s->flip_bit + 8, fmt_hash(block_bytes(v, s->target), bs));
+    } else {
+        b[s->flip_bit / 8] ^= (uint8_t)(1u << (s->flip_bit % 8));
+    }
     forge_seal(b, bs);
     v->forge_block[v->forge_count++] = op->block;
     queue[tail].from = content_hash(rec, s->media_op);
@@ -412,7 +431,11 @@ state_valid(const struct sim_dev *rec, const struct crash_state *s)
             return -1;
         }
     }
-    if (s->media != MEDIA_NONE && (s->media > MEDIA_FORGE || s->media_op >= s->cut
+    if (s->media == MEDIA_REPOINT && ((uint64_t)s->flip_bit + 16 > rec->block_size
+            || s->target >= rec->block_count)) {
+        return -1;
+    }
+    if (s->media != MEDIA_NONE && (s->media > MEDIA_REPOINT || s->media_op >= s->cut
             || rec->ops[s->media_op].kind != SIM_OP_WRITE || s->flip_bit / 8 >= rec->block_size
             || rec->block_count < 2)) {
         return -1;
@@ -430,6 +453,7 @@ crash_view_set(struct crash_view *v, const struct crash_state *s)
     crash_view_reset(v);
     seek(v, s->cut);
     v->ov_count = 0;
+    v->unreadable = UINT64_MAX;
     v->state_sig = v->sig;
     if (s->torn != CRASH_NONE) {
         tear(v, s);                 /* First: a lost write to the same block yields to it. */
@@ -445,7 +469,7 @@ crash_view_set(struct crash_view *v, const struct crash_state *s)
             override(v, b, op_bytes(rec, eff), eff == SIM_NONE ? 0 : content_hash(rec, eff));
         }
     }
-    if (s->media == MEDIA_FORGE) {
+    if (s->media == MEDIA_FORGE || s->media == MEDIA_REPOINT) {
         forge(v, s);
     } else if (s->media != MEDIA_NONE) {
         media(v, s);

@@ -44,6 +44,7 @@ struct crash_view {
     uint64_t *meta;                     /* Metadata blocks of the image at meta_cut. */
     uint64_t meta_count;                /* Entries. */
     uint32_t meta_cut;                  /* Cut they were found at, or SIM_NONE. */
+    uint64_t unreadable;                /* Block that reads as a device error, or UINT64_MAX. */
     uint32_t *slot;                     /* Per block: scratch slot, or SIM_NONE. */
     uint8_t *scratch;                   /* Scratch blocks. */
     uint64_t *touched;                  /* Blocks with a scratch slot. */

@@ -266,7 +266,7 @@ sim_dev_plan_ops(const struct sim_dev *dev)
         const struct sim_op *op = &dev->ops[i];
         ops[i] = (struct plan_op){ op->kind, op->mark, op->epoch,
             dev->block_size / BDEV_SECTOR_SIZE,
-            op->kind == SIM_OP_WRITE ? sim_pool_get(&dev->pool, op->content) : NULL };
+            op->kind == SIM_OP_WRITE ? sim_pool_get(&dev->pool, op->content) : NULL, op->block };
     }
     for (uint32_t i = 0; ops != NULL && i < dev->op_count; i++) {
         if (dev->ops[i].kind == SIM_OP_WRITE && dev->ops[i].prev != SIM_NONE) {

@@ -761,6 +761,15 @@ describe_state(const struct recording *rec, const struct crash_state *s)
     } else if (s->media == MEDIA_MISDIRECT) {
         describe_write(dev, s->media_op, "misdirected");
         printf("    it landed on the next block; its own block kept the old bytes\n");
+    } else if (s->media == MEDIA_UNREADABLE) {
+        describe_write(dev, s->media_op, "unreadable");
+        printf("    its block reads back as a device error (a latent sector error) until it is\n"
+                "    written again\n");
+    } else if (s->media == MEDIA_REPOINT) {
+        describe_write(dev, s->media_op, "repointed");
+        printf("    the block pointer at byte %u of its block names block %u, with that block's\n"
+                "    hash; every hash that names the block, up to the superblocks, agrees\n",
+                s->flip_bit, s->target);
     } else if (s->media == MEDIA_FORGE) {
         describe_write(dev, s->media_op, "forged");
         printf("    bit %u of its block (byte %u) was inverted before hashing; every hash that\n"

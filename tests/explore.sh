@@ -99,6 +99,19 @@ check "media faults need a model that has them: ordered enumerates none" \
     "$(run fo.db --faults pass,flip,lost,misdirect; q fo.db "select count(*) from states where fault_class <> 'cut'")" "0
 0"
 
+# Unreadable blocks (hostile only): the block a write left in place reads back
+# as a device error. Recovery or the check names it (detected) or never needs
+# the block (ok); nothing else.
+check "hostile pass,unreadable exits 0" "$(run ur.db --model hostile --faults pass,unreadable)" 0
+check "unreadable: one state per block the log leaves written" \
+    "$(q ur.db "select count(*) from states where fault_class='unreadable'")" \
+    "$(q ur.db "select count(distinct block) from wlog where kind='write'")"
+check "unreadable: no violations, some detected" \
+    "$(q ur.db "select count(*) from violations"),$([ "$(q ur.db "select count(*) from results
+        where outcome='detected'")" -gt 0 ] && echo yes)" "0,yes"
+check "unreadable: ids name the write" \
+    "$(q ur.db "select count(*) from states where fault_class='unreadable' and not state_id glob 'w*-eio*'")" 0
+
 # Forged blocks (any model): a field bit inverted before hashing, every hash
 # that names the block resealed. The file system refuses the forgery or takes
 # it as its state; it never crashes or hangs on it, so no forged state is a
@@ -119,6 +132,20 @@ fid=$(q fg.db "select state_id from results r join states s using (run_id, state
     where s.fault_class='forge' and r.outcome='detected' limit 1")
 check "forge: replay says what was forged" \
     "$("$B" replay "$fid" --db "$T/fg.db" | grep -c 'inverted before hashing')" 1
+
+# Repointed blocks (any model): a block pointer names another block, with its
+# hash, every hash above resealed. Refused or taken, never a crash or a hang.
+check "ordered repoint:16 exits 0" "$(run rp.db --faults pass,repoint:16)" 0
+check "repoint: no violations, some refused" \
+    "$(q rp.db "select count(*) from violations"),$([ "$(q rp.db "select count(*) from results
+        r join states s using (run_id, state_id) where s.fault_class='repoint'
+        and r.outcome='detected'")" -gt 0 ] && echo yes)" "0,yes"
+check "repoint: ids name the write, the pointer and the target" \
+    "$(q rp.db "select count(*) from states where fault_class='repoint'
+        and not state_id glob 'w*-repoint*o*t*'")" 0
+rid=$(q rp.db "select state_id from states where fault_class='repoint' limit 1")
+check "repoint: replay says which pointer names which block" \
+    "$("$B" replay "$rid" --db "$T/rp.db" | grep -c 'the block pointer at byte')" 1
 
 # A hang, a segfault and an assertion in a checked state are recorded as that
 # state's outcome, and the campaign finishes.

@@ -12,7 +12,12 @@
  *     and fixed by the seed;
  *   - forged blocks (forge:N) are enumerated under every model, up to N
  *     distinct bits for each write whose bytes the log leaves in place and
- *     that is a metadata block, and for no other write.
+ *     that is a metadata block, and for no other write;
+ *   - unreadable blocks (hostile only), once per write the log leaves in
+ *     place;
+ *   - repointed blocks (repoint:N, any model): each state names one block
+ *     pointer of a metadata block the log leaves in place and another such
+ *     block, never the pointer's own block or the one it named.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -49,6 +54,9 @@ ids_round_trip(void **state)
     roundtrip("w173-mis30");
     roundtrip("w173-drop100-mis30");
     roundtrip("w173-forge30b800");
+    roundtrip("w173-eio30");
+    roundtrip("w173-repoint30o4000t17");
+    roundtrip("w173-drop100-eio30");
     struct crash_state s;
     assert_int_equal(crash_id_parse("w173-flip30b9", &s), 0);
     assert_int_equal(s.media, MEDIA_FLIP);
@@ -65,6 +73,16 @@ ids_round_trip(void **state)
     assert_int_equal(s.flip_bit, 801);
     assert_string_equal(crash_fault_class(&s), "forge");
     assert_int_equal(crash_fault_class_index(&s), 6);
+    assert_int_equal(crash_id_parse("w173-eio5", &s), 0);
+    assert_int_equal(s.media, MEDIA_UNREADABLE);
+    assert_int_equal(s.media_op, 5);
+    assert_string_equal(crash_fault_class(&s), "unreadable");
+    assert_int_equal(crash_fault_class_index(&s), 7);
+    assert_int_equal(crash_id_parse("w173-repoint5o100t7", &s), 0);
+    assert_int_equal(s.media, MEDIA_REPOINT);
+    assert_int_equal(s.flip_bit, 100);
+    assert_int_equal(s.target, 7);
+    assert_string_equal(crash_fault_class(&s), "repoint");
     assert_int_equal(crash_id_parse("w173-drop3", &s), 0);
     assert_int_equal(s.media, MEDIA_NONE);
     assert_string_equal(crash_fault_class(&s), "drop");
@@ -78,7 +96,8 @@ bad_ids(void **state)
         "", "w", "x12", "w12x", "w12-drop", "w12-drop12", "w12-drop5.3", "w12-torn11s0z",
         "w12-torn11s3q", "w12-flip12b3", "w12-flip3", "w12-flip3b", "w12-lost", "w12-lost12",
         "w12-mis", "w12-mis40", "w12-lost3-mis4", "w12-lost3x", "w12-forge3", "w12-forge12b1",
-        "w12-forge3b", "w12-forg3b1",
+        "w12-forge3b", "w12-forg3b1", "w12-eio", "w12-eio12", "w12-eio3b1", "w12-repoint3o1",
+        "w12-repoint3t1o1", "w12-repoint3o1t", "w12-repoint12o1t1",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct crash_state s;
@@ -93,10 +112,11 @@ plans(void **state)
 {
     (void)state;
     struct fault_plan p;
-    char err[128], buf[128];
+    char err[256], buf[128];
     assert_int_equal(fault_plan_parse("misdirect,torn,lost,pass,flip,reorder:2", &p, err,
             sizeof(err)), 0);
-    assert_int_equal(p.kinds, PLAN_PASS | PLAN_REORDER | PLAN_TORN | PLAN_MEDIA);
+    assert_int_equal(p.kinds, PLAN_PASS | PLAN_REORDER | PLAN_TORN | PLAN_FLIP | PLAN_LOST
+            | PLAN_MISDIRECT);
     fault_plan_format(&p, buf, sizeof(buf));
     assert_string_equal(buf, "pass,reorder:2,torn,flip,lost,misdirect");
     assert_int_equal(fault_plan_parse("pass,flips", &p, err, sizeof(err)), -1);
@@ -111,6 +131,13 @@ plans(void **state)
     assert_int_equal(p.forge_n, 16);
     fault_plan_format(&p, buf, sizeof(buf));
     assert_string_equal(buf, "flip,forge:16");
+    assert_int_equal(fault_plan_parse("unreadable,forge,flip", &p, err, sizeof(err)), 0);
+    fault_plan_format(&p, buf, sizeof(buf));
+    assert_string_equal(buf, "flip,forge,unreadable");
+    assert_int_equal(fault_plan_parse("repoint:8,forge:2", &p, err, sizeof(err)), 0);
+    assert_int_equal(p.repoint_n, 8);
+    fault_plan_format(&p, buf, sizeof(buf));
+    assert_string_equal(buf, "forge:2,repoint:8");
     assert_int_equal(fault_plan_parse("forge:0", &p, err, sizeof(err)), -1);
     assert_int_equal(fault_plan_parse("forge:5000", &p, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "forge:N"));
@@ -119,8 +146,8 @@ plans(void **state)
 
 /* A log of writes and flushes: 0 w, 1 w, 2 flush, 3 w, 4 mark, 5 w. */
 static const struct plan_op log_ops[] = {
-    { 0, 0, 0, 8, NULL }, { 0, 0, 0, 8, NULL }, { 1, 0, 0, 0, NULL }, { 0, 0, 1, 8, NULL },
-    { 2, 0, 1, 0, NULL }, { 0, 0, 1, 8, NULL },
+    { 0, 0, 0, 8, NULL, 0 }, { 0, 0, 0, 8, NULL, 1 }, { 1, 0, 0, 0, NULL, 0 },
+    { 0, 0, 1, 8, NULL, 2 }, { 2, 0, 1, 0, NULL, 0 }, { 0, 0, 1, 8, NULL, 3 },
 };
 
 static size_t
@@ -203,6 +230,71 @@ forge_blocks(uint8_t *leaf, uint8_t *data, uint8_t *log)
     log[3] = 16;                                    /* logsz: two entries */
 }
 
+/* A leaf of one file-data pointer (Kdat key, 24-byte value) naming block 11. */
+static uint32_t
+pointer_leaf(uint8_t *leaf)
+{
+    memset(leaf, 0, 4096);
+    leaf[1] = 2;                                    /* type leaf */
+    leaf[3] = 1;                                    /* nval 1 */
+    leaf[5] = 45;                                   /* valsz: 2 + 17 + 2 + 24 */
+    uint32_t off = 4090 - 45;
+    leaf[6] = (uint8_t)(off >> 8);
+    leaf[7] = (uint8_t)off;
+    uint8_t *r = leaf + 6 + off;
+    r[1] = 17;                                      /* nk; kind 0 (Kdat) */
+    r[2 + 17 + 1] = 24;                             /* nv */
+    uint8_t *v = r + 2 + 17 + 2;
+    v[6] = 0xb0;                                    /* addr 11 * 4096 = 0xb000 */
+    return (uint32_t)(v - leaf);
+}
+
+static void
+repoint_enumeration(void **state)
+{
+    (void)state;
+    static uint8_t leaf[4096], data[4096], log[4096], dleaf[4096];
+    forge_blocks(leaf, data, log);
+    uint32_t at = pointer_leaf(dleaf);
+    /* Blocks 10 leaf, 11 data, 13 log, 14 the pointer leaf. */
+    struct plan_op ops[] = {
+        { 0, 0, 0, 8, leaf, 10 }, { 0, 0, 0, 8, data, 11 }, { 1, 0, 0, 0, NULL, 0 },
+        { 0, 0, 1, 8, log, 13 }, { 0, 0, 1, 8, dleaf, 14 },
+    };
+    struct fault_plan p;
+    char err[256];
+    assert_int_equal(fault_plan_parse("repoint:8", &p, err, sizeof(err)), 0);
+    struct crash_state *s;
+    size_t count;
+    assert_int_equal(fault_plan_enumerate(ops, 5, MODEL_ORDERED, &p, &s, &count), 0);
+    uint32_t on_leaf = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (s[i].media == MEDIA_NONE) {
+            continue;
+        }
+        assert_int_equal(s[i].media, MEDIA_REPOINT);
+        uint64_t own = ops[s[i].media_op].block;
+        assert_true(s[i].target != own || own == 13);       /* Only a log loops on itself. */
+        assert_true(s[i].target == 10 || s[i].target == 11 || s[i].target == 13
+                || s[i].target == 14);                      /* A block left in place. */
+        if (own == 14) {
+            assert_int_equal(s[i].flip_bit, at);            /* The one pointer. */
+            assert_true(s[i].target != 11);                 /* Not the block it named. */
+            on_leaf++;
+        } else {
+            assert_int_equal(own, 13);                      /* The log's next pointer. */
+            assert_int_equal(s[i].flip_bit, 12);
+        }
+    }
+    assert_true(on_leaf >= 1 && on_leaf <= 3);              /* Distinct targets: 10, 13. */
+    bool loop = false;
+    for (size_t i = 0; i < count; i++) {
+        loop = loop || (s[i].media == MEDIA_REPOINT && s[i].target == 13);
+    }
+    assert_true(loop);                                      /* The log names itself. */
+    free(s);
+}
+
 static void
 forge_enumeration(void **state)
 {
@@ -211,8 +303,8 @@ forge_enumeration(void **state)
     forge_blocks(leaf, data, log);
     /* 0 leaf (live), 1 data (live), 2 log (overwritten later: no content), 3 flush, 4 log. */
     struct plan_op ops[] = {
-        { 0, 0, 0, 8, leaf }, { 0, 0, 0, 8, data }, { 0, 0, 0, 8, NULL }, { 1, 0, 0, 0, NULL },
-        { 0, 0, 1, 8, log },
+        { 0, 0, 0, 8, leaf, 10 }, { 0, 0, 0, 8, data, 11 }, { 0, 0, 0, 8, NULL, 12 },
+        { 1, 0, 0, 0, NULL, 0 }, { 0, 0, 1, 8, log, 13 },
     };
     struct fault_plan p;
     char err[128];
@@ -243,6 +335,16 @@ forge_enumeration(void **state)
     assert_int_equal(count_media(s, count, MEDIA_FLIP), 0);     /* flip: hostile only. */
     assert_int_equal(count_media(s, count, MEDIA_FORGE), 2);    /* One each: leaf, log. */
     free(s);
+    assert_int_equal(fault_plan_parse("pass,unreadable", &p, err, sizeof(err)), 0);
+    assert_int_equal(fault_plan_enumerate(ops, 5, MODEL_WRITEBACK, &p, &s, &count), 0);
+    assert_int_equal(count_media(s, count, MEDIA_UNREADABLE), 0);   /* Hostile only. */
+    free(s);
+    assert_int_equal(fault_plan_enumerate(ops, 5, MODEL_HOSTILE, &p, &s, &count), 0);
+    assert_int_equal(count_media(s, count, MEDIA_UNREADABLE), 3);   /* The writes left in place. */
+    for (size_t i = 0; i < count; i++) {
+        assert_true(s[i].media != MEDIA_UNREADABLE || (s[i].media_op != 2 && s[i].cut == 5));
+    }
+    free(s);
 }
 
 int
@@ -254,6 +356,7 @@ main(void)
         cmocka_unit_test(plans),
         cmocka_unit_test(media_enumeration),
         cmocka_unit_test(forge_enumeration),
+        cmocka_unit_test(repoint_enumeration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
