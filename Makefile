@@ -54,7 +54,7 @@ TESTS := test_format test_alloc test_mount test_faultloop test_determinism test_
          test_model test_tree test_ops test_snap test_corrupt test_media test_plan test_gen test_wlog \
          test_forge test_oom
 
-SAN_TESTS := test_faultloop test_corrupt test_trace test_wlog
+SAN_TESTS := test_faultloop test_corrupt test_trace test_wlog test_forge
 
 FS_OBJ := $(FS_SRC:%.c=$(BUILD)/%.o)
 SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o)

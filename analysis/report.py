@@ -405,7 +405,11 @@ def section_violation_tables(runs, counts):
     out = ["<h3>Violations by fault class</h3>",
            "<p class=\"muted\">Each cell: violating states / states of that class. "
            "cut = a clean power cut, drop = writes lost from the volatile cache, "
-           "torn = the last write tore.</p>"]
+           "torn = the last write tore; the media faults (hostile): flip = a bit of a "
+           "written block flipped, lost = a write never persisted, misdirect = a write "
+           "landed on the next block, unreadable = a block reads back as a device error; "
+           "forge = a field forged before hashing, repoint = a block pointer naming "
+           "another block, every hash resealed.</p>"]
     fc_all = collections.Counter()
     fc_viol = collections.Counter()
     ps_all = collections.Counter()

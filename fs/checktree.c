@@ -289,7 +289,7 @@ static const struct ent *
 ent_find(const struct ns *s, uint64_t qid)
 {
     struct ent key = { .qid = qid };
-    return bsearch(&key, s->ents, s->nents, sizeof(struct ent), ent_order);
+    return s->nents == 0 ? NULL : bsearch(&key, s->ents, s->nents, sizeof(struct ent), ent_order);
 }
 
 /* Every directory reaches the root by parents within as many steps as there
@@ -388,7 +388,9 @@ tree_namespace(struct check *c, const struct tree *t, const char *what)
     } else if (!err && s.nomem) {
         err = FS_ENOMEM;
     } else if (!err) {
-        qsort(s.ents, s.nents, sizeof(struct ent), ent_order);
+        if (s.nents > 0) {                  /* No table at all when a forged tree is empty. */
+            qsort(s.ents, s.nents, sizeof(struct ent), ent_order);
+        }
         ns_entries(&s);
         ns_links(&s);
         ns_cycles(&s);
@@ -479,7 +481,7 @@ rec_find(struct snapc *s, uint64_t gen)
 {
     struct rec key;
     key.t.gen = gen;
-    return bsearch(&key, s->recs, s->nrecs, sizeof(struct rec), rec_order);
+    return s->nrecs == 0 ? NULL : bsearch(&key, s->recs, s->nrecs, sizeof(struct rec), rec_order);
 }
 
 static void
@@ -623,7 +625,9 @@ check_trees(struct check *c)
     } else if (!err && s.nomem) {
         err = FS_ENOMEM;
     } else if (!err) {
-        qsort(s.recs, s.nrecs, sizeof(struct rec), rec_order);
+        if (s.nrecs > 0) {
+            qsort(s.recs, s.nrecs, sizeof(struct rec), rec_order);
+        }
         snap_links(&s);
         err = trees_check(c, &s);
         if (!err) {
