@@ -4,11 +4,7 @@
 # suite; each must be caught (an "equivalent" mutant must stay uncaught), and
 # the total must be N/N. Minimization is left to `make mutants`.
 set -u
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; }
+. "$(dirname "$0")/lib/tap.sh"
 
 /usr/bin/python3 scripts/mutants --no-minimize >"$T/out" 2>&1
 rc=$?

@@ -3,11 +3,7 @@
 # regress command itself: a changed outcome, a stale case and a malformed case.
 set -u
 B="${1:-build}/crashsim"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; }
+. "$(dirname "$0")/lib/tap.sh"
 
 "$B" regress traces/regress >"$T/out" 2>&1
 rc=$?

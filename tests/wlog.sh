@@ -7,17 +7,7 @@
 # clean file system; malformed files and bad usage exit 2 with one line.
 set -u
 B="${1:-build}/crashsim"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; }
-expect() {  # expect DESC WANT_RC CMD...: passes when CMD exits WANT_RC
-    desc=$1; want=$2; shift 2
-    "$@" >"$T/out" 2>"$T/err"; rc=$?
-    if [ "$rc" -eq "$want" ]; then ok "$desc"; else
-        notok "$desc (exit $rc, want $want)"; sed 's/^/# /' "$T/out" "$T/err"; fi
-}
+. "$(dirname "$0")/lib/tap.sh"
 grep_out() {  # grep_out DESC PATTERN: the last command's stdout+stderr match
     if grep -q -- "$2" "$T/out" "$T/err"; then ok "$1"; else
         notok "$1 (no '$2')"; sed 's/^/# /' "$T/out" "$T/err"; fi
