@@ -45,9 +45,10 @@ FS_SRC := fs/base.c fs/format.c fs/bdev.c fs/cache.c fs/blk.c fs/alloc.c fs/tree
 SIM_SRC := sim/cli.c sim/cmd_image.c sim/cmd_dump.c sim/cmd_run.c sim/cmd_inspect.c sim/model.c \
            sim/outcome.c sim/dev.c sim/crash.c sim/runner.c sim/checker.c sim/pool.c \
            sim/store.c sim/explore.c sim/cmd_explore.c sim/cmd_probes.c \
-           sim/regress.c sim/cmd_regress.c sim/minimize.c sim/cmd_analysis.c sim/cmd_matrix.c sim/faultdev.c sim/cmd_wlog.c sim/cmd_gen.c
+           sim/regress.c sim/cmd_regress.c sim/minimize.c sim/cmd_analysis.c sim/cmd_matrix.c \
+           sim/faultdev.c sim/cmd_wlog.c sim/wlog.c sim/cmd_gen.c
 FAULT_SRC := faultinject/plan.c faultinject/fault.c faultinject/forge.c
-TRACES_SRC := traces/wlog.c traces/trace.c traces/gen.c
+TRACES_SRC := traces/trace.c traces/gen.c
 MAIN_SRC := sim/main.c
 TEST_UTIL_SRC := tests/util.c
 TESTS := test_format test_alloc test_mount test_faultloop test_determinism test_trace \

@@ -44,9 +44,10 @@ static const char explore_help[] =
     "  -j, --jobs N          worker processes (default: the number of CPUs)\n"
     "  -d, --db FILE         result database (default results.db)\n"
     "  -r, --resume          continue the unfinished run of this configuration\n"
-    "      --size SIZE       device size (default 8M)\n"
-    "      --block-size SIZE 4K, 8K or 16K (default 16K)\n"
-    "      --arenas N        arena count (default: by size)\n"
+    "      --size SIZE       device size (default: the trace's '# geometry:' line,\n"
+    "                        else 8M)\n"
+    "      --block-size SIZE 4K, 8K or 16K (default: the trace's, else 16K)\n"
+    "      --arenas N        arena count (default: the trace's, else by size)\n"
     "      --samples N       reorder subsets per cut beyond which they are sampled (64)\n"
     "      --timeout SECS    per crash state (default 10)\n"
     "      --save-failures DIR  write each violation as a regression case in DIR\n"
@@ -153,7 +154,7 @@ cmd_explore(int argc, char **argv)
             fputs(explore_help, stdout);
             return EXIT_OK;
         }
-        size_given = size_given || c == OPT_SIZE || c == OPT_BLOCK;
+        size_given = size_given || c == OPT_SIZE || c == OPT_BLOCK || c == OPT_ARENAS;
         if (explore_opt(c, &cfg, &faults) != 0) {
             if (c != '?') {
                 cli_error("explore", "bad value '%s' for an option", optarg);
@@ -169,6 +170,9 @@ cmd_explore(int argc, char **argv)
                 : "--save-failures needs a trace");
         fputs(explore_help, stderr);
         return EXIT_USAGE;
+    }
+    if (cfg.workload != NULL && !size_given) {
+        (void)explore_trace_geometry(cfg.workload, &cfg.rec);   /* Its own, if it names one. */
     }
     if (cfg.gen != NULL && !size_given) {
         cfg.rec.device_size = 1u << 20;     /* ACE and random workloads are small. */
@@ -212,7 +216,7 @@ cmd_replay(int argc, char **argv)
 {
     const char *db;
     uint64_t run;
-    int rc = cli_db_run_options(argc, argv, replay_help, &db, &run);
+    int rc = cli_db_run_options(argc, argv, replay_help, &db, &run, NULL);
     if (rc >= 0) {
         return rc;
     }

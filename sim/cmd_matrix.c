@@ -36,32 +36,6 @@ static const char matrix_help[] =
     "Exit status: 0 the table was made (violations are findings, not errors),\n"
     "2 usage or operational error.\n";
 
-/* The geometry of a workload from its "# geometry: --size S --block-size B
- * [--arenas N]" line; defaults otherwise. */
-static void
-geometry(const char *path, struct record_config *rec)
-{
-    *rec = (struct record_config){ FMT_BLOCK_SIZE_DEFAULT, 8u << 20, 0, false };
-    char *text = trace_read_text(path);
-    const char *g = text != NULL ? strstr(text, "# geometry:") : NULL;
-    const char *end = g != NULL ? strchr(g, '\n') : NULL;
-    for (const char *p = g; p != NULL && p < end && (p = strstr(p, "--")) != NULL && p < end;) {
-        char key[16] = "", val[32] = "";
-        uint64_t v;
-        if (sscanf(p, "--%15s %31s", key, val) == 2 && cli_parse_size(val, &v)) {
-            if (strcmp(key, "size") == 0) {
-                rec->device_size = v;
-            } else if (strcmp(key, "block-size") == 0 && fmt_block_size_valid(v)) {
-                rec->block_size = (uint32_t)v;
-            } else if (strcmp(key, "arenas") == 0 && v <= FMT_ARENA_COUNT_MAX) {
-                rec->arenas = (uint32_t)v;
-            }
-        }
-        p += 2;
-    }
-    free(text);
-}
-
 static int
 name_order(const void *a, const void *b)
 {
@@ -99,7 +73,8 @@ matrix_row(struct explore_config *cfg, const char *path)
     fflush(stdout);
     for (uint32_t m = 0; m < MODEL_COUNT; m++) {
         for (uint32_t hardened = 0; hardened < 2; hardened++) {
-            geometry(path, &cfg->rec);
+            cfg->rec = (struct record_config){ FMT_BLOCK_SIZE_DEFAULT, 8u << 20, 0, false };
+            (void)explore_trace_geometry(path, &cfg->rec);
             cfg->rec.hardened = hardened != 0;
             cfg->model = (enum device_model)m;
             cfg->workload = path;

@@ -11,6 +11,7 @@
 #include "../fs/format.h"
 #include "checker.h"
 #include "cli.h"
+#include "explore.h"
 #include "minimize.h"
 #include "regress.h"
 
@@ -143,9 +144,10 @@ static const char pin_help[] =
     "  -o, --out CASE        the case file to write\n"
     "  -m, --model M         device model of the states (default ordered)\n"
     "  -p, --profile P       faithful (default) or hardened\n"
-    "      --size SIZE       image size (default 8M)\n"
-    "      --block-size SIZE 4K, 8K or 16K (default 16K)\n"
-    "      --arenas N        arena count (default: by size)\n"
+    "      --size SIZE       image size (default: the trace's '# geometry:' line,\n"
+    "                        else 8M)\n"
+    "      --block-size SIZE 4K, 8K or 16K (default: the trace's, else 16K)\n"
+    "      --arenas N        arena count (default: the trace's, else by size)\n"
     "  -c, --comment TEXT    what the case proves (its first line)\n"
     "      --catches NAME    the seeded bug of fs/mutants.h the case exposes\n"
     "  -h, --help            this text\n"
@@ -241,6 +243,7 @@ cmd_pin(int argc, char **argv)
     memset(&rc, 0, sizeof(rc));
     rc.rec = (struct record_config){ FMT_BLOCK_SIZE_DEFAULT, 8u << 20, 0, false };
     const char *workload = NULL, *out = NULL, *comment = NULL;
+    bool geometry_given = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "w:o:m:p:c:h", opts, NULL)) != -1) {
@@ -252,6 +255,10 @@ cmd_pin(int argc, char **argv)
             fputs(pin_help, stderr);
             return EXIT_USAGE;
         }
+        geometry_given = geometry_given || c == PIN_SIZE || c == PIN_BLOCK || c == PIN_ARENAS;
+    }
+    if (workload != NULL && !geometry_given) {
+        (void)explore_trace_geometry(workload, &rc.rec);     /* Its own, if it names one. */
     }
     if (workload == NULL || out == NULL || optind == argc
             || argc - optind > (int)REGRESS_STATES_MAX) {
@@ -295,28 +302,11 @@ static const char minimize_help[] =
 int
 cmd_minimize(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "db", required_argument, NULL, 'd' }, { "run", required_argument, NULL, 'n' },
-        { "out", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    const char *db = "results.db", *out = "minimized.case";
-    uint64_t run = 0;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "d:n:o:h", opts, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(minimize_help, stdout);
-            return EXIT_OK;
-        }
-        if (c == 'd') {
-            db = optarg;
-        } else if (c == 'o') {
-            out = optarg;
-        } else if (c != 'n' || !cli_parse_u64(optarg, &run)) {
-            fputs(minimize_help, stderr);
-            return EXIT_USAGE;
-        }
+    const char *db, *out = "minimized.case";
+    uint64_t run;
+    int status = cli_db_run_options(argc, argv, minimize_help, &db, &run, &out);
+    if (status >= 0) {
+        return status;
     }
     if (optind + 1 != argc || access(db, R_OK) != 0) {
         cli_error("minimize", optind + 1 != argc ? "expected one crash-state ID"

@@ -1,6 +1,6 @@
 /*
  * sim/cmd_wlog.c: crashsim wlog — write logs to and from files
- * (traces/wlog.h, traces/WLOG.md).
+ * (sim/wlog.h, traces/WLOG.md).
  *
  * export re-records a run's workload from the result database exactly as
  * crashsim replay does (the stored trace text, geometry and profile through
@@ -17,8 +17,9 @@
 #include <unistd.h>
 
 #include "../fs/format.h"
-#include "../traces/wlog.h"
+#include "wlog.h"
 #include "cli.h"
+#include "explore.h"
 #include "store.h"
 
 static const char wlog_help[] =
@@ -79,32 +80,14 @@ export_record(const char *db, int64_t *run_id, struct recording *rec)
         return -1;
     }
     struct run_info info = { 0 };
-    uint64_t stored_hash = 0;
-    int rc = store_run_get(st, run_id, &info, &stored_hash);
     struct trace t = { 0 };
+    int rc = explore_rerecord(st, run_id, &info, &t, rec, err, sizeof(err));
     if (rc != 0) {
-        cli_error("wlog", "%s: no such run", db);
-    } else if (!fmt_block_size_valid(info.block_size) || info.device_size < info.block_size
-            || info.device_size > WLOG_DEVICE_SIZE_MAX) {
+        cli_error("wlog", "%s: %s", db, err);
+    } else if (info.device_size > WLOG_DEVICE_SIZE_MAX) {
         cli_error("wlog", "run %" PRId64 ": unusable geometry (%" PRIu64 " bytes in blocks of %"
                 PRIu32 ")", *run_id, info.device_size, info.block_size);
         rc = -1;
-    } else if (trace_parse_text(info.workload_name, info.workload_text != NULL
-            ? info.workload_text : "", &t, err, sizeof(err)) != 0) {
-        cli_error("wlog", "run %" PRId64 ": stored workload: %s", *run_id, err);
-        rc = -1;
-    } else {
-        struct record_config cfg = { info.block_size, info.device_size, info.arenas,
-            strcmp(info.profile, "hardened") == 0 };
-        rc = record_workload(&cfg, &t, rec, err, sizeof(err));
-        if (rc != 0) {
-            cli_error("wlog", "run %" PRId64 ": %s", *run_id, err);
-        } else if (rec->wlog_hash != stored_hash) {
-            cli_error("wlog", "run %" PRId64 ": the workload now records a different write log "
-                    "(%016" PRIx64 ", stored %016" PRIx64 "): the code changed since the run",
-                    *run_id, rec->wlog_hash, stored_hash);
-            rc = -1;
-        }
     }
     if (rc == 0) {
         printf("run %" PRId64 ": %s, profile %s\n", *run_id, info.workload_name, info.profile);
@@ -112,7 +95,6 @@ export_record(const char *db, int64_t *run_id, struct recording *rec)
     if (rc == 0 && rec->violation[0] != '\0') {
         fprintf(stderr, "crashsim wlog: note: while recording: %s\n", rec->violation);
     }
-    free((void *)info.workload_text);           /* store_run_get strdup's it. */
     trace_free(&t);
     store_close(st);
     return rc;

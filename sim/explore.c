@@ -15,11 +15,12 @@
 #include "../fs/format.h"
 #include "../traces/gen.h"
 #include "checker.h"
+#include "cli.h"
 #include "gcov.h"
 #include "pool.h"
 #include "regress.h"
 #include "store.h"
-#include "../traces/wlog.h"
+#include "wlog.h"
 
 #define FAILING_SHOWN 20u
 #define PROGRESS_PLAIN_NS 5000000000ull
@@ -778,40 +779,44 @@ describe_state(const struct recording *rec, const struct crash_state *s)
     }
 }
 
-static int
-replay_load(struct store *st, int64_t *run_id, struct trace *t, struct recording *rec)
+int
+explore_load_run(struct store *st, int64_t *run_id, struct run_info *info, uint64_t *wlog_hash,
+        struct trace *t, struct record_config *rc, char *err, size_t err_size)
 {
-    struct run_info info;
-    uint64_t wlog_hash;
-    char err[512];
-    if (store_run_get(st, run_id, &info, &wlog_hash) != 0) {
-        fprintf(stderr, "crashsim replay: no such run\n");
+    if (store_run_get(st, run_id, info, wlog_hash) != 0) {
+        snprintf(err, err_size, "no such run");
         return -1;
     }
-    if (info.workload_text == NULL || strncmp(info.workload_text, "# crashsim explore --wlog", 25) == 0) {
-        fprintf(stderr, "crashsim replay: run %" PRId64 " explored a write-log file, not a trace: "
-                "explore it again with --wlog to replay its states\n", *run_id);
-        free((void *)info.workload_text);
+    const char *text = info->workload_text;
+    int code = 0;
+    if (text == NULL || strncmp(text, "# crashsim explore --wlog", 25) == 0) {
+        snprintf(err, err_size, "run %" PRId64 " explored a write-log file, not a trace: explore "
+                "it again with --wlog", *run_id);
+        code = -1;
+    } else if (trace_parse_text(info->workload_name, text, t, err, err_size) != 0) {
+        code = -1;
+    }
+    free((void *)info->workload_text);          /* store_run_get strdup's it. */
+    info->workload_text = NULL;
+    *rc = (struct record_config){ info->block_size, info->device_size, info->arenas,
+        strcmp(info->profile, "hardened") == 0 };
+    return code;
+}
+
+int
+explore_rerecord(struct store *st, int64_t *run_id, struct run_info *info, struct trace *t,
+        struct recording *rec, char *err, size_t err_size)
+{
+    uint64_t wlog_hash = 0;
+    struct record_config rc;
+    if (explore_load_run(st, run_id, info, &wlog_hash, t, &rc, err, err_size) != 0
+            || record_workload(&rc, t, rec, err, err_size) != 0) {
         return -1;
     }
-    int rc = trace_parse_text(info.workload_name, info.workload_text, t, err, sizeof(err));
-    free((void *)info.workload_text);
-    if (rc != 0) {
-        fprintf(stderr, "crashsim replay: stored workload: %s\n", err);
-        return -1;
-    }
-    struct record_config rc_cfg = { info.block_size, info.device_size, info.arenas,
-        strcmp(info.profile, "hardened") == 0 };
-    if (record_workload(&rc_cfg, t, rec, err, sizeof(err)) != 0) {
-        fprintf(stderr, "crashsim replay: %s\n", err);
-        return -1;
-    }
-    printf("run %" PRId64 ": %s, %s/%s, faults %s\n", *run_id, info.workload_name, info.model,
-            info.profile, info.faults);
     if (rec->wlog_hash != wlog_hash) {
-        fprintf(stderr, "crashsim replay: the workload now records a different write log "
-                "(%016" PRIx64 ", stored %016" PRIx64 "): the code changed since the run\n",
-                rec->wlog_hash, wlog_hash);
+        snprintf(err, err_size, "run %" PRId64 ": the workload now records a different write log "
+                "(%016" PRIx64 ", stored %016" PRIx64 "): the code changed since the run",
+                *run_id, rec->wlog_hash, wlog_hash);
         return -1;
     }
     return 0;
@@ -837,7 +842,15 @@ replay_run(const char *id, const char *db, int64_t run_id)
     memset(&rec, 0, sizeof(rec));
     int code = 2;
     struct checker c;
-    if (replay_load(st, &run_id, &t, &rec) == 0 && checker_init(&c, &rec) == 0) {
+    struct run_info info;
+    bool loaded = explore_rerecord(st, &run_id, &info, &t, &rec, err, sizeof(err)) == 0;
+    if (!loaded) {
+        fprintf(stderr, "crashsim replay: %s\n", err);
+    } else {
+        printf("run %" PRId64 ": %s, %s/%s, faults %s\n", run_id, info.workload_name,
+                info.model, info.profile, info.faults);
+    }
+    if (loaded && checker_init(&c, &rec) == 0) {
         c.verbose = stdout;
         struct state_result r;
         describe_state(&rec, &s);
@@ -853,4 +866,28 @@ replay_run(const char *id, const char *db, int64_t run_id)
     trace_free(&t);
     store_close(st);
     return code;
+}
+
+bool
+explore_trace_geometry(const char *path, struct record_config *rec)
+{
+    char *text = trace_read_text(path);
+    const char *g = text != NULL ? strstr(text, "# geometry:") : NULL;
+    const char *end = g != NULL ? strchr(g, '\n') : NULL;
+    for (const char *p = g; p != NULL && p < end && (p = strstr(p, "--")) != NULL && p < end;) {
+        char key[16] = "", val[32] = "";
+        uint64_t v;
+        if (sscanf(p, "--%15s %31s", key, val) == 2 && cli_parse_size(val, &v)) {
+            if (strcmp(key, "size") == 0) {
+                rec->device_size = v;
+            } else if (strcmp(key, "block-size") == 0 && fmt_block_size_valid(v)) {
+                rec->block_size = (uint32_t)v;
+            } else if (strcmp(key, "arenas") == 0 && v <= FMT_ARENA_COUNT_MAX) {
+                rec->arenas = (uint32_t)v;
+            }
+        }
+        p += 2;
+    }
+    free(text);
+    return g != NULL;
 }

@@ -51,4 +51,23 @@ int explore_run(const struct explore_config *cfg);
  * error. */
 int replay_run(const char *id, const char *db, int64_t run_id);
 
+/* The geometry a trace names in its "# geometry: --size S --block-size B
+ * [--arenas N]" line (traces/workloads/), over what *rec holds. Returns
+ * whether the trace has the line. */
+bool explore_trace_geometry(const char *path, struct record_config *rec);
+
+struct store;
+struct run_info;
+
+/* A stored run's trace and the recording configuration it ran with (the run's
+ * facts in *info; its write-log hash in *wlog_hash). 0, or -1 with why in err:
+ * no such run, a run of a write-log file, a trace that no longer parses. */
+int explore_load_run(struct store *st, int64_t *run_id, struct run_info *info,
+        uint64_t *wlog_hash, struct trace *t, struct record_config *rc, char *err,
+        size_t err_size);
+
+/* The same, recorded again into *rec, which must give the stored write log. */
+int explore_rerecord(struct store *st, int64_t *run_id, struct run_info *info, struct trace *t,
+        struct recording *rec, char *err, size_t err_size);
+
 #endif /* SIM_EXPLORE_H */

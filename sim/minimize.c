@@ -13,6 +13,7 @@
 
 #include "../fs/format.h"
 #include "checker.h"
+#include "explore.h"
 #include "regress.h"
 #include "store.h"
 
@@ -274,14 +275,11 @@ load(const char *db, int64_t *run_id, struct mini *m, struct trace *t)
     char err[512];
     struct run_info info;
     uint64_t hash;
-    if (store_open(&st, db, err, sizeof(err)) != 0 || store_run_get(st, run_id, &info, &hash) != 0) {
-        fprintf(stderr, "crashsim minimize: %s: no such run\n", db);
+    if (store_open(&st, db, err, sizeof(err)) != 0) {
+        fprintf(stderr, "crashsim minimize: %s\n", err);
         return -1;
     }
-    int rc = trace_parse_text(info.workload_name, info.workload_text, t, err, sizeof(err));
-    free((void *)info.workload_text);
-    m->rec = (struct record_config){ info.block_size, info.device_size, info.arenas,
-        strcmp(info.profile, "hardened") == 0 };
+    int rc = explore_load_run(st, run_id, &info, &hash, t, &m->rec, err, sizeof(err));
     if (rc == 0) {
         rc = device_model_parse(info.model, &m->model);
     }

@@ -53,8 +53,8 @@ runner_step(struct fs *fs, const struct trace_step *s)
     }
 }
 
-static int
-sync_push(struct recording *rec, uint32_t step, uint32_t line, uint32_t start, const struct model *m)
+int
+recording_add_sync(struct recording *rec, struct syncpt p)
 {
     if (rec->sync_count == rec->sync_cap) {
         uint32_t cap = rec->sync_cap ? 2 * rec->sync_cap : 64;
@@ -65,12 +65,19 @@ sync_push(struct recording *rec, uint32_t step, uint32_t line, uint32_t start, c
         rec->syncs = n;
         rec->sync_cap = cap;
     }
+    rec->syncs[rec->sync_count++] = p;
+    return 0;
+}
+
+static int
+sync_push(struct recording *rec, uint32_t step, uint32_t line, uint32_t start, const struct model *m)
+{
     struct model *clone = model_clone(m);
-    if (clone == NULL) {
+    if (clone == NULL || recording_add_sync(rec, (struct syncpt){ step, line, start,
+                rec->dev.op_count, model_digest(m), clone }) != 0) {
+        model_free(clone);
         return -1;
     }
-    rec->syncs[rec->sync_count++] = (struct syncpt){ step, line, start, rec->dev.op_count,
-        model_digest(m), clone };
     return 0;
 }
 

@@ -58,6 +58,9 @@ int record_workload(const struct record_config *cfg, const struct trace *t,
         struct recording *rec, char *err, size_t err_size);
 void recording_free(struct recording *rec);
 
+/* Appends a sync point; -1 when memory runs out. */
+int recording_add_sync(struct recording *rec, struct syncpt p);
+
 /* The legal sync points [*lo, *hi] for a crash at cut. */
 void recording_legal(const struct recording *rec, uint32_t cut, uint32_t *lo, uint32_t *hi);
 

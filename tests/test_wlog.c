@@ -1,5 +1,5 @@
 /*
- * tests/test_wlog.c: write-log files (traces/wlog.h, traces/WLOG.md).
+ * tests/test_wlog.c: write-log files (sim/wlog.h, traces/WLOG.md).
  *
  * What it proves:
  *   - a recorded workload (record_workload on a trace parsed here, hardened so
@@ -35,7 +35,7 @@
 #include "util.h"
 
 #include "../sim/checker.h"
-#include "../traces/wlog.h"
+#include "../sim/wlog.h"
 
 #ifndef FUZZ_ROUNDS
 #define FUZZ_ROUNDS 3000u           /* Mutations per run; -DFUZZ_ROUNDS=N for a longer hunt. */
