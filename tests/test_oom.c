@@ -1,6 +1,7 @@
 /*
  * tests/test_oom.c: out of memory and the mount options, over the standard
- * workload (traces/workloads/default.trace).
+ * workloads default.trace and log-growth.trace (log chains of several
+ * blocks), each on its geometry.
  *
  * The binary is linked with the allocator wrapped (-Wl,--wrap=malloc,...),
  * so the k-th allocation can be made to fail. At every sync point of the
@@ -14,8 +15,8 @@
  *     byte for byte), each snapshot label the workload made (mounted, it
  *     checks clean), no such label (FS_ENOENT), an empty or overlong label
  *     (FS_EINVAL), and a device of a geometry no file system has (FS_EINVAL);
- *   - fs_check on the live file system right after each sync, with the
- *     frees of that epoch deferred to the next one: clean.
+ *   - fs_check on the live file system after every step, between syncs
+ *     too: clean.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,7 +32,6 @@
 #include "../traces/trace.h"
 #include "util.h"
 
-#define WORKLOAD "traces/workloads/default.trace"
 #define ATTEMPTS_MAX 100000u
 
 /* ---- The allocator, wrapped: fail the k-th allocation once armed. ---- */
@@ -214,25 +214,25 @@ mount_options(const struct bdev *dev, uint32_t *labels_seen)
     CHECK_ERR(fs_mount(&fs, &odd, &(struct fs_config){ 0 }), FS_EINVAL);
 }
 
+/* Runs a standard workload on its geometry with the loops at every sync;
+ * returns the syncs and the labels mounted. */
 static void
-standard_workload(void **state)
+workload(const char *path, uint32_t block_size, uint64_t blocks, uint32_t arenas,
+        uint32_t *syncs, uint32_t *labels)
 {
-    (void)state;
     struct trace t;
     char err[512];
-    if (trace_parse_file(WORKLOAD, &t, err, sizeof(err)) != 0) {
+    if (trace_parse_file(path, &t, err, sizeof(err)) != 0) {
         fail_msg("%s", err);
     }
     struct bdev dev;
-    util_mem_open(&dev, 16384, 512);        /* 8 MiB, as the workload is made for. */
-    struct fs *fs = util_format_mount(&dev, 0);
-    uint32_t syncs = 0, labels = 0, deferred_checks = 0;
+    util_mem_open(&dev, block_size, blocks);
+    struct fs *fs = util_format_mount(&dev, arenas);
     for (uint32_t i = 0; i < t.count; i++) {
         const struct trace_step *s = &t.steps[i];
         int got = runner_step(fs, s);
         CHECK_ERR(got, s->expect);
-        util_check_clean(fs, UINT64_MAX);       /* Live, frees deferred to the next sync. */
-        deferred_checks++;
+        util_check_clean(fs, UINT64_MAX);       /* Live, between syncs too. */
         if (s->op != TRACE_SYNC) {
             continue;
         }
@@ -240,16 +240,35 @@ standard_workload(void **state)
         util_mem_clone(&copy, &dev);
         oom_mount(&copy);
         oom_check(&copy);
-        mount_options(&copy, &labels);
+        mount_options(&copy, labels);
         bdev_mem_close(&copy);
-        syncs++;
+        (*syncs)++;
     }
     util_unmount(fs);
     bdev_mem_close(&dev);
     trace_free(&t);
+}
+
+static void
+default_workload(void **state)
+{
+    (void)state;
+    uint32_t syncs = 0, labels = 0;
+    workload("traces/workloads/default.trace", 16384, 512, 0, &syncs, &labels);   /* 8 MiB */
     assert_true(syncs >= 5);
     assert_true(labels > syncs);            /* "main" at each, and "before" at some. */
-    assert_true(deferred_checks > 0);
+}
+
+/* Log chains of several blocks (4 KiB blocks, one arena): fs_check walks
+ * every block of a chain, live and after mount. */
+static void
+log_growth_workload(void **state)
+{
+    (void)state;
+    uint32_t syncs = 0, labels = 0;
+    workload("traces/workloads/log-growth.trace", 4096, 1024, 1, &syncs, &labels);   /* 4 MiB */
+    assert_true(syncs >= 3);
+    assert_int_equal(labels, syncs);        /* "main" only. */
 }
 
 int
@@ -257,7 +276,8 @@ main(void)
 {
     util_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(standard_workload),
+        cmocka_unit_test(default_workload),
+        cmocka_unit_test(log_growth_workload),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
