@@ -142,7 +142,7 @@ coverage: deps ## gcov build, standard campaigns under every fault plan -> cover
 				hostile:hardened; do \
 			echo "coverage: $$w $${m%%:*}/$${m#*:}"; \
 			build-cov/crashsim explore --workload $$w $$geo --model $${m%%:*} \
-				--profile $${m#*:} --faults pass,flush,prefix,reorder:1,torn,flip,lost,misdirect,unreadable \
+				--profile $${m#*:} --faults pass,flush,prefix,reorder:1,torn,flip,lost,misdirect,unreadable,liar \
 				--db coverage/campaigns.db -q > /dev/null || true; \
 		done; \
 		for p in faithful hardened; do \

@@ -91,7 +91,7 @@ OUTCOME_COLOURS = {
 MODELS = ["ordered", "writeback", "torn", "hostile"]   # faultinject/plan.h order.
 PROFILES = ["faithful", "hardened"]
 FAULT_CLASSES = ["cut", "drop", "torn", "flip", "lost", "misdirect", "forge", "unreadable",
-                 "repoint"]
+                 "repoint", "liar"]
 PASS_NONE = -1                                          # states.pass IS NULL.
 PASSES = [0, 1, 2, 3, 4, PASS_NONE]
 PASS_COLOURS = {0: "#1f77b4", 1: "#ff7f0e", 2: "#2ca02c", 3: "#d62728", 4: "#9467bd",
@@ -408,6 +408,7 @@ def section_violation_tables(runs, counts):
            "torn = the last write tore; the media faults (hostile): flip = a bit of a "
            "written block flipped, lost = a write never persisted, misdirect = a write "
            "landed on the next block, unreadable = a block reads back as a device error; "
+           "liar = a write lost behind a flush the device acknowledged; "
            "forge = a field forged before hashing, repoint = a block pointer naming "
            "another block, every hash resealed.</p>"]
     fc_all = collections.Counter()

@@ -48,6 +48,12 @@ device_model_tears(enum device_model m)
 }
 
 bool
+device_model_lies(enum device_model m)
+{
+    return m == MODEL_HOSTILE;
+}
+
+bool
 device_model_media(enum device_model m)
 {
     return m == MODEL_HOSTILE;
@@ -79,7 +85,7 @@ plan_element(const char *e, size_t n, struct fault_plan *plan)
         { "pass", PLAN_PASS }, { "flush", PLAN_FLUSH }, { "prefix", PLAN_PREFIX },
         { "torn", PLAN_TORN }, { "flip", PLAN_FLIP }, { "lost", PLAN_LOST },
         { "misdirect", PLAN_MISDIRECT }, { "forge", PLAN_FORGE },
-        { "unreadable", PLAN_UNREADABLE }, { "repoint", PLAN_REPOINT },
+        { "unreadable", PLAN_UNREADABLE }, { "repoint", PLAN_REPOINT }, { "liar", PLAN_LIAR },
     };
     for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
         if (strlen(simple[i].name) == n && memcmp(e, simple[i].name, n) == 0) {
@@ -119,7 +125,7 @@ fault_plan_parse(const char *s, struct fault_plan *plan, char *err, size_t err_s
         size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
         if (plan_element(p, n, plan) != 0) {
             snprintf(err, err_size, "unknown fault '%.*s' (pass, flush, prefix, reorder:K with "
-                    "K 1..%u, torn, flip, lost, misdirect, unreadable, forge:N, repoint:N with N 1..%u)",
+                    "K 1..%u, torn, flip, lost, misdirect, unreadable, liar, forge:N, repoint:N with N 1..%u)",
                     (int)FS_MIN(n, 40), p, CRASH_DROPS_MAX, FORGE_VARIANTS_MAX);
             return -1;
         }
@@ -139,7 +145,7 @@ fault_plan_format(const struct fault_plan *plan, char *buf, size_t size)
     buf[0] = '\0';
     size_t used = 0;
     static const char *names[] = { "pass", "flush", "prefix", "reorder", "torn", "flip", "lost",
-        "misdirect", "forge", "unreadable", "repoint" };
+        "misdirect", "forge", "unreadable", "repoint", "liar" };
     for (uint32_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (!(plan->kinds & (1u << i))) {
             continue;
@@ -190,7 +196,9 @@ plan_cuts(const struct plan_op *ops, uint32_t n, const struct fault_plan *plan, 
 {
     uint32_t kinds = plan->kinds;
     if ((kinds & (PLAN_PASS | PLAN_FLUSH | PLAN_PREFIX)) == 0) {
-        kinds |= PLAN_PASS | PLAN_FLUSH;    /* reorder/torn alone: at the protocol's points. */
+        /* reorder/torn alone: at the protocol's points; liar: after every write,
+         * where a write that trusted the flush has reached the device. */
+        kinds |= (kinds & PLAN_LIAR) ? PLAN_PREFIX : PLAN_PASS | PLAN_FLUSH;
     }
     for (uint32_t i = 0; i < n; i++) {
         if ((kinds & PLAN_PASS) && ops[i].kind == 2 && ops[i].mark <= 4) {
@@ -303,6 +311,39 @@ reorders(struct sink *k, const uint32_t *win, uint32_t w, const struct fault_pla
     for (uint32_t size = 1; size <= plan->reorder_k && size <= w; size++) {
         struct crash_state s = { .cut = cut, .torn = CRASH_NONE };
         subsets(k, win, w, size, &s, 0);
+    }
+}
+
+/* The last flush before the cut lied: one write from before it is lost,
+ * alone or with one write after it; all such pairs up to plan->samples,
+ * else that many drawn from the seed. */
+static void
+lies(struct sink *k, const uint32_t *prev, uint32_t pw, const uint32_t *win, uint32_t w,
+        const struct fault_plan *plan, uint32_t cut)
+{
+    uint64_t total = (uint64_t)pw * (1u + w);
+    uint64_t rng = plan->seed ^ (0x9e3779b97f4a7c15ull * (cut + 1)) ^ 12;
+    size_t first = *k->count;
+    for (uint64_t n = 0, tries = 0; n < FS_MIN(total, plan->samples) && tries < 64u * total
+            && !k->failed; tries++) {
+        uint64_t pick = total <= plan->samples ? tries : rng_next(&rng) % total;
+        if (pick >= total) {
+            break;
+        }
+        struct crash_state s = { .cut = cut, .torn = CRASH_NONE, .liar = 1, .drop_count = 1 };
+        s.drops[0] = prev[pick / (1u + w)];
+        uint64_t after = pick % (1u + w);
+        if (after > 0) {
+            s.drops[s.drop_count++] = win[after - 1];   /* Later than any of prev. */
+        }
+        bool seen = false;
+        for (size_t j = first; j < *k->count && !seen && total > plan->samples; j++) {
+            seen = same_drops(&(*k->states)[j], &s);
+        }
+        if (!seen) {
+            emit(k, &s);
+            n++;
+        }
     }
 }
 
@@ -470,10 +511,14 @@ fault_plan_enumerate(const struct plan_op *ops, uint32_t n, enum device_model mo
     if (!k.failed) {
         plan_cuts(ops, n, plan, cuts);
     }
-    uint32_t w = 0, epoch = 0;
+    uint32_t *prev = malloc(((size_t)n + 1) * sizeof(uint32_t));
+    k.failed = k.failed || prev == NULL;
+    uint32_t w = 0, pw = 0, epoch = 0;
     for (uint32_t c = 0; c <= n && !k.failed; c++) {
         if (c > 0 && ops[c - 1].kind == 1) {
             epoch++;
+            memcpy(prev, win, w * sizeof(uint32_t));    /* What a lying flush left behind. */
+            pw = w;
             w = 0;                          /* A completed flush empties the cache. */
         } else if (c > 0 && ops[c - 1].kind == 0) {
             win[w++] = c - 1;
@@ -490,7 +535,11 @@ fault_plan_enumerate(const struct plan_op *ops, uint32_t n, enum device_model mo
                 && ops[c - 1].kind == 0) {
             tears(&k, ops, c);
         }
+        if ((plan->kinds & PLAN_LIAR) && device_model_lies(model) && pw > 0) {
+            lies(&k, prev, pw, win, w, plan, c);
+        }
     }
+    free(prev);
     if ((plan->kinds & (PLAN_MEDIA | PLAN_FORGE | PLAN_REPOINT)) && !k.failed) {
         media(&k, ops, n, plan, model);
     }
@@ -505,8 +554,8 @@ crash_id_format(const struct crash_state *s, char *buf, size_t size)
 {
     int n = snprintf(buf, size, "w%" PRIu32, s->cut);
     for (uint32_t i = 0; i < s->drop_count && n > 0 && (size_t)n < size; i++) {
-        n += snprintf(buf + n, size - (size_t)n, "%s%" PRIu32, i == 0 ? "-drop" : ".",
-                s->drops[i]);
+        n += snprintf(buf + n, size - (size_t)n, "%s%" PRIu32,
+                i > 0 ? "." : s->liar ? "-lie" : "-drop", s->drops[i]);
     }
     if (s->torn != CRASH_NONE && n > 0 && (size_t)n < size) {
         n += snprintf(buf + n, size - (size_t)n, "-torn%" PRIu32 "s%u%c", s->torn,
@@ -545,8 +594,9 @@ crash_id_parse(const char *id, struct crash_state *s)
     memset(s, 0, sizeof(*s));
     s->torn = CRASH_NONE;
     const char *p = id[0] == 'w' ? parse_u32(id + 1, &s->cut) : NULL;
-    if (p != NULL && strncmp(p, "-drop", 5) == 0) {
-        p += 5;
+    if (p != NULL && (strncmp(p, "-drop", 5) == 0 || strncmp(p, "-lie", 4) == 0)) {
+        s->liar = p[1] == 'l';
+        p += s->liar ? 4 : 5;
         do {
             if (s->drop_count == CRASH_DROPS_MAX) {
                 return -1;
@@ -596,6 +646,9 @@ crash_fault_class_index(const struct crash_state *s)
     if (s->media != MEDIA_NONE) {
         return 2u + s->media;       /* flip, lost, misdirect, forge, unreadable, repoint. */
     }
+    if (s->liar) {
+        return 9;                   /* liar */
+    }
     return s->torn != CRASH_NONE ? 2 : s->drop_count > 0 ? 1 : 0;
 }
 
@@ -603,7 +656,7 @@ const char *
 crash_fault_class_name(uint32_t index)
 {
     static const char *const names[CRASH_FAULT_CLASSES] = { "cut", "drop", "torn", "flip", "lost",
-        "misdirect", "forge", "unreadable", "repoint" };
+        "misdirect", "forge", "unreadable", "repoint", "liar" };
     ASSERT(index < CRASH_FAULT_CLASSES);
     return names[index];
 }

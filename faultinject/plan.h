@@ -8,6 +8,8 @@
  * write. Ids are stable and printable; crashsim replay accepts them:
  *     w812                 ops 0..811 issued, nothing lost
  *     w812-drop805.809     ... but writes 805 and 809 never became durable
+ *     w812-lie640.809      ... and write 640 was lost too although a flush
+ *                          after it was acknowledged (a lying flush)
  *     w812-torn811s3z      ... write 811 persisted only its first 3 sectors;
  *                          the rest reads as o (old content), z (zeros) or
  *                          g (garbage, fixed by the op index)
@@ -35,12 +37,15 @@
  *                flush may be lost
  *     torn       ordered, but the write in flight may tear at sector granularity
  *     hostile    writeback and torn together, and the medium flips bits,
- *                loses writes and misdirects them
+ *                loses writes and misdirects them, and may acknowledge a
+ *                flush it did not do
  * Fault plans choose cuts and variants: pass (each sync-pass boundary), flush
  * (after each flush), prefix (after each write), reorder:K (subsets of up to
  * K lost writes at each cut, exhaustive up to a limit and seeded sampling
  * beyond it), torn (the last write before each cut torn after 1, half and all
- * but one of its sectors, with each fill); and the media faults, each once
+ * but one of its sectors, with each fill), liar (hostile: the last flush
+ * before each cut lied, so a write from before it is lost, alone or with one
+ * from after it); and the media faults, each once
  * per write at the end of the log: flip (one bit of the write's block
  * flipped, the bit drawn from the seed), lost (the write never persisted),
  * misdirect (it landed on the next block), unreadable (its block, when the
@@ -68,6 +73,7 @@ struct crash_state {
     uint16_t torn_sectors;              /* Leading sectors of its new content that landed. */
     char torn_fill;                     /* 'o', 'z' or 'g': what the other sectors hold. */
     uint8_t drop_count;                 /* Entries of drops. */
+    uint8_t liar;                       /* The drops cross a flush the device acknowledged. */
     uint32_t drops[CRASH_DROPS_MAX];    /* Write ops lost, ascending, each < cut. */
     uint8_t media;                      /* enum media_fault. */
     uint32_t media_op;                  /* The write op it struck. */
@@ -105,6 +111,7 @@ enum device_model {
 #define PLAN_FORGE   0x100u
 #define PLAN_UNREADABLE 0x200u
 #define PLAN_REPOINT 0x400u
+#define PLAN_LIAR    0x800u
 #define PLAN_MEDIA   (PLAN_FLIP | PLAN_LOST | PLAN_MISDIRECT | PLAN_UNREADABLE)
 
 struct fault_plan {
@@ -133,9 +140,10 @@ const char *device_model_name(enum device_model m);
 int device_model_parse(const char *s, enum device_model *out);
 bool device_model_drops(enum device_model m);
 bool device_model_tears(enum device_model m);
+bool device_model_lies(enum device_model m);
 bool device_model_media(enum device_model m);
 
-/* Parses "pass,flush,prefix,reorder:2,torn,flip,lost,misdirect,forge:16,unreadable". On error returns -1 and names the
+/* Parses "pass,flush,prefix,reorder:2,torn,flip,lost,misdirect,forge:16,unreadable,liar". On error returns -1 and names the
  * bad element in err. */
 int fault_plan_parse(const char *s, struct fault_plan *plan, char *err, size_t err_size);
 void fault_plan_format(const struct fault_plan *plan, char *buf, size_t size);
@@ -150,13 +158,13 @@ int fault_plan_enumerate(const struct plan_op *ops, uint32_t n, enum device_mode
 void crash_id_format(const struct crash_state *s, char *buf, size_t size);
 int crash_id_parse(const char *id, struct crash_state *s);
 /* The fault class of a state, for the results table: "cut", "drop", "torn",
- * the media faults "flip", "lost", "misdirect", "unreadable", and "forge" and
- * "repoint" (what the checker accepts
+ * the media faults "flip", "lost", "misdirect", "unreadable", "forge",
+ * "repoint", and "liar" (what the checker accepts
  * for those differs, see sim/checker.h). */
 const char *crash_fault_class(const struct crash_state *s);
 /* The same as an index 0..CRASH_FAULT_CLASSES-1 in the order cut, drop, torn,
- * flip, lost, misdirect, forge, unreadable, repoint, and its name. */
-#define CRASH_FAULT_CLASSES 9u
+ * flip, lost, misdirect, forge, unreadable, repoint, liar, and its name. */
+#define CRASH_FAULT_CLASSES 10u
 uint32_t crash_fault_class_index(const struct crash_state *s);
 const char *crash_fault_class_name(uint32_t index);
 

@@ -21,12 +21,12 @@ static const char matrix_help[] =
     "\n"
     "Runs every workload of DIR (default traces/workloads) under every device\n"
     "model (ordered, writeback, torn, hostile) and sync profile (faithful,\n"
-    "hardened) with the fault plan LIST (default\n"
-    "pass,flush,prefix,reorder:1,torn,flip,lost,misdirect; the media faults apply\n"
-    "to hostile only), each on the geometry its '# geometry:' header line names,\n"
-    "stores every run\n"
-    "and prints the violations of each cell. A cell is the violating states\n"
-    "over the states checked; 0 means the file system survived that disk.\n"
+    "hardened) with the fault plan LIST (default pass,flush,prefix,reorder:1,\n"
+    "torn,flip,lost,misdirect,unreadable,liar; the media faults and the lying\n"
+    "flush apply to hostile only), each on the geometry its '# geometry:' line\n"
+    "names, stores every run and prints the violations of each cell. A cell is\n"
+    "the violating states over the states checked; 0 means the file system\n"
+    "survived that disk.\n"
     "\n"
     "  -d, --db FILE      result database (default results.db)\n"
     "  -f, --faults LIST  fault plan (see crashsim explore --help)\n"
@@ -103,7 +103,7 @@ cmd_matrix(int argc, char **argv)
     };
     struct explore_config cfg = { .db = "results.db", .jobs = 2, .timeout_ms = 10000,
         .quiet = true, .tally_only = true };
-    const char *faults = "pass,flush,prefix,reorder:1,torn,flip,lost,misdirect";
+    const char *faults = "pass,flush,prefix,reorder:1,torn,flip,lost,misdirect,unreadable,liar";
     uint64_t v;
     int c;
     optind = 1;

@@ -744,7 +744,9 @@ describe_state(const struct recording *rec, const struct crash_state *s)
         }
     }
     for (uint32_t i = 0; i < s->drop_count; i++) {
-        describe_write(dev, s->drops[i], "lost");
+        bool lied = s->liar && (i + 1 < s->drop_count || s->drop_count == 1);
+        describe_write(dev, s->drops[i], lied ? "lost although a flush after it was "
+                "acknowledged (a lying flush)" : "lost");
     }
     if (s->torn != CRASH_NONE) {
         describe_write(dev, s->torn, "torn");

@@ -104,6 +104,35 @@ check "the trace's geometry line sets the image" \
 check "a geometry option overrides the line" \
     "$(q geo2.db "select block_size, device_size, arenas from runs")" "16384|4194304|0"
 
+# A lying flush (hostile): the hardened sync trusts the flush between its
+# passes, so a device that acknowledges a flush it did not do breaks it; the
+# faithful sync issues no flush and has none to lie about.
+check "hostile/hardened liar finds violations (exit 1)" \
+    "$(run li.db --model hostile --profile hardened --faults liar)" 1
+check "liar: every violation is a liar state, ids -lie" \
+    "$(q li.db "select count(*) from violations where fault_class <> 'liar'
+        or state_id not glob 'w*-lie*'")" 0
+check "liar: faithful has no flush to lie about" \
+    "$(run lf.db --model hostile --profile faithful --faults liar; q lf.db "select count(*) from states where fault_class='liar'")" "0
+0"
+
+# The survival matrix: every workload of a directory under every model and
+# profile, each on the geometry its line names, all runs stored.
+mkdir -p "$T/wl"
+cp "$T/geo.trace" "$T/wl/one.trace"
+"$B" matrix --db "$T/mx.db" --faults pass,reorder:1,liar -j 2 "$T/wl" >"$T/mx.out" 2>&1
+check "matrix exits 0" "$?" 0
+check "matrix: one row of eight cells" \
+    "$(grep -c '^one.trace\( *[0-9]*/[0-9]*\)\{8\}$' "$T/mx.out")" 1
+check "matrix: eight runs stored, on the trace's geometry" \
+    "$(q mx.db "select count(*), min(block_size), max(block_size) from runs")" "8|4096|4096"
+check "matrix: ordered survives, writeback/faithful does not" \
+    "$(q mx.db "select sum(violation) = 0 from results join runs using (run_id)
+        where model = 'ordered'"),$(q mx.db "select sum(violation) > 0 from results join runs
+        using (run_id) where model = 'writeback' and profile = 'faithful'")" "1,1"
+check "matrix with a bad plan: usage (exit 2)" \
+    "$("$B" matrix --db "$T/mx2.db" --faults nope "$T/wl" >/dev/null 2>&1; echo $?)" 2
+
 # Unreadable blocks (hostile only): the block a write left in place reads back
 # as a device error. Recovery or the check names it (detected) or never needs
 # the block (ok); nothing else.

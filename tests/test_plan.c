@@ -15,6 +15,8 @@
  *     that is a metadata block, and for no other write;
  *   - unreadable blocks (hostile only), once per write the log leaves in
  *     place;
+ *   - a lying flush (liar, hostile only): at each cut, a write from before
+ *     the last flush is lost, alone or with one after it;
  *   - repointed blocks (repoint:N, any model): each state names one block
  *     pointer of a metadata block the log leaves in place and another such
  *     block, never the pointer's own block or the one it named.
@@ -56,6 +58,8 @@ ids_round_trip(void **state)
     roundtrip("w173-forge30b800");
     roundtrip("w173-eio30");
     roundtrip("w173-repoint30o4000t17");
+    roundtrip("w812-lie640.809");
+    roundtrip("w812-lie640");
     roundtrip("w173-drop100-eio30");
     struct crash_state s;
     assert_int_equal(crash_id_parse("w173-flip30b9", &s), 0);
@@ -83,6 +87,11 @@ ids_round_trip(void **state)
     assert_int_equal(s.flip_bit, 100);
     assert_int_equal(s.target, 7);
     assert_string_equal(crash_fault_class(&s), "repoint");
+    assert_int_equal(crash_id_parse("w812-lie640.809", &s), 0);
+    assert_int_equal(s.liar, 1);
+    assert_int_equal(s.drop_count, 2);
+    assert_string_equal(crash_fault_class(&s), "liar");
+    assert_int_equal(crash_fault_class_index(&s), 9);
     assert_int_equal(crash_id_parse("w173-drop3", &s), 0);
     assert_int_equal(s.media, MEDIA_NONE);
     assert_string_equal(crash_fault_class(&s), "drop");
@@ -97,7 +106,8 @@ bad_ids(void **state)
         "w12-torn11s3q", "w12-flip12b3", "w12-flip3", "w12-flip3b", "w12-lost", "w12-lost12",
         "w12-mis", "w12-mis40", "w12-lost3-mis4", "w12-lost3x", "w12-forge3", "w12-forge12b1",
         "w12-forge3b", "w12-forg3b1", "w12-eio", "w12-eio12", "w12-eio3b1", "w12-repoint3o1",
-        "w12-repoint3t1o1", "w12-repoint3o1t", "w12-repoint12o1t1",
+        "w12-repoint3t1o1", "w12-repoint3o1t", "w12-repoint12o1t1", "w12-lie", "w12-lie12",
+        "w12-lie5.3",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct crash_state s;
@@ -295,6 +305,45 @@ repoint_enumeration(void **state)
     free(s);
 }
 
+/* The last flush before each cut lied: a write from before it is lost,
+ * alone or with one write after it; hostile only. */
+static void
+liar_enumeration(void **state)
+{
+    (void)state;
+    /* 0 w, 1 w, 2 flush, 3 w, 4 w. */
+    static const struct plan_op ops[] = {
+        { 0, 0, 0, 8, NULL, 0 }, { 0, 0, 0, 8, NULL, 1 }, { 1, 0, 0, 0, NULL, 0 },
+        { 0, 0, 1, 8, NULL, 2 }, { 0, 0, 1, 8, NULL, 3 },
+    };
+    struct fault_plan p;
+    char err[256];
+    assert_int_equal(fault_plan_parse("liar", &p, err, sizeof(err)), 0);
+    struct crash_state *s;
+    size_t count;
+    assert_int_equal(fault_plan_enumerate(ops, 5, MODEL_WRITEBACK, &p, &s, &count), 0);
+    for (size_t i = 0; i < count; i++) {
+        assert_int_equal(s[i].liar, 0);                     /* Flushes are honest there. */
+    }
+    free(s);
+    assert_int_equal(fault_plan_enumerate(ops, 5, MODEL_HOSTILE, &p, &s, &count), 0);
+    uint32_t at[6] = { 0 };                                 /* Liar states per cut. */
+    for (size_t i = 0; i < count; i++) {
+        if (!s[i].liar) {
+            continue;
+        }
+        at[s[i].cut]++;
+        assert_true(s[i].drops[0] < 2);                     /* One from before the flush, */
+        assert_true(s[i].drop_count == 1                    /* and maybe one after it. */
+                || (s[i].drop_count == 2 && s[i].drops[1] >= 3 && s[i].drops[1] < s[i].cut));
+    }
+    assert_int_equal(at[3], 0);                             /* No write since the flush: no cut. */
+    assert_int_equal(at[4], 4);                             /* x {none, 3}. */
+    assert_int_equal(at[5], 6);                             /* x {none, 3, 4}. */
+    assert_int_equal(at[0] + at[1] + at[2], 0);             /* No flush to lie about yet. */
+    free(s);
+}
+
 static void
 forge_enumeration(void **state)
 {
@@ -357,6 +406,7 @@ main(void)
         cmocka_unit_test(media_enumeration),
         cmocka_unit_test(forge_enumeration),
         cmocka_unit_test(repoint_enumeration),
+        cmocka_unit_test(liar_enumeration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
