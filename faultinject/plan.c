@@ -483,9 +483,17 @@ media(struct sink *k, const struct plan_op *ops, uint32_t n, const struct fault_
             s.media = MEDIA_LOST;
             emit(k, &s);
         }
-        if (kinds & PLAN_MISDIRECT) {
+        if (kinds & PLAN_MISDIRECT) {       /* Next door, or onto a block in use. */
+            uint64_t rng = plan->seed ^ (0x9e3779b97f4a7c15ull * (i + 1)) ^ 14;
+            uint64_t b = ops[i].block, t = b;
+            for (uint32_t tries = 0; (rng_next(&rng) & 1) && live_count > 1 && tries < 8
+                    && (t == b || t == b + 1); tries++) {
+                t = live[rng_next(&rng) % live_count];
+            }
             s.media = MEDIA_MISDIRECT;
+            s.target = t == b || t == b + 1 ? CRASH_NONE : (uint32_t)t;   /* NONE: next door. */
             emit(k, &s);
+            s.target = 0;
         }
         if ((kinds & PLAN_UNREADABLE) && ops[i].content != NULL) {
             s.media = MEDIA_UNREADABLE;
@@ -567,6 +575,9 @@ crash_id_format(const struct crash_state *s, char *buf, size_t size)
     } else if (s->media == MEDIA_REPOINT && n > 0 && (size_t)n < size) {
         snprintf(buf + n, size - (size_t)n, "-repoint%" PRIu32 "o%" PRIu32 "t%" PRIu32,
                 s->media_op, s->flip_bit, s->target);
+    } else if (s->media == MEDIA_MISDIRECT && s->target != CRASH_NONE && n > 0
+            && (size_t)n < size) {
+        snprintf(buf + n, size - (size_t)n, "-mis%" PRIu32 "t%" PRIu32, s->media_op, s->target);
     } else if (s->media != MEDIA_NONE && n > 0 && (size_t)n < size) {
         snprintf(buf + n, size - (size_t)n, "-%s%" PRIu32, s->media == MEDIA_LOST ? "lost"
                 : s->media == MEDIA_MISDIRECT ? "mis" : "eio", s->media_op);
@@ -633,6 +644,10 @@ crash_id_parse(const char *id, struct crash_state *s)
             || strncmp(p, "-eio", 4) == 0)) {
         s->media = p[1] == 'l' ? MEDIA_LOST : p[1] == 'm' ? MEDIA_MISDIRECT : MEDIA_UNREADABLE;
         p = parse_u32(p + (p[1] == 'l' ? 5 : 4), &s->media_op);
+        if (s->media == MEDIA_MISDIRECT) {  /* -misOP: the next block; -misOPtB: block B. */
+            s->target = CRASH_NONE;
+            p = p != NULL && *p == 't' ? parse_u32(p + 1, &s->target) : p;
+        }
     }
     if (p != NULL && s->media != MEDIA_NONE && s->media_op >= s->cut) {
         return -1;

@@ -17,8 +17,8 @@
  *                          flipped on the medium (a media fault)
  *     w812-lost640         ... write 640 was acknowledged but never persisted,
  *                          whatever flushes followed (a media fault)
- *     w812-mis640          ... write 640 landed on the next block instead of
- *                          its own (a media fault)
+ *     w812-mis640t17       ... write 640 landed on block 17 instead of its
+ *                          own (a media fault; w812-mis640: on the next block)
  *     w812-eio640          ... the block write 640 wrote reads back as a
  *                          device error (a latent sector error; a media
  *                          fault)
@@ -48,7 +48,8 @@
  * from after it); and the media faults, each once
  * per write at the end of the log: flip (one bit of the write's block
  * flipped, the bit drawn from the seed), lost (the write never persisted),
- * misdirect (it landed on the next block), unreadable (its block, when the
+ * misdirect (it landed on the next block or, half the time, on a block the
+ * log leaves in place, drawn from the seed), unreadable (its block, when the
  * log leaves it in place, reads back as a device error). A fault the device model does not
  * allow is not enumerated. forge:N (N forged variants, default 1, of each
  * metadata block the log leaves in place, the field and bit of each drawn
@@ -79,7 +80,9 @@ struct crash_state {
     uint32_t media_op;                  /* The write op it struck. */
     uint32_t flip_bit;                  /* MEDIA_FLIP, MEDIA_FORGE: the bit, from the block's
                                            start; MEDIA_REPOINT: the pointer's byte offset. */
-    uint32_t target;                    /* MEDIA_REPOINT: the block the pointer now names. */
+    uint32_t target;                    /* MEDIA_REPOINT: the block the pointer now names;
+                                           MEDIA_MISDIRECT: the block the write landed on
+                                           (CRASH_NONE: the next one). */
 };
 
 enum media_fault {

@@ -30,7 +30,7 @@ static const char explore_help[] =
     "                        write from before it is lost too) and\n"
     "                        the media faults flip, lost, misdirect, unreadable\n"
     "                        (hostile only: per write, a bit of its block flipped,\n"
-    "                        the write lost for good, landed on the next block, or\n"
+    "                        the write lost for good, landed on another block, or\n"
     "                        its block unreadable (EIO) at the end; detected and\n"
     "                        rolled_back are then acceptable outcomes), and\n"
     "                        forge:N and repoint:N (any model: N states per\n"

@@ -273,7 +273,7 @@ media(struct crash_view *v, const struct crash_state *s)
         uint32_t old = surviving(rec, s, op->prev);
         override(v, b, op_bytes(rec, old), old == SIM_NONE ? 0 : content_hash(rec, old));
     }
-    uint64_t t = b + 1 < rec->block_count ? b + 1 : b - 1;
+    uint64_t t = s->target != CRASH_NONE ? s->target : b + 1 < rec->block_count ? b + 1 : b - 1;
     if (s->media == MEDIA_MISDIRECT && !overridden(v, t)
             && (v->map[t] == SIM_NONE || v->map[t] < s->media_op)) {
         override(v, t, sim_pool_get(&rec->pool, op->content), content_hash(rec, s->media_op));
@@ -433,6 +433,10 @@ state_valid(const struct sim_dev *rec, const struct crash_state *s)
     }
     if (s->media == MEDIA_REPOINT && ((uint64_t)s->flip_bit + 16 > rec->block_size
             || s->target >= rec->block_count)) {
+        return -1;
+    }
+    if (s->media == MEDIA_MISDIRECT && s->target != CRASH_NONE && (s->target >= rec->block_count
+            || s->media_op >= rec->op_count || s->target == rec->ops[s->media_op].block)) {
         return -1;
     }
     if (s->media != MEDIA_NONE && (s->media > MEDIA_REPOINT || s->media_op >= s->cut

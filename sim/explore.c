@@ -763,7 +763,11 @@ describe_state(const struct recording *rec, const struct crash_state *s)
         printf("    acknowledged, never persisted, whatever flushes followed\n");
     } else if (s->media == MEDIA_MISDIRECT) {
         describe_write(dev, s->media_op, "misdirected");
-        printf("    it landed on the next block; its own block kept the old bytes\n");
+        if (s->target == CRASH_NONE) {
+            printf("    it landed on the next block; its own block kept the old bytes\n");
+        } else {
+            printf("    it landed on block %u; its own block kept the old bytes\n", s->target);
+        }
     } else if (s->media == MEDIA_UNREADABLE) {
         describe_write(dev, s->media_op, "unreadable");
         printf("    its block reads back as a device error (a latent sector error) until it is\n"

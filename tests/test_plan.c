@@ -54,6 +54,7 @@ ids_round_trip(void **state)
     roundtrip("w173-flip30b108152");
     roundtrip("w173-lost30");
     roundtrip("w173-mis30");
+    roundtrip("w173-mis30t7");
     roundtrip("w173-drop100-mis30");
     roundtrip("w173-forge30b800");
     roundtrip("w173-eio30");
@@ -69,7 +70,10 @@ ids_round_trip(void **state)
     assert_string_equal(crash_fault_class(&s), "flip");
     assert_int_equal(crash_id_parse("w173-lost3", &s), 0);
     assert_string_equal(crash_fault_class(&s), "lost");
+    assert_int_equal(crash_id_parse("w173-mis3t0", &s), 0);
+    assert_int_equal(s.target, 0);                          /* Block 0, the superblock. */
     assert_int_equal(crash_id_parse("w173-mis3", &s), 0);
+    assert_int_equal(s.target, CRASH_NONE);                 /* The next block. */
     assert_string_equal(crash_fault_class(&s), "misdirect");
     assert_int_equal(crash_id_parse("w173-forge3b801", &s), 0);
     assert_int_equal(s.media, MEDIA_FORGE);
@@ -104,7 +108,7 @@ bad_ids(void **state)
     static const char *const bad[] = {
         "", "w", "x12", "w12x", "w12-drop", "w12-drop12", "w12-drop5.3", "w12-torn11s0z",
         "w12-torn11s3q", "w12-flip12b3", "w12-flip3", "w12-flip3b", "w12-lost", "w12-lost12",
-        "w12-mis", "w12-mis40", "w12-lost3-mis4", "w12-lost3x", "w12-forge3", "w12-forge12b1",
+        "w12-mis", "w12-mis40", "w12-lost3-mis4", "w12-lost3x", "w12-mis3t", "w12-mis3tx", "w12-forge3", "w12-forge12b1",
         "w12-forge3b", "w12-forg3b1", "w12-eio", "w12-eio12", "w12-eio3b1", "w12-repoint3o1",
         "w12-repoint3t1o1", "w12-repoint3o1t", "w12-repoint12o1t1", "w12-lie", "w12-lie12",
         "w12-lie5.3",
@@ -303,6 +307,28 @@ repoint_enumeration(void **state)
     }
     assert_true(loop);                                      /* The log names itself. */
     free(s);
+
+    /* A misdirected write lands next door or on another block left in place. */
+    uint32_t far = 0, near = 0;
+    for (uint64_t seed = 0; seed < 8; seed++) {
+        assert_int_equal(fault_plan_parse("misdirect", &p, err, sizeof(err)), 0);
+        p.seed = seed;
+        assert_int_equal(fault_plan_enumerate(ops, 5, MODEL_HOSTILE, &p, &s, &count), 0);
+        for (size_t i = 0; i < count; i++) {
+            if (s[i].media != MEDIA_MISDIRECT) {
+                continue;
+            }
+            uint64_t own = ops[s[i].media_op].block;
+            assert_true(s[i].target != own && s[i].target != own + 1);
+            bool next = s[i].target == CRASH_NONE;
+            assert_true(next || s[i].target == 10 || s[i].target == 11 || s[i].target == 13
+                    || s[i].target == 14);
+            near += next;
+            far += !next;
+        }
+        free(s);
+    }
+    assert_true(near > 0 && far > 0);
 }
 
 /* The last flush before each cut lied: a write from before it is lost,
