@@ -176,7 +176,7 @@ clean: ## Remove build outputs.
 
 .PHONY: help
 help: ## List the targets.
-	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | \
 		awk 'BEGIN {FS = ":.*## "} {printf "  %-12s %s\n", $$1, $$2}'
 
 -include $(FS_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(TRACES_OBJ:.o=.d) $(FAULT_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) \

@@ -60,3 +60,7 @@ expect "dump log block" 0 "$B" dump "$T/a.img" 3
 grep_out "dump lists the sync barrier" "sync    qgen"
 expect "dump beyond the image is an error" 2 "$B" dump "$T/a.img" 99999
 expect "dump --help" 0 "$B" dump --help
+# make help names each target, whatever dependency files make has read.
+make -s --no-print-directory help >"$T/help" 2>&1
+[ "$(grep -cE '^  (test|explore|coverage|help) ' "$T/help")" -eq 4 ] && ok "make help lists the targets" \
+    || { notok "make help lists the targets"; sed 's/^/# /' "$T/help"; }
