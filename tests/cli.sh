@@ -5,10 +5,6 @@
 set -u
 B="${1:-build}/crashsim"
 . "$(dirname "$0")/lib/tap.sh"
-grep_out() {  # grep_out DESC PATTERN: the last command's stdout+stderr match
-    if grep -q -- "$2" "$T/out" "$T/err"; then ok "$1"; else
-        notok "$1 (no '$2')"; sed 's/^/# /' "$T/out" "$T/err"; fi
-}
 blk() { dd if="$1" of="$2" bs=16384 count=1 seek="$3" conv=notrunc 2>/dev/null; }
 
 expect "version" 0 "$B" --version

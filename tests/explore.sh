@@ -6,7 +6,6 @@
 set -u
 B="${1:-build}/crashsim"
 . "$(dirname "$0")/lib/tap.sh"
-check() { if [ "$2" = "$3" ]; then ok "$1"; else notok "$1 (got '$2', want '$3')"; fi; }
 q() { sqlite3 "$T/$1" "$2"; }
 
 cat > "$T/w.trace" <<'TRACE'

@@ -10,10 +10,6 @@
 set -u
 B="${1:-build}/crashsim"
 . "$(dirname "$0")/lib/tap.sh"
-grep_out() {  # grep_out DESC PATTERN: the last command's stdout+stderr match
-    if grep -q -- "$2" "$T/out" "$T/err"; then ok "$1"; else
-        notok "$1 (no '$2')"; sed 's/^/# /' "$T/out" "$T/err" | head -20; fi
-}
 
 # ---- Usage. ----
 expect "gen --help" 0 "$B" gen --help

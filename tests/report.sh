@@ -19,11 +19,7 @@ REPORT="$ROOT/analysis/report.py"
 COMPARE="$ROOT/analysis/compare.py"
 . "$(dirname "$0")/lib/tap.sh"
 skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
-grep_out() {  # grep_out DESC PATTERN: the last command's stdout+stderr match
-    if grep -q -- "$2" "$T/out" "$T/err"; then ok "$1"; else
-        notok "$1 (no '$2')"; sed 's/^/# /' "$T/out" "$T/err"; fi
-}
-check() {  # check DESC CONDITION...: passes when the shell test holds
+holds() {  # holds DESC CONDITION...: passes when the shell test holds
     desc=$1; shift
     if "$@"; then ok "$desc"; else notok "$desc"; fi
 }
@@ -65,46 +61,46 @@ explore "explore run 2: writeback hardened, pass,reorder:1" --model writeback \
     --profile hardened --faults pass,reorder:1
 explore "explore run 3: writeback faithful, pass,reorder:1" --model writeback \
     --faults pass,reorder:1
-check "the database holds three runs" [ "$(q 'SELECT count(*) FROM runs')" = 3 ]
-check "the database holds violations" \
+holds "the database holds three runs" [ "$(q 'SELECT count(*) FROM runs')" = 3 ]
+holds "the database holds violations" \
     [ "$(q 'SELECT count(*) FROM results WHERE violation')" -gt 0 ]
-check "run 2 (hardened) has no violations" \
+holds "run 2 (hardened) has no violations" \
     [ "$(q 'SELECT count(*) FROM results WHERE violation AND run_id = 2')" = 0 ]
 
 cd "$T" || exit 1
 expect "report.py writes a report" 0 "$PY" "$REPORT" --db r.db -o rep
 grep_out "report.py names what it wrote" "rep/index.html: 3 runs"
-check "index.html exists" [ -s rep/index.html ]
+holds "index.html exists" [ -s rep/index.html ]
 for f in survival.png throughput.png leaks.png writelog_run1.png writelog_run2.png \
         writelog_run3.png; do
-    check "$f exists and is a PNG" sh -c "head -c 8 'rep/$f' | grep -q PNG"
+    holds "$f exists and is a PNG" sh -c "head -c 8 'rep/$f' | grep -q PNG"
 done
 missing=""
 for o in $(q 'SELECT DISTINCT outcome FROM results'); do
     grep -q "</span>$o</td>" rep/index.html || missing="$missing $o"
 done
-check "index.html names every outcome in the results table${missing:+ (missing:$missing)}" \
+holds "index.html names every outcome in the results table${missing:+ (missing:$missing)}" \
     [ -z "$missing" ]
-check "index.html links only PNGs beside it" \
+holds "index.html links only PNGs beside it" \
     sh -c '! grep -Eo "src=\"[^\"]*\"" rep/index.html | grep -v "src=\"[a-z0-9_]*\.png\""'
 missing=""
 for png in $(grep -Eo 'src="[^"]*"' rep/index.html | sed 's/src="//; s/"$//'); do
     [ -f "rep/$png" ] || missing="$missing $png"
 done
-check "every linked PNG exists${missing:+ (missing:$missing)}" [ -z "$missing" ]
-check "index.html fetches nothing from the network" \
+holds "every linked PNG exists${missing:+ (missing:$missing)}" [ -z "$missing" ]
+holds "index.html fetches nothing from the network" \
     sh -c '! grep -Eqi "(src|href)=\"(https?:)?//" rep/index.html'
-check "the page names the recovery probes" grep -q "mount.sb1_fallback" rep/index.html
-check "the page names a probe no state reached" grep -q "log.replay_chain" rep/index.html
+holds "the page names the recovery probes" grep -q "mount.sb1_fallback" rep/index.html
+holds "the page names a probe no state reached" grep -q "log.replay_chain" rep/index.html
 
 grep -Eo 'crashsim replay [^ <]+ --db [^ <]+ --run [0-9]+' rep/index.html >"$T/replays"
-check "the failure taxonomy lists replay commands" [ -s "$T/replays" ]
+holds "the failure taxonomy lists replay commands" [ -s "$T/replays" ]
 bad=""
 while read -r _ _ id _ db _ run; do
     v=$(q "SELECT violation FROM results WHERE run_id = $run AND state_id = '$id'")
     [ "$v" = 1 ] && [ "$db" = r.db ] || bad="$bad $id/$run"
 done <"$T/replays"
-check "every replay command names a violating state of its run${bad:+ (not:$bad)}" [ -z "$bad" ]
+holds "every replay command names a violating state of its run${bad:+ (not:$bad)}" [ -z "$bad" ]
 set -- $(head -n 1 "$T/replays")
 expect "the first replay command replays a violation (exit 1)" 1 "$B" replay "$3" --db "$5" \
     --run "$7"
@@ -136,8 +132,8 @@ expect "compare with a bad run id is a usage error" 2 "$PY" "$COMPARE" r.db r.db
 
 expect "report.py on a missing database fails" 2 "$PY" "$REPORT" --db none.db -o rep2
 grep_out "report.py names the missing database" "none.db: no such database"
-check "a failed report writes nothing" [ ! -e rep2 ]
-check "a failed report leaves no database behind" [ ! -e none.db ]
+holds "a failed report writes nothing" [ ! -e rep2 ]
+holds "a failed report leaves no database behind" [ ! -e none.db ]
 echo "not a database" >junk.db
 expect "report.py on a file that is not SQLite fails" 2 "$PY" "$REPORT" --db junk.db -o rep2
 sqlite3 other.db 'CREATE TABLE t (x)'
@@ -146,6 +142,6 @@ grep_out "report.py says it is not a crashsim database" "not a crashsim database
 
 # The same scripts through the crashsim command line.
 expect "crashsim report writes the page" 0 "$B" report --db "$T/r.db" -o "$T/rep3"
-check "crashsim report made index.html" [ -f "$T/rep3/index.html" ]
+holds "crashsim report made index.html" [ -f "$T/rep3/index.html" ]
 expect "crashsim compare of a run with itself: no new violations" 0 "$B" compare "$T/r.db" "$T/r.db"
 expect "crashsim compare of a missing database: usage" 2 "$B" compare "$T/r.db" "$T/none.db"

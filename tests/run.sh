@@ -19,10 +19,6 @@ B="${1:-build}/crashsim"
 R=$(cd "$(dirname "$0")/.." && pwd)
 . "$(dirname "$0")/lib/tap.sh"
 skip() { n=$((n + 1)); echo "not ok $n # SKIP $1"; }
-grep_out() {  # grep_out DESC PATTERN: the last command's stdout+stderr match
-    if grep -q -- "$2" "$T/out" "$T/err"; then ok "$1"; else
-        notok "$1 (no '$2')"; sed 's/^/# /' "$T/out" "$T/err" | head -20; fi
-}
 no_out() {  # no_out DESC PATTERN: the last command's stdout+stderr do not match
     if grep -q -- "$2" "$T/out" "$T/err"; then
         notok "$1 ('$2' found)"; grep -- "$2" "$T/out" "$T/err" | sed 's/^/# /' | head; else

@@ -8,11 +8,6 @@
 set -u
 B="${1:-build}/crashsim"
 . "$(dirname "$0")/lib/tap.sh"
-grep_out() {  # grep_out DESC PATTERN: the last command's stdout+stderr match
-    if grep -q -- "$2" "$T/out" "$T/err"; then ok "$1"; else
-        notok "$1 (no '$2')"; sed 's/^/# /' "$T/out" "$T/err"; fi
-}
-check() { if [ "$2" = "$3" ]; then ok "$1"; else notok "$1 (got '$2', want '$3')"; fi; }
 one_line() {  # one_line DESC: the last command printed exactly one line on stderr, nothing else
     if [ "$(wc -l < "$T/err")" -eq 1 ] && [ ! -s "$T/out" ]; then ok "$1"; else
         notok "$1"; sed 's/^/# /' "$T/out" "$T/err"; fi
