@@ -145,3 +145,23 @@ expect "crashsim report writes the page" 0 "$B" report --db "$T/r.db" -o "$T/rep
 holds "crashsim report made index.html" [ -f "$T/rep3/index.html" ]
 expect "crashsim compare of a run with itself: no new violations" 0 "$B" compare "$T/r.db" "$T/r.db"
 expect "crashsim compare of a missing database: usage" 2 "$B" compare "$T/r.db" "$T/none.db"
+
+# scripts/coverage-areas.py on a gcovr JSON made by hand: branches count only
+# in the functions of each area (mount_super is recovery, fs_sync is not; all
+# of fs/check.c is fs_check), and functions below 80% are listed.
+cat > "$T/cov.json" <<'JSON'
+{"files": [
+ {"file": "fs/fs.c", "functions": [{"name": "fs_sync", "lineno": 1}, {"name": "mount_super", "lineno": 10}],
+  "lines": [
+   {"line_number": 2, "branches": [{"count": 0}, {"count": 0}]},
+   {"line_number": 11, "branches": [{"count": 3}, {"count": 0}]},
+   {"line_number": 12, "branches": [{"count": 1}, {"count": 1}]}]},
+ {"file": "fs/check.c", "functions": [{"name": "check_log", "lineno": 1}],
+  "lines": [{"line_number": 5, "branches": [{"count": 2}, {"count": 2}, {"count": 0}]}]},
+ {"file": "fs/tree.c", "functions": [{"name": "tree_scan", "lineno": 1}],
+  "lines": [{"line_number": 3, "branches": [{"count": 0}, {"count": 0}]}]}]}
+JSON
+expect "coverage-areas.py reads gcovr JSON" 0 "$PY" "$ROOT/scripts/coverage-areas.py" "$T/cov.json"
+grep_out "recovery: only mount_super's branches" "coverage: recovery: 3/4 branches (75.0%)"
+grep_out "fs_check: all of fs/check.c" "coverage: fs_check: 2/3 branches (66.7%)"
+grep_out "functions below 80% are named" "fs/check.c check_log: 2/3"
