@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -68,7 +69,24 @@ bdev_mem_bytes(const struct bdev *bdev)
 
 struct file_dev {
     int fd;                 /* The image file. */
+    int fail_errno;         /* errno of the last failed call; 0: none, FILE_EOF: a short read. */
 };
+
+#define FILE_EOF (-1)       /* fail_errno of a read that met the end of the file. */
+
+/* Why bdev_file_open refused a file whose size no file system can have. */
+static char file_why[160];
+
+/* Records why a read, write or flush failed; the contract's answer is FS_EIO. */
+static int
+file_fail(const struct bdev *bdev, int errno_value)
+{
+    struct file_dev *f = bdev->context;
+    ASSERT(f != NULL);
+    ASSERT(errno_value != 0);
+    f->fail_errno = errno_value;
+    return FS_EIO;
+}
 
 static int
 file_read(const struct bdev *bdev, uint64_t block, void *buffer)
@@ -83,7 +101,7 @@ file_read(const struct bdev *bdev, uint64_t block, void *buffer)
             continue;
         }
         if (n <= 0) {
-            return FS_EIO;
+            return file_fail(bdev, n < 0 ? errno : FILE_EOF);
         }
         done += (size_t)n;
     }
@@ -103,7 +121,7 @@ file_write(const struct bdev *bdev, uint64_t block, const void *buffer)
             continue;
         }
         if (n <= 0) {
-            return FS_EIO;
+            return file_fail(bdev, n < 0 ? errno : EIO);
         }
         done += (size_t)n;
     }
@@ -114,7 +132,7 @@ static int
 file_flush(const struct bdev *bdev)
 {
     const struct file_dev *f = bdev->context;
-    return fdatasync(f->fd) == 0 ? 0 : FS_EIO;
+    return fdatasync(f->fd) == 0 ? 0 : file_fail(bdev, errno);
 }
 
 static int
@@ -126,6 +144,7 @@ file_setup(struct bdev *out, int fd, uint32_t block_size, uint64_t size_bytes)
         return FS_ENOMEM;
     }
     f->fd = fd;
+    f->fail_errno = 0;
     memset(out, 0, sizeof(*out));
     out->context = f;
     out->block_size = block_size;
@@ -136,20 +155,79 @@ file_setup(struct bdev *out, int fd, uint32_t block_size, uint64_t size_bytes)
     return 0;
 }
 
-int
-bdev_file_create(struct bdev *out, const char *path, uint32_t block_size, uint64_t size_bytes)
+/* The FS_E* code for an errno of sizing a file. */
+static int
+file_errno_err(int errno_value)
 {
+    ASSERT(errno_value != 0);
+    switch (errno_value) {
+    case ENOSPC:
+    case EDQUOT:    return FS_ENOSPC;
+    case EFBIG:     return FS_EFBIG;
+    case ENOMEM:    return FS_ENOMEM;
+    case EACCES:
+    case EPERM:
+    case EROFS:     return FS_EPERM;
+    default:        return FS_EIO;
+    }
+}
+
+int
+bdev_file_create_fd(struct bdev *out, int fd, uint32_t block_size, uint64_t size_bytes,
+        const char **why)
+{
+    ASSERT(fd >= 0);
+    ASSERT(why != NULL);
     ASSERT(block_size >= BDEV_SECTOR_SIZE);
+    ASSERT((block_size & (block_size - 1)) == 0);
+    *why = NULL;
+    if (size_bytes == 0 || size_bytes % block_size != 0) {
+        *why = "the size is not a whole, non-zero number of blocks";
+        close(fd);
+        return FS_EINVAL;
+    }
+    if (size_bytes > (uint64_t)INT64_MAX) {
+        *why = strerror(EFBIG);
+        close(fd);
+        return FS_EFBIG;
+    }
+    if (ftruncate(fd, (off_t)size_bytes) != 0) {
+        int e = errno;
+        *why = strerror(e);
+        close(fd);
+        return file_errno_err(e);
+    }
+    /* The file stays sparse, as mkfs tools leave images: the blocks a
+     * format writes are allocated now, the rest when written. */
+    return file_setup(out, fd, block_size, size_bytes);
+}
+
+int
+bdev_file_create(struct bdev *out, const char *path, uint32_t block_size, uint64_t size_bytes,
+        const char **why)
+{
+    ASSERT(path != NULL);
+    ASSERT(why != NULL);
+    ASSERT(block_size >= BDEV_SECTOR_SIZE);
+    *why = NULL;
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
-        return FS_EIO;
+        int e = errno;
+        *why = strerror(e);
+        return file_errno_err(e);
     }
-    size_bytes -= size_bytes % block_size;
-    if (ftruncate(fd, (off_t)size_bytes) != 0) {
-        close(fd);
-        return FS_EIO;
+    return bdev_file_create_fd(out, fd, block_size, size_bytes, why);
+}
+
+const char *
+bdev_file_failure(const struct bdev *bdev)
+{
+    const struct file_dev *f = bdev->context;
+    ASSERT(f != NULL);
+    if (f->fail_errno == 0) {
+        return NULL;
     }
-    return file_setup(out, fd, block_size, size_bytes);
+    return f->fail_errno == FILE_EOF ? "unexpected end of file" : strerror(f->fail_errno);
 }
 
 /* Reads a superblock candidate's block-size field at off; 0 if not one. */
@@ -182,6 +260,28 @@ probe_block_size(int fd, uint64_t size)
     return 0;
 }
 
+/* NULL if a file system of block_size can be size bytes long, else why not
+ * (in file_why): the limits of fs/format.h. */
+static const char *
+file_size_why(uint64_t size, uint32_t block_size)
+{
+    ASSERT(block_size != 0);
+    uint64_t min = (uint64_t)FMT_BLOCK_COUNT_MIN * block_size;
+    if (size < min) {
+        snprintf(file_why, sizeof(file_why), "image of %llu bytes is shorter than the smallest "
+                "file system of %u-byte blocks (%llu bytes, %u blocks)", (unsigned long long)size,
+                block_size, (unsigned long long)min, FMT_BLOCK_COUNT_MIN);
+        return file_why;
+    }
+    if (size / block_size > FMT_BLOCK_COUNT_MAX) {
+        snprintf(file_why, sizeof(file_why), "image of %llu bytes is larger than any file system "
+                "of %u-byte blocks (at most %u blocks)", (unsigned long long)size, block_size,
+                FMT_BLOCK_COUNT_MAX);
+        return file_why;
+    }
+    return NULL;
+}
+
 int
 bdev_file_open(struct bdev *out, const char *path, uint32_t block_size, bool writable,
         const char **why)
@@ -194,20 +294,28 @@ bdev_file_open(struct bdev *out, const char *path, uint32_t block_size, bool wri
         return FS_EIO;
     }
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        *why = "not a regular file";
+    if (fstat(fd, &st) != 0) {
+        *why = strerror(errno);
         close(fd);
         return FS_EIO;
     }
-    if (block_size == 0) {
-        block_size = probe_block_size(fd, (uint64_t)st.st_size);
+    if (!S_ISREG(st.st_mode)) {
+        *why = S_ISDIR(st.st_mode) ? "not a regular file (a directory)" : "not a regular file";
+        close(fd);
+        return FS_EIO;
     }
-    if (block_size == 0) {
-        *why = "no superblock found in either copy (not a crashsim image?)";
+    uint64_t size = (uint64_t)st.st_size;
+    *why = file_size_why(size, block_size != 0 ? block_size : FMT_BLOCK_SIZE_MIN);
+    if (*why == NULL && block_size == 0) {
+        block_size = probe_block_size(fd, size);
+        *why = block_size == 0 ? "no superblock found in either copy (not a crashsim image?)"
+            : file_size_why(size, block_size);
+    }
+    if (*why != NULL) {
         close(fd);
         return FS_ECORRUPT;
     }
-    return file_setup(out, fd, block_size, (uint64_t)st.st_size);
+    return file_setup(out, fd, block_size, size);
 }
 
 void

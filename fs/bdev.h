@@ -11,8 +11,9 @@
  *
  * mark() names what the file system is about to do, so a recording device can
  * label every following write: "sync.pass0" ... "sync.pass4", "log.grow",
- * "log.compress", "dlist.merge", and "sync.end" when a sync returns. qgen is the write-queue generation at the
- * time of the mark. mark may be NULL; it never fails and never does I/O.
+ * "log.compress", "dlist.merge", and "sync.end" when a sync returns. qgen is
+ * the write-queue generation at the time of the mark. mark may be NULL; it
+ * never fails and never does I/O.
  *
  * Each function returns 0 or a negative FS_E* code, never a partial count.
  */
@@ -46,16 +47,35 @@ void bdev_mem_close(struct bdev *bdev);
 uint8_t *bdev_mem_bytes(const struct bdev *bdev);
 
 /*
- * Image file: pread/pwrite/fdatasync on a regular file. bdev_file_create makes
- * (or truncates) a file of size_bytes rounded down to whole blocks.
+ * Image file: pread/pwrite/fdatasync on a regular file.
+ *
+ * bdev_file_create_fd sizes the open, empty file fd to size_bytes, which must
+ * be a whole, non-zero number of blocks (else FS_EINVAL), as a sparse file,
+ * and makes it the device; the device owns fd from then on, and fd is closed on
+ * failure. bdev_file_create opens path (created, or truncated if it exists)
+ * and does the same. Both report why they failed in *why (strerror text on a
+ * failed system call): FS_ENOSPC for no space or quota, FS_EFBIG for a size
+ * the host file system cannot hold, FS_EPERM for permission, else FS_EIO.
+ *
  * bdev_file_open with block_size 0 probes the block size from the superblocks
- * (sb0 first, then sb1 at the end of the file for each legal size); if nothing
- * is found it returns FS_ECORRUPT and *why says what was tried.
+ * (sb0 first, then sb1 at the end of the file for each legal size). A file
+ * whose size no file system can have (fewer than FMT_BLOCK_COUNT_MIN or more
+ * than FMT_BLOCK_COUNT_MAX blocks) or without a superblock is FS_ECORRUPT;
+ * a file that cannot be opened or is not a regular file is FS_EIO. Either way
+ * *why says what went wrong; it may point into a static buffer that the next
+ * call overwrites.
+ *
+ * A read, write or flush that fails returns FS_EIO, as the contract says;
+ * bdev_file_failure then gives the reason (strerror text), NULL if nothing
+ * failed yet.
  */
+int bdev_file_create_fd(struct bdev *out, int fd, uint32_t block_size, uint64_t size_bytes,
+        const char **why);
 int bdev_file_create(struct bdev *out, const char *path, uint32_t block_size,
-        uint64_t size_bytes);
+        uint64_t size_bytes, const char **why);
 int bdev_file_open(struct bdev *out, const char *path, uint32_t block_size, bool writable,
         const char **why);
+const char *bdev_file_failure(const struct bdev *bdev);
 void bdev_file_close(struct bdev *bdev);
 
 #endif /* FS_BDEV_H */

@@ -107,6 +107,22 @@
 #define FMT_BLOCK_SIZE_DEFAULT  16384u
 #define FMT_ARENA_COUNT_MAX     32u
 
+/*
+ * Device size limits, in blocks of the format's block size. The smallest
+ * device holds sb0, one arena of 8 blocks (h0, h1 and 6 usable) and sb1. The
+ * largest is set by memory, not by the format: a mount sizes per-block tables
+ * from the block count (deferred frees 8 bytes, kill list 24, free-range map 8,
+ * log chain 8: about 48 bytes a block) and fs_check adds about 8.5 bytes a
+ * block, so at the maximum a mount needs about 192 MiB and a check 34 MiB
+ * more. Those tables count blocks in u32. Addresses are byte offsets in
+ * addr[8]; the last byte of the largest device stays far below FMT_ADDR_NIL
+ * and fits in an off_t. fs_format_validate refuses anything outside these
+ * bounds before anything is allocated or written.
+ *   4 KiB blocks: at most 16 GiB;  8 KiB: 32 GiB;  16 KiB: 64 GiB.
+ */
+#define FMT_BLOCK_COUNT_MIN     10u
+#define FMT_BLOCK_COUNT_MAX     (1u << 22)
+
 #define FMT_TYPE_DATA           0u
 #define FMT_TYPE_PIVOT          1u
 #define FMT_TYPE_LEAF           2u
@@ -140,6 +156,11 @@
 #define FMT_KP_MAX              280u
 #define FMT_MSG_MAX             769u
 
+STATIC_ASSERT(FMT_BLOCK_COUNT_MIN == 1 + 8 + 1, "sb0, the smallest arena, sb1");
+STATIC_ASSERT(FMT_BLOCK_COUNT_MAX <= UINT32_MAX, "per-block tables count blocks in u32");
+STATIC_ASSERT((uint64_t)FMT_BLOCK_COUNT_MAX * FMT_BLOCK_SIZE_MAX <= INT64_MAX,
+        "every byte address fits in addr[8] below FMT_ADDR_NIL and in an off_t");
+STATIC_ASSERT(FMT_BLOCK_SIZE_MIN >= 256, "an address leaves its low 8 bits to the log op");
 STATIC_ASSERT(FMT_PTR_SIZE == 3 * 8, "a block pointer is addr, hash, gen");
 STATIC_ASSERT(FMT_PPTR_SIZE == FMT_PTR_SIZE + 2, "pivot value is a pointer and a fill");
 STATIC_ASSERT(FMT_PIVOT_HEADER_SIZE == 5 * 2, "pivot header is five u16");

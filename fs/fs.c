@@ -65,6 +65,8 @@ arena_span_blocks(uint64_t block_count, uint32_t arena_count)
 
 #define ARENA_SPAN_BLOCKS_MIN 8u
 
+STATIC_ASSERT(FMT_BLOCK_COUNT_MIN == 2 + ARENA_SPAN_BLOCKS_MIN, "two superblocks, one arena");
+
 /* Everything a mounted fs needs, sized from its geometry and configuration. */
 static size_t
 fs_mem_size(uint32_t block_size, uint64_t block_count, uint32_t arena_count,
@@ -365,6 +367,21 @@ fs_sync(struct fs *fs)
     return 0;
 }
 
+/* The reason for a device above FMT_BLOCK_COUNT_MAX, with the limit in bytes. */
+static int
+format_too_large(uint32_t block_size, uint64_t block_count)
+{
+    ASSERT(fmt_block_size_valid(block_size));
+    ASSERT(block_count > FMT_BLOCK_COUNT_MAX);
+    uint64_t size_max = (uint64_t)FMT_BLOCK_COUNT_MAX * block_size;
+    snprintf(mount_why, sizeof(mount_why), "format: device too large (%llu blocks): at most "
+            "%u blocks of %u bytes (%llu GiB)", (unsigned long long)block_count,
+            FMT_BLOCK_COUNT_MAX, block_size, (unsigned long long)(size_max >> 30));
+    return FS_EINVAL;
+}
+
+/* Checks the geometry against the limits of fs/format.h before anything is
+ * allocated: fs_alloc and fs_check size tables from the block count. */
 int
 fs_format_validate(uint32_t block_size, uint64_t block_count, uint32_t arena_count)
 {
@@ -375,7 +392,11 @@ fs_format_validate(uint32_t block_size, uint64_t block_count, uint32_t arena_cou
     if (arena_count < 1 || arena_count > FMT_ARENA_COUNT_MAX) {
         return mount_fail(FS_EINVAL, FMT_ADDR_NIL, "format", "arena count must be 1..32");
     }
-    if (block_count < 3 || arena_span_blocks(block_count, arena_count) < ARENA_SPAN_BLOCKS_MIN) {
+    if (block_count > FMT_BLOCK_COUNT_MAX) {
+        return format_too_large(block_size, block_count);
+    }
+    if (block_count < FMT_BLOCK_COUNT_MIN
+            || arena_span_blocks(block_count, arena_count) < ARENA_SPAN_BLOCKS_MIN) {
         return mount_fail(FS_EINVAL, FMT_ADDR_NIL, "format",
                 "device too small for the arena count (each arena needs 8 blocks)");
     }
@@ -564,7 +585,8 @@ fs_mount(struct fs **out, const struct bdev *bdev, const struct fs_config *confi
     ASSERT(out != NULL && bdev != NULL && config != NULL);
     *out = NULL;
     mount_why[0] = '\0';
-    if (!fmt_block_size_valid(bdev->block_size) || bdev->block_count < 3) {
+    if (!fmt_block_size_valid(bdev->block_size) || bdev->block_count < 3
+            || bdev->block_count > FMT_BLOCK_COUNT_MAX) {
         return mount_fail(FS_EINVAL, FMT_ADDR_NIL, "mount", "device geometry not supported");
     }
     uint8_t *buf = malloc(bdev->block_size);

@@ -71,4 +71,17 @@ void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(prin
  * returns the fs error. */
 int cli_open_image(const char *cmd, const char *path, bool writable, struct bdev *out);
 
+/* Creates the image file at path (mkfs and run --mkfs): validates the whole
+ * geometry first (size a whole number of blocks and at least 1 MiB, block
+ * size, arena count, the device limits of fs/format.h); then formats a
+ * temporary file PATH.tmp-XXXXXX beside the target (its space reserved),
+ * flushes it and renames it over the target, then syncs the directory. A
+ * symbolic link is followed: the file it names is replaced. On any failure it
+ * prints why, removes the temporary file and leaves an existing image as it
+ * was. arenas 0 picks the default count. Returns 0, or EXIT_USAGE (usage and
+ * operational errors alike). If out is not NULL it receives the new image,
+ * open read-write under its final name; else the image is closed. */
+int cli_mkfs_image(const char *cmd, const char *path, uint64_t size, uint32_t block_size,
+        uint32_t arenas, struct bdev *out);
+
 #endif /* SIM_CLI_H */

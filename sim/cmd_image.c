@@ -1,10 +1,26 @@
 /*
- * sim/cmd_image.c: the image-file commands: mkfs, check, dump.
+ * sim/cmd_image.c: the image-file commands mkfs and check, and
+ * cli_mkfs_image, the one way an image file is made (mkfs, run --mkfs).
+ *
+ * Method of cli_mkfs_image: bad input destroys nothing. The whole geometry is
+ * checked first, against the limits fs/format.h names, before any file is
+ * opened or any memory sized from the block count is allocated (so even a
+ * sanitizer build refuses a huge --size with a message rather than dying in
+ * its allocator). The image is then built in a temporary file beside the
+ * target (same directory, so same file system: the rename is atomic), sized
+ * (sparse), formatted and fdatasync'd; only then is it renamed over
+ * the target and the directory fsync'd. Every failure before the rename
+ * unlinks the temporary file, so the old image, if any, is byte for byte
+ * what it was. A process killed in between leaves IMAGE.tmp-XXXXXX behind.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../fs/check.h"
 #include "../fs/format.h"
@@ -21,14 +37,202 @@
 static const char mkfs_help[] =
     "usage: crashsim mkfs IMAGE --size SIZE [--block-size SIZE] [--arenas N]\n"
     "\n"
-    "Creates IMAGE (replacing it) and formats a file system on it.\n"
+    "Formats a file system in a new file beside IMAGE and, only once that has\n"
+    "worked, renames it over IMAGE: an existing IMAGE survives any failure.\n"
     "\n"
-    "  -s, --size SIZE        image size, e.g. 8M, 1G (at least 1 MiB)\n"
+    "  -s, --size SIZE        image size, e.g. 8M, 1G: a whole number of blocks,\n"
+    "                         at least 1 MiB, at most 4194304 blocks\n"
     "  -b, --block-size SIZE  4K, 8K or 16K (default 16K, as GEFS)\n"
     "  -a, --arenas N         arena count 1..32 (default: one per 256 blocks, at most 8)\n"
     "  -h, --help             this text\n"
     "\n"
     "Exit status: 0 formatted, 2 usage or operational error.\n";
+
+#define MKFS_SIZE_MIN       (1ull << 20)    /* Bytes: the smallest image mkfs makes. */
+#define MKFS_TMP_SUFFIX     ".tmp-XXXXXX"   /* mkstemp template after the image's name. */
+
+STATIC_ASSERT(MKFS_SIZE_MIN >= (uint64_t)FMT_BLOCK_COUNT_MIN * FMT_BLOCK_SIZE_MAX,
+        "every block size lays out at 1 MiB");
+STATIC_ASSERT(FMT_BLOCK_COUNT_MAX == 4194304u, "mkfs_help and README name the limit");
+
+/* Checks the whole geometry before anything is touched; 0 and the arena
+ * count, or EXIT_USAGE after saying why. */
+static int
+mkfs_geometry(const char *cmd, uint64_t size, uint32_t block_size, uint32_t arenas,
+        uint32_t *arena_count)
+{
+    ASSERT(cmd != NULL);
+    ASSERT(arena_count != NULL);
+    if (!fmt_block_size_valid(block_size)) {
+        cli_error(cmd, "bad block size %" PRIu32 " (4K, 8K or 16K)", block_size);
+        return EXIT_USAGE;
+    }
+    uint64_t below = size - size % block_size;
+    if (size % block_size != 0 && below > UINT64_MAX - block_size) {
+        cli_error(cmd, "--size %" PRIu64 " is not a whole number of %" PRIu32 "-byte blocks "
+                "(%" PRIu64 ")", size, block_size, below);
+        return EXIT_USAGE;
+    }
+    if (size % block_size != 0) {
+        cli_error(cmd, "--size %" PRIu64 " is not a whole number of %" PRIu32 "-byte blocks "
+                "(%" PRIu64 " or %" PRIu64 ")", size, block_size, below, below + block_size);
+        return EXIT_USAGE;
+    }
+    if (size < MKFS_SIZE_MIN) {
+        cli_error(cmd, "--size must be at least 1M");
+        return EXIT_USAGE;
+    }
+    uint64_t blocks = size / block_size;
+    *arena_count = arenas ? arenas : fs_arena_count_default(block_size, blocks);
+    if (fs_format_validate(block_size, blocks, *arena_count) != 0) {
+        cli_error(cmd, "%s", fs_mount_failure());
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* The file mkfs replaces: path, or the file a symbolic link at path names.
+ * *mode: the permissions of the existing image, else 0644 less the umask. 0,
+ * or EXIT_USAGE when the target exists and is not a regular file. */
+static int
+mkfs_target(const char *cmd, const char *path, char **target, mode_t *mode)
+{
+    ASSERT(target != NULL);
+    ASSERT(mode != NULL);
+    *target = NULL;
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        if (errno != ENOENT) {
+            cli_error(cmd, "%s: %s", path, strerror(errno));
+            return EXIT_USAGE;
+        }
+        mode_t mask = umask(0);             /* The only way to read the umask. */
+        umask(mask);
+        *mode = 0644 & ~mask;
+        *target = strdup(path);             /* Absent (or a dangling link): path itself. */
+    } else if (!S_ISREG(st.st_mode)) {
+        cli_error(cmd, "%s: not a regular file%s, not replaced", path,
+                S_ISDIR(st.st_mode) ? " (a directory)" : "");
+        return EXIT_USAGE;
+    } else {
+        *mode = st.st_mode & 07777;
+        *target = realpath(path, NULL);
+    }
+    if (*target == NULL) {
+        cli_error(cmd, "%s: %s", path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Sizes, formats and flushes the temporary image fd (owned from here on);
+ * 0 with *dev open, or EXIT_USAGE after saying why. */
+static int
+mkfs_fill(const char *cmd, const char *path, int fd, mode_t mode, uint64_t size,
+        uint32_t block_size, uint32_t arenas, struct bdev *dev)
+{
+    ASSERT(fd >= 0);
+    ASSERT(size % block_size == 0);
+    if (fchmod(fd, mode) != 0) {
+        cli_error(cmd, "%s: %s", path, strerror(errno));
+        close(fd);
+        return EXIT_USAGE;
+    }
+    const char *why = NULL;
+    int err = bdev_file_create_fd(dev, fd, block_size, size, &why);
+    if (err) {
+        cli_error(cmd, "%s: cannot create a %" PRIu64 "-byte image: %s", path, size,
+                why != NULL ? why : fs_strerror(err));
+        return EXIT_USAGE;
+    }
+    struct fs_format_config fc = { .arena_count = arenas };
+    err = fs_format(dev, &fc);
+    if (!err) {
+        err = dev->flush(dev);
+    }
+    if (err) {
+        why = bdev_file_failure(dev);
+        cli_error(cmd, "%s: cannot format the image: %s (%s)", path,
+                why != NULL ? why : fs_mount_failure(), fs_strerror(err));
+        bdev_file_close(dev);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Renames tmp over target and makes the rename durable; 0 or EXIT_USAGE. */
+static int
+mkfs_replace(const char *cmd, const char *path, const char *tmp, const char *target)
+{
+    ASSERT(tmp != NULL);
+    ASSERT(target != NULL);
+    if (rename(tmp, target) != 0) {
+        cli_error(cmd, "%s: cannot replace the image: %s", path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    const char *slash = strrchr(target, '/');
+    char *dir = slash == NULL ? strdup(".")
+        : strndup(target, slash == target ? 1 : (size_t)(slash - target));
+    int fd = dir != NULL ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    int rc = fd >= 0 && fsync(fd) == 0 ? 0 : EXIT_USAGE;
+    if (rc) {
+        cli_error(cmd, "%s: formatted, but its directory could not be synced: %s", path,
+                strerror(dir != NULL ? errno : ENOMEM));
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    free(dir);
+    return rc;
+}
+
+int
+cli_mkfs_image(const char *cmd, const char *path, uint64_t size, uint32_t block_size,
+        uint32_t arenas, struct bdev *out)
+{
+    ASSERT(cmd != NULL);
+    ASSERT(path != NULL);
+    uint32_t arena_count = 0;
+    int rc = mkfs_geometry(cmd, size, block_size, arenas, &arena_count);
+    char *target = NULL, *tmp = NULL;
+    mode_t mode = 0;
+    if (rc == 0) {
+        rc = mkfs_target(cmd, path, &target, &mode);
+    }
+    if (rc) {
+        goto out;
+    }
+    size_t tmp_size = strlen(target) + sizeof(MKFS_TMP_SUFFIX);
+    tmp = malloc(tmp_size);
+    int fd = -1;
+    if (tmp != NULL) {
+        snprintf(tmp, tmp_size, "%s%s", target, MKFS_TMP_SUFFIX);
+        fd = mkstemp(tmp);
+    }
+    if (fd < 0) {
+        cli_error(cmd, "%s: cannot create a temporary image beside it: %s", path,
+                strerror(tmp != NULL ? errno : ENOMEM));
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    struct bdev dev;
+    rc = mkfs_fill(cmd, path, fd, mode, size, block_size, arenas, &dev);
+    if (rc == 0) {
+        rc = mkfs_replace(cmd, path, tmp, target);
+        if (rc != 0 || out == NULL) {
+            bdev_file_close(&dev);
+        } else {
+            *out = dev;
+        }
+    }
+    if (rc != 0) {
+        unlink(tmp);                        /* Gone already if the rename happened. */
+    }
+out:
+    free(tmp);
+    free(target);
+    return rc;
+}
 
 int
 cmd_mkfs(int argc, char **argv)
@@ -76,32 +280,13 @@ cmd_mkfs(int argc, char **argv)
         fputs(mkfs_help, stderr);
         return EXIT_USAGE;
     }
-    if (size < (1u << 20)) {
-        cli_error("mkfs", "--size must be at least 1M");
-        return EXIT_USAGE;
-    }
     const char *path = argv[optind];
+    int rc = cli_mkfs_image("mkfs", path, size, (uint32_t)block_size, (uint32_t)arenas, NULL);
+    if (rc != 0) {
+        return rc;
+    }
     uint64_t blocks = size / block_size;
     uint32_t n = arenas ? (uint32_t)arenas : fs_arena_count_default((uint32_t)block_size, blocks);
-    if (fs_format_validate((uint32_t)block_size, blocks, n) != 0) {
-        cli_error("mkfs", "%s", fs_mount_failure());
-        return EXIT_USAGE;
-    }
-    struct bdev dev;
-    if (bdev_file_create(&dev, path, (uint32_t)block_size, size) != 0) {
-        cli_error("mkfs", "%s: cannot create the image", path);
-        return EXIT_USAGE;
-    }
-    struct fs_format_config fc = { .arena_count = (uint32_t)arenas };
-    int err = fs_format(&dev, &fc);
-    if (!err) {
-        err = dev.flush(&dev);
-    }
-    bdev_file_close(&dev);
-    if (err) {
-        cli_error("mkfs", "%s: %s (%s)", path, fs_mount_failure(), fs_strerror(err));
-        return EXIT_USAGE;
-    }
     printf("%s: %" PRIu64 " blocks of %" PRIu64 " KiB, %u arena%s\n", path, blocks,
             block_size / 1024, n, n == 1 ? "" : "s");
     return EXIT_OK;
@@ -147,9 +332,17 @@ static int
 check_image(const char *path, bool quiet)
 {
     struct bdev dev;
-    int err = cli_open_image("check", path, false, &dev);
+    const char *why = NULL;
+    int err = bdev_file_open(&dev, path, 0, false, &why);
+    if (err == FS_ECORRUPT) {
+        /* Too short, too long or no superblock: the bytes are not a file
+         * system, which fsck calls corruption. */
+        printf("%s: CORRUPT: %s\n", path, why != NULL ? why : fs_strerror(err));
+        return CHECK_EXIT_CORRUPT;
+    }
     if (err) {
-        return err == FS_ECORRUPT ? CHECK_EXIT_CORRUPT : CHECK_EXIT_OPERR;
+        cli_error("check", "%s: %s", path, why != NULL ? why : fs_strerror(err));
+        return CHECK_EXIT_OPERR;
     }
     struct fs *fs;
     struct fs_config config = { .read_only = true };

@@ -36,8 +36,8 @@ static const char run_help[] =
     "unmounted cleanly). Prints a summary line at the end.\n"
     "\n"
     "  -i, --image FILE       the image file (required)\n"
-    "  -m, --mkfs             create and format FILE first (needs --size)\n"
-    "  -s, --size SIZE        image size for --mkfs, e.g. 8M (at least 1 MiB)\n"
+    "  -m, --mkfs             format a new FILE first, as mkfs does (needs --size)\n"
+    "  -s, --size SIZE        image size for --mkfs, e.g. 8M (whole blocks, at least 1 MiB)\n"
     "  -b, --block-size SIZE  4K, 8K or 16K for --mkfs (default 16K)\n"
     "  -a, --arenas N         arena count 1..32 for --mkfs (default: from the size)\n"
     "  -H, --hardened         flush at sync pass boundaries (profile \"hardened\")\n"
@@ -134,7 +134,7 @@ run_args(int argc, char **argv, struct run_opts *o)
         : o->image == NULL ? "--image is required"
         : o->mkfs && o->size == 0 ? "--mkfs needs --size"
         : !o->mkfs && (o->size != 0 || o->arenas != 0) ? "--size and --arenas need --mkfs"
-        : o->mkfs && o->size < (1u << 20) ? "--size must be at least 1M" : NULL;
+        : NULL;     /* The geometry itself is cli_mkfs_image's to check. */
     if (why != NULL) {
         cli_error("run", "%s", why);
         fputs(run_help, stderr);
@@ -144,34 +144,18 @@ run_args(int argc, char **argv, struct run_opts *o)
     return -1;
 }
 
-/* Creates and formats the image, as crashsim mkfs does; dev stays open. */
+/* Creates and formats the image with crashsim mkfs's own function, so the
+ * two cannot drift: the old image survives any failure, and the new one is
+ * in place under its name before the first step runs (a trace that fails
+ * later leaves a formatted image, as mkfs followed by run would). dev stays
+ * open. Returns 0 or EXIT_USAGE. */
 static int
 run_mkfs(const struct run_opts *o, struct bdev *dev)
 {
     ASSERT(o->mkfs);
     ASSERT(fmt_block_size_valid(o->block_size));
-    uint64_t blocks = o->size / o->block_size;
-    uint32_t n = o->arenas ? (uint32_t)o->arenas
-        : fs_arena_count_default((uint32_t)o->block_size, blocks);
-    if (fs_format_validate((uint32_t)o->block_size, blocks, n) != 0) {
-        cli_error("run", "%s", fs_mount_failure());
-        return EXIT_USAGE;
-    }
-    if (bdev_file_create(dev, o->image, (uint32_t)o->block_size, o->size) != 0) {
-        cli_error("run", "%s: cannot create the image", o->image);
-        return EXIT_USAGE;
-    }
-    struct fs_format_config fc = { .arena_count = (uint32_t)o->arenas };
-    int err = fs_format(dev, &fc);
-    if (!err) {
-        err = dev->flush(dev);
-    }
-    if (err) {
-        cli_error("run", "%s: %s (%s)", o->image, fs_mount_failure(), fs_strerror(err));
-        bdev_file_close(dev);
-        return EXIT_USAGE;
-    }
-    return 0;
+    return cli_mkfs_image("run", o->image, o->size, (uint32_t)o->block_size, (uint32_t)o->arenas,
+            dev);
 }
 
 /* A write step: the data of trace_fill, one chunk at a time (see the top). */

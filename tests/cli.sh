@@ -48,6 +48,92 @@ if [ ! -e "$T/d.img" ]; then ok "a refused mkfs creates no file"; else
 expect "mkfs 1M with 4K blocks" 0 "$B" mkfs "$T/e.img" --size 1M --block-size 4K --arenas 4
 expect "check of the 4K image is clean" 0 "$B" check "$T/e.img"
 
+# ---- Bad input destroys nothing: mkfs refuses before it touches the image. ----
+# The geometry is checked (and refused with exit 2) before any file is opened
+# or any memory sized from the block count is allocated; `make test-san` runs
+# these same cases on the sanitizer build, where a huge --size once died in
+# ASan's allocator with exit 1.
+same() {  # same DESC FILE1 FILE2: byte-identical
+    if cmp -s "$2" "$3"; then ok "$1"; else notok "$1 ($(cmp "$2" "$3" 2>&1 | head -1))"; fi
+}
+no_tmp() {  # no_tmp DESC DIR: no IMAGE.tmp-XXXXXX left in DIR
+    left=$(ls -a "$2" | grep -c '\.tmp-')
+    check "$1" "$left" 0
+}
+"$B" mkfs "$T/keep.img" --size 1M >/dev/null
+cp "$T/keep.img" "$T/keep.orig"
+expect "mkfs --size 999999G over an image is usage 2" 2 "$B" mkfs "$T/keep.img" --size 999999G
+grep_out "it says the device is too large, and the limit" \
+    "device too large (65535934464 blocks): at most 4194304 blocks of 16384 bytes (64 GiB)"
+same "the refused mkfs leaves the old image byte-identical" "$T/keep.img" "$T/keep.orig"
+expect "the limit scales with the block size" 2 \
+    "$B" mkfs "$T/keep.img" --size 17G --block-size 4K
+grep_out "4 KiB blocks stop at 16 GiB" "at most 4194304 blocks of 4096 bytes (16 GiB)"
+same "the old image survives that too" "$T/keep.img" "$T/keep.orig"
+expect "--size not a whole number of blocks is usage 2" 2 \
+    "$B" mkfs "$T/keep.img" --size 8000000
+grep_out "it names the block size and the nearest sizes" \
+    "\-\-size 8000000 is not a whole number of 16384-byte blocks (7995392 or 8011776)"
+expect "--size 1000000 is refused the same way" 2 "$B" mkfs "$T/keep.img" --size 1000000
+grep_out "with its neighbours" "16384-byte blocks (999424 or 1015808)"
+expect "--size 1000001K with 4K blocks" 2 "$B" mkfs "$T/keep.img" --size 1000001K --block-size 4K
+grep_out "names 4096-byte blocks" "not a whole number of 4096-byte blocks"
+same "the old image is untouched by the size errors" "$T/keep.img" "$T/keep.orig"
+expect "mkfs into a missing directory exits 2" 2 "$B" mkfs "$T/nodir/x.img" --size 1M
+grep_out "it says why" "No such file or directory"
+mkdir "$T/adir"
+expect "mkfs over a directory exits 2" 2 "$B" mkfs "$T/adir" --size 1M
+grep_out "it says the target is a directory" "adir: not a regular file (a directory), not replaced"
+if [ -d "$T/adir" ]; then ok "the directory is still there"; else
+    notok "the directory is still there"; fi
+no_tmp "no temporary image is left after the failures" "$T"
+chmod 600 "$T/keep.img"
+ln -s keep.img "$T/link.img"
+expect "mkfs over an existing image through a link still replaces it" 0 \
+    "$B" mkfs "$T/link.img" --size 2M --block-size 4K
+check "the new image has the new size" "$(wc -c <"$T/keep.img" | tr -d ' ')" 2097152
+if [ -L "$T/link.img" ]; then ok "the link stays a link"; else notok "the link stays a link"; fi
+check "the replaced image keeps its permissions" "$(stat -c %a "$T/keep.img")" 600
+expect "the replacement checks clean" 0 "$B" check "$T/keep.img"
+no_tmp "no temporary image is left after success" "$T"
+
+# ---- A full host file system: a 2 MiB tmpfs (needs root; skipped otherwise). ----
+mkdir "$T/full"
+trap 'umount "$T/full" 2>/dev/null; rm -rf "$T"' EXIT
+if mount -t tmpfs -o size=2M tmpfs "$T/full" 2>/dev/null; then
+    # The old image holds a directory, so it differs from a fresh format.
+    printf 'mkdir /d\n' >"$T/one.trace"
+    "$B" run "$T/one.trace" --image "$T/full/k.img" --mkfs --size 1M >/dev/null
+    cp "$T/full/k.img" "$T/k.orig"
+    dd if=/dev/zero of="$T/full/fill" bs=4096 2>/dev/null
+    expect "mkfs on a full file system exits 2" 2 "$B" mkfs "$T/full/k.img" --size 1M
+    grep_out "it says there is no space" "No space left on device"
+    same "the old image survives a full file system" "$T/full/k.img" "$T/k.orig"
+    expect "run --mkfs on a full file system exits 2" 2 \
+        "$B" run "$T/one.trace" --image "$T/full/k.img" --mkfs --size 1M
+    grep_out "run says there is no space" "No space left on device"
+    same "the old image survives run --mkfs too" "$T/full/k.img" "$T/k.orig"
+    no_tmp "no temporary image is left on the full file system" "$T/full"
+    umount "$T/full"
+else
+    for i in 1 2 3 4 5 6 7; do n=$((n + 1)); echo "not ok $n # SKIP cannot mount a tmpfs"; done
+fi
+
+# ---- check: a file too short for any file system is corruption (4), not 8. ----
+head -c 100 /dev/zero >"$T/z100"
+: >"$T/empty"
+head -c 100 "$T/a.img" >"$T/t100"          # sb0's magic, but 100 bytes
+head -c 100000 "$T/a.img" >"$T/t100k"      # shorter than 10 blocks of 16 KiB
+for f in z100 empty t100 t100k; do
+    expect "check of the short file $f exits 4" 4 "$B" check "$T/$f"
+    grep_out "$f: the reason is CORRUPT: too short" "$f: CORRUPT: image of [0-9]* bytes is shorter"
+    lines=$(cat "$T/out" "$T/err" | wc -l)
+    check "$f: the reason is one line" "$lines" 1
+done
+grep_out "the smallest size follows the probed block size" "(163840 bytes, 10 blocks)"
+expect "check of a directory is operational 8" 8 "$B" check "$T/adir"
+grep_out "it says so" "adir: not a regular file (a directory)"
+
 expect "dump superblock" 0 "$B" dump "$T/a.img" 0
 grep_out "dump decodes the superblock" "superblock: valid"
 expect "dump arena header" 0 "$B" dump "$T/a.img" 1

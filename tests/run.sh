@@ -218,3 +218,36 @@ expect "run --mkfs without --size is a usage error" 2 \
 expect "run --size without --mkfs is a usage error" 2 \
     "$B" run "$T/exp.trace" --image "$T/a.img" --size 8M
 expect "run on a missing image exits 2" 2 "$B" run "$T/exp.trace" --image "$T/none.img"
+
+# ---- run --mkfs: bad input destroys nothing (it is mkfs's own function). ----
+cp "$T/a.img" "$T/m.img"
+cp "$T/a.img" "$T/m.orig"
+expect "run --mkfs --size 999999G over an image exits 2" 2 \
+    "$B" run "$T/exp.trace" --image "$T/m.img" --mkfs --size 999999G
+grep_out "it says the device is too large, and the limit" \
+    "device too large (65535934464 blocks): at most 4194304 blocks of 16384 bytes (64 GiB)"
+same "the old image is byte-identical after it" "$T/m.img" "$T/m.orig"
+expect "run --mkfs --size not a whole number of blocks exits 2" 2 \
+    "$B" run "$T/exp.trace" --image "$T/m.img" --mkfs --size 8000000 --block-size 4K
+grep_out "it names the block size and the nearest sizes" \
+    "\-\-size 8000000 is not a whole number of 4096-byte blocks (7999488 or 8003584)"
+same "the old image is byte-identical after that" "$T/m.img" "$T/m.orig"
+expect "run --mkfs with too many arenas for the size exits 2" 2 \
+    "$B" run "$T/exp.trace" --image "$T/m.img" --mkfs --size 1M --arenas 32
+same "the old image is byte-identical after that too" "$T/m.img" "$T/m.orig"
+expect "run --mkfs with a syntax error in the trace exits 2" 2 \
+    "$B" run "$T/parse.trace" --image "$T/m.img" --mkfs --size 2M
+same "and the image is untouched" "$T/m.img" "$T/m.orig"
+expect "run --mkfs into a missing directory exits 2" 2 \
+    "$B" run "$T/exp.trace" --image "$T/nodir/x.img" --mkfs --size 1M
+grep_out "it says why" "nodir/x.img: cannot create a temporary image beside it: No such file"
+left=$(ls -a "$T" | grep -c '\.tmp-')
+check "no temporary image is left after the failures" "$left" 0
+printf 'mkdir /n\n' >"$T/n.trace"
+expect "a good run --mkfs replaces the image and runs on it" 0 \
+    "$B" run "$T/n.trace" --image "$T/m.img" --mkfs --size 2M
+expect "the new image has the trace's directory" 0 "$B" stat "$T/m.img" /n
+expect "and not the old image's" 2 "$B" stat "$T/m.img" /d
+expect "the new image checks clean" 0 "$B" check "$T/m.img"
+left=$(ls -a "$T" | grep -c '\.tmp-')
+check "no temporary image is left after success" "$left" 0
