@@ -37,5 +37,14 @@ outcome_is_violation(enum outcome o)
 {
     ASSERT(o < OUTCOME_COUNT);
     return o != OUTCOME_OK && o != OUTCOME_OK_LEAK && o != OUTCOME_ROLLED_BACK
-        && o != OUTCOME_DETECTED && o != OUTCOME_ACCEPTED;
+        && o != OUTCOME_DETECTED && o != OUTCOME_ACCEPTED && o != OUTCOME_UNCHECKED;
+}
+
+bool
+outcome_is_final(enum outcome o)
+{
+    ASSERT(o < OUTCOME_COUNT);
+    bool final = o != OUTCOME_UNCHECKED;
+    ASSERT(final || !outcome_is_violation(o));      /* Not final is never a violation. */
+    return final;
 }
