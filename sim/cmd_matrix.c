@@ -71,16 +71,23 @@ matrix_row(struct explore_config *cfg, const char *path)
     const char *base = strrchr(path, '/');
     printf("%-24s", base != NULL ? base + 1 : path);
     fflush(stdout);
+    struct record_config rec = { FMT_BLOCK_SIZE_DEFAULT, 8u << 20, 0, false };
+    char *text = NULL;
+    if (explore_workload_load(path, 0, &rec, &text) != 0) {
+        printf("\n");
+        return -1;
+    }
     for (uint32_t m = 0; m < MODEL_COUNT; m++) {
         for (uint32_t hardened = 0; hardened < 2; hardened++) {
-            cfg->rec = (struct record_config){ FMT_BLOCK_SIZE_DEFAULT, 8u << 20, 0, false };
-            (void)explore_trace_geometry(path, &cfg->rec);
+            cfg->rec = rec;
             cfg->rec.hardened = hardened != 0;
             cfg->model = (enum device_model)m;
             cfg->workload = path;
+            cfg->workload_text = text;
             struct explore_tally t = { 0, 0 };
             if (explore_one(cfg, &t) == 2) {
                 printf("\n");
+                free(text);
                 return -1;
             }
             char cell[32];
@@ -90,6 +97,7 @@ matrix_row(struct explore_config *cfg, const char *path)
         }
     }
     printf("\n");
+    free(text);
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../fs/format.h"
+#include "../traces/trace.h"
 #include "checker.h"
 #include "cli.h"
 #include "explore.h"
@@ -171,7 +172,8 @@ pin_opt(int c, struct regress_case *rc, const char **workload, const char **out,
         return rc->rec.hardened || strcmp(optarg, "faithful") == 0 ? 0 : -1;
     case PIN_SIZE: return cli_parse_size(optarg, &rc->rec.device_size) ? 0 : -1;
     case PIN_BLOCK:
-        rc->rec.block_size = cli_parse_size(optarg, &v) && fmt_block_size_valid(v) ? (uint32_t)v : 0;
+        rc->rec.block_size = cli_parse_size(optarg, &v) && fmt_block_size_valid(v)
+            ? (uint32_t)v : 0;
         return rc->rec.block_size ? 0 : -1;
     case PIN_ARENAS:
         rc->rec.arenas = cli_parse_u64(optarg, &v) && v <= FMT_ARENA_COUNT_MAX ? (uint32_t)v : 99;
@@ -243,7 +245,7 @@ cmd_pin(int argc, char **argv)
     memset(&rc, 0, sizeof(rc));
     rc.rec = (struct record_config){ FMT_BLOCK_SIZE_DEFAULT, 8u << 20, 0, false };
     const char *workload = NULL, *out = NULL, *comment = NULL;
-    bool geometry_given = false;
+    unsigned given = 0;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "w:o:m:p:c:h", opts, NULL)) != -1) {
@@ -255,10 +257,8 @@ cmd_pin(int argc, char **argv)
             fputs(pin_help, stderr);
             return EXIT_USAGE;
         }
-        geometry_given = geometry_given || c == PIN_SIZE || c == PIN_BLOCK || c == PIN_ARENAS;
-    }
-    if (workload != NULL && !geometry_given) {
-        (void)explore_trace_geometry(workload, &rc.rec);     /* Its own, if it names one. */
+        given |= c == PIN_SIZE ? GEOMETRY_GIVEN_SIZE : c == PIN_BLOCK ? GEOMETRY_GIVEN_BLOCK
+            : c == PIN_ARENAS ? GEOMETRY_GIVEN_ARENAS : 0u;
     }
     if (workload == NULL || out == NULL || optind == argc
             || argc - optind > (int)REGRESS_STATES_MAX) {
@@ -272,9 +272,7 @@ cmd_pin(int argc, char **argv)
         }
     }
     snprintf(rc.name, sizeof(rc.name), "%s", workload);
-    rc.text = trace_read_text(workload);
-    if (rc.text == NULL) {
-        cli_error("pin", "%s: cannot read", workload);
+    if (explore_workload_load(workload, given, &rc.rec, &rc.text) != 0) {
         return EXIT_USAGE;
     }
     int code = pin_write(&rc, workload, out, comment);

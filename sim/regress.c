@@ -1,5 +1,10 @@
 /*
  * sim/regress.c: the regression corpus (see regress.h).
+ *
+ * A case file is read by the trace reader (traces/trace.h, trace_load), so it
+ * gets every check a trace file gets (a regular file, the size cap, no NUL
+ * byte anywhere, no control character in a word) with the same messages; the
+ * "#@" directives are then taken from its text, which therefore holds no NUL.
  */
 #include "regress.h"
 
@@ -14,6 +19,8 @@
 #include "../fs/format.h"
 #include "cli.h"
 #include "checker.h"
+
+#define REGRESS_DIRECTIVE_MAX 512u  /* Bytes of a "#@" line after "#@ ", NUL included. */
 
 static int
 directive(struct regress_case *c, const char *key, const char *val)
@@ -55,7 +62,9 @@ static int
 state_directive(struct regress_case *c, const char *val)
 {
     char id[CRASH_ID_MAX], outcome[32];
-    if (c->state_count == REGRESS_STATES_MAX || sscanf(val, "%127s %31s", id, outcome) != 2) {
+    int used = 0;
+    if (c->state_count == REGRESS_STATES_MAX
+            || sscanf(val, "%127s %31s %n", id, outcome, &used) != 2 || val[used] != '\0') {
         return -1;
     }
     uint32_t i = c->state_count;
@@ -63,6 +72,36 @@ state_directive(struct regress_case *c, const char *val)
         return -1;
     }
     c->state_count++;
+    return 0;
+}
+
+/* Applies one "#@" line of n bytes (no newline); -1 with why in err. */
+static int
+directive_line(struct regress_case *c, const char *path, uint32_t line, const char *p, size_t n,
+        char *err, size_t err_size)
+{
+    char buf[REGRESS_DIRECTIVE_MAX], key[32];
+    ASSERT(n >= 2 && strncmp(p, "#@", 2) == 0);
+    if (n < 4 || p[2] != ' ') {
+        snprintf(err, err_size, "%s:%u:1: bad directive '%.*s' (#@ KEY VALUE)", path, line,
+                (int)FS_MIN(n, 100), p);
+        return -1;
+    }
+    if (n - 3 >= sizeof(buf)) {
+        snprintf(err, err_size, "%s:%u:1: directive too long (%zu bytes, at most %zu)", path,
+                line, n, sizeof(buf) + 2);
+        return -1;
+    }
+    memcpy(buf, p + 3, n - 3);
+    buf[n - 3] = '\0';
+    int used = 0;
+    int bad = sscanf(buf, "%31s %n", key, &used) != 1 ? -1
+        : strcmp(key, "state") == 0 ? state_directive(c, buf + used)
+        : directive(c, key, buf + used);
+    if (bad) {
+        snprintf(err, err_size, "%s:%u:1: bad directive '%.100s'", path, line, buf);
+        return -1;
+    }
     return 0;
 }
 
@@ -74,33 +113,24 @@ regress_load(const char *path, struct regress_case *c, char *err, size_t err_siz
     c->model = MODEL_ORDERED;
     const char *base = strrchr(path, '/');
     snprintf(c->name, sizeof(c->name), "%s", base != NULL ? base + 1 : path);
-    c->text = trace_read_text(path);
-    if (c->text == NULL) {
-        snprintf(err, err_size, "%s:1: cannot read: %s", path, strerror(errno));
-        return -1;
+    struct trace t;
+    if (trace_load(path, &t, &c->text, err, err_size) != 0) {
+        return -1;          /* The trace reader's checks and messages, as crashsim run's. */
     }
+    trace_free(&t);
     uint32_t line = 1;
-    for (const char *p = c->text; *p != '\0'; line++) {
+    for (const char *p = c->text; *p != '\0'; line++) {      /* Bound: the file's lines. */
         const char *nl = strchr(p, '\n');
         size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
-        if (n > 3 && strncmp(p, "#@ ", 3) == 0 && n < 512) {
-            char buf[512], key[32];
-            memcpy(buf, p + 3, n - 3);
-            buf[n - 3] = '\0';
-            int used = 0;
-            int bad = sscanf(buf, "%31s %n", key, &used) != 1 ? -1
-                : strcmp(key, "state") == 0 ? state_directive(c, buf + used)
-                : directive(c, key, buf + used);
-            if (bad) {
-                snprintf(err, err_size, "%s:%u: bad directive '%.100s'", path, line, buf);
-                regress_free(c);
-                return -1;
-            }
+        if (n >= 2 && strncmp(p, "#@", 2) == 0
+                && directive_line(c, path, line, p, n, err, err_size) != 0) {
+            regress_free(c);
+            return -1;
         }
         p += n + (nl != NULL);
     }
     if (c->state_count == 0) {
-        snprintf(err, err_size, "%s:1: no '#@ state ID OUTCOME' line", path);
+        snprintf(err, err_size, "%s:1:1: no '#@ state ID OUTCOME' line", path);
         regress_free(c);
         return -1;
     }

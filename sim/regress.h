@@ -33,10 +33,12 @@ struct regress_case {
     struct crash_state states[REGRESS_STATES_MAX];  /* Them. */
     enum outcome expect[REGRESS_STATES_MAX];        /* Their outcomes. */
     char catches[64];                       /* Mutant this case exposes, or "". */
-    char *text;                             /* The whole file (the trace). */
+    char *text;                             /* The whole file (the trace), no NUL inside. */
 };
 
-/* Parses a case file; on error returns -1 with "FILE:LINE: message" in err. */
+/* Reads a case file with trace_load (the trace reader's checks and messages)
+ * and takes its directives; on error returns -1 with "FILE:LINE:COL: message"
+ * in err. A "#@" line that is not a known directive is an error. */
 int regress_load(const char *path, struct regress_case *c, char *err, size_t err_size);
 void regress_free(struct regress_case *c);
 

@@ -6,6 +6,12 @@
  * the first error and describes it as "FILE:LINE:COL: message". Any step may
  * end with "expect=ENAME" (e.g. expect=ENOSPC): the step must then fail with
  * exactly that error; without it a step must succeed.
+ *
+ * Every trace file is read by one function, trace_load: a regular file of at
+ * most TRACE_FILE_SIZE_MAX bytes, read whole and parsed from its real byte
+ * count, so every command refuses the same files with the same messages. A
+ * trace may name the image it is made for in a "# geometry:" comment line;
+ * trace_geometry_parse reads that line.
  */
 #ifndef TRACES_TRACE_H
 #define TRACES_TRACE_H
@@ -18,6 +24,8 @@
 #define TRACE_PATH_MAX   1024u      /* Bytes in a path, NUL included. */
 #define TRACE_LINE_MAX   4096u      /* Bytes in a line. */
 #define TRACE_STEPS_MAX  1000000u   /* Steps in a trace. */
+#define TRACE_FILE_SIZE_MAX (16u << 20)     /* Bytes in a trace file; larger ones are refused. */
+#define TRACE_GEOMETRY_SIZE_MIN (1u << 20)  /* Bytes: the smallest --size of a geometry line. */
 
 enum trace_op {
     TRACE_MKDIR,            /* mkdir PATH */
@@ -53,11 +61,35 @@ struct trace {
     char name[256];                 /* File name used in error messages. */
 };
 
+/* The image a trace is made for: its "# geometry: --size S --block-size B
+ * --arenas N" line (traces/FORMAT.md). Each option is optional; a field not
+ * given is 0, so a caller takes each given one unless its own option says
+ * otherwise. */
+struct trace_geometry {
+    uint32_t line;                  /* 1-based line of "# geometry:"; 0: the trace has none. */
+    bool device_size_given;         /* --size was on the line. */
+    bool block_size_given;          /* --block-size was on the line. */
+    bool arena_count_given;         /* --arenas was on the line. */
+    uint64_t device_size;           /* --size: bytes, >= TRACE_GEOMETRY_SIZE_MIN, whole blocks. */
+    uint32_t block_size;            /* --block-size: bytes, fmt_block_size_valid. */
+    uint32_t arena_count;           /* --arenas: 1..FMT_ARENA_COUNT_MAX. */
+};
+
 /* Parses text (NUL-terminated) named name. On error returns -1 and writes
  * "NAME:LINE:COL: message" to err; *out is then empty. */
 int trace_parse_text(const char *name, const char *text, struct trace *out, char *err,
         size_t err_size);
-/* Reads and parses a file; I/O errors are reported the same way. */
+/* Reads the trace file path and parses it: the one reader of trace files.
+ * Refused, as "PATH:1:1: message", before anything is parsed: a file that
+ * cannot be opened, one that is not a regular file (a directory, a FIFO, a
+ * device, a socket), one larger than TRACE_FILE_SIZE_MAX bytes (also one
+ * that grows past it while being read), a read error. The bytes read are
+ * parsed with trace_parse_buf, so a NUL byte is an error like any control
+ * character. On success, if text is not NULL, *text is the file's bytes
+ * NUL-terminated (they hold no other NUL); the caller frees it. Returns 0,
+ * or -1 with the message in err, *out empty and *text NULL. */
+int trace_load(const char *path, struct trace *out, char **text, char *err, size_t err_size);
+/* trace_load(path, out, NULL, err, err_size). */
 int trace_parse_file(const char *path, struct trace *out, char *err, size_t err_size);
 /* Parses size bytes (NUL bytes included: they are errors, not terminators)
  * and allows at most steps_max steps (<= TRACE_STEPS_MAX). The two functions
@@ -66,8 +98,13 @@ int trace_parse_buf(const char *name, const char *text, size_t size, uint32_t st
         struct trace *out, char *err, size_t err_size);
 void trace_free(struct trace *t);
 
-/* The whole text of a file, NUL-terminated (free it), or NULL with errno set. */
-char *trace_read_text(const char *path);
+/* Finds the "# geometry:" line of size bytes of text named name and parses
+ * it into *out. No such line is not an error (out->line is 0, nothing is
+ * given). Returns 0, or -1 with "NAME:LINE:COL: message" in err and *out
+ * zero: an unknown option, a missing or bad value, a repeated option, a
+ * second geometry line, a control character or an overlong line in it. */
+int trace_geometry_parse(const char *name, const char *text, size_t size,
+        struct trace_geometry *out, char *err, size_t err_size);
 
 /* True if two steps say the same thing: every field but line and column. */
 bool trace_step_same(const struct trace_step *a, const struct trace_step *b);
