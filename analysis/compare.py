@@ -37,12 +37,18 @@ import os
 import sqlite3
 import sys
 
+import resultsdb  # analysis/resultsdb.py, beside this script
+
 PROG = "compare.py"
 FLIPS_MAX = 50
-NON_VIOLATIONS = {"ok", "ok_leak", "rolled_back", "detected", "accepted"}
-OUTCOME_ORDER = ["ok", "ok_leak", "rolled_back", "detected", "accepted", "unmountable", "corrupt", "wrong_state",
-                 "lost_sync", "check_failed", "post_recovery_failed", "assert", "signal",
-                 "timeout"]
+# sim/outcome.h: five fine outcomes, the violations, and unchecked (neither:
+# the state could not be checked, its worker was killed from outside).
+FINE = {"ok", "ok_leak", "rolled_back", "detected", "accepted"}
+NOT_CHECKED = {"unchecked"}
+NON_VIOLATIONS = FINE | NOT_CHECKED
+OUTCOME_ORDER = ["ok", "ok_leak", "rolled_back", "detected", "accepted", "unmountable", "corrupt",
+                 "wrong_state", "lost_sync", "check_failed", "post_recovery_failed", "assert",
+                 "signal", "timeout", "unchecked"]
 CONFIG_FIELDS = [
     ("workload", "workload"), ("workload_hash", "workload hash"), ("model", "device model"),
     ("profile", "profile"), ("faults", "faults"), ("seed", "seed"),
@@ -62,21 +68,12 @@ class CompareError(Exception):
 
 
 def open_db(path):
-    if not os.path.exists(path):
-        raise CompareError("%s: no such database" % path)
-    if not os.path.isfile(path):
-        raise CompareError("%s: not a file" % path)
-    uri = "file:%s?mode=ro" % os.path.abspath(path).replace("?", "%3f").replace("#", "%23")
+    """Opens path read-only (analysis/resultsdb.py); CompareError if it cannot
+    be read as a crashsim database."""
     try:
-        db = sqlite3.connect(uri, uri=True)
-        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    except sqlite3.DatabaseError as e:
-        raise CompareError("%s: cannot read the database: %s" % (path, e))
-    missing = {"runs", "results", "states", "workloads"} - tables
-    if missing:
-        raise CompareError("%s: not a crashsim database (no %s table)"
-                           % (path, ", ".join(sorted(missing))))
-    return db
+        return resultsdb.connect(path)[0]
+    except resultsdb.DatabaseError as e:
+        raise CompareError(str(e))
 
 
 def load_run(db, path, run_id):
@@ -164,7 +161,8 @@ def compare(a_path, b_path, run_a, run_b, flips_max, out):
         cb[o] = cb.get(o, 0) + 1
     out("%-22s %10s %10s %10s" % ("outcome", "A", "B", "change"))
     for o in sorted(set(ca) | set(cb), key=outcome_key):
-        kind = "" if o in NON_VIOLATIONS else "  (violation)"
+        kind = ("  (not checked)" if o in NOT_CHECKED else "" if o in NON_VIOLATIONS
+                else "  (violation)")
         out("  %-20s %10d %10d %+10d%s" % (o, ca.get(o, 0), cb.get(o, 0),
                                           cb.get(o, 0) - ca.get(o, 0), kind))
     va = sum(1 for x in sa.values() if x[1])

@@ -51,9 +51,12 @@ import numpy as np  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+import resultsdb  # noqa: E402  (analysis/resultsdb.py, beside this script)
+
 PROG = "report.py"
 
-# sim/outcome.h, in its order; the first five are not violations.
+# sim/outcome.h, in its order: five fine ones, the violations, and unchecked
+# (neither: the state could not be checked; --resume checks it again).
 OUTCOMES = [
     ("ok", "recovered a legal state, fs_check clean"),
     ("ok_leak", "recovered a legal state; fs_check found leaked blocks only"),
@@ -70,15 +73,21 @@ OUTCOMES = [
     ("post_recovery_failed", "the post-recovery workload failed on the recovered "
                              "file system"),
     ("assert", "the file system hit an assertion (our bug)"),
-    ("signal", "the checker died of a signal (a crash)"),
-    ("timeout", "the check exceeded its time limit (a hang)"),
+    ("signal", "the checker crashed: a signal the checked code raises (SIGSEGV, ...) or an "
+               "exit status no worker uses (a sanitizer's report)"),
+    ("timeout", "the check exceeded its time limit, and so did its retry (a hang)"),
+    ("unchecked", "not checked for a reason outside the file system: its worker was "
+                  "killed from outside on every attempt (the OOM killer?) or could not be "
+                  "started; neither fine nor a violation, --resume checks it again"),
 ]
 OUTCOME_ORDER = [name for name, _ in OUTCOMES]
 OUTCOME_MEANING = dict(OUTCOMES)
-NON_VIOLATIONS = {"ok", "ok_leak", "rolled_back", "detected", "accepted"}
+FINE = {"ok", "ok_leak", "rolled_back", "detected", "accepted"}
+NOT_CHECKED = {"unchecked"}     # Neither fine nor a violation (outcome_is_final false).
+NON_VIOLATIONS = FINE | NOT_CHECKED
 # The same rule in SQL. The page decides by outcome name everywhere and only
 # cross-checks the stored results.violation flag (section_summary).
-VIOLATION_SQL = "r.outcome NOT IN ('ok', 'ok_leak', 'rolled_back', 'detected', 'accepted')"
+VIOLATION_SQL = "r.outcome NOT IN (%s)" % ", ".join("'%s'" % o for o in sorted(NON_VIOLATIONS))
 
 OUTCOME_COLOURS = {
     "ok": "#2e7d32", "ok_leak": "#81c784", "rolled_back": "#26a69a", "detected": "#80cbc4",
@@ -86,6 +95,7 @@ OUTCOME_COLOURS = {
     "unmountable": "#c62828", "corrupt": "#ef6c00", "wrong_state": "#6a1b9a",
     "lost_sync": "#ad1457", "check_failed": "#4527a0", "post_recovery_failed": "#283593",
     "assert": "#000000", "signal": "#5d4037", "timeout": "#616161",
+    "unchecked": "#fbc02d",
 }
 
 MODELS = ["ordered", "writeback", "torn", "hostile"]   # faultinject/plan.h order.
@@ -121,6 +131,13 @@ def is_violation_name(outcome):
     return outcome not in NON_VIOLATIONS
 
 
+def outcome_kind(outcome):
+    """The kind cell of an outcome: fine, violation, or not checked."""
+    if outcome in NOT_CHECKED:
+        return ("not checked", "warn")
+    return ("violation", "bad") if is_violation_name(outcome) else ("fine", "good")
+
+
 def outcome_sort_key(name):
     if name in OUTCOME_ORDER:
         return (0, OUTCOME_ORDER.index(name), name)
@@ -144,26 +161,11 @@ def fold_reason(reason):
 
 def open_db(path):
     """Opens path read-only; ReportError if it is missing or not a crashsim
-    database."""
-    if not os.path.exists(path):
-        raise ReportError("%s: no such database" % path)
-    if not os.path.isfile(path):
-        raise ReportError("%s: not a file" % path)
+    database (analysis/resultsdb.py)."""
     try:
-        db = sqlite3.connect("file:%s?mode=ro" % _uri_path(path), uri=True)
-        tables = {r[0] for r in db.execute(
-            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
-    except sqlite3.DatabaseError as e:
-        raise ReportError("%s: cannot read the database: %s" % (path, e))
-    missing = {"runs", "states", "results", "workloads"} - tables
-    if missing:
-        raise ReportError("%s: not a crashsim database (no %s table)"
-                          % (path, ", ".join(sorted(missing))))
-    return db, tables
-
-
-def _uri_path(path):
-    return os.path.abspath(path).replace("?", "%3f").replace("#", "%23")
+        return resultsdb.connect(path)
+    except resultsdb.DatabaseError as e:
+        raise ReportError(str(e))
 
 
 def workload_labels(db):
@@ -333,8 +335,7 @@ def section_summary(db, runs, counts, flags, db_path):
         cells = [(n, "n") for n in (by_oc[(o, fc)] for fc in classes)]
         tot = sum(by_oc[(o, fc)] for fc in classes)
         rows.append([(outcome_cell(o), ""),
-                     ("violation" if is_violation_name(o) else "fine",
-                      "bad" if is_violation_name(o) else "good")]
+                     outcome_kind(o)]
                     + cells + [(tot, "n"), esc(OUTCOME_MEANING.get(o, "(not in outcome.h)"))])
     out.append(table(["outcome", "kind"] + ["%s states" % c for c in classes]
                      + ["total", "meaning"], rows, raw=True))
@@ -927,7 +928,8 @@ def section_legend(outcomes_present):
     for o in sorted(outcomes_present - set(OUTCOME_ORDER)):
         rows.append([(outcome_cell(o), ""), "(not in sim/outcome.h)", ("present", "n")])
     return ('<h2 id="legend">Outcomes</h2><p>From sim/outcome.h; everything except ok, '
-            "ok_leak, rolled_back, detected and accepted is a violation.</p>"
+            "ok_leak, rolled_back, detected, accepted and unchecked is a violation; "
+            "unchecked is no verdict either (the state could not be checked).</p>"
             + table(["outcome", "meaning", "in this database"], rows, raw=True))
 
 

@@ -59,6 +59,48 @@ device_model_media(enum device_model m)
     return m == MODEL_HOSTILE;
 }
 
+/* The fault classes a device model may not apply, and the predicate that
+ * says which models apply each. */
+static const struct {
+    uint32_t kind;                          /* PLAN_* bit. */
+    const char *name;                       /* As --faults spells it. */
+    bool (*applies)(enum device_model m);   /* Models that apply it. */
+} model_faults[] = {
+    { PLAN_REORDER, "reorder", device_model_drops },
+    { PLAN_TORN, "torn", device_model_tears },
+    { PLAN_LIAR, "liar", device_model_lies },
+    { PLAN_FLIP, "flip", device_model_media },
+    { PLAN_LOST, "lost", device_model_media },
+    { PLAN_MISDIRECT, "misdirect", device_model_media },
+    { PLAN_UNREADABLE, "unreadable", device_model_media },
+};
+
+int
+fault_plan_check_model(const struct fault_plan *plan, enum device_model model, char *err,
+        size_t err_size)
+{
+    ASSERT(model < MODEL_COUNT);
+    ASSERT(err != NULL && err_size > 0);
+    for (size_t i = 0; i < sizeof(model_faults) / sizeof(model_faults[0]); i++) {
+        if (!(plan->kinds & model_faults[i].kind) || model_faults[i].applies(model)) {
+            continue;
+        }
+        char models[64] = "";
+        size_t used = 0;
+        for (uint32_t m = 0; m < MODEL_COUNT; m++) {
+            if (model_faults[i].applies((enum device_model)m)) {
+                used += (size_t)snprintf(models + used, sizeof(models) - used, "%s%s",
+                        used ? " or " : "", device_model_name((enum device_model)m));
+            }
+        }
+        snprintf(err, err_size, "the %s model does not apply '%s': use --model %s, or leave "
+                "'%s' out", device_model_name(model), model_faults[i].name, models,
+                model_faults[i].name);
+        return -1;
+    }
+    return 0;
+}
+
 /* An element "NAME:K" with K in 1..max. */
 static bool
 counted(const char *e, size_t n, const char *name, uint32_t max, uint32_t *k)

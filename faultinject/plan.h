@@ -51,7 +51,8 @@
  * misdirect (it landed on the next block or, half the time, on a block the
  * log leaves in place, drawn from the seed), unreadable (its block, when the
  * log leaves it in place, reads back as a device error). A fault the device model does not
- * allow is not enumerated. forge:N (N forged variants, default 1, of each
+ * allow is not enumerated (crashsim explore refuses such a plan:
+ * fault_plan_check_model; crashsim matrix applies one plan to every model). forge:N (N forged variants, default 1, of each
  * metadata block the log leaves in place, the field and bit of each drawn
  * from the seed) is no device fault: it applies under every model; nor is
  * repoint:N (N variants of each such block with one of its block pointers
@@ -150,6 +151,10 @@ bool device_model_media(enum device_model m);
  * bad element in err. */
 int fault_plan_parse(const char *s, struct fault_plan *plan, char *err, size_t err_size);
 void fault_plan_format(const struct fault_plan *plan, char *buf, size_t size);
+/* 0 when the model applies every fault class of the plan; else -1, with the
+ * first class it does not apply and the models that do, in err. */
+int fault_plan_check_model(const struct fault_plan *plan, enum device_model model, char *err,
+        size_t err_size);
 
 /* Enumerates the crash states of a log of n ops under a model and plan into a
  * growing array (*states, *count, freed by the caller), in ascending cut

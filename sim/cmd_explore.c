@@ -39,13 +39,18 @@ static const char explore_help[] =
     "                        another block, every hash resealed; detected and\n"
     "                        accepted are acceptable outcomes, a crash, hang or\n"
     "                        assertion never is)\n"
-    "                        (default pass,flush,prefix)\n"
+    "                        (default pass,flush,prefix); reorder needs writeback\n"
+    "                        or hostile, torn needs torn or hostile: a fault the\n"
+    "                        model does not apply is a usage error\n"
     "  -p, --profile P       faithful (default: no flushes, as GEFS) or hardened\n"
     "                        (a flush at each sync-pass boundary)\n"
     "  -s, --seed N          seed for sampled fault combinations (default 0)\n"
     "  -j, --jobs N          worker processes (default: the number of CPUs)\n"
     "  -d, --db FILE         result database (default results.db)\n"
-    "  -r, --resume          continue the unfinished run of this configuration\n"
+    "  -r, --resume          continue the unfinished run of this configuration (its\n"
+    "                        write log must be the one recorded now; states not\n"
+    "                        checked yet, or unchecked, are checked; the summary\n"
+    "                        and exit status cover the whole run)\n"
     "      --size SIZE       device size (default: the trace's '# geometry:' line,\n"
     "                        else 8M)\n"
     "      --block-size SIZE 4K, 8K or 16K (default: the trace's, else 16K)\n"
@@ -57,12 +62,17 @@ static const char explore_help[] =
     "                        as gcovr JSON in DIR, for gcovr --add-tracefile\n"
     "      --wlog FILE       explore a write-log file (crashsim wlog; traces/WLOG.md)\n"
     "                        instead of a workload: its geometry, no oracle (sync\n"
-    "                        points are the log's own sync.end states)\n"
+    "                        points are the log's own sync.end states); a foreign\n"
+    "                        dm-log-writes log needs --block-size (and --size, if\n"
+    "                        the device is larger than its last write), as for\n"
+    "                        crashsim wlog import\n"
     "  -q, --quiet           no progress line\n"
     "  -h, --help            this text\n"
     "\n"
     "Exit status: 0 no violations, 1 violations found (or the file system\n"
-    "disagreed with the oracle while running), 2 usage or operational error.\n";
+    "disagreed with the oracle while running), 2 usage or operational error,\n"
+    "including states left unchecked (workers killed from outside the file\n"
+    "system on every attempt; --resume checks them).\n";
 
 enum { OPT_SIZE = 256, OPT_BLOCK, OPT_ARENAS, OPT_SAMPLES, OPT_TIMEOUT, OPT_SAVE, OPT_COVERAGE, OPT_WLOG,
     OPT_GEN };
@@ -122,6 +132,63 @@ explore_opt(int c, struct explore_config *cfg, const char **faults)
     }
 }
 
+/* The workload source and its geometry: the trace's "# geometry:" line for
+ * each field no option gave, or a write-log file's own (--block-size and
+ * --size only for a foreign log). Returns -1 to go on, else the exit status;
+ * *text receives a trace's bytes. */
+static int
+explore_source(struct explore_config *cfg, unsigned given, char **text)
+{
+    int sources = (cfg->wlog != NULL) + (cfg->workload != NULL) + (cfg->gen != NULL);
+    if (sources != 1 || (cfg->wlog && cfg->save_failures)) {
+        cli_error("explore", sources == 0 ? "--workload, --wlog or --gen is required"
+                : sources > 1 ? "--workload, --wlog and --gen exclude each other"
+                : "--save-failures needs a trace");
+        fputs(explore_help, stderr);
+        return EXIT_USAGE;
+    }
+    if (cfg->wlog != NULL) {
+        const char *why = given & GEOMETRY_GIVEN_ARENAS ? "--arenas does not apply to --wlog "
+            "(the log holds a formatted device)" : (given & GEOMETRY_GIVEN_SIZE)
+            && !(given & GEOMETRY_GIVEN_BLOCK) ? "--size with --wlog needs --block-size"
+            : (given & GEOMETRY_GIVEN_SIZE) && cfg->rec.device_size % cfg->rec.block_size != 0
+            ? "--size is not a whole number of --block-size blocks" : NULL;
+        if (why != NULL) {
+            cli_error("explore", "%s", why);
+            return EXIT_USAGE;
+        }
+        cfg->wlog_block_size = given & GEOMETRY_GIVEN_BLOCK ? cfg->rec.block_size : 0;
+        cfg->wlog_device_size = given & GEOMETRY_GIVEN_SIZE ? cfg->rec.device_size : 0;
+    }
+    if (cfg->gen != NULL && given == 0) {
+        cfg->rec.device_size = 1u << 20;    /* ACE and random workloads are small. */
+        cfg->rec.block_size = 4096;
+    }
+    if (cfg->workload != NULL && explore_workload_load(cfg->workload, given, &cfg->rec,
+            text) != 0) {
+        return EXIT_USAGE;
+    }
+    cfg->workload_text = *text;
+    return -1;
+}
+
+/* The fault plan of --faults, which the device model must apply. Returns -1
+ * to go on, else the exit status. */
+static int
+explore_plan(struct explore_config *cfg, const char *faults)
+{
+    uint32_t samples = cfg->plan.samples;
+    char err[256];
+    if (fault_plan_parse(faults, &cfg->plan, err, sizeof(err)) != 0
+            || fault_plan_check_model(&cfg->plan, cfg->model, err, sizeof(err)) != 0) {
+        cli_error("explore", "--faults: %s", err);
+        return EXIT_USAGE;
+    }
+    cfg->plan.samples = samples;
+    cfg->plan.seed = cfg->seed;
+    return -1;
+}
+
 int
 cmd_explore(int argc, char **argv)
 {
@@ -147,7 +214,7 @@ cmd_explore(int argc, char **argv)
         .model = MODEL_ORDERED, .jobs = cpus > 0 && cpus <= 64 ? (uint32_t)cpus : 1,
         .db = "results.db", .timeout_ms = 10000 };
     const char *faults = "pass,flush,prefix";
-    bool size_given = false;
+    unsigned given = 0;
     cfg.plan.samples = 64;
     int c;
     optind = 1;
@@ -156,7 +223,8 @@ cmd_explore(int argc, char **argv)
             fputs(explore_help, stdout);
             return EXIT_OK;
         }
-        size_given = size_given || c == OPT_SIZE || c == OPT_BLOCK || c == OPT_ARENAS;
+        given |= c == OPT_SIZE ? GEOMETRY_GIVEN_SIZE : c == OPT_BLOCK ? GEOMETRY_GIVEN_BLOCK
+            : c == OPT_ARENAS ? GEOMETRY_GIVEN_ARENAS : 0u;
         if (explore_opt(c, &cfg, &faults) != 0) {
             if (c != '?') {
                 cli_error("explore", "bad value '%s' for an option", optarg);
@@ -165,36 +233,21 @@ cmd_explore(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    int sources = (cfg.wlog != NULL) + (cfg.workload != NULL) + (cfg.gen != NULL);
-    if (sources != 1 || (cfg.wlog && cfg.save_failures)) {
-        cli_error("explore", sources == 0 ? "--workload, --wlog or --gen is required"
-                : sources > 1 ? "--workload, --wlog and --gen exclude each other"
-                : "--save-failures needs a trace");
-        fputs(explore_help, stderr);
-        return EXIT_USAGE;
-    }
-    if (cfg.workload != NULL && !size_given) {
-        (void)explore_trace_geometry(cfg.workload, &cfg.rec);   /* Its own, if it names one. */
-    }
-    if (cfg.gen != NULL && !size_given) {
-        cfg.rec.device_size = 1u << 20;     /* ACE and random workloads are small. */
-        cfg.rec.block_size = 4096;
-    }
     if (optind != argc) {
-        cli_error("explore", cfg.workload == NULL ? "--workload is required" : "unexpected "
-                "argument '%s'", argv[optind < argc ? optind : 0]);
+        cli_error("explore", "unexpected argument '%s'", argv[optind]);
         fputs(explore_help, stderr);
         return EXIT_USAGE;
     }
-    uint32_t samples = cfg.plan.samples;
-    char err[256];
-    if (fault_plan_parse(faults, &cfg.plan, err, sizeof(err)) != 0) {
-        cli_error("explore", "--faults: %s", err);
-        return EXIT_USAGE;
+    char *text = NULL;
+    int code = explore_source(&cfg, given, &text);
+    if (code < 0) {
+        code = explore_plan(&cfg, faults);
     }
-    cfg.plan.samples = samples;
-    cfg.plan.seed = cfg.seed;
-    return explore_run(&cfg);
+    if (code < 0) {
+        code = explore_run(&cfg);
+    }
+    free(text);
+    return code;
 }
 
 static const char replay_help[] =

@@ -53,7 +53,7 @@ cmd_probes(int argc, char **argv)
     }
     struct store *s;
     char err[256];
-    if (store_open(&s, db, err, sizeof(err)) != 0) {
+    if (store_open_read(&s, db, err, sizeof(err)) != 0) {
         cli_error("probes", "%s", err);
         return EXIT_USAGE;
     }

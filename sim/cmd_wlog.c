@@ -75,7 +75,7 @@ export_record(const char *db, int64_t *run_id, struct recording *rec)
 {
     struct store *st;
     char err[512];
-    if (store_open(&st, db, err, sizeof(err)) != 0) {
+    if (store_open_read(&st, db, err, sizeof(err)) != 0) {
         cli_error("wlog", "%s", err);
         return -1;
     }

@@ -42,10 +42,15 @@ struct campaign {
     bool one_line;                      /* One of many generated campaigns: a line each. */
     enum outcome *outcomes;             /* Per state, once known (for --save-failures). */
     int64_t run_id;                     /* This run. */
+    bool resumed;                       /* It continues a run stored earlier. */
+    struct run_setup setup;             /* What the run was set up with. */
+    /* The tallies count every result the run holds, stored by this invocation
+     * or an earlier one (resume): what the summary and exit status report. */
     uint64_t counts[OUTCOME_COUNT][CRASH_FAULT_CLASSES];  /* Outcome by fault class. */
     uint64_t finished;                  /* States with a result. */
     uint64_t distinct;                  /* States checked (not duplicates). */
     uint64_t violations;                /* Violating states. */
+    uint64_t unchecked;                 /* States not checked (infrastructure). */
     uint8_t *failing;                   /* Per state: it is a violation. */
     uint64_t t0_ns;                     /* Start. */
     uint64_t last_line_ns;              /* Last plain progress line. */
@@ -179,7 +184,9 @@ prepare(struct campaign *c)
     const struct explore_config *cfg = c->cfg;
     char err[512];
     if (cfg->wlog != NULL) {
-        if (wlog_load_recording(cfg->wlog, &c->rec, err, sizeof(err)) != 0) {
+        struct wlog_geometry g = { cfg->wlog_block_size, cfg->wlog_block_size != 0
+            ? cfg->wlog_device_size / cfg->wlog_block_size : 0 };
+        if (wlog_load_recording(cfg->wlog, &g, &c->rec, err, sizeof(err)) != 0) {
             fprintf(stderr, "crashsim explore: %s\n", err);
             return -1;
         }
@@ -201,12 +208,31 @@ prepare(struct campaign *c)
     return 0;
 }
 
+/* Counts state k's result into the run's tallies. */
 static void
-mark_done(void *arg, const char *id)
+tally(struct campaign *c, size_t k, enum outcome o)
+{
+    ASSERT(k < c->count);
+    ASSERT(!c->done[k]);
+    c->done[k] = 1;
+    c->outcomes[k] = o;
+    c->finished++;
+    c->counts[o][crash_fault_class_index(&c->states[k])]++;
+    c->unchecked += !outcome_is_final(o);
+    if (outcome_is_violation(o)) {
+        c->violations++;
+        c->failing[k] = c->dup_of[k] == CRASH_NONE;    /* Duplicates only repeat it. */
+    }
+}
+
+/* A result stored by an earlier invocation (resume): final ones count, and
+ * their states are not checked again; unchecked ones are checked again. */
+static void
+mark_done(void *arg, const char *id, enum outcome o)
 {
     struct campaign *c = arg;
     struct crash_state s;
-    if (crash_id_parse(id, &s) != 0) {
+    if (!outcome_is_final(o) || crash_id_parse(id, &s) != 0) {
         return;
     }
     size_t lo = 0, hi = c->count;               /* States are in ascending cut order. */
@@ -220,7 +246,9 @@ mark_done(void *arg, const char *id)
     }
     for (size_t i = lo; i < c->count && c->states[i].cut == s.cut; i++) {
         if (strcmp(c->ids[i], id) == 0) {
-            c->done[i] = 1;
+            if (!c->done[i]) {
+                tally(c, i, o);
+            }
             return;
         }
     }
@@ -240,6 +268,43 @@ wlog_text(const struct recording *rec)
     return text;
 }
 
+/* --resume: the newest unfinished run of this configuration, if its stored
+ * write log is the one recorded now; 1 resumed, 0 none to resume, -1 error. */
+static int
+resume_find(struct campaign *c, const struct run_info *info)
+{
+    struct run_resumable r;
+    int found = store_run_resumable(c->store, info, &r);
+    if (found <= 0) {
+        if (found < 0) {
+            fprintf(stderr, "crashsim explore: %s: cannot look for a run to resume\n",
+                    c->cfg->db);
+        }
+        return found;
+    }
+    if (!r.has_wlog) {
+        fprintf(stderr, "crashsim explore: %s: run %" PRId64 " is broken: its set-up was cut "
+                "before its write log was stored, so it cannot be resumed; start a new run "
+                "(without --resume)\n", c->cfg->db, r.run_id);
+        return -1;
+    }
+    if (r.wlog_hash != c->rec.wlog_hash) {
+        fprintf(stderr, "crashsim explore: %s: run %" PRId64 " recorded write log %016" PRIx64
+                ", this code records %016" PRIx64 " for the same configuration (the code "
+                "changed since): it cannot be resumed; start a new run (without --resume)\n",
+                c->cfg->db, r.run_id, r.wlog_hash, c->rec.wlog_hash);
+        return -1;
+    }
+    c->run_id = r.run_id;
+    c->resumed = true;
+    if (store_done_states(c->store, c->run_id, mark_done, c) != 0) {
+        fprintf(stderr, "crashsim explore: %s: cannot read run %" PRId64 "'s results\n",
+                c->cfg->db, c->run_id);
+        return -1;
+    }
+    return 1;
+}
+
 static int
 store_begin(struct campaign *c)
 {
@@ -251,35 +316,32 @@ store_begin(struct campaign *c)
     }
     fault_plan_format(&cfg->plan, faults, sizeof(faults));
     git_rev(rev, sizeof(rev));
-    const char *name = c->name;
     if (c->text == NULL) {
         c->text = wlog_text(&c->rec);
     }
-    char *text = c->text;
-    if (text == NULL) {
+    if (c->text == NULL) {
         fprintf(stderr, "crashsim explore: out of memory\n");
         return -1;
     }
     const struct record_config *g = &c->rec.config;     /* cfg->rec, or the file's. */
-    struct run_info info = { rev, cfg->seed, name, text, device_model_name(cfg->model),
+    struct run_info info = { rev, cfg->seed, c->name, c->text, device_model_name(cfg->model),
         g->hardened ? "hardened" : "faithful", faults, g->block_size, g->device_size,
         g->arenas, cfg->jobs, "" };
-    bool resumed;
-    int rc = store_run_begin(c->store, &info, cfg->resume, &c->run_id, &resumed);
-    if (rc != 0) {
+    c->setup = (struct run_setup){ &c->rec.dev, c->rec.wlog_hash, c->rec.syncs,
+        c->rec.sync_count, c->count, c->distinct, c->rec.violation };
+    int found = cfg->resume ? resume_find(c, &info) : 0;
+    if (found < 0) {
+        return -1;
+    }
+    if (found == 0 && store_run_create(c->store, &info, &c->setup, &c->run_id) != 0) {
         fprintf(stderr, "crashsim explore: %s: cannot start a run\n", cfg->db);
         return -1;
     }
-    if (resumed) {
-        return store_done_states(c->store, c->run_id, mark_done, c);
+    if (found == 0 && cfg->resume && !cfg->quiet) {
+        fprintf(stderr, "crashsim explore: %s: no unfinished run of this configuration to "
+                "resume: started run %" PRId64 "\n", cfg->db, c->run_id);
     }
-    rc = store_run_wlog(c->store, c->run_id, &c->rec.dev, c->rec.wlog_hash);
-    for (uint32_t k = 0; rc == 0 && k < c->rec.sync_count; k++) {
-        const struct syncpt *p = &c->rec.syncs[k];
-        rc = store_run_sync(c->store, c->run_id, k, p->step, p->line, p->start_op, p->end_op,
-                p->digest);
-    }
-    return rc;
+    return 0;
 }
 
 static void
@@ -300,29 +362,33 @@ state_row(const struct campaign *c, uint32_t i, struct state_row *row)
         last == UINT32_MAX ? "" : fmt_type_name(dev->ops[last].type), last };
 }
 
-/* Stores state i's result (and that of every duplicate of it). */
+/* Stores state i's result (and that of every duplicate of it). A state that
+ * could not be checked passes that on: its duplicates are not checked either. */
 static int
-record(struct campaign *c, uint32_t i, const struct state_result *r, uint32_t worker)
+record(struct campaign *c, const struct pool_result *p)
 {
+    uint32_t i = p->index;
+    const struct state_result *r = &p->r;
+    enum outcome o = (enum outcome)r->outcome;
     for (uint32_t k = i; k != CRASH_NONE; k = c->next_dup[k]) {
         if (c->done[k]) {
             continue;
         }
         struct state_row row;
         state_row(c, k, &row);
-        struct result_row res = { (enum outcome)r->outcome, r->reason, r->recovered, r->legal_lo,
-            r->legal_hi, r->leaked, r->corrupt, k == i ? r->duration_ns : 0, worker, r->probes };
+        char reason[sizeof(r->reason) + CRASH_ID_MAX + 32];
+        snprintf(reason, sizeof(reason), "%s", r->reason);
+        if (k != i && !outcome_is_final(o)) {
+            snprintf(reason, sizeof(reason), "duplicate of %s, which was not checked: %s",
+                    c->ids[i], r->reason);
+        }
+        struct result_row res = { o, reason, r->recovered, r->legal_lo, r->legal_hi, r->leaked,
+            r->corrupt, k == i ? r->duration_ns : 0, p->worker, r->probes,
+            k == i ? p->retries : 0 };
         if (store_result(c->store, c->run_id, &row, &res) != 0) {
             return -1;
         }
-        c->done[k] = 1;
-        c->outcomes[k] = (enum outcome)r->outcome;
-        c->finished++;
-        c->counts[r->outcome][crash_fault_class_index(&c->states[k])]++;
-        if (outcome_is_violation((enum outcome)r->outcome)) {
-            c->violations++;
-            c->failing[k] = k == i;     /* Duplicates would only repeat the original. */
-        }
+        tally(c, k, o);
     }
     return 0;
 }
@@ -367,7 +433,6 @@ check_all(struct campaign *c)
         return -1;
     }
     for (size_t i = 0; i < c->count; i++) {
-        c->finished += c->done[i];
         if (c->dup_of[i] == CRASH_NONE && !chain_done(c, (uint32_t)i)) {
             pool_queue(p, (uint32_t)i);
         }
@@ -375,7 +440,7 @@ check_all(struct campaign *c)
     struct pool_result res;
     int rc;
     while ((rc = pool_next(p, &res)) == 0 || rc == 2) {
-        if (rc == 2 ? store_flush(c->store) != 0 : record(c, res.index, &res.r, res.worker) != 0) {
+        if (rc == 2 ? store_flush(c->store) != 0 : record(c, &res) != 0) {
             rc = -1;
             break;
         }
@@ -422,8 +487,17 @@ summary(const struct campaign *c)
     double secs = (double)(now_ns() - c->t0_ns) / 1e9;
     printf("\n%zu states (%" PRIu64 " distinct), %" PRIu64 " violations, %.1f s; run %" PRId64
             " in %s\n", c->count, c->distinct, c->violations, secs, c->run_id, c->cfg->db);
+    if (c->resumed) {
+        printf("run %" PRId64 " resumed: the table counts every result it holds, from this and "
+                "earlier invocations\n", c->run_id);
+    }
     if (c->rec.violation[0] != '\0') {
         printf("while running: %s\n", c->rec.violation);
+    }
+    if (c->unchecked > 0) {
+        printf("%" PRIu64 " states could not be checked (their workers were killed from outside "
+                "the file system): run the same command with --resume to check them\n",
+                c->unchecked);
     }
     uint32_t shown = 0;
     for (size_t k = 0; k < c->count && shown < FAILING_SHOWN; k++) {
@@ -570,15 +644,22 @@ campaign_run(const struct explore_config *cfg, const char *name, char *text,
     if (rc == 0) {
         rc = check_all(&c);
     }
+    bool complete = rc == 0 && c.finished == c.count && c.unchecked == 0;
     if (rc == 0) {
-        rc = store_run_end(c.store, c.run_id, c.count, c.distinct, c.rec.violation,
-                now_ns() - c.t0_ns);
+        rc = store_run_end(c.store, c.run_id, &c.setup, now_ns() - c.t0_ns, complete);
+        if (rc != 0) {
+            fprintf(stderr, "crashsim explore: %s: cannot finish run %" PRId64 "\n", cfg->db,
+                    c.run_id);
+        }
+    }
+    if (rc == 0) {
         if (tot == NULL) {
             summary(&c);
-        } else if (!cfg->tally_only && (c.violations > 0 || c.rec.violation[0] != '\0')) {
-            printf("%s: %zu states, %" PRIu64 " violations (run %" PRId64 ")%s%s\n", name,
-                    c.count, c.violations, c.run_id, c.rec.violation[0] ? "; while running: "
-                    : "", c.rec.violation);
+        } else if (!cfg->tally_only && (c.violations > 0 || c.rec.violation[0] != '\0'
+                || c.unchecked > 0)) {
+            printf("%s: %zu states, %" PRIu64 " violations, %" PRIu64 " not checked (run %"
+                    PRId64 ")%s%s\n", name, c.count, c.violations, c.unchecked, c.run_id,
+                    c.rec.violation[0] ? "; while running: " : "", c.rec.violation);
         }
         if (cfg->save_failures != NULL) {
             rc = save_failures(&c);
@@ -587,7 +668,8 @@ campaign_run(const struct explore_config *cfg, const char *name, char *text,
             rc = coverage_end(&c);
         }
     }
-    int code = rc != 0 ? 2 : c.violations > 0 || c.rec.violation[0] != '\0' ? 1 : 0;
+    int code = rc != 0 ? 2 : c.violations > 0 || c.rec.violation[0] != '\0' ? 1
+        : !complete ? 2 : 0;
     if (tot != NULL) {
         tot->workloads++;
         tot->states += c.count;
@@ -680,9 +762,10 @@ explore_gen(const struct explore_config *cfg)
 int
 explore_one(const struct explore_config *cfg, struct explore_tally *tally)
 {
-    char *text = trace_read_text(cfg->workload);
+    ASSERT(cfg->workload != NULL && cfg->workload_text != NULL);
+    char *text = strdup(cfg->workload_text);
     if (text == NULL) {
-        fprintf(stderr, "%s:1:1: cannot open: %s\n", cfg->workload, strerror(errno));
+        fprintf(stderr, "crashsim explore: out of memory\n");
         return 2;
     }
     struct gen_total tot = { 0 };
@@ -701,9 +784,10 @@ explore_run(const struct explore_config *cfg)
     if (cfg->gen != NULL) {
         return explore_gen(cfg);
     }
+    ASSERT(cfg->wlog != NULL || cfg->workload_text != NULL);
     char *text = NULL;
-    if (cfg->wlog == NULL && (text = trace_read_text(cfg->workload)) == NULL) {
-        fprintf(stderr, "%s:1:1: cannot open: %s\n", cfg->workload, strerror(errno));
+    if (cfg->wlog == NULL && (text = strdup(cfg->workload_text)) == NULL) {
+        fprintf(stderr, "crashsim explore: out of memory\n");
         return 2;
     }
     return campaign_run(cfg, cfg->wlog != NULL ? cfg->wlog : cfg->workload, text, NULL);
@@ -839,7 +923,7 @@ replay_run(const char *id, const char *db, int64_t run_id)
     }
     struct store *st;
     char err[512];
-    if (store_open(&st, db, err, sizeof(err)) != 0) {
+    if (store_open_read(&st, db, err, sizeof(err)) != 0) {
         fprintf(stderr, "crashsim replay: %s\n", err);
         return 2;
     }
@@ -874,26 +958,32 @@ replay_run(const char *id, const char *db, int64_t run_id)
     return code;
 }
 
-bool
-explore_trace_geometry(const char *path, struct record_config *rec)
+int
+explore_workload_load(const char *path, unsigned given, struct record_config *rec, char **text)
 {
-    char *text = trace_read_text(path);
-    const char *g = text != NULL ? strstr(text, "# geometry:") : NULL;
-    const char *end = g != NULL ? strchr(g, '\n') : NULL;
-    for (const char *p = g; p != NULL && p < end && (p = strstr(p, "--")) != NULL && p < end;) {
-        char key[16] = "", val[32] = "";
-        uint64_t v;
-        if (sscanf(p, "--%15s %31s", key, val) == 2 && cli_parse_size(val, &v)) {
-            if (strcmp(key, "size") == 0) {
-                rec->device_size = v;
-            } else if (strcmp(key, "block-size") == 0 && fmt_block_size_valid(v)) {
-                rec->block_size = (uint32_t)v;
-            } else if (strcmp(key, "arenas") == 0 && v <= FMT_ARENA_COUNT_MAX) {
-                rec->arenas = (uint32_t)v;
-            }
-        }
-        p += 2;
+    ASSERT(path != NULL && rec != NULL && text != NULL);
+    char err[512];
+    struct trace t;
+    if (trace_load(path, &t, text, err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
     }
-    free(text);
-    return g != NULL;
+    trace_free(&t);
+    struct trace_geometry g;
+    if (trace_geometry_parse(path, *text, strlen(*text), &g, err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s\n", err);
+        free(*text);
+        *text = NULL;
+        return -1;
+    }
+    if (g.device_size_given && (given & GEOMETRY_GIVEN_SIZE) == 0) {
+        rec->device_size = g.device_size;
+    }
+    if (g.block_size_given && (given & GEOMETRY_GIVEN_BLOCK) == 0) {
+        rec->block_size = g.block_size;
+    }
+    if (g.arena_count_given && (given & GEOMETRY_GIVEN_ARENAS) == 0) {
+        rec->arenas = g.arena_count;
+    }
+    return 0;
 }

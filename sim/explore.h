@@ -17,7 +17,10 @@
 
 struct explore_config {
     const char *workload;           /* Trace file (NULL with wlog). */
+    const char *workload_text;      /* Its text, as explore_workload_load read it (borrowed). */
     const char *wlog;               /* Or a write-log file to explore (traces/WLOG.md). */
+    uint32_t wlog_block_size;       /* Its block size, 0: the file's (a foreign log needs it). */
+    uint64_t wlog_device_size;      /* Its device size in bytes, 0: the file's. */
     struct record_config rec;       /* Device geometry and profile. */
     enum device_model model;        /* What the disk promises. */
     struct fault_plan plan;         /* Which crash states. */
@@ -39,8 +42,9 @@ struct explore_tally {
     uint64_t violations;            /* Violating states (a run-level violation counts 1). */
 };
 
-/* Runs a campaign on the trace file cfg->workload and tallies it (quietly, a
- * line at most); returns the exit code. */
+/* Runs a campaign on the trace file cfg->workload (its text in
+ * cfg->workload_text) and tallies it (quietly, a line at most); returns the
+ * exit code. */
 int explore_one(const struct explore_config *cfg, struct explore_tally *tally);
 
 /* Runs a campaign; returns the exit code: 0 clean, 1 violations, 2 error. */
@@ -51,10 +55,20 @@ int explore_run(const struct explore_config *cfg);
  * error. */
 int replay_run(const char *id, const char *db, int64_t run_id);
 
-/* The geometry a trace names in its "# geometry: --size S --block-size B
- * [--arenas N]" line (traces/workloads/), over what *rec holds. Returns
- * whether the trace has the line. */
-bool explore_trace_geometry(const char *path, struct record_config *rec);
+/* Geometry options a command line gave: the trace's "# geometry:" line gives
+ * the others. */
+enum {
+    GEOMETRY_GIVEN_SIZE = 1u,       /* --size */
+    GEOMETRY_GIVEN_BLOCK = 2u,      /* --block-size */
+    GEOMETRY_GIVEN_ARENAS = 4u,     /* --arenas */
+};
+
+/* Reads a workload through the trace reader (traces/trace.h: a regular file
+ * within the size cap that parses) and takes from its "# geometry:" line each
+ * field of *rec that given does not name. *text receives the file's bytes
+ * (the caller frees them). 0, or -1 after printing "FILE:LINE:COL: why". */
+int explore_workload_load(const char *path, unsigned given, struct record_config *rec,
+        char **text);
 
 struct store;
 struct run_info;

@@ -275,7 +275,7 @@ load(const char *db, int64_t *run_id, struct mini *m, struct trace *t)
     char err[512];
     struct run_info info;
     uint64_t hash;
-    if (store_open(&st, db, err, sizeof(err)) != 0) {
+    if (store_open_read(&st, db, err, sizeof(err)) != 0) {
         fprintf(stderr, "crashsim minimize: %s\n", err);
         return -1;
     }

@@ -3,9 +3,11 @@
  */
 #include "runner.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define WRITE_CHUNK (4u << 20)     /* Bytes per fs_write: a step this big is one call. */
 
@@ -138,11 +140,43 @@ run_steps(struct recording *rec, struct fs *fs, struct model *m, const struct tr
 }
 
 int
+record_config_check(const struct record_config *cfg, char *err, size_t err_size)
+{
+    ASSERT(cfg != NULL && err != NULL);
+    if (cfg->block_size == 0 || cfg->device_size % cfg->block_size != 0) {
+        snprintf(err, err_size, "device size %" PRIu64 " is not a whole number of %" PRIu32
+                "-byte blocks", cfg->device_size, cfg->block_size);
+        return -1;
+    }
+    uint64_t blocks = cfg->device_size / cfg->block_size;
+    uint32_t arenas = cfg->arenas ? cfg->arenas : fs_arena_count_default(cfg->block_size, blocks);
+    if (fs_format_validate(cfg->block_size, blocks, arenas) != 0) {
+        snprintf(err, err_size, "%s", fs_mount_failure());
+        return -1;
+    }
+    /* sim_dev_init holds the device twice (the image and the base) and a
+     * word per block: refuse before allocating what the machine lacks. */
+    long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGESIZE);
+    uint64_t need = 2 * cfg->device_size + blocks * sizeof(uint32_t);
+    uint64_t have = pages > 0 && page_size > 0 ? (uint64_t)pages * (uint64_t)page_size : 0;
+    if (have != 0 && need > have) {
+        snprintf(err, err_size, "the recording disk keeps a %" PRIu64 " MiB device in memory "
+                "twice (%" PRIu64 " MiB), more than this machine's %" PRIu64 " MiB",
+                cfg->device_size >> 20, need >> 20, have >> 20);
+        return -1;
+    }
+    return 0;
+}
+
+int
 record_workload(const struct record_config *cfg, const struct trace *t, struct recording *rec,
         char *err, size_t err_size)
 {
     memset(rec, 0, sizeof(*rec));
     rec->config = *cfg;
+    if (record_config_check(cfg, err, err_size) != 0) {
+        return -1;
+    }
     uint64_t blocks = cfg->device_size / cfg->block_size;
     if (sim_dev_init(&rec->dev, cfg->block_size, blocks) != 0) {
         snprintf(err, err_size, "out of memory for a %llu-block device",

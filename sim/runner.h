@@ -52,6 +52,12 @@ struct recording {
 /* Runs one step against a mounted file system; returns its FS_E* result. */
 int runner_step(struct fs *fs, const struct trace_step *s);
 
+/* 0 when a recording of this geometry can be made: a whole number of blocks,
+ * a geometry the file system formats (fs_format_validate), and memory for
+ * the recording disk; else -1 with why in err. record_workload checks it
+ * before it allocates anything. */
+int record_config_check(const struct record_config *cfg, char *err, size_t err_size);
+
 /* Formats, mounts, records the trace. Returns 0 (check rec->violation), or -1
  * with a reason in err when the recording itself could not be made. */
 int record_workload(const struct record_config *cfg, const struct trace *t,

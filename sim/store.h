@@ -3,6 +3,24 @@
  * crash states and results in SQLite (WAL, batched transactions, prepared
  * statements). This module is the only one that includes sqlite3.h. The
  * schema is documented in docs/SCHEMA.md.
+ *
+ * Transactions. Every write is inside an explicit transaction, and every
+ * transaction ends in one function (commit), so a kill at any moment leaves
+ * the database as it was after some commit:
+ *   - opening a database creates or upgrades its schema in one transaction;
+ *   - a run is created with its write log, its sync points and its state
+ *     counts in one transaction (store_run_create): a run row never exists
+ *     without the recording it refers to;
+ *   - results are committed in batches (BATCH_ROWS rows or BATCH_NS);
+ *   - the finish (store_run_end) is one transaction.
+ * Test hook: CRASHSIM_STORE_EXIT_AT=K makes the process _exit(STORE_EXIT_HOOK)
+ * just before its K-th commit (1-based), with no cleanup, as a kill -9 would;
+ * tests use it to crash a campaign at every commit and resume it.
+ *
+ * Versions. PRAGMA user_version holds STORE_SCHEMA_VERSION. A database of the
+ * unversioned schema (version 1) is upgraded when opened for writing and read
+ * as it is otherwise; a newer version, or a database that is not a crashsim
+ * database, is refused with a message naming both versions.
  */
 #ifndef SIM_STORE_H
 #define SIM_STORE_H
@@ -13,6 +31,10 @@
 #include "../faultinject/plan.h"
 #include "dev.h"
 #include "outcome.h"
+#include "runner.h"
+
+#define STORE_SCHEMA_VERSION 2      /* PRAGMA user_version this code writes. */
+#define STORE_EXIT_HOOK 86          /* Exit status of the CRASHSIM_STORE_EXIT_AT hook. */
 
 struct store;
 
@@ -52,24 +74,52 @@ struct result_row {
     uint64_t duration_ns;           /* Wall time of the check. */
     uint32_t worker;                /* Worker that checked it. */
     uint64_t probes;                /* Bitmap of recovery probes hit. */
+    uint32_t retries;               /* Attempts lost to worker deaths outside the fs. */
 };
 
+/* What a run was set up with: its recording and the states it enumerated. */
+struct run_setup {
+    const struct sim_dev *dev;      /* The write log. */
+    uint64_t wlog_hash;             /* sim_dev_log_hash of it. */
+    const struct syncpt *syncs;     /* The oracle's sync points. */
+    uint32_t sync_count;            /* Entries. */
+    uint64_t state_count;           /* Crash states enumerated, duplicates included. */
+    uint64_t distinct_count;        /* Of which are checked. */
+    const char *run_violation;      /* How the fs disagreed with the oracle while recording,
+                                     * or "" / NULL. */
+};
+
+/* An unfinished run that --resume may continue. */
+struct run_resumable {
+    int64_t run_id;                 /* The run. */
+    bool has_wlog;                  /* Its write log was stored (false: set-up was cut). */
+    uint64_t wlog_hash;             /* The stored write-log hash, when has_wlog. */
+};
+
+/* Opens (creating or upgrading) a database for writing. 0, or -1 with why. */
 int store_open(struct store **out, const char *path, char *err, size_t err_size);
+/* Opens an existing database for reading only: it is never written, and a
+ * file the user may only read will do. 0, or -1 with why. */
+int store_open_read(struct store **out, const char *path, char *err, size_t err_size);
 void store_close(struct store *s);
 
-/* Starts a run, or with resume finds the unfinished run of the same
- * configuration and returns it (*resumed true). */
-int store_run_begin(struct store *s, const struct run_info *info, bool resume, int64_t *run_id,
-        bool *resumed);
-int store_run_wlog(struct store *s, int64_t run_id, const struct sim_dev *dev, uint64_t wlog_hash);
-int store_run_sync(struct store *s, int64_t run_id, uint32_t index, uint32_t step,
-        uint32_t line, uint32_t start_op, uint32_t end_op, uint64_t digest);
-int store_run_end(struct store *s, int64_t run_id, uint64_t states, uint64_t distinct,
-        const char *run_violation, uint64_t duration_ns);
+/* Finds the newest unfinished run of info's configuration: 1 found (*out
+ * filled), 0 none, -1 error. */
+int store_run_resumable(struct store *s, const struct run_info *info, struct run_resumable *out);
+/* Creates a run with its write log, sync points and state counts, in one
+ * transaction. */
+int store_run_create(struct store *s, const struct run_info *info, const struct run_setup *setup,
+        int64_t *run_id);
+/* Ends an invocation's part of a run: the state counts and the violation
+ * found while recording again, and duration_ns added to the run's.
+ * finished_at is set only when complete (every state has a final result). */
+int store_run_end(struct store *s, int64_t run_id, const struct run_setup *setup,
+        uint64_t duration_ns, bool complete);
 
-/* Calls fn for every state of the run that has a result already (resume). */
-int store_done_states(struct store *s, int64_t run_id, void (*fn)(void *arg, const char *id),
-        void *arg);
+/* Calls fn for every state of the run that has a result already (resume),
+ * with its outcome; -1 on an outcome this code does not know. */
+int store_done_states(struct store *s, int64_t run_id,
+        void (*fn)(void *arg, const char *id, enum outcome o), void *arg);
 
 /* Appends a state and its result; rows are committed in batches. */
 int store_result(struct store *s, int64_t run_id, const struct state_row *st,

@@ -1336,12 +1336,13 @@ sync_points(struct recording *rec)
 }
 
 int
-wlog_load_recording(const char *path, struct recording *rec, char *err, size_t err_size)
+wlog_load_recording(const char *path, const struct wlog_geometry *geometry,
+        struct recording *rec, char *err, size_t err_size)
 {
     ASSERT(path != NULL && rec != NULL);
     memset(rec, 0, sizeof(*rec));
     char why[256];
-    if (wlog_read_file(path, NULL, &rec->dev, NULL, why, sizeof(why)) != 0) {
+    if (wlog_read_file(path, geometry, &rec->dev, NULL, why, sizeof(why)) != 0) {
         memset(rec, 0, sizeof(*rec));
         snprintf(err, err_size, "%.200s: %s", path, why);
         return -1;

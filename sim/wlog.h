@@ -130,8 +130,11 @@ void wlog_summarize(const struct sim_dev *dev, struct wlog_summary *s);
  * the workload wrote. Sync points have no model (model NULL). If a sync
  * point does not mount, rec->violation says so and its digest is 0.
  * config: the file's geometry, arenas 0, hardened iff the log has flushes.
- * Returns 0 or -1 with a reason in err (rec is then empty).
+ * geometry (NULL: none given) is what wlog_read_file takes: the block size a
+ * foreign dm-log-writes log needs, and what a log that states its own must
+ * agree with. Returns 0 or -1 with a reason in err (rec is then empty).
  */
-int wlog_load_recording(const char *path, struct recording *rec, char *err, size_t err_size);
+int wlog_load_recording(const char *path, const struct wlog_geometry *geometry,
+        struct recording *rec, char *err, size_t err_size);
 
 #endif /* TRACES_WLOG_H */

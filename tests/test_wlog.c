@@ -796,7 +796,7 @@ load(const struct sim_dev *dev, struct recording *out)
     CHECK_TRUE(mkdtemp(dir) != NULL);
     snprintf(path, sizeof(path), "%s/x.log", dir);
     CHECK_ERR(wlog_write_file(path, dev, WLOG_FORMAT_DM_LOG_WRITES, err, sizeof(err)), 0);
-    int rc = wlog_load_recording(path, out, err, sizeof(err));
+    int rc = wlog_load_recording(path, NULL, out, err, sizeof(err));
     if (rc != 0) {
         util_note("load: %s", err);
     }

@@ -178,3 +178,17 @@ check "explore --wlog checked states" \
     "$([ "$(sqlite3 "$T/w.db" 'select count(*) from results')" -gt 0 ] && echo yes)" yes
 expect "explore with both --workload and --wlog: usage" 2 "$B" explore --wlog "$T/x.dmlog" \
     --workload traces/workloads/default.trace --db "$T/w2.db" -q
+# A foreign dm-log-writes log explores with the geometry given, as import takes it.
+expect "explore --wlog of a foreign log without a block size: exit 2" 2 "$B" explore \
+    --wlog "$T/foreign.dmlog" --db "$T/f.db" -q -j 2 --faults pass
+grep_out "it asks for the block size" "needs a block size"
+expect "explore --wlog of a foreign log with --block-size and --size: clean (exit 0)" 0 "$B" \
+    explore --wlog "$T/foreign.dmlog" --block-size 16K --size 8M --db "$T/f.db" -q -j 2 \
+    --faults pass,flush
+check "the foreign log explores as the log it came from (same write-log hash)" \
+    "$(sqlite3 "$T/f.db" 'select wlog_hash from runs')" \
+    "$(sqlite3 "$T/w.db" 'select wlog_hash from runs')"
+expect "explore --wlog --arenas: usage" 2 "$B" explore --wlog "$T/foreign.dmlog" --arenas 2 \
+    --block-size 16K --db "$T/f2.db" -q
+expect "explore --wlog --size without --block-size: usage" 2 "$B" explore \
+    --wlog "$T/foreign.dmlog" --size 8M --db "$T/f2.db" -q
