@@ -90,7 +90,8 @@ deps: ## Install the Debian packages the project needs (only those missing).
 .PHONY: test
 test: deps ## Install what is missing, build, run every test; ends with "N passed, N failed".
 	@$(MAKE) --no-print-directory $(BUILD)/crashsim $(TEST_BIN)
-	@$(MAKE) --no-print-directory SAN=1 BUILD=build-san $(SAN_TESTS:%=build-san/tests/%)
+	@$(MAKE) --no-print-directory SAN=1 BUILD=build-san build-san/crashsim \
+		$(SAN_TESTS:%=build-san/tests/%)
 	@SAN_BUILD=build-san SAN_TESTS="$(SAN_TESTS)" scripts/run-tests $(BUILD)
 
 WORKLOAD ?= traces/workloads/default.trace

@@ -50,9 +50,20 @@ expect "check of the 4K image is clean" 0 "$B" check "$T/e.img"
 
 # ---- Bad input destroys nothing: mkfs refuses before it touches the image. ----
 # The geometry is checked (and refused with exit 2) before any file is opened
-# or any memory sized from the block count is allocated; `make test-san` runs
-# these same cases on the sanitizer build, where a huge --size once died in
-# ASan's allocator with exit 1.
+# or any memory sized from the block count is allocated. A huge --size once
+# died in ASan's allocator with exit 1 ("violations"): make test passes
+# SAN_BUILD, and its crashsim must refuse such sizes with exit 2 too.
+if [ -n "${SAN_BUILD:-}" ] && [ -x "$SAN_BUILD/crashsim" ]; then
+    printf 'mkdir /d\n' > "$T/san.trace"
+    expect "sanitizer build: mkfs --size 999999G is usage 2" 2 \
+        "$SAN_BUILD/crashsim" mkfs "$T/san.img" --size 999999G
+    expect "sanitizer build: run --mkfs --size 999999G is usage 2" 2 \
+        "$SAN_BUILD/crashsim" run "$T/san.trace" --image "$T/san.img" --mkfs --size 999999G
+    expect "sanitizer build: explore --size 999999G is usage 2" 2 \
+        "$SAN_BUILD/crashsim" explore --workload "$T/san.trace" --size 999999G --db "$T/san.db" -q
+else
+    for i in 1 2 3; do n=$((n + 1)); echo "not ok $n # SKIP no SAN_BUILD with a crashsim"; done
+fi
 same() {  # same DESC FILE1 FILE2: byte-identical
     if cmp -s "$2" "$3"; then ok "$1"; else notok "$1 ($(cmp "$2" "$3" 2>&1 | head -1))"; fi
 }
