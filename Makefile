@@ -42,14 +42,22 @@ endif
 
 FS_SRC := fs/base.c fs/format.c fs/bdev.c fs/cache.c fs/blk.c fs/alloc.c fs/tree.c fs/snap.c \
           fs/ops.c fs/fs.c fs/check.c fs/checktree.c fs/debug.c
-SIM_SRC := sim/cli.c sim/cmd_image.c sim/cmd_dump.c sim/cmd_run.c sim/cmd_inspect.c sim/model.c \
-           sim/outcome.c sim/dev.c sim/crash.c sim/runner.c sim/checker.c sim/pool.c \
-           sim/store.c sim/explore.c sim/cmd_explore.c sim/cmd_probes.c \
-           sim/regress.c sim/cmd_regress.c sim/minimize.c sim/cmd_analysis.c sim/cmd_matrix.c \
-           sim/faultdev.c sim/cmd_wlog.c sim/wlog.c sim/cmd_gen.c
-FAULT_SRC := faultinject/plan.c faultinject/fault.c faultinject/forge.c
+# sim/ by pipeline stage (each folder's files open with what the stage owns):
+# oracle -> record -> check -> store -> campaign -> cli.
+SIM_ORACLE_SRC := sim/oracle/model.c
+SIM_RECORD_SRC := sim/record/dev.c sim/record/runner.c sim/record/wlog.c
+SIM_CHECK_SRC := sim/check/outcome.c sim/check/crash.c sim/check/checker.c sim/check/pool.c
+SIM_STORE_SRC := sim/store/store.c
+SIM_CAMPAIGN_SRC := sim/campaign/explore.c sim/campaign/regress.c sim/campaign/minimize.c
+SIM_CLI_SRC := sim/cli/cli.c sim/cli/cmd_image.c sim/cli/cmd_dump.c sim/cli/cmd_run.c \
+           sim/cli/cmd_inspect.c sim/cli/cmd_explore.c sim/cli/cmd_probes.c \
+           sim/cli/cmd_regress.c sim/cli/cmd_analysis.c sim/cli/cmd_matrix.c sim/cli/cmd_wlog.c \
+           sim/cli/cmd_gen.c
+SIM_SRC := $(SIM_ORACLE_SRC) $(SIM_RECORD_SRC) $(SIM_CHECK_SRC) $(SIM_STORE_SRC) \
+           $(SIM_CAMPAIGN_SRC) $(SIM_CLI_SRC)
+FAULT_SRC := faultinject/plan.c faultinject/fault.c faultinject/forge.c faultinject/faultdev.c
 TRACES_SRC := traces/trace.c traces/gen.c
-MAIN_SRC := sim/main.c
+MAIN_SRC := sim/cli/main.c
 TEST_UTIL_SRC := tests/util.c
 TESTS := test_format test_alloc test_mount test_faultloop test_determinism test_trace \
          test_model test_tree test_ops test_snap test_corrupt test_media test_plan test_gen test_wlog \

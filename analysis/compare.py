@@ -41,7 +41,7 @@ import resultsdb  # analysis/resultsdb.py, beside this script
 
 PROG = "compare.py"
 FLIPS_MAX = 50
-# sim/outcome.h: five fine outcomes, the violations, and unchecked (neither:
+# sim/check/outcome.h: five fine outcomes, the violations, and unchecked (neither:
 # the state could not be checked, its worker was killed from outside).
 FINE = {"ok", "ok_leak", "rolled_back", "detected", "accepted"}
 NOT_CHECKED = {"unchecked"}

@@ -55,7 +55,7 @@ import resultsdb  # noqa: E402  (analysis/resultsdb.py, beside this script)
 
 PROG = "report.py"
 
-# sim/outcome.h, in its order: five fine ones, the violations, and unchecked
+# sim/check/outcome.h, in its order: five fine ones, the violations, and unchecked
 # (neither: the state could not be checked; --resume checks it again).
 OUTCOMES = [
     ("ok", "recovered a legal state, fs_check clean"),
@@ -291,7 +291,7 @@ def section_summary(db, runs, counts, flags, db_path):
         stored = flags[o]
         if len(stored) > 1 or (stored and (True in stored) != is_violation_name(o)):
             out.append('<p class="note viol">Outcome <b>%s</b> is stored with violation=%s, '
-                       "but sim/outcome.h says it is %sa violation.</p>"
+                       "but sim/check/outcome.h says it is %sa violation.</p>"
                        % (esc(o), "/".join(str(int(v)) for v in sorted(stored)),
                           "" if is_violation_name(o) else "not "))
 
@@ -926,8 +926,8 @@ def section_legend(outcomes_present):
     rows = [[(outcome_cell(o), ""), esc(m),
              ("present" if o in outcomes_present else "", "n")] for o, m in OUTCOMES]
     for o in sorted(outcomes_present - set(OUTCOME_ORDER)):
-        rows.append([(outcome_cell(o), ""), "(not in sim/outcome.h)", ("present", "n")])
-    return ('<h2 id="legend">Outcomes</h2><p>From sim/outcome.h; everything except ok, '
+        rows.append([(outcome_cell(o), ""), "(not in sim/check/outcome.h)", ("present", "n")])
+    return ('<h2 id="legend">Outcomes</h2><p>From sim/check/outcome.h; everything except ok, '
             "ok_leak, rolled_back, detected, accepted and unchecked is a violation; "
             "unchecked is no verdict either (the state could not be checked).</p>"
             + table(["outcome", "meaning", "in this database"], rows, raw=True))

@@ -6,13 +6,13 @@ its schema version (PRAGMA user_version, docs/SCHEMA.md) is checked. A WAL
 database whose -shm file cannot be created beside it (a file the user may
 only read, in a directory they may not write) is opened immutable: with no
 -wal file beside it, the file holds every commit. crashsim's own read-only
-commands (sim/store.c, store_open_read) do the same.
+commands (sim/store/store.c, store_open_read) do the same.
 """
 
 import os
 import sqlite3
 
-SCHEMA_VERSION = 2          # sim/store.h STORE_SCHEMA_VERSION; 0 is the unversioned schema 1.
+SCHEMA_VERSION = 2          # sim/store/store.h STORE_SCHEMA_VERSION; 0 is the unversioned schema 1.
 
 
 class DatabaseError(Exception):

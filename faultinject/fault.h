@@ -4,7 +4,7 @@
  * a number of hits that fail (FAULT_PERSISTENT: every one after).
  *
  * Only sim/ and tests/ call it; fs/ has no fault hooks: faults are injected
- * by a device wrapper (sim/faultdev.h) around the storage contract.
+ * by a device wrapper (faultinject/faultdev.h) around the storage contract.
  */
 #ifndef FAULTINJECT_FAULT_H
 #define FAULTINJECT_FAULT_H

@@ -168,7 +168,7 @@ int crash_id_parse(const char *id, struct crash_state *s);
 /* The fault class of a state, for the results table: "cut", "drop", "torn",
  * the media faults "flip", "lost", "misdirect", "unreadable", "forge",
  * "repoint", and "liar" (what the checker accepts
- * for those differs, see sim/checker.h). */
+ * for those differs, see sim/check/checker.h). */
 const char *crash_fault_class(const struct crash_state *s);
 /* The same as an index 0..CRASH_FAULT_CLASSES-1 in the order cut, drop, torn,
  * flip, lost, misdirect, forge, unreadable, repoint, liar, and its name. */

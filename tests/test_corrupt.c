@@ -3,7 +3,7 @@
  *
  * Method (SQLite's fault loop over the image instead of over calls): build an
  * image with a tree of height 3, labels and a fork, each with content the
- * oracle (sim/model.h) knows. Collect every tree node reachable from the
+ * oracle (sim/oracle/model.h) knows. Collect every tree node reachable from the
  * committed state: the snapshot tree's nodes and the nodes of every
  * snapshot's tree (walked from the Ksnap records). For every such block and
  * each damage (one byte of the header flipped, one byte of the body flipped,
@@ -27,7 +27,7 @@
 
 #include "../fs/state.h"
 #include "../fs/tree.h"
-#include "../sim/model.h"
+#include "../sim/oracle/model.h"
 
 #define BS (4 * KIB)
 #define BLOCKS 1536u

@@ -1,6 +1,6 @@
 /*
  * tests/test_forge.c: forged blocks (faultinject/forge.h) and their
- * resealing in crash views (sim/crash.c).
+ * resealing in crash views (sim/check/crash.c).
  *
  * What it proves:
  *   - forge_pick draws bits only inside the fields of a metadata block (a
@@ -28,8 +28,8 @@
 
 #include "../faultinject/forge.h"
 #include "../fs/format.h"
-#include "../sim/checker.h"
-#include "../sim/runner.h"
+#include "../sim/check/checker.h"
+#include "../sim/record/runner.h"
 #include "../traces/trace.h"
 #include "util.h"
 

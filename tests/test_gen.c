@@ -3,7 +3,7 @@
  * workloads (the .trace files of traces/workloads/).
  *
  * Method. A trace runs against a file system on a fresh memory device and
- * against the oracle (sim/model.h) side by side (struct rx): every step must
+ * against the oracle (sim/oracle/model.h) side by side (struct rx): every step must
  * return exactly what it expects (success, or its expect= error) and
  * model_step must accept the result; after every sync and snapshot step,
  * and at the end, model_digest_fs must equal model_digest. While it runs,
@@ -15,7 +15,7 @@
  * fs_stats at the end. Tests then assert on those counts, so a generator or
  * a workload that stopped reaching its target fails here.
  *
- * The standard workloads are also recorded with record_workload (sim/runner.h)
+ * The standard workloads are also recorded with record_workload (sim/record/runner.h)
  * on the geometry their header names ("# geometry: --size 8M ..."), which must
  * report no violation.
  *
@@ -34,9 +34,9 @@
 
 #include "../fs/state.h"
 #include "../fs/tree.h"
-#include "../sim/cli.h"
-#include "../sim/model.h"
-#include "../sim/runner.h"
+#include "../sim/cli/cli.h"
+#include "../sim/oracle/model.h"
+#include "../sim/record/runner.h"
 #include "../traces/gen.h"
 #include "../traces/trace.h"
 

@@ -24,9 +24,9 @@
 #include <cmocka.h>
 
 #include "../fs/check.h"
-#include "../sim/faultdev.h"
-#include "../sim/model.h"
-#include "../sim/runner.h"
+#include "../faultinject/faultdev.h"
+#include "../sim/oracle/model.h"
+#include "../sim/record/runner.h"
 #include "util.h"
 
 #define RUNS_MAX 4000u

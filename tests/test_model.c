@@ -1,5 +1,5 @@
 /*
- * tests/test_model.c: the file system against the oracle (sim/model.h),
+ * tests/test_model.c: the file system against the oracle (sim/oracle/model.h),
  * step by step, over many seeded random workloads.
  *
  * Method: a seeded generator makes trace steps (mkdir, create, write,
@@ -29,7 +29,7 @@
 
 #include "../fs/state.h"
 #include "../fs/tree.h"
-#include "../sim/model.h"
+#include "../sim/oracle/model.h"
 
 #define WRITE_SIZE_MAX (256u * KIB)     /* Bytes a generated write may carry. */
 #define LABEL_POOL_COUNT 6u             /* Labels s0..s5. */

@@ -28,7 +28,7 @@
 #include <cmocka.h>
 
 #include "../fs/check.h"
-#include "../sim/runner.h"
+#include "../sim/record/runner.h"
 #include "../traces/trace.h"
 #include "util.h"
 

@@ -3,7 +3,7 @@
  * remove, names, qids, the space a removed file gives back.
  *
  * Method: each case runs its calls on a file system on a memory device and,
- * where contents matter, the same steps on the oracle (sim/model.h), then
+ * where contents matter, the same steps on the oracle (sim/oracle/model.h), then
  * requires model_diff to find nothing, before and after a remount, and
  * fs_check to find neither corruption nor leaks. Direct assertions on the
  * calls' results and on fs_stat come first, so a failure names the call.
@@ -15,7 +15,7 @@
 #include "util.h"
 
 #include "../fs/state.h"
-#include "../sim/model.h"
+#include "../sim/oracle/model.h"
 
 struct ot {
     struct bdev dev;            /* Memory device. */

@@ -2,7 +2,7 @@
  * tests/test_snap.c: snapshot deletion in every shape of the snapshot graph.
  *
  * Method: a file system on a 16 KiB-block memory device and the oracle
- * (sim/model.h) take the same steps. Between snapshots the mounted label
+ * (sim/oracle/model.h) take the same steps. Between snapshots the mounted label
  * changes (blocks overwritten, files created and removed) so that records
  * own blocks and deadlists hold kills. After every snapshot delete, check()
  * requires model_diff to find nothing (it reads every remaining label through
@@ -22,7 +22,7 @@
 
 #include "../fs/state.h"
 #include "../fs/tree.h"
-#include "../sim/model.h"
+#include "../sim/oracle/model.h"
 
 #define BS (16 * KIB)
 #define NONE UINT64_MAX

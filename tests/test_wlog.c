@@ -1,5 +1,5 @@
 /*
- * tests/test_wlog.c: write-log files (sim/wlog.h, traces/WLOG.md).
+ * tests/test_wlog.c: write-log files (sim/record/wlog.h, traces/WLOG.md).
  *
  * What it proves:
  *   - a recorded workload (record_workload on a trace parsed here, hardened so
@@ -34,8 +34,8 @@
 
 #include "util.h"
 
-#include "../sim/checker.h"
-#include "../sim/wlog.h"
+#include "../sim/check/checker.h"
+#include "../sim/record/wlog.h"
 
 #ifndef FUZZ_ROUNDS
 #define FUZZ_ROUNDS 3000u           /* Mutations per run; -DFUZZ_ROUNDS=N for a longer hunt. */

@@ -1,0 +1,71 @@
+/*
+ * sim/check/crash.h: crash images — a crash state of a recording, seen as a block
+ * device, built without copying the image.
+ *
+ * The view keeps a copy-on-write overlay over the recording's base image: a
+ * per-block reference to the pool content of the latest write before the
+ * cut. Moving the cut forward applies the writes in between; moving it back
+ * rebuilds from the base. A state's faults (lost writes, a torn write, a
+ * media fault) are a
+ * handful of per-block overrides on top. Writes made while checking the
+ * state (recovery's next sync, the post-recovery workload) go to a private
+ * scratch layer that is thrown away before the next state.
+ *
+ * The signature of a state is an order-independent hash of every block that
+ * differs from the base: states with equal signatures read identical bytes,
+ * so the explorer checks only one of them.
+ */
+#ifndef SIM_CHECK_CRASH_H
+#define SIM_CHECK_CRASH_H
+
+#include "../../faultinject/forge.h"
+#include "../../faultinject/plan.h"
+#include "../record/dev.h"
+
+#define CRASH_FORGE_BLOCKS 32u     /* Blocks a forged state may reseal. */
+#define CRASH_OVERRIDES_MAX (CRASH_DROPS_MAX + 3u + CRASH_FORGE_BLOCKS)
+
+struct crash_view {
+    struct bdev bdev;                   /* The crash image as a device. */
+    const struct sim_dev *rec;          /* The recording. */
+    uint32_t cut;                       /* Prefix the overlay reflects. */
+    uint32_t *map;                      /* Per block: write op of its content, or SIM_NONE. */
+    uint64_t sig;                       /* Signature of the prefix overlay. */
+    uint64_t state_sig;                 /* Signature with the state's overrides. */
+    uint64_t ov_block[CRASH_OVERRIDES_MAX];     /* Overridden blocks. */
+    const uint8_t *ov_bytes[CRASH_OVERRIDES_MAX]; /* Their bytes (NULL: the base). */
+    uint32_t ov_count;                  /* Entries. */
+    uint8_t *torn_buf;                  /* Bytes of a torn block. */
+    uint8_t *flip_buf;                  /* Bytes of a block with a flipped bit. */
+    uint8_t *forge_buf;                 /* Forged and resealed blocks. */
+    uint64_t forge_block[CRASH_FORGE_BLOCKS];   /* Their addresses. */
+    uint32_t forge_count;               /* Entries. */
+    bool forge_partial;                 /* Resealing stopped at the bound: a hash above still differs. */
+    uint64_t *meta;                     /* Metadata blocks of the image at meta_cut. */
+    uint64_t meta_count;                /* Entries. */
+    uint32_t meta_cut;                  /* Cut they were found at, or SIM_NONE. */
+    uint64_t unreadable;                /* Block that reads as a device error, or UINT64_MAX. */
+    uint32_t *slot;                     /* Per block: scratch slot, or SIM_NONE. */
+    uint8_t *scratch;                   /* Scratch blocks. */
+    uint64_t *touched;                  /* Blocks with a scratch slot. */
+    uint32_t scratch_used;              /* Slots in use. */
+    uint32_t scratch_cap;               /* Bound. */
+    uint64_t scratch_writes;            /* Writes to scratch since the last reset. */
+    bool write_fail;                    /* A write found no slot: the state is too big. */
+};
+
+int crash_view_init(struct crash_view *v, const struct sim_dev *rec);
+void crash_view_deinit(struct crash_view *v);
+
+/* Makes the view show state s (and drops earlier scratch writes). Returns -1
+ * if s does not fit the recording (cut beyond the log, a drop that is not a
+ * write, ...). */
+int crash_view_set(struct crash_view *v, const struct crash_state *s);
+
+/* Forgets scratch writes: the view shows the state again. */
+void crash_view_reset(struct crash_view *v);
+
+/* The blocks whose bytes the state's faults changed, for explanations. */
+uint32_t crash_view_overrides(const struct crash_view *v, const uint64_t **blocks);
+
+#endif /* SIM_CHECK_CRASH_H */

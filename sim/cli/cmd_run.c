@@ -1,0 +1,333 @@
+/*
+ * sim/cli/cmd_run.c: `crashsim run`: applies a trace (traces/FORMAT.md) to an
+ * image file through the public API of fs/fs.h.
+ *
+ * The trace is parsed whole before the image is touched, so a parse error
+ * never costs an image. Each step must return what it expects (success, or
+ * the error its expect= names); the first step that does not is reported as
+ * "TRACE:LINE:COL: STEP: got X, expected Y" and ends the run, after a clean
+ * unmount, with exit status 1. Write data comes from trace_fill, in chunks
+ * that end on 1 MiB file offsets: every block size divides 1 MiB, so the file
+ * system sees the same sequence of block writes as one fs_write of the whole
+ * range, without a buffer as large as the write.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../fs/format.h"
+#include "../../fs/fs.h"
+#include "../../traces/trace.h"
+#include "cli.h"
+
+#define RUN_CHUNK_SIZE (1u << 20)   /* Bytes per fs_write of a write step. */
+
+STATIC_ASSERT(RUN_CHUNK_SIZE % FMT_BLOCK_SIZE_MAX == 0, "chunks end on block boundaries");
+
+static const char run_help[] =
+    "usage: crashsim run TRACE --image FILE [--mkfs --size SIZE [--block-size SIZE]\n"
+    "                      [--arenas N]] [--hardened] [--verbose]\n"
+    "\n"
+    "Applies the steps of TRACE (format: traces/FORMAT.md) to the file system in\n"
+    "FILE, mounted read-write, then unmounts it (which commits). Each step must\n"
+    "succeed, or fail with the error its expect= names; the first step that does\n"
+    "not is reported as TRACE:LINE:COL and ends the run (the image is still\n"
+    "unmounted cleanly). Prints a summary line at the end.\n"
+    "\n"
+    "  -i, --image FILE       the image file (required)\n"
+    "  -m, --mkfs             format a new FILE first, as mkfs does (needs --size)\n"
+    "  -s, --size SIZE        image size for --mkfs, e.g. 8M (whole blocks, at least 1 MiB)\n"
+    "  -b, --block-size SIZE  4K, 8K or 16K for --mkfs (default 16K)\n"
+    "  -a, --arenas N         arena count 1..32 for --mkfs (default: from the size)\n"
+    "  -H, --hardened         flush at sync pass boundaries (profile \"hardened\")\n"
+    "  -v, --verbose          print every step and its result\n"
+    "  -h, --help             this text\n"
+    "\n"
+    "Exit status: 0 every step did what it expected, 1 a step did not, 2 usage,\n"
+    "trace syntax or operational error (image, mount, final commit).\n";
+
+struct run_opts {
+    const char *trace_path;     /* The trace file. */
+    const char *image;          /* The image file. */
+    bool mkfs;                  /* Create and format the image first. */
+    uint64_t size;              /* Image bytes for --mkfs; 0 if not given. */
+    uint64_t block_size;        /* Bytes per block for --mkfs. */
+    uint64_t arenas;            /* Arena count for --mkfs; 0: the default. */
+    bool hardened;              /* fs_config.flush_at_pass_boundaries. */
+    bool verbose;               /* Print every step. */
+};
+
+struct run_totals {
+    uint32_t step_count;        /* Steps applied (including expected failures). */
+    uint64_t bytes_written;     /* Data bytes of write steps that succeeded. */
+    uint32_t sync_count;        /* sync steps. */
+    uint32_t snap_count;        /* Snapshot steps (each commits twice). */
+};
+
+/* Handles one option; returns -1 to go on, else the exit status. */
+static int
+run_option(int c, struct run_opts *o)
+{
+    ASSERT(o != NULL);
+    ASSERT(c != -1);
+    switch (c) {
+    case 'i': o->image = optarg; return -1;
+    case 'm': o->mkfs = true; return -1;
+    case 'H': o->hardened = true; return -1;
+    case 'v': o->verbose = true; return -1;
+    case 's':
+        if (!cli_parse_size(optarg, &o->size) || o->size == 0) {
+            cli_error("run", "bad --size '%s' (try 8M)", optarg);
+            return EXIT_USAGE;
+        }
+        return -1;
+    case 'b':
+        if (!cli_parse_size(optarg, &o->block_size) || !fmt_block_size_valid(o->block_size)) {
+            cli_error("run", "bad --block-size '%s' (4K, 8K or 16K)", optarg);
+            return EXIT_USAGE;
+        }
+        return -1;
+    case 'a':
+        if (!cli_parse_u64(optarg, &o->arenas) || o->arenas < 1
+                || o->arenas > FMT_ARENA_COUNT_MAX) {
+            cli_error("run", "bad --arenas '%s' (1..32)", optarg);
+            return EXIT_USAGE;
+        }
+        return -1;
+    case 'h':
+        fputs(run_help, stdout);
+        return EXIT_OK;
+    default:
+        fputs(run_help, stderr);
+        return EXIT_USAGE;
+    }
+}
+
+/* Parses the command line; returns -1 to go on, else the exit status. */
+static int
+run_args(int argc, char **argv, struct run_opts *o)
+{
+    static const struct option opts[] = {
+        { "image", required_argument, NULL, 'i' },
+        { "mkfs", no_argument, NULL, 'm' },
+        { "size", required_argument, NULL, 's' },
+        { "block-size", required_argument, NULL, 'b' },
+        { "arenas", required_argument, NULL, 'a' },
+        { "hardened", no_argument, NULL, 'H' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    ASSERT(argc >= 1);
+    ASSERT(argv != NULL);
+    *o = (struct run_opts){ .block_size = FMT_BLOCK_SIZE_DEFAULT };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "i:ms:b:a:Hvh", opts, NULL)) != -1) {
+        int rc = run_option(c, o);
+        if (rc != -1) {
+            return rc;
+        }
+    }
+    const char *why = optind + 1 != argc ? "expected one TRACE"
+        : o->image == NULL ? "--image is required"
+        : o->mkfs && o->size == 0 ? "--mkfs needs --size"
+        : !o->mkfs && (o->size != 0 || o->arenas != 0) ? "--size and --arenas need --mkfs"
+        : NULL;     /* The geometry itself is cli_mkfs_image's to check. */
+    if (why != NULL) {
+        cli_error("run", "%s", why);
+        fputs(run_help, stderr);
+        return EXIT_USAGE;
+    }
+    o->trace_path = argv[optind];
+    return -1;
+}
+
+/* Creates and formats the image with crashsim mkfs's own function, so the
+ * two cannot drift: the old image survives any failure, and the new one is
+ * in place under its name before the first step runs (a trace that fails
+ * later leaves a formatted image, as mkfs followed by run would). dev stays
+ * open. Returns 0 or EXIT_USAGE. */
+static int
+run_mkfs(const struct run_opts *o, struct bdev *dev)
+{
+    ASSERT(o->mkfs);
+    ASSERT(fmt_block_size_valid(o->block_size));
+    return cli_mkfs_image("run", o->image, o->size, (uint32_t)o->block_size, (uint32_t)o->arenas,
+            dev);
+}
+
+/* A write step: the data of trace_fill, one chunk at a time (see the top). */
+static int
+run_write(struct fs *fs, const struct trace_step *s, uint8_t *buf)
+{
+    ASSERT(s->op == TRACE_WRITE);
+    ASSERT(buf != NULL);
+    if (s->offset > FS_FILE_SIZE_MAX || s->length > FS_FILE_SIZE_MAX - s->offset) {
+        /* One fs_write of the range fails FS_EFBIG after its path checks and
+         * reads no data; an offset past the limit with no data does the same. */
+        return fs_write(fs, s->path, FS_FILE_SIZE_MAX + 1, buf, 0);
+    }
+    if (s->length == 0) {
+        return fs_write(fs, s->path, s->offset, buf, 0);
+    }
+    for (uint64_t done = 0; done < s->length;) {
+        uint64_t off = s->offset + done;
+        uint64_t n = FS_MIN(s->length - done, RUN_CHUNK_SIZE - off % RUN_CHUNK_SIZE);
+        trace_fill(s->seed, done, buf, (size_t)n);
+        int err = fs_write(fs, s->path, off, buf, (size_t)n);
+        if (err) {
+            return err;
+        }
+        done += n;
+    }
+    return 0;
+}
+
+/* Applies one step; returns what the file system returned. */
+static int
+run_step(struct fs *fs, const struct trace_step *s, uint8_t *buf)
+{
+    ASSERT(fs != NULL);
+    ASSERT(s->op < TRACE_OP_COUNT);
+    switch (s->op) {
+    case TRACE_MKDIR:       return fs_mkdir(fs, s->path);
+    case TRACE_CREATE:      return fs_create(fs, s->path);
+    case TRACE_WRITE:       return run_write(fs, s, buf);
+    case TRACE_TRUNCATE:    return fs_truncate(fs, s->path, s->length);
+    case TRACE_RM:          return fs_remove(fs, s->path);
+    case TRACE_MV:          return fs_rename(fs, s->path, s->path2);
+    case TRACE_SYNC:        return fs_sync(fs);
+    case TRACE_SNAP_LABEL:  return fs_snap_label(fs, s->path, s->path2);
+    case TRACE_SNAP_FORK:   return fs_snap_fork(fs, s->path, s->path2);
+    case TRACE_SNAP_DELETE: return fs_snap_delete(fs, s->path);
+    case TRACE_TICK: {
+        uint64_t now = fs_clock(fs);
+        fs_clock_set(fs, s->ns > UINT64_MAX - now ? UINT64_MAX : now + s->ns);  /* Saturates. */
+        return 0;
+    }
+    default:
+        ASSERT(!"every op is handled");
+        return FS_EINVAL;
+    }
+}
+
+/* "success" or the error's name. */
+static const char *
+run_result_name(int err)
+{
+    return err == 0 ? "success" : fs_strerror(err);
+}
+
+/* Prints the step that did not do what it expected, as TRACE:LINE:COL. */
+static void
+run_report(const char *trace_path, const struct trace_step *s, int err, const struct fs *fs)
+{
+    ASSERT(err != s->expect);
+    ASSERT(trace_path != NULL);
+    struct trace_step plain = *s;
+    plain.expect = 0;                   /* The expectation is said in words below. */
+    char line[TRACE_LINE_MAX];
+    trace_step_format(&plain, line, sizeof(line));
+    fprintf(stderr, "%s:%" PRIu32 ":%" PRIu32 ": %s: got %s, expected %s\n", trace_path,
+            s->line, s->column, line, run_result_name(err), run_result_name(s->expect));
+    if (fs_broken(fs) != NULL) {
+        fprintf(stderr, "crashsim run: the file system went read-only: %s\n", fs_broken(fs));
+    }
+}
+
+/* Applies the steps in order; returns EXIT_OK, or EXIT_VIOLATIONS at the
+ * first step that did not do what it expected. */
+static int
+run_steps(const struct run_opts *o, const struct trace *t, struct fs *fs, uint8_t *buf,
+        struct run_totals *tot)
+{
+    ASSERT(t->steps != NULL || t->count == 0);
+    ASSERT(tot->step_count == 0);
+    for (uint32_t i = 0; i < t->count; i++) {
+        const struct trace_step *s = &t->steps[i];
+        int err = run_step(fs, s, buf);
+        if (o->verbose) {
+            char line[TRACE_LINE_MAX];
+            trace_step_format(s, line, sizeof(line));
+            printf("%" PRIu32 ": %s: %s\n", s->line, line, run_result_name(err));
+        }
+        if (err != s->expect) {
+            run_report(o->trace_path, s, err, fs);
+            return EXIT_VIOLATIONS;
+        }
+        tot->step_count++;
+        tot->bytes_written += s->op == TRACE_WRITE && err == 0 ? s->length : 0;
+        tot->sync_count += s->op == TRACE_SYNC;
+        tot->snap_count += s->op >= TRACE_SNAP_LABEL && s->op <= TRACE_SNAP_DELETE;
+    }
+    return EXIT_OK;
+}
+
+/* Mounts, runs, commits and unmounts; returns the exit status. */
+static int
+run_image(const struct run_opts *o, const struct trace *t, const struct bdev *dev)
+{
+    ASSERT(dev != NULL);
+    ASSERT(t->count <= TRACE_STEPS_MAX);
+    struct fs_config config = { .flush_at_pass_boundaries = o->hardened };
+    struct fs *fs;
+    int err = fs_mount(&fs, dev, &config);
+    if (err) {
+        cli_error("run", "%s: does not mount: %s (%s)", o->image, fs_mount_failure(),
+                fs_strerror(err));
+        return EXIT_USAGE;
+    }
+    uint8_t *buf = malloc(RUN_CHUNK_SIZE);
+    ASSERT(buf != NULL);
+    struct run_totals tot = { 0 };
+    int rc = run_steps(o, t, fs, buf, &tot);
+    free(buf);
+    err = rc == EXIT_OK ? fs_sync(fs) : 0;      /* Commit now, to count it below. */
+    struct fs_stats st = *fs_stats(fs);
+    int uerr = fs_unmount(fs);
+    err = err ? err : uerr ? uerr : dev->flush(dev);
+    if (err) {
+        cli_error("run", "%s: final commit failed: %s", o->image, fs_strerror(err));
+        return rc == EXIT_OK ? EXIT_USAGE : rc;
+    }
+    if (rc == EXIT_OK) {
+        printf("%s: %" PRIu32 " steps, %" PRIu64 " bytes written, %" PRIu32 " syncs, %" PRIu32
+                " snapshot ops; %" PRIu64 " commits, %" PRIu64 " device writes, %" PRIu64
+                " flushes\n", o->trace_path, tot.step_count, tot.bytes_written,
+                tot.sync_count, tot.snap_count, st.sync_count, st.block_write_count,
+                st.flush_count);
+    }
+    return rc;
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+    struct run_opts o;
+    int rc = run_args(argc, argv, &o);
+    if (rc != -1) {
+        return rc;
+    }
+    ASSERT(o.trace_path != NULL);
+    ASSERT(o.image != NULL);
+    struct trace t;
+    char err[512];
+    if (trace_parse_file(o.trace_path, &t, err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return EXIT_USAGE;
+    }
+    struct bdev dev;
+    if (o.mkfs) {
+        rc = run_mkfs(&o, &dev);
+    } else {
+        rc = cli_open_image("run", o.image, true, &dev) != 0 ? EXIT_USAGE : 0;
+    }
+    if (rc == 0) {
+        rc = run_image(&o, &t, &dev);
+        bdev_file_close(&dev);
+    }
+    trace_free(&t);
+    return rc;
+}

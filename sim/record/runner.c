@@ -1,0 +1,252 @@
+/*
+ * sim/record/runner.c: the workload runner (see runner.h).
+ */
+#include "runner.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define WRITE_CHUNK (4u << 20)     /* Bytes per fs_write: a step this big is one call. */
+
+static int
+run_write(struct fs *fs, const struct trace_step *s)
+{
+    static uint8_t buf[WRITE_CHUNK];        /* Untouched pages cost nothing. */
+    uint64_t done = 0;
+    if (s->length == 0) {
+        return fs_write(fs, s->path, s->offset, buf, 0);
+    }
+    while (done < s->length) {
+        size_t n = (size_t)FS_MIN((uint64_t)WRITE_CHUNK, s->length - done);
+        trace_fill(s->seed, done, buf, n);
+        int err = fs_write(fs, s->path, s->offset + done, buf, n);
+        if (err) {
+            return err;
+        }
+        done += n;
+    }
+    return 0;
+}
+
+int
+runner_step(struct fs *fs, const struct trace_step *s)
+{
+    ASSERT(fs != NULL && s != NULL);
+    switch (s->op) {
+    case TRACE_MKDIR:       return fs_mkdir(fs, s->path);
+    case TRACE_CREATE:      return fs_create(fs, s->path);
+    case TRACE_WRITE:       return run_write(fs, s);
+    case TRACE_TRUNCATE:    return fs_truncate(fs, s->path, s->length);
+    case TRACE_RM:          return fs_remove(fs, s->path);
+    case TRACE_MV:          return fs_rename(fs, s->path, s->path2);
+    case TRACE_SYNC:        return fs_sync(fs);
+    case TRACE_SNAP_LABEL:  return fs_snap_label(fs, s->path, s->path2);
+    case TRACE_SNAP_FORK:   return fs_snap_fork(fs, s->path, s->path2);
+    case TRACE_SNAP_DELETE: return fs_snap_delete(fs, s->path);
+    case TRACE_TICK:                        /* Saturates, as traces/FORMAT.md says. */
+        fs_clock_set(fs, s->ns > UINT64_MAX - fs_clock(fs) ? UINT64_MAX : fs_clock(fs) + s->ns);
+        return 0;
+    default:
+        ASSERT(!"step op validated by the parser");
+        return FS_EINVAL;
+    }
+}
+
+int
+recording_add_sync(struct recording *rec, struct syncpt p)
+{
+    if (rec->sync_count == rec->sync_cap) {
+        uint32_t cap = rec->sync_cap ? 2 * rec->sync_cap : 64;
+        struct syncpt *n = realloc(rec->syncs, cap * sizeof(struct syncpt));
+        if (n == NULL) {
+            return -1;
+        }
+        rec->syncs = n;
+        rec->sync_cap = cap;
+    }
+    rec->syncs[rec->sync_count++] = p;
+    return 0;
+}
+
+static int
+sync_push(struct recording *rec, uint32_t step, uint32_t line, uint32_t start, const struct model *m)
+{
+    struct model *clone = model_clone(m);
+    if (clone == NULL || recording_add_sync(rec, (struct syncpt){ step, line, start,
+                rec->dev.op_count, model_digest(m), clone }) != 0) {
+        model_free(clone);
+        return -1;
+    }
+    return 0;
+}
+
+/* While running, the file system must show what the model says. */
+static void
+compare(struct recording *rec, struct fs *fs, const struct model *m, const char *name,
+        uint32_t line)
+{
+    uint64_t d;
+    int err = model_digest_fs(fs, &d);
+    if (rec->violation[0] != '\0' || (!err && d == model_digest(m))) {
+        return;
+    }
+    char diff[384] = "";
+    if (err) {
+        snprintf(diff, sizeof(diff), "reading it failed: %s", fs_strerror(err));
+    } else {
+        model_diff(m, fs, diff, sizeof(diff));
+    }
+    snprintf(rec->violation, sizeof(rec->violation), "%.200s:%u: after sync the file system "
+            "differs from the model: %s", name, line, diff);
+}
+
+static int
+run_steps(struct recording *rec, struct fs *fs, struct model *m, const struct trace *t)
+{
+    for (uint32_t i = 0; i < t->count && rec->violation[0] == '\0'; i++) {
+        const struct trace_step *s = &t->steps[i];
+        bool snap = s->op == TRACE_SNAP_LABEL || s->op == TRACE_SNAP_FORK
+            || s->op == TRACE_SNAP_DELETE;
+        struct model *before = snap ? model_clone(m) : NULL;
+        uint32_t start = rec->dev.op_count;
+        uint64_t commits = fs_stats(fs)->sync_count;
+        int got = runner_step(fs, s);
+        bool committed = fs_stats(fs)->sync_count != commits;
+        char why[256];
+        if (model_step(m, s, got, why, sizeof(why)) != 0) {
+            snprintf(rec->violation, sizeof(rec->violation), "%.200s:%u: %s %.200s: %.200s", t->name,
+                    s->line, trace_op_name(s->op), s->path, why);
+        }
+        int err = 0;
+        if (snap && before != NULL && committed) {
+            /* The step committed what was pending before it changed the
+             * snapshots; one refused before that (a bad name) committed nothing. */
+            err = sync_push(rec, i, s->line, start, before);
+        }
+        if (!err && (s->op == TRACE_SYNC || (snap && got == 0))) {
+            err = sync_push(rec, i, s->line, start, m);
+            compare(rec, fs, m, t->name, s->line);
+        }
+        model_free(before);
+        rec->steps_run = i + 1;
+        if (err || (snap && before == NULL)) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int
+record_config_check(const struct record_config *cfg, char *err, size_t err_size)
+{
+    ASSERT(cfg != NULL && err != NULL);
+    if (cfg->block_size == 0 || cfg->device_size % cfg->block_size != 0) {
+        snprintf(err, err_size, "device size %" PRIu64 " is not a whole number of %" PRIu32
+                "-byte blocks", cfg->device_size, cfg->block_size);
+        return -1;
+    }
+    uint64_t blocks = cfg->device_size / cfg->block_size;
+    uint32_t arenas = cfg->arenas ? cfg->arenas : fs_arena_count_default(cfg->block_size, blocks);
+    if (fs_format_validate(cfg->block_size, blocks, arenas) != 0) {
+        snprintf(err, err_size, "%s", fs_mount_failure());
+        return -1;
+    }
+    /* sim_dev_init holds the device twice (the image and the base) and a
+     * word per block: refuse before allocating what the machine lacks. */
+    long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGESIZE);
+    uint64_t need = 2 * cfg->device_size + blocks * sizeof(uint32_t);
+    uint64_t have = pages > 0 && page_size > 0 ? (uint64_t)pages * (uint64_t)page_size : 0;
+    if (have != 0 && need > have) {
+        snprintf(err, err_size, "the recording disk keeps a %" PRIu64 " MiB device in memory "
+                "twice (%" PRIu64 " MiB), more than this machine's %" PRIu64 " MiB",
+                cfg->device_size >> 20, need >> 20, have >> 20);
+        return -1;
+    }
+    return 0;
+}
+
+int
+record_workload(const struct record_config *cfg, const struct trace *t, struct recording *rec,
+        char *err, size_t err_size)
+{
+    memset(rec, 0, sizeof(*rec));
+    rec->config = *cfg;
+    if (record_config_check(cfg, err, err_size) != 0) {
+        return -1;
+    }
+    uint64_t blocks = cfg->device_size / cfg->block_size;
+    if (sim_dev_init(&rec->dev, cfg->block_size, blocks) != 0) {
+        snprintf(err, err_size, "out of memory for a %llu-block device",
+                (unsigned long long)blocks);
+        return -1;
+    }
+    struct fs_format_config fc = { .arena_count = cfg->arenas };
+    struct fs_config mc = { .flush_at_pass_boundaries = cfg->hardened };
+    struct fs *fs = NULL;
+    int e = fs_format(&rec->dev.bdev, &fc);
+    if (!e) {
+        e = fs_mount(&fs, &rec->dev.bdev, &mc);
+    }
+    if (e) {
+        snprintf(err, err_size, "format: %s (%s)", fs_mount_failure(), fs_strerror(e));
+        return -1;
+    }
+    struct model *m = model_new();
+    int rc = m == NULL || sim_dev_record_start(&rec->dev) != 0 ? -1 : 0;
+    if (!rc) {
+        rc = sync_push(rec, UINT32_MAX, 0, 0, m);
+        compare(rec, fs, m, t->name, 0);
+    }
+    if (!rc) {
+        rc = run_steps(rec, fs, m, t);
+    }
+    if (!rc && rec->violation[0] == '\0') {
+        uint32_t start = rec->dev.op_count;
+        e = fs_sync(fs);
+        rc = e ? -1 : sync_push(rec, UINT32_MAX, 0, start, m);
+        compare(rec, fs, m, t->name, 0);
+        if (e) {
+            snprintf(rec->violation, sizeof(rec->violation), "%.200s: final sync failed: %s",
+                    t->name, fs_strerror(e));
+            rc = 0;
+        }
+    }
+    fs_unmount(fs);
+    model_free(m);
+    rec->wlog_hash = sim_dev_log_hash(&rec->dev);
+    if (rc) {
+        snprintf(err, err_size, "out of memory while recording");
+    }
+    return rc;
+}
+
+void
+recording_free(struct recording *rec)
+{
+    for (uint32_t i = 0; i < rec->sync_count; i++) {
+        model_free(rec->syncs[i].model);
+    }
+    free(rec->syncs);
+    sim_dev_deinit(&rec->dev);
+    memset(rec, 0, sizeof(*rec));
+}
+
+void
+recording_legal(const struct recording *rec, uint32_t cut, uint32_t *lo, uint32_t *hi)
+{
+    ASSERT(rec->sync_count > 0);
+    uint32_t done = 0, begun = 0;
+    for (uint32_t k = 0; k < rec->sync_count; k++) {
+        if (rec->syncs[k].end_op <= cut) {
+            done = k;
+        }
+        if (rec->syncs[k].start_op < cut) {
+            begun = k;
+        }
+    }
+    *lo = done;
+    *hi = FS_MAX(done, begun);
+}

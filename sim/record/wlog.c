@@ -1,0 +1,1359 @@
+/*
+ * sim/record/wlog.c: write-log files in the crashsim and dm-log-writes formats
+ * (see wlog.h; the byte layouts are in traces/WLOG.md).
+ *
+ * Method. Writing walks a recording disk (struct sim_dev) and lays its base
+ * image and log out in one malloc'ed buffer, sized exactly beforehand, then
+ * checksums it (native) and writes it whole. Reading takes the whole file
+ * into memory, checks the header against the file's size before anything
+ * else is allocated, then rebuilds the log by replaying it through a fresh
+ * sim_dev's own callbacks: the base goes into the image, recording starts,
+ * and every write, flush and mark is issued as the file system once issued
+ * it. The device derives every field of every op; the native reader then
+ * compares each with the field stored in the file, so a file the reader
+ * accepts means exactly what its bytes say, and writing the log back gives the
+ * same bytes (the native encoding is canonical: base blocks ascending and not
+ * zero, contents numbered in order of first write, each stored once).
+ *
+ * Invariants. Every read from the buffer is preceded by a bounds check against
+ * its size; every count read from a file is bounded (by the file's size, by
+ * WLOG_OP_COUNT_MAX, by WLOG_DEVICE_SIZE_MAX) before it sizes a loop or an
+ * allocation. Malformed input yields FS_ECORRUPT and one reason; ASSERTs are
+ * only about our own data (a sim_dev being written, sizes computed here).
+ *
+ * Ownership: wlog_encode's buffer is the caller's; a decoded sim_dev is the
+ * caller's (sim_dev_deinit); nothing is kept between calls.
+ */
+#include "wlog.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../../fs/format.h"
+#include "../check/crash.h"
+#include "../oracle/model.h"
+
+static const char native_magic[8] = { 'C', 'R', 'S', 'H', 'W', 'L', 'O', 'G' };
+
+#define NATIVE_MARK_NONE    0xffu       /* Op record's mark byte for writes and flushes. */
+#define NATIVE_NAMES_MAX    255u        /* Mark names in the table (255 is NATIVE_MARK_NONE). */
+#define NATIVE_BASE_REC     8u          /* Bytes before a base block's content: its number. */
+#define CHECKSUM_SIZE       8u          /* Trailing fmt_hash. */
+#define DM_NAME_MAX         255u        /* Bytes of a mark name we compare (longer: "other"). */
+#define DM_TEXT_MAX         160u        /* Bytes of our own mark texts. */
+#define DIGEST_CACHE_BLOCKS 64u         /* Cache of the read-only mounts of sync points. */
+
+STATIC_ASSERT(WLOG_HEADER_SIZE == 8 + 4 * 4 + 2 * 8 + 4 * 4 + 2 * 8, "native header layout");
+STATIC_ASSERT(WLOG_OP_SIZE == 4 * 1 + 2 * 2 + 2 * 4 + 2 * 8, "native op record layout");
+STATIC_ASSERT(WLOG_DM_SUPER_SIZE == 3 * 8 + 4, "struct log_write_super");
+STATIC_ASSERT(WLOG_DM_ENTRY_SIZE == 4 * 8, "struct log_write_entry");
+STATIC_ASSERT(WLOG_DM_SECTOR_SIZE == BDEV_SECTOR_SIZE, "a dm sector is a device sector");
+STATIC_ASSERT(WLOG_BLOCK_SIZE_MIN >= WLOG_DM_SECTOR_SIZE, "a block holds whole dm sectors");
+STATIC_ASSERT(DM_TEXT_MAX < WLOG_DM_SECTOR_SIZE - WLOG_DM_ENTRY_SIZE, "our marks fit a sector");
+STATIC_ASSERT(WLOG_DEVICE_SIZE_MAX / WLOG_BLOCK_SIZE_MIN <= UINT32_MAX, "block numbers fit");
+
+/* ---- Little-endian fields (both formats are little-endian). ---- */
+
+static void
+le_put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static void
+le_put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) {
+        p[i] = (uint8_t)(v >> (8 * i));
+    }
+}
+
+static void
+le_put64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) {
+        p[i] = (uint8_t)(v >> (8 * i));
+    }
+}
+
+static uint16_t
+le_get16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static uint32_t
+le_get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16)
+        | ((uint32_t)p[3] << 24);
+}
+
+static uint64_t
+le_get64(const uint8_t *p)
+{
+    return (uint64_t)le_get32(p) | ((uint64_t)le_get32(p + 4) << 32);
+}
+
+/* ---- Shared helpers. ---- */
+
+static int
+fail(int code, char *err, size_t err_size, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int
+fail(int code, char *err, size_t err_size, const char *fmt, ...)
+{
+    ASSERT(code < 0);
+    if (err_size > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, err_size, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+static bool
+bytes_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Bytes from a file, fit to quote in a one-line reason: printable ASCII,
+ * anything else as '?', at most out_size - 1 bytes. */
+static const char *
+quote(const char *p, size_t n, char *out, size_t out_size)
+{
+    size_t k = 0;
+    ASSERT(out_size > 0);
+    for (; k < n && k + 1 < out_size; k++) {
+        out[k] = p[k] >= 0x20 && p[k] < 0x7f ? p[k] : '?';
+    }
+    out[k] = '\0';
+    return out;
+}
+
+static bool
+pow2_in(uint64_t v, uint64_t lo, uint64_t hi)
+{
+    return v >= lo && v <= hi && (v & (v - 1)) == 0;
+}
+
+static uint64_t
+base_nonzero_count(const struct sim_dev *dev)
+{
+    uint64_t n = 0;
+    for (uint64_t b = 0; b < dev->block_count; b++) {
+        n += !bytes_zero(dev->base + b * dev->block_size, dev->block_size);
+    }
+    return n;
+}
+
+/* The flush epoch and queue generation when recording began: those of the
+ * first op (a mark's own qgen stands in: nothing before it carries the old). */
+static void
+log_initial(const struct sim_dev *dev, uint32_t *epoch0, uint64_t *qgen0)
+{
+    *epoch0 = dev->op_count > 0 ? dev->ops[0].epoch : dev->epoch;
+    *qgen0 = dev->op_count > 0 ? dev->ops[0].qgen : dev->qgen;
+}
+
+/* Index of name in sim_mark_names, or -1. */
+static int
+mark_lookup(const char *name)
+{
+    for (uint32_t i = 0; i < sim_mark_count(); i++) {
+        if (strcmp(name, sim_mark_names[i]) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* Issues op kind through the device's callbacks; 0 or FS_ENOMEM. The device
+ * appends exactly one op (a mark that found no memory appends none). */
+static int
+dev_issue(struct sim_dev *dev, uint8_t kind, uint64_t block, const uint8_t *bytes,
+        const char *mark, uint64_t qgen)
+{
+    uint32_t before = dev->op_count;
+    ASSERT(dev->recording);
+    ASSERT(kind != SIM_OP_WRITE || block < dev->block_count);
+    int rc = 0;
+    if (kind == SIM_OP_WRITE) {
+        rc = dev->bdev.write(&dev->bdev, block, bytes);
+    } else if (kind == SIM_OP_FLUSH) {
+        rc = dev->bdev.flush(&dev->bdev);
+    } else {
+        dev->bdev.mark(&dev->bdev, mark, qgen);
+    }
+    return rc == 0 && dev->op_count == before + 1 ? 0 : FS_ENOMEM;
+}
+
+/* ---- Format names. ---- */
+
+const char *
+wlog_format_name(enum wlog_format format)
+{
+    ASSERT(format < WLOG_FORMAT_COUNT);
+    return format == WLOG_FORMAT_CRASHSIM ? "crashsim" : "dm-log-writes";
+}
+
+int
+wlog_format_parse(const char *s, enum wlog_format *out)
+{
+    ASSERT(out != NULL);
+    for (uint32_t f = 0; s != NULL && f < WLOG_FORMAT_COUNT; f++) {
+        if (strcmp(s, wlog_format_name((enum wlog_format)f)) == 0) {
+            *out = (enum wlog_format)f;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int
+wlog_format_detect(const uint8_t *buf, size_t size, enum wlog_format *out)
+{
+    ASSERT(buf != NULL || size == 0);
+    if (size >= sizeof(native_magic) && memcmp(buf, native_magic, sizeof(native_magic)) == 0) {
+        *out = WLOG_FORMAT_CRASHSIM;
+        return 0;
+    }
+    if (size >= 8 && le_get64(buf) == WLOG_DM_MAGIC) {
+        *out = WLOG_FORMAT_DM_LOG_WRITES;
+        return 0;
+    }
+    return -1;
+}
+
+/* ==== The native format: writing. ==== */
+
+static size_t
+native_names_size(void)
+{
+    size_t n = 0;
+    for (uint32_t i = 0; i < sim_mark_count(); i++) {
+        n += 1 + strlen(sim_mark_names[i]);
+    }
+    return n;
+}
+
+static size_t
+native_size(const struct sim_dev *dev, uint64_t base_count)
+{
+    size_t bs = dev->block_size;
+    return WLOG_HEADER_SIZE + native_names_size() + (size_t)base_count * (NATIVE_BASE_REC + bs)
+        + (size_t)dev->pool.count * bs + (size_t)dev->op_count * WLOG_OP_SIZE + CHECKSUM_SIZE;
+}
+
+static uint8_t *
+native_put_header(uint8_t *p, const struct sim_dev *dev, uint64_t base_count)
+{
+    uint32_t epoch0;
+    uint64_t qgen0;
+    log_initial(dev, &epoch0, &qgen0);
+    memcpy(p, native_magic, sizeof(native_magic));
+    le_put32(p + 8, WLOG_VERSION);
+    le_put32(p + 12, WLOG_HEADER_SIZE);
+    le_put32(p + 16, dev->block_size);
+    le_put32(p + 20, sim_mark_count());
+    le_put64(p + 24, dev->block_count);
+    le_put64(p + 32, base_count);
+    le_put32(p + 40, dev->pool.count);
+    le_put32(p + 44, dev->op_count);
+    le_put32(p + 48, epoch0);
+    le_put32(p + 52, 0);                    /* flags */
+    le_put64(p + 56, qgen0);
+    le_put64(p + 64, sim_dev_log_hash(dev));
+    p += WLOG_HEADER_SIZE;
+    for (uint32_t i = 0; i < sim_mark_count(); i++) {
+        size_t len = strlen(sim_mark_names[i]);
+        ASSERT(len > 0 && len <= UINT8_MAX);
+        *p++ = (uint8_t)len;
+        memcpy(p, sim_mark_names[i], len);
+        p += len;
+    }
+    return p;
+}
+
+static void
+native_put_op(uint8_t *p, const struct sim_op *op)
+{
+    bool write = op->kind == SIM_OP_WRITE;
+    ASSERT(op->kind <= SIM_OP_MARK);
+    ASSERT(op->kind != SIM_OP_MARK || op->mark < sim_mark_count());
+    p[0] = op->kind;
+    p[1] = op->pass;
+    p[2] = op->activity;
+    p[3] = op->kind == SIM_OP_MARK ? op->mark : (uint8_t)NATIVE_MARK_NONE;
+    le_put16(p + 4, write ? op->type : 0);
+    le_put16(p + 6, 0);
+    le_put32(p + 8, op->epoch);
+    le_put32(p + 12, write ? op->content : SIM_NONE);
+    le_put64(p + 16, write ? op->block : 0);
+    le_put64(p + 24, op->qgen);
+}
+
+static int
+native_encode(const struct sim_dev *dev, uint8_t **out, size_t *size)
+{
+    uint64_t base_count = base_nonzero_count(dev);
+    size_t n = native_size(dev, base_count);
+    size_t bs = dev->block_size;
+    uint8_t *buf = malloc(n);
+    if (buf == NULL) {
+        return FS_ENOMEM;
+    }
+    uint8_t *p = native_put_header(buf, dev, base_count);
+    for (uint64_t b = 0; b < dev->block_count; b++) {
+        const uint8_t *bytes = dev->base + b * bs;
+        if (!bytes_zero(bytes, bs)) {
+            le_put64(p, b);
+            memcpy(p + NATIVE_BASE_REC, bytes, bs);
+            p += NATIVE_BASE_REC + bs;
+        }
+    }
+    for (uint32_t i = 0; i < dev->pool.count; i++) {
+        memcpy(p, sim_pool_get(&dev->pool, i), bs);
+        p += bs;
+    }
+    for (uint32_t i = 0; i < dev->op_count; i++) {
+        ASSERT(dev->ops[i].kind != SIM_OP_WRITE || dev->ops[i].content < dev->pool.count);
+        native_put_op(p, &dev->ops[i]);
+        p += WLOG_OP_SIZE;
+    }
+    ASSERT((size_t)(p - buf) == n - CHECKSUM_SIZE);
+    le_put64(p, fmt_hash(buf, n - CHECKSUM_SIZE));
+    *out = buf;
+    *size = n;
+    return 0;
+}
+
+/* ==== The native format: reading. ==== */
+
+struct native_header {
+    uint32_t block_size;        /* Bytes per block. */
+    uint32_t name_count;        /* Entries of the mark-name table. */
+    uint64_t block_count;       /* Blocks. */
+    uint64_t base_count;        /* Base records. */
+    uint32_t content_count;     /* Contents. */
+    uint32_t op_count;          /* Op records. */
+    uint32_t epoch0;            /* Flush epoch when recording began. */
+    uint64_t qgen0;             /* Queue generation when recording began. */
+    uint64_t log_hash;          /* sim_dev_log_hash the writer computed. */
+};
+
+/* What a reader needs while it goes through the sections. */
+struct native_reader {
+    const uint8_t *buf;             /* The file. */
+    size_t size;                    /* Its bytes. */
+    struct native_header h;         /* Its header. */
+    uint8_t mark_map[NATIVE_NAMES_MAX]; /* File name index -> sim_mark_names index. */
+    size_t base_pos;                /* Offset of the base section. */
+    size_t contents_pos;            /* Offset of the contents. */
+    size_t ops_pos;                 /* Offset of the op records. */
+    char *err;                      /* Reason on failure. */
+    size_t err_size;
+};
+
+static int
+native_header_fields(struct native_reader *r)
+{
+    const uint8_t *p = r->buf;
+    struct native_header *h = &r->h;
+    if (le_get32(p + 8) != WLOG_VERSION) {
+        return fail(FS_ECORRUPT, r->err, r->err_size, "header: version %" PRIu32 ", this reader "
+                "knows %u", le_get32(p + 8), WLOG_VERSION);
+    }
+    if (le_get32(p + 12) != WLOG_HEADER_SIZE || le_get32(p + 52) != 0) {
+        return fail(FS_ECORRUPT, r->err, r->err_size, "header: header size %" PRIu32 " or flags "
+                "0x%" PRIx32 " invalid", le_get32(p + 12), le_get32(p + 52));
+    }
+    *h = (struct native_header){ le_get32(p + 16), le_get32(p + 20), le_get64(p + 24),
+        le_get64(p + 32), le_get32(p + 40), le_get32(p + 44), le_get32(p + 48), le_get64(p + 56),
+        le_get64(p + 64) };
+    if (!pow2_in(h->block_size, WLOG_BLOCK_SIZE_MIN, WLOG_BLOCK_SIZE_MAX)) {
+        return fail(FS_ECORRUPT, r->err, r->err_size, "header: block size %" PRIu32 " is not a "
+                "power of two in [%u, %u]", h->block_size, WLOG_BLOCK_SIZE_MIN,
+                WLOG_BLOCK_SIZE_MAX);
+    }
+    uint64_t count_max = WLOG_DEVICE_SIZE_MAX / h->block_size;
+    if (h->block_count == 0 || h->block_count > count_max) {
+        return fail(FS_ECORRUPT, r->err, r->err_size, "header: block count %" PRIu64 " outside "
+                "[1, %" PRIu64 "]", h->block_count, count_max);
+    }
+    if (h->name_count > NATIVE_NAMES_MAX || h->base_count > h->block_count
+            || h->op_count > WLOG_OP_COUNT_MAX || h->content_count > h->op_count) {
+        return fail(FS_ECORRUPT, r->err, r->err_size, "header: absurd counts (%" PRIu32 " mark "
+                "names, %" PRIu64 " base blocks, %" PRIu32 " contents, %" PRIu32 " ops)",
+                h->name_count, h->base_count, h->content_count, h->op_count);
+    }
+    return 0;
+}
+
+/* The mark-name table: each name known, none twice. */
+static int
+native_names(struct native_reader *r, size_t *pos)
+{
+    bool seen[NATIVE_NAMES_MAX] = { false };
+    for (uint32_t i = 0; i < r->h.name_count; i++) {
+        size_t len = *pos < r->size ? r->buf[*pos] : 0;
+        if (*pos >= r->size || len == 0 || len > r->size - *pos - 1) {
+            return fail(FS_ECORRUPT, r->err, r->err_size, "mark name %" PRIu32 ": truncated or "
+                    "empty", i);
+        }
+        char name[UINT8_MAX + 1];
+        memcpy(name, r->buf + *pos + 1, len);
+        name[len] = '\0';
+        *pos += 1 + len;
+        int m = strlen(name) == len ? mark_lookup(name) : -1;
+        if (m < 0 || seen[m]) {
+            char q[41];
+            return fail(FS_ECORRUPT, r->err, r->err_size, "mark name %" PRIu32 ": '%s' is %s", i,
+                    quote(name, len, q, sizeof(q)), m < 0 ? "not a mark the recording disk knows"
+                    : "listed twice");
+        }
+        seen[m] = true;
+        r->mark_map[i] = (uint8_t)m;
+    }
+    return 0;
+}
+
+static int
+native_header(struct native_reader *r)
+{
+    if (r->size < WLOG_HEADER_SIZE + CHECKSUM_SIZE) {
+        return fail(FS_ECORRUPT, r->err, r->err_size, "%zu bytes: too short for a header", r->size);
+    }
+    int rc = native_header_fields(r);
+    size_t pos = WLOG_HEADER_SIZE;
+    if (rc == 0) {
+        rc = native_names(r, &pos);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    /* Each count is bounded above, so these products cannot overflow 64 bits. */
+    uint64_t bs = r->h.block_size;
+    uint64_t rest = r->h.base_count * (NATIVE_BASE_REC + bs) + (uint64_t)r->h.content_count * bs
+        + (uint64_t)r->h.op_count * WLOG_OP_SIZE + CHECKSUM_SIZE;
+    if (r->size - pos != rest) {
+        return fail(FS_ECORRUPT, r->err, r->err_size, "file has %zu bytes, its header's counts "
+                "make %" PRIu64 " (truncated or extended)", r->size, (uint64_t)pos + rest);
+    }
+    uint64_t sum = le_get64(r->buf + r->size - CHECKSUM_SIZE);
+    if (fmt_hash(r->buf, r->size - CHECKSUM_SIZE) != sum) {
+        return fail(FS_ECORRUPT, r->err, r->err_size, "checksum mismatch: the file is damaged");
+    }
+    r->base_pos = pos;
+    r->contents_pos = pos + (size_t)(r->h.base_count * (NATIVE_BASE_REC + bs));
+    r->ops_pos = r->contents_pos + (size_t)r->h.content_count * (size_t)bs;
+    return 0;
+}
+
+/* Base blocks: ascending, on the device, not all zero; into the image. */
+static int
+native_base(struct native_reader *r, struct sim_dev *dev)
+{
+    size_t bs = r->h.block_size;
+    const uint8_t *p = r->buf + r->base_pos;
+    for (uint64_t i = 0; i < r->h.base_count; i++, p += NATIVE_BASE_REC + bs) {
+        uint64_t b = le_get64(p);
+        if (b >= r->h.block_count || (i > 0 && b <= le_get64(p - NATIVE_BASE_REC - bs))) {
+            return fail(FS_ECORRUPT, r->err, r->err_size, "base record %" PRIu64 ": block %"
+                    PRIu64 " is off the device or not after the previous one", i, b);
+        }
+        if (bytes_zero(p + NATIVE_BASE_REC, bs)) {
+            return fail(FS_ECORRUPT, r->err, r->err_size, "base record %" PRIu64 ": block %"
+                    PRIu64 " is all zero (zero blocks are not stored)", i, b);
+        }
+        memcpy(dev->image + b * bs, p + NATIVE_BASE_REC, bs);
+    }
+    return 0;
+}
+
+/* An op record as stored. */
+struct native_op {
+    uint8_t kind;               /* enum sim_op_kind. */
+    uint8_t pass;               /* Sync pass or SIM_PASS_NONE. */
+    uint8_t activity;           /* enum sim_activity. */
+    uint8_t mark;               /* Name-table index, or NATIVE_MARK_NONE. */
+    uint16_t type;              /* Block type of a write. */
+    uint16_t reserved;          /* Zero. */
+    uint32_t epoch;             /* Flushes before it. */
+    uint32_t content;           /* Content index of a write, else SIM_NONE. */
+    uint64_t block;             /* Block of a write, else 0. */
+    uint64_t qgen;              /* Queue generation. */
+};
+
+static void
+native_op_get(const uint8_t *p, struct native_op *o)
+{
+    *o = (struct native_op){ p[0], p[1], p[2], p[3], le_get16(p + 4), le_get16(p + 6),
+        le_get32(p + 8), le_get32(p + 12), le_get64(p + 16), le_get64(p + 24) };
+}
+
+/* The fields that depend only on the record itself. */
+static const char *
+native_op_shape(const struct native_reader *r, const struct native_op *o)
+{
+    if (o->kind > SIM_OP_MARK) {
+        return "unknown kind";
+    }
+    if (o->reserved != 0) {
+        return "reserved field is not zero";
+    }
+    if (o->kind == SIM_OP_WRITE) {
+        if (o->block >= r->h.block_count) {
+            return "write off the device";
+        }
+        if (o->content >= r->h.content_count) {
+            return "content index beyond the contents";
+        }
+        return o->mark == NATIVE_MARK_NONE ? NULL : "a write with a mark";
+    }
+    if (o->block != 0 || o->content != SIM_NONE || o->type != 0) {
+        return "block, content or type set on a flush or mark";
+    }
+    if (o->kind == SIM_OP_MARK) {
+        return o->mark < r->h.name_count ? NULL : "mark index beyond the name table";
+    }
+    return o->mark == NATIVE_MARK_NONE ? NULL : "a flush with a mark";
+}
+
+/* The stored fields against those the device derived. */
+static int
+native_op_check(struct native_reader *r, uint32_t i, const struct native_op *o,
+        const struct sim_op *got)
+{
+    const char *what = NULL;
+    uint64_t want = 0, have = 0;
+#define FIELD(name, stored, derived) \
+    if (what == NULL && (uint64_t)(stored) != (uint64_t)(derived)) { \
+        what = name; have = (uint64_t)(stored); want = (uint64_t)(derived); \
+    }
+    FIELD("content index (contents are numbered by first write)", o->content, got->content);
+    FIELD("block type", o->type, got->type);
+    FIELD("flush epoch", o->epoch, got->epoch);
+    FIELD("qgen", o->qgen, got->qgen);
+    FIELD("sync pass", o->pass, got->pass);
+    FIELD("activity", o->activity, got->activity);
+#undef FIELD
+    if (what == NULL) {
+        return 0;
+    }
+    return fail(FS_ECORRUPT, r->err, r->err_size, "op %" PRIu32 ": stored %s %" PRIu64 ", but the "
+            "operations before it make %" PRIu64, i, what, have, want);
+}
+
+static int
+native_ops(struct native_reader *r, struct sim_dev *dev)
+{
+    size_t bs = r->h.block_size;
+    const uint8_t *contents = r->buf + r->contents_pos;
+    for (uint32_t i = 0; i < r->h.op_count; i++) {
+        struct native_op o;
+        native_op_get(r->buf + r->ops_pos + (size_t)i * WLOG_OP_SIZE, &o);
+        const char *why = native_op_shape(r, &o);
+        if (why != NULL) {
+            return fail(FS_ECORRUPT, r->err, r->err_size, "op %" PRIu32 ": %s", i, why);
+        }
+        const char *mark = o.kind == SIM_OP_MARK ? sim_mark_names[r->mark_map[o.mark]] : NULL;
+        const uint8_t *bytes = o.kind == SIM_OP_WRITE ? contents + (size_t)o.content * bs : NULL;
+        int rc = dev_issue(dev, o.kind, o.block, bytes, mark, o.qgen);
+        if (rc != 0) {
+            return fail(rc, r->err, r->err_size, "op %" PRIu32 ": out of memory", i);
+        }
+        rc = native_op_check(r, i, &o, &dev->ops[i]);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    if (dev->pool.count != r->h.content_count) {
+        return fail(FS_ECORRUPT, r->err, r->err_size, "content %" PRIu32 " is never written (%"
+                PRIu32 " stored)", dev->pool.count, r->h.content_count);
+    }
+    if (sim_dev_log_hash(dev) != r->h.log_hash) {
+        return fail(FS_ECORRUPT, r->err, r->err_size, "log hash %016" PRIx64 " in the header, the "
+                "log makes %016" PRIx64, r->h.log_hash, sim_dev_log_hash(dev));
+    }
+    return 0;
+}
+
+static int
+native_decode(const uint8_t *buf, size_t size, struct sim_dev *dev, char *err, size_t err_size)
+{
+    struct native_reader r = { .buf = buf, .size = size, .err = err, .err_size = err_size };
+    int rc = native_header(&r);
+    if (rc != 0) {
+        return rc;
+    }
+    if (sim_dev_init(dev, r.h.block_size, r.h.block_count) != 0) {
+        return fail(FS_ENOMEM, err, err_size, "out of memory for a %" PRIu64 "-block device",
+                r.h.block_count);
+    }
+    rc = native_base(&r, dev);
+    if (rc == 0) {
+        dev->epoch = r.h.epoch0;
+        dev->qgen = r.h.qgen0;
+        rc = sim_dev_record_start(dev);
+    }
+    if (rc == 0) {
+        rc = native_ops(&r, dev);
+    }
+    return rc;
+}
+
+/* ==== dm-log-writes: writing. ==== */
+
+/* One entry: the entry sector (header, then a mark's name), then the data. */
+static uint8_t *
+dm_put_entry(uint8_t *p, uint64_t sector, uint64_t nr_sectors, uint64_t flags, const char *name,
+        const uint8_t *data)
+{
+    size_t len = name != NULL ? strlen(name) : 0;
+    ASSERT(len < WLOG_DM_SECTOR_SIZE - WLOG_DM_ENTRY_SIZE);
+    ASSERT((flags & WLOG_DM_FLAG_MARK) == 0 || nr_sectors == 0);
+    memset(p, 0, WLOG_DM_SECTOR_SIZE);
+    le_put64(p, sector);
+    le_put64(p + 8, nr_sectors);
+    le_put64(p + 16, flags);
+    le_put64(p + 24, len);
+    memcpy(p + WLOG_DM_ENTRY_SIZE, name != NULL ? name : "", len);
+    p += WLOG_DM_SECTOR_SIZE;
+    if (data != NULL) {
+        memcpy(p, data, nr_sectors * WLOG_DM_SECTOR_SIZE);
+        p += nr_sectors * WLOG_DM_SECTOR_SIZE;
+    }
+    return p;
+}
+
+static uint8_t *
+dm_put_write(uint8_t *p, const struct sim_dev *dev, uint64_t block, const uint8_t *data)
+{
+    uint64_t per = dev->block_size / WLOG_DM_SECTOR_SIZE;
+    return dm_put_entry(p, block * per, per, 0, NULL, data);
+}
+
+/* Marks a qgen change needs before op i (0 or 1), tracking the running qgen. */
+static bool
+dm_qgen_change(const struct sim_op *op, uint64_t *qgen)
+{
+    ASSERT(op->kind == SIM_OP_MARK || op->qgen == *qgen);    /* Only marks change it. */
+    if (op->kind != SIM_OP_MARK || op->qgen == *qgen) {
+        return false;
+    }
+    *qgen = op->qgen;
+    return true;
+}
+
+/* Entries and bytes of the export, the header sector included. */
+static void
+dm_size(const struct sim_dev *dev, uint64_t base_count, uint64_t *entries, size_t *size)
+{
+    uint32_t epoch0;
+    uint64_t qgen;
+    log_initial(dev, &epoch0, &qgen);
+    uint64_t n = 2 + base_count + dev->op_count;    /* device mark, base writes, base mark, ops */
+    for (uint32_t i = 0; i < dev->op_count; i++) {
+        n += dm_qgen_change(&dev->ops[i], &qgen);
+    }
+    *entries = n;
+    *size = (size_t)(1 + n) * WLOG_DM_SECTOR_SIZE
+        + (size_t)(base_count + dev->write_count) * dev->block_size;
+}
+
+static uint8_t *
+dm_put_prologue(uint8_t *p, const struct sim_dev *dev)
+{
+    uint32_t epoch0;
+    uint64_t qgen0;
+    char text[DM_TEXT_MAX];
+    log_initial(dev, &epoch0, &qgen0);
+    snprintf(text, sizeof(text), WLOG_DM_MARK_DEVICE " block_size=%" PRIu32 " block_count=%"
+            PRIu64 " epoch=%" PRIu32 " qgen=%" PRIu64, dev->block_size, dev->block_count, epoch0,
+            qgen0);
+    p = dm_put_entry(p, 0, 0, WLOG_DM_FLAG_MARK, text, NULL);
+    for (uint64_t b = 0; b < dev->block_count; b++) {
+        const uint8_t *bytes = dev->base + b * dev->block_size;
+        if (!bytes_zero(bytes, dev->block_size)) {
+            p = dm_put_write(p, dev, b, bytes);
+        }
+    }
+    return dm_put_entry(p, 0, 0, WLOG_DM_FLAG_MARK, WLOG_DM_MARK_BASE, NULL);
+}
+
+static int
+dm_encode(const struct sim_dev *dev, uint8_t **out, size_t *size)
+{
+    uint64_t entries;
+    size_t n;
+    dm_size(dev, base_nonzero_count(dev), &entries, &n);
+    uint8_t *buf = malloc(n);
+    if (buf == NULL) {
+        return FS_ENOMEM;
+    }
+    memset(buf, 0, WLOG_DM_SECTOR_SIZE);
+    le_put64(buf, WLOG_DM_MAGIC);
+    le_put64(buf + 8, WLOG_DM_VERSION);
+    le_put64(buf + 16, entries);
+    le_put32(buf + 24, WLOG_DM_SECTOR_SIZE);
+    uint8_t *p = dm_put_prologue(buf + WLOG_DM_SECTOR_SIZE, dev);
+    uint32_t epoch0;
+    uint64_t qgen;
+    log_initial(dev, &epoch0, &qgen);
+    for (uint32_t i = 0; i < dev->op_count; i++) {
+        const struct sim_op *op = &dev->ops[i];
+        if (dm_qgen_change(op, &qgen)) {
+            char text[DM_TEXT_MAX];
+            snprintf(text, sizeof(text), WLOG_DM_MARK_QGEN " %" PRIu64, qgen);
+            p = dm_put_entry(p, 0, 0, WLOG_DM_FLAG_MARK, text, NULL);
+        }
+        if (op->kind == SIM_OP_WRITE) {
+            p = dm_put_write(p, dev, op->block, sim_pool_get(&dev->pool, op->content));
+        } else if (op->kind == SIM_OP_FLUSH) {
+            p = dm_put_entry(p, 0, 0, WLOG_DM_FLAG_FLUSH, NULL, NULL);
+        } else {
+            ASSERT(op->mark < sim_mark_count());
+            p = dm_put_entry(p, 0, 0, WLOG_DM_FLAG_MARK, sim_mark_names[op->mark], NULL);
+        }
+    }
+    ASSERT((size_t)(p - buf) == n);
+    *out = buf;
+    *size = n;
+    return 0;
+}
+
+/* ==== dm-log-writes: reading. ==== */
+
+/* One entry as read and checked. */
+struct dm_entry {
+    uint64_t sector;            /* First sector (units of the log's sectorsize). */
+    uint64_t nr_sectors;        /* Sectors written or discarded. */
+    uint64_t flags;             /* WLOG_DM_FLAG_*. */
+    size_t name_pos;            /* Offset of a mark's name in the file. */
+    size_t name_len;            /* Its bytes. */
+    size_t data_pos;            /* Offset of the data in the file. */
+};
+
+struct dm_reader {
+    const uint8_t *buf;             /* The file. */
+    size_t size;                    /* Its bytes. */
+    uint32_t sector_size;           /* log_write_super.sectorsize. */
+    uint64_t entry_count;           /* log_write_super.nr_entries. */
+    struct dm_entry *entries;       /* Every entry. */
+    uint32_t block_size;            /* Device geometry. */
+    uint64_t block_count;
+    uint32_t epoch0;                /* From the crashsim.device mark, else 0. */
+    uint64_t qgen0;
+    uint64_t first_op;              /* Entries before this one are the prologue. */
+    uint8_t *scratch;               /* A block for read-modify-write. */
+    char *err;                      /* Reason on failure. */
+    size_t err_size;
+};
+
+static int
+dm_super(struct dm_reader *r)
+{
+    if (r->size < WLOG_DM_SUPER_SIZE) {
+        return fail(FS_ECORRUPT, r->err, r->err_size, "%zu bytes: too short for a "
+                "log_write_super", r->size);
+    }
+    uint64_t version = le_get64(r->buf + 8);
+    r->entry_count = le_get64(r->buf + 16);
+    r->sector_size = le_get32(r->buf + 24);
+    if (version != WLOG_DM_VERSION) {
+        return fail(FS_ECORRUPT, r->err, r->err_size, "super: version %" PRIu64 ", dm-log-writes "
+                "has %u", version, WLOG_DM_VERSION);
+    }
+    if (!pow2_in(r->sector_size, WLOG_DM_SECTOR_SIZE, WLOG_BLOCK_SIZE_MAX)
+            || r->size < r->sector_size) {
+        return fail(FS_ECORRUPT, r->err, r->err_size, "super: sectorsize %" PRIu32 " is not a "
+                "power of two in [512, %u] or the file is shorter", r->sector_size,
+                WLOG_BLOCK_SIZE_MAX);
+    }
+    if (!bytes_zero(r->buf + WLOG_DM_ENTRY_SIZE, r->sector_size - WLOG_DM_ENTRY_SIZE)) {
+        return fail(FS_ECORRUPT, r->err, r->err_size, "super: the rest of its sector is not zero");
+    }
+    uint64_t room = (r->size - r->sector_size) / r->sector_size;
+    if (r->entry_count > room || r->entry_count > WLOG_OP_COUNT_MAX) {
+        return fail(FS_ECORRUPT, r->err, r->err_size, "super: nr_entries %" PRIu64 ", but the "
+                "file holds at most %" PRIu64 " entries", r->entry_count, room);
+    }
+    return 0;
+}
+
+/* An entry's flags, name and padding, as the kernel writes them. */
+static const char *
+dm_entry_shape(const struct dm_reader *r, const uint8_t *p, struct dm_entry *e)
+{
+    uint64_t data_len = le_get64(p + 24);
+    uint64_t all = WLOG_DM_FLAG_FLUSH | WLOG_DM_FLAG_FUA | WLOG_DM_FLAG_DISCARD
+        | WLOG_DM_FLAG_MARK | WLOG_DM_FLAG_METADATA;
+    size_t room = r->sector_size - WLOG_DM_ENTRY_SIZE;
+    if (e->flags & ~all) {
+        return "unknown flags";
+    }
+    if (e->flags == 0 && e->nr_sectors == 0) {
+        return "an all-zero entry";
+    }
+    if (e->flags & WLOG_DM_FLAG_MARK) {
+        if (e->flags != WLOG_DM_FLAG_MARK || e->nr_sectors != 0 || data_len >= room) {
+            return "a mark with other flags, data sectors, or a name longer than its sector";
+        }
+        e->name_len = (size_t)data_len;
+        if (memchr(p + WLOG_DM_ENTRY_SIZE, 0, e->name_len) != NULL) {
+            return "a mark name with a NUL byte";
+        }
+    } else if (data_len != 0) {
+        return "data_len set on an entry that is not a mark";
+    } else if (e->nr_sectors == 0 && !(e->flags & WLOG_DM_FLAG_FLUSH)) {
+        return "no sectors and no flush";
+    } else if ((e->flags & WLOG_DM_FLAG_DISCARD)
+            && (e->flags & (WLOG_DM_FLAG_FLUSH | WLOG_DM_FLAG_FUA))) {
+        return "a discard with a flush or FUA";
+    }
+    if (!bytes_zero(p + WLOG_DM_ENTRY_SIZE + e->name_len, room - e->name_len)) {
+        return "its sector is not zero after the header";
+    }
+    return NULL;
+}
+
+static int
+dm_entries(struct dm_reader *r)
+{
+    size_t pos = r->sector_size;
+    uint64_t ss = r->sector_size;
+    for (uint64_t i = 0; i < r->entry_count; i++) {
+        struct dm_entry *e = &r->entries[i];
+        if (r->size - pos < ss) {
+            return fail(FS_ECORRUPT, r->err, r->err_size, "entry %" PRIu64 ": truncated", i);
+        }
+        const uint8_t *p = r->buf + pos;
+        *e = (struct dm_entry){ le_get64(p), le_get64(p + 8), le_get64(p + 16),
+            pos + WLOG_DM_ENTRY_SIZE, 0, pos + ss };
+        const char *why = dm_entry_shape(r, p, e);
+        if (why != NULL) {
+            return fail(FS_ECORRUPT, r->err, r->err_size, "entry %" PRIu64 " (at byte %zu): %s",
+                    i, pos, why);
+        }
+        uint64_t limit = WLOG_DEVICE_SIZE_MAX / ss;
+        if (e->sector > limit || e->nr_sectors > limit - e->sector) {
+            return fail(FS_ECORRUPT, r->err, r->err_size, "entry %" PRIu64 ": sectors %" PRIu64
+                    "+%" PRIu64 " beyond any device", i, e->sector, e->nr_sectors);
+        }
+        pos += ss;
+        if (!(e->flags & WLOG_DM_FLAG_DISCARD)) {
+            if (e->nr_sectors > (r->size - pos) / ss) {
+                return fail(FS_ECORRUPT, r->err, r->err_size, "entry %" PRIu64 ": its %" PRIu64
+                        " data sectors run past the end of the file", i, e->nr_sectors);
+            }
+            pos += (size_t)(e->nr_sectors * ss);
+        }
+    }
+    return 0;
+}
+
+/* A mark's name, NUL-terminated (a longer one is cut; it then matches
+ * none of ours). */
+static void
+dm_name(const struct dm_reader *r, const struct dm_entry *e, char *name)
+{
+    size_t len = FS_MIN(e->name_len, (size_t)DM_NAME_MAX);
+    memcpy(name, r->buf + e->name_pos, len);
+    name[len] = '\0';
+}
+
+static bool
+dm_is_mark(const struct dm_reader *r, const struct dm_entry *e, const char *want)
+{
+    char name[DM_NAME_MAX + 1];
+    if (!(e->flags & WLOG_DM_FLAG_MARK)) {
+        return false;
+    }
+    dm_name(r, e, name);
+    return strcmp(name, want) == 0;
+}
+
+/* Parses "KEY=N" at *s (followed by a space or the end); false on junk. */
+static bool
+dm_field(const char **s, const char *key, uint64_t max, uint64_t *out)
+{
+    size_t k = strlen(key);
+    if (strncmp(*s, key, k) != 0 || (*s)[k] != '=' || (*s)[k + 1] < '0' || (*s)[k + 1] > '9') {
+        return false;
+    }
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(*s + k + 1, &end, 10);
+    if (errno != 0 || v > max || (*end != ' ' && *end != '\0')) {
+        return false;
+    }
+    *out = v;
+    *s = *end == ' ' ? end + 1 : end;
+    return true;
+}
+
+/* "crashsim.device block_size=B block_count=N epoch=E qgen=Q". */
+static int
+dm_device_mark(struct dm_reader *r, const struct dm_entry *e)
+{
+    char text[DM_NAME_MAX + 1];
+    dm_name(r, e, text);
+    const char *s = text + strlen(WLOG_DM_MARK_DEVICE " ");
+    uint64_t bs, count, epoch, qgen;
+    if (strncmp(text, WLOG_DM_MARK_DEVICE " ", strlen(WLOG_DM_MARK_DEVICE " ")) != 0
+            || !dm_field(&s, "block_size", WLOG_BLOCK_SIZE_MAX, &bs)
+            || !dm_field(&s, "block_count", UINT64_MAX, &count)
+            || !dm_field(&s, "epoch", UINT32_MAX, &epoch)
+            || !dm_field(&s, "qgen", UINT64_MAX, &qgen) || *s != '\0') {
+        char q[81];
+        return fail(FS_ECORRUPT, r->err, r->err_size, "entry 0: malformed mark '%s'",
+                quote(text, strlen(text), q, sizeof(q)));
+    }
+    r->block_size = (uint32_t)bs;
+    r->block_count = count;
+    r->epoch0 = (uint32_t)epoch;
+    r->qgen0 = qgen;
+    return 0;
+}
+
+/* The device's size without a crashsim.device mark: up to the last sector written. */
+static uint64_t
+dm_extent_blocks(const struct dm_reader *r)
+{
+    uint64_t end = 0;
+    for (uint64_t i = 0; i < r->entry_count; i++) {
+        const struct dm_entry *e = &r->entries[i];
+        if (e->nr_sectors > 0) {
+            end = FS_MAX(end, (e->sector + e->nr_sectors) * r->sector_size);
+        }
+    }
+    return (end + r->block_size - 1) / r->block_size;
+}
+
+static int
+dm_geometry(struct dm_reader *r, const struct wlog_geometry *g)
+{
+    struct wlog_geometry none = { 0, 0 };
+    g = g != NULL ? g : &none;
+    bool ours = r->entry_count > 0 && (r->entries[0].flags & WLOG_DM_FLAG_MARK)
+        && r->entries[0].name_len >= strlen(WLOG_DM_MARK_DEVICE)
+        && memcmp(r->buf + r->entries[0].name_pos, WLOG_DM_MARK_DEVICE,
+                strlen(WLOG_DM_MARK_DEVICE)) == 0;
+    if (ours) {
+        int rc = dm_device_mark(r, &r->entries[0]);
+        if (rc != 0) {
+            return rc;
+        }
+        if ((g->block_size != 0 && g->block_size != r->block_size)
+                || (g->block_count != 0 && g->block_count != r->block_count)) {
+            return fail(FS_EINVAL, r->err, r->err_size, "the log says %" PRIu64 " blocks of %"
+                    PRIu32 " bytes, not what was given", r->block_count, r->block_size);
+        }
+        r->first_op = 1;
+    } else if (g->block_size == 0) {
+        return fail(FS_EINVAL, r->err, r->err_size, "a dm-log-writes log without a "
+                WLOG_DM_MARK_DEVICE " mark needs a block size");
+    } else {
+        r->block_size = g->block_size;
+        r->block_count = g->block_count != 0 ? g->block_count : FS_MAX(1, dm_extent_blocks(r));
+    }
+    if (!pow2_in(r->block_size, WLOG_BLOCK_SIZE_MIN, WLOG_BLOCK_SIZE_MAX) || r->block_count == 0
+            || r->block_count > WLOG_DEVICE_SIZE_MAX / r->block_size) {
+        return fail(ours ? FS_ECORRUPT : FS_EINVAL, r->err, r->err_size, "geometry: %" PRIu64
+                " blocks of %" PRIu32 " bytes is not a device this reader takes", r->block_count,
+                r->block_size);
+    }
+    return 0;
+}
+
+/* Writes (or with data NULL zeroes) sectors [sector, sector + n) block by
+ * block: whole blocks directly, partial ones over the current image. Before
+ * recording starts this only fills the image (the base). */
+static int
+dm_apply(struct dm_reader *r, struct sim_dev *dev, const struct dm_entry *e, const uint8_t *data)
+{
+    uint64_t bs = r->block_size;
+    uint64_t off = e->sector * r->sector_size, end = off + e->nr_sectors * r->sector_size;
+    if (end > dev->block_count * bs) {
+        return fail(FS_ECORRUPT, r->err, r->err_size, "a write to sectors %" PRIu64 "+%" PRIu64
+                " beyond the device's %" PRIu64 " blocks", e->sector, e->nr_sectors,
+                dev->block_count);
+    }
+    while (off < end) {
+        uint64_t b = off / bs, in = off % bs, len = FS_MIN(bs - in, end - off);
+        memcpy(r->scratch, dev->image + b * bs, bs);
+        if (data != NULL) {
+            memcpy(r->scratch + in, data, len);
+            data += len;
+        } else {
+            memset(r->scratch + in, 0, len);
+        }
+        if (!dev->recording) {
+            memcpy(dev->image + b * bs, r->scratch, bs);
+        } else if (dev->op_count >= WLOG_OP_COUNT_MAX) {
+            return fail(FS_ECORRUPT, r->err, r->err_size, "more than %u operations",
+                    WLOG_OP_COUNT_MAX);
+        } else if (dev_issue(dev, SIM_OP_WRITE, b, r->scratch, NULL, 0) != 0) {
+            return fail(FS_ENOMEM, r->err, r->err_size, "out of memory");
+        }
+        off += len;
+    }
+    return 0;
+}
+
+/* The base: entries up to a crashsim.base mark, all plain writes. */
+static int
+dm_base(struct dm_reader *r, struct sim_dev *dev)
+{
+    uint64_t end = r->entry_count;
+    for (uint64_t i = r->first_op; i < r->entry_count && end == r->entry_count; i++) {
+        end = dm_is_mark(r, &r->entries[i], WLOG_DM_MARK_BASE) ? i : end;
+    }
+    if (end == r->entry_count) {
+        return 0;                               /* No base: a device of zeros. */
+    }
+    for (uint64_t i = r->first_op; i < end; i++) {
+        const struct dm_entry *e = &r->entries[i];
+        if ((e->flags & ~(uint64_t)WLOG_DM_FLAG_METADATA) != 0) {
+            return fail(FS_ECORRUPT, r->err, r->err_size, "entry %" PRIu64 ": not a plain write "
+                    "before the " WLOG_DM_MARK_BASE " mark", i);
+        }
+        int rc = dm_apply(r, dev, e, r->buf + e->data_pos);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    r->first_op = end + 1;
+    return 0;
+}
+
+/* A mark after the prologue: ours set the qgen or are refused; others go to
+ * the device (names it does not know become "other"). */
+static int
+dm_mark(struct dm_reader *r, struct sim_dev *dev, uint64_t i, uint64_t *qgen)
+{
+    char name[DM_NAME_MAX + 1];
+    dm_name(r, &r->entries[i], name);
+    if (strncmp(name, WLOG_DM_MARK_QGEN " ", strlen(WLOG_DM_MARK_QGEN " ")) == 0) {
+        const char *s = name + strlen(WLOG_DM_MARK_QGEN " ");
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (*s < '0' || *s > '9' || errno != 0 || *end != '\0') {
+            char q[61];
+            return fail(FS_ECORRUPT, r->err, r->err_size, "entry %" PRIu64 ": malformed mark "
+                    "'%s'", i, quote(name, strlen(name), q, sizeof(q)));
+        }
+        *qgen = v;
+        return 0;
+    }
+    if (strncmp(name, "crashsim.", strlen("crashsim.")) == 0) {
+        char q[61];
+        return fail(FS_ECORRUPT, r->err, r->err_size, "entry %" PRIu64 ": mark '%s' out of "
+                "place or unknown", i, quote(name, strlen(name), q, sizeof(q)));
+    }
+    if (i + 1 == r->entry_count && strcmp(name, WLOG_DM_MARK_END) == 0) {
+        return 0;                               /* The kernel's teardown, not the file system's. */
+    }
+    return dev_issue(dev, SIM_OP_MARK, 0, NULL, name, *qgen) == 0 ? 0
+        : fail(FS_ENOMEM, r->err, r->err_size, "out of memory");
+}
+
+static int
+dm_ops(struct dm_reader *r, struct sim_dev *dev)
+{
+    uint64_t qgen = r->qgen0;
+    for (uint64_t i = r->first_op; i < r->entry_count; i++) {
+        const struct dm_entry *e = &r->entries[i];
+        int rc = 0;
+        if (dev->op_count >= WLOG_OP_COUNT_MAX) {
+            return fail(FS_ECORRUPT, r->err, r->err_size, "more than %u operations",
+                    WLOG_OP_COUNT_MAX);
+        }
+        if (e->flags & WLOG_DM_FLAG_MARK) {
+            rc = dm_mark(r, dev, i, &qgen);
+        } else if (e->flags & WLOG_DM_FLAG_DISCARD) {
+            rc = dm_apply(r, dev, e, NULL);     /* A discard reads back as zeros. */
+        } else {
+            if (e->flags & WLOG_DM_FLAG_FLUSH) {    /* REQ_PREFLUSH: before the data. */
+                rc = dev_issue(dev, SIM_OP_FLUSH, 0, NULL, NULL, 0);
+            }
+            if (rc == 0 && e->nr_sectors > 0) {
+                rc = dm_apply(r, dev, e, r->buf + e->data_pos);
+            }
+            if (rc == 0 && (e->flags & WLOG_DM_FLAG_FUA)) {     /* Durable at once. */
+                rc = dev_issue(dev, SIM_OP_FLUSH, 0, NULL, NULL, 0);
+            }
+        }
+        if (rc == FS_ENOMEM && r->err_size > 0 && r->err[0] == '\0') {
+            rc = fail(rc, r->err, r->err_size, "entry %" PRIu64 ": out of memory", i);
+        }
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static int
+dm_decode(const uint8_t *buf, size_t size, const struct wlog_geometry *g, struct sim_dev *dev,
+        char *err, size_t err_size)
+{
+    struct dm_reader r = { .buf = buf, .size = size, .err = err, .err_size = err_size };
+    int rc = dm_super(&r);
+    if (rc == 0) {
+        r.entries = calloc((size_t)r.entry_count + 1, sizeof(struct dm_entry));
+        rc = r.entries == NULL ? fail(FS_ENOMEM, err, err_size, "out of memory") : dm_entries(&r);
+    }
+    if (rc == 0) {
+        rc = dm_geometry(&r, g);
+    }
+    if (rc == 0 && sim_dev_init(dev, r.block_size, r.block_count) != 0) {
+        rc = fail(FS_ENOMEM, err, err_size, "out of memory for a %" PRIu64 "-block device",
+                r.block_count);
+    }
+    if (rc == 0) {
+        r.scratch = malloc(r.block_size);
+        rc = r.scratch == NULL ? fail(FS_ENOMEM, err, err_size, "out of memory") : dm_base(&r, dev);
+    }
+    if (rc == 0) {
+        dev->epoch = r.epoch0;
+        dev->qgen = r.qgen0;
+        rc = sim_dev_record_start(dev);
+    }
+    if (rc == 0) {
+        rc = dm_ops(&r, dev);
+    }
+    free(r.scratch);
+    free(r.entries);
+    return rc;
+}
+
+/* ==== Both formats. ==== */
+
+int
+wlog_encode(const struct sim_dev *dev, enum wlog_format format, uint8_t **out, size_t *size)
+{
+    ASSERT(dev != NULL && out != NULL && size != NULL);
+    ASSERT(format < WLOG_FORMAT_COUNT);
+    return format == WLOG_FORMAT_CRASHSIM ? native_encode(dev, out, size)
+        : dm_encode(dev, out, size);
+}
+
+int
+wlog_decode(const uint8_t *buf, size_t size, const struct wlog_geometry *geometry,
+        struct sim_dev *dev, enum wlog_format *format, char *err, size_t err_size)
+{
+    ASSERT(buf != NULL || size == 0);
+    ASSERT(dev != NULL);
+    memset(dev, 0, sizeof(*dev));
+    if (err_size > 0) {
+        err[0] = '\0';
+    }
+    enum wlog_format f;
+    if (wlog_format_detect(buf, size, &f) != 0) {
+        return fail(FS_ECORRUPT, err, err_size, "not a write log (no crashsim or dm-log-writes "
+                "magic)");
+    }
+    if (format != NULL) {
+        *format = f;
+    }
+    int rc = f == WLOG_FORMAT_CRASHSIM ? native_decode(buf, size, dev, err, err_size)
+        : dm_decode(buf, size, geometry, dev, err, err_size);
+    if (rc != 0) {
+        sim_dev_deinit(dev);
+    }
+    return rc;
+}
+
+int
+wlog_write_file(const char *path, const struct sim_dev *dev, enum wlog_format format, char *err,
+        size_t err_size)
+{
+    uint8_t *buf;
+    size_t size;
+    char tmp[4096];
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+        return fail(FS_EINVAL, err, err_size, "%.200s: path too long", path);
+    }
+    if (wlog_encode(dev, format, &buf, &size) != 0) {
+        return fail(FS_ENOMEM, err, err_size, "out of memory encoding the log");
+    }
+    FILE *f = fopen(tmp, "wb");
+    bool ok = f != NULL && fwrite(buf, 1, size, f) == size;
+    ok = f != NULL && fclose(f) == 0 && ok;
+    int e = errno;
+    free(buf);
+    if (!ok || rename(tmp, path) != 0) {
+        e = ok ? errno : e;
+        remove(tmp);
+        return fail(FS_EIO, err, err_size, "%.200s: cannot write: %s", path, strerror(e));
+    }
+    return 0;
+}
+
+/* The whole file, malloc'ed, at most WLOG_FILE_SIZE_MAX bytes. */
+static int
+file_slurp(const char *path, uint8_t **out, size_t *size, char *err, size_t err_size)
+{
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (f == NULL || fstat(fileno(f), &st) != 0) {
+        int e = errno;
+        if (f != NULL) {
+            fclose(f);
+        }
+        return fail(FS_EIO, err, err_size, "%.200s: cannot read: %s", path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > WLOG_FILE_SIZE_MAX) {
+        fclose(f);
+        return fail(FS_EIO, err, err_size, "%.200s: not a regular file of at most %" PRIu64
+                " bytes", path, (uint64_t)WLOG_FILE_SIZE_MAX);
+    }
+    size_t n = (size_t)st.st_size;
+    uint8_t *buf = malloc(n > 0 ? n : 1);
+    size_t got = buf != NULL ? fread(buf, 1, n, f) : 0;
+    fclose(f);
+    if (buf == NULL || got != n) {
+        free(buf);
+        return fail(buf == NULL ? FS_ENOMEM : FS_EIO, err, err_size, "%.200s: cannot read %zu "
+                "bytes", path, n);
+    }
+    *out = buf;
+    *size = n;
+    return 0;
+}
+
+int
+wlog_read_file(const char *path, const struct wlog_geometry *geometry, struct sim_dev *dev,
+        enum wlog_format *format, char *err, size_t err_size)
+{
+    uint8_t *buf = NULL;
+    size_t size = 0;
+    memset(dev, 0, sizeof(*dev));
+    int rc = file_slurp(path, &buf, &size, err, err_size);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = wlog_decode(buf, size, geometry, dev, format, err, err_size);
+    free(buf);
+    return rc;
+}
+
+void
+wlog_summarize(const struct sim_dev *dev, struct wlog_summary *s)
+{
+    ASSERT(dev != NULL && s != NULL);
+    ASSERT(dev->write_count + dev->flush_count <= dev->op_count);
+    *s = (struct wlog_summary){ dev->block_size, dev->block_count, base_nonzero_count(dev),
+        dev->op_count, dev->write_count, dev->flush_count,
+        dev->op_count - dev->write_count - dev->flush_count, dev->pool.count,
+        sim_dev_log_hash(dev) };
+}
+
+/* ==== A recording without an oracle. ==== */
+
+/* The digest of the state after ops [0, cut), mounted read-only; 0 and a
+ * violation if it does not mount or cannot be read. */
+static uint64_t
+state_digest(struct recording *rec, struct crash_view *v, uint32_t cut)
+{
+    struct crash_state s = { .cut = cut, .torn = CRASH_NONE };
+    struct fs_config mc = { .cache_block_count = DIGEST_CACHE_BLOCKS, .read_only = true };
+    struct fs *fs = NULL;
+    uint64_t d = 0;
+    int rc = crash_view_set(v, &s);
+    ASSERT(rc == 0);                            /* A plain cut always fits the log. */
+    int err = fs_mount(&fs, &v->bdev, &mc);
+    if (!err) {
+        err = model_digest_fs(fs, &d);
+        fs_unmount(fs);
+    }
+    if (err && rec->violation[0] == '\0') {
+        snprintf(rec->violation, sizeof(rec->violation), "the state after %" PRIu32 " of %" PRIu32
+                " operations (a sync point) %s: %s", cut, rec->dev.op_count,
+                fs == NULL ? "does not mount" : "cannot be read", fs == NULL ? fs_mount_failure()
+                : fs_strerror(err));
+    }
+    return err ? 0 : d;
+}
+
+static int
+sync_add(struct recording *rec, struct crash_view *v, uint32_t start, uint32_t end)
+{
+    ASSERT(start <= end && end <= rec->dev.op_count);
+    return recording_add_sync(rec, (struct syncpt){ UINT32_MAX, 0, start, end,
+        state_digest(rec, v, end), NULL });
+}
+
+/* S_0, one point per sync.end (begun at the first sync.passN after the
+ * previous point), and the end of the log if no sync.end closes it. */
+static int
+sync_points(struct recording *rec)
+{
+    const struct sim_dev *dev = &rec->dev;
+    int pass0 = mark_lookup("sync.pass0"), pass4 = mark_lookup("sync.pass4");
+    int end_mark = mark_lookup("sync.end");
+    ASSERT(pass0 >= 0 && pass4 > pass0 && end_mark >= 0);
+    struct crash_view v;
+    if (crash_view_init(&v, dev) != 0) {
+        return -1;
+    }
+    int rc = sync_add(rec, &v, 0, 0);
+    uint32_t prev_end = 0, start = UINT32_MAX;
+    for (uint32_t i = 0; rc == 0 && i < dev->op_count; i++) {
+        const struct sim_op *op = &dev->ops[i];
+        if (op->kind == SIM_OP_MARK && op->mark >= pass0 && op->mark <= pass4
+                && start == UINT32_MAX) {
+            start = i;
+        }
+        if (op->kind == SIM_OP_MARK && op->mark == end_mark) {
+            rc = sync_add(rec, &v, start == UINT32_MAX ? prev_end : start, i + 1);
+            prev_end = i + 1;
+            start = UINT32_MAX;
+        }
+    }
+    if (rc == 0 && prev_end < dev->op_count) {
+        rc = sync_add(rec, &v, start == UINT32_MAX ? prev_end : start, dev->op_count);
+    }
+    crash_view_deinit(&v);
+    return rc;
+}
+
+int
+wlog_load_recording(const char *path, const struct wlog_geometry *geometry,
+        struct recording *rec, char *err, size_t err_size)
+{
+    ASSERT(path != NULL && rec != NULL);
+    memset(rec, 0, sizeof(*rec));
+    char why[256];
+    if (wlog_read_file(path, geometry, &rec->dev, NULL, why, sizeof(why)) != 0) {
+        memset(rec, 0, sizeof(*rec));
+        snprintf(err, err_size, "%.200s: %s", path, why);
+        return -1;
+    }
+    rec->config = (struct record_config){ rec->dev.block_size,
+        rec->dev.block_count * rec->dev.block_size, 0, rec->dev.flush_count > 0 };
+    rec->wlog_hash = sim_dev_log_hash(&rec->dev);
+    if (sync_points(rec) != 0) {
+        recording_free(rec);
+        snprintf(err, err_size, "%.200s: out of memory for the sync points", path);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,772 @@
+/*
+ * sim/store/store.c: the SQLite result store (see store.h and docs/SCHEMA.md).
+ */
+#include "store.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "../../fs/format.h"
+#include "../../fs/probes.h"
+
+#define BATCH_ROWS 512u
+#define BATCH_NS 250000000ull       /* A batch is committed after at most this long. */
+
+/* The schema of STORE_SCHEMA_VERSION. journal_mode is set apart: it cannot
+ * change inside a transaction. */
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS workloads ("
+    " workload_id INTEGER PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,"
+    " text TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS runs ("
+    " run_id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT,"
+    " git_rev TEXT, seed INTEGER NOT NULL, workload_id INTEGER REFERENCES workloads,"
+    " model TEXT NOT NULL, profile TEXT NOT NULL, faults TEXT NOT NULL,"
+    " block_size INTEGER NOT NULL, device_size INTEGER NOT NULL, arenas INTEGER NOT NULL,"
+    " jobs INTEGER, shard TEXT, config_key TEXT NOT NULL,"
+    " wlog_hash TEXT, op_count INTEGER, write_count INTEGER, flush_count INTEGER,"
+    " state_count INTEGER, distinct_count INTEGER, run_violation TEXT,"
+    " duration_ns INTEGER);"
+    "CREATE TABLE IF NOT EXISTS wlog ("
+    " run_id INTEGER NOT NULL, op_index INTEGER NOT NULL, kind TEXT NOT NULL,"
+    " block INTEGER, content_hash TEXT, epoch INTEGER NOT NULL, qgen INTEGER NOT NULL,"
+    " pass INTEGER, activity TEXT, block_type TEXT, mark TEXT,"
+    " PRIMARY KEY (run_id, op_index)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS syncs ("
+    " run_id INTEGER NOT NULL, sync_index INTEGER NOT NULL, step_index INTEGER,"
+    " trace_line INTEGER, start_op INTEGER NOT NULL, end_op INTEGER NOT NULL,"
+    " digest TEXT NOT NULL, PRIMARY KEY (run_id, sync_index)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS states ("
+    " run_id INTEGER NOT NULL, state_id TEXT NOT NULL, cut INTEGER NOT NULL,"
+    " fault_class TEXT NOT NULL, drops TEXT, torn_op INTEGER, torn_sectors INTEGER,"
+    " torn_fill TEXT, signature TEXT NOT NULL, dup_of TEXT, pass INTEGER,"
+    " last_write INTEGER, last_block_type TEXT,"
+    " PRIMARY KEY (run_id, state_id)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS results ("
+    " run_id INTEGER NOT NULL, state_id TEXT NOT NULL, outcome TEXT NOT NULL,"
+    " violation INTEGER NOT NULL, reason TEXT, recovered_sync INTEGER,"
+    " legal_lo INTEGER, legal_hi INTEGER, leaked_blocks INTEGER, corrupt_count INTEGER,"
+    " duration_ns INTEGER, worker INTEGER, probes INTEGER,"
+    " retries INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (run_id, state_id)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS probes ("
+    " bit INTEGER PRIMARY KEY, name TEXT NOT NULL);"
+    "CREATE VIEW IF NOT EXISTS outcomes AS"
+    " SELECT r.run_id, r.outcome, s.fault_class, count(*) AS states"
+    " FROM results r JOIN states s USING (run_id, state_id) GROUP BY 1, 2, 3;"
+    "CREATE VIEW IF NOT EXISTS violations AS"
+    " SELECT r.run_id, r.state_id, r.outcome, r.reason, s.fault_class, s.pass, s.cut,"
+    "  s.last_block_type FROM results r JOIN states s USING (run_id, state_id)"
+    " WHERE r.violation;"
+    "CREATE VIEW IF NOT EXISTS violations_by_pass AS"
+    " SELECT run_id, coalesce(pass, 255) AS pass, outcome, count(*) AS states"
+    " FROM violations GROUP BY 1, 2, 3;"
+    "CREATE VIEW IF NOT EXISTS violations_by_fault_class AS"
+    " SELECT run_id, fault_class, outcome, count(*) AS states FROM violations GROUP BY 1, 2, 3;";
+
+/* Version 1 (the unversioned schema) to 2: results.retries. */
+static const char upgrade_v1[] =
+    "ALTER TABLE results ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;";
+
+enum stmt_id {
+    ST_STATE,
+    ST_RESULT,
+    ST_WLOG,
+    ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+    "INSERT OR REPLACE INTO states (run_id, state_id, cut, fault_class, drops, torn_op,"
+    " torn_sectors, torn_fill, signature, dup_of, pass, last_write, last_block_type)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    "INSERT OR REPLACE INTO results (run_id, state_id, outcome, violation, reason,"
+    " recovered_sync, legal_lo, legal_hi, leaked_blocks, corrupt_count, duration_ns, worker,"
+    " probes, retries) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    "INSERT OR REPLACE INTO wlog (run_id, op_index, kind, block, content_hash, epoch, qgen,"
+    " pass, activity, block_type, mark) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+};
+
+struct store {
+    sqlite3 *db;                    /* The connection. */
+    sqlite3_stmt *st[ST_COUNT];     /* Prepared statements (NULL when read-only). */
+    bool read_only;                 /* Opened with store_open_read. */
+    uint32_t pending;               /* Rows in the open batch transaction. */
+    uint64_t begun_ns;              /* When it began. */
+    char text[8][512];              /* Strings returned by store_run_get. */
+};
+
+static uint64_t commit_count;       /* Commits by this process (the exit hook counts them). */
+static uint64_t commit_exit_at;     /* CRASHSIM_STORE_EXIT_AT, 0 when unset. */
+
+static int
+exec(struct store *s, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        fprintf(stderr, "crashsim: sqlite: %s\n", msg != NULL ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Ends the open transaction: the one place a write becomes durable. */
+static int
+commit(struct store *s)
+{
+    ASSERT(!s->read_only);
+    ASSERT(!sqlite3_get_autocommit(s->db));     /* A transaction is open. */
+    commit_count++;
+    if (commit_exit_at != 0 && commit_count == commit_exit_at) {
+        _exit(STORE_EXIT_HOOK);                 /* Test hook: as a kill -9 would. */
+    }
+    return exec(s, "COMMIT");
+}
+
+static void
+exit_hook_read(void)
+{
+    const char *v = getenv("CRASHSIM_STORE_EXIT_AT");
+    commit_exit_at = v != NULL ? strtoull(v, NULL, 10) : 0;
+}
+
+/* One integer from a query with no parameters; -1 when it fails. */
+static int64_t
+query_int(struct store *s, const char *sql)
+{
+    sqlite3_stmt *st;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK
+            && sqlite3_step(st) == SQLITE_ROW) {
+        v = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* The schema version of the open database: STORE_SCHEMA_VERSION or 1 (the
+ * unversioned crashsim schema), 0 for an empty file; -1 with why in err for
+ * a file that is no crashsim database or one of a newer version. */
+static int
+schema_version(struct store *s, const char *path, char *err, size_t err_size)
+{
+    int64_t v = query_int(s, "PRAGMA user_version");
+    int64_t tables = query_int(s, "SELECT count(*) FROM sqlite_master WHERE type = 'table'");
+    if (v < 0 || tables < 0) {
+        snprintf(err, err_size, "%s: not a crashsim database (%s)", path, sqlite3_errmsg(s->db));
+        return -1;
+    }
+    if (v > STORE_SCHEMA_VERSION) {
+        snprintf(err, err_size, "%s: database schema version %" PRId64 " is newer than this "
+                "crashsim's (%d): use a newer crashsim", path, v, STORE_SCHEMA_VERSION);
+        return -1;
+    }
+    if (tables == 0) {
+        return 0;
+    }
+    int64_t ours = query_int(s, "SELECT count(*) FROM pragma_table_info('runs') WHERE name = "
+            "'config_key'");
+    if (ours != 1) {
+        snprintf(err, err_size, "%s: not a crashsim database (it holds other tables)", path);
+        return -1;
+    }
+    return v == STORE_SCHEMA_VERSION ? STORE_SCHEMA_VERSION : 1;
+}
+
+/* Creates the schema or upgrades version 1, and names the probes, in one
+ * transaction. */
+static int
+schema_write(struct store *s, int version)
+{
+    char sql[160];
+    if (exec(s, "BEGIN IMMEDIATE") != 0) {
+        return -1;
+    }
+    int rc = version == 1 ? exec(s, upgrade_v1) : 0;
+    rc = rc == 0 ? exec(s, schema) : rc;
+    for (uint32_t i = 0; rc == 0 && fs_probe_name(i) != NULL; i++) {
+        snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO probes (bit, name) VALUES (%u, "
+                "'%s')", i, fs_probe_name(i));
+        rc = exec(s, sql);
+    }
+    snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+    rc = rc == 0 ? exec(s, sql) : rc;
+    if (rc != 0) {
+        exec(s, "ROLLBACK");
+        return -1;
+    }
+    return commit(s);
+}
+
+static int
+open_fail(struct store *s, char *err, size_t err_size, const char *path, const char *why)
+{
+    if (why != NULL) {
+        snprintf(err, err_size, "%s: %s", path, why);
+    }
+    store_close(s);
+    return -1;
+}
+
+int
+store_open(struct store **out, const char *path, char *err, size_t err_size)
+{
+    ASSERT(path != NULL && out != NULL);
+    struct store *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    exit_hook_read();
+    if (sqlite3_open(path, &s->db) != SQLITE_OK) {
+        return open_fail(s, err, err_size, path, sqlite3_errmsg(s->db));
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    int version = schema_version(s, path, err, err_size);
+    if (version < 0) {
+        return open_fail(s, err, err_size, path, NULL);
+    }
+    if (exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL") != 0) {
+        return open_fail(s, err, err_size, path, "cannot switch to WAL mode");
+    }
+    if (version != STORE_SCHEMA_VERSION && schema_write(s, version) != 0) {
+        return open_fail(s, err, err_size, path, version == 1 ? "cannot upgrade the schema"
+                : "cannot create the schema");
+    }
+    for (int i = 0; i < ST_COUNT; i++) {
+        if (sqlite3_prepare_v2(s->db, stmt_sql[i], -1, &s->st[i], NULL) != SQLITE_OK) {
+            return open_fail(s, err, err_size, path, sqlite3_errmsg(s->db));
+        }
+    }
+    *out = s;
+    return 0;
+}
+
+/* Opens path read-only; a WAL database whose -shm file cannot be created (a
+ * file the user may only read, in a directory they may not write) is opened
+ * immutable: with no -wal file beside it, the file holds every commit. */
+static int
+open_read_only(struct store *s, const char *path)
+{
+    char uri[4200];
+    const char *forms[2] = { "file:%s?mode=ro", "file:%s?immutable=1" };
+    for (int i = 0; i < 2; i++) {
+        char quoted[4096];
+        size_t n = 0;
+        for (const char *p = path; *p != '\0' && n + 4 < sizeof(quoted); p++) {
+            bool plain = *p != '?' && *p != '#' && *p != '%';
+            n += (size_t)snprintf(quoted + n, sizeof(quoted) - n, plain ? "%c" : "%%%02X",
+                    (unsigned)(unsigned char)*p);
+        }
+        snprintf(uri, sizeof(uri), forms[i], quoted);
+        sqlite3_close(s->db);
+        s->db = NULL;
+        int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+        if (sqlite3_open_v2(uri, &s->db, flags, NULL) == SQLITE_OK
+                && query_int(s, "SELECT count(*) FROM sqlite_master") >= 0) {
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int
+store_open_read(struct store **out, const char *path, char *err, size_t err_size)
+{
+    ASSERT(path != NULL && out != NULL);
+    struct store *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    s->read_only = true;
+    if (access(path, F_OK) != 0) {
+        return open_fail(s, err, err_size, path, "no such database");
+    }
+    if (open_read_only(s, path) != 0) {
+        return open_fail(s, err, err_size, path, s->db != NULL ? sqlite3_errmsg(s->db)
+                : "cannot open");
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    int version = schema_version(s, path, err, err_size);
+    if (version <= 0) {
+        return open_fail(s, err, err_size, path, version == 0 ? "an empty database (no runs)"
+                : NULL);
+    }
+    *out = s;
+    return 0;
+}
+
+void
+store_close(struct store *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    if (!s->read_only && s->db != NULL) {
+        store_flush(s);
+    }
+    for (int i = 0; i < ST_COUNT; i++) {
+        sqlite3_finalize(s->st[i]);
+    }
+    sqlite3_close(s->db);
+    free(s);
+}
+
+static void
+hex64(char *buf, uint64_t v)
+{
+    snprintf(buf, 17, "%016" PRIx64, v);
+}
+
+static void
+now_iso(char *buf, size_t size)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static uint64_t
+mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Counts a row into the batch transaction, opening it first if needed. */
+static int
+begin(struct store *s)
+{
+    ASSERT(!s->read_only);
+    if (s->pending == 0) {
+        if (exec(s, "BEGIN") != 0) {
+            return -1;
+        }
+        s->begun_ns = mono_ns();
+    }
+    s->pending++;
+    return 0;
+}
+
+int
+store_flush(struct store *s)
+{
+    if (s->read_only || s->pending == 0) {
+        return 0;
+    }
+    s->pending = 0;
+    return commit(s);
+}
+
+static int
+step_done(struct store *s, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        fprintf(stderr, "crashsim: sqlite: %s\n", sqlite3_errmsg(s->db));
+        return -1;
+    }
+    bool due = s->pending >= BATCH_ROWS || mono_ns() - s->begun_ns >= BATCH_NS;
+    return due ? store_flush(s) : 0;      /* Bounds what a SIGKILL can lose. */
+}
+
+/* The workload row of text: found, or with insert (inside the caller's
+ * transaction) made. 0 when there is none, -1 on an error. */
+static int64_t
+workload_id(struct store *s, const char *name, const char *text, bool insert)
+{
+    char hash[17];
+    hex64(hash, fmt_hash(text, strlen(text)));
+    sqlite3_stmt *st;
+    if (insert && sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO workloads(name, hash, text) "
+            "VALUES (?,?,?)", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, hash, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, text, -1, SQLITE_TRANSIENT);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) {
+            return -1;
+        }
+    }
+    int64_t id = -1;
+    if (sqlite3_prepare_v2(s->db, "SELECT workload_id FROM workloads WHERE hash = ?", -1, &st,
+            NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT);
+        int rc = sqlite3_step(st);
+        id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : rc == SQLITE_DONE ? 0 : -1;
+    }
+    sqlite3_finalize(st);
+    return id;
+}
+
+static void
+config_key(const struct run_info *i, int64_t workload, char *buf, size_t size)
+{
+    snprintf(buf, size, "w%" PRId64 " %s %s %s seed=%" PRIu64 " bs=%u size=%" PRIu64
+            " arenas=%u shard=%s", workload, i->model, i->profile, i->faults, i->seed,
+            i->block_size, i->device_size, i->arenas, i->shard);
+}
+
+int
+store_run_resumable(struct store *s, const struct run_info *info, struct run_resumable *out)
+{
+    memset(out, 0, sizeof(*out));
+    int64_t wid = workload_id(s, info->workload_name, info->workload_text, false);
+    if (wid == 0) {
+        return 0;                           /* No run ever had this workload. */
+    }
+    char key[512];
+    config_key(info, wid, key, sizeof(key));
+    sqlite3_stmt *st;
+    if (wid < 0 || store_flush(s) != 0 || sqlite3_prepare_v2(s->db, "SELECT run_id, wlog_hash "
+            "FROM runs WHERE config_key = ? AND finished_at IS NULL ORDER BY run_id DESC LIMIT 1",
+            -1, &st, NULL) != SQLITE_OK) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->run_id = sqlite3_column_int64(st, 0);
+        const unsigned char *h = sqlite3_column_text(st, 1);
+        out->has_wlog = h != NULL;
+        out->wlog_hash = h != NULL ? strtoull((const char *)h, NULL, 16) : 0;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+run_insert(struct store *s, const struct run_info *info, const struct run_setup *setup,
+        int64_t *run_id)
+{
+    int64_t wid = workload_id(s, info->workload_name, info->workload_text, true);
+    char key[512], now[32], hash[17];
+    if (wid <= 0) {
+        return -1;
+    }
+    config_key(info, wid, key, sizeof(key));
+    now_iso(now, sizeof(now));
+    hex64(hash, setup->wlog_hash);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "INSERT INTO runs(started_at, git_rev, seed, workload_id, "
+            "model, profile, faults, block_size, device_size, arenas, jobs, shard, config_key, "
+            "wlog_hash, op_count, write_count, flush_count, state_count, distinct_count, "
+            "run_violation) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK) {
+        return -1;
+    }
+    const char *texts[] = { now, info->git_rev, NULL, NULL, info->model, info->profile,
+        info->faults, NULL, NULL, NULL, NULL, info->shard, key, hash };
+    for (int i = 0; i < (int)(sizeof(texts) / sizeof(texts[0])); i++) {
+        if (texts[i] != NULL) {
+            sqlite3_bind_text(st, i + 1, texts[i], -1, SQLITE_TRANSIENT);
+        }
+    }
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)info->seed);
+    sqlite3_bind_int64(st, 4, wid);
+    sqlite3_bind_int64(st, 8, info->block_size);
+    sqlite3_bind_int64(st, 9, (sqlite3_int64)info->device_size);
+    sqlite3_bind_int64(st, 10, info->arenas);
+    sqlite3_bind_int64(st, 11, info->jobs);
+    sqlite3_bind_int64(st, 15, setup->dev->op_count);
+    sqlite3_bind_int64(st, 16, setup->dev->write_count);
+    sqlite3_bind_int64(st, 17, setup->dev->flush_count);
+    sqlite3_bind_int64(st, 18, (sqlite3_int64)setup->state_count);
+    sqlite3_bind_int64(st, 19, (sqlite3_int64)setup->distinct_count);
+    if (setup->run_violation != NULL && setup->run_violation[0] != '\0') {
+        sqlite3_bind_text(st, 20, setup->run_violation, -1, SQLITE_TRANSIENT);
+    }
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    *run_id = sqlite3_last_insert_rowid(s->db);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static const char *
+type_label(uint16_t type)
+{
+    return fmt_type_name(type);
+}
+
+/* The write log's rows, inside the caller's transaction. */
+static int
+wlog_insert(struct store *s, int64_t run_id, const struct sim_dev *dev)
+{
+    static const char *kinds[] = { "write", "flush", "mark" };
+    static const char *acts[] = { "", "log.grow", "log.compress", "dlist.merge" };
+    sqlite3_stmt *st = s->st[ST_WLOG];
+    for (uint32_t i = 0; i < dev->op_count; i++) {
+        const struct sim_op *op = &dev->ops[i];
+        char hash[17];
+        sqlite3_bind_int64(st, 1, run_id);
+        sqlite3_bind_int64(st, 2, i);
+        sqlite3_bind_text(st, 3, kinds[op->kind], -1, SQLITE_STATIC);
+        if (op->kind == SIM_OP_WRITE) {
+            hex64(hash, dev->pool.hashes[op->content]);
+            sqlite3_bind_int64(st, 4, (sqlite3_int64)op->block);
+            sqlite3_bind_text(st, 5, hash, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 10, type_label(op->type), -1, SQLITE_STATIC);
+        }
+        sqlite3_bind_int64(st, 6, op->epoch);
+        sqlite3_bind_int64(st, 7, (sqlite3_int64)op->qgen);
+        if (op->pass != SIM_PASS_NONE) {
+            sqlite3_bind_int64(st, 8, op->pass);
+        }
+        sqlite3_bind_text(st, 9, acts[op->activity], -1, SQLITE_STATIC);
+        if (op->kind == SIM_OP_MARK) {
+            sqlite3_bind_text(st, 11, sim_mark_names[op->mark], -1, SQLITE_STATIC);
+        }
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        if (rc != SQLITE_DONE) {
+            fprintf(stderr, "crashsim: sqlite: %s\n", sqlite3_errmsg(s->db));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int
+syncs_insert(struct store *s, int64_t run_id, const struct syncpt *syncs, uint32_t count)
+{
+    for (uint32_t k = 0; k < count; k++) {
+        const struct syncpt *p = &syncs[k];
+        char hash[17], sql[256];
+        hex64(hash, p->digest);
+        snprintf(sql, sizeof(sql), "INSERT INTO syncs (run_id, sync_index, step_index, "
+                "trace_line, start_op, end_op, digest) VALUES (%" PRId64 ", %u, %u, %u, %u, %u, "
+                "'%s')", run_id, k, p->step, p->line, p->start_op, p->end_op, hash);
+        if (exec(s, sql) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int
+store_run_create(struct store *s, const struct run_info *info, const struct run_setup *setup,
+        int64_t *run_id)
+{
+    ASSERT(!s->read_only);
+    ASSERT(setup->dev != NULL && (setup->syncs != NULL || setup->sync_count == 0));
+    if (store_flush(s) != 0 || exec(s, "BEGIN IMMEDIATE") != 0) {
+        return -1;
+    }
+    int rc = run_insert(s, info, setup, run_id);
+    rc = rc == 0 ? wlog_insert(s, *run_id, setup->dev) : rc;
+    rc = rc == 0 ? syncs_insert(s, *run_id, setup->syncs, setup->sync_count) : rc;
+    if (rc != 0) {
+        exec(s, "ROLLBACK");
+        return -1;
+    }
+    return commit(s);
+}
+
+int
+store_run_end(struct store *s, int64_t run_id, const struct run_setup *setup,
+        uint64_t duration_ns, bool complete)
+{
+    char now[32];
+    now_iso(now, sizeof(now));
+    sqlite3_stmt *st;
+    if (store_flush(s) != 0 || exec(s, "BEGIN IMMEDIATE") != 0) {
+        return -1;
+    }
+    if (sqlite3_prepare_v2(s->db, "UPDATE runs SET finished_at=?, state_count=?, "
+            "distinct_count=?, run_violation=?, duration_ns=coalesce(duration_ns, 0) + ? "
+            "WHERE run_id=?", -1, &st, NULL) != SQLITE_OK) {
+        exec(s, "ROLLBACK");
+        return -1;
+    }
+    if (complete) {
+        sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
+    }
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)setup->state_count);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)setup->distinct_count);
+    if (setup->run_violation != NULL && setup->run_violation[0] != '\0') {
+        sqlite3_bind_text(st, 4, setup->run_violation, -1, SQLITE_TRANSIENT);
+    }
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)duration_ns);
+    sqlite3_bind_int64(st, 6, run_id);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        exec(s, "ROLLBACK");
+        return -1;
+    }
+    return commit(s);
+}
+
+int
+store_done_states(struct store *s, int64_t run_id,
+        void (*fn)(void *arg, const char *id, enum outcome o), void *arg)
+{
+    sqlite3_stmt *st;
+    if (store_flush(s) != 0 || sqlite3_prepare_v2(s->db, "SELECT state_id, outcome FROM results "
+            "WHERE run_id = ?", -1, &st, NULL) != SQLITE_OK) {
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, run_id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        enum outcome o;
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        if (name == NULL || outcome_parse(name, &o) != 0) {
+            fprintf(stderr, "crashsim: run %" PRId64 ": unknown outcome '%s' (a newer "
+                    "crashsim's?)\n", run_id, name != NULL ? name : "");
+            rc = SQLITE_ERROR;
+            break;
+        }
+        fn(arg, (const char *)sqlite3_column_text(st, 0), o);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void
+bind_state(sqlite3_stmt *st, int64_t run_id, const struct state_row *r)
+{
+    const struct crash_state *c = r->state;
+    char drops[CRASH_DROPS_MAX * 12 + 1] = "", sig[17];
+    for (uint32_t i = 0, n = 0; i < c->drop_count; i++) {
+        n += (uint32_t)snprintf(drops + n, sizeof(drops) - n, "%s%u", i ? "." : "", c->drops[i]);
+    }
+    hex64(sig, r->signature);
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_text(st, 2, r->state_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, c->cut);
+    sqlite3_bind_text(st, 4, crash_fault_class(c), -1, SQLITE_STATIC);
+    if (c->drop_count > 0) {
+        sqlite3_bind_text(st, 5, drops, -1, SQLITE_TRANSIENT);
+    }
+    if (c->torn != CRASH_NONE) {
+        char fill[2] = { c->torn_fill, 0 };
+        sqlite3_bind_int64(st, 6, c->torn);
+        sqlite3_bind_int64(st, 7, c->torn_sectors);
+        sqlite3_bind_text(st, 8, fill, -1, SQLITE_TRANSIENT);
+    }
+    sqlite3_bind_text(st, 9, sig, -1, SQLITE_TRANSIENT);
+    if (r->dup_of != NULL) {
+        sqlite3_bind_text(st, 10, r->dup_of, -1, SQLITE_TRANSIENT);
+    }
+    if (r->pass != SIM_PASS_NONE) {
+        sqlite3_bind_int64(st, 11, r->pass);
+    }
+    if (r->last_write != UINT32_MAX) {
+        sqlite3_bind_int64(st, 12, r->last_write);
+        sqlite3_bind_text(st, 13, r->last_block_type, -1, SQLITE_TRANSIENT);
+    }
+}
+
+int
+store_result(struct store *s, int64_t run_id, const struct state_row *row,
+        const struct result_row *r)
+{
+    if (begin(s) != 0) {
+        return -1;
+    }
+    bind_state(s->st[ST_STATE], run_id, row);
+    int rc = sqlite3_step(s->st[ST_STATE]);
+    sqlite3_reset(s->st[ST_STATE]);
+    sqlite3_clear_bindings(s->st[ST_STATE]);
+    if (rc != SQLITE_DONE) {
+        fprintf(stderr, "crashsim: sqlite: %s\n", sqlite3_errmsg(s->db));
+        return -1;
+    }
+    sqlite3_stmt *st = s->st[ST_RESULT];
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_text(st, 2, row->state_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, outcome_name(r->outcome), -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, outcome_is_violation(r->outcome));
+    sqlite3_bind_text(st, 5, r->reason, -1, SQLITE_TRANSIENT);
+    if (r->recovered_sync >= 0) {
+        sqlite3_bind_int64(st, 6, r->recovered_sync);
+    }
+    sqlite3_bind_int64(st, 7, r->legal_lo);
+    sqlite3_bind_int64(st, 8, r->legal_hi);
+    sqlite3_bind_int64(st, 9, (sqlite3_int64)r->leaked_blocks);
+    sqlite3_bind_int64(st, 10, (sqlite3_int64)r->corrupt_count);
+    sqlite3_bind_int64(st, 11, (sqlite3_int64)r->duration_ns);
+    sqlite3_bind_int64(st, 12, r->worker);
+    sqlite3_bind_int64(st, 13, (sqlite3_int64)r->probes);
+    sqlite3_bind_int64(st, 14, r->retries);
+    return step_done(s, st);
+}
+
+static const char *
+keep(struct store *s, int slot, const unsigned char *text)
+{
+    snprintf(s->text[slot], sizeof(s->text[slot]), "%s", text != NULL ? (const char *)text : "");
+    return s->text[slot];
+}
+
+int
+store_run_get(struct store *s, int64_t *run_id, struct run_info *info, uint64_t *wlog_hash)
+{
+    sqlite3_stmt *st;
+    const char *sql = "SELECT r.run_id, r.git_rev, r.seed, w.name, w.text, r.model, r.profile, "
+        "r.faults, r.block_size, r.device_size, r.arenas, r.wlog_hash, r.shard FROM runs r "
+        "JOIN workloads w USING (workload_id) WHERE r.run_id = ? OR (? = 0) "
+        "ORDER BY r.run_id DESC LIMIT 1";
+    if (store_flush(s) != 0 || sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, *run_id);
+    sqlite3_bind_int64(st, 2, *run_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *run_id = sqlite3_column_int64(st, 0);
+        info->git_rev = keep(s, 0, sqlite3_column_text(st, 1));
+        info->seed = (uint64_t)sqlite3_column_int64(st, 2);
+        info->workload_name = keep(s, 1, sqlite3_column_text(st, 3));
+        const unsigned char *text = sqlite3_column_text(st, 4);
+        info->workload_text = text != NULL ? strdup((const char *)text) : NULL;
+        info->model = keep(s, 2, sqlite3_column_text(st, 5));
+        info->profile = keep(s, 3, sqlite3_column_text(st, 6));
+        info->faults = keep(s, 4, sqlite3_column_text(st, 7));
+        info->block_size = (uint32_t)sqlite3_column_int64(st, 8);
+        info->device_size = (uint64_t)sqlite3_column_int64(st, 9);
+        info->arenas = (uint32_t)sqlite3_column_int64(st, 10);
+        const unsigned char *h = sqlite3_column_text(st, 11);
+        *wlog_hash = h != NULL ? strtoull((const char *)h, NULL, 16) : 0;
+        info->shard = keep(s, 5, sqlite3_column_text(st, 12));
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+store_probe_stats(struct store *s, int64_t run_id,
+        void (*fn)(void *arg, uint32_t bit, const char *name, uint64_t hits, const char *first),
+        void *arg)
+{
+    sqlite3_stmt *st;
+    const char *sql = "SELECT p.bit, p.name, (SELECT count(*) FROM results r WHERE r.run_id = ?1 "
+        "AND (r.probes >> p.bit) & 1), (SELECT r.state_id FROM results r JOIN states t "
+        "USING (run_id, state_id) WHERE r.run_id = ?1 AND (r.probes >> p.bit) & 1 "
+        "ORDER BY t.cut, t.state_id LIMIT 1) FROM probes p ORDER BY p.bit";
+    if (store_flush(s) != 0 || sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, run_id);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *first = sqlite3_column_text(st, 3);
+        fn(arg, (uint32_t)sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+                (uint64_t)sqlite3_column_int64(st, 2), first != NULL ? (const char *)first : NULL);
+    }
+    sqlite3_finalize(st);
+    return 0;
+}

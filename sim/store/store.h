@@ -1,0 +1,140 @@
+/*
+ * sim/store/store.h: the result store — campaigns, their write logs, sync points,
+ * crash states and results in SQLite (WAL, batched transactions, prepared
+ * statements). This module is the only one that includes sqlite3.h. The
+ * schema is documented in docs/SCHEMA.md.
+ *
+ * Transactions. Every write is inside an explicit transaction, and every
+ * transaction ends in one function (commit), so a kill at any moment leaves
+ * the database as it was after some commit:
+ *   - opening a database creates or upgrades its schema in one transaction;
+ *   - a run is created with its write log, its sync points and its state
+ *     counts in one transaction (store_run_create): a run row never exists
+ *     without the recording it refers to;
+ *   - results are committed in batches (BATCH_ROWS rows or BATCH_NS);
+ *   - the finish (store_run_end) is one transaction.
+ * Test hook: CRASHSIM_STORE_EXIT_AT=K makes the process _exit(STORE_EXIT_HOOK)
+ * just before its K-th commit (1-based), with no cleanup, as a kill -9 would;
+ * tests use it to crash a campaign at every commit and resume it.
+ *
+ * Versions. PRAGMA user_version holds STORE_SCHEMA_VERSION. A database of the
+ * unversioned schema (version 1) is upgraded when opened for writing and read
+ * as it is otherwise; a newer version, or a database that is not a crashsim
+ * database, is refused with a message naming both versions.
+ */
+#ifndef SIM_STORE_STORE_H
+#define SIM_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../../faultinject/plan.h"
+#include "../record/dev.h"
+#include "../check/outcome.h"
+#include "../record/runner.h"
+
+#define STORE_SCHEMA_VERSION 2      /* PRAGMA user_version this code writes. */
+#define STORE_EXIT_HOOK 86          /* Exit status of the CRASHSIM_STORE_EXIT_AT hook. */
+
+struct store;
+
+struct run_info {
+    const char *git_rev;            /* Revision of the code, "" if unknown. */
+    uint64_t seed;                  /* Campaign seed. */
+    const char *workload_name;      /* Trace file name. */
+    const char *workload_text;      /* Its text (stored once per distinct text). */
+    const char *model;              /* Device model. */
+    const char *profile;            /* faithful or hardened. */
+    const char *faults;             /* Fault plan, normalised. */
+    uint32_t block_size;            /* Bytes. */
+    uint64_t device_size;           /* Bytes. */
+    uint32_t arenas;                /* Arena count. */
+    uint32_t jobs;                  /* Worker processes. */
+    const char *shard;              /* "i/N" or "". */
+};
+
+struct state_row {
+    const char *state_id;           /* Printable id. */
+    const struct crash_state *state; /* The state. */
+    const char *dup_of;             /* Id of the state checked instead, or NULL. */
+    uint64_t signature;             /* Dedup signature. */
+    uint32_t pass;                  /* Sync pass at the cut (255: none). */
+    const char *last_block_type;    /* Type of the last write before the cut. */
+    uint32_t last_write;            /* Index of that write, or UINT32_MAX. */
+};
+
+struct result_row {
+    enum outcome outcome;           /* Verdict. */
+    const char *reason;             /* Why, in words. */
+    int32_t recovered_sync;         /* Sync index recovered, -1 if none matched. */
+    uint32_t legal_lo;              /* Legal sync range. */
+    uint32_t legal_hi;
+    uint64_t leaked_blocks;         /* Leaks fs_check found. */
+    uint64_t corrupt_count;         /* Corruption findings. */
+    uint64_t duration_ns;           /* Wall time of the check. */
+    uint32_t worker;                /* Worker that checked it. */
+    uint64_t probes;                /* Bitmap of recovery probes hit. */
+    uint32_t retries;               /* Attempts lost to worker deaths outside the fs. */
+};
+
+/* What a run was set up with: its recording and the states it enumerated. */
+struct run_setup {
+    const struct sim_dev *dev;      /* The write log. */
+    uint64_t wlog_hash;             /* sim_dev_log_hash of it. */
+    const struct syncpt *syncs;     /* The oracle's sync points. */
+    uint32_t sync_count;            /* Entries. */
+    uint64_t state_count;           /* Crash states enumerated, duplicates included. */
+    uint64_t distinct_count;        /* Of which are checked. */
+    const char *run_violation;      /* How the fs disagreed with the oracle while recording,
+                                     * or "" / NULL. */
+};
+
+/* An unfinished run that --resume may continue. */
+struct run_resumable {
+    int64_t run_id;                 /* The run. */
+    bool has_wlog;                  /* Its write log was stored (false: set-up was cut). */
+    uint64_t wlog_hash;             /* The stored write-log hash, when has_wlog. */
+};
+
+/* Opens (creating or upgrading) a database for writing. 0, or -1 with why. */
+int store_open(struct store **out, const char *path, char *err, size_t err_size);
+/* Opens an existing database for reading only: it is never written, and a
+ * file the user may only read will do. 0, or -1 with why. */
+int store_open_read(struct store **out, const char *path, char *err, size_t err_size);
+void store_close(struct store *s);
+
+/* Finds the newest unfinished run of info's configuration: 1 found (*out
+ * filled), 0 none, -1 error. */
+int store_run_resumable(struct store *s, const struct run_info *info, struct run_resumable *out);
+/* Creates a run with its write log, sync points and state counts, in one
+ * transaction. */
+int store_run_create(struct store *s, const struct run_info *info, const struct run_setup *setup,
+        int64_t *run_id);
+/* Ends an invocation's part of a run: the state counts and the violation
+ * found while recording again, and duration_ns added to the run's.
+ * finished_at is set only when complete (every state has a final result). */
+int store_run_end(struct store *s, int64_t run_id, const struct run_setup *setup,
+        uint64_t duration_ns, bool complete);
+
+/* Calls fn for every state of the run that has a result already (resume),
+ * with its outcome; -1 on an outcome this code does not know. */
+int store_done_states(struct store *s, int64_t run_id,
+        void (*fn)(void *arg, const char *id, enum outcome o), void *arg);
+
+/* Appends a state and its result; rows are committed in batches. */
+int store_result(struct store *s, int64_t run_id, const struct state_row *st,
+        const struct result_row *r);
+int store_flush(struct store *s);
+
+/* For every probe (fs/probes.h): how many states of the run hit it and the
+ * first of them in write-log order (NULL if none). */
+int store_probe_stats(struct store *s, int64_t run_id,
+        void (*fn)(void *arg, uint32_t bit, const char *name, uint64_t hits, const char *first),
+        void *arg);
+
+/* The configuration of a run, for replay: fills *info with strings owned by
+ * the store until the next call, except workload_text, which the caller
+ * frees. Run 0 means the latest run. */
+int store_run_get(struct store *s, int64_t *run_id, struct run_info *info, uint64_t *wlog_hash);
+
+#endif /* SIM_STORE_STORE_H */
