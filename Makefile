@@ -40,8 +40,9 @@ CFLAGS += --coverage -DCRASHSIM_COVERAGE
 LDFLAGS += --coverage
 endif
 
-FS_SRC := fs/base.c fs/format.c fs/bdev.c fs/cache.c fs/blk.c fs/alloc.c fs/tree.c fs/snap.c \
-          fs/ops.c fs/fs.c fs/check.c fs/checktree.c fs/debug.c
+FS_SRC := fs/base.c fs/format.c fs/bdev.c fs/bio.c fs/alloc.c fs/cache.c fs/blk.c fs/treenode.c \
+          fs/tree.c fs/treeupdate.c fs/snap.c fs/ops.c fs/fs.c fs/checkmap.c fs/checktree.c \
+          fs/check.c fs/debug.c
 # sim/ by pipeline stage (each folder's files open with what the stage owns):
 # oracle -> record -> check -> store -> campaign -> cli.
 SIM_ORACLE_SRC := sim/oracle/model.c

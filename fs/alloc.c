@@ -4,13 +4,19 @@
  * The free map is a sorted array of ranges sized at mount for the worst case
  * (every other block free), so nothing is allocated afterwards. Ranges never
  * overlap or touch: inserting a range coalesces it with its neighbours.
+ *
+ * Layering: the allocator reads and writes its log blocks through block I/O
+ * (bio.h) and nothing else; the block cache and write queue (blk.h) sit above
+ * it and call in to allocate and free.
  */
 #include "alloc.h"
 
 #include <string.h>
 
-#include "blk.h"
+#include "bio.h"
 #include "probes.h"
+
+#define ARENA_ROTATE_ALLOC_COUNT 2048u  /* Allocations before the arena choice moves on. */
 
 uint64_t
 alloc_reserve_bytes(uint64_t size, uint32_t block_size)
@@ -202,7 +208,7 @@ static void
 log_put(struct arena *a, uint64_t word)
 {
     fmt_put64(a->logtl + FMT_LOG_HEADER_SIZE + a->logsz, word);
-    a->logsz += 8;
+    a->logsz += FMT_LOG_WORD_SIZE;
     a->logtl_dirty = true;
 }
 
@@ -222,7 +228,7 @@ log_grow(struct fs *fs, struct arena *a)
 #ifndef MUTANT_LOG_GROW_UNRECORDED
     log_put(a, o | FMT_LOG_ALLOC1);
 #endif
-    fs_trace(fs, o, 'a');
+    bio_history_note(fs, o, 'a');
 
     uint8_t *nb = fs->scratch;
     memset(nb, 0, fs->block_size);
@@ -230,17 +236,17 @@ log_grow(struct fs *fs, struct arena *a)
     fmt_log_header_pack(nb, &h);
     log_seal(fs, a, (struct bptr){ o, fmt_hash(nb, fs->block_size), FMT_ADDR_NIL });
 
-    dev_mark(fs, "log.grow");
+    bio_mark(fs, "log.grow");
 #ifdef MUTANT_LOG_GROW_TAIL_FIRST
     /* Bug: the old tail points at a block not yet written. */
-    int err = dev_write(fs, a->logtl_addr, a->logtl);
+    int err = bio_write(fs, a->logtl_addr, a->logtl);
     if (!err) {
-        err = dev_write(fs, o, nb);
+        err = bio_write(fs, o, nb);
     }
 #else
-    int err = dev_write(fs, o, nb);
+    int err = bio_write(fs, o, nb);
     if (!err) {
-        err = dev_write(fs, a->logtl_addr, a->logtl);
+        err = bio_write(fs, a->logtl_addr, a->logtl);
     }
 #endif
     memcpy(a->logtl, nb, fs->block_size);
@@ -256,7 +262,7 @@ log_grow(struct fs *fs, struct arena *a)
 static int
 log_append(struct fs *fs, struct arena *a, uint64_t w0, uint64_t len)
 {
-    ASSERT((w0 & 0xff) >= FMT_LOG_ALLOC1 && (w0 & 0xff) <= FMT_LOG_FREE);
+    ASSERT((w0 & FMT_LOG_OP_MASK) >= FMT_LOG_ALLOC1 && (w0 & FMT_LOG_OP_MASK) <= FMT_LOG_FREE);
     if (a->logsz >= fmt_logspc(fs->block_size) - FMT_LOG_SLOP) {
         int err = log_grow(fs, a);
         if (err) {
@@ -264,7 +270,7 @@ log_append(struct fs *fs, struct arena *a, uint64_t w0, uint64_t len)
         }
     }
     log_put(a, w0);
-    if ((w0 & 0xff) >= FMT_LOG_WIDE) {
+    if ((w0 & FMT_LOG_OP_MASK) >= FMT_LOG_WIDE) {
         log_put(a, len);
     }
     return 0;
@@ -280,12 +286,12 @@ log_range(struct fs *fs, struct arena *a, uint64_t off, uint64_t len, bool alloc
 }
 
 /* Arena choice (GEFS): metadata and data in different arenas, moving on every
- * 2048 allocations; each retry tries the next arena. */
+ * ARENA_ROTATE_ALLOC_COUNT allocations; each retry tries the next arena. */
 static struct arena *
 pick_arena(struct fs *fs, uint16_t type, uint64_t hint, uint32_t tries)
 {
     uint64_t n = fs->arena_count;
-    uint64_t r = fs->alloc_count / 2048 + tries;
+    uint64_t r = fs->alloc_count / ARENA_ROTATE_ALLOC_COUNT + tries;
     if (type == FMT_TYPE_DATA && n > 1) {
         return &fs->arenas[(hint % (n - 1) + r + 1) % n];
     }
@@ -309,7 +315,7 @@ alloc_block(struct fs *fs, uint16_t type, uint64_t hint, bool seq, uint64_t *add
         a->used += bs;
         fs->alloc_count++;
         fs->dirty = true;
-        fs_trace(fs, *addr, 'a');
+        bio_history_note(fs, *addr, 'a');
         return log_range(fs, a, *addr, bs, true);
     }
     fs->stats.enospc_count++;
@@ -338,7 +344,7 @@ alloc_free_now(struct fs *fs, uint64_t addr)
     }
     ASSERT(a->used >= fs->block_size);
     a->used -= fs->block_size;
-    fs_trace(fs, addr, 'f');
+    bio_history_note(fs, addr, 'f');
     return log_range(fs, a, addr, fs->block_size, false);
 }
 
@@ -357,7 +363,7 @@ alloc_defer(struct fs *fs, uint64_t addr)
 #endif
     ASSERT(fs->deferred_count < fs->deferred_cap);
     fs->deferred[fs->deferred_count++] = addr;
-    fs_trace(fs, addr, 'd');
+    bio_history_note(fs, addr, 'd');
     return 0;
 }
 
@@ -386,7 +392,7 @@ alloc_release(struct fs *fs, uint64_t addr)
     if (!fmap_insert(a, addr, fs->block_size)) {
         return fs_broke(fs, FS_ECORRUPT, addr, "deferred free of a block that is free");
     }
-    fs_trace(fs, addr, 'f');
+    bio_history_note(fs, addr, 'f');
     FS_PROBE(SYNC_DEFERRED);
     return 0;
 }
@@ -435,24 +441,25 @@ entry_range_check(const struct fs *fs, const struct arena *a, uint64_t off, uint
 static const char *
 replay_block(struct fs *fs, struct arena *a, const uint8_t *d, uint32_t logsz, uint32_t *cut)
 {
+    const uint32_t word = FMT_LOG_WORD_SIZE;
     uint32_t i = 0;
     while (i < logsz) {
-        if (logsz - i < 8) {
+        if (logsz - i < word) {
             return "log entry cut short";
         }
         uint64_t w = fmt_get64(d + i);
-        uint32_t op = (uint32_t)(w & 0xff);
+        uint32_t op = (uint32_t)(w & FMT_LOG_OP_MASK);
         if (op == FMT_LOG_SYNC) {
-            i += 8;
+            i += word;
 #ifdef MUTANT_REPLAY_PAST_BARRIER
             continue;
 #endif
-            if ((w >> 8) >= fs->sb.qgen) {
+            if ((w >> FMT_LOG_QGEN_SHIFT) >= fs->sb.qgen) {
                 *cut = i;       /* Keep the committed barrier, drop what follows. */
 #ifdef MUTANT_REPLAY_KEEP_ONE_PAST
                 if (i < logsz) {    /* Bug: the first entry after the barrier survives. */
-                    uint32_t op2 = (uint32_t)(fmt_get64(d + i) & 0xff);
-                    uint32_t n2 = op2 >= FMT_LOG_WIDE && op2 <= FMT_LOG_FREE ? 16 : 8;
+                    uint32_t op2 = (uint32_t)(fmt_get64(d + i) & FMT_LOG_OP_MASK);
+                    uint32_t n2 = op2 >= FMT_LOG_WIDE && op2 <= FMT_LOG_FREE ? 2 * word : word;
                     *cut = FS_MIN(i + n2, logsz);
                     return replay_block(fs, a, d + i, *cut - i, &(uint32_t){ UINT32_MAX });
                 }
@@ -466,12 +473,12 @@ replay_block(struct fs *fs, struct arena *a, const uint8_t *d, uint32_t logsz, u
         if (op < FMT_LOG_ALLOC1 || op > FMT_LOG_FREE) {
             return "invalid log op";
         }
-        uint32_t n = op >= FMT_LOG_WIDE ? 16 : 8;
+        uint32_t n = op >= FMT_LOG_WIDE ? 2 * word : word;
         if (logsz - i < n) {
             return "log entry cut short";
         }
-        uint64_t off = w & ~(uint64_t)0xff;
-        uint64_t len = op >= FMT_LOG_WIDE ? fmt_get64(d + i + 8) : fs->block_size;
+        uint64_t off = w & ~(uint64_t)FMT_LOG_OP_MASK;
+        uint64_t len = op >= FMT_LOG_WIDE ? fmt_get64(d + i + word) : fs->block_size;
         const char *why = entry_range_check(fs, a, off, len);
         if (why != NULL) {
             return why;
@@ -511,12 +518,12 @@ alloc_replay(struct fs *fs, struct arena *a, const char **why)
             return FS_ECORRUPT;
         }
         a->chain[a->log_block_count++] = addr;
-        int err = dev_read(fs, addr, a->logtl);
+        int err = bio_read(fs, addr, a->logtl);
         if (err) {
             *why = "device read failed";
             return err;
         }
-        *why = blk_verify(fs, a->logtl, FMT_TYPE_LOG);
+        *why = bio_verify(fs, a->logtl, FMT_TYPE_LOG);
         if (*why != NULL) {
             return FS_ECORRUPT;
         }
@@ -562,7 +569,7 @@ static uint32_t
 compress_block_count(const struct fs *fs, const struct arena *a)
 {
     uint64_t room = fmt_logspc(fs->block_size) - FMT_LOG_SLOP;
-    uint64_t sz = 16ull * a->free_count;
+    uint64_t sz = 2ull * FMT_LOG_WORD_SIZE * a->free_count;     /* One Free entry a range. */
     return (uint32_t)((sz + room) / room + sz / room + 1);
 }
 
@@ -581,7 +588,7 @@ compress_write(struct fs *fs, struct arena *a, uint32_t *used_count)
             ASSERT(k < *used_count);
             uint64_t next = fs->compress_blocks[k++];
             log_seal(fs, a, (struct bptr){ next, FMT_ADDR_NIL, FMT_ADDR_NIL });
-            int err = dev_write(fs, a->logtl_addr, a->logtl);
+            int err = bio_write(fs, a->logtl_addr, a->logtl);
             if (err) {
                 return err;
             }
@@ -608,7 +615,7 @@ alloc_compress(struct fs *fs, struct arena *a)
     if (n > fs->compress_cap || a->free_bytes < (n + 1ull) * fs->block_size) {
         return 0;       /* No room: keep the long log; compression is an optimisation. */
     }
-    dev_mark(fs, "log.compress");
+    bio_mark(fs, "log.compress");
     for (uint32_t i = 0; i < n; i++) {
         bool ok = fmap_take(fs, a, true, &fs->compress_blocks[i]);
         ASSERT(ok);     /* Unlogged: implicit in the new image. */
@@ -650,12 +657,12 @@ alloc_barrier(struct fs *fs, struct arena *a, uint64_t qgen)
             return err;
         }
     }
-    log_put(a, (qgen << 8) | FMT_LOG_SYNC);
+    log_put(a, (qgen << FMT_LOG_QGEN_SHIFT) | FMT_LOG_SYNC);
     log_seal(fs, a, BPTR_NIL);
 #ifdef MUTANT_BARRIER_TAIL_UNWRITTEN
     /* Bug: the tail with the barrier stays in memory; only log growth writes it. */
 #else
-    int err = dev_write(fs, a->logtl_addr, a->logtl);
+    int err = bio_write(fs, a->logtl_addr, a->logtl);
     if (err) {
         return err;
     }

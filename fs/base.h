@@ -8,7 +8,7 @@
  *
  * ASSERT is always compiled in. It is for our own bugs only. On failure it
  * prints the expression and location, calls the hook the harness installed
- * (which prints the run's seed, the crash-state id and the block trace ring),
+ * (which prints the run's seed, the crash-state id and the block history ring),
  * and aborts.
  */
 #ifndef FS_BASE_H
@@ -41,7 +41,7 @@ enum fs_err {
 const char *fs_strerror(int err);
 
 /* Called after an ASSERT failure has been printed; the harness uses it to print
- * its seed and trace ring. NULL means nothing extra. */
+ * its seed and the block history ring. NULL means nothing extra. */
 extern void (*fs_assert_hook)(void);
 
 _Noreturn void fs_assert_fail(const char *expr, const char *file, int line);

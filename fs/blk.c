@@ -1,132 +1,19 @@
 /*
- * fs/blk.c: verified block reads, copy-on-write block creation, frees and the
- * write queue (see blk.h).
+ * fs/blk.c: verified block reads through the cache, copy-on-write block
+ * creation, frees and the write queue (see blk.h).
+ *
+ * This layer sits on the allocator and the block I/O below it: blk_new asks
+ * alloc.c for an address, the frees hand addresses back to it, and draining
+ * the queue's pass-4 entries releases deferred frees into the free map.
+ * Verification is bio.c's table; this file knows no structure of a block but
+ * its type field.
  */
 #include "blk.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "cache.h"
-#include "probes.h"
-#include "tree.h"
-
-void
-fs_trace(struct fs *fs, uint64_t addr, char what)
-{
-    struct trace_event *e = &fs->trace[fs->trace_next % TRACE_RING_COUNT];
-    e->addr = addr;
-    e->qgen = fs->qgen;
-    e->what = what;
-    fs->trace_next++;
-}
-
-int
-fs_broke(struct fs *fs, int err, uint64_t addr, const char *why)
-{
-    ASSERT(err < 0);
-    ASSERT(why != NULL);
-    if (!fs->broken) {
-        FS_PROBE(FS_BROKE);
-        fs->broken = true;
-        fs->broken_err = err;
-        fs->broken_addr = addr;
-        snprintf(fs->broken_why, sizeof(fs->broken_why), "%s", why);
-    }
-    fs->read_only = true;
-    return err;
-}
-
-int
-dev_read(struct fs *fs, uint64_t addr, void *buf)
-{
-    ASSERT(addr % fs->block_size == 0);
-    ASSERT(addr / fs->block_size < fs->block_count);
-    fs->stats.block_read_count++;
-    fs_trace(fs, addr, 'r');
-    int err = fs->bdev->read(fs->bdev, addr / fs->block_size, buf);
-    return err < 0 ? FS_EIO : 0;
-}
-
-int
-dev_write(struct fs *fs, uint64_t addr, const void *buf)
-{
-    ASSERT(addr % fs->block_size == 0);
-    ASSERT(addr / fs->block_size < fs->block_count);
-    if (fs->read_only) {
-        return FS_EROFS;
-    }
-    fs->stats.block_write_count++;
-    fs_trace(fs, addr, 'w');
-    int err = fs->bdev->write(fs->bdev, addr / fs->block_size, buf);
-    if (err < 0) {
-        return fs_broke(fs, FS_EIO, addr, "device write failed");
-    }
-    return 0;
-}
-
-int
-dev_flush(struct fs *fs)
-{
-    ASSERT(fs->bdev->flush != NULL);
-    if (fs->read_only) {
-        return FS_EROFS;
-    }
-    fs->stats.flush_count++;
-    int err = fs->bdev->flush(fs->bdev);
-    if (err < 0) {
-        return fs_broke(fs, FS_EIO, FMT_ADDR_NIL, "device flush failed");
-    }
-    return 0;
-}
-
-void
-dev_mark(struct fs *fs, const char *what)
-{
-    ASSERT(what != NULL);
-    if (fs->bdev->mark != NULL && !fs->read_only) {
-        fs->bdev->mark(fs->bdev, what, fs->qgen);
-    }
-}
-
-static const char *
-verify_log(const struct fs *fs, const uint8_t *buf)
-{
-    struct fmt_log_header h;
-    fmt_log_header_unpack(buf, &h);
-    if (h.logsz > fmt_logspc(fs->block_size)) {
-        return "log size beyond the block";
-    }
-    if (h.logh != fmt_hash(buf + FMT_LOG_HEADER_SIZE, h.logsz)) {
-        return "log hash mismatch";
-    }
-    return NULL;
-}
-
-const char *
-blk_verify(const struct fs *fs, const uint8_t *buf, uint16_t type)
-{
-    ASSERT(buf != NULL);
-    if (type == FMT_TYPE_DATA) {
-        return NULL;
-    }
-    if (fmt_get16(buf) != type) {
-        return "unexpected block type";
-    }
-    switch (type) {
-    case FMT_TYPE_PIVOT:
-    case FMT_TYPE_LEAF:
-        return tree_node_verify(fs->block_size, buf, type);
-    case FMT_TYPE_LOG:
-    case FMT_TYPE_DLIST:
-        return verify_log(fs, buf);
-    case FMT_TYPE_ARENA:
-        return NULL;
-    default:
-        return "unknown block type";
-    }
-}
 
 static void wq_push(struct fs *fs, struct wq_entry e);
 
@@ -149,14 +36,16 @@ claim_slot(struct fs *fs, uint64_t addr, struct cblk **out)
     return 0;
 }
 
+/* The block's type if the mask accepts it, else BLK_TYPE_NONE. Raw data has
+ * no type field: a data-only mask takes the block as data. */
 static uint16_t
 type_from_mask(const uint8_t *buf, uint32_t type_mask)
 {
     if (type_mask == BLK_MASK(FMT_TYPE_DATA)) {
         return FMT_TYPE_DATA;
     }
-    uint16_t t = fmt_get16(buf);
-    return (t < 16 && (type_mask & BLK_MASK(t))) ? t : 0xffff;
+    uint16_t t = fmt_block_type(buf);
+    return (t < BLK_MASK_TYPE_LIMIT && (type_mask & BLK_MASK(t))) ? t : BLK_TYPE_NONE;
 }
 
 static int
@@ -191,14 +80,15 @@ blk_read(struct fs *fs, struct bptr bp, uint32_t type_mask, struct cblk **out)
     if (err) {
         return err;
     }
-    err = dev_read(fs, bp.addr, b->buf);
+    err = bio_read(fs, bp.addr, b->buf);
     if (err) {
         cache_forget(fs, b);
         cache_put(fs, b);
         return fs_broke(fs, err, bp.addr, "device read failed");
     }
     uint16_t type = type_from_mask(b->buf, type_mask);
-    const char *why = type == 0xffff ? "unexpected block type" : blk_verify(fs, b->buf, type);
+    const char *why = type == BLK_TYPE_NONE ? "unexpected block type"
+        : bio_verify(fs, b->buf, type);
     b->hash = fmt_hash(b->buf, fs->block_size);
 #ifdef MUTANT_DATA_NO_VERIFY
     /* Bug: data blocks are trusted as read. */
@@ -258,7 +148,7 @@ struct bptr
 blk_finish(struct fs *fs, struct cblk *b)
 {
     ASSERT(b->flags == CBLK_DIRTY);
-    ASSERT(blk_verify(fs, b->buf, b->type) == NULL);     /* Ours: never write a bad block. */
+    ASSERT(bio_verify(fs, b->buf, b->type) == NULL);     /* Ours: never write a bad block. */
     b->hash = fmt_hash(b->buf, fs->block_size);
     cache_hold(fs, b);                                   /* The queue's reference. */
     b->flags |= CBLK_QUEUED;
@@ -277,7 +167,7 @@ blk_forget(struct fs *fs, uint64_t addr)
     if (b->flags & CBLK_QUEUED) {
         b->flags |= CBLK_FREED;
         fs->stats.write_cancel_count++;
-        fs_trace(fs, addr, 'c');
+        bio_history_note(fs, addr, 'c');
     }
     cache_forget(fs, b);
     cache_put(fs, b);
@@ -396,11 +286,11 @@ wq_boundary(struct fs *fs, uint64_t qgen, uint32_t *passes_seen)
         }
         *passes_seen |= 1u << k;
 #ifdef MUTANT_HARDENED_NO_FLUSH_BEFORE_SUPER
-        int err = fs->config.flush_at_pass_boundaries && k != 2 ? dev_flush(fs) : 0;  /* Bug. */
+        int err = fs->config.flush_at_pass_boundaries && k != 2 ? bio_flush(fs) : 0;  /* Bug. */
 #else
-        int err = fs->config.flush_at_pass_boundaries ? dev_flush(fs) : 0;
+        int err = fs->config.flush_at_pass_boundaries ? bio_flush(fs) : 0;
 #endif
-        dev_mark(fs, names[k]);
+        bio_mark(fs, names[k]);
         return err;
     }
     return 0;
@@ -416,14 +306,14 @@ wq_issue(struct fs *fs, const struct wq_entry *e)
         return 0;
     }
     if (e->raw != NULL) {
-        return dev_write(fs, e->addr, e->raw);
+        return bio_write(fs, e->addr, e->raw);
     }
     struct cblk *b = e->b;
     ASSERT(b->flags & CBLK_QUEUED);
     int err = 0;
     if ((b->flags & CBLK_FREED) == 0) {
         ASSERT(fmt_hash(b->buf, fs->block_size) == b->hash);   /* Sealed blocks never change. */
-        err = dev_write(fs, b->addr, b->buf);
+        err = bio_write(fs, b->addr, b->buf);
     }
     b->flags = 0;
     cache_put(fs, b);

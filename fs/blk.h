@@ -1,36 +1,36 @@
 /*
- * fs/blk.h: blocks: verified reads, copy-on-write creation, the write queue,
- * and the three kinds of free (see the essay in state.h).
+ * fs/blk.h: blocks: verified reads through the cache, copy-on-write creation,
+ * the write queue, and the three kinds of free (see the essay in state.h).
  *
  * Every read is verified before anyone sees the bytes: hash (the pointer's
  * for tree and data blocks, logh for log and deadlist blocks), type, and
- * header bounds. A failure marks the file system broken and returns
- * FS_ECORRUPT with a reason; nothing from the device is asserted on.
+ * header bounds (bio.h's verifier table). A failure marks the file system
+ * broken and returns FS_ECORRUPT with a reason; nothing from the device is
+ * asserted on.
  *
  * The write queue is a min-heap ordered by (qgen, op, addr): everything
  * enqueued before a generation bump is issued before anything enqueued after
  * it. fs_sync bumps the generation between its passes; draining the queue
  * crosses those boundaries in order, marking each pass on the device and, in
  * the hardened profile, flushing before it.
+ *
+ * Layering: above the allocator (alloc.h, which new blocks and frees call)
+ * and block I/O (bio.h, included here for its users); below the trees.
  */
 #ifndef FS_BLK_H
 #define FS_BLK_H
 
+#include "bio.h"
 #include "state.h"
 
-/* Type masks for blk_read. */
+/* Type masks for blk_read: one bit per block type below BLK_MASK_TYPE_LIMIT. */
 #define BLK_MASK(type) (1u << (type))
 #define BLK_MASK_TREE  (BLK_MASK(FMT_TYPE_PIVOT) | BLK_MASK(FMT_TYPE_LEAF))
+#define BLK_MASK_TYPE_LIMIT 16u
+#define BLK_TYPE_NONE  0xffffu          /* A type field no mask accepts. */
 
-/* Device access: the only calls into the bdev. Errors come back as FS_EIO. */
-int dev_read(struct fs *fs, uint64_t addr, void *buf);
-int dev_write(struct fs *fs, uint64_t addr, const void *buf);
-int dev_flush(struct fs *fs);
-void dev_mark(struct fs *fs, const char *what);
-
-/* NULL if buf is a well-formed block of the given type, else a reason. Checks
- * the type field and header bounds (log blocks: also logh). */
-const char *blk_verify(const struct fs *fs, const uint8_t *buf, uint16_t type);
+STATIC_ASSERT(FMT_TYPE_ARENA < BLK_MASK_TYPE_LIMIT, "every block type has a mask bit");
+STATIC_ASSERT(FMT_TYPE_SUPER >= BLK_MASK_TYPE_LIMIT, "superblocks are never read as blocks");
 
 /* Reads the block bp points to, through the cache, verified. type_mask says
  * which types are acceptable (FMT_TYPE_DATA blocks have no header). On success

@@ -1,6 +1,8 @@
 /*
- * fs/check.c: the structural checker (see check.h): the block layer, the
- * accounting sweep, and the driver. checktree.c checks the trees.
+ * fs/check.c: fs_check, the structural checker (see check.h): the driver,
+ * the block layer's structures (superblocks, arena headers, log chains, free
+ * maps) and the accounting sweep. checktree.c checks the trees; both mark
+ * what they reach in checkmap.c's maps, and this file calls the other two.
  *
  * Method: bitmaps over every device block mark what the state reaches.
  * "meta" marks blocks that have exactly one owner (superblocks, arena headers,
@@ -13,14 +15,14 @@
  */
 #include "check.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
-#include "blk.h"
-#include "check_impl.h"
+#include "bio.h"
+#include "checkmap.h"
+#include "checktree.h"
 #include "probes.h"
 
 const char *
@@ -33,111 +35,6 @@ fs_check_class_name(enum fs_check_class cls)
     return names[cls];
 }
 
-void
-check_finding(struct check *c, enum fs_check_class cls, uint64_t block, const char *what,
-        const char *fmt, ...)
-{
-    c->r->count[cls]++;
-    if (c->r->finding_count == FS_CHECK_FINDINGS_MAX) {
-        return;
-    }
-    struct fs_check_finding *f = &c->r->findings[c->r->finding_count++];
-    f->cls = (uint8_t)cls;
-    f->block = block;
-    snprintf(f->what, sizeof(f->what), "%s", what);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(f->why, sizeof(f->why), fmt, ap);
-    va_end(ap);
-}
-
-bool
-check_bit(const uint8_t *map, uint64_t block)
-{
-    return ((unsigned)map[block / 8] >> (block % 8)) & 1u;
-}
-
-static void
-bit_set(uint8_t *map, uint64_t block)
-{
-    map[block / 8] |= (uint8_t)(1u << (block % 8));
-}
-
-/* Common part of a mark: in the device, and allocated if in an arena. */
-static bool
-reach_valid(struct check *c, uint64_t addr, const char *what)
-{
-    struct fs *fs = c->fs;
-    uint64_t block = addr / fs->block_size;
-    if (addr % fs->block_size != 0 || block >= fs->block_count) {
-        check_finding(c, FS_CHECK_CORRUPT, block, what, "pointer outside the device");
-        return false;
-    }
-    struct arena *a = alloc_arena_of(fs, addr);
-    if (a != NULL && alloc_range_is_free(a, addr, fs->block_size)) {
-        check_finding(c, FS_CHECK_CORRUPT, block, what, "referenced block is free");
-        return false;
-    }
-    return true;
-}
-
-bool
-check_reach_shared(struct check *c, uint64_t addr, const char *what, bool *first)
-{
-    *first = false;
-    if (!reach_valid(c, addr, what)) {
-        return false;
-    }
-    uint64_t block = addr / c->fs->block_size;
-    if (check_bit(c->meta, block) || check_bit(c->walk, block)) {
-        check_finding(c, FS_CHECK_CORRUPT, block, what, "block referenced twice");
-        return false;
-    }
-    bit_set(c->walk, block);
-    if (!check_bit(c->shared, block)) {
-        bit_set(c->shared, block);
-        c->r->blocks_reachable++;
-        *first = true;
-    }
-    return true;
-}
-
-void
-check_mark_dead(struct check *c, uint64_t addr, const char *what)
-{
-    if (!reach_valid(c, addr, what)) {
-        return;
-    }
-    uint64_t block = addr / c->fs->block_size;
-    if (check_bit(c->dead, block)) {
-        check_finding(c, FS_CHECK_CORRUPT, block, what, "block listed in deadlists twice");
-    }
-    bit_set(c->dead, block);
-}
-
-bool
-check_reach(struct check *c, uint64_t addr, const char *what)
-{
-    struct fs *fs = c->fs;
-    uint64_t block = addr / fs->block_size;
-    if (addr % fs->block_size != 0 || block >= fs->block_count) {
-        check_finding(c, FS_CHECK_CORRUPT, block, what, "pointer outside the device");
-        return false;
-    }
-    if (check_bit(c->meta, block) || check_bit(c->shared, block)) {
-        check_finding(c, FS_CHECK_CORRUPT, block, what, "block referenced twice");
-        return false;
-    }
-    bit_set(c->meta, block);
-    c->r->blocks_reachable++;
-    struct arena *a = alloc_arena_of(fs, addr);
-    if (a != NULL && alloc_range_is_free(a, addr, fs->block_size)) {
-        check_finding(c, FS_CHECK_CORRUPT, block, what, "referenced block is free");
-        return false;
-    }
-    return true;
-}
-
 static void
 check_supers(struct check *c)
 {
@@ -146,12 +43,13 @@ check_supers(struct check *c)
     check_reach(c, 0, "sb0");
     check_reach(c, last * fs->block_size, "sb1");
     if (fs->sb_index == 1) {
-        check_finding(c, FS_CHECK_WARNING, 0, "sb0", "rejected (%s); mounted from sb1", fs->sb0_why);
+        check_finding(c, FS_CHECK_WARNING, 0, "sb0", "rejected (%s); mounted from sb1",
+                fs->sb0_why);
         return;
     }
     uint8_t *buf = fs->scratch;
     struct fmt_super other;
-    const char *why = dev_read(fs, last * fs->block_size, buf) != 0 ? "device read failed"
+    const char *why = bio_read(fs, last * fs->block_size, buf) != 0 ? "device read failed"
         : fmt_super_unpack(buf, fs->block_size, fs->block_count, &other);
     if (why != NULL) {
         check_finding(c, FS_CHECK_WARNING, last, "sb1", "invalid (%s); sb0 is intact", why);
@@ -179,7 +77,7 @@ check_headers(struct check *c, uint32_t i)
         return;
     }
     uint64_t h1 = a->start + fs->block_size;
-    if (dev_read(fs, h1, fs->scratch) != 0) {
+    if (bio_read(fs, h1, fs->scratch) != 0) {
         check_finding(c, FS_CHECK_WARNING, h1 / fs->block_size, what, "h1 unreadable");
     } else if (fmt_hash(fs->scratch, fs->block_size) != fs->sb.arena_hash[i]) {
         FS_PROBE(CHECK_H1_STALE);
@@ -199,9 +97,11 @@ check_log(struct check *c, uint32_t i)
         if (!check_reach(c, addr, "allocation log") || k + 1 == a->log_block_count) {
             continue;
         }
-        const char *why = dev_read(fs, addr, fs->scratch) != 0 ? "device read failed"
-            : blk_verify(fs, fs->scratch, FMT_TYPE_LOG);
-        if (why == NULL && fmt_bptr_unpack(fs->scratch + 12).addr != a->chain[k + 1]) {
+        const char *why = bio_read(fs, addr, fs->scratch) != 0 ? "device read failed"
+            : bio_verify(fs, fs->scratch, FMT_TYPE_LOG);
+        struct fmt_log_header h;
+        fmt_log_header_unpack(fs->scratch, &h);
+        if (why == NULL && h.logp.addr != a->chain[k + 1]) {
             why = "chain link does not point at the next block";
         }
         if (why != NULL) {
@@ -218,8 +118,9 @@ check_free_map(struct check *c, uint32_t i)
     uint64_t lo = a->start + 2ull * fs->block_size, hi = lo + a->size, sum = 0;
     for (uint32_t k = 0; k < a->free_count; k++) {
         struct range r = a->free[k];
+        bool touches = k > 0 && a->free[k - 1].off + a->free[k - 1].len >= r.off;
         if (r.len == 0 || r.len % fs->block_size || r.off % fs->block_size || r.off < lo
-                || r.off + r.len > hi || (k > 0 && a->free[k - 1].off + a->free[k - 1].len >= r.off)) {
+                || r.off + r.len > hi || touches) {
             check_finding(c, FS_CHECK_CORRUPT, r.off / fs->block_size, "free map",
                     "range %u malformed, out of order or touching its neighbour", k);
         }
@@ -245,7 +146,7 @@ check_leaks(struct check *c)
     for (uint32_t k = 0; k < fs->deferred_count; k++) {
         uint64_t block = fs->deferred[k] / fs->block_size;
         if (!check_bit(c->meta, block) && !check_bit(c->shared, block)) {
-            bit_set(c->meta, block);        /* Owned by the commit in flight. */
+            check_bit_set(c->meta, block);  /* Owned by the commit in flight. */
         }
     }
     for (uint32_t i = 0; i < fs->arena_count; i++) {
@@ -296,7 +197,8 @@ fs_check(struct fs *fs, struct fs_check_result *result)
     if (result->count[FS_CHECK_WARNING]) {
         FS_PROBE(CHECK_WARNING);
     }
-    if (result->count[0] + result->count[1] + result->count[2] == 0) {
+    if (result->count[FS_CHECK_CORRUPT] + result->count[FS_CHECK_LEAK]
+            + result->count[FS_CHECK_WARNING] == 0) {
         FS_PROBE(CHECK_CLEAN);
     }
 out:

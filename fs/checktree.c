@@ -1,5 +1,5 @@
 /*
- * fs/checktree.c: fs_check for trees (see check.h and check_impl.h).
+ * fs/checktree.c: fs_check for trees (see check.h and checktree.h).
  *
  * Structure, physically: every node of the snapshot tree and of every
  * snapshot's tree (and the mounted tree when it has uncommitted changes) is
@@ -17,14 +17,19 @@
  * entry exists, qids are unique and below nextqid, every entry's parent is a
  * directory, directories and up-links agree both ways, no directory is its
  * own ancestor, and data keys belong to files and lie within their length.
+ *
+ * Every loop over what the device says is bounded: a walk marks each node it
+ * reaches and does not descend into one reached twice, a deadlist chain ends
+ * at a block reached before, a parent chain at the number of entries.
  */
+#include "checktree.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "blk.h"
 #include "cache.h"
-#include "check_impl.h"
 #include "keys.h"
 #include "tree.h"
 
@@ -58,7 +63,7 @@ data_check(struct walk *w, struct bptr bp)
         memcpy(c->buf, cached->buf, c->fs->block_size);
         cache_put(c->fs, cached);
     }
-    if (cached == NULL && dev_read(c->fs, bp.addr, c->buf) != 0) {
+    if (cached == NULL && bio_read(c->fs, bp.addr, c->buf) != 0) {
         check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), "file data", "unreadable");
     } else if (fmt_hash(c->buf, c->fs->block_size) != bp.hash) {
         check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), "file data", "hash mismatch");
@@ -86,7 +91,7 @@ node_records(struct walk *w, struct bptr bp, const uint8_t *buf, const struct kr
     struct check *c = w->c;
     uint32_t bs = c->fs->block_size;
     uint16_t n = tree_node_count(buf);
-    bool leaf = fmt_get16(buf) == FMT_TYPE_LEAF;
+    bool leaf = fmt_block_type(buf) == FMT_TYPE_LEAF;
     for (uint16_t i = 0; i < n; i++) {
         struct kv kv = tree_node_val(bs, buf, i);
         if (!in_range(r, kv.k, kv.nk)) {
@@ -243,7 +248,7 @@ ns_fn(void *arg, const struct kv *kv)
         if (kv->nk != FMT_KDAT_SIZE || kv->nv != FMT_PTR_SIZE) {
             ns_bad(s, "malformed data key or pointer");
         } else if (grow((void **)&s->dats, &s->cdats, s->ndats, sizeof(struct dat))) {
-            s->dats[s->ndats++] = (struct dat){ fmt_get64(kv->k + 1), fmt_get64(kv->k + 9) };
+            s->dats[s->ndats++] = (struct dat){ key_id(kv->k), key_dat_off(kv->k) };
         } else {
             s->nomem = true;
         }
@@ -257,17 +262,17 @@ ns_fn(void *arg, const struct kv *kv)
             if (d.length > FS_FILE_SIZE_MAX) {
                 ns_bad(s, "file length out of range");
             }
-            s->ents[s->nents++] = (struct ent){ d.qid, fmt_get64(kv->k + 1), d.length,
+            s->ents[s->nents++] = (struct ent){ d.qid, key_id(kv->k), d.length,
                 fmt_hash(kv->k, kv->nk), (d.qtype & FMT_QID_DIR) != 0 };
         } else {
             s->nomem = true;
         }
         return 0;
     case FMT_KUP:
-        if (kv->nk != FMT_KUP_SIZE || kv->nv < 12 || kv->v[0] != FMT_KENT) {
+        if (kv->nk != FMT_KUP_SIZE || kv->nv < FMT_KENT_SIZE_MIN || kv->v[0] != FMT_KENT) {
             ns_bad(s, "malformed up-link");
         } else if (grow((void **)&s->ups, &s->cups, s->nups, sizeof(struct up))) {
-            s->ups[s->nups++] = (struct up){ fmt_get64(kv->k + 1), fmt_hash(kv->v, kv->nv) };
+            s->ups[s->nups++] = (struct up){ key_id(kv->k), fmt_hash(kv->v, kv->nv) };
         } else {
             s->nomem = true;
         }
@@ -443,7 +448,7 @@ snapc_fn(void *arg, const struct kv *kv)
     if (kv->k[0] == FMT_KLABEL && kv->nk >= 2 && kv->nv == FMT_LABEL_VALUE_SIZE) {
         ok = grow((void **)&s->labs, &s->clabs, s->nlabs, sizeof(struct lab));
         if (ok) {
-            s->labs[s->nlabs++] = (struct lab){ fmt_get64(kv->v + 1) };
+            s->labs[s->nlabs++] = (struct lab){ fmt_label_snapid(kv->v) };
         }
     } else if (kv->k[0] == FMT_KSNAP && kv->nk == FMT_KSNAP_SIZE && kv->nv == FMT_TREE_SIZE) {
         ok = grow((void **)&s->recs, &s->crecs, s->nrecs, sizeof(struct rec));
@@ -451,7 +456,7 @@ snapc_fn(void *arg, const struct kv *kv)
             struct rec *r = &s->recs[s->nrecs++];
             memset(r, 0, sizeof(*r));
             fmt_tree_unpack(kv->v, &r->t);
-            if (r->t.gen != fmt_get64(kv->k + 1)) {
+            if (r->t.gen != key_id(kv->k)) {
                 snap_bad(s, "record stored under another snapshot id");
             }
         }
@@ -459,7 +464,7 @@ snapc_fn(void *arg, const struct kv *kv)
             && kv->nv == FMT_DLIST_VALUE_SIZE) {
         ok = grow((void **)&s->dls, &s->cdls, s->ndls, sizeof(struct dlr));
         if (ok) {
-            s->dls[s->ndls++] = (struct dlr){ fmt_get64(kv->k + 1), fmt_get64(kv->k + 9),
+            s->dls[s->ndls++] = (struct dlr){ key_id(kv->k), key_dlist_birth(kv->k),
                 fmt_bptr_unpack(kv->v) };
         }
     } else if (kv->k[0] != FMT_KCONF) {
@@ -543,11 +548,15 @@ dead_entry(struct check *c, uint64_t addr, uint64_t birth)
     }
 }
 
+/* Every block of the chain is marked as reached before it is read, and a
+ * block reached twice ends the walk: a chain visits each device block once at
+ * most, and a longer one is our bug. */
 static void
 dlist_check(struct check *c, const struct dlr *d)
 {
     struct bptr bp = d->hd;
-    while (bp.addr != FMT_ADDR_NIL) {
+    for (uint64_t count = 0; bp.addr != FMT_ADDR_NIL; count++) {
+        ASSERT(count <= c->fs->block_count);
         if (!check_reach(c, bp.addr, "deadlist")) {
             return;                 /* A chain that loops reaches a block twice: reported. */
         }
@@ -559,7 +568,7 @@ dlist_check(struct check *c, const struct dlr *d)
         }
         struct fmt_log_header h;
         fmt_log_header_unpack(b->buf, &h);
-        for (uint32_t i = 0; i + 8 <= h.logsz; i += 8) {
+        for (uint32_t i = 0; i + FMT_DLIST_ENTRY_SIZE <= h.logsz; i += FMT_DLIST_ENTRY_SIZE) {
             dead_entry(c, fmt_get64(b->buf + FMT_LOG_HEADER_SIZE + i), d->birth);
         }
         bp = h.logp;

@@ -16,7 +16,6 @@
 #include "tree.h"
 
 #define HEX_MAX 32u             /* Bytes of an undecodable key or value shown. */
-#define LABEL_FLAG_MUTABLE 1u   /* Klabel value flags bit 0 (format.h). */
 
 struct debug_ctx {
     struct fs *fs;              /* The file system walked. */
@@ -89,21 +88,22 @@ debug_key(FILE *out, const uint8_t *k, uint16_t nk)
     ASSERT(k != NULL || nk == 0);
     uint8_t kind = nk > 0 ? k[0] : 0xff;
     if (kind == FMT_KDAT && nk == FMT_KDAT_SIZE) {
-        fprintf(out, "Kdat qid %" PRIu64 " off %" PRIu64, fmt_get64(k + 1), fmt_get64(k + 9));
-    } else if (kind == FMT_KENT && nk >= 12 && fmt_get16(k + 9) == nk - 12u) {
-        debug_id(out, "Kent parent", fmt_get64(k + 1));
+        fprintf(out, "Kdat qid %" PRIu64 " off %" PRIu64, key_id(k), key_dat_off(k));
+    } else if (kind == FMT_KENT && nk >= FMT_KENT_SIZE_MIN
+            && key_ent_nlen(k) == nk - FMT_KENT_SIZE_MIN) {
+        debug_id(out, "Kent parent", key_id(k));
         fputs(" name ", out);
-        debug_name(out, k + 11, nk - 12u);
+        debug_name(out, key_ent_name(k), nk - FMT_KENT_SIZE_MIN);
     } else if (kind == FMT_KUP && nk == FMT_KUP_SIZE) {
-        fprintf(out, "Kup qid %" PRIu64, fmt_get64(k + 1));
+        fprintf(out, "Kup qid %" PRIu64, key_id(k));
     } else if (kind == FMT_KLABEL && nk >= 1) {
         fputs("Klabel ", out);
         debug_name(out, k + 1, nk - 1u);
     } else if (kind == FMT_KSNAP && nk == FMT_KSNAP_SIZE) {
-        fprintf(out, "Ksnap id %" PRIu64, fmt_get64(k + 1));
+        fprintf(out, "Ksnap id %" PRIu64, key_id(k));
     } else if (kind == FMT_KDLIST && nk == FMT_KDLIST_SIZE) {
-        fprintf(out, "Kdlist killer %" PRIu64 " birth %" PRIu64, fmt_get64(k + 1),
-                fmt_get64(k + 9));
+        fprintf(out, "Kdlist killer %" PRIu64 " birth %" PRIu64, key_id(k),
+                key_dlist_birth(k));
     } else if (kind == FMT_KCONF && nk >= 1) {
         fputs("Kconf ", out);
         debug_name(out, k + 1, nk - 1u);
@@ -150,8 +150,8 @@ debug_val(FILE *out, const struct fs *fs, const uint8_t *k, uint16_t nk, const u
     } else if (kind == FMT_KUP && nv >= 1) {
         debug_key(out, v, nv);
     } else if (kind == FMT_KLABEL && nv == FMT_LABEL_VALUE_SIZE) {
-        fprintf(out, "snap %" PRIu64 "%s", fmt_get64(v + 1),
-                (fmt_get32(v + 9) & LABEL_FLAG_MUTABLE) ? " mutable" : "");
+        fprintf(out, "snap %" PRIu64 "%s", fmt_label_snapid(v),
+                (fmt_label_flags(v) & FMT_LABEL_MUTABLE) ? " mutable" : "");
     } else if (kind == FMT_KSNAP && nv == FMT_TREE_SIZE) {
         debug_val_tree(out, fs, v);
     } else if (kind == FMT_KDLIST && nv == FMT_DLIST_VALUE_SIZE) {
@@ -220,14 +220,14 @@ debug_node(void *arg, struct bptr bp, uint32_t height, const uint8_t *buf)
     ASSERT(height >= 1);
     ASSERT(height <= c->height);
     uint32_t depth = c->height - height;
-    bool pivot = fmt_get16(buf) == FMT_TYPE_PIVOT;
+    bool pivot = fmt_block_type(buf) == FMT_TYPE_PIVOT;
     uint32_t space = pivot ? fmt_pivspc(c->fs->block_size) + fmt_bufspc(c->fs->block_size)
         : fmt_leafspc(c->fs->block_size);
     fprintf(c->out, "%*s", (int)(2 * depth), "");
     debug_block(c->out, c->fs, bp.addr);
     fprintf(c->out, ": %s, depth %" PRIu32 ", height %" PRIu32 ", gen %" PRIu64 ", fill %"
             PRIu16 "/%" PRIu32 ", %" PRIu16 " %s, %" PRIu16 " messages\n",
-            fmt_type_name(fmt_get16(buf)), depth, height, bp.gen, tree_node_fill(buf), space,
+            fmt_type_name(fmt_block_type(buf)), depth, height, bp.gen, tree_node_fill(buf), space,
             tree_node_count(buf), pivot ? "children" : "values", tree_node_msg_count(buf));
     debug_records(c, buf, (int)(2 * depth + 4), pivot);
     c->node_count++;

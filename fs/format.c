@@ -57,6 +57,22 @@ fmt_log_header_unpack(const uint8_t *block, struct fmt_log_header *h)
     h->logp = fmt_bptr_unpack(block + 12);
 }
 
+const char *
+fmt_log_verify(uint32_t block_size, const uint8_t *block, uint16_t type)
+{
+    ASSERT(type == FMT_TYPE_LOG || type == FMT_TYPE_DLIST);
+    ASSERT(fmt_block_size_valid(block_size));
+    struct fmt_log_header h;
+    fmt_log_header_unpack(block, &h);
+    if (h.logsz > fmt_logspc(block_size)) {
+        return "log size beyond the block";
+    }
+    if (h.logh != fmt_hash(block + FMT_LOG_HEADER_SIZE, h.logsz)) {
+        return "log hash mismatch";
+    }
+    return NULL;
+}
+
 void
 fmt_arena_header_pack(uint8_t *block, uint32_t block_size, const struct fmt_arena_header *h)
 {
@@ -125,7 +141,7 @@ super_verify_fields(const struct fmt_super *sb, uint32_t block_size, uint64_t de
     if (sb->block_count != device_blocks) {
         return "device size differs from the size at format time";
     }
-    if (sb->snap_height < 1 || sb->snap_height > 16) {
+    if (sb->snap_height < 1 || sb->snap_height > FMT_SNAP_HEIGHT_MAX) {
         return "snapshot tree height out of range";
     }
     uint64_t device_size = device_blocks * block_size;
@@ -275,19 +291,22 @@ const char *
 fmt_kent_check(const uint8_t *k, uint16_t nk)
 {
     ASSERT(k != NULL);
-    if (nk < 12 || nk > FMT_KENT_SIZE_MAX || fmt_get16(k + 9) != nk - 12u || k[nk - 1] != 0) {
+    if (nk < FMT_KENT_SIZE_MIN || nk > FMT_KENT_SIZE_MAX
+            || fmt_get16(k + FMT_KENT_NLEN_OFFSET) != nk - FMT_KENT_SIZE_MIN || k[nk - 1] != 0) {
         return "directory entry key malformed";
     }
-    bool root = fmt_get64(k + 1) == FMT_ADDR_NIL;
-    if ((nk == 12) != root) {
+    bool root = fmt_get64(k + FMT_KEY_ID_OFFSET) == FMT_ADDR_NIL;
+    if ((nk == FMT_KENT_SIZE_MIN) != root) {
         return root ? "root entry with a name" : "directory entry with an empty name";
     }
-    for (uint32_t i = 11; i < nk - 1u; i++) {
-        if (k[i] < 0x20 || k[i] == 0x7f || k[i] == '/') {
+    const uint8_t *name = k + FMT_KENT_NAME_OFFSET;
+    uint32_t nlen = nk - FMT_KENT_SIZE_MIN;
+    for (uint32_t i = 0; i < nlen; i++) {
+        if (name[i] < 0x20 || name[i] == 0x7f || name[i] == '/') {
             return "directory entry name holds a control character or '/'";
         }
     }
-    if ((nk == 13 && k[11] == '.') || (nk == 14 && k[11] == '.' && k[12] == '.')) {
+    if ((nlen == 1 && name[0] == '.') || (nlen == 2 && name[0] == '.' && name[1] == '.')) {
         return "directory entry named . or ..";
     }
     return NULL;

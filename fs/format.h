@@ -141,12 +141,29 @@
 #define FMT_SUPER_ARENA_SIZE    16u
 #define FMT_LOG_SLOP            40u     /* A log block is full at logspc - slop. */
 
+/*
+ * Header fields as offsets into a block, named as in the essay above. Every
+ * block but raw data starts with type[2]; a node goes on with nval[2] valsz[2]
+ * and, in a pivot, nbuf[2] bufsz[2]. Read them through fmt_block_type and the
+ * fmt_node_* accessors below, never as buf + 2.
+ */
+#define FMT_TYPE_OFFSET         0u
+#define FMT_NODE_NVAL_OFFSET    2u
+#define FMT_NODE_VALSZ_OFFSET   4u
+#define FMT_NODE_NBUF_OFFSET    6u
+#define FMT_NODE_BUFSZ_OFFSET   8u
+#define FMT_SNAP_HEIGHT_MAX     16u     /* A superblock's snap.ht above this is refused. */
+
 #define FMT_LOG_ALLOC1          1u
 #define FMT_LOG_FREE1           2u
 #define FMT_LOG_SYNC            3u
 #define FMT_LOG_ALLOC           4u
 #define FMT_LOG_FREE            5u
 #define FMT_LOG_WIDE            4u      /* Ops >= this take a second word. */
+#define FMT_LOG_WORD_SIZE       8u      /* An entry is one or two u64 words. */
+#define FMT_LOG_OP_MASK         0xffu   /* The op: the low 8 bits of the first word. */
+#define FMT_LOG_QGEN_SHIFT      8u      /* Sync: qgen sits above the op. */
+#define FMT_DLIST_ENTRY_SIZE    8u      /* A deadlist entry: one block address[8]. */
 #define FMT_QGEN_LIMIT          (1ull << 56)    /* A Sync entry holds qgen in 56 bits; the
                                                    generation and qid counters stay below it too. */
 
@@ -178,6 +195,15 @@ STATIC_ASSERT(4 * FMT_KP_MAX < (FMT_BLOCK_SIZE_MIN - FMT_PIVOT_HEADER_SIZE) / 2,
 STATIC_ASSERT(2 * FMT_MSG_MAX < (FMT_BLOCK_SIZE_MIN - FMT_PIVOT_HEADER_SIZE) / 2,
         "two messages fit the buffer of the smallest block");
 STATIC_ASSERT((FMT_BLOCK_SIZE_MIN & 0xff) == 0, "addresses leave the low byte to log ops");
+STATIC_ASSERT(FMT_LOG_OP_MASK == (1u << FMT_LOG_QGEN_SHIFT) - 1, "the op is what qgen leaves");
+STATIC_ASSERT((FMT_BLOCK_SIZE_MIN & FMT_LOG_OP_MASK) == 0, "an address leaves the op bits free");
+STATIC_ASSERT(FMT_QGEN_LIMIT == 1ull << (64 - FMT_LOG_QGEN_SHIFT), "qgen fills a Sync word");
+STATIC_ASSERT(FMT_LOG_WORD_SIZE == 8 && FMT_DLIST_ENTRY_SIZE == 8, "u64 words and addresses");
+STATIC_ASSERT(FMT_NODE_VALSZ_OFFSET + 2 == FMT_LEAF_HEADER_SIZE, "leaf: type nval valsz");
+STATIC_ASSERT(FMT_NODE_BUFSZ_OFFSET + 2 == FMT_PIVOT_HEADER_SIZE,
+        "pivot: type nval valsz nbuf bufsz");
+STATIC_ASSERT(FMT_NODE_NVAL_OFFSET == FMT_TYPE_OFFSET + 2 && FMT_NODE_VALSZ_OFFSET == 4
+        && FMT_NODE_NBUF_OFFSET == 6, "node header fields are consecutive u16");
 
 #define FMT_OP_INSERT           1u
 #define FMT_OP_DELETE           2u
@@ -207,6 +233,25 @@ STATIC_ASSERT((FMT_BLOCK_SIZE_MIN & 0xff) == 0, "addresses leave the low byte to
 #define FMT_NAME_MAX            244u
 #define FMT_KENT_SIZE_MAX       (1u + 8u + 2u + FMT_NAME_MAX + 1u)
 
+/*
+ * Key and value fields as offsets, named as in the essay above. Every key is
+ * kind[1] and then its fields; the first is an id[8] (Kdat and Kup qid, Kent
+ * parent, Ksnap snapid, Kdlist killer), so kind[1] id[8] is the prefix of
+ * every key of one file (Kdat), directory (Kent) or killer (Kdlist).
+ */
+#define FMT_KEY_ID_OFFSET       1u
+#define FMT_KEY_PREFIX_SIZE     9u      /* kind[1] id[8]. */
+#define FMT_KDAT_OFF_OFFSET     9u      /* Kdat off[8]: the block's offset in the file. */
+#define FMT_KDLIST_BIRTH_OFFSET 9u      /* Kdlist birth[8]. */
+#define FMT_KENT_NLEN_OFFSET    9u      /* Kent nlen[2]. */
+#define FMT_KENT_NAME_OFFSET    11u     /* Kent name[nlen], then 00. */
+#define FMT_KENT_SIZE_MIN       12u     /* A Kent with the empty name: the root's. */
+#define FMT_LABEL_SNAPID_OFFSET 1u      /* Klabel value: 04 snapid[8] flags[4]. */
+#define FMT_LABEL_FLAGS_OFFSET  9u
+#define FMT_LABEL_MUTABLE       0x1u    /* Klabel flags bit 0: a fork, moved by commits. */
+#define FMT_LINK_DLBL_OFFSET    8u      /* Relink and reprev value: link[8] dlbl[1] dref[1]. */
+#define FMT_LINK_DREF_OFFSET    9u
+
 #define FMT_WSTAT_SIZE          0x01u
 #define FMT_WSTAT_MODE          0x02u
 #define FMT_WSTAT_MTIME         0x04u
@@ -225,6 +270,19 @@ STATIC_ASSERT(FMT_TREE_SIZE == 4 * 4 + 4 * 8 + FMT_PTR_SIZE, "tree record layout
 STATIC_ASSERT(FMT_TREE_SIZE < FMT_INLINE_MAX, "a tree record fits a value");
 STATIC_ASSERT(FMT_DLIST_VALUE_SIZE == 2 * FMT_PTR_SIZE, "deadlist value is two pointers");
 STATIC_ASSERT(FMT_KUP_SIZE + FMT_PPTR_SIZE + 4 <= FMT_KP_MAX, "pivot record bound");
+STATIC_ASSERT(FMT_KEY_PREFIX_SIZE == FMT_KEY_ID_OFFSET + 8, "kind[1] id[8]");
+STATIC_ASSERT(FMT_KDAT_SIZE == FMT_KDAT_OFF_OFFSET + 8, "Kdat: kind qid off");
+STATIC_ASSERT(FMT_KDLIST_SIZE == FMT_KDLIST_BIRTH_OFFSET + 8, "Kdlist: kind killer birth");
+STATIC_ASSERT(FMT_KUP_SIZE == FMT_KEY_PREFIX_SIZE && FMT_KSNAP_SIZE == FMT_KEY_PREFIX_SIZE,
+        "Kup and Ksnap are kind and id alone");
+STATIC_ASSERT(FMT_KENT_NLEN_OFFSET == FMT_KEY_PREFIX_SIZE, "Kent: kind parent nlen");
+STATIC_ASSERT(FMT_KENT_NAME_OFFSET == FMT_KENT_NLEN_OFFSET + 2, "Kent: nlen, then the name");
+STATIC_ASSERT(FMT_KENT_SIZE_MIN == FMT_KENT_NAME_OFFSET + 1, "Kent: the name, then 00");
+STATIC_ASSERT(FMT_KENT_SIZE_MAX == FMT_KENT_SIZE_MIN + FMT_NAME_MAX, "Kent size bounds");
+STATIC_ASSERT(FMT_LABEL_FLAGS_OFFSET == FMT_LABEL_SNAPID_OFFSET + 8, "label: kind snapid flags");
+STATIC_ASSERT(FMT_LABEL_VALUE_SIZE == FMT_LABEL_FLAGS_OFFSET + 4, "label value layout");
+STATIC_ASSERT(FMT_LINK_SIZE == FMT_LINK_DREF_OFFSET + 1 && FMT_LINK_DLBL_OFFSET == 8,
+        "link value layout");
 
 /* Block-size dependent region sizes (GEFS: Bufspc, Pivspc, Leafspc, Logspc). */
 static inline uint32_t
@@ -300,6 +358,79 @@ fmt_get64(const uint8_t *p)
     return ((uint64_t)fmt_get32(p) << 32) | fmt_get32(p + 4);
 }
 
+/* The type[2] of any block but raw data. */
+static inline uint16_t
+fmt_block_type(const uint8_t *block)
+{
+    return fmt_get16(block + FMT_TYPE_OFFSET);
+}
+
+static inline void
+fmt_block_type_put(uint8_t *block, uint16_t type)
+{
+    fmt_put16(block + FMT_TYPE_OFFSET, type);
+}
+
+/* Node header fields (pivot and leaf): nval[2] valsz[2]; pivots only: nbuf[2] bufsz[2]. */
+static inline uint16_t
+fmt_node_nval(const uint8_t *block)
+{
+    return fmt_get16(block + FMT_NODE_NVAL_OFFSET);
+}
+
+static inline uint16_t
+fmt_node_valsz(const uint8_t *block)
+{
+    return fmt_get16(block + FMT_NODE_VALSZ_OFFSET);
+}
+
+static inline uint16_t
+fmt_node_nbuf(const uint8_t *block)
+{
+    return fmt_get16(block + FMT_NODE_NBUF_OFFSET);
+}
+
+static inline uint16_t
+fmt_node_bufsz(const uint8_t *block)
+{
+    return fmt_get16(block + FMT_NODE_BUFSZ_OFFSET);
+}
+
+static inline void
+fmt_node_vals_put(uint8_t *block, uint16_t nval, uint16_t valsz)
+{
+    fmt_put16(block + FMT_NODE_NVAL_OFFSET, nval);
+    fmt_put16(block + FMT_NODE_VALSZ_OFFSET, valsz);
+}
+
+static inline void
+fmt_node_bufs_put(uint8_t *block, uint16_t nbuf, uint16_t bufsz)
+{
+    fmt_put16(block + FMT_NODE_NBUF_OFFSET, nbuf);
+    fmt_put16(block + FMT_NODE_BUFSZ_OFFSET, bufsz);
+}
+
+/* A Klabel value: kind[1] = FMT_KSNAP, snapid[8], flags[4]. */
+static inline void
+fmt_label_pack(uint8_t *v, uint64_t snapid, uint32_t flags)
+{
+    v[0] = FMT_KSNAP;
+    fmt_put64(v + FMT_LABEL_SNAPID_OFFSET, snapid);
+    fmt_put32(v + FMT_LABEL_FLAGS_OFFSET, flags);
+}
+
+static inline uint64_t
+fmt_label_snapid(const uint8_t *v)
+{
+    return fmt_get64(v + FMT_LABEL_SNAPID_OFFSET);
+}
+
+static inline uint32_t
+fmt_label_flags(const uint8_t *v)
+{
+    return fmt_get32(v + FMT_LABEL_FLAGS_OFFSET);
+}
+
 /* XXH3-64 with FMT_HASH_SEED over n bytes: block, log-body and superblock hash. */
 uint64_t fmt_hash(const void *p, size_t n);
 
@@ -323,6 +454,10 @@ struct fmt_log_header {
 
 void fmt_log_header_pack(uint8_t *block, const struct fmt_log_header *h);
 void fmt_log_header_unpack(const uint8_t *block, struct fmt_log_header *h);
+/* The read verifier of log and deadlist blocks (type 3 and 4) for the block
+ * layer's table: NULL if logsz fits the block and logh matches the data, else
+ * the reason. The type field is checked already. */
+const char *fmt_log_verify(uint32_t block_size, const uint8_t *block, uint16_t type);
 
 struct fmt_arena_header {
     uint64_t loghd_addr;    /* First block of the allocation log. */

@@ -15,6 +15,13 @@
  * Mount: sb0 if it verifies, else sb1; per arena the header copy whose hash
  * the superblock records (h0, else h1); replay of each allocation log up to
  * the committed barrier. Anything else is FS_ECORRUPT with a reason.
+ *
+ * This is the top of the file system (docs/DESIGN.md, "Layers of fs/"): it
+ * may call every layer, and it wires the two calls that go up, so that no
+ * layer names the one above it: the block layer's verifier table (the tree's
+ * node verifier, format.h's log verifier) and the tree's release hook
+ * (snap_release). The snapshot operations commit here too: snap.c changes
+ * the snapshot tree, fs.c syncs before and after.
  */
 #include "fs.h"
 
@@ -23,12 +30,13 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "probes.h"
 #include "blk.h"
 #include "cache.h"
+#include "probes.h"
 #include "snap.h"
 #include "state.h"
-#include "tree.h"
+#include "treenode.h"
+#include "treeupdate.h"
 
 #define CARVE_ALIGN 64u
 
@@ -90,9 +98,22 @@ fs_mem_size(uint32_t block_size, uint64_t block_count, uint32_t arena_count,
     n += carve_size(block_count * sizeof(struct kill));
     uint32_t wcap = FS_MIN(FS_WRITE_ATOMIC_BLOCKS, tree_batch_max(block_size) - 1);
     n += carve_size(sizeof(struct wbatch)) + carve_size((wcap + 1) * sizeof(struct msg))
-        + carve_size((wcap + 1) * (size_t)FMT_KEY_MAX) + carve_size((wcap + 1) * (size_t)48)
-        + carve_size(wcap * sizeof(uint64_t));
+        + carve_size((wcap + 1) * (size_t)FMT_KEY_MAX)
+        + carve_size((wcap + 1) * (size_t)WBATCH_VALUE_SIZE) + carve_size(wcap * sizeof(uint64_t));
     return n;
+}
+
+/* The calls that go up a layer: block verifiers by type, and the tree's
+ * kill-or-free. Every other call in fs/ goes down. */
+static void
+fs_wire(struct fs *fs)
+{
+    bio_verifier_set(fs, FMT_TYPE_PIVOT, tree_node_verify);
+    bio_verifier_set(fs, FMT_TYPE_LEAF, tree_node_verify);
+    bio_verifier_set(fs, FMT_TYPE_LOG, fmt_log_verify);
+    bio_verifier_set(fs, FMT_TYPE_DLIST, fmt_log_verify);
+    bio_verifier_set(fs, FMT_TYPE_ARENA, bio_verify_type_only);
+    fs->tree_release = snap_release;
 }
 
 static struct fs *
@@ -121,6 +142,7 @@ fs_alloc(const struct bdev *bdev, const struct fs_config *config, uint32_t arena
     fs->block_size = bs;
     fs->block_count = bdev->block_count;
     fs->read_only = config->read_only;
+    fs_wire(fs);
     cache_init(fs, cache_count, carve(&p, cache_mem_size(cache_count, bs)));
     uint64_t compress_cap = 0;
     fs->arena_count = arena_count;
@@ -153,7 +175,7 @@ fs_alloc(const struct bdev *bdev, const struct fs_config *config, uint32_t arena
     fs->wbatch->cap = wcap;
     fs->wbatch->msgs = carve(&p, (wcap + 1) * sizeof(struct msg));
     fs->wbatch->keys = carve(&p, (wcap + 1) * (size_t)FMT_KEY_MAX);
-    fs->wbatch->vals = carve(&p, (wcap + 1) * (size_t)48);
+    fs->wbatch->vals = carve(&p, (wcap + 1) * (size_t)WBATCH_VALUE_SIZE);
     fs->wbatch->addrs = carve(&p, wcap * sizeof(uint64_t));
     ASSERT((size_t)(p - base) <= size);
     return fs;
@@ -225,7 +247,7 @@ super_build(struct fs *fs)
 static int
 sync_pass0(struct fs *fs, uint64_t qgen)
 {
-    dev_mark(fs, "sync.pass0");
+    bio_mark(fs, "sync.pass0");
     int err = snap_commit(fs);
     if (err) {
         return err;
@@ -268,7 +290,7 @@ sync_pass0(struct fs *fs, uint64_t qgen)
     }
     if (compressed) {
         FS_PROBE(SYNC_COMPRESS);
-        dev_mark(fs, "sync.pass0");     /* Back from log.compress: label the barriers pass 0. */
+        bio_mark(fs, "sync.pass0");     /* Back from log.compress: label the barriers pass 0. */
     }
 #ifndef MUTANT_DEFERRED_LOGGED_LATE
     err = alloc_log_deferred(fs);
@@ -327,7 +349,7 @@ sync_queue(struct fs *fs, uint64_t q)
     for (uint32_t i = 0; i < fs->deferred_count; i++) {
         wq_push_free(fs, fs->deferred[i]);
     }
-    dev_mark(fs, "sync.pass1");
+    bio_mark(fs, "sync.pass1");
     int err = wq_drain(fs);
     fs->deferred_count = 0;
     fs->deferred_logged = 0;
@@ -351,7 +373,7 @@ fs_sync(struct fs *fs)
     fs->qgen = fs->pass_qgen[0] = fs->pass_qgen[1] = q + 1;
     int err = sync_pass0(fs, q + 1);
     if (!err && fs->config.flush_at_pass_boundaries) {
-        err = dev_flush(fs);
+        err = bio_flush(fs);
     }
     if (!err) {
         err = sync_queue(fs, q);
@@ -363,7 +385,7 @@ fs_sync(struct fs *fs)
     ASSERT(fs->wq_count == 0);
     fs->dirty = false;
     fs->stats.sync_count++;
-    dev_mark(fs, "sync.end");
+    bio_mark(fs, "sync.end");
     return 0;
 }
 
@@ -514,11 +536,11 @@ mount_arena(struct fs *fs, uint32_t i, uint64_t bound)
     const char *why = "hash differs from the superblock's";
     for (uint32_t copy = 0; copy < 2; copy++) {
         uint64_t addr = a->start + copy * fs->block_size;
-        if (dev_read(fs, addr, a->hdr) != 0) {
+        if (bio_read(fs, addr, a->hdr) != 0) {
             why = "device read failed";
             continue;
         }
-        if (fmt_get16(a->hdr) != FMT_TYPE_ARENA
+        if (fmt_block_type(a->hdr) != FMT_TYPE_ARENA
                 || fmt_hash(a->hdr, fs->block_size) != fs->sb.arena_hash[i]) {
             continue;
         }
@@ -624,6 +646,61 @@ fs_mount(struct fs **out, const struct bdev *bdev, const struct fs_config *confi
     fs->broken = false;
     *out = fs;
     return 0;
+}
+
+/* The first commit of a snapshot operation: what is pending, so that FROM's
+ * record is its current state. The second follows the operation. */
+static int
+snap_op_begin(struct fs *fs, const char *from, const char *name)
+{
+    if (fs->read_only) {
+        return FS_EROFS;
+    }
+    int err = snap_name_check(name);
+    if (!err) {
+        err = snap_name_check(from);
+    }
+    return err ? err : fs_sync(fs);
+}
+
+int
+fs_snap_label(struct fs *fs, const char *from, const char *name)
+{
+    int err = snap_op_begin(fs, from, name);
+    if (!err) {
+        err = snap_label(fs, from, name);
+    }
+    return err ? err : fs_sync(fs);
+}
+
+int
+fs_snap_fork(struct fs *fs, const char *from, const char *name)
+{
+    int err = snap_op_begin(fs, from, name);
+    if (!err) {
+        err = snap_fork(fs, from, name);
+    }
+    return err ? err : fs_sync(fs);
+}
+
+int
+fs_snap_delete(struct fs *fs, const char *name)
+{
+    if (fs->read_only) {
+        return FS_EROFS;
+    }
+    int err = snap_name_check(name);
+    if (err) {
+        return err;
+    }
+    if (strcmp(name, fs->label) == 0) {
+        return FS_EPERM;
+    }
+    err = fs_sync(fs);
+    if (!err) {
+        err = snap_delete(fs, name);
+    }
+    return err ? err : fs_sync(fs);
 }
 
 int

@@ -8,14 +8,20 @@
  * a block writes a new block (a partial write copies the old one first).
  * Shrinking a file zeroes the tail of its last block and clears the blocks
  * beyond, so bytes past the end of a file are always zero on disk.
+ *
+ * Layering: the path API sits on the trees (tree.h to read, treeupdate.h to
+ * change) and the block layer (blk.h) for data blocks; it calls nothing of
+ * snapshots and never commits (fs.c does). Clearing a file's blocks is the
+ * one loop that runs until the tree says it is done; it is bounded by the
+ * data keys a tree can hold.
  */
 #include "fs.h"
 
 #include <string.h>
 
 #include "blk.h"
-#include "snap.h"
 #include "tree.h"
+#include "treeupdate.h"
 
 #define CLEAR_BATCH 64u         /* Oclearb messages per batch (GEFS uses 45). */
 
@@ -158,11 +164,12 @@ touch_parent(struct fs *fs, const struct res *r, uint8_t *k, uint8_t *v, struct 
     if (err) {
         return err == FS_ENOENT ? fs_broke(fs, FS_ECORRUPT, 0, "directory without up-link") : err;
     }
-    if (nv < 12 || upv[0] != FMT_KENT || fmt_get16(upv + 9) != nv - 12u) {
+    if (nv < FMT_KENT_SIZE_MIN || upv[0] != FMT_KENT
+            || key_ent_nlen(upv) != nv - FMT_KENT_SIZE_MIN) {
         return fs_broke(fs, FS_ECORRUPT, 0, "up-link malformed");
     }
-    *m = wstat_msg(k, v, fmt_get64(upv + 1), (const char *)upv + 11, nv - 12u, false, 0,
-            fs->clock_ns);
+    *m = wstat_msg(k, v, key_id(upv), (const char *)key_ent_name(upv), nv - FMT_KENT_SIZE_MIN,
+            false, 0, fs->clock_ns);
     return 0;
 }
 
@@ -382,7 +389,7 @@ seek_fn(void *arg, const struct kv *kv)
     if (kv->nk != FMT_KDAT_SIZE) {
         return FS_ECORRUPT;
     }
-    s->off = fmt_get64(kv->k + 9);
+    s->off = key_dat_off(kv->k);
     s->found = true;
     return 1;
 }
@@ -402,7 +409,7 @@ fs_seek_data(struct fs *fs, const char *path, uint64_t off, uint64_t *data)
     uint8_t lo[FMT_KEY_MAX];
     uint16_t nlo = key_dat(lo, r.d.qid, off - off % bs);
     struct seek_scan s = { 0, false };
-    err = tree_scan(fs, cur(fs), lo, nlo, lo, 9, seek_fn, &s);
+    err = tree_scan(fs, cur(fs), lo, nlo, lo, FMT_KEY_PREFIX_SIZE, seek_fn, &s);
     if (err) {
         return err == FS_ECORRUPT && !fs->broken ? fs_broke(fs, err, 0, "data key malformed")
             : err;
@@ -426,8 +433,22 @@ dat_scan_fn(void *arg, const struct kv *kv)
     if (kv->nk != FMT_KDAT_SIZE) {
         return FS_ECORRUPT;
     }
-    s->offs[s->count++] = fmt_get64(kv->k + 9);
+    s->offs[s->count++] = key_dat_off(kv->k);
     return s->count == CLEAR_BATCH ? 1 : 0;
+}
+
+/* The scan rounds clear_from may take. Each round clears the data keys it
+ * found (at most CLEAR_BATCH) and looks again, and a tree shows at most
+ * tree_node_record_count_max Kdat records (of the smallest value) per device
+ * block; so with one round for a partial batch and one that finds nothing,
+ * this many always suffice. A clear that needs more is clearing keys that do
+ * not go away: the tree on the device is damaged. */
+static uint64_t
+clear_round_max(const struct fs *fs)
+{
+    uint64_t key_count_max = fs->block_count
+        * tree_node_record_count_max(fs->block_size, FMT_KDAT_SIZE, 0);
+    return key_count_max / CLEAR_BATCH + 2;
 }
 
 /* Clears (releases) every data block of qid at or past block offset from. */
@@ -435,10 +456,12 @@ static int
 clear_from(struct fs *fs, uint64_t qid, uint64_t from)
 {
     uint8_t prefix[FMT_KEY_MAX], lo[FMT_KEY_MAX];
-    key_dat(prefix, qid, 0);
-    for (;;) {
+    uint16_t nprefix = key_prefix(prefix, FMT_KDAT, qid);
+    uint64_t round_max = clear_round_max(fs);
+    for (uint64_t round = 0; round < round_max; round++) {
         struct dat_scan s = { .count = 0 };
-        int err = tree_scan(fs, &fs->tree, lo, key_dat(lo, qid, from), prefix, 9, dat_scan_fn, &s);
+        int err = tree_scan(fs, &fs->tree, lo, key_dat(lo, qid, from), prefix, nprefix,
+                dat_scan_fn, &s);
         if (err) {
             return err == FS_ECORRUPT ? fs_broke(fs, err, 0, "data key malformed") : err;
         }
@@ -455,6 +478,8 @@ clear_from(struct fs *fs, uint64_t qid, uint64_t from)
             return err;
         }
     }
+    return fs_broke(fs, FS_ECORRUPT, fs->tree.root.addr,
+            "more data blocks than the tree holds (a cycle?)");
 }
 
 /* Zeroes the bytes of the block holding offset size past it (shrink). */
@@ -551,9 +576,8 @@ fs_remove(struct fs *fs, const char *path)
     if (dir) {
         uint8_t prefix[FMT_KEY_MAX];
         struct any a = { false };
-        prefix[0] = FMT_KENT;
-        fmt_put64(prefix + 1, r.d.qid);
-        err = tree_scan(fs, &fs->tree, NULL, 0, prefix, 9, any_fn, &a);
+        uint16_t nprefix = key_prefix(prefix, FMT_KENT, r.d.qid);
+        err = tree_scan(fs, &fs->tree, NULL, 0, prefix, nprefix, any_fn, &a);
         if (err || a.found) {
             return err ? err : FS_ENOTEMPTY;
         }
@@ -650,8 +674,8 @@ dir_fn(void *arg, const struct kv *kv)
     }
     struct fs_dirent e = { .qid = d.qid, .is_dir = (d.qtype & FMT_QID_DIR) != 0,
         .size = d.length };
-    memcpy(e.name, kv->k + 11, kv->nk - 12u);
-    e.name[kv->nk - 12u] = '\0';
+    memcpy(e.name, key_ent_name(kv->k), kv->nk - FMT_KENT_SIZE_MIN);
+    e.name[kv->nk - FMT_KENT_SIZE_MIN] = '\0';
     return c->fn(c->arg, &e);
 }
 
@@ -667,11 +691,10 @@ fs_readdir(struct fs *fs, const char *path, int (*fn)(void *arg, const struct fs
     if (!(r.d.qtype & FMT_QID_DIR)) {
         return FS_ENOTDIR;
     }
-    uint8_t prefix[9];
-    prefix[0] = FMT_KENT;
-    fmt_put64(prefix + 1, r.d.qid);
+    uint8_t prefix[FMT_KEY_PREFIX_SIZE];
+    uint16_t nprefix = key_prefix(prefix, FMT_KENT, r.d.qid);
     struct dir_ctx c = { fn, arg };
-    err = tree_scan(fs, cur(fs), NULL, 0, prefix, 9, dir_fn, &c);
+    err = tree_scan(fs, cur(fs), NULL, 0, prefix, nprefix, dir_fn, &c);
     return err == FS_ECORRUPT && !fs->broken ? fs_broke(fs, err, 0, "directory key malformed")
         : err;
 }

@@ -1,5 +1,14 @@
 /*
  * fs/snap.c: snapshots, deadlists and reclamation (see snap.h).
+ *
+ * Layering: this file changes the snapshot tree through the tree layer
+ * (tree.h, treeupdate.h) and frees through the block layer (blk.h); it never
+ * commits. A snapshot operation returns to fs.c, which syncs before and after
+ * it, and the tree reaches snap_release only through the hook fs.c wires.
+ *
+ * Loops over what the device says are bounded: a deadlist chain by the
+ * device's block count, the rounds of a reclaim by the deadlist keys the
+ * snapshot tree can hold, a cascade of deletions by the block count.
  */
 #include "snap.h"
 
@@ -9,9 +18,10 @@
 
 #include "blk.h"
 #include "probes.h"
+#include "tree.h"
+#include "treeupdate.h"
 
 #define DLREF_BATCH 128u        /* Deadlists reclaimed per scan round. */
-#define LABEL_MUTABLE 1u
 
 /* ---- Kill or free. ---- */
 
@@ -20,7 +30,7 @@ kill_push(struct fs *fs, uint64_t killer, uint64_t birth, uint64_t addr)
 {
     ASSERT(fs->kill_count < fs->kill_cap);
     fs->kills[fs->kill_count++] = (struct kill){ killer, birth, addr };
-    fs_trace(fs, addr, 'k');
+    bio_history_note(fs, addr, 'k');
 }
 
 int
@@ -82,8 +92,8 @@ label_get(struct fs *fs, const char *name, uint64_t *gen, uint32_t *flags)
     if (nv != FMT_LABEL_VALUE_SIZE || v[0] != FMT_KSNAP) {
         return fs_broke(fs, FS_ECORRUPT, fs->snap.root.addr, "label value malformed");
     }
-    *gen = fmt_get64(v + 1);
-    *flags = fmt_get32(v + 9);
+    *gen = fmt_label_snapid(v);
+    *flags = fmt_label_flags(v);
     return 0;
 }
 
@@ -103,9 +113,7 @@ msg_record(struct mbuf *b, const struct fmt_tree *r)
 static struct msg
 msg_label(struct mbuf *b, const char *name, uint64_t gen, uint32_t flags)
 {
-    b->v[0] = FMT_KSNAP;
-    fmt_put64(b->v + 1, gen);
-    fmt_put32(b->v + 9, flags);
+    fmt_label_pack(b->v, gen, flags);
     return (struct msg){ b->k, b->v, key_label(b->k, name, strlen(name)), FMT_LABEL_VALUE_SIZE,
         FMT_OP_INSERT };
 }
@@ -115,8 +123,8 @@ static struct msg
 msg_link(struct mbuf *b, uint8_t op, uint64_t gen, uint64_t link, int8_t dlbl, int8_t dref)
 {
     fmt_put64(b->v, link);
-    b->v[8] = (uint8_t)dlbl;
-    b->v[9] = (uint8_t)dref;
+    b->v[FMT_LINK_DLBL_OFFSET] = (uint8_t)dlbl;
+    b->v[FMT_LINK_DREF_OFFSET] = (uint8_t)dref;
     return (struct msg){ b->k, b->v, key_snap(b->k, gen), FMT_LINK_SIZE, op };
 }
 
@@ -150,7 +158,8 @@ dl_append(struct fs *fs, uint64_t killer, uint64_t birth, const struct kill *ks,
     } else if (err != FS_ENOENT) {
         return err ? err : fs_broke(fs, FS_ECORRUPT, fs->snap.root.addr, "deadlist malformed");
     }
-    uint32_t per = fmt_logspc(fs->block_size) / 8;
+    const uint32_t entry = FMT_DLIST_ENTRY_SIZE;
+    uint32_t per = fmt_logspc(fs->block_size) / entry;
 #ifdef MUTANT_DLIST_REWRITE_IN_PLACE
     /* Bug (H2): entries go into the committed head block, rewritten in place. */
     if (hd.addr != FMT_ADDR_NIL) {
@@ -161,19 +170,19 @@ dl_append(struct fs *fs, uint64_t killer, uint64_t birth, const struct kill *ks,
         }
         struct fmt_log_header oh;
         fmt_log_header_unpack(ob->buf, &oh);
-        uint32_t room = (fmt_logspc(fs->block_size) - oh.logsz) / 8;
+        uint32_t room = (fmt_logspc(fs->block_size) - oh.logsz) / entry;
         uint32_t m = (ob->flags & CBLK_QUEUED) ? 0 : FS_MIN(room, n);
         for (uint32_t j = 0; j < m; j++) {
-            fmt_put64(ob->buf + FMT_LOG_HEADER_SIZE + oh.logsz + 8 * j, ks[j].addr);
+            fmt_put64(ob->buf + FMT_LOG_HEADER_SIZE + oh.logsz + entry * j, ks[j].addr);
         }
         if (m > 0) {
-            oh.logsz = (uint16_t)(oh.logsz + 8 * m);
+            oh.logsz = (uint16_t)(oh.logsz + entry * m);
             oh.logh = fmt_hash(ob->buf + FMT_LOG_HEADER_SIZE, oh.logsz);
             fmt_log_header_pack(ob->buf, &oh);
             ob->hash = fmt_hash(ob->buf, fs->block_size);
             hd.hash = ob->hash;
             tl = tl.addr == hd.addr ? hd : tl;
-            err = dev_write(fs, hd.addr, ob->buf);
+            err = bio_write(fs, hd.addr, ob->buf);
         }
         blk_put(fs, ob);
         if (err) {
@@ -191,10 +200,10 @@ dl_append(struct fs *fs, uint64_t killer, uint64_t birth, const struct kill *ks,
         }
         uint32_t m = FS_MIN(per, n - i);
         for (uint32_t j = 0; j < m; j++) {
-            fmt_put64(b->buf + FMT_LOG_HEADER_SIZE + 8 * j, ks[i + j].addr);
+            fmt_put64(b->buf + FMT_LOG_HEADER_SIZE + entry * j, ks[i + j].addr);
         }
-        struct fmt_log_header h = { FMT_TYPE_DLIST, (uint16_t)(8 * m),
-            fmt_hash(b->buf + FMT_LOG_HEADER_SIZE, 8 * m), hd };
+        struct fmt_log_header h = { FMT_TYPE_DLIST, (uint16_t)(entry * m),
+            fmt_hash(b->buf + FMT_LOG_HEADER_SIZE, entry * m), hd };
         fmt_log_header_pack(b->buf, &h);
         hd = blk_finish(fs, b);
         blk_put(fs, b);
@@ -249,7 +258,8 @@ dl_consume(struct fs *fs, struct bptr hd, enum dl_fate fate, uint64_t into, uint
         }
         struct fmt_log_header h;
         fmt_log_header_unpack(b->buf, &h);
-        for (uint32_t i = 0; i + 8 <= h.logsz && !err; i += 8) {
+        for (uint32_t i = 0; i + FMT_DLIST_ENTRY_SIZE <= h.logsz && !err;
+                i += FMT_DLIST_ENTRY_SIZE) {
             uint64_t addr = fmt_get64(b->buf + FMT_LOG_HEADER_SIZE + i);
             if (fate == DL_FREE) {
                 err = blk_free_deferred(fs, addr);
@@ -289,12 +299,26 @@ dlscan_fn(void *arg, const struct kv *kv)
     if (kv->nk != FMT_KDLIST_SIZE || kv->nv != FMT_DLIST_VALUE_SIZE) {
         return FS_ECORRUPT;
     }
-    uint64_t birth = fmt_get64(kv->k + 9);
+    uint64_t birth = key_dlist_birth(kv->k);
     if (!s->all && birth <= s->above) {
         return 0;
     }
     s->refs[s->count++] = (struct dlref){ birth, fmt_bptr_unpack(kv->v) };
     return s->count == DLREF_BATCH ? 1 : 0;
+}
+
+/* The scan rounds dl_reclaim may take. Each round deletes the deadlist keys
+ * it found (at most DLREF_BATCH) and looks again, and the snapshot tree shows
+ * at most tree_node_record_count_max Kdlist records per device block; so
+ * with one round for a partial batch and one that finds nothing, this many
+ * always suffice. A reclaim that needs more is deleting keys that do not go
+ * away: the tree on the device is damaged. */
+static uint64_t
+dl_reclaim_round_max(const struct fs *fs)
+{
+    uint64_t key_count_max = fs->block_count
+        * tree_node_record_count_max(fs->block_size, FMT_KDLIST_SIZE, FMT_DLIST_VALUE_SIZE);
+    return key_count_max / DLREF_BATCH + 2;
 }
 
 /* Reclaims the deadlists (killer, b) with b above `above` (every b if all):
@@ -304,10 +328,11 @@ static int
 dl_reclaim(struct fs *fs, uint64_t killer, bool all, uint64_t above, uint64_t p, uint64_t s)
 {
     uint8_t prefix[FMT_KEY_MAX];
-    key_dlist(prefix, killer, 0);
-    for (;;) {
+    uint16_t nprefix = key_prefix(prefix, FMT_KDLIST, killer);
+    uint64_t round_max = dl_reclaim_round_max(fs);
+    for (uint64_t round = 0; round < round_max; round++) {
         struct dlscan scan = { .count = 0, .above = above, .all = all };
-        int err = tree_scan(fs, &fs->snap, NULL, 0, prefix, 9, dlscan_fn, &scan);
+        int err = tree_scan(fs, &fs->snap, NULL, 0, prefix, nprefix, dlscan_fn, &scan);
         if (err) {
             return err == FS_ECORRUPT ? fs_broke(fs, err, fs->snap.root.addr,
                     "deadlist key malformed") : err;
@@ -337,6 +362,8 @@ dl_reclaim(struct fs *fs, uint64_t killer, bool all, uint64_t above, uint64_t p,
             return err;
         }
     }
+    return fs_broke(fs, FS_ECORRUPT, fs->snap.root.addr,
+            "more deadlists than the snapshot tree holds (a cycle?)");
 }
 
 /* Pending kills by s that were born after p were alive only in the snapshot
@@ -436,11 +463,16 @@ static int
 find_succ_fn(void *arg, const struct kv *kv)
 {
     struct find_succ *f = arg;
-    if (kv->nv == FMT_TREE_SIZE && fmt_get64(kv->v + 24) == f->pred) {
-        f->found = fmt_get64(kv->v + 16);
-        return 1;
+    if (kv->nv != FMT_TREE_SIZE) {
+        return 0;
     }
-    return 0;
+    struct fmt_tree r;
+    fmt_tree_unpack(kv->v, &r);
+    if (r.pred != f->pred) {
+        return 0;
+    }
+    f->found = r.gen;
+    return 1;
 }
 
 /* The one successor of record r (its chain successor or its fork). */
@@ -559,7 +591,7 @@ updatesnap(struct fs *fs)
         m[n++] = msg_link(&mb[0], FMT_OP_RELINK, o.gen, t.gen, -1, 1);
     }
     m[n++] = msg_record(&mb[2], &t);
-    m[n++] = msg_label(&mb[3], fs->label, t.gen, LABEL_MUTABLE);
+    m[n++] = msg_label(&mb[3], fs->label, t.gen, FMT_LABEL_MUTABLE);
     err = tree_upsert(fs, &fs->snap, m, n);
     if (err) {
         return err;
@@ -623,7 +655,7 @@ snap_format(struct fs *fs)
     struct fmt_tree r = { .nref = 0, .nlbl = 1, .height = fs->tree.height, .gen = 1,
         .pred = GEN_NONE, .succ = GEN_NONE, .base = GEN_NONE, .root = fs->tree.root };
     struct mbuf mb[2];
-    struct msg m[2] = { msg_record(&mb[0], &r), msg_label(&mb[1], "main", 1, LABEL_MUTABLE) };
+    struct msg m[2] = { msg_record(&mb[0], &r), msg_label(&mb[1], "main", 1, FMT_LABEL_MUTABLE) };
     fs->tree.dirty = false;
     return tree_upsert(fs, &fs->snap, m, 2);
 }
@@ -651,17 +683,17 @@ snap_mount(struct fs *fs, const char *label)
     }
     fs->tree = (struct tree){ .root = r.root, .height = r.height, .gen = r.gen,
         .memgen = GEN_NONE, .pred = r.pred, .base = r.base };
-    fs->tree_mutable = (flags & LABEL_MUTABLE) && !fs->config.read_only;
+    fs->tree_mutable = (flags & FMT_LABEL_MUTABLE) && !fs->config.read_only;
     if (fs->tree_mutable) {
         fs->tree.memgen = fs->nextgen++;
     }
     return 0;
 }
 
-/* ---- The snapshot API. ---- */
+/* ---- The snapshot operations (their commits are fs.c's). ---- */
 
-static int
-name_check(const char *name)
+int
+snap_name_check(const char *name)
 {
     size_t n = strlen(name);
     if (n == 0 || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strchr(name, '/')) {
@@ -675,24 +707,15 @@ name_check(const char *name)
     return n > FMT_NAME_MAX ? FS_ENAMETOOLONG : 0;
 }
 
-/* Commits what is pending, so that FROM's record is its current state. */
+/* FROM's snapshot and record, once NAME is known to be free. */
 static int
-snap_prepare(struct fs *fs, const char *from, const char *name, uint64_t *gen,
+snap_source(struct fs *fs, const char *from, const char *name, uint64_t *gen,
         struct fmt_tree *r)
 {
-    if (fs->read_only) {
-        return FS_EROFS;
-    }
-    int err = name_check(name);
-    if (!err) {
-        err = name_check(from);
-    }
-    if (!err) {
-        err = fs_sync(fs);
-    }
     uint64_t g;
     uint32_t flags;
-    if (!err && label_get(fs, name, &g, &flags) == 0) {
+    int err = 0;
+    if (label_get(fs, name, &g, &flags) == 0) {
         err = FS_EEXIST;
     }
     if (!err) {
@@ -705,11 +728,12 @@ snap_prepare(struct fs *fs, const char *from, const char *name, uint64_t *gen,
 }
 
 int
-fs_snap_label(struct fs *fs, const char *from, const char *name)
+snap_label(struct fs *fs, const char *from, const char *name)
 {
+    ASSERT(!fs->read_only);
     uint64_t gen;
     struct fmt_tree r;
-    int err = snap_prepare(fs, from, name, &gen, &r);
+    int err = snap_source(fs, from, name, &gen, &r);
     if (err) {
         return err;
     }
@@ -720,50 +744,40 @@ fs_snap_label(struct fs *fs, const char *from, const char *name)
 #ifdef MUTANT_SNAP_OP_NOT_DIRTY
     fs->snap.dirty = false;     /* Bug: the snapshot operation does not mark the snap tree. */
 #endif
-    return err ? err : fs_sync(fs);
+    return err;
 }
 
 int
-fs_snap_fork(struct fs *fs, const char *from, const char *name)
+snap_fork(struct fs *fs, const char *from, const char *name)
 {
+    ASSERT(!fs->read_only);
     uint64_t gen;
     struct fmt_tree r;
-    int err = snap_prepare(fs, from, name, &gen, &r);
+    int err = snap_source(fs, from, name, &gen, &r);
     if (err) {
         return err;
     }
     struct fmt_tree f = { .nref = 0, .nlbl = 1, .height = r.height, .gen = fs->nextgen++,
         .pred = gen, .succ = GEN_NONE, .base = gen, .root = r.root };
     struct mbuf mb[3];
-    struct msg m[3] = { msg_label(&mb[0], name, f.gen, LABEL_MUTABLE), msg_record(&mb[1], &f),
-        msg_link(&mb[2], FMT_OP_RELINK, gen, r.succ, 0, 1) };
+    struct msg m[3] = { msg_label(&mb[0], name, f.gen, FMT_LABEL_MUTABLE),
+        msg_record(&mb[1], &f), msg_link(&mb[2], FMT_OP_RELINK, gen, r.succ, 0, 1) };
     err = tree_upsert(fs, &fs->snap, m, 3);
 #ifdef MUTANT_SNAP_OP_NOT_DIRTY
     fs->snap.dirty = false;     /* Bug: the snapshot operation does not mark the snap tree. */
 #endif
-    return err ? err : fs_sync(fs);
+    return err;
 }
 
 int
-fs_snap_delete(struct fs *fs, const char *name)
+snap_delete(struct fs *fs, const char *name)
 {
-    if (fs->read_only) {
-        return FS_EROFS;
-    }
-    int err = name_check(name);
-    if (err) {
-        return err;
-    }
-    if (strcmp(name, fs->label) == 0) {
-        return FS_EPERM;
-    }
-    err = fs_sync(fs);
+    ASSERT(!fs->read_only);
+    ASSERT(strcmp(name, fs->label) != 0);
     uint64_t gen;
     uint32_t flags;
     struct fmt_tree r;
-    if (!err) {
-        err = label_get(fs, name, &gen, &flags);
-    }
+    int err = label_get(fs, name, &gen, &flags);
     if (!err) {
         err = record_get(fs, gen, &r);
     }
@@ -784,7 +798,7 @@ fs_snap_delete(struct fs *fs, const char *name)
     fs->snap.dirty = false;     /* Bug: the snapshot operation does not mark the snap tree. */
 #endif
     fs->use_reserve = false;
-    return err ? err : fs_sync(fs);
+    return err;
 }
 
 struct list_ctx {
@@ -803,8 +817,8 @@ list_fn(void *arg, const struct kv *kv)
     struct fs_snapinfo i;
     memset(&i, 0, sizeof(i));
     memcpy(i.name, kv->k + 1, kv->nk - 1u);
-    i.gen = fmt_get64(kv->v + 1);
-    i.mutable = (fmt_get32(kv->v + 9) & LABEL_MUTABLE) != 0;
+    i.gen = fmt_label_snapid(kv->v);
+    i.mutable = (fmt_label_flags(kv->v) & FMT_LABEL_MUTABLE) != 0;
     struct fmt_tree r;
     int err = record_get(c->fs, i.gen, &r);     /* A lookup inside a scan: reads only. */
     if (err) {

@@ -23,12 +23,19 @@
  * Every such free is deferred, and a merge copies entries into new deadlist
  * blocks instead of rewriting a committed tail in place, so neither GEFS
  * hazard H1 nor H2 exists here.
+ *
+ * Layering: above the trees, below fs.c. The tree reaches snap_release only
+ * through fs->tree_release, which fs.c wires; the snapshot operations below
+ * never commit: fs.c syncs what is pending before each (so that FROM's record
+ * is its current state) and syncs again after it, as fs.h promises.
  */
 #ifndef FS_SNAP_H
 #define FS_SNAP_H
 
-#include "tree.h"
+#include "state.h"
 
+/* Kill or free of a block tree t stops referencing (the essay above): the
+ * tree's release hook. */
 int snap_release(struct fs *fs, struct tree *t, struct bptr bp);
 
 /* Format: the snapshot tree with label "main" over an empty root directory. */
@@ -37,5 +44,16 @@ int snap_format(struct fs *fs);
 int snap_mount(struct fs *fs, const char *label);
 /* Sync pass 0: commit the mounted tree into a new record, write deadlists. */
 int snap_commit(struct fs *fs);
+
+/* 0 if name can be a label (the rules of file names), else FS_EINVAL or
+ * FS_ENAMETOOLONG. */
+int snap_name_check(const char *name);
+
+/* fs_snap_label, fs_snap_fork and fs_snap_delete (fs.h) between their two
+ * commits: on a writable file system with nothing pending, names checked,
+ * and for delete, name not the mounted label. */
+int snap_label(struct fs *fs, const char *from, const char *name);
+int snap_fork(struct fs *fs, const char *from, const char *name);
+int snap_delete(struct fs *fs, const char *name);
 
 #endif /* FS_SNAP_H */

@@ -103,23 +103,37 @@ struct kill {
 
 struct msg;
 
+#define WBATCH_VALUE_SIZE 48u   /* Bytes of a batch value: a data pointer or the wstat. */
+
+STATIC_ASSERT(WBATCH_VALUE_SIZE >= FMT_PTR_SIZE, "a batch value holds a data pointer");
+STATIC_ASSERT(WBATCH_VALUE_SIZE >= 1 + 8 + 8, "a batch value holds the size and mtime wstat");
+
 /* The batch of one atomic write (ops.c): keys, values and messages of up to
  * cap data blocks and the size update. */
 struct wbatch {
     uint32_t cap;                       /* Data blocks per batch. */
     struct msg *msgs;                   /* cap + 1 messages. */
     uint8_t (*keys)[FMT_KEY_MAX];       /* Their keys. */
-    uint8_t (*vals)[48];                /* Their values: pointers, the wstat. */
+    uint8_t (*vals)[WBATCH_VALUE_SIZE]; /* Their values: pointers, the wstat. */
     uint64_t *addrs;                    /* New data blocks, freed again on failure. */
 };
 
-#define TRACE_RING_COUNT 512u
+/* The block history: a ring of the latest block events, GEFS's per-block
+ * trace, for an ASSERT on a block to print (bio.h). "History", not "trace":
+ * a trace in this project is a workload. */
+#define HISTORY_RING_COUNT 512u
 
-struct trace_event {
+struct history_event {
     uint64_t addr;          /* Block address. */
     uint64_t qgen;          /* Queue generation when it happened. */
-    char what;              /* a=alloc f=free d=deferred w=write r=read c=cancel. */
+    char what;              /* a=alloc f=free d=deferred w=write r=read c=cancel k=kill. */
 };
+
+/* The read verifier of one block type (bio.h): NULL if buf, whose type field
+ * says type already, is well formed, else the reason. */
+typedef const char *bio_verifier(uint32_t block_size, const uint8_t *buf, uint16_t type);
+
+#define BIO_VERIFIER_COUNT (FMT_TYPE_ARENA + 1u)   /* Block types 0..5 have a slot. */
 
 struct fs {
     const struct bdev *bdev;        /* The device; owned by the caller. */
@@ -167,7 +181,7 @@ struct fs {
     uint64_t *compress_blocks;      /* Preallocated blocks of a log compression. */
     uint32_t compress_cap;          /* Bound of compress_blocks. */
 
-    struct tree_ws *tws;            /* Bε-tree workspace (tree.c). */
+    struct tree_ws *tws;            /* Bε-tree workspace (treeupdate.c). */
     struct wbatch *wbatch;          /* One atomic write (ops.c). */
     struct tree snap;               /* The snapshot tree. */
     struct tree tree;               /* The mounted file-system tree. */
@@ -181,16 +195,15 @@ struct fs {
     uint32_t kill_cap;              /* Bound (one per device block). */
 
     struct fs_stats stats;          /* Counters for tests and reports. */
-    struct trace_event trace[TRACE_RING_COUNT]; /* Recent block events. */
-    uint32_t trace_next;            /* Next slot of the ring. */
+    struct history_event history[HISTORY_RING_COUNT]; /* Recent block events. */
+    uint32_t history_next;          /* Next slot of the ring. */
+
+    /* Calls up, wired by fs.c at format and mount, so that no layer names
+     * the one above it (docs/DESIGN.md, "Layers of fs/"). */
+    bio_verifier *verifiers[BIO_VERIFIER_COUNT]; /* Per block type; NULL: unknown type. */
+    int (*tree_release)(struct fs *fs, struct tree *t, struct bptr bp);
+                                    /* Kill or free of a block a tree stops using. */
     void *mem;                      /* The one allocation everything above lives in. */
 };
-
-/* Records a block event in the trace ring. */
-void fs_trace(struct fs *fs, uint64_t addr, char what);
-
-/* GEFS broke(): marks the file system read-only after corruption or a device
- * error, remembers why, and returns err for the caller to pass on. */
-int fs_broke(struct fs *fs, int err, uint64_t addr, const char *why);
 
 #endif /* FS_STATE_H */

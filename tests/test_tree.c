@@ -26,6 +26,7 @@
 #include "../fs/blk.h"
 #include "../fs/state.h"
 #include "../fs/tree.h"
+#include "../fs/treeupdate.h"
 
 #define BS (4 * KIB)
 #define DEVICE_BLOCKS 4096u

@@ -1,8 +1,14 @@
 /*
- * fs/check_impl.h: what check.c and checktree.c share.
+ * fs/checkmap.h: the reach maps and the findings of fs_check, which check.c
+ * and checktree.c share.
+ *
+ * A check owns four bitmaps over the device's blocks and the result it
+ * fills. check.c (the driver, superblocks, arena headers, logs, leaks) and
+ * checktree.c (trees and deadlists) both mark what they reach here; this
+ * module calls neither of them, and checktree.c never calls check.c.
  */
-#ifndef FS_CHECK_IMPL_H
-#define FS_CHECK_IMPL_H
+#ifndef FS_CHECKMAP_H
+#define FS_CHECKMAP_H
 
 #include "check.h"
 #include "state.h"
@@ -22,6 +28,7 @@ struct check {
 void check_finding(struct check *c, enum fs_check_class cls, uint64_t block, const char *what,
         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 bool check_bit(const uint8_t *map, uint64_t block);
+void check_bit_set(uint8_t *map, uint64_t block);
 
 /* Marks a block with one owner; false (and a finding) if reached already,
  * outside the device, or free. */
@@ -33,8 +40,4 @@ bool check_reach_shared(struct check *c, uint64_t addr, const char *what, bool *
 /* Marks a block listed in a deadlist. */
 void check_mark_dead(struct check *c, uint64_t addr, const char *what);
 
-/* checktree.c: the snapshot tree, every snapshot's tree, the mounted tree,
- * deadlists and the namespace of each tree. */
-int check_trees(struct check *c);
-
-#endif /* FS_CHECK_IMPL_H */
+#endif /* FS_CHECKMAP_H */

@@ -1,0 +1,123 @@
+/*
+ * fs/checkmap.c: the reach maps and the findings of fs_check (see
+ * checkmap.h).
+ *
+ * Method: one bit per device block in each map. A mark first checks the
+ * address (inside the device, block-aligned) and that the block is not in
+ * its arena's free map, then the maps: a block with one owner may be reached
+ * once from anywhere; a tree node or data block may be reached again by
+ * another snapshot's walk but not twice by one walk, and never by an
+ * exclusive owner as well. Each failed check is a finding that names it; the
+ * first FS_CHECK_FINDINGS_MAX findings are kept, all are counted.
+ */
+#include "checkmap.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "alloc.h"
+
+void
+check_finding(struct check *c, enum fs_check_class cls, uint64_t block, const char *what,
+        const char *fmt, ...)
+{
+    c->r->count[cls]++;
+    if (c->r->finding_count == FS_CHECK_FINDINGS_MAX) {
+        return;
+    }
+    struct fs_check_finding *f = &c->r->findings[c->r->finding_count++];
+    f->cls = (uint8_t)cls;
+    f->block = block;
+    snprintf(f->what, sizeof(f->what), "%s", what);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f->why, sizeof(f->why), fmt, ap);
+    va_end(ap);
+}
+
+bool
+check_bit(const uint8_t *map, uint64_t block)
+{
+    return ((unsigned)map[block / 8] >> (block % 8)) & 1u;
+}
+
+void
+check_bit_set(uint8_t *map, uint64_t block)
+{
+    map[block / 8] |= (uint8_t)(1u << (block % 8));
+}
+
+/* Common part of a mark: in the device, and allocated if in an arena. */
+static bool
+reach_valid(struct check *c, uint64_t addr, const char *what)
+{
+    struct fs *fs = c->fs;
+    uint64_t block = addr / fs->block_size;
+    if (addr % fs->block_size != 0 || block >= fs->block_count) {
+        check_finding(c, FS_CHECK_CORRUPT, block, what, "pointer outside the device");
+        return false;
+    }
+    struct arena *a = alloc_arena_of(fs, addr);
+    if (a != NULL && alloc_range_is_free(a, addr, fs->block_size)) {
+        check_finding(c, FS_CHECK_CORRUPT, block, what, "referenced block is free");
+        return false;
+    }
+    return true;
+}
+
+bool
+check_reach_shared(struct check *c, uint64_t addr, const char *what, bool *first)
+{
+    *first = false;
+    if (!reach_valid(c, addr, what)) {
+        return false;
+    }
+    uint64_t block = addr / c->fs->block_size;
+    if (check_bit(c->meta, block) || check_bit(c->walk, block)) {
+        check_finding(c, FS_CHECK_CORRUPT, block, what, "block referenced twice");
+        return false;
+    }
+    check_bit_set(c->walk, block);
+    if (!check_bit(c->shared, block)) {
+        check_bit_set(c->shared, block);
+        c->r->blocks_reachable++;
+        *first = true;
+    }
+    return true;
+}
+
+void
+check_mark_dead(struct check *c, uint64_t addr, const char *what)
+{
+    if (!reach_valid(c, addr, what)) {
+        return;
+    }
+    uint64_t block = addr / c->fs->block_size;
+    if (check_bit(c->dead, block)) {
+        check_finding(c, FS_CHECK_CORRUPT, block, what, "block listed in deadlists twice");
+    }
+    check_bit_set(c->dead, block);
+}
+
+bool
+check_reach(struct check *c, uint64_t addr, const char *what)
+{
+    struct fs *fs = c->fs;
+    uint64_t block = addr / fs->block_size;
+    if (addr % fs->block_size != 0 || block >= fs->block_count) {
+        check_finding(c, FS_CHECK_CORRUPT, block, what, "pointer outside the device");
+        return false;
+    }
+    if (check_bit(c->meta, block) || check_bit(c->shared, block)) {
+        check_finding(c, FS_CHECK_CORRUPT, block, what, "block referenced twice");
+        return false;
+    }
+    check_bit_set(c->meta, block);
+    c->r->blocks_reachable++;
+    struct arena *a = alloc_arena_of(fs, addr);
+    if (a != NULL && alloc_range_is_free(a, addr, fs->block_size)) {
+        check_finding(c, FS_CHECK_CORRUPT, block, what, "referenced block is free");
+        return false;
+    }
+    return true;
+}
