@@ -56,7 +56,8 @@ SIM_CLI_SRC := sim/cli/cli.c sim/cli/cmd_image.c sim/cli/cmd_dump.c sim/cli/cmd_
            sim/cli/cmd_gen.c
 SIM_SRC := $(SIM_ORACLE_SRC) $(SIM_RECORD_SRC) $(SIM_CHECK_SRC) $(SIM_STORE_SRC) \
            $(SIM_CAMPAIGN_SRC) $(SIM_CLI_SRC)
-FAULT_SRC := faultinject/plan.c faultinject/fault.c faultinject/forge.c faultinject/faultdev.c
+FAULT_SRC := faultinject/classes.c faultinject/plan.c faultinject/fault.c faultinject/forge.c \
+             faultinject/damage.c faultinject/faultdev.c
 TRACES_SRC := traces/trace.c traces/gen.c
 MAIN_SRC := sim/cli/main.c
 TEST_UTIL_SRC := tests/util.c

@@ -1,24 +1,45 @@
 /*
  * faultinject/faultdev.c: a device that fails on schedule (see faultdev.h).
+ *
+ * Each operation counts itself, then asks its fault points in a fixed order
+ * (a read: EIO, then a bit flip of what was read; a write: EIO, no space,
+ * lost, misdirected; a flush: EIO), so a schedule names the same operation
+ * on every run. Every point is hit once per operation whether armed or not:
+ * fault_state.hit_count[] then counts operations, and the k-th hit of a
+ * point is the k-th operation of its kind.
  */
 #include "faultdev.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "damage.h"
+
+/* fault_hit, counting what fired on the device too. */
+static bool
+fd_hit(struct faultdev *d, enum fault_point point)
+{
+    bool fire = fault_hit(&d->faults, point);
+    d->fired_count += fire;
+    return fire;
+}
+
 static int
 fd_read(const struct bdev *bdev, uint64_t block, void *buffer)
 {
     struct faultdev *d = bdev->context;
     ASSERT(block < bdev->block_count);
-    if (fault_hit(&d->faults, FAULT_DEV_READ_EIO)) {
+    ASSERT(buffer != NULL);
+    d->read_count++;
+    if (fd_hit(d, FAULT_DEV_READ_EIO)) {
+        memset(buffer, FAULTDEV_READ_FILL, bdev->block_size);  /* A failed read returns no bytes. */
         return FS_EIO;
     }
     int err = d->inner->read(d->inner, block, buffer);
-    if (!err && fault_hit(&d->faults, FAULT_DEV_READ_BITFLIP)) {
+    if (!err && fd_hit(d, FAULT_DEV_READ_BITFLIP)) {
         uint64_t bit = (block * 2654435761u + d->faults.hit_count[FAULT_DEV_READ_BITFLIP])
             % (8ull * bdev->block_size);
-        ((uint8_t *)buffer)[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        damage_flip(buffer, bit);
     }
     return err;
 }
@@ -28,16 +49,21 @@ fd_write(const struct bdev *bdev, uint64_t block, const void *buffer)
 {
     struct faultdev *d = bdev->context;
     ASSERT(block < bdev->block_count);
-    if (fault_hit(&d->faults, FAULT_DEV_WRITE_EIO)) {
+    ASSERT(buffer != NULL);
+    d->write_count++;
+    if (block == d->write_fail_block) {         /* From here on, as if the device died. */
+        fault_arm(&d->faults, FAULT_DEV_WRITE_EIO, (struct fault_arming){ 0, FAULT_PERSISTENT });
+    }
+    if (fd_hit(d, FAULT_DEV_WRITE_EIO)) {
         return FS_EIO;
     }
-    if (fault_hit(&d->faults, FAULT_DEV_WRITE_FULL)) {
+    if (fd_hit(d, FAULT_DEV_WRITE_FULL)) {
         return FS_ENOSPC;
     }
-    if (fault_hit(&d->faults, FAULT_DEV_WRITE_LOST)) {
+    if (fd_hit(d, FAULT_DEV_WRITE_LOST)) {
         return 0;
     }
-    if (fault_hit(&d->faults, FAULT_DEV_WRITE_MISDIRECT)) {
+    if (fd_hit(d, FAULT_DEV_WRITE_MISDIRECT)) {
         block = (block + 1) % bdev->block_count;
     }
     return d->inner->write(d->inner, block, buffer);
@@ -48,7 +74,8 @@ fd_flush(const struct bdev *bdev)
 {
     struct faultdev *d = bdev->context;
     ASSERT(d->inner->flush != NULL);
-    if (fault_hit(&d->faults, FAULT_DEV_FLUSH_EIO)) {
+    d->flush_count++;
+    if (fd_hit(d, FAULT_DEV_FLUSH_EIO)) {
         return FS_EIO;
     }
     return d->inner->flush(d->inner);
@@ -58,6 +85,8 @@ static void
 fd_mark(const struct bdev *bdev, const char *what, uint64_t qgen)
 {
     struct faultdev *d = bdev->context;
+    ASSERT(what != NULL);
+    d->mark_count++;
     if (d->inner->mark != NULL) {
         d->inner->mark(d->inner, what, qgen);
     }
@@ -67,8 +96,10 @@ int
 faultdev_init(struct faultdev *d, const struct bdev *inner)
 {
     ASSERT(inner != NULL);
+    ASSERT(inner->read != NULL && inner->write != NULL);
     memset(d, 0, sizeof(*d));
     d->inner = inner;
+    d->write_fail_block = FAULTDEV_BLOCK_NONE;
     fault_reset(&d->faults);
     d->bdev = (struct bdev){ d, inner->block_size, inner->block_count, fd_read, fd_write,
         fd_flush, fd_mark };
@@ -79,4 +110,16 @@ void
 faultdev_deinit(struct faultdev *d)
 {
     memset(d, 0, sizeof(*d));
+}
+
+void
+faultdev_fail_nth(struct faultdev *d, enum fault_point point, uint64_t index, bool persistent)
+{
+    ASSERT(d->inner != NULL);
+    ASSERT(point < FAULT_POINT_COUNT);
+    if (index == 0) {
+        return;
+    }
+    fault_arm(&d->faults, point, (struct fault_arming){ index - 1,
+        persistent ? FAULT_PERSISTENT : 1 });
 }

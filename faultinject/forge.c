@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../fs/format.h"
+#include "prng.h"
 
 /* Draws a field uniformly from each of two kinds offered (reservoir
  * sampling, so the fields need no table), then one of the kinds: layout
@@ -24,15 +25,6 @@ struct picker {
     uint32_t bs;
 };
 
-static uint64_t
-mix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 static void
 offer(struct picker *p, int kind, uint32_t off, uint32_t width)
 {
@@ -40,7 +32,7 @@ offer(struct picker *p, int kind, uint32_t off, uint32_t width)
         return;
     }
     p->seen[kind]++;
-    if (mix(&p->rng) % p->seen[kind] == 0) {
+    if (prng_splitmix64(&p->rng) % p->seen[kind] == 0) {
         p->off[kind] = off;
         p->width[kind] = width;
     }
@@ -148,8 +140,8 @@ forge_pick(const uint8_t *b, uint32_t bs, uint64_t seed)
         return FORGE_NONE;
     }
     int kind = p.seen[CONTENT] == 0 ? LAYOUT : p.seen[LAYOUT] == 0 ? CONTENT
-        : (int)(mix(&p.rng) & 1);
-    return p.off[kind] * 8 + (uint32_t)(mix(&p.rng) % (p.width[kind] * 8));
+        : (int)(prng_splitmix64(&p.rng) & 1);
+    return p.off[kind] * 8 + (uint32_t)(prng_splitmix64(&p.rng) % (p.width[kind] * 8));
 }
 
 struct ptrs {

@@ -1,79 +1,129 @@
 /*
  * faultinject/plan.c: crash-state enumeration and ids (see plan.h).
+ *
+ * Method. A fault plan is parsed into bits, one per element of PLAN_CUTS and
+ * FAULT_CLASSES (faultinject/classes.h), and enumerated over the planner's
+ * view of a write log: at each cut the plan's cut selectors choose, the cut
+ * itself, then the lost-write subsets, tears and lying flushes the model
+ * allows; at the end of the log, per write, its media faults and forged
+ * variants. Every random draw comes from a stream seeded by the plan's seed,
+ * the index it is drawn for (a cut, an op) and a salt naming the use (enum
+ * plan_salt), so the states and their ids are the same on every run.
+ *
+ * The names of elements, classes and id pieces all come from the tables in
+ * classes.h; this file holds the grammar around them.
  */
 #include "plan.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../fs/base.h"
+#include "../fs/bdev.h"
 #include "../fs/format.h"
 #include "forge.h"
+#include "prng.h"
 
 #define REORDER_SAMPLES_DEFAULT 64u
 
-static const char *const model_names[MODEL_COUNT] = { "ordered", "writeback", "torn", "hostile" };
+/* The salts of the planner's random streams, one per use (prng_stream). The
+ * values are part of every stored id a draw decided: never change one. */
+enum plan_salt {
+    PLAN_SALT_REORDER = 1,      /* Which lost-write subsets are sampled at a cut. */
+    PLAN_SALT_FLIP = 2,         /* The bit a flip inverts in a write's block. */
+    PLAN_SALT_FORGE = 6,        /* The field and bit of each forged variant of a write. */
+    PLAN_SALT_REPOINT = 10,     /* The pointer and target of each repointed variant. */
+    PLAN_SALT_LIAR = 12,        /* Which writes a lying flush lost, when sampled. */
+    PLAN_SALT_MISDIRECT = 14,   /* Whether, and onto which block, a write is misdirected. */
+};
 
-const char *
-device_model_name(enum device_model m)
+/* Where an element of the plan keeps its count (reorder:K, forge:N). */
+struct plan_count {
+    size_t offset;              /* Of a uint32_t field of struct fault_plan; 0 (kinds):
+                                   no count. */
+    const char *letter;         /* As the usage names the count. */
+    uint32_t max;               /* Largest count. */
+    bool needed;                /* The element takes no plain form; else plain means 1. */
+};
+
+#define PLAN_COUNT_NONE { 0, "", 0, false }
+#define PLAN_COUNT(field, letter, max, needed) \
+    { offsetof(struct fault_plan, field), letter, max, needed }
+
+#define ELEMENT_COUNT (PLAN_CUT_COUNT + FAULT_CLASS_COUNT)
+
+/* The elements of a plan in normal order: the cut selectors, then one row
+ * per fault class (class c at PLAN_CUT_COUNT + c; the cut class has none). */
+static const struct {
+    const char *name;           /* As --faults spells it ("" for the cut class: none). */
+    uint32_t bit;               /* PLAN_* bit, 0 for none. */
+    struct plan_count count;    /* Its count, if it takes one. */
+} elements[ELEMENT_COUNT] = {
+#define X(NAME, name) { name, PLAN_##NAME, PLAN_COUNT_NONE },
+    PLAN_CUTS(X)
+#undef X
+#define X(NAME, name, ELEMENT, element, count, needs, verdict, media, id, id_args) \
+    { element, PLAN_##ELEMENT, count },
+    FAULT_CLASSES(X)
+#undef X
+};
+
+STATIC_ASSERT(ELEMENT_COUNT <= 32, "the plan's bits fit its kinds word");
+
+STATIC_ASSERT(offsetof(struct fault_plan, kinds) == 0, "offset 0 means no count");
+
+static uint32_t
+plan_count_get(const struct fault_plan *plan, const struct plan_count *c)
 {
-    ASSERT(m < MODEL_COUNT);
-    return model_names[m];
+    ASSERT(c->offset != 0);
+    ASSERT(c->offset + sizeof(uint32_t) <= sizeof(*plan));
+    uint32_t k;
+    memcpy(&k, (const uint8_t *)plan + c->offset, sizeof(k));
+    return k;
 }
 
-int
-device_model_parse(const char *s, enum device_model *out)
+static void
+plan_count_set(struct fault_plan *plan, const struct plan_count *c, uint32_t k)
 {
-    for (uint32_t i = 0; i < MODEL_COUNT; i++) {
-        if (strcmp(s, model_names[i]) == 0) {
-            *out = (enum device_model)i;
-            return 0;
+    ASSERT(c->offset != 0);
+    ASSERT(c->offset + sizeof(uint32_t) <= sizeof(*plan));
+    memcpy((uint8_t *)plan + c->offset, &k, sizeof(k));
+}
+
+/* The models that apply class c, "hostile" or "writeback or hostile". */
+static void
+models_applying(uint32_t c, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (uint32_t m = 0; m < MODEL_COUNT && used < size; m++) {
+        if (device_model_applies((enum device_model)m, c)) {
+            used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? " or " : "",
+                    device_model_name((enum device_model)m));
         }
     }
-    return -1;
 }
 
-bool
-device_model_drops(enum device_model m)
+/* A class of the plan the model does not apply: the first by the capability
+ * the model lacks (enum device_cap order), then by table order; or
+ * CRASH_NONE. */
+static uint32_t
+plan_unapplied(const struct fault_plan *plan, enum device_model model)
 {
-    return m == MODEL_WRITEBACK || m == MODEL_HOSTILE;
+    for (uint32_t cap = 1; cap <= DEVICE_MEDIA; cap <<= 1) {
+        for (uint32_t c = 0; c < CRASH_FAULT_CLASSES; c++) {
+            const struct fault_class_info *info = fault_class_info(c);
+            if ((info->needs & cap) && (plan->kinds & elements[PLAN_CUT_COUNT + c].bit)
+                    && !device_model_applies(model, c)) {
+                return c;
+            }
+        }
+    }
+    return CRASH_NONE;
 }
-
-bool
-device_model_tears(enum device_model m)
-{
-    return m == MODEL_TORN || m == MODEL_HOSTILE;
-}
-
-bool
-device_model_lies(enum device_model m)
-{
-    return m == MODEL_HOSTILE;
-}
-
-bool
-device_model_media(enum device_model m)
-{
-    return m == MODEL_HOSTILE;
-}
-
-/* The fault classes a device model may not apply, and the predicate that
- * says which models apply each. */
-static const struct {
-    uint32_t kind;                          /* PLAN_* bit. */
-    const char *name;                       /* As --faults spells it. */
-    bool (*applies)(enum device_model m);   /* Models that apply it. */
-} model_faults[] = {
-    { PLAN_REORDER, "reorder", device_model_drops },
-    { PLAN_TORN, "torn", device_model_tears },
-    { PLAN_LIAR, "liar", device_model_lies },
-    { PLAN_FLIP, "flip", device_model_media },
-    { PLAN_LOST, "lost", device_model_media },
-    { PLAN_MISDIRECT, "misdirect", device_model_media },
-    { PLAN_UNREADABLE, "unreadable", device_model_media },
-};
 
 int
 fault_plan_check_model(const struct fault_plan *plan, enum device_model model, char *err,
@@ -81,24 +131,16 @@ fault_plan_check_model(const struct fault_plan *plan, enum device_model model, c
 {
     ASSERT(model < MODEL_COUNT);
     ASSERT(err != NULL && err_size > 0);
-    for (size_t i = 0; i < sizeof(model_faults) / sizeof(model_faults[0]); i++) {
-        if (!(plan->kinds & model_faults[i].kind) || model_faults[i].applies(model)) {
-            continue;
-        }
-        char models[64] = "";
-        size_t used = 0;
-        for (uint32_t m = 0; m < MODEL_COUNT; m++) {
-            if (model_faults[i].applies((enum device_model)m)) {
-                used += (size_t)snprintf(models + used, sizeof(models) - used, "%s%s",
-                        used ? " or " : "", device_model_name((enum device_model)m));
-            }
-        }
-        snprintf(err, err_size, "the %s model does not apply '%s': use --model %s, or leave "
-                "'%s' out", device_model_name(model), model_faults[i].name, models,
-                model_faults[i].name);
-        return -1;
+    uint32_t c = plan_unapplied(plan, model);
+    if (c == CRASH_NONE) {
+        return 0;
     }
-    return 0;
+    const char *name = fault_class_info(c)->element;
+    char models[64];
+    models_applying(c, models, sizeof(models));
+    snprintf(err, err_size, "the %s model does not apply '%s': use --model %s, or leave "
+            "'%s' out", device_model_name(model), name, models, name);
+    return -1;
 }
 
 /* An element "NAME:K" with K in 1..max. */
@@ -106,11 +148,11 @@ static bool
 counted(const char *e, size_t n, const char *name, uint32_t max, uint32_t *k)
 {
     size_t len = strlen(name);
-    if (n <= len || memcmp(e, name, len) != 0) {
+    if (n <= len + 1 || memcmp(e, name, len) != 0 || e[len] != ':') {
         return false;
     }
     uint64_t v = 0;
-    for (size_t i = len; i < n; i++) {
+    for (size_t i = len + 1; i < n; i++) {
         if (e[i] < '0' || e[i] > '9' || v > max) {
             return false;
         }
@@ -123,37 +165,46 @@ counted(const char *e, size_t n, const char *name, uint32_t max, uint32_t *k)
 static int
 plan_element(const char *e, size_t n, struct fault_plan *plan)
 {
-    static const struct { const char *name; uint32_t bit; } simple[] = {
-        { "pass", PLAN_PASS }, { "flush", PLAN_FLUSH }, { "prefix", PLAN_PREFIX },
-        { "torn", PLAN_TORN }, { "flip", PLAN_FLIP }, { "lost", PLAN_LOST },
-        { "misdirect", PLAN_MISDIRECT }, { "forge", PLAN_FORGE },
-        { "unreadable", PLAN_UNREADABLE }, { "repoint", PLAN_REPOINT }, { "liar", PLAN_LIAR },
-    };
-    for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
-        if (strlen(simple[i].name) == n && memcmp(e, simple[i].name, n) == 0) {
-            plan->kinds |= simple[i].bit;
-            plan->forge_n = simple[i].bit == PLAN_FORGE ? 1 : plan->forge_n;
-            plan->repoint_n = simple[i].bit == PLAN_REPOINT ? 1 : plan->repoint_n;
+    for (uint32_t i = 0; i < ELEMENT_COUNT; i++) {
+        const char *name = elements[i].name;
+        const struct plan_count *c = &elements[i].count;
+        if (elements[i].bit == 0) {
+            continue;                       /* The cut class: the selectors stand for it. */
+        }
+        if (strlen(name) == n && memcmp(e, name, n) == 0 && !c->needed) {
+            plan->kinds |= elements[i].bit;
+            if (c->offset != 0) {
+                plan_count_set(plan, c, 1);
+            }
+            return 0;
+        }
+        uint32_t k;
+        if (c->offset != 0 && counted(e, n, name, c->max, &k)) {
+            plan->kinds |= elements[i].bit;
+            plan_count_set(plan, c, k);
             return 0;
         }
     }
-    uint32_t k;
-    if (counted(e, n, "forge:", FORGE_VARIANTS_MAX, &k)) {
-        plan->kinds |= PLAN_FORGE;
-        plan->forge_n = k;
-        return 0;
-    }
-    if (counted(e, n, "repoint:", FORGE_VARIANTS_MAX, &k)) {
-        plan->kinds |= PLAN_REPOINT;
-        plan->repoint_n = k;
-        return 0;
-    }
-    if (counted(e, n, "reorder:", CRASH_DROPS_MAX, &k)) {
-        plan->kinds |= PLAN_REORDER;
-        plan->reorder_k = k;
-        return 0;
-    }
     return -1;
+}
+
+void
+fault_plan_usage(char *buf, size_t size)
+{
+    ASSERT(buf != NULL);
+    ASSERT(size > 0);
+    size_t used = 0;
+    buf[0] = '\0';
+    for (uint32_t i = 0; i < ELEMENT_COUNT && used < size; i++) {
+        const struct plan_count *c = &elements[i].count;
+        const char *sep = used ? ", " : "";
+        int n = elements[i].bit == 0 ? 0 : c->offset == 0
+            ? snprintf(buf + used, size - used, "%s%s", sep, elements[i].name)
+            : snprintf(buf + used, size - used, "%s%s%s%s:%s with %s 1..%u", sep,
+                    c->needed ? "" : elements[i].name, c->needed ? "" : " or ",
+                    elements[i].name, c->letter, c->letter, c->max);
+        used += n > 0 ? (size_t)n : 0;
+    }
 }
 
 int
@@ -166,9 +217,9 @@ fault_plan_parse(const char *s, struct fault_plan *plan, char *err, size_t err_s
         const char *comma = strchr(p, ',');
         size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
         if (plan_element(p, n, plan) != 0) {
-            snprintf(err, err_size, "unknown fault '%.*s' (pass, flush, prefix, reorder:K with "
-                    "K 1..%u, torn, flip, lost, misdirect, unreadable, liar, forge:N, repoint:N with N 1..%u)",
-                    (int)FS_MIN(n, 40), p, CRASH_DROPS_MAX, FORGE_VARIANTS_MAX);
+            char usage[256];
+            fault_plan_usage(usage, sizeof(usage));
+            snprintf(err, err_size, "unknown fault '%.*s' (%s)", (int)FS_MIN(n, 40), p, usage);
             return -1;
         }
         p += n + (comma != NULL);
@@ -186,24 +237,38 @@ fault_plan_format(const struct fault_plan *plan, char *buf, size_t size)
     ASSERT(size > 0);
     buf[0] = '\0';
     size_t used = 0;
-    static const char *names[] = { "pass", "flush", "prefix", "reorder", "torn", "flip", "lost",
-        "misdirect", "forge", "unreadable", "repoint", "liar" };
-    for (uint32_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (!(plan->kinds & (1u << i))) {
+    for (uint32_t i = 0; i < ELEMENT_COUNT; i++) {
+        if (elements[i].bit == 0 || !(plan->kinds & elements[i].bit)) {
             continue;
         }
-        int n = (1u << i) == PLAN_REORDER
-            ? snprintf(buf + used, size - used, "%sreorder:%u", used ? "," : "", plan->reorder_k)
-            : (1u << i) == PLAN_FORGE && plan->forge_n > 1
-            ? snprintf(buf + used, size - used, "%sforge:%u", used ? "," : "", plan->forge_n)
-            : (1u << i) == PLAN_REPOINT && plan->repoint_n > 1
-            ? snprintf(buf + used, size - used, "%srepoint:%u", used ? "," : "", plan->repoint_n)
-            : snprintf(buf + used, size - used, "%s%s", used ? "," : "", names[i]);
+        const struct plan_count *c = &elements[i].count;
+        uint32_t k = c->offset != 0 ? plan_count_get(plan, c) : 0;
+        int n = c->offset != 0 && (c->needed || k > 1)
+            ? snprintf(buf + used, size - used, "%s%s:%u", used ? "," : "", elements[i].name, k)
+            : snprintf(buf + used, size - used, "%s%s", used ? "," : "", elements[i].name);
         if (n < 0 || (size_t)n >= size - used) {
             return;
         }
         used += (size_t)n;
     }
+}
+
+/* The plan's class bits the model applies: of every class, or (media) of the
+ * classes enumerated per write at the end of the log, whose states carry a
+ * media fault. */
+static uint32_t
+plan_applied(const struct fault_plan *plan, enum device_model model, bool media)
+{
+    ASSERT(model < MODEL_COUNT);
+    uint32_t bits = 0;
+    for (uint32_t c = 0; c < CRASH_FAULT_CLASSES; c++) {
+        bool end = fault_class_info(c)->media_fault != MEDIA_NONE;
+        if (device_model_applies(model, c) && (end || !media)) {
+            bits |= elements[PLAN_CUT_COUNT + c].bit;
+        }
+    }
+    ASSERT((bits & (PLAN_PASS | PLAN_FLUSH | PLAN_PREFIX)) == 0);
+    return plan->kinds & bits;
 }
 
 struct sink {
@@ -243,27 +308,18 @@ plan_cuts(const struct plan_op *ops, uint32_t n, const struct fault_plan *plan, 
         kinds |= (kinds & PLAN_LIAR) ? PLAN_PREFIX : PLAN_PASS | PLAN_FLUSH;
     }
     for (uint32_t i = 0; i < n; i++) {
-        if ((kinds & PLAN_PASS) && ops[i].kind == 2 && ops[i].mark <= 4) {
+        if ((kinds & PLAN_PASS) && ops[i].kind == PLAN_OP_MARK
+                && ops[i].mark <= PLAN_MARK_PASS_LAST) {
             cuts[i] = 1;
         }
-        if ((kinds & PLAN_FLUSH) && ops[i].kind == 1) {
+        if ((kinds & PLAN_FLUSH) && ops[i].kind == PLAN_OP_FLUSH) {
             cuts[i + 1] = 1;
         }
-        if ((kinds & PLAN_PREFIX) && ops[i].kind == 0) {
+        if ((kinds & PLAN_PREFIX) && ops[i].kind == PLAN_OP_WRITE) {
             cuts[i + 1] = 1;
         }
     }
     cuts[n] = 1;
-}
-
-/* xorshift64*: the sampler's generator, seeded per cut. */
-static uint64_t
-rng_next(uint64_t *s)
-{
-    *s ^= *s >> 12;
-    *s ^= *s << 25;
-    *s ^= *s >> 27;
-    return *s * 0x2545f4914f6cdd1dull;
 }
 
 static uint64_t
@@ -311,13 +367,13 @@ static void
 sampled(struct sink *k, const uint32_t *win, uint32_t w, const struct fault_plan *plan,
         uint32_t cut)
 {
-    uint64_t rng = plan->seed ^ (0x9e3779b97f4a7c15ull * (cut + 1)) ^ 1;
+    uint64_t rng = prng_stream(plan->seed, cut, PLAN_SALT_REORDER);
     size_t first = *k->count;
     for (uint32_t n = 0, tries = 0; n < plan->samples && tries < 64 * plan->samples; tries++) {
         struct crash_state s = { .cut = cut, .torn = CRASH_NONE };
-        uint32_t size = 1 + (uint32_t)(rng_next(&rng) % FS_MIN(plan->reorder_k, w));
+        uint32_t size = 1 + (uint32_t)(prng_xorshift64star(&rng) % FS_MIN(plan->reorder_k, w));
         while (s.drop_count < size) {
-            uint32_t pick = win[rng_next(&rng) % w];
+            uint32_t pick = win[prng_xorshift64star(&rng) % w];
             bool dup = false;
             for (uint32_t j = 0; j < s.drop_count; j++) {
                 dup = dup || s.drops[j] == pick;
@@ -364,11 +420,11 @@ lies(struct sink *k, const uint32_t *prev, uint32_t pw, const uint32_t *win, uin
         const struct fault_plan *plan, uint32_t cut)
 {
     uint64_t total = (uint64_t)pw * (1u + w);
-    uint64_t rng = plan->seed ^ (0x9e3779b97f4a7c15ull * (cut + 1)) ^ 12;
+    uint64_t rng = prng_stream(plan->seed, cut, PLAN_SALT_LIAR);
     size_t first = *k->count;
     for (uint64_t n = 0, tries = 0; n < FS_MIN(total, plan->samples) && tries < 64u * total
             && !k->failed; tries++) {
-        uint64_t pick = total <= plan->samples ? tries : rng_next(&rng) % total;
+        uint64_t pick = total <= plan->samples ? tries : prng_xorshift64star(&rng) % total;
         if (pick >= total) {
             break;
         }
@@ -394,14 +450,13 @@ tears(struct sink *k, const struct plan_op *ops, uint32_t cut)
 {
     uint32_t n = ops[cut - 1].sectors;
     uint32_t at[3] = { 1, n / 2, n - 1 };
-    static const char fills[3] = { 'o', 'z', 'g' };
     for (uint32_t i = 0; i < 3; i++) {
         if (at[i] < 1 || at[i] >= n || (i > 0 && at[i] == at[i - 1])) {
             continue;
         }
-        for (uint32_t f = 0; f < 3; f++) {
+        for (uint32_t f = 0; f < TORN_FILL_COUNT; f++) {
             struct crash_state s = { .cut = cut, .torn = cut - 1, .torn_sectors = (uint16_t)at[i],
-                .torn_fill = fills[f] };
+                .torn_fill = torn_fill_letter((enum torn_fill)f) };
             emit(k, &s);
         }
     }
@@ -414,8 +469,8 @@ forges(struct sink *k, struct crash_state *s, const uint8_t *content, uint32_t b
 {
     uint32_t bits[FORGE_VARIANTS_MAX], count = 0;
     for (uint32_t v = 0; v < plan->forge_n && !k->failed; v++) {
-        uint64_t seed = plan->seed ^ (0x9e3779b97f4a7c15ull * (s->media_op + 1))
-            ^ (0xd1b54a32d192ed03ull * (v + 1)) ^ 6;
+        uint64_t seed = prng_stream(plan->seed, s->media_op, PLAN_SALT_FORGE)
+            ^ (PRNG_VARIANT_MUL * (v + 1));
         uint32_t bit = forge_pick(content, bs, seed);
         bool seen = bit == FORGE_NONE;
         for (uint32_t j = 0; j < count && !seen; j++) {
@@ -441,7 +496,7 @@ repoints(struct sink *k, struct crash_state *s, const struct plan_op *ops, uint3
         const uint64_t *live, uint32_t live_count, const struct fault_plan *plan)
 {
     const struct plan_op *op = &ops[s->media_op];
-    uint32_t bs = op->sectors * 512u, offs[1024];
+    uint32_t bs = op->sectors * BDEV_SECTOR_SIZE, offs[1024];
     uint32_t np = FS_MIN(forge_pointers(op->content, bs, offs, 1024), 1024u);
     if (np == 0 || live_count < 2) {
         return;
@@ -449,21 +504,21 @@ repoints(struct sink *k, struct crash_state *s, const struct plan_op *ops, uint3
     uint32_t seen_off[FORGE_VARIANTS_MAX], seen_target[FORGE_VARIANTS_MAX], count = 0;
     uint16_t own = fmt_get16(op->content);
     bool chain = own == FMT_TYPE_LOG || own == FMT_TYPE_DLIST;  /* Not hash-linked: may loop. */
-    uint64_t rng = plan->seed ^ (0x9e3779b97f4a7c15ull * (s->media_op + 1)) ^ 10;
+    uint64_t rng = prng_stream(plan->seed, s->media_op, PLAN_SALT_REPOINT);
     for (uint32_t v = 0; v < plan->repoint_n && !k->failed; v++) {
-        uint32_t off = offs[rng_next(&rng) % np];
+        uint32_t off = offs[prng_xorshift64star(&rng) % np];
         uint64_t was = fmt_get64(op->content + off) / bs, target = was;
         uint16_t type = UINT16_MAX;
         for (uint32_t i = 0; i < n && type == UINT16_MAX; i++) {
             type = ops[i].content != NULL && ops[i].block == was ? fmt_get16(ops[i].content) : type;
         }
-        bool same = type != UINT16_MAX && (rng_next(&rng) & 1);
+        bool same = type != UINT16_MAX && (prng_xorshift64star(&rng) & 1);
         if (chain && v == 0) {
             target = op->block;                 /* A chain that loops on itself. */
         }
         for (uint32_t tries = 0; tries < 64 && (target == was || (target == op->block && !chain));
                 tries++) {
-            target = live[rng_next(&rng) % live_count];
+            target = live[prng_xorshift64star(&rng) % live_count];
             for (uint32_t i = 0; same && i < n; i++) {
                 if (ops[i].content != NULL && ops[i].block == target
                         && fmt_get16(ops[i].content) != type) {
@@ -496,28 +551,30 @@ static void
 media(struct sink *k, const struct plan_op *ops, uint32_t n, const struct fault_plan *plan,
         enum device_model model)
 {
-    uint32_t kinds = plan->kinds & (device_model_media(model) ? PLAN_MEDIA | PLAN_FORGE
-            | PLAN_REPOINT : PLAN_FORGE | PLAN_REPOINT);
+    ASSERT(n > 0);
+    ASSERT(model < MODEL_COUNT);
+    uint32_t kinds = plan_applied(plan, model, true);
     uint64_t *live = malloc(((size_t)n + 1) * sizeof(uint64_t));
     uint32_t live_count = 0;
     for (uint32_t i = 0; live != NULL && i < n; i++) {
-        if (ops[i].kind == 0 && ops[i].content != NULL) {
+        if (ops[i].kind == PLAN_OP_WRITE && ops[i].content != NULL) {
             live[live_count++] = ops[i].block;
         }
     }
     k->failed = k->failed || live == NULL;
     for (uint32_t i = 0; i < n && !k->failed; i++) {
-        if (ops[i].kind != 0 || ops[i].sectors == 0) {
+        if (ops[i].kind != PLAN_OP_WRITE || ops[i].sectors == 0) {
             continue;
         }
         struct crash_state s = { .cut = n, .torn = CRASH_NONE, .media_op = i };
         if ((kinds & PLAN_FORGE) && ops[i].content != NULL) {
-            forges(k, &s, ops[i].content, ops[i].sectors * 512u, plan);
+            forges(k, &s, ops[i].content, ops[i].sectors * BDEV_SECTOR_SIZE, plan);
         }
         if (kinds & PLAN_FLIP) {
-            uint64_t rng = plan->seed ^ (0x9e3779b97f4a7c15ull * (i + 1)) ^ 2;
+            uint64_t rng = prng_stream(plan->seed, i, PLAN_SALT_FLIP);
             s.media = MEDIA_FLIP;
-            s.flip_bit = (uint32_t)(rng_next(&rng) % ((uint64_t)ops[i].sectors * 512u * 8u));
+            uint64_t bits = (uint64_t)ops[i].sectors * BDEV_SECTOR_SIZE * 8u;
+            s.flip_bit = (uint32_t)(prng_xorshift64star(&rng) % bits);
             emit(k, &s);
             s.flip_bit = 0;
         }
@@ -526,11 +583,11 @@ media(struct sink *k, const struct plan_op *ops, uint32_t n, const struct fault_
             emit(k, &s);
         }
         if (kinds & PLAN_MISDIRECT) {       /* Next door, or onto a block in use. */
-            uint64_t rng = plan->seed ^ (0x9e3779b97f4a7c15ull * (i + 1)) ^ 14;
+            uint64_t rng = prng_stream(plan->seed, i, PLAN_SALT_MISDIRECT);
             uint64_t b = ops[i].block, t = b;
-            for (uint32_t tries = 0; (rng_next(&rng) & 1) && live_count > 1 && tries < 8
+            for (uint32_t tries = 0; (prng_xorshift64star(&rng) & 1) && live_count > 1 && tries < 8
                     && (t == b || t == b + 1); tries++) {
-                t = live[rng_next(&rng) % live_count];
+                t = live[prng_xorshift64star(&rng) % live_count];
             }
             s.media = MEDIA_MISDIRECT;
             s.target = t == b || t == b + 1 ? CRASH_NONE : (uint32_t)t;   /* NONE: next door. */
@@ -563,14 +620,14 @@ fault_plan_enumerate(const struct plan_op *ops, uint32_t n, enum device_model mo
     }
     uint32_t *prev = malloc(((size_t)n + 1) * sizeof(uint32_t));
     k.failed = k.failed || prev == NULL;
-    uint32_t w = 0, pw = 0, epoch = 0;
+    uint32_t applied = plan_applied(plan, model, false);
+    uint32_t w = 0, pw = 0;
     for (uint32_t c = 0; c <= n && !k.failed; c++) {
-        if (c > 0 && ops[c - 1].kind == 1) {
-            epoch++;
+        if (c > 0 && ops[c - 1].kind == PLAN_OP_FLUSH) {
             memcpy(prev, win, w * sizeof(uint32_t));    /* What a lying flush left behind. */
             pw = w;
             w = 0;                          /* A completed flush empties the cache. */
-        } else if (c > 0 && ops[c - 1].kind == 0) {
+        } else if (c > 0 && ops[c - 1].kind == PLAN_OP_WRITE) {
             win[w++] = c - 1;
         }
         if (!cuts[c]) {
@@ -578,51 +635,113 @@ fault_plan_enumerate(const struct plan_op *ops, uint32_t n, enum device_model mo
         }
         struct crash_state s = { .cut = c, .torn = CRASH_NONE };
         emit(&k, &s);
-        if ((plan->kinds & PLAN_REORDER) && device_model_drops(model) && w > 0) {
+        if ((applied & PLAN_REORDER) && w > 0) {
             reorders(&k, win, w, plan, c);
         }
-        if ((plan->kinds & PLAN_TORN) && device_model_tears(model) && c > 0
-                && ops[c - 1].kind == 0) {
+        if ((applied & PLAN_TORN) && c > 0
+                && ops[c - 1].kind == PLAN_OP_WRITE) {
             tears(&k, ops, c);
         }
-        if ((plan->kinds & PLAN_LIAR) && device_model_lies(model) && pw > 0) {
+        if ((applied & PLAN_LIAR) && pw > 0) {
             lies(&k, prev, pw, win, w, plan, c);
         }
     }
     free(prev);
-    if ((plan->kinds & (PLAN_MEDIA | PLAN_FORGE | PLAN_REPOINT)) && !k.failed) {
+    if (plan_applied(plan, model, true) != 0 && !k.failed) {
         media(&k, ops, n, plan, model);
     }
-    (void)epoch;
     free(cuts);
     free(win);
     return k.failed ? -1 : 0;
 }
 
+
+/* ---- State ids: w<cut>, then each class's piece (FAULT_CLASSES' id columns). ---- */
+
+#define TORN_SECTORS_MAX 64u        /* Sectors of the largest block a tear may keep. */
+
+/* What follows each class's prefix in an id. */
+static const enum crash_id_args id_args[FAULT_CLASS_COUNT] = {
+#define X(NAME, name, ELEMENT, element, count, needs, verdict, media, id, id_args) id_args,
+    FAULT_CLASSES(X)
+#undef X
+};
+
+/* An id being formatted: appends stop quietly once it is full. */
+struct id_out {
+    char *buf;                  /* The id, NUL-terminated. */
+    size_t size;                /* Bytes of buf. */
+    size_t used;                /* Bytes written before the NUL; size or more: full. */
+};
+
+static void id_put(struct id_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+id_put(struct id_out *o, const char *fmt, ...)
+{
+    ASSERT(o->size > 0);
+    if (o->used >= o->size) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(o->buf + o->used, o->size - o->used, fmt, ap);
+    va_end(ap);
+    o->used = n < 0 ? o->size : o->used + (size_t)n;
+}
+
+static const char *
+class_id(enum fault_class c)
+{
+    return fault_class_info(c)->id;
+}
+
+/* The media piece: the class's prefix, the op, and what its id_args say. */
+static void
+media_id_format(struct id_out *o, const struct crash_state *s)
+{
+    enum fault_class c = fault_class_of_media((enum media_fault)s->media);
+    const char *id = class_id(c);
+    ASSERT(id[0] == '-');
+    switch (id_args[c]) {
+    case CRASH_ID_OP_BIT:
+        id_put(o, "%s%" PRIu32 "b%" PRIu32, id, s->media_op, s->flip_bit);
+        break;
+    case CRASH_ID_OP_OFFSET_TARGET:
+        id_put(o, "%s%" PRIu32 "o%" PRIu32 "t%" PRIu32, id, s->media_op, s->flip_bit, s->target);
+        break;
+    case CRASH_ID_OP_TARGET:
+        if (s->target != CRASH_NONE) {
+            id_put(o, "%s%" PRIu32 "t%" PRIu32, id, s->media_op, s->target);
+            break;
+        }
+        id_put(o, "%s%" PRIu32, id, s->media_op);
+        break;
+    default:
+        ASSERT(id_args[c] == CRASH_ID_OP);
+        id_put(o, "%s%" PRIu32, id, s->media_op);
+        break;
+    }
+}
+
 void
 crash_id_format(const struct crash_state *s, char *buf, size_t size)
 {
-    int n = snprintf(buf, size, "w%" PRIu32, s->cut);
-    for (uint32_t i = 0; i < s->drop_count && n > 0 && (size_t)n < size; i++) {
-        n += snprintf(buf + n, size - (size_t)n, "%s%" PRIu32,
-                i > 0 ? "." : s->liar ? "-lie" : "-drop", s->drops[i]);
+    ASSERT(size > 0);
+    ASSERT(s->drop_count <= CRASH_DROPS_MAX);
+    struct id_out o = { buf, size, 0 };
+    buf[0] = '\0';
+    id_put(&o, "%s%" PRIu32, class_id(FAULT_CLASS_CUT), s->cut);
+    const char *drops = class_id(s->liar ? FAULT_CLASS_LIAR : FAULT_CLASS_DROP);
+    for (uint32_t i = 0; i < s->drop_count; i++) {
+        id_put(&o, "%s%" PRIu32, i > 0 ? "." : drops, s->drops[i]);
     }
-    if (s->torn != CRASH_NONE && n > 0 && (size_t)n < size) {
-        n += snprintf(buf + n, size - (size_t)n, "-torn%" PRIu32 "s%u%c", s->torn,
-                s->torn_sectors, s->torn_fill);
+    if (s->torn != CRASH_NONE) {
+        id_put(&o, "%s%" PRIu32 "s%u%c", class_id(FAULT_CLASS_TORN), s->torn, s->torn_sectors,
+                s->torn_fill);
     }
-    if ((s->media == MEDIA_FLIP || s->media == MEDIA_FORGE) && n > 0 && (size_t)n < size) {
-        snprintf(buf + n, size - (size_t)n, "-%s%" PRIu32 "b%" PRIu32,
-                s->media == MEDIA_FLIP ? "flip" : "forge", s->media_op, s->flip_bit);
-    } else if (s->media == MEDIA_REPOINT && n > 0 && (size_t)n < size) {
-        snprintf(buf + n, size - (size_t)n, "-repoint%" PRIu32 "o%" PRIu32 "t%" PRIu32,
-                s->media_op, s->flip_bit, s->target);
-    } else if (s->media == MEDIA_MISDIRECT && s->target != CRASH_NONE && n > 0
-            && (size_t)n < size) {
-        snprintf(buf + n, size - (size_t)n, "-mis%" PRIu32 "t%" PRIu32, s->media_op, s->target);
-    } else if (s->media != MEDIA_NONE && n > 0 && (size_t)n < size) {
-        snprintf(buf + n, size - (size_t)n, "-%s%" PRIu32, s->media == MEDIA_LOST ? "lost"
-                : s->media == MEDIA_MISDIRECT ? "mis" : "eio", s->media_op);
+    if (s->media != MEDIA_NONE) {
+        media_id_format(&o, s);
     }
 }
 
@@ -641,81 +760,126 @@ parse_u32(const char *p, uint32_t *out)
     return p;
 }
 
+/* p past class c's prefix if p starts with it, else NULL. */
+static const char *
+skip_id(const char *p, enum fault_class c)
+{
+    const char *id = class_id(c);
+    size_t len = strlen(id);
+    return p != NULL && strncmp(p, id, len) == 0 ? p + len : NULL;
+}
+
+/* -drop<op>.<op>... or -lie<op>.<op>...: ascending, each before the cut. */
+static const char *
+parse_drops(const char *p, struct crash_state *s)
+{
+    const char *q = skip_id(p, FAULT_CLASS_DROP);
+    const char *lie = skip_id(p, FAULT_CLASS_LIAR);
+    if (q == NULL && lie == NULL) {
+        return p;
+    }
+    s->liar = lie != NULL;
+    p = lie != NULL ? lie - 1 : q - 1;          /* Each op below follows one character. */
+    do {
+        if (s->drop_count == CRASH_DROPS_MAX) {
+            return NULL;
+        }
+        p = parse_u32(p + 1, &s->drops[s->drop_count]);
+        if (p == NULL || s->drops[s->drop_count] >= s->cut
+                || (s->drop_count > 0 && s->drops[s->drop_count] <= s->drops[s->drop_count - 1])) {
+            return NULL;
+        }
+        s->drop_count++;
+    } while (*p == '.');
+    return p;
+}
+
+/* -torn<op>s<sectors><fill>. */
+static const char *
+parse_torn(const char *p, struct crash_state *s)
+{
+    const char *q = skip_id(p, FAULT_CLASS_TORN);
+    if (q == NULL) {
+        return p;
+    }
+    uint32_t sec = 0;
+    q = parse_u32(q, &s->torn);
+    q = q != NULL && *q == 's' ? parse_u32(q + 1, &sec) : NULL;
+    if (q == NULL || sec == 0 || sec > TORN_SECTORS_MAX || s->torn >= s->cut
+            || torn_fill_parse(*q) < 0) {
+        return NULL;
+    }
+    s->torn_sectors = (uint16_t)sec;
+    s->torn_fill = *q++;
+    return q;
+}
+
+/* The media piece: a media class's prefix, <op>, then what its id_args say. */
+static const char *
+parse_media(const char *p, struct crash_state *s)
+{
+    for (uint32_t c = 0; c < CRASH_FAULT_CLASSES && p != NULL; c++) {
+        const struct fault_class_info *info = fault_class_info(c);
+        const char *q = info->media_fault != MEDIA_NONE ? skip_id(p, (enum fault_class)c) : NULL;
+        if (q == NULL) {
+            continue;
+        }
+        s->media = info->media_fault;
+        q = parse_u32(q, &s->media_op);
+        if (id_args[c] == CRASH_ID_OP_BIT) {
+            q = q != NULL && *q == 'b' ? parse_u32(q + 1, &s->flip_bit) : NULL;
+        } else if (id_args[c] == CRASH_ID_OP_OFFSET_TARGET) {
+            q = q != NULL && *q == 'o' ? parse_u32(q + 1, &s->flip_bit) : NULL;
+            q = q != NULL && *q == 't' ? parse_u32(q + 1, &s->target) : NULL;
+        } else if (id_args[c] == CRASH_ID_OP_TARGET) {  /* <op>: the next block; <op>t<b>: b. */
+            s->target = CRASH_NONE;
+            q = q != NULL && *q == 't' ? parse_u32(q + 1, &s->target) : q;
+        }
+        return q;
+    }
+    return p;
+}
+
 int
 crash_id_parse(const char *id, struct crash_state *s)
 {
     memset(s, 0, sizeof(*s));
     s->torn = CRASH_NONE;
-    const char *p = id[0] == 'w' ? parse_u32(id + 1, &s->cut) : NULL;
-    if (p != NULL && (strncmp(p, "-drop", 5) == 0 || strncmp(p, "-lie", 4) == 0)) {
-        s->liar = p[1] == 'l';
-        p += s->liar ? 4 : 5;
-        do {
-            if (s->drop_count == CRASH_DROPS_MAX) {
-                return -1;
-            }
-            p = parse_u32(p + (s->drop_count > 0), &s->drops[s->drop_count]);
-            if (p == NULL || s->drops[s->drop_count] >= s->cut
-                    || (s->drop_count > 0 && s->drops[s->drop_count] <= s->drops[s->drop_count - 1])) {
-                return -1;
-            }
-            s->drop_count++;
-        } while (*p == '.');
-    }
-    if (p != NULL && strncmp(p, "-torn", 5) == 0) {
-        uint32_t sec;
-        p = parse_u32(p + 5, &s->torn);
-        p = p != NULL && *p == 's' ? parse_u32(p + 1, &sec) : NULL;
-        if (p == NULL || sec == 0 || sec > 64 || s->torn >= s->cut
-                || (*p != 'o' && *p != 'z' && *p != 'g')) {
-            return -1;
-        }
-        s->torn_sectors = (uint16_t)sec;
-        s->torn_fill = *p++;
-    }
-    if (p != NULL && (strncmp(p, "-flip", 5) == 0 || strncmp(p, "-forge", 6) == 0)) {
-        s->media = p[2] == 'l' ? MEDIA_FLIP : MEDIA_FORGE;
-        p = parse_u32(p + (s->media == MEDIA_FLIP ? 5 : 6), &s->media_op);
-        p = p != NULL && *p == 'b' ? parse_u32(p + 1, &s->flip_bit) : NULL;
-    } else if (p != NULL && strncmp(p, "-repoint", 8) == 0) {
-        s->media = MEDIA_REPOINT;
-        p = parse_u32(p + 8, &s->media_op);
-        p = p != NULL && *p == 'o' ? parse_u32(p + 1, &s->flip_bit) : NULL;
-        p = p != NULL && *p == 't' ? parse_u32(p + 1, &s->target) : NULL;
-    } else if (p != NULL && (strncmp(p, "-lost", 5) == 0 || strncmp(p, "-mis", 4) == 0
-            || strncmp(p, "-eio", 4) == 0)) {
-        s->media = p[1] == 'l' ? MEDIA_LOST : p[1] == 'm' ? MEDIA_MISDIRECT : MEDIA_UNREADABLE;
-        p = parse_u32(p + (p[1] == 'l' ? 5 : 4), &s->media_op);
-        if (s->media == MEDIA_MISDIRECT) {  /* -misOP: the next block; -misOPtB: block B. */
-            s->target = CRASH_NONE;
-            p = p != NULL && *p == 't' ? parse_u32(p + 1, &s->target) : p;
-        }
-    }
+    const char *p = skip_id(id, FAULT_CLASS_CUT);
+    p = p != NULL ? parse_u32(p, &s->cut) : NULL;
+    p = p != NULL ? parse_drops(p, s) : NULL;
+    p = p != NULL ? parse_torn(p, s) : NULL;
+    p = p != NULL ? parse_media(p, s) : NULL;
     if (p != NULL && s->media != MEDIA_NONE && s->media_op >= s->cut) {
         return -1;
     }
     return p != NULL && *p == '\0' ? 0 : -1;
 }
 
+bool
+crash_state_dropped(const struct crash_state *s, uint32_t op)
+{
+    ASSERT(s->drop_count <= CRASH_DROPS_MAX);
+    for (uint32_t i = 0; i < s->drop_count; i++) {
+        if (s->drops[i] == op) {
+            return true;
+        }
+    }
+    return false;
+}
+
 uint32_t
 crash_fault_class_index(const struct crash_state *s)
 {
+    ASSERT(s->media < MEDIA_COUNT);
     if (s->media != MEDIA_NONE) {
-        return 2u + s->media;       /* flip, lost, misdirect, forge, unreadable, repoint. */
+        return fault_class_of_media((enum media_fault)s->media);
     }
     if (s->liar) {
-        return 9;                   /* liar */
+        return FAULT_CLASS_LIAR;
     }
-    return s->torn != CRASH_NONE ? 2 : s->drop_count > 0 ? 1 : 0;
-}
-
-const char *
-crash_fault_class_name(uint32_t index)
-{
-    static const char *const names[CRASH_FAULT_CLASSES] = { "cut", "drop", "torn", "flip", "lost",
-        "misdirect", "forge", "unreadable", "repoint", "liar" };
-    ASSERT(index < CRASH_FAULT_CLASSES);
-    return names[index];
+    return s->torn != CRASH_NONE ? FAULT_CLASS_TORN : s->drop_count > 0 ? FAULT_CLASS_DROP
+        : FAULT_CLASS_CUT;
 }
 
 const char *

@@ -45,18 +45,24 @@
  * beyond it), torn (the last write before each cut torn after 1, half and all
  * but one of its sectors, with each fill), liar (hostile: the last flush
  * before each cut lied, so a write from before it is lost, alone or with one
- * from after it); and the media faults, each once
- * per write at the end of the log: flip (one bit of the write's block
- * flipped, the bit drawn from the seed), lost (the write never persisted),
- * misdirect (it landed on the next block or, half the time, on a block the
- * log leaves in place, drawn from the seed), unreadable (its block, when the
- * log leaves it in place, reads back as a device error). A fault the device model does not
- * allow is not enumerated (crashsim explore refuses such a plan:
- * fault_plan_check_model; crashsim matrix applies one plan to every model). forge:N (N forged variants, default 1, of each
- * metadata block the log leaves in place, the field and bit of each drawn
- * from the seed) is no device fault: it applies under every model; nor is
- * repoint:N (N variants of each such block with one of its block pointers
- * naming another block the log leaves in place, drawn from the seed).
+ * from after it); and the media faults, each once per write at the end of
+ * the log: flip (one bit of the write's block flipped, the bit drawn from the
+ * seed), lost (the write never persisted), misdirect (it landed on the next
+ * block or, half the time, on a block the log leaves in place, drawn from
+ * the seed), unreadable (its block, when the log leaves it in place, reads
+ * back as a device error). A fault the device model does not allow is not
+ * enumerated (crashsim explore refuses such a plan: fault_plan_check_model;
+ * crashsim matrix applies one plan to every model). forge:N (N forged
+ * variants, default 1, of each metadata block the log leaves in place, the
+ * field and bit of each drawn from the seed) is no device fault: it applies
+ * under every model; nor is repoint:N (N variants of each such block with
+ * one of its block pointers naming another block the log leaves in place,
+ * drawn from the seed).
+ *
+ * The names of all of these — models, plan elements, fault classes, the
+ * pieces of an id, torn fills — and which model applies which class are one
+ * table each in faultinject/classes.h; what each fault does to the bytes of
+ * a crash image is faultinject/damage.h's.
  */
 #ifndef FAULTINJECT_PLAN_H
 #define FAULTINJECT_PLAN_H
@@ -64,6 +70,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "classes.h"
 
 #define CRASH_DROPS_MAX 8u
 #define CRASH_NONE UINT32_MAX
@@ -73,11 +81,12 @@ struct crash_state {
     uint32_t cut;                       /* Ops [0, cut) were issued. */
     uint32_t torn;                      /* Write op torn, or CRASH_NONE. */
     uint16_t torn_sectors;              /* Leading sectors of its new content that landed. */
-    char torn_fill;                     /* 'o', 'z' or 'g': what the other sectors hold. */
+    char torn_fill;                     /* What the other sectors hold: a TORN_FILLS letter,
+                                           'o', 'z' or 'g'. */
     uint8_t drop_count;                 /* Entries of drops. */
     uint8_t liar;                       /* The drops cross a flush the device acknowledged. */
     uint32_t drops[CRASH_DROPS_MAX];    /* Write ops lost, ascending, each < cut. */
-    uint8_t media;                      /* enum media_fault. */
+    uint8_t media;                      /* enum media_fault (faultinject/classes.h). */
     uint32_t media_op;                  /* The write op it struck. */
     uint32_t flip_bit;                  /* MEDIA_FLIP, MEDIA_FORGE: the bit, from the block's
                                            start; MEDIA_REPOINT: the pointer's byte offset. */
@@ -86,40 +95,8 @@ struct crash_state {
                                            (CRASH_NONE: the next one). */
 };
 
-enum media_fault {
-    MEDIA_NONE,
-    MEDIA_FLIP,             /* A bit of the write's block reads inverted. */
-    MEDIA_LOST,             /* The write never reached the medium. */
-    MEDIA_MISDIRECT,        /* It landed on the next block instead. */
-    MEDIA_FORGE,            /* A bit inverted before hashing, every hash resealed. */
-    MEDIA_UNREADABLE,       /* Its block reads back as a device error. */
-    MEDIA_REPOINT,          /* A pointer in it names another block, hashes resealed. */
-};
-
-enum device_model {
-    MODEL_ORDERED,
-    MODEL_WRITEBACK,
-    MODEL_TORN,
-    MODEL_HOSTILE,
-    MODEL_COUNT
-};
-
-#define PLAN_PASS    0x1u
-#define PLAN_FLUSH   0x2u
-#define PLAN_PREFIX  0x4u
-#define PLAN_REORDER 0x8u
-#define PLAN_TORN    0x10u
-#define PLAN_FLIP    0x20u
-#define PLAN_LOST    0x40u
-#define PLAN_MISDIRECT 0x80u
-#define PLAN_FORGE   0x100u
-#define PLAN_UNREADABLE 0x200u
-#define PLAN_REPOINT 0x400u
-#define PLAN_LIAR    0x800u
-#define PLAN_MEDIA   (PLAN_FLIP | PLAN_LOST | PLAN_MISDIRECT | PLAN_UNREADABLE)
-
 struct fault_plan {
-    uint32_t kinds;             /* PLAN_* bits. */
+    uint32_t kinds;             /* PLAN_* bits (faultinject/classes.h). */
     uint32_t reorder_k;         /* Largest number of lost writes per state. */
     uint32_t samples;           /* Per cut: subsets beyond this many are sampled. */
     uint32_t forge_n;           /* Forged variants per metadata write (forge:N). */
@@ -129,10 +106,23 @@ struct fault_plan {
 
 #define FORGE_VARIANTS_MAX 4096u
 
+/* The kinds of logged operation, in sim_op_kind order (sim/record/dev.h
+ * fills struct plan_op with its own kinds). */
+enum plan_op_kind {
+    PLAN_OP_WRITE,
+    PLAN_OP_FLUSH,
+    PLAN_OP_MARK,
+};
+
+/* Marks 0..PLAN_MARK_PASS_LAST are sync.pass0..sync.pass4, the sync-pass
+ * boundaries the plan element pass cuts at (sim_mark_names order). */
+#define PLAN_MARK_PASS_LAST 4u
+
 /* The few facts about each logged operation the planner needs. */
 struct plan_op {
-    uint8_t kind;               /* 0 write, 1 flush, 2 mark (sim_op_kind order). */
-    uint8_t mark;               /* For marks: 0..4 for sync.pass0..4, else other. */
+    uint8_t kind;               /* enum plan_op_kind. */
+    uint8_t mark;               /* For marks: 0..PLAN_MARK_PASS_LAST for sync.pass0..4, else
+                                   other. */
     uint32_t epoch;             /* Flushes completed before it. */
     uint32_t sectors;           /* For writes: 512-byte sectors in the block. */
     const uint8_t *content;     /* For writes whose bytes the block still holds at the end of
@@ -140,16 +130,15 @@ struct plan_op {
     uint64_t block;             /* For writes: the block written. */
 };
 
-const char *device_model_name(enum device_model m);
-int device_model_parse(const char *s, enum device_model *out);
-bool device_model_drops(enum device_model m);
-bool device_model_tears(enum device_model m);
-bool device_model_lies(enum device_model m);
-bool device_model_media(enum device_model m);
-
-/* Parses "pass,flush,prefix,reorder:2,torn,flip,lost,misdirect,forge:16,unreadable,liar". On error returns -1 and names the
- * bad element in err. */
+/* Parses "pass,flush,prefix,reorder:2,torn,flip,lost,misdirect,forge:16,unreadable,liar"
+ * (the elements of PLAN_CUTS and FAULT_CLASSES, faultinject/classes.h). On
+ * error returns -1 and names the bad element in err. */
 int fault_plan_parse(const char *s, struct fault_plan *plan, char *err, size_t err_size);
+/* The elements fault_plan_parse takes, for usage texts: "pass, flush, prefix,
+ * reorder:K with K 1..8, torn, ..., liar". */
+void fault_plan_usage(char *buf, size_t size);
+/* The normal form: the elements in table order, a count where it is not the
+ * default (docs/SCHEMA.md, runs.faults). */
 void fault_plan_format(const struct fault_plan *plan, char *buf, size_t size);
 /* 0 when the model applies every fault class of the plan; else -1, with the
  * first class it does not apply and the models that do, in err. */
@@ -165,15 +154,14 @@ int fault_plan_enumerate(const struct plan_op *ops, uint32_t n, enum device_mode
 /* Ids. crash_id_parse returns -1 on malformed ids. */
 void crash_id_format(const struct crash_state *s, char *buf, size_t size);
 int crash_id_parse(const char *id, struct crash_state *s);
-/* The fault class of a state, for the results table: "cut", "drop", "torn",
- * the media faults "flip", "lost", "misdirect", "unreadable", "forge",
- * "repoint", and "liar" (what the checker accepts
- * for those differs, see sim/check/checker.h). */
-const char *crash_fault_class(const struct crash_state *s);
-/* The same as an index 0..CRASH_FAULT_CLASSES-1 in the order cut, drop, torn,
- * flip, lost, misdirect, forge, unreadable, repoint, liar, and its name. */
-#define CRASH_FAULT_CLASSES 10u
+/* Whether write op is one of the state's lost writes. */
+bool crash_state_dropped(const struct crash_state *s, uint32_t op);
+
+/* The fault class of a state (FAULT_CLASSES, faultinject/classes.h): its
+ * media fault if it has one, else liar, torn, drop or cut; as an index
+ * 0..CRASH_FAULT_CLASSES-1 and as the name the results table stores. What
+ * the checker accepts for each differs: see fault_class_info()->verdict. */
 uint32_t crash_fault_class_index(const struct crash_state *s);
-const char *crash_fault_class_name(uint32_t index);
+const char *crash_fault_class(const struct crash_state *s);
 
 #endif /* FAULTINJECT_PLAN_H */

@@ -254,10 +254,9 @@ read_child(void *arg)
         return VIOLATION("no memory for the device");
     }
     memcpy(bdev_mem_bytes(&dev), bdev_mem_bytes(c->pristine), util_mem_size(&dev));
-    struct util_fault_dev fdev;
-    util_fault_dev_init(&fdev, &dev);
-    fdev.read_fail_index = c->fail_index;
-    fdev.persistent = c->persistent;
+    struct faultdev fdev;
+    faultdev_init(&fdev, &dev);
+    faultdev_fail_nth(&fdev, FAULT_DEV_READ_EIO, c->fail_index, c->persistent);
     struct fs_config config = { .read_only = c->read_only };
     struct fs *fs = NULL;
     int err = fs_mount(&fs, &fdev.bdev, &config);
@@ -524,10 +523,9 @@ write_child(void *arg)
     if (bdev_mem_open(&dev, WRITE_BLOCK_SIZE, WRITE_BLOCK_COUNT) != 0) {
         return VIOLATION("no memory for the device");
     }
-    struct util_fault_dev fdev;
-    util_fault_dev_init(&fdev, &dev);
-    fdev.write_fail_index = c->fail_index;
-    fdev.persistent = c->persistent;
+    struct faultdev fdev;
+    faultdev_init(&fdev, &dev);
+    faultdev_fail_nth(&fdev, FAULT_DEV_WRITE_EIO, c->fail_index, c->persistent);
     struct workload w;
     workload_run(&fdev.bdev, &w);
     int rc = CHILD_OK, state = -1;
@@ -598,8 +596,8 @@ faultloop_workload_baseline(void **state)
     (void)state;
     struct bdev dev;
     util_mem_open(&dev, WRITE_BLOCK_SIZE, WRITE_BLOCK_COUNT);
-    struct util_fault_dev fdev;
-    util_fault_dev_init(&fdev, &dev);
+    struct faultdev fdev;
+    faultdev_init(&fdev, &dev);
     struct workload w;
     workload_run(&fdev.bdev, &w);
     CHECK_ERR(w.err, 0);

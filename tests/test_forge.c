@@ -1,6 +1,6 @@
 /*
  * tests/test_forge.c: forged blocks (faultinject/forge.h) and their
- * resealing in crash views (sim/check/crash.c).
+ * resealing (faultinject/damage.h) in crash views (sim/check/crash.c).
  *
  * What it proves:
  *   - forge_pick draws bits only inside the fields of a metadata block (a
@@ -207,15 +207,15 @@ views_reseal_and_checker_holds(void **state)
         /* A pointer aimed at its own ancestor makes a cycle of hashes no
          * sealing can satisfy: resealing stops at its bound. Forged bits
          * always seal. */
-        assert_true(!v->forge_partial || s[i].media == MEDIA_REPOINT);
-        assert_true(v->forge_count >= 1);
-        resealed += v->forge_count > 1;
-        cycles += v->forge_partial;
-        for (uint32_t k = 0; k < v->forge_count && !v->forge_partial; k++) {
-            uint64_t b = v->forge_block[k];
+        assert_true(!v->damage.partial || s[i].media == MEDIA_REPOINT);
+        assert_true(v->damage.count >= 1);
+        resealed += v->damage.count > 1;
+        cycles += v->damage.partial;
+        for (uint32_t k = 0; k < v->damage.count && !v->damage.partial; k++) {
+            uint64_t b = v->damage.block[k];
             uint32_t op = v->map[b];
-            const uint8_t *o = op != SIM_NONE ? sim_pool_get(&rec->dev.pool, rec->dev.ops[op].content)
-                : rec->dev.base + b * BS;
+            const uint8_t *o = op != SIM_NONE
+                ? sim_pool_get(&rec->dev.pool, rec->dev.ops[op].content) : rec->dev.base + b * BS;
             memcpy(orig, o, BS);
             uint64_t old = fmt_hash(orig, BS);
             for (uint64_t m = 0; m < v->bdev.block_count; m++) {
@@ -226,10 +226,10 @@ views_reseal_and_checker_holds(void **state)
                 }
             }
             if (k > 0) {                    /* A holder: it names another changed block. */
-                const uint8_t *fb = v->forge_buf + (size_t)k * BS;
+                const uint8_t *fb = v->damage.bytes[k];
                 bool names = false;
-                for (uint32_t j = 0; j < v->forge_count && !names; j++) {
-                    names = j != k && holds(fb, fmt_hash(v->forge_buf + (size_t)j * BS, BS));
+                for (uint32_t j = 0; j < v->damage.count && !names; j++) {
+                    names = j != k && holds(fb, fmt_hash(v->damage.bytes[j], BS));
                 }
                 assert_true(names);
             }

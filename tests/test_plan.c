@@ -19,7 +19,11 @@
  *     the last flush is lost, alone or with one after it;
  *   - repointed blocks (repoint:N, any model): each state names one block
  *     pointer of a metadata block the log leaves in place and another such
- *     block, never the pointer's own block or the one it named.
+ *     block, never the pointer's own block or the one it named;
+ *   - the tables of faultinject/classes.h keep their stored names and order
+ *     (fault classes by index, models, the plan's normal order), every plan
+ *     element parses and formats back to itself, and a model is refused
+ *     exactly the classes whose capabilities it lacks, named in the error.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -108,7 +112,8 @@ bad_ids(void **state)
     static const char *const bad[] = {
         "", "w", "x12", "w12x", "w12-drop", "w12-drop12", "w12-drop5.3", "w12-torn11s0z",
         "w12-torn11s3q", "w12-flip12b3", "w12-flip3", "w12-flip3b", "w12-lost", "w12-lost12",
-        "w12-mis", "w12-mis40", "w12-lost3-mis4", "w12-lost3x", "w12-mis3t", "w12-mis3tx", "w12-forge3", "w12-forge12b1",
+        "w12-mis", "w12-mis40", "w12-lost3-mis4", "w12-lost3x", "w12-mis3t", "w12-mis3tx",
+        "w12-forge3", "w12-forge12b1",
         "w12-forge3b", "w12-forg3b1", "w12-eio", "w12-eio12", "w12-eio3b1", "w12-repoint3o1",
         "w12-repoint3t1o1", "w12-repoint3o1t", "w12-repoint12o1t1", "w12-lie", "w12-lie12",
         "w12-lie5.3",
@@ -156,6 +161,104 @@ plans(void **state)
     assert_int_equal(fault_plan_parse("forge:5000", &p, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "forge:N"));
     assert_int_equal(fault_plan_parse("forge:x", &p, err, sizeof(err)), -1);
+}
+
+/* The stored names: databases and analysis/ rely on this order. */
+static void
+tables(void **state)
+{
+    (void)state;
+    static const char *const names[] = { "cut", "drop", "torn", "flip", "lost", "misdirect",
+        "forge", "unreadable", "repoint", "liar" };
+    assert_int_equal(CRASH_FAULT_CLASSES, sizeof(names) / sizeof(names[0]));
+    uint32_t judged[FAULT_VERDICT_COUNT] = { 0 };
+    for (uint32_t i = 0; i < CRASH_FAULT_CLASSES; i++) {
+        const struct fault_class_info *c = fault_class_info(i);
+        assert_string_equal(c->name, names[i]);
+        assert_string_equal(crash_fault_class_name(i), names[i]);
+        assert_int_equal(c->index, i);
+        judged[c->verdict]++;
+        if (c->media_fault != MEDIA_NONE) {
+            assert_int_equal(fault_class_of_media((enum media_fault)c->media_fault), i);
+        }
+    }
+    assert_int_equal(judged[FAULT_VERDICT_MEDIA], 4);     /* flip, lost, misdirect, unreadable */
+    assert_int_equal(judged[FAULT_VERDICT_FORGED], 2);    /* forge, repoint */
+    assert_string_equal(fault_verdict_name(FAULT_VERDICT_MEDIA), "media");
+    static const char *const models[] = { "ordered", "writeback", "torn", "hostile" };
+    for (uint32_t m = 0; m < MODEL_COUNT; m++) {
+        enum device_model got;
+        assert_string_equal(device_model_name((enum device_model)m), models[m]);
+        assert_int_equal(device_model_parse(models[m], &got), 0);
+        assert_int_equal(got, m);
+    }
+    assert_int_equal(PLAN_MEDIA, PLAN_FLIP | PLAN_LOST | PLAN_MISDIRECT | PLAN_UNREADABLE);
+    assert_int_equal(PLAN_LIAR, 0x800);             /* The last of the twelve elements. */
+    assert_string_equal(torn_fill_describe('z'), "zeros");
+    assert_int_equal(torn_fill_parse('q'), -1);
+}
+
+/* Each element alone, and all of them together, in the normal order. */
+static void
+plan_elements(void **state)
+{
+    (void)state;
+    static const char *const each[] = { "pass", "flush", "prefix", "reorder:3", "torn", "flip",
+        "lost", "misdirect", "forge", "forge:7", "unreadable", "repoint", "repoint:2", "liar" };
+    struct fault_plan p;
+    char err[256], buf[160];
+    for (size_t i = 0; i < sizeof(each) / sizeof(each[0]); i++) {
+        assert_int_equal(fault_plan_parse(each[i], &p, err, sizeof(err)), 0);
+        fault_plan_format(&p, buf, sizeof(buf));
+        assert_string_equal(buf, each[i]);
+    }
+    const char *all = "pass,flush,prefix,reorder:8,torn,flip,lost,misdirect,forge,unreadable,"
+        "repoint:4096,liar";
+    assert_int_equal(fault_plan_parse("liar,repoint:4096,unreadable,forge,misdirect,lost,flip,"
+            "torn,reorder:8,prefix,flush,pass", &p, err, sizeof(err)), 0);
+    fault_plan_format(&p, buf, sizeof(buf));
+    assert_string_equal(buf, all);
+    static const char *const bad[] = { "reorder", "reorder:0", "reorder:9", "cut", "drop",
+        "pass:2", "torn:1", "forge:", "repoint:4097", "" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (fault_plan_parse(bad[i], &p, err, sizeof(err)) == 0) {
+            fail_msg("'%s' parsed as a fault plan", bad[i]);
+        }
+    }
+    assert_int_equal(fault_plan_parse("pass,drop", &p, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "reorder:K with K 1..8"));
+    assert_non_null(strstr(err, "repoint or repoint:N with N 1..4096"));
+}
+
+/* Which model applies which element, and the first refusal named. */
+static void
+plan_models(void **state)
+{
+    (void)state;
+    struct fault_plan p;
+    char err[256];
+    assert_int_equal(fault_plan_parse("pass,flush,prefix,forge,repoint", &p, err, sizeof(err)),
+            0);
+    for (uint32_t m = 0; m < MODEL_COUNT; m++) {
+        assert_int_equal(fault_plan_check_model(&p, (enum device_model)m, err, sizeof(err)), 0);
+    }
+    assert_int_equal(fault_plan_parse("pass,reorder:1,torn", &p, err, sizeof(err)), 0);
+    assert_int_equal(fault_plan_check_model(&p, MODEL_TORN, err, sizeof(err)), -1);
+    assert_string_equal(err, "the torn model does not apply 'reorder': use --model writeback "
+            "or hostile, or leave 'reorder' out");
+    assert_int_equal(fault_plan_check_model(&p, MODEL_WRITEBACK, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "'torn': use --model torn or hostile"));
+    /* Capability order: a lying flush is named before a media fault. */
+    assert_int_equal(fault_plan_parse("unreadable,flip,liar", &p, err, sizeof(err)), 0);
+    assert_int_equal(fault_plan_check_model(&p, MODEL_WRITEBACK, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "'liar': use --model hostile"));
+    assert_int_equal(fault_plan_check_model(&p, MODEL_HOSTILE, err, sizeof(err)), 0);
+    for (uint32_t c = 0; c < CRASH_FAULT_CLASSES; c++) {
+        bool media = fault_class_info(c)->verdict == FAULT_VERDICT_MEDIA;
+        assert_int_equal(device_model_applies(MODEL_WRITEBACK, c), !media
+                && c != FAULT_CLASS_TORN && c != FAULT_CLASS_LIAR);
+        assert_true(device_model_applies(MODEL_HOSTILE, c));
+    }
 }
 
 /* A log of writes and flushes: 0 w, 1 w, 2 flush, 3 w, 4 mark, 5 w. */
@@ -429,6 +532,9 @@ main(void)
         cmocka_unit_test(ids_round_trip),
         cmocka_unit_test(bad_ids),
         cmocka_unit_test(plans),
+        cmocka_unit_test(tables),
+        cmocka_unit_test(plan_elements),
+        cmocka_unit_test(plan_models),
         cmocka_unit_test(media_enumeration),
         cmocka_unit_test(forge_enumeration),
         cmocka_unit_test(repoint_enumeration),

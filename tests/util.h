@@ -10,9 +10,11 @@
  *     blk_finish, blk_free_now), so the allocation log sees what a tree would.
  *   - Free-map snapshots as one bit per device block, so two states compare
  *     with memcmp and differences print as block numbers.
- *   - struct util_fault_dev: a bdev wrapper that counts operations and fails
- *     the k-th read or write, transiently or from then on (SQLite's fault
- *     loop). It wraps the device; fs/ has no fault hooks.
+ *   - The faulty device of the tests is faultinject/faultdev.h's struct
+ *     faultdev, the project's one fault wrapper: it counts operations and
+ *     fails the k-th read or write, transiently or from then on (SQLite's
+ *     fault loop: faultdev_fail_nth), or every write from a given block on.
+ *     It wraps the device; fs/ has no fault hooks.
  *   - util_isolated: runs a function in a forked child, so an ASSERT or a
  *     segfault in fs/ on hostile input is reported with its case instead of
  *     ending the test binary.
@@ -29,6 +31,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "../faultinject/faultdev.h"
 #include "../fs/bdev.h"
 #include "../fs/check.h"
 #include "../fs/format.h"
@@ -114,30 +117,11 @@ void util_fmap_expect_equal(const struct util_fmap *a, const struct util_fmap *b
 bool util_fmap_is_free(const struct util_fmap *m, uint64_t block);
 void util_fmap_set(struct util_fmap *m, uint64_t block, bool free);
 
-/*
- * A device wrapper that counts operations and injects faults. Counting is
- * 1-based: read_fail_index = 3 fails the third read. Persistent faults also
- * fail every later operation of the same kind. write_fail_block fails the
- * first write to that block and every write after it (a crash just before
- * the block would have landed). A failed write leaves the device unchanged.
- */
-struct util_fault_dev {
-    struct bdev bdev;               /* What fs/ is given; context is this struct. */
-    const struct bdev *inner;       /* The device that holds the bytes. */
-    uint64_t read_count;            /* Reads seen, failed ones included. */
-    uint64_t write_count;           /* Writes seen, failed ones included. */
-    uint64_t flush_count;           /* Flushes seen. */
-    uint64_t mark_count;            /* Marks seen. */
-    uint64_t read_fail_index;       /* Read to fail; 0 for none. */
-    uint64_t write_fail_index;      /* Write to fail; 0 for none. */
-    uint64_t write_fail_block;      /* Block whose first write starts failures; UINT64_MAX none. */
-    bool persistent;                /* After the first fault, fail every later op of its kind. */
-    bool write_failing;             /* A persistent write fault has fired. */
-    bool read_failing;              /* A persistent read fault has fired. */
-    uint64_t fired_count;           /* Faults injected. */
-};
-
-void util_fault_dev_init(struct util_fault_dev *d, const struct bdev *inner);
+/* Transitional: tests/test_alloc.c and tests/test_mount.c still spell the
+ * faulty device by the name it had when it lived here. These two lines go
+ * once they say struct faultdev and faultdev_init. */
+#define util_fault_dev faultdev
+#define util_fault_dev_init(d, inner) ((void)faultdev_init((d), (inner)))
 
 /* Outcome of util_isolated. */
 struct util_child {

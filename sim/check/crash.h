@@ -6,10 +6,12 @@
  * per-block reference to the pool content of the latest write before the
  * cut. Moving the cut forward applies the writes in between; moving it back
  * rebuilds from the base. A state's faults (lost writes, a torn write, a
- * media fault) are a
- * handful of per-block overrides on top. Writes made while checking the
- * state (recovery's next sync, the post-recovery workload) go to a private
- * scratch layer that is thrown away before the next state.
+ * media fault) are a handful of per-block overrides on top. What each fault
+ * does to the bytes is faultinject/damage.h's: the view tells it which write
+ * each block holds and lays the blocks it answers with over the image.
+ * Writes made while checking the state (recovery's next sync, the
+ * post-recovery workload) go to a private scratch layer that is thrown away
+ * before the next state.
  *
  * The signature of a state is an order-independent hash of every block that
  * differs from the base: states with equal signatures read identical bytes,
@@ -18,12 +20,11 @@
 #ifndef SIM_CHECK_CRASH_H
 #define SIM_CHECK_CRASH_H
 
-#include "../../faultinject/forge.h"
+#include "../../faultinject/damage.h"
 #include "../../faultinject/plan.h"
 #include "../record/dev.h"
 
-#define CRASH_FORGE_BLOCKS 32u     /* Blocks a forged state may reseal. */
-#define CRASH_OVERRIDES_MAX (CRASH_DROPS_MAX + 3u + CRASH_FORGE_BLOCKS)
+#define CRASH_OVERRIDES_MAX (CRASH_DROPS_MAX + 3u + DAMAGE_BLOCKS_MAX)
 
 struct crash_view {
     struct bdev bdev;                   /* The crash image as a device. */
@@ -36,15 +37,12 @@ struct crash_view {
     const uint8_t *ov_bytes[CRASH_OVERRIDES_MAX]; /* Their bytes (NULL: the base). */
     uint32_t ov_count;                  /* Entries. */
     uint8_t *torn_buf;                  /* Bytes of a torn block. */
-    uint8_t *flip_buf;                  /* Bytes of a block with a flipped bit. */
-    uint8_t *forge_buf;                 /* Forged and resealed blocks. */
-    uint64_t forge_block[CRASH_FORGE_BLOCKS];   /* Their addresses. */
-    uint32_t forge_count;               /* Entries. */
-    bool forge_partial;                 /* Resealing stopped at the bound: a hash above still differs. */
+    struct damage damage;               /* The state's media fault: the blocks it changed
+                                           (a flipped, forged, resealed block's bytes in
+                                           damage.buf) and the unreadable block. */
     uint64_t *meta;                     /* Metadata blocks of the image at meta_cut. */
     uint64_t meta_count;                /* Entries. */
     uint32_t meta_cut;                  /* Cut they were found at, or SIM_NONE. */
-    uint64_t unreadable;                /* Block that reads as a device error, or UINT64_MAX. */
     uint32_t *slot;                     /* Per block: scratch slot, or SIM_NONE. */
     uint8_t *scratch;                   /* Scratch blocks. */
     uint64_t *touched;                  /* Blocks with a scratch slot. */
