@@ -45,7 +45,7 @@ FS_SRC := fs/base.c fs/format.c fs/bdev.c fs/bio.c fs/alloc.c fs/cache.c fs/blk.
           fs/check.c fs/debug.c
 # sim/ by pipeline stage (each folder's files open with what the stage owns):
 # oracle -> record -> check -> store -> campaign -> cli.
-SIM_ORACLE_SRC := sim/oracle/model.c
+SIM_ORACLE_SRC := sim/oracle/model.c sim/oracle/digest.c sim/oracle/diff.c sim/oracle/fsread.c
 SIM_RECORD_SRC := sim/record/dev.c sim/record/runner.c sim/record/wlog.c
 SIM_CHECK_SRC := sim/check/outcome.c sim/check/crash.c sim/check/checker.c sim/check/pool.c
 SIM_STORE_SRC := sim/store/store.c

@@ -1,5 +1,7 @@
 /*
- * sim/oracle/model.c: the oracle (see model.h).
+ * sim/oracle/model.c: the oracle's semantics (see model.h): the representation
+ * of a model, what every step must return and what it changes, and read-only
+ * inspection.
  *
  * Method. The state is a set of labels, each naming the root of a tree of
  * nodes; the mounted one ("main" unless model_mount chose another) is the
@@ -42,84 +44,40 @@
  *   - With an immutable label mounted, every step that would change the
  *     namespace is FS_EROFS before its paths are looked at.
  *
- * Digest, an ordered stream of 64-bit items mixed into one value:
- *   - file: (chunk index, hash of its MODEL_CHUNK_SIZE bytes) for every chunk
- *     below the size that is not all zeros, then the size. A hole and
- *     written zeros digest alike: the fs may store either;
- *   - directory: per entry in name order (name bytes, type, size for a file,
- *     the entry's digest), then the entry count;
- *   - state: the mounted tree's digest, then per label in name order (name,
- *     mutable flag, its tree's digest), then the label count.
- * The hash reads bytes little-endian, so digests agree across machines. The
- * fs side reads every byte below each file's size through fs_read (holes
- * too): its cost is the logical size, so workloads keep files small.
+ * Files. The oracle is four files, one seam each; they share model_impl.h
+ * (the representation and the helpers one file defines for the others), and
+ * everything else is static in its file:
+ *   - model.c (this file): nodes, labels, the life cycle, the semantics of
+ *     every step (model_expect, model_apply, model_step) and inspection
+ *     (model_counts, model_walk, model_label_at, model_read). It is the
+ *     only file that changes a model;
+ *   - digest.c: the canonical digest, of a model and of a mounted fs;
+ *   - diff.c: how a mounted fs differs from a model, in sentences;
+ *   - fsread.c: a mounted fs read through its public API in the model's
+ *     canonical order, for digest.c and diff.c.
  */
-#include "model.h"
+#include "model_impl.h"
 
-#include "../../fs/format.h"
-
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MODEL_CHUNK_SIZE 4096u          /* Bytes per file chunk and per digest unit. */
 #define MODEL_MOUNTED "main"            /* The label mounted at first. */
-#define DIFF_LINES_MAX 16u              /* Differences model_diff describes. */
-#define READ_CHUNKS 16u                 /* Chunks model_digest_fs reads per fs_read. */
-
-struct mnode;
-
-struct mentry {
-    char *name;                 /* Owned, NUL-terminated. */
-    size_t nlen;                /* Bytes of name. */
-    struct mnode *node;         /* A reference. */
-};
-
-struct mchunk {
-    uint64_t index;             /* Chunk number: byte offset / MODEL_CHUNK_SIZE. */
-    uint8_t *bytes;             /* MODEL_CHUNK_SIZE bytes, owned. */
-};
-
-struct mnode {
-    uint32_t ref;               /* Holders: entries, labels, clones. */
-    bool is_dir;                /* A directory, else a file. */
-    struct mentry *ents;        /* Directory: entries in name order. */
-    uint32_t ent_count;         /* Entries in use. */
-    uint32_t ent_cap;           /* Entries allocated. */
-    uint64_t size;              /* File: bytes. */
-    struct mchunk *chunks;      /* File: present chunks by index. */
-    uint32_t chunk_count;       /* Chunks in use. */
-    uint32_t chunk_cap;         /* Chunks allocated. */
-};
-
-struct mlabel {
-    char *name;                 /* Owned. */
-    bool mutable;               /* A fork or the mounted label, not a frozen label. */
-    struct mnode *root;         /* A reference to its root directory. */
-};
-
-struct model {
-    struct mlabel *labels;      /* In name order. */
-    uint32_t label_count;       /* In use. */
-    uint32_t label_cap;         /* Allocated. */
-    char *mounted;              /* Owned: the label steps change (it always exists). */
-};
 
 /* ---- Memory: the model is harness code; running out of memory is fatal. ---- */
 
-static void *
-xrealloc(void *p, size_t size)
+void *
+oracle_realloc(void *p, size_t size)
 {
     void *q = realloc(p, size > 0 ? size : 1);
     ASSERT(q != NULL);
     return q;
 }
 
-static char *
-xstrndup(const char *s, size_t n)
+char *
+oracle_strndup(const char *s, size_t n)
 {
-    char *p = xrealloc(NULL, n + 1);
+    char *p = oracle_realloc(NULL, n + 1);
     memcpy(p, s, n);
     p[n] = '\0';
     return p;
@@ -127,8 +85,8 @@ xstrndup(const char *s, size_t n)
 
 /* ---- Names. ---- */
 
-static int
-name_cmp(const char *a, size_t na, const char *b, size_t nb)
+int
+oracle_name_cmp(const char *a, size_t na, const char *b, size_t nb)
 {
     int c = memcmp(a, b, na < nb ? na : nb);
     if (c != 0) {
@@ -158,7 +116,7 @@ name_check(const char *s, size_t n)
 static struct mnode *
 node_new(bool is_dir)
 {
-    struct mnode *n = xrealloc(NULL, sizeof(*n));
+    struct mnode *n = oracle_realloc(NULL, sizeof(*n));
     memset(n, 0, sizeof(*n));
     n->ref = 1;
     n->is_dir = is_dir;
@@ -199,17 +157,17 @@ node_copy(const struct mnode *o)
     struct mnode *n = node_new(o->is_dir);
     n->size = o->size;
     n->ent_count = n->ent_cap = o->ent_count;
-    n->ents = xrealloc(NULL, o->ent_count * sizeof(struct mentry));
+    n->ents = oracle_realloc(NULL, o->ent_count * sizeof(struct mentry));
     for (uint32_t i = 0; i < o->ent_count; i++) {
-        n->ents[i].name = xstrndup(o->ents[i].name, o->ents[i].nlen);
+        n->ents[i].name = oracle_strndup(o->ents[i].name, o->ents[i].nlen);
         n->ents[i].nlen = o->ents[i].nlen;
         n->ents[i].node = node_get(o->ents[i].node);
     }
     n->chunk_count = n->chunk_cap = o->chunk_count;
-    n->chunks = xrealloc(NULL, o->chunk_count * sizeof(struct mchunk));
+    n->chunks = oracle_realloc(NULL, o->chunk_count * sizeof(struct mchunk));
     for (uint32_t i = 0; i < o->chunk_count; i++) {
         n->chunks[i].index = o->chunks[i].index;
-        n->chunks[i].bytes = xrealloc(NULL, MODEL_CHUNK_SIZE);
+        n->chunks[i].bytes = oracle_realloc(NULL, MODEL_CHUNK_SIZE);
         memcpy(n->chunks[i].bytes, o->chunks[i].bytes, MODEL_CHUNK_SIZE);
     }
     return n;
@@ -239,7 +197,7 @@ dir_find(const struct mnode *dir, const char *name, size_t nlen, uint32_t *index
     uint32_t lo = 0, hi = dir->ent_count;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        int c = name_cmp(dir->ents[mid].name, dir->ents[mid].nlen, name, nlen);
+        int c = oracle_name_cmp(dir->ents[mid].name, dir->ents[mid].nlen, name, nlen);
         if (c == 0) {
             *index = mid;
             return true;
@@ -271,10 +229,10 @@ dir_insert(struct mnode *dir, const char *name, size_t nlen, struct mnode *node)
     ASSERT(!found);
     if (dir->ent_count == dir->ent_cap) {
         dir->ent_cap = dir->ent_cap ? 2 * dir->ent_cap : 8;
-        dir->ents = xrealloc(dir->ents, dir->ent_cap * sizeof(struct mentry));
+        dir->ents = oracle_realloc(dir->ents, dir->ent_cap * sizeof(struct mentry));
     }
     memmove(&dir->ents[i + 1], &dir->ents[i], (dir->ent_count - i) * sizeof(struct mentry));
-    dir->ents[i] = (struct mentry){ xstrndup(name, nlen), nlen, node };
+    dir->ents[i] = (struct mentry){ oracle_strndup(name, nlen), nlen, node };
     dir->ent_count++;
 }
 
@@ -326,10 +284,10 @@ chunk_get(struct mnode *f, uint64_t index)
     }
     if (f->chunk_count == f->chunk_cap) {
         f->chunk_cap = f->chunk_cap ? 2 * f->chunk_cap : 4;
-        f->chunks = xrealloc(f->chunks, f->chunk_cap * sizeof(struct mchunk));
+        f->chunks = oracle_realloc(f->chunks, f->chunk_cap * sizeof(struct mchunk));
     }
     memmove(&f->chunks[at + 1], &f->chunks[at], (f->chunk_count - at) * sizeof(struct mchunk));
-    uint8_t *bytes = xrealloc(NULL, MODEL_CHUNK_SIZE);
+    uint8_t *bytes = oracle_realloc(NULL, MODEL_CHUNK_SIZE);
     memset(bytes, 0, MODEL_CHUNK_SIZE);
     f->chunks[at] = (struct mchunk){ index, bytes };
     f->chunk_count++;
@@ -337,8 +295,8 @@ chunk_get(struct mnode *f, uint64_t index)
 }
 
 /* Chunk index's bytes, or NULL for a hole. */
-static const uint8_t *
-chunk_peek(const struct mnode *f, uint64_t index)
+const uint8_t *
+oracle_chunk_peek(const struct mnode *f, uint64_t index)
 {
     uint32_t at;
     return chunk_find(f, index, &at) ? f->chunks[at].bytes : NULL;
@@ -396,7 +354,7 @@ file_read(const struct mnode *f, uint64_t off, uint8_t *buf, size_t len, size_t 
         uint64_t at = off + i;
         uint32_t in = (uint32_t)(at % MODEL_CHUNK_SIZE);
         uint64_t k = MODEL_CHUNK_SIZE - in < n - i ? MODEL_CHUNK_SIZE - in : n - i;
-        const uint8_t *c = chunk_peek(f, at / MODEL_CHUNK_SIZE);
+        const uint8_t *c = oracle_chunk_peek(f, at / MODEL_CHUNK_SIZE);
         if (c != NULL) {
             memcpy(buf + i, c + in, (size_t)k);
         } else {
@@ -417,7 +375,7 @@ label_find(const struct model *m, const char *name, uint32_t *index)
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
         const char *ln = m->labels[mid].name;
-        int c = name_cmp(ln, strlen(ln), name, n);
+        int c = oracle_name_cmp(ln, strlen(ln), name, n);
         if (c == 0) {
             *index = mid;
             return true;
@@ -448,10 +406,10 @@ label_add(struct model *m, const char *name, bool mutable, struct mnode *root)
     ASSERT(!found);
     if (m->label_count == m->label_cap) {
         m->label_cap = m->label_cap ? 2 * m->label_cap : 4;
-        m->labels = xrealloc(m->labels, m->label_cap * sizeof(struct mlabel));
+        m->labels = oracle_realloc(m->labels, m->label_cap * sizeof(struct mlabel));
     }
     memmove(&m->labels[i + 1], &m->labels[i], (m->label_count - i) * sizeof(struct mlabel));
-    m->labels[i] = (struct mlabel){ xstrndup(name, strlen(name)), mutable, root };
+    m->labels[i] = (struct mlabel){ oracle_strndup(name, strlen(name)), mutable, root };
     m->label_count++;
 }
 
@@ -467,8 +425,8 @@ label_remove(struct model *m, const char *name)
     m->label_count--;
 }
 
-static const struct mnode *
-mounted_root(const struct model *m)
+const struct mnode *
+oracle_mounted_root(const struct model *m)
 {
     const struct mlabel *l = label_get(m, m->mounted);
     ASSERT(l != NULL);
@@ -489,10 +447,10 @@ mounted_writable(const struct model *m)
 struct model *
 model_new(void)
 {
-    struct model *m = xrealloc(NULL, sizeof(*m));
+    struct model *m = oracle_realloc(NULL, sizeof(*m));
     memset(m, 0, sizeof(*m));
     label_add(m, MODEL_MOUNTED, true, node_new(true));
-    m->mounted = xstrndup(MODEL_MOUNTED, strlen(MODEL_MOUNTED));
+    m->mounted = oracle_strndup(MODEL_MOUNTED, strlen(MODEL_MOUNTED));
     ASSERT(m->label_count == 1);
     return m;
 }
@@ -505,7 +463,7 @@ model_mount(struct model *m, const char *label)
         return FS_ENOENT;
     }
     free(m->mounted);
-    m->mounted = xstrndup(label, strlen(label));
+    m->mounted = oracle_strndup(label, strlen(label));
     return 0;
 }
 
@@ -528,13 +486,13 @@ struct model *
 model_clone(const struct model *m)
 {
     ASSERT(m != NULL);
-    struct model *c = xrealloc(NULL, sizeof(*c));
+    struct model *c = oracle_realloc(NULL, sizeof(*c));
     memset(c, 0, sizeof(*c));
     for (uint32_t i = 0; i < m->label_count; i++) {
         const struct mlabel *l = &m->labels[i];
         label_add(c, l->name, l->mutable, node_get(l->root));
     }
-    c->mounted = xstrndup(m->mounted, strlen(m->mounted));
+    c->mounted = oracle_strndup(m->mounted, strlen(m->mounted));
     ASSERT(c->label_count == m->label_count);
     return c;
 }
@@ -629,7 +587,7 @@ static int
 expect_make(const struct model *m, const struct trace_step *s)
 {
     struct mres r;
-    int err = resolve(mounted_root(m), s->path, &r);
+    int err = resolve(oracle_mounted_root(m), s->path, &r);
     if (err) {
         return err;
     }
@@ -640,7 +598,7 @@ static int
 expect_file(const struct model *m, const char *path, const struct mnode **out)
 {
     struct mres r;
-    int err = resolve(mounted_root(m), path, &r);
+    int err = resolve(oracle_mounted_root(m), path, &r);
     if (err) {
         return err;
     }
@@ -680,7 +638,7 @@ static int
 expect_rm(const struct model *m, const struct trace_step *s)
 {
     struct mres r;
-    int err = resolve(mounted_root(m), s->path, &r);
+    int err = resolve(oracle_mounted_root(m), s->path, &r);
     if (err) {
         return err;
     }
@@ -697,9 +655,9 @@ static int
 expect_mv(const struct model *m, const struct trace_step *s)
 {
     struct mres a, b;
-    int err = resolve(mounted_root(m), s->path, &a);
+    int err = resolve(oracle_mounted_root(m), s->path, &a);
     if (!err) {
-        err = resolve(mounted_root(m), s->path2, &b);
+        err = resolve(oracle_mounted_root(m), s->path2, &b);
     }
     if (err) {
         return err;
@@ -719,7 +677,7 @@ expect_mv(const struct model *m, const struct trace_step *s)
         return FS_EXDEV;
     }
     if (b.node != NULL) {
-        return name_cmp(a.name, a.nlen, b.name, b.nlen) == 0 ? 0 : FS_EEXIST;
+        return oracle_name_cmp(a.name, a.nlen, b.name, b.nlen) == 0 ? 0 : FS_EEXIST;
     }
     return 0;
 }
@@ -810,7 +768,7 @@ apply_mv(struct model *m, const struct trace_step *s)
     size_t nfrom, nto;
     struct mnode *dir = parent_own(m, s->path, &from, &nfrom);
     (void)parent_own(m, s->path2, &to, &nto);
-    if (name_cmp(from, nfrom, to, nto) != 0) {
+    if (oracle_name_cmp(from, nfrom, to, nto) != 0) {
         dir_insert(dir, to, nto, dir_take(dir, from, nfrom));
     }
 }
@@ -907,154 +865,30 @@ model_step(struct model *m, const struct trace_step *s, int got, char *why, size
     return 1;
 }
 
-/* ---- Digest. ---- */
+/* ---- Paths, for the walks here and in digest.c and diff.c. ---- */
 
-static uint64_t
-mix64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    x ^= x >> 33;
-    return x;
-}
-
-/* XXH3 (fs/format.h, compiled inline there): the digest reads every byte of
- * every file of every recovered state, so this is the checker's hot loop. */
-static uint64_t
-hash_bytes(const uint8_t *p, size_t n)
-{
-    return mix64(fmt_hash(p, n) ^ n);
-}
-
-/* An ordered digest stream. */
-struct dg {
-    uint64_t h;                 /* Running value. */
-    uint64_t count;             /* Items so far: order matters. */
-};
-
-static void
-dg_u64(struct dg *d, uint64_t v)
-{
-    d->h = mix64(d->h ^ mix64(v + ++d->count * 0x9e3779b97f4a7c15ull));
-}
-
-static void
-dg_bytes(struct dg *d, const void *p, size_t n)
-{
-    dg_u64(d, n);
-    dg_u64(d, hash_bytes(p, n));
-}
-
-static bool
-all_zero(const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] != 0) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Tags that keep the canonical stream unambiguous. */
-enum { TAG_FILE = 0x46, TAG_DIR = 0x44, TAG_MOUNTED = 0x4d, TAG_LABEL = 0x4c };
-
-/* A file: (index, hash) of every chunk that is not all zeros, then the size. */
-static uint64_t
-file_digest(const struct mnode *f)
-{
-    struct dg d = { 0, 0 };
-    for (uint32_t i = 0; i < f->chunk_count; i++) {
-        const struct mchunk *c = &f->chunks[i];
-        if (!all_zero(c->bytes, MODEL_CHUNK_SIZE)) {
-            dg_u64(&d, c->index);
-            dg_u64(&d, hash_bytes(c->bytes, MODEL_CHUNK_SIZE));
-        }
-    }
-    dg_u64(&d, f->size);
-    return d.h;
-}
-
-static void
-dg_entry(struct dg *d, const char *name, size_t nlen, bool is_dir, uint64_t size, uint64_t digest)
-{
-    dg_bytes(d, name, nlen);
-    dg_u64(d, is_dir ? TAG_DIR : TAG_FILE);
-    dg_u64(d, is_dir ? 0 : size);
-    dg_u64(d, digest);
-}
-
-static uint64_t
-dir_digest(const struct mnode *dir)
-{
-    ASSERT(dir->is_dir);
-    struct dg d = { 0, 0 };
-    for (uint32_t i = 0; i < dir->ent_count; i++) {
-        const struct mentry *e = &dir->ents[i];
-        uint64_t v = e->node->is_dir ? dir_digest(e->node) : file_digest(e->node);
-        dg_entry(&d, e->name, e->nlen, e->node->is_dir, e->node->size, v);
-    }
-    dg_u64(&d, dir->ent_count);
-    return d.h;
-}
-
-static void
-dg_label(struct dg *d, const char *name, bool mutable, uint64_t tree)
-{
-    dg_u64(d, TAG_LABEL);
-    dg_bytes(d, name, strlen(name));
-    dg_u64(d, mutable);
-    dg_u64(d, tree);
-}
-
-uint64_t
-model_digest(const struct model *m)
-{
-    ASSERT(m != NULL);
-    struct dg d = { 0, 0 };
-    dg_u64(&d, TAG_MOUNTED);
-    dg_u64(&d, dir_digest(mounted_root(m)));
-    for (uint32_t i = 0; i < m->label_count; i++) {
-        const struct mlabel *l = &m->labels[i];
-        dg_label(&d, l->name, l->mutable, dir_digest(l->root));
-    }
-    dg_u64(&d, m->label_count);
-    return d.h;
-}
-
-/* ---- The file system seen through its public API. ---- */
-
-/* A growable path. */
-struct pbuf {
-    char *p;                    /* NUL-terminated. */
-    size_t len;                 /* Bytes before the NUL. */
-    size_t cap;                 /* Bytes allocated. */
-};
-
-static void
-pbuf_set(struct pbuf *b, const char *s)
+void
+oracle_pbuf_set(struct pbuf *b, const char *s)
 {
     b->len = 0;
     size_t n = strlen(s);
     if (n + 1 > b->cap) {
         b->cap = n + 256;
-        b->p = xrealloc(b->p, b->cap);
+        b->p = oracle_realloc(b->p, b->cap);
     }
     memcpy(b->p, s, n + 1);
     b->len = n;
 }
 
 /* Appends "/name" (no slash after the root); returns the old length. */
-static size_t
-pbuf_push(struct pbuf *b, const char *name, size_t nlen)
+size_t
+oracle_pbuf_push(struct pbuf *b, const char *name, size_t nlen)
 {
     size_t old = b->len;
     bool slash = !(b->len == 1 && b->p[0] == '/');
     if (b->len + nlen + 2 > b->cap) {
         b->cap = 2 * (b->len + nlen + 2);
-        b->p = xrealloc(b->p, b->cap);
+        b->p = oracle_realloc(b->p, b->cap);
     }
     if (slash) {
         b->p[b->len++] = '/';
@@ -1065,427 +899,11 @@ pbuf_push(struct pbuf *b, const char *name, size_t nlen)
     return old;
 }
 
-static void
-pbuf_pop(struct pbuf *b, size_t len)
+void
+oracle_pbuf_pop(struct pbuf *b, size_t len)
 {
     b->len = len;
     b->p[len] = '\0';
-}
-
-struct fent {
-    char *name;                 /* Owned. */
-    size_t nlen;                /* Bytes. */
-    bool is_dir;                /* A directory. */
-    uint64_t size;              /* From the directory entry. */
-};
-
-struct flist {
-    struct fent *e;             /* Entries, sorted by name once listed. */
-    uint32_t count;             /* In use. */
-    uint32_t cap;               /* Allocated. */
-};
-
-static int
-flist_fn(void *arg, const struct fs_dirent *entry)
-{
-    struct flist *l = arg;
-    if (l->count == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 16;
-        l->e = xrealloc(l->e, l->cap * sizeof(struct fent));
-    }
-    size_t n = strlen(entry->name);
-    l->e[l->count++] = (struct fent){ xstrndup(entry->name, n), n, entry->is_dir, entry->size };
-    return 0;
-}
-
-static int
-fent_order(const void *a, const void *b)
-{
-    const struct fent *x = a, *y = b;
-    return name_cmp(x->name, x->nlen, y->name, y->nlen);
-}
-
-static void
-flist_free(struct flist *l)
-{
-    for (uint32_t i = 0; i < l->count; i++) {
-        free(l->e[i].name);
-    }
-    free(l->e);
-    *l = (struct flist){ NULL, 0, 0 };
-}
-
-/* Lists a directory of the fs in canonical order. */
-static int
-flist_read(struct fs *fs, const char *path, struct flist *l)
-{
-    *l = (struct flist){ NULL, 0, 0 };
-    int err = fs_readdir(fs, path, flist_fn, l);
-    if (err) {
-        flist_free(l);
-        return err;
-    }
-    if (l->count > 0) {
-        qsort(l->e, l->count, sizeof(struct fent), fent_order);
-    }
-    return 0;
-}
-
-/* Reads chunks [index, index + count) of a file of size bytes into buf,
- * zero-padded to whole chunks. */
-static int
-fs_chunks(struct fs *fs, const char *path, uint64_t size, uint64_t index, uint32_t count,
-        uint8_t *buf)
-{
-    size_t want = (size_t)count * MODEL_CHUNK_SIZE, done = 0;
-    memset(buf, 0, want);
-    uint64_t off = index * MODEL_CHUNK_SIZE;
-    if (off + want > size) {
-        want = (size_t)(size - off);
-    }
-    int err = fs_read(fs, path, off, buf, want, &done);
-    if (!err && done != want) {
-        err = FS_EIO;           /* A short read inside the size: a file-system bug. */
-    }
-    return err;
-}
-
-static int
-fs_file_digest(struct fs *fs, const char *path, uint64_t *digest, uint64_t *size)
-{
-    struct fs_stat st;
-    int err = fs_stat(fs, path, &st);
-    if (err) {
-        return err;
-    }
-    struct dg d = { 0, 0 };
-    uint64_t chunks = (st.size + MODEL_CHUNK_SIZE - 1) / MODEL_CHUNK_SIZE;
-    uint8_t *buf = xrealloc(NULL, READ_CHUNKS * MODEL_CHUNK_SIZE);
-    for (uint64_t i = 0; i < chunks && !err;) {
-        uint64_t data;                  /* Holes read as zeros: skip them, however long. */
-        err = fs_seek_data(fs, path, i * MODEL_CHUNK_SIZE, &data);
-        if (err == FS_ENOENT) {
-            err = 0;
-            break;
-        }
-        i = err ? i : data / MODEL_CHUNK_SIZE;
-        uint32_t n = (uint32_t)(chunks - i < READ_CHUNKS ? chunks - i : READ_CHUNKS);
-        err = err ? err : fs_chunks(fs, path, st.size, i, n, buf);
-        for (uint32_t k = 0; k < n && !err; k++) {
-            const uint8_t *c = buf + (size_t)k * MODEL_CHUNK_SIZE;
-            if (!all_zero(c, MODEL_CHUNK_SIZE)) {
-                dg_u64(&d, i + k);
-                dg_u64(&d, hash_bytes(c, MODEL_CHUNK_SIZE));
-            }
-        }
-        i += n;
-    }
-    free(buf);
-    dg_u64(&d, st.size);
-    *digest = d.h;
-    *size = st.size;
-    return err;
-}
-
-static int
-fs_dir_digest(struct fs *fs, struct pbuf *path, uint64_t *digest)
-{
-    struct flist l;
-    int err = flist_read(fs, path->p, &l);
-    if (err) {
-        return err;
-    }
-    struct dg d = { 0, 0 };
-    for (uint32_t i = 0; i < l.count && !err; i++) {
-        const struct fent *e = &l.e[i];
-        size_t old = pbuf_push(path, e->name, e->nlen);
-        uint64_t v = 0, size = 0;
-        err = e->is_dir ? fs_dir_digest(fs, path, &v) : fs_file_digest(fs, path->p, &v, &size);
-        pbuf_pop(path, old);
-        dg_entry(&d, e->name, e->nlen, e->is_dir, size, v);
-    }
-    dg_u64(&d, l.count);
-    flist_free(&l);
-    *digest = d.h;
-    return err;
-}
-
-struct slist {
-    struct fs_snapinfo *s;      /* Labels in the order fs_snap_list gave them. */
-    uint32_t count;             /* In use. */
-    uint32_t cap;               /* Allocated. */
-};
-
-static int
-slist_fn(void *arg, const struct fs_snapinfo *info)
-{
-    struct slist *l = arg;
-    if (l->count == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 8;
-        l->s = xrealloc(l->s, l->cap * sizeof(struct fs_snapinfo));
-    }
-    l->s[l->count++] = *info;
-    return 0;
-}
-
-static int
-snapinfo_order(const void *a, const void *b)
-{
-    const struct fs_snapinfo *x = a, *y = b;
-    return name_cmp(x->name, strlen(x->name), y->name, strlen(y->name));
-}
-
-static int
-slist_read(struct fs *fs, struct slist *l)
-{
-    *l = (struct slist){ NULL, 0, 0 };
-    int err = fs_snap_list(fs, slist_fn, l);
-    if (!err && l->count > 0) {
-        qsort(l->s, l->count, sizeof(struct fs_snapinfo), snapinfo_order);
-    }
-    return err;
-}
-
-/* The digest of the tree of one label (the mounted tree for NULL). */
-static int
-fs_tree_digest(struct fs *fs, const char *label, struct pbuf *path, uint64_t *digest)
-{
-    int err = fs_view(fs, label);
-    if (!err) {
-        pbuf_set(path, "/");
-        err = fs_dir_digest(fs, path, digest);
-    }
-    int err2 = fs_view(fs, NULL);
-    return err ? err : err2;
-}
-
-int
-model_digest_fs(struct fs *fs, uint64_t *digest)
-{
-    ASSERT(fs != NULL && digest != NULL);
-    struct pbuf path = { NULL, 0, 0 };
-    struct slist l = { NULL, 0, 0 };
-    struct dg d = { 0, 0 };
-    uint64_t v = 0;
-    int err = fs_tree_digest(fs, NULL, &path, &v);
-    dg_u64(&d, TAG_MOUNTED);
-    dg_u64(&d, v);
-    if (!err) {
-        err = slist_read(fs, &l);
-    }
-    for (uint32_t i = 0; !err && i < l.count; i++) {
-        err = fs_tree_digest(fs, l.s[i].name, &path, &v);
-        dg_label(&d, l.s[i].name, l.s[i].mutable, v);
-    }
-    dg_u64(&d, l.count);
-    free(l.s);
-    free(path.p);
-    *digest = d.h;
-    return err;
-}
-
-/* ---- Differences. ---- */
-
-struct diff {
-    struct fs *fs;              /* The file system compared. */
-    char *out;                  /* The caller's buffer. */
-    size_t size;                /* Its bytes. */
-    size_t used;                /* Bytes written, NUL excluded. */
-    uint32_t count;             /* Differences found. */
-    const char *where;          /* "" or "label NAME: " before each path. */
-};
-
-static bool
-diff_full(const struct diff *d)
-{
-    return d->count >= DIFF_LINES_MAX;
-}
-
-static void __attribute__((format(printf, 3, 4)))
-diff_note(struct diff *d, const char *path, const char *fmt, ...)
-{
-    d->count++;
-    if (d->count > DIFF_LINES_MAX || d->size == 0 || d->used + 1 >= d->size) {
-        return;
-    }
-    int n = snprintf(d->out + d->used, d->size - d->used, "%s%s: ", d->where, path);
-    d->used += n > 0 ? (size_t)n : 0;
-    if (d->used + 1 < d->size) {
-        va_list ap;
-        va_start(ap, fmt);
-        n = vsnprintf(d->out + d->used, d->size - d->used, fmt, ap);
-        va_end(ap);
-        d->used += n > 0 ? (size_t)n : 0;
-    }
-    if (d->used + 1 < d->size) {
-        d->out[d->used++] = '\n';
-        d->out[d->used] = '\0';
-    }
-    d->used = d->used < d->size ? d->used : d->size - 1;
-}
-
-static const char *
-kind(bool is_dir)
-{
-    return is_dir ? "directory" : "file";
-}
-
-/* Compares a file's size and bytes. */
-static void
-diff_file(struct diff *d, const struct mnode *f, const char *path)
-{
-    struct fs_stat st;
-    int err = fs_stat(d->fs, path, &st);
-    if (err) {
-        diff_note(d, path, "fs_stat failed: %s", fs_strerror(err));
-        return;
-    }
-    if (st.size != f->size) {
-        diff_note(d, path, "size: model %llu, fs %llu bytes", (unsigned long long)f->size,
-                (unsigned long long)st.size);
-    }
-    uint64_t size = st.size < f->size ? st.size : f->size;
-    uint64_t chunks = (size + MODEL_CHUNK_SIZE - 1) / MODEL_CHUNK_SIZE;
-    uint8_t *buf = xrealloc(NULL, MODEL_CHUNK_SIZE);
-    for (uint64_t i = 0; i < chunks; i++) {
-        err = fs_chunks(d->fs, path, size, i, 1, buf);
-        if (err) {
-            diff_note(d, path, "fs_read at byte %llu failed: %s",
-                    (unsigned long long)(i * MODEL_CHUNK_SIZE), fs_strerror(err));
-            break;
-        }
-        const uint8_t *c = chunk_peek(f, i);
-        for (uint32_t k = 0; k < MODEL_CHUNK_SIZE; k++) {
-            uint8_t want = c != NULL ? c[k] : 0;
-            if (buf[k] != want) {
-                diff_note(d, path, "content differs first at byte %llu: model 0x%02x, fs 0x%02x",
-                        (unsigned long long)(i * MODEL_CHUNK_SIZE + k), want, buf[k]);
-                i = chunks;
-                break;
-            }
-        }
-    }
-    free(buf);
-}
-
-static void diff_dir(struct diff *d, const struct mnode *dir, struct pbuf *path);
-
-/* One name present on both sides. */
-static void
-diff_pair(struct diff *d, const struct mentry *me, const struct fent *fe, struct pbuf *path)
-{
-    if (me->node->is_dir != fe->is_dir) {
-        diff_note(d, path->p, "type: model %s, fs %s", kind(me->node->is_dir), kind(fe->is_dir));
-    } else if (fe->is_dir) {
-        diff_dir(d, me->node, path);
-    } else {
-        if (fe->size != me->node->size) {
-            diff_note(d, path->p, "directory entry size: model %llu, fs %llu bytes",
-                    (unsigned long long)me->node->size, (unsigned long long)fe->size);
-        }
-        diff_file(d, me->node, path->p);
-    }
-}
-
-static void
-diff_dir(struct diff *d, const struct mnode *dir, struct pbuf *path)
-{
-    struct flist l;
-    int err = flist_read(d->fs, path->p, &l);
-    if (err) {
-        diff_note(d, path->p, "fs_readdir failed: %s", fs_strerror(err));
-        return;
-    }
-    uint32_t i = 0, j = 0;
-    while ((i < dir->ent_count || j < l.count) && !diff_full(d)) {
-        const struct mentry *me = i < dir->ent_count ? &dir->ents[i] : NULL;
-        const struct fent *fe = j < l.count ? &l.e[j] : NULL;
-        int c = me == NULL ? 1 : fe == NULL ? -1
-            : name_cmp(me->name, me->nlen, fe->name, fe->nlen);
-        size_t old = pbuf_push(path, c <= 0 ? me->name : fe->name, c <= 0 ? me->nlen : fe->nlen);
-        if (c < 0) {
-            diff_note(d, path->p, "missing in the fs (model: %s of %llu bytes)",
-                    kind(me->node->is_dir), (unsigned long long)me->node->size);
-        } else if (c > 0) {
-            diff_note(d, path->p, "extra in the fs (%s of %llu bytes)", kind(fe->is_dir),
-                    (unsigned long long)fe->size);
-        } else {
-            diff_pair(d, me, fe, path);
-        }
-        pbuf_pop(path, old);
-        i += c <= 0;
-        j += c >= 0;
-    }
-    flist_free(&l);
-}
-
-static void
-diff_tree(struct diff *d, const char *label, const struct mnode *root, struct pbuf *path)
-{
-    int err = fs_view(d->fs, label);
-    pbuf_set(path, "/");
-    if (err) {
-        diff_note(d, path->p, "fs_view failed: %s", fs_strerror(err));
-    } else {
-        diff_dir(d, root, path);
-    }
-    (void)fs_view(d->fs, NULL);
-}
-
-static void
-diff_labels(struct diff *d, const struct model *m, struct pbuf *path)
-{
-    struct slist l;
-    int err = slist_read(d->fs, &l);
-    if (err) {
-        diff_note(d, "labels", "fs_snap_list failed: %s", fs_strerror(err));
-        return;
-    }
-    char where[FS_NAME_MAX + 16];
-    uint32_t i = 0, j = 0;
-    while ((i < m->label_count || j < l.count) && !diff_full(d)) {
-        const struct mlabel *ml = i < m->label_count ? &m->labels[i] : NULL;
-        const struct fs_snapinfo *fl = j < l.count ? &l.s[j] : NULL;
-        int c = ml == NULL ? 1 : fl == NULL ? -1
-            : name_cmp(ml->name, strlen(ml->name), fl->name, strlen(fl->name));
-        if (c < 0) {
-            diff_note(d, ml->name, "label missing in the fs");
-        } else if (c > 0) {
-            diff_note(d, fl->name, "label extra in the fs");
-        } else if (ml->mutable != fl->mutable) {
-            diff_note(d, ml->name, "label mutability: model %s, fs %s",
-                    ml->mutable ? "mutable" : "immutable", fl->mutable ? "mutable" : "immutable");
-        }
-        if (c == 0 && strcmp(ml->name, m->mounted) != 0) {
-            snprintf(where, sizeof(where), "label %s: ", ml->name);
-            d->where = where;
-            diff_tree(d, ml->name, ml->root, path);
-            d->where = "";
-        }
-        i += c <= 0;
-        j += c >= 0;
-    }
-    free(l.s);
-}
-
-int
-model_diff(const struct model *m, struct fs *fs, char *out, size_t size)
-{
-    ASSERT(m != NULL && fs != NULL);
-    struct diff d = { fs, out, size, 0, 0, "" };
-    if (size > 0) {
-        out[0] = '\0';
-    }
-    struct pbuf path = { NULL, 0, 0 };
-    diff_tree(&d, NULL, mounted_root(m), &path);
-    if (!diff_full(&d)) {
-        diff_labels(&d, m, &path);
-    }
-    free(path.p);
-    if (d.count > DIFF_LINES_MAX && d.used + 32 < size) {
-        snprintf(out + d.used, size - d.used, "... and more\n");
-    }
-    return d.count > 0;
 }
 
 /* ---- Inspection. ---- */
@@ -1510,7 +928,7 @@ model_counts(const struct model *m, struct model_counts *c)
 {
     ASSERT(m != NULL && c != NULL);
     memset(c, 0, sizeof(*c));
-    counts_add(mounted_root(m), c);
+    counts_add(oracle_mounted_root(m), c);
     c->label_count = m->label_count;
 }
 
@@ -1521,12 +939,12 @@ walk_dir(const struct mnode *dir, struct pbuf *path,
     int rc = 0;
     for (uint32_t i = 0; i < dir->ent_count && rc == 0; i++) {
         const struct mentry *e = &dir->ents[i];
-        size_t old = pbuf_push(path, e->name, e->nlen);
+        size_t old = oracle_pbuf_push(path, e->name, e->nlen);
         rc = fn(arg, path->p, e->node->is_dir, e->node->size);
         if (rc == 0 && e->node->is_dir) {
             rc = walk_dir(e->node, path, fn, arg);
         }
-        pbuf_pop(path, old);
+        oracle_pbuf_pop(path, old);
     }
     return rc;
 }
@@ -1537,8 +955,8 @@ model_walk(const struct model *m,
 {
     ASSERT(m != NULL && fn != NULL);
     struct pbuf path = { NULL, 0, 0 };
-    pbuf_set(&path, "/");
-    int rc = walk_dir(mounted_root(m), &path, fn, arg);
+    oracle_pbuf_set(&path, "/");
+    int rc = walk_dir(oracle_mounted_root(m), &path, fn, arg);
     free(path.p);
     return rc < 0 ? rc : 0;
 }

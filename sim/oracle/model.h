@@ -26,6 +26,10 @@
  * on write, so model_clone and a snapshot label cost O(1) and a mutation
  * copies only the nodes on its path; a clone is still semantically a deep
  * copy (no change to one is ever visible in the other).
+ *
+ * The oracle is sim/oracle/model.c (the semantics), digest.c, diff.c and
+ * fsread.c; model.c's opening comment says which owns what. This header is
+ * all that code outside sim/oracle/ may call.
  */
 #ifndef SIM_ORACLE_MODEL_H
 #define SIM_ORACLE_MODEL_H

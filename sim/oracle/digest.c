@@ -1,0 +1,249 @@
+/*
+ * sim/oracle/digest.c: the canonical digest of a state (model_digest,
+ * model_digest_fs; see model.h).
+ *
+ * What it owns: the one definition of the digest, computed two ways, from a
+ * model's nodes and from a mounted fs through its public API, by pairs of
+ * functions that emit the same items in the same order (file_digest and
+ * fs_file_digest, dir_digest and fs_dir_digest, model_digest and
+ * model_digest_fs). A change to one of a pair must be made to the other:
+ * the checker judges every crash state by their equality.
+ *
+ * Digest, an ordered stream of 64-bit items mixed into one value:
+ *   - file: (chunk index, hash of its MODEL_CHUNK_SIZE bytes) for every chunk
+ *     below the size that is not all zeros, then the size. A hole and
+ *     written zeros digest alike: the fs may store either;
+ *   - directory: per entry in name order (name bytes, type, size for a file,
+ *     the entry's digest), then the entry count;
+ *   - state: the mounted tree's digest, then per label in name order (name,
+ *     mutable flag, its tree's digest), then the label count.
+ * The hash reads bytes little-endian, so digests agree across machines. The
+ * fs side reads the bytes below each file's size through fs_read, skipping
+ * holes with fs_seek_data: its cost is the size of the data, so workloads
+ * keep files small.
+ */
+#include "model_impl.h"
+
+#include "../../fs/format.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define READ_CHUNKS 16u                 /* Chunks model_digest_fs reads per fs_read. */
+
+/* ---- Digest. ---- */
+
+static uint64_t
+mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return x;
+}
+
+/* XXH3 (fs/format.h, compiled inline there): the digest reads every byte of
+ * every file of every recovered state, so this is the checker's hot loop. */
+static uint64_t
+hash_bytes(const uint8_t *p, size_t n)
+{
+    return mix64(fmt_hash(p, n) ^ n);
+}
+
+/* An ordered digest stream. */
+struct dg {
+    uint64_t h;                 /* Running value. */
+    uint64_t count;             /* Items so far: order matters. */
+};
+
+static void
+dg_u64(struct dg *d, uint64_t v)
+{
+    d->h = mix64(d->h ^ mix64(v + ++d->count * 0x9e3779b97f4a7c15ull));
+}
+
+static void
+dg_bytes(struct dg *d, const void *p, size_t n)
+{
+    dg_u64(d, n);
+    dg_u64(d, hash_bytes(p, n));
+}
+
+static bool
+all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Tags that keep the canonical stream unambiguous. */
+enum { TAG_FILE = 0x46, TAG_DIR = 0x44, TAG_MOUNTED = 0x4d, TAG_LABEL = 0x4c };
+
+/* A file: (index, hash) of every chunk that is not all zeros, then the size. */
+static uint64_t
+file_digest(const struct mnode *f)
+{
+    struct dg d = { 0, 0 };
+    for (uint32_t i = 0; i < f->chunk_count; i++) {
+        const struct mchunk *c = &f->chunks[i];
+        if (!all_zero(c->bytes, MODEL_CHUNK_SIZE)) {
+            dg_u64(&d, c->index);
+            dg_u64(&d, hash_bytes(c->bytes, MODEL_CHUNK_SIZE));
+        }
+    }
+    dg_u64(&d, f->size);
+    return d.h;
+}
+
+static void
+dg_entry(struct dg *d, const char *name, size_t nlen, bool is_dir, uint64_t size, uint64_t digest)
+{
+    dg_bytes(d, name, nlen);
+    dg_u64(d, is_dir ? TAG_DIR : TAG_FILE);
+    dg_u64(d, is_dir ? 0 : size);
+    dg_u64(d, digest);
+}
+
+static uint64_t
+dir_digest(const struct mnode *dir)
+{
+    ASSERT(dir->is_dir);
+    struct dg d = { 0, 0 };
+    for (uint32_t i = 0; i < dir->ent_count; i++) {
+        const struct mentry *e = &dir->ents[i];
+        uint64_t v = e->node->is_dir ? dir_digest(e->node) : file_digest(e->node);
+        dg_entry(&d, e->name, e->nlen, e->node->is_dir, e->node->size, v);
+    }
+    dg_u64(&d, dir->ent_count);
+    return d.h;
+}
+
+static void
+dg_label(struct dg *d, const char *name, bool mutable, uint64_t tree)
+{
+    dg_u64(d, TAG_LABEL);
+    dg_bytes(d, name, strlen(name));
+    dg_u64(d, mutable);
+    dg_u64(d, tree);
+}
+
+uint64_t
+model_digest(const struct model *m)
+{
+    ASSERT(m != NULL);
+    struct dg d = { 0, 0 };
+    dg_u64(&d, TAG_MOUNTED);
+    dg_u64(&d, dir_digest(oracle_mounted_root(m)));
+    for (uint32_t i = 0; i < m->label_count; i++) {
+        const struct mlabel *l = &m->labels[i];
+        dg_label(&d, l->name, l->mutable, dir_digest(l->root));
+    }
+    dg_u64(&d, m->label_count);
+    return d.h;
+}
+
+/* ---- The same digest, of a mounted file system. ---- */
+
+static int
+fs_file_digest(struct fs *fs, const char *path, uint64_t *digest, uint64_t *size)
+{
+    struct fs_stat st;
+    int err = fs_stat(fs, path, &st);
+    if (err) {
+        return err;
+    }
+    struct dg d = { 0, 0 };
+    uint64_t chunks = (st.size + MODEL_CHUNK_SIZE - 1) / MODEL_CHUNK_SIZE;
+    uint8_t *buf = oracle_realloc(NULL, READ_CHUNKS * MODEL_CHUNK_SIZE);
+    for (uint64_t i = 0; i < chunks && !err;) {
+        uint64_t data;                  /* Holes read as zeros: skip them, however long. */
+        err = fs_seek_data(fs, path, i * MODEL_CHUNK_SIZE, &data);
+        if (err == FS_ENOENT) {
+            err = 0;
+            break;
+        }
+        i = err ? i : data / MODEL_CHUNK_SIZE;
+        uint32_t n = (uint32_t)(chunks - i < READ_CHUNKS ? chunks - i : READ_CHUNKS);
+        err = err ? err : oracle_fs_chunks_read(fs, path, st.size, i, n, buf);
+        for (uint32_t k = 0; k < n && !err; k++) {
+            const uint8_t *c = buf + (size_t)k * MODEL_CHUNK_SIZE;
+            if (!all_zero(c, MODEL_CHUNK_SIZE)) {
+                dg_u64(&d, i + k);
+                dg_u64(&d, hash_bytes(c, MODEL_CHUNK_SIZE));
+            }
+        }
+        i += n;
+    }
+    free(buf);
+    dg_u64(&d, st.size);
+    *digest = d.h;
+    *size = st.size;
+    return err;
+}
+
+static int
+fs_dir_digest(struct fs *fs, struct pbuf *path, uint64_t *digest)
+{
+    struct flist l;
+    int err = oracle_fs_dir_list(fs, path->p, &l);
+    if (err) {
+        return err;
+    }
+    struct dg d = { 0, 0 };
+    for (uint32_t i = 0; i < l.count && !err; i++) {
+        const struct fent *e = &l.e[i];
+        size_t old = oracle_pbuf_push(path, e->name, e->nlen);
+        uint64_t v = 0, size = 0;
+        err = e->is_dir ? fs_dir_digest(fs, path, &v) : fs_file_digest(fs, path->p, &v, &size);
+        oracle_pbuf_pop(path, old);
+        dg_entry(&d, e->name, e->nlen, e->is_dir, size, v);
+    }
+    dg_u64(&d, l.count);
+    oracle_fs_dir_free(&l);
+    *digest = d.h;
+    return err;
+}
+
+/* The digest of the tree of one label (the mounted tree for NULL). */
+static int
+fs_tree_digest(struct fs *fs, const char *label, struct pbuf *path, uint64_t *digest)
+{
+    int err = fs_view(fs, label);
+    if (!err) {
+        oracle_pbuf_set(path, "/");
+        err = fs_dir_digest(fs, path, digest);
+    }
+    int err2 = fs_view(fs, NULL);
+    return err ? err : err2;
+}
+
+int
+model_digest_fs(struct fs *fs, uint64_t *digest)
+{
+    ASSERT(fs != NULL && digest != NULL);
+    struct pbuf path = { NULL, 0, 0 };
+    struct slist l = { NULL, 0, 0 };
+    struct dg d = { 0, 0 };
+    uint64_t v = 0;
+    int err = fs_tree_digest(fs, NULL, &path, &v);
+    dg_u64(&d, TAG_MOUNTED);
+    dg_u64(&d, v);
+    if (!err) {
+        err = oracle_fs_labels_list(fs, &l);
+    }
+    for (uint32_t i = 0; !err && i < l.count; i++) {
+        err = fs_tree_digest(fs, l.s[i].name, &path, &v);
+        dg_label(&d, l.s[i].name, l.s[i].mutable, v);
+    }
+    dg_u64(&d, l.count);
+    free(l.s);
+    free(path.p);
+    *digest = d.h;
+    return err;
+}
