@@ -47,9 +47,12 @@ FS_SRC := fs/base.c fs/format.c fs/bdev.c fs/bio.c fs/alloc.c fs/cache.c fs/blk.
 # oracle -> record -> check -> store -> campaign -> cli.
 SIM_ORACLE_SRC := sim/oracle/model.c sim/oracle/digest.c sim/oracle/diff.c sim/oracle/fsread.c
 SIM_RECORD_SRC := sim/record/dev.c sim/record/runner.c sim/record/wlog.c
-SIM_CHECK_SRC := sim/check/outcome.c sim/check/crash.c sim/check/checker.c sim/check/pool.c
+SIM_CHECK_SRC := sim/check/outcome.c sim/check/crash.c sim/check/checker.c sim/check/dedup.c \
+           sim/check/workers.c
 SIM_STORE_SRC := sim/store/store.c
-SIM_CAMPAIGN_SRC := sim/campaign/explore.c sim/campaign/regress.c sim/campaign/minimize.c
+SIM_CAMPAIGN_SRC := sim/campaign/inputs.c sim/campaign/summary.c sim/campaign/coverage.c \
+           sim/campaign/explore.c sim/campaign/generated.c sim/campaign/replay.c \
+           sim/campaign/regress.c sim/campaign/minimize.c
 SIM_CLI_SRC := sim/cli/cli.c sim/cli/cmd_image.c sim/cli/cmd_dump.c sim/cli/cmd_run.c \
            sim/cli/cmd_inspect.c sim/cli/cmd_explore.c sim/cli/cmd_probes.c \
            sim/cli/cmd_regress.c sim/cli/cmd_analysis.c sim/cli/cmd_matrix.c sim/cli/cmd_wlog.c \
@@ -63,7 +66,7 @@ MAIN_SRC := sim/cli/main.c
 TEST_UTIL_SRC := tests/util.c
 TESTS := test_format test_alloc test_mount test_faultloop test_determinism test_trace \
          test_model test_tree test_ops test_snap test_corrupt test_media test_plan test_gen test_wlog \
-         test_forge test_oom
+         test_forge test_oom test_samelog
 
 SAN_TESTS := test_faultloop test_corrupt test_trace test_wlog test_forge
 
@@ -86,6 +89,20 @@ $(BUILD)/crashsim: $(MAIN_OBJ) $(SIM_OBJ) $(TRACES_OBJ) $(FAULT_OBJ) $(FS_OBJ)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The revision a binary is built from, for runs.git_rev: "" outside a git
+# checkout, "-dirty" appended when the tree has uncommitted changes. Rewritten
+# only when it changes, so it costs a rebuild of one file.
+.PHONY: FORCE
+FORCE:
+$(BUILD)/gitrev.h: FORCE
+	@mkdir -p $(BUILD)
+	@rev=$$(git rev-parse --short HEAD 2>/dev/null); \
+	if [ -n "$$rev" ] && ! git diff --quiet HEAD -- 2>/dev/null; then rev="$$rev-dirty"; fi; \
+	printf '#define CRASHSIM_GIT_REV "%s"\n' "$$rev" > $@.tmp; \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(BUILD)/sim/campaign/explore.o: $(BUILD)/gitrev.h
+$(BUILD)/sim/campaign/explore.o: CFLAGS += -I$(BUILD)
 
 # test_oom fails chosen allocations: the allocator is wrapped at link time.
 $(BUILD)/tests/test_oom: LDFLAGS += -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc

@@ -28,6 +28,11 @@ Exit status:
      system disagreed with the oracle while running) that A did not have
   2  usage error, or a database or run that cannot be read
 
+A state violates when its stored results.violation says so. The outcomes'
+order and kinds come from the databases' outcome_kinds tables (B's first;
+analysis/resultsdb.py, names()); a database that predates them has them
+derived from its stored violation flags, and a note says so.
+
 Only the Python standard library is used. The databases are opened
 read-only.
 """
@@ -41,14 +46,12 @@ import resultsdb  # analysis/resultsdb.py, beside this script
 
 PROG = "compare.py"
 FLIPS_MAX = 50
-# sim/check/outcome.h: five fine outcomes, the violations, and unchecked (neither:
-# the state could not be checked, its worker was killed from outside).
-FINE = {"ok", "ok_leak", "rolled_back", "detected", "accepted"}
-NOT_CHECKED = {"unchecked"}
-NON_VIOLATIONS = FINE | NOT_CHECKED
-OUTCOME_ORDER = ["ok", "ok_leak", "rolled_back", "detected", "accepted", "unmountable", "corrupt",
-                 "wrong_state", "lost_sync", "check_failed", "post_recovery_failed", "assert",
-                 "signal", "timeout", "unchecked"]
+# The outcomes, their order and kinds come from the databases (outcome_kinds,
+# resultsdb.names); whether a state violates is its stored results.violation.
+# The tag printed after an outcome's counts, by kind; fine and acceptable
+# (fine for a media-fault or forged state) get none, an unknown kind its name.
+KIND_TAGS = {"fine": "", "acceptable": "", "violation": "  (violation)",
+             "unchecked": "  (not checked)"}
 CONFIG_FIELDS = [
     ("workload", "workload"), ("workload_hash", "workload hash"), ("model", "device model"),
     ("profile", "profile"), ("faults", "faults"), ("seed", "seed"),
@@ -69,9 +72,9 @@ class CompareError(Exception):
 
 def open_db(path):
     """Opens path read-only (analysis/resultsdb.py); CompareError if it cannot
-    be read as a crashsim database."""
+    be read as a crashsim database. Returns the connection and its tables."""
     try:
-        return resultsdb.connect(path)[0]
+        return resultsdb.connect(path)
     except resultsdb.DatabaseError as e:
         raise CompareError(str(e))
 
@@ -103,8 +106,11 @@ def load_states(db, run_id):
                 " WHERE r.run_id = ?", (run_id,))}
 
 
-def outcome_key(name):
-    return (OUTCOME_ORDER.index(name), name) if name in OUTCOME_ORDER else (99, name)
+def kind_tag(names, outcome):
+    kind = names.kind.get(outcome)
+    if kind in KIND_TAGS:
+        return KIND_TAGS[kind]
+    return "  (%s)" % (kind or ("violation" if names.is_violation(outcome) else "unknown"))
 
 
 def rate(run):
@@ -135,16 +141,25 @@ def _secs(ns):
 
 def compare(a_path, b_path, run_a, run_b, flips_max, out):
     """Prints the comparison; returns the exit status (0 or 1)."""
-    db_a = open_db(a_path)
-    db_b = open_db(b_path)
+    db_a, tables_a = open_db(a_path)
+    db_b, tables_b = open_db(b_path)
     a = load_run(db_a, a_path, run_a)
     b = load_run(db_b, b_path, run_b)
     sa = load_states(db_a, a["run_id"])
     sb = load_states(db_b, b["run_id"])
+    names_a = resultsdb.names(db_a, tables_a)
+    names_b = resultsdb.names(db_b, tables_b)
     db_a.close()
     db_b.close()
+    # B's names first (the candidate's code), then what only A names.
+    names = names_b.merged(names_a)
+    outcome_key = names.outcome_key
 
     out("A = %s run %d    B = %s run %d" % (a_path, a["run_id"], b_path, b["run_id"]))
+    for label, path, n in (("A", a_path, names_a), ("B", b_path, names_b)):
+        if n.missing and not (label == "B" and a_path == b_path):
+            out("note: %s (%s) predates the name tables (%s): %s"
+                % (label, path, ", ".join(n.missing), n.derived()))
     out("")
     print_config(a, b, out)
     if a.get("wlog_hash") != b.get("wlog_hash"):
@@ -161,10 +176,8 @@ def compare(a_path, b_path, run_a, run_b, flips_max, out):
         cb[o] = cb.get(o, 0) + 1
     out("%-22s %10s %10s %10s" % ("outcome", "A", "B", "change"))
     for o in sorted(set(ca) | set(cb), key=outcome_key):
-        kind = ("  (not checked)" if o in NOT_CHECKED else "" if o in NON_VIOLATIONS
-                else "  (violation)")
         out("  %-20s %10d %10d %+10d%s" % (o, ca.get(o, 0), cb.get(o, 0),
-                                          cb.get(o, 0) - ca.get(o, 0), kind))
+                                          cb.get(o, 0) - ca.get(o, 0), kind_tag(names, o)))
     va = sum(1 for x in sa.values() if x[1])
     vb = sum(1 for x in sb.values() if x[1])
     out("  %-20s %10d %10d %+10d" % ("all states", len(sa), len(sb), len(sb) - len(sa)))

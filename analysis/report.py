@@ -23,11 +23,20 @@ Sections:
   throughput       check time per state, cumulative check time, leaks
   probe coverage   hits per named recovery probe (a `probes` table), or
                    "no probe data"
+  outcomes         every outcome the database names, with its kind and
+                   meaning (outcome_kinds)
 
 Method: every number on the page comes from a GROUP BY in SQLite, so a
 database of 100k states is read in a few seconds; only the violating rows and
 one duration per state travel to Python. The database is opened read-only and
 never modified.
+
+Names: the outcomes (their order, kinds, meanings and which are violations),
+fault classes, device models and profiles are read from the database's name
+tables (outcome_kinds, fault_classes, device_models, sync_profiles) by
+resultsdb.names(), and this script spells none of them. A database that
+predates those tables has them derived from its rows, and the page says so.
+Colours go by an outcome's kind, so any name the database holds is drawn.
 
 Exit status: 0 report written, 2 usage or database error (message on stderr).
 Only Debian's python3-matplotlib and python3-numpy are needed.
@@ -55,53 +64,28 @@ import resultsdb  # noqa: E402  (analysis/resultsdb.py, beside this script)
 
 PROG = "report.py"
 
-# sim/check/outcome.h, in its order: five fine ones, the violations, and unchecked
-# (neither: the state could not be checked; --resume checks it again).
-OUTCOMES = [
-    ("ok", "recovered a legal state, fs_check clean"),
-    ("ok_leak", "recovered a legal state; fs_check found leaked blocks only"),
-    ("rolled_back", "(media faults) a consistent older state after a fault"),
-    ("detected", "(media faults) mount, fs_check or a read refused the damage (FS_ECORRUPT, FS_EIO)"),
-    ("accepted", "(forged or repointed blocks) the file system took a forged but "
-                 "self-consistent field as its state: no hash can tell, and no check did"),
-    ("unmountable", "mount (recovery) failed"),
-    ("corrupt", "mounted, but fs_check found corruption or a read failed"),
-    ("wrong_state", "the recovered state is none of the legal ones"),
-    ("lost_sync", "it is an older state: a completed sync was lost"),
-    ("check_failed", "after the post-recovery workload, remount or fs_check failed, "
-                     "or the state changed (recovery not idempotent)"),
-    ("post_recovery_failed", "the post-recovery workload failed on the recovered "
-                             "file system"),
-    ("assert", "the file system hit an assertion (our bug)"),
-    ("signal", "the checker crashed: a signal the checked code raises (SIGSEGV, ...) or an "
-               "exit status no worker uses (a sanitizer's report)"),
-    ("timeout", "the check exceeded its time limit, and so did its retry (a hang)"),
-    ("unchecked", "not checked for a reason outside the file system: its worker was "
-                  "killed from outside on every attempt (the OOM killer?) or could not be "
-                  "started; neither fine nor a violation, --resume checks it again"),
-]
-OUTCOME_ORDER = [name for name, _ in OUTCOMES]
-OUTCOME_MEANING = dict(OUTCOMES)
-FINE = {"ok", "ok_leak", "rolled_back", "detected", "accepted"}
-NOT_CHECKED = {"unchecked"}     # Neither fine nor a violation (outcome_is_final false).
-NON_VIOLATIONS = FINE | NOT_CHECKED
-# The same rule in SQL. The page decides by outcome name everywhere and only
-# cross-checks the stored results.violation flag (section_summary).
-VIOLATION_SQL = "r.outcome NOT IN (%s)" % ", ".join("'%s'" % o for o in sorted(NON_VIOLATIONS))
+# The names (outcomes, their kinds, meanings and which are violations, fault
+# classes, device models, profiles) come from the database: resultsdb.names().
+# What follows is style only, and works for any name the database holds.
 
-OUTCOME_COLOURS = {
-    "ok": "#2e7d32", "ok_leak": "#81c784", "rolled_back": "#26a69a", "detected": "#80cbc4",
-    "accepted": "#b2dfdb",
-    "unmountable": "#c62828", "corrupt": "#ef6c00", "wrong_state": "#6a1b9a",
-    "lost_sync": "#ad1457", "check_failed": "#4527a0", "post_recovery_failed": "#283593",
-    "assert": "#000000", "signal": "#5d4037", "timeout": "#616161",
-    "unchecked": "#fbc02d",
+# Outcome colours by kind (outcome_kinds.kind): the n-th outcome of a kind in
+# the database's order takes the n-th colour of its kind, cycling; a kind not
+# listed here is grey.
+KIND_COLOURS = {
+    "fine": ["#2e7d32", "#81c784"],
+    "acceptable": ["#26a69a", "#80cbc4", "#b2dfdb"],
+    "violation": ["#c62828", "#ef6c00", "#6a1b9a", "#ad1457", "#4527a0", "#283593",
+                  "#000000", "#5d4037", "#616161"],
+    "unchecked": ["#fbc02d"],
 }
+KIND_COLOUR_OTHER = "#999999"
+# The css class of a kind's cell; a kind not listed is "bad" when it is a
+# violation, else "warn".
+KIND_CSS = {"fine": "good", "acceptable": "good", "violation": "bad", "unchecked": "warn"}
+KIND_LABELS = {"unchecked": "not checked"}
+KIND_NOTES = {"acceptable": "fine for a media-fault or forged state only",
+              "unchecked": "no verdict, the state could not be checked"}
 
-MODELS = ["ordered", "writeback", "torn", "hostile"]   # faultinject/plan.h order.
-PROFILES = ["faithful", "hardened"]
-FAULT_CLASSES = ["cut", "drop", "torn", "flip", "lost", "misdirect", "forge", "unreadable",
-                 "repoint", "liar"]
 PASS_NONE = -1                                          # states.pass IS NULL.
 PASSES = [0, 1, 2, 3, 4, PASS_NONE]
 PASS_COLOURS = {0: "#1f77b4", 1: "#ff7f0e", 2: "#2ca02c", 3: "#d62728", 4: "#9467bd",
@@ -127,21 +111,51 @@ def pass_label(p):
     return "between syncs" if p == PASS_NONE else "pass %d" % p
 
 
-def is_violation_name(outcome):
-    return outcome not in NON_VIOLATIONS
+class Style:
+    """The names of one database (resultsdb.Names) and the colours and
+    labels drawn from them."""
 
+    def __init__(self, names):
+        self.names = names
+        self.colour = {}
+        per_kind = collections.Counter()
+        for o in names.outcomes:
+            palette = KIND_COLOURS.get(names.kind[o])
+            if palette:
+                self.colour[o] = palette[per_kind[names.kind[o]] % len(palette)]
+                per_kind[names.kind[o]] += 1
+            else:
+                self.colour[o] = KIND_COLOUR_OTHER
 
-def outcome_kind(outcome):
-    """The kind cell of an outcome: fine, violation, or not checked."""
-    if outcome in NOT_CHECKED:
-        return ("not checked", "warn")
-    return ("violation", "bad") if is_violation_name(outcome) else ("fine", "good")
+    def is_violation(self, outcome):
+        return self.names.is_violation(outcome)
 
+    def outcome_key(self, outcome):
+        return self.names.outcome_key(outcome)
 
-def outcome_sort_key(name):
-    if name in OUTCOME_ORDER:
-        return (0, OUTCOME_ORDER.index(name), name)
-    return (1, 0, name)
+    def kind_cell(self, outcome):
+        """The kind cell of an outcome: its kind and css class."""
+        kind = self.names.kind.get(outcome, "violation")
+        css = KIND_CSS.get(kind, "bad" if self.is_violation(outcome) else "warn")
+        return (KIND_LABELS.get(kind, kind), css)
+
+    def outcome_cell(self, name):
+        return ('<span class="oc" style="background:%s"></span>%s'
+                % (self.colour.get(name, KIND_COLOUR_OTHER), esc(name)))
+
+    def meaning(self, outcome):
+        m = self.names.meaning.get(outcome)
+        if m:
+            return m
+        if outcome in self.names.listed or "outcome_kinds" in self.names.missing:
+            return "(no meaning stored)"
+        return "(not in outcome_kinds)"
+
+    def fault_classes(self, present):
+        """Every fault class the database names, in its order, then any other
+        of present (results without a states row: '?')."""
+        known = self.names.fault_classes
+        return known + sorted(set(present) - set(known), key=str)
 
 
 def fold_reason(reason):
@@ -247,11 +261,6 @@ def fmt_rate(n, ns):
     return "%.0f" % (n / (ns / 1e9))
 
 
-def outcome_cell(name):
-    return ('<span class="oc" style="background:%s"></span>%s'
-            % (OUTCOME_COLOURS.get(name, "#999"), esc(name)))
-
-
 CSS = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 1.5em 2em;
        color: #222; max-width: 1400px; }
@@ -276,31 +285,39 @@ nav a { margin-right: 1em; } img { max-width: 100%; border: 1px solid #eee; }
 # ----------------------------------------------------------------------------
 # Sections.
 
-def section_summary(db, runs, counts, flags, db_path):
+def section_summary(db, st, runs, counts, flags, db_path):
     total = sum(counts.values())
-    viol_total = sum(n for (run, o, fc, p), n in counts.items() if is_violation_name(o))
+    viol_total = sum(n for (run, o, fc, p), n in counts.items() if st.is_violation(o))
     out = ['<h2 id="summary">Summary</h2>']
-    outcomes = sorted({k[1] for k in counts}, key=outcome_sort_key)
+    note = st.names.note()
+    if note:
+        out.append('<p class="note" id="old-schema">%s</p>' % esc(note))
+    outcomes = sorted({k[1] for k in counts}, key=st.outcome_key)
     out.append("<p>Database <code>%s</code>: %d runs, %d crash states, "
                "<span class=\"%s\">%d violating states</span>; outcomes present: %s.</p>"
                % (esc(db_path), len(runs), total, "viol" if viol_total else "",
                   viol_total, ", ".join("<b>%s</b>" % esc(o) for o in outcomes) or "none"))
-    # A disagreement between the stored violation flag and outcome.h is a
-    # harness bug worth shouting about.
+    # A disagreement between the stored violation flag and outcome_kinds (or
+    # among the stored flags) is a harness bug worth shouting about.
     for o in outcomes:
         stored = flags[o]
-        if len(stored) > 1 or (stored and (True in stored) != is_violation_name(o)):
+        if len(stored) > 1 and o not in st.names.listed:
+            out.append('<p class="note viol">Outcome <b>%s</b> is stored with violation=0 in '
+                       "some states and 1 in others; the page counts it as a violation.</p>"
+                       % esc(o))
+        elif len(stored) > 1 or (stored and (True in stored) != st.is_violation(o)):
             out.append('<p class="note viol">Outcome <b>%s</b> is stored with violation=%s, '
-                       "but sim/check/outcome.h says it is %sa violation.</p>"
+                       "but outcome_kinds says it is %sa violation; the page follows "
+                       "outcome_kinds.</p>"
                        % (esc(o), "/".join(str(int(v)) for v in sorted(stored)),
-                          "" if is_violation_name(o) else "not "))
+                          "" if st.is_violation(o) else "not "))
 
     out.append("<h3>Runs</h3>")
     viol_by_run = collections.Counter()
     states_by_run = collections.Counter()
     for (run, o, fc, p), n in counts.items():
         states_by_run[run] += n
-        if is_violation_name(o):
+        if st.is_violation(o):
             viol_by_run[run] += n
     rows = []
     for r in runs:
@@ -329,14 +346,13 @@ def section_summary(db, runs, counts, flags, db_path):
     by_oc = collections.Counter()
     for (run, o, fc, p), n in counts.items():
         by_oc[(o, fc)] += n
-    classes = FAULT_CLASSES + sorted({k[1] for k in by_oc} - set(FAULT_CLASSES))
+    classes = st.fault_classes(k[1] for k in by_oc)
     rows = []
     for o in outcomes:
         cells = [(n, "n") for n in (by_oc[(o, fc)] for fc in classes)]
         tot = sum(by_oc[(o, fc)] for fc in classes)
-        rows.append([(outcome_cell(o), ""),
-                     outcome_kind(o)]
-                    + cells + [(tot, "n"), esc(OUTCOME_MEANING.get(o, "(not in outcome.h)"))])
+        rows.append([(st.outcome_cell(o), ""), st.kind_cell(o)]
+                    + cells + [(tot, "n"), esc(st.meaning(o))])
     out.append(table(["outcome", "kind"] + ["%s states" % c for c in classes]
                      + ["total", "meaning"], rows, raw=True))
 
@@ -347,14 +363,14 @@ def section_summary(db, runs, counts, flags, db_path):
             per[(o, run)] += n
         rows = []
         for o in outcomes:
-            rows.append([(outcome_cell(o), "")] + [
+            rows.append([(st.outcome_cell(o), "")] + [
                 (per[(o, r["run_id"])] or "", "n" + (" bad" if per[(o, r["run_id"])]
-                                                      and is_violation_name(o) else ""))
+                                                      and st.is_violation(o) else ""))
                 for r in runs])
         out.append(table(["outcome"] + ["run %d" % r["run_id"] for r in runs], rows, raw=True))
 
     out.append(section_consistency(db, runs))
-    out.append(section_violation_tables(runs, counts))
+    out.append(section_violation_tables(st, runs, counts))
     return "\n".join(out)
 
 
@@ -401,17 +417,28 @@ def section_consistency(db, runs):
     return "\n".join(out)
 
 
-def section_violation_tables(runs, counts):
+def fault_class_legend(st):
+    """The fault classes as the database lists them (fault_classes)."""
+    info = st.names.fault_class_info
+    if not info:
+        return ("<p class=\"muted\">The database lists no fault classes (no fault_classes "
+                "table); docs/SCHEMA.md (states.fault_class) says what each class is.</p>")
+    rows = [[fc, ("<code>%s</code>" % esc(info[fc]["element"]) if info[fc]["element"]
+                  else '<span class="muted">(none: the plan\'s cuts)</span>', ""),
+             esc(info[fc]["verdict"]), esc(", ".join(info[fc]["models"]))]
+            for fc in st.names.fault_classes if fc in info]
+    return ("<p class=\"muted\">The fault classes as the database lists them (the "
+            "fault_classes table; docs/SCHEMA.md, states.fault_class, says what each is): "
+            "the --faults element that adds states of the class, how the checker judges "
+            "them (verdict), and the device models that apply it.</p>"
+            + table(["fault class", "--faults element", "verdict", "device models"],
+                    [[esc(r[0]), r[1], r[2], r[3]] for r in rows], raw=True))
+
+
+def section_violation_tables(st, runs, counts):
     """Violations by fault class and by sync pass, per run: 'violations / states'."""
     out = ["<h3>Violations by fault class</h3>",
-           "<p class=\"muted\">Each cell: violating states / states of that class. "
-           "cut = a clean power cut, drop = writes lost from the volatile cache, "
-           "torn = the last write tore; the media faults (hostile): flip = a bit of a "
-           "written block flipped, lost = a write never persisted, misdirect = a write "
-           "landed on the next block, unreadable = a block reads back as a device error; "
-           "liar = a write lost behind a flush the device acknowledged; "
-           "forge = a field forged before hashing, repoint = a block pointer naming "
-           "another block, every hash resealed.</p>"]
+           "<p class=\"muted\">Each cell: violating states / states of that class.</p>"]
     fc_all = collections.Counter()
     fc_viol = collections.Counter()
     ps_all = collections.Counter()
@@ -420,11 +447,11 @@ def section_violation_tables(runs, counts):
     for (run, o, fc, p), n in counts.items():
         fc_all[(run, fc)] += n
         ps_all[(run, p)] += n
-        if is_violation_name(o):
+        if st.is_violation(o):
             fc_viol[(run, fc)] += n
             ps_viol[(run, p)] += n
             ps_out[(p, o)] += n
-    classes = FAULT_CLASSES + sorted({fc for _, fc in fc_all} - set(FAULT_CLASSES))
+    classes = st.fault_classes(fc for _, fc in fc_all)
 
     def cell(viol, alls, key):
         if not alls[key]:
@@ -434,6 +461,7 @@ def section_violation_tables(runs, counts):
     rows = [[(r["run_id"], "n"), r["workload"], "%s/%s" % (r.get("model"), r.get("profile"))]
             + [cell(fc_viol, fc_all, (r["run_id"], fc)) for fc in classes] for r in runs]
     out.append(table(["run", "workload", "model/profile"] + classes, rows))
+    out.append(fault_class_legend(st))
 
     out.append("<h3>Violations by sync pass</h3>")
     out.append("<p class=\"muted\">states.pass: the sync pass of the operation at the cut "
@@ -445,7 +473,7 @@ def section_violation_tables(runs, counts):
             + [cell(ps_viol, ps_all, (r["run_id"], p)) for p in PASSES] for r in runs]
     out.append(table(["run", "workload", "model/profile"] + [pass_label(p) for p in PASSES],
                      rows))
-    outcomes = sorted({o for (p, o) in ps_out}, key=outcome_sort_key)
+    outcomes = sorted({o for (p, o) in ps_out}, key=st.outcome_key)
     if outcomes:
         rows = [[pass_label(p)] + [(ps_out[(p, o)] or "", "n") for o in outcomes]
                 for p in PASSES if any(ps_out[(p, o)] for o in outcomes)]
@@ -470,18 +498,18 @@ def sync_windows(syncs):
     return out
 
 
-def plot_write_log(db, run, out_dir):
+def plot_write_log(db, st, run, out_dir):
     """One run's outcomes along the write log; returns the PNG name or None."""
     rid = run["run_id"]
-    rows = db.execute(
-        "SELECT s.cut, r.outcome, coalesce(s.pass, -1), s.last_block_type, count(*),"
-        " sum(" + VIOLATION_SQL + ") FROM results r JOIN states s USING (run_id, state_id)"
-        " WHERE r.run_id = ? GROUP BY 1, 2, 3, 4", (rid,)).fetchall()
+    rows = [row + ((row[4] if st.is_violation(row[1]) else 0),) for row in db.execute(
+        "SELECT s.cut, r.outcome, coalesce(s.pass, -1), s.last_block_type, count(*)"
+        " FROM results r JOIN states s USING (run_id, state_id)"
+        " WHERE r.run_id = ? GROUP BY 1, 2, 3, 4", (rid,))]
     if not rows:
         return None
     syncs = db.execute("SELECT sync_index, start_op, end_op, trace_line FROM syncs"
                        " WHERE run_id = ? ORDER BY sync_index", (rid,)).fetchall()
-    outcomes = sorted({r[1] for r in rows}, key=outcome_sort_key)
+    outcomes = sorted({r[1] for r in rows}, key=st.outcome_key)
     ypos = {o: i for i, o in enumerate(outcomes)}
     max_cut = max(max(r[0] for r in rows), run.get("op_count") or 0, 1)
 
@@ -524,7 +552,7 @@ def plot_write_log(db, run, out_dir):
     ax.set_yticks(range(len(outcomes)))
     ax.set_yticklabels(outcomes)
     for lab in ax.get_yticklabels():
-        if is_violation_name(lab.get_text()):
+        if st.is_violation(lab.get_text()):
             lab.set_color("#b71c1c")
             lab.set_fontweight("bold")
     ax.set_ylim(-0.6, len(outcomes) + 0.6)          # A band on top for the sync labels.
@@ -549,7 +577,7 @@ def plot_write_log(db, run, out_dir):
     return name
 
 
-def section_write_log(db, runs, out_dir, runs_max):
+def section_write_log(db, st, runs, out_dir, runs_max):
     out = ['<h2 id="writelog">Outcomes along the write log</h2>',
            "<p>Where do crashes hurt? One plot per run. x is the cut of a crash state "
            "(operations 0..cut-1 reached the device); each row is an outcome, violations "
@@ -564,7 +592,7 @@ def section_write_log(db, runs, out_dir, runs_max):
         out.append('<p class="note">Showing the first %d of %d runs '
                    "(--runs-max).</p>" % (len(shown), len(runs)))
     for r in shown:
-        name = plot_write_log(db, r, out_dir)
+        name = plot_write_log(db, st, r, out_dir)
         if name is None:
             out.append("<p>Run %d: no results stored.</p>" % r["run_id"])
             continue
@@ -573,7 +601,7 @@ def section_write_log(db, runs, out_dir, runs_max):
     return "\n".join(out)
 
 
-def survival_cells(runs, counts):
+def survival_cells(st, runs, counts):
     """(workload, model, profile) -> dict(viol, states, runs, run_violation,
     unfinished), over the latest run of each configuration (config_key)."""
     latest = {}
@@ -583,7 +611,7 @@ def survival_cells(runs, counts):
     states = collections.Counter()
     for (run, o, fc, p), n in counts.items():
         states[run] += n
-        if is_violation_name(o):
+        if st.is_violation(o):
             viol[run] += n
     cells = {}
     for r in latest.values():
@@ -598,22 +626,21 @@ def survival_cells(runs, counts):
     return cells
 
 
-def section_survival(runs, counts, out_dir):
+def section_survival(st, runs, counts, out_dir):
     out = ['<h2 id="survival">Survival matrix</h2>',
            "<p>Violating states for each workload (rows) under each device model and "
            "profile (columns), summed over the latest run of every configuration "
            "(config_key: fault plan, seed, geometry and shard) in that cell. Green: no "
            "violation; red: at least one, or a run_violation (the file system disagreed "
            "with the oracle while running, marked !). * marks an unfinished run.</p>"]
-    cells = survival_cells(runs, counts)
+    cells = survival_cells(st, runs, counts)
     if not cells:
         return "\n".join(out + ["<p>No runs.</p>"])
     workloads = sorted({k[0] for k in cells})
     present = {(k[1], k[2]) for k in cells}
-    models = [m for m in MODELS if any((m, p) in present for p in PROFILES)]
-    models += sorted({m for m, _ in present} - set(MODELS), key=str)
-    profiles = [p for p in PROFILES if any((m, p) in present for m in models)]
-    profiles += sorted({p for _, p in present} - set(PROFILES), key=str)
+    # Columns in the database's order of models, then of profiles.
+    models = resultsdb.Names.ordered(st.names.models, {m for m, _ in present})
+    profiles = resultsdb.Names.ordered(st.names.profiles, {p for _, p in present})
     cols = [(m, p) for m in models for p in profiles if (m, p) in present]
 
     rows = []
@@ -668,7 +695,14 @@ def section_survival(runs, counts, out_dir):
     return "\n".join(out)
 
 
-def section_taxonomy(db, tables, db_path):
+def violation_in(st):
+    """An SQL condition, r.outcome IN (?, ...), and its parameters: the
+    outcomes the database names as violations."""
+    vs = st.names.violations
+    return "r.outcome IN (%s)" % ", ".join("?" * len(vs)), vs
+
+
+def section_taxonomy(db, st, tables, db_path):
     out = ['<h2 id="taxonomy">Failure taxonomy</h2>',
            "<p>Violating states grouped by outcome and reason, with numbers in the reason "
            "folded to # (so one failure on different blocks is one group). The last write "
@@ -681,10 +715,13 @@ def section_taxonomy(db, tables, db_path):
                  if has_wlog else "")
     wlog_cols = ", w.block_type, w.pass" if has_wlog else ", s.last_block_type, NULL"
     groups = {}
-    for run, sid, outcome, reason, fclass, dup, btype, wpass in db.execute(
-            "SELECT r.run_id, r.state_id, r.outcome, r.reason, s.fault_class, s.dup_of"
-            + wlog_cols + " FROM results r LEFT JOIN states s USING (run_id, state_id)"
-            + wlog_join + " WHERE " + VIOLATION_SQL + " ORDER BY r.run_id, s.cut, r.state_id"):
+    cond, params = violation_in(st)
+    rows = db.execute(
+        "SELECT r.run_id, r.state_id, r.outcome, r.reason, s.fault_class, s.dup_of"
+        + wlog_cols + " FROM results r LEFT JOIN states s USING (run_id, state_id)"
+        + wlog_join + " WHERE " + cond + " ORDER BY r.run_id, s.cut, r.state_id",
+        params) if params else []
+    for run, sid, outcome, reason, fclass, dup, btype, wpass in rows:
         key = (outcome, fold_reason(reason))
         g = groups.get(key)
         if g is None:
@@ -711,7 +748,7 @@ def section_taxonomy(db, tables, db_path):
     if not groups:
         out.append('<p class="good">No violations in this database.</p>')
         return "\n".join(out)
-    ordered = sorted(groups.items(), key=lambda kv: (outcome_sort_key(kv[0][0]), -kv[1]["n"],
+    ordered = sorted(groups.items(), key=lambda kv: (st.outcome_key(kv[0][0]), -kv[1]["n"],
                                                      kv[0][1]))
     by_outcome = collections.Counter()
     for (o, _), g in ordered:
@@ -719,7 +756,7 @@ def section_taxonomy(db, tables, db_path):
     out.append("<p>%d violating states in %d groups: %s.</p>" % (
         sum(by_outcome.values()), len(groups),
         ", ".join("%s %d" % (esc(o), n) for o, n in sorted(by_outcome.items(),
-                                                            key=lambda x: outcome_sort_key(x[0])))))
+                                                            key=lambda x: st.outcome_key(x[0])))))
     rows = []
     for (o, folded), g in ordered[:TAXONOMY_GROUPS_MAX]:
         examples = (g["examples"] + g["more"] + g["dup_examples"])[:TAXONOMY_EXAMPLES]
@@ -727,7 +764,7 @@ def section_taxonomy(db, tables, db_path):
             '<pre class="cmd">crashsim replay %s --db %s --run %d</pre>'
             % (esc(sid), esc(shlex.quote(db_path)), run) for run, sid, _ in examples)
         rows.append([
-            (outcome_cell(o), ""), ("<code>%s</code><br><span class=\"muted\">e.g. %s</span>"
+            (st.outcome_cell(o), ""), ("<code>%s</code><br><span class=\"muted\">e.g. %s</span>"
                                     % (esc(folded), esc(g["reason"])), ""),
             (g["n"], "n"),
             esc(", ".join("%s %d" % kv for kv in sorted(g["classes"].items()))),
@@ -745,7 +782,7 @@ def section_taxonomy(db, tables, db_path):
     return "\n".join(out)
 
 
-def section_throughput(db, runs, out_dir):
+def section_throughput(db, st, runs, out_dir):
     out = ['<h2 id="throughput">Throughput and leaks</h2>']
     rows = []
     for r in runs:
@@ -822,16 +859,24 @@ def section_throughput(db, runs, out_dir):
                "progress. Right: the distribution of the time to check one state.</p>")
     out.append('<img src="throughput.png" alt="throughput plots">')
 
-    leaks = db.execute("SELECT coalesce(r.leaked_blocks, 0), " + VIOLATION_SQL + ", count(*)"
+    leaks = db.execute("SELECT coalesce(r.leaked_blocks, 0), r.outcome, count(*)"
                        " FROM results r GROUP BY 1, 2 ORDER BY 1").fetchall()
     zero = sum(n for v, _, n in leaks if v == 0)
-    fine = collections.Counter({v: n for v, viol, n in leaks if v > 0 and not viol})
-    bad = collections.Counter({v: n for v, viol, n in leaks if v > 0 and viol})
+    fine = collections.Counter()
+    bad = collections.Counter()
+    fine_outcomes = set()
+    for v, o, n in leaks:
+        if v > 0:
+            (bad if st.is_violation(o) else fine)[v] += n
+            if not st.is_violation(o):
+                fine_outcomes.add(o)
     nonzero = sorted(set(fine) | set(bad))
     fig, ax = plt.subplots(figsize=(8, 3.4))
     if nonzero:
         ax.bar(nonzero, [fine[v] for v in nonzero], width=0.8, color="#8d6e63",
-               label="ok_leak (or another non-violation)")
+               label="not a violation%s" % (
+                   " (%s)" % ", ".join(sorted(fine_outcomes, key=st.outcome_key))
+                   if fine_outcomes else ""))
         ax.bar(nonzero, [bad[v] for v in nonzero], width=0.8, color="#e57373",
                bottom=[fine[v] for v in nonzero], label="violating state")
         ax.set_xlabel("leaked blocks in the state (results.leaked_blocks)")
@@ -849,7 +894,8 @@ def section_throughput(db, runs, out_dir):
     fig.savefig(os.path.join(out_dir, "leaks.png"), dpi=DPI)
     plt.close(fig)
     out.append("<h3>Leaks per state</h3><p>GEFS leaks blocks by design after some crashes; "
-               "a leak alone makes the outcome ok_leak, not a violation.</p>")
+               "a leak alone is not a violation (its outcome says so: see "
+               '<a href="#legend">outcomes</a>).</p>')
     out.append('<img src="leaks.png" alt="histogram of leaked blocks per state">')
     return "\n".join(out)
 
@@ -922,15 +968,32 @@ def _mask_not(names):
     return inv - (1 << 64) if inv >= 1 << 63 else inv     # As SQLite's signed 64-bit.
 
 
-def section_legend(outcomes_present):
-    rows = [[(outcome_cell(o), ""), esc(m),
-             ("present" if o in outcomes_present else "", "n")] for o, m in OUTCOMES]
-    for o in sorted(outcomes_present - set(OUTCOME_ORDER)):
-        rows.append([(outcome_cell(o), ""), "(not in sim/check/outcome.h)", ("present", "n")])
-    return ('<h2 id="legend">Outcomes</h2><p>From sim/check/outcome.h; everything except ok, '
-            "ok_leak, rolled_back, detected, accepted and unchecked is a violation; "
-            "unchecked is no verdict either (the state could not be checked).</p>"
-            + table(["outcome", "meaning", "in this database"], rows, raw=True))
+def section_legend(st, outcomes_present):
+    """Every outcome the database names (outcome_kinds, in its order) with its
+    kind and meaning, then any other outcome its results hold."""
+    names = st.names
+    rows = [[(st.outcome_cell(o), ""), st.kind_cell(o), esc(st.meaning(o)),
+             ("present" if o in outcomes_present else "", "n")] for o in names.outcomes]
+    by_kind = collections.OrderedDict()
+    for o in names.outcomes:
+        if not names.violation[o]:
+            by_kind.setdefault(names.kind[o], []).append(o)
+    kinds = "Violations: %s. Not violations: %s." % (
+        ", ".join(names.violations) or "none",
+        "; ".join("%s (%s%s)" % (", ".join(outs), KIND_LABELS.get(kind, kind),
+                                 ": " + KIND_NOTES[kind] if kind in KIND_NOTES else "")
+                  for kind, outs in by_kind.items()) or "none")
+    if "outcome_kinds" in names.missing:
+        intro = ("The database predates the outcome_kinds table: these are the outcomes its "
+                 "results hold, a violation when their stored violation flag is set, and "
+                 "their meanings are not stored. %s") % esc(kinds)
+    else:
+        intro = ("From the database's outcome_kinds table (crashsim writes it from "
+                 "sim/check/outcome.h), in its order, then any other outcome its results "
+                 "hold. %s") % esc(kinds)
+    return ('<h2 id="legend">Outcomes</h2><p>%s</p>' % intro
+            + table(["outcome", "kind", "meaning", "in this database"], rows, cls="legend",
+                    raw=True))
 
 
 # ----------------------------------------------------------------------------
@@ -945,6 +1008,7 @@ def build(db_path, out_dir, runs_max):
         if re.fullmatch(r"writelog_run\d+\.png|probes\.png|survival\.png", old):
             os.remove(os.path.join(out_dir, old))
     runs = load_runs(db)
+    st = Style(resultsdb.names(db, tables))
     counts, flags = load_counts(db)
     outcomes_present = {k[1] for k in counts}
     parts = [
@@ -959,13 +1023,13 @@ def build(db_path, out_dir, runs_max):
         '<a href="#survival">survival matrix</a><a href="#taxonomy">failure taxonomy</a>'
         '<a href="#throughput">throughput</a><a href="#probes">probe coverage</a>'
         '<a href="#legend">outcomes</a></nav>',
-        section_summary(db, runs, counts, flags, db_path),
-        section_write_log(db, runs, out_dir, runs_max),
-        section_survival(runs, counts, out_dir),
-        section_taxonomy(db, tables, db_path),
-        section_throughput(db, runs, out_dir),
+        section_summary(db, st, runs, counts, flags, db_path),
+        section_write_log(db, st, runs, out_dir, runs_max),
+        section_survival(st, runs, counts, out_dir),
+        section_taxonomy(db, st, tables, db_path),
+        section_throughput(db, st, runs, out_dir),
         section_probes(db, tables, out_dir),
-        section_legend(outcomes_present),
+        section_legend(st, outcomes_present),
         "</body></html>",
     ]
     db.close()

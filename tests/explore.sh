@@ -272,6 +272,15 @@ check "replay of a malformed id exits 2" "$?" 2
 check "explore of a missing workload exits 2" "$?" 2
 "$B" explore --workload "$T/w.trace" --faults bogus -q >/dev/null 2>&1
 check "explore with a bad fault plan exits 2" "$?" 2
+expect "--coverage-out without a gcov build exits 2" 2 "$B" explore --workload "$T/w.trace" \
+    --coverage-out "$T/cov" --db "$T/cov.db" -q
+grep_out "... and says what it needs" "needs a gcov build (make COV=1)"
+if git rev-parse --short HEAD >/dev/null 2>&1; then
+    check "the run records the revision the binary was built from" \
+        "$(q o.db 'select git_rev from runs' | grep -c '^[0-9a-f]\{7,\}\(-dirty\)\?$')" 1
+else
+    n=$((n + 1)); echo "not ok $n # SKIP not a git checkout: runs record no revision"
+fi
 
 # Generated workloads: every ACE workload of length 1 explores clean on the
 # two configurations that must be clean.

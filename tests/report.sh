@@ -6,6 +6,11 @@
 # report's files, that the page names every outcome the results table holds,
 # that its replay commands name violating states and actually replay, the
 # exit codes of compare.py, and that both scripts fail cleanly on bad input.
+# The names (outcomes, kinds, meanings, fault classes, models, profiles) come
+# from the database's name tables: the outcome legend is outcome_kinds, an
+# outcome no code knows (added to a copy with sqlite3) is drawn and counted as
+# its row says, a copy without the name tables (schema version 2, or 1) still
+# makes a report with a note and compares, and the scripts spell no name.
 set -u
 BUILD=${1:-build}
 if ! BUILD=$(cd "$BUILD" 2>/dev/null && pwd); then
@@ -129,6 +134,195 @@ expect "compare with a missing database exits 2" 2 "$PY" "$COMPARE" r.db none.db
 grep_out "compare names the missing database" "none.db: no such database"
 expect "compare with a missing run exits 2" 2 "$PY" "$COMPARE" r.db r.db --run-b 99
 expect "compare with a bad run id is a usage error" 2 "$PY" "$COMPARE" r.db r.db --run-a x
+
+# The names come from the database. legend PAGE COLS...: the cells COLS
+# (0 outcome, 1 kind, 2 meaning, 3 in this database) of each row of the
+# page's outcome legend (table class="legend"), tab-separated.
+cat >"$T/legend.py" <<'PY'
+import html.parser
+import sys
+
+
+class Legend(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.inside, self.rows, self.row, self.cell = False, [], None, None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table" and ("class", "legend") in attrs:
+            self.inside = True
+        elif self.inside and tag == "tr":
+            self.row = []
+        elif self.inside and tag == "td":
+            self.cell = ""
+
+    def handle_endtag(self, tag):
+        if not self.inside:
+            return
+        if tag == "table":
+            self.inside = False
+        elif tag == "td" and self.cell is not None:
+            self.row.append(self.cell)
+            self.cell = None
+        elif tag == "tr" and self.row:
+            self.rows.append(self.row)
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell += data
+
+
+p = Legend()
+with open(sys.argv[1], encoding="utf-8") as f:
+    p.feed(f.read())
+for row in p.rows:
+    print("\t".join(row[int(c)] for c in sys.argv[2:]))
+PY
+legend() { "$PY" "$T/legend.py" "$@"; }
+TAB=$(printf '\t')
+has_row() {  # has_row PAGE ROW COLS...: the legend has ROW in columns COLS
+    page=$1; row=$2; shift 2
+    legend "$page" "$@" | grep -qxF -- "$row"
+}
+total_is() {  # total_is PAGE N: the summary counts N violating states
+    grep -q "\"viol\">$2 violating states<" "$1"
+}
+viols=$(q 'SELECT count(*) FROM results WHERE violation')
+holds "the page counts the stored violations ($viols)" total_is rep/index.html "$viols"
+sqlite3 -separator "$TAB" r.db 'SELECT outcome, meaning FROM outcome_kinds ORDER BY rank' \
+    >"$T/want"
+legend rep/index.html 0 2 >"$T/got"
+holds "the outcome legend is outcome_kinds: every outcome in order, with its meaning" \
+    cmp -s "$T/want" "$T/got"
+holds "outcome_kinds lists the outcomes" [ "$(wc -l <"$T/want")" -gt 5 ]
+sqlite3 -separator "$TAB" r.db "SELECT outcome, replace(kind, 'unchecked', 'not checked')
+    FROM outcome_kinds ORDER BY rank" >"$T/want"
+legend rep/index.html 0 1 >"$T/got"
+holds "the legend gives each outcome its kind from outcome_kinds" cmp -s "$T/want" "$T/got"
+missing=""
+for fc in $(q 'SELECT fault_class FROM fault_classes ORDER BY rank'); do
+    grep -q "<th>$fc states</th>" rep/index.html || missing="$missing $fc"
+done
+holds "the page has a column for every class of fault_classes${missing:+ (missing:$missing)}" \
+    [ -z "$missing" ]
+# The scripts spell no name as a string (a kind, which keys a style, may be
+# spelled like an outcome: unchecked).
+spelled=""
+for name in $(q "SELECT outcome FROM outcome_kinds UNION SELECT fault_class FROM fault_classes
+        UNION SELECT model FROM device_models UNION SELECT profile FROM sync_profiles
+        EXCEPT SELECT kind FROM outcome_kinds"); do
+    grep -Eq "[\"']$name[\"']" "$ROOT"/analysis/*.py && spelled="$spelled $name"
+done
+holds "analysis/*.py spells no outcome, fault class, model or profile${spelled:+ (:$spelled)}" \
+    [ -z "$spelled" ]
+
+# An outcome no code knows, in copies: 'melted', a violation, for a state of
+# run 2 (which has none); 'shrugged', fine, for a violating state of run 3.
+sid2=$(q "SELECT min(state_id) FROM results WHERE run_id = 2")
+sid3=$(q "SELECT min(state_id) FROM results WHERE run_id = 3 AND violation")
+cp r.db melted.db
+sqlite3 melted.db "INSERT INTO outcome_kinds (outcome, rank, kind, violation, meaning)
+    VALUES ('melted', 99, 'violation', 1, 'the disk melted (an outcome no code knows)');
+    UPDATE results SET outcome = 'melted', violation = 1
+    WHERE run_id = 2 AND state_id = '$sid2'"
+expect "report.py on a database with an unknown violating outcome" 0 "$PY" "$REPORT" \
+    --db melted.db -o rep-melted
+holds "the unknown outcome is in the tables" grep -q "</span>melted</td>" rep-melted/index.html
+holds "it is counted as the violation outcome_kinds says" \
+    total_is rep-melted/index.html $((viols + 1))
+holds "the taxonomy replays its state" \
+    grep -q "crashsim replay $sid2 --db melted.db --run 2<" rep-melted/index.html
+holds "the legend lists it as a violation, with its meaning, present" \
+    has_row rep-melted/index.html \
+    "melted${TAB}violation${TAB}the disk melted (an outcome no code knows)${TAB}present" 0 1 2 3
+sqlite3 -separator "$TAB" melted.db 'SELECT outcome, meaning FROM outcome_kinds ORDER BY rank' \
+    >"$T/want"
+legend rep-melted/index.html 0 2 >"$T/got"
+holds "the legend is outcome_kinds with the new outcome" cmp -s "$T/want" "$T/got"
+expect "compare: the unknown violating outcome is a new violation" 1 "$PY" "$COMPARE" \
+    r.db melted.db --run-a 2 --run-b 2
+grep_out "compare lists the flip to the unknown outcome" "$sid2 .*-> melted  *new violation"
+grep_out "compare tags it with its kind" "melted .*(violation)"
+
+cp r.db shrugged.db
+sqlite3 shrugged.db "INSERT INTO outcome_kinds (outcome, rank, kind, violation, meaning)
+    VALUES ('shrugged', 98, 'fine', 0, 'the disk shrugged (an outcome no code knows)');
+    UPDATE results SET outcome = 'shrugged', violation = 0
+    WHERE run_id = 3 AND state_id = '$sid3'"
+expect "report.py on a database with an unknown fine outcome" 0 "$PY" "$REPORT" \
+    --db shrugged.db -o rep-shrugged
+holds "the unknown fine outcome is in the tables" \
+    grep -q "</span>shrugged</td>" rep-shrugged/index.html
+holds "it is not counted as a violation" total_is rep-shrugged/index.html $((viols - 1))
+holds "the taxonomy does not replay its state" \
+    sh -c "! grep -q 'crashsim replay $sid3 --db shrugged.db --run 3<' rep-shrugged/index.html"
+holds "the legend lists it as fine" has_row rep-shrugged/index.html "shrugged${TAB}fine" 0 1
+expect "compare: the unknown fine outcome is a fix" 0 "$PY" "$COMPARE" r.db shrugged.db \
+    --run-a 3 --run-b 3
+grep_out "compare lists the flip to it as fixed" "$sid3 .*-> shrugged  *fixed"
+
+# outcome_kinds decides; a stored results.violation that disagrees is flagged.
+cp r.db disagree.db
+sqlite3 disagree.db "INSERT INTO outcome_kinds (outcome, rank, kind, violation, meaning)
+    VALUES ('melted', 99, 'violation', 1, 'the disk melted');
+    UPDATE results SET outcome = 'melted', violation = 0
+    WHERE run_id = 2 AND state_id = '$sid2'"
+expect "report.py on a stored flag that disagrees with outcome_kinds" 0 "$PY" "$REPORT" \
+    --db disagree.db -o rep-disagree
+holds "the page counts it as outcome_kinds says" total_is rep-disagree/index.html $((viols + 1))
+holds "the page flags the disagreement" grep -q \
+    "<b>melted</b> is stored with violation=0, but outcome_kinds says it is a violation" \
+    rep-disagree/index.html
+
+# A database that predates the name tables (schema version 2): crashsim
+# upgrades a file only when it opens it for writing, so a report may read one.
+cp r.db old.db
+sqlite3 old.db "DROP TABLE outcome_kinds; DROP TABLE fault_classes; DROP TABLE device_models;
+    DROP TABLE sync_profiles; PRAGMA user_version = 2"
+expect "report.py on a database without the name tables" 0 "$PY" "$REPORT" --db old.db \
+    -o rep-old
+holds "the page notes that the database predates the name tables" \
+    grep -q "This database (schema version 2) predates the name tables" rep-old/index.html
+holds "the page counts the stored violations" total_is rep-old/index.html "$viols"
+q 'SELECT DISTINCT outcome FROM results ORDER BY 1' >"$T/want"
+legend rep-old/index.html 0 | sort >"$T/got"
+holds "its legend lists the outcomes the results hold" cmp -s "$T/want" "$T/got"
+sqlite3 -separator "$TAB" r.db "SELECT DISTINCT outcome,
+    CASE WHEN violation THEN 'violation' ELSE 'fine' END FROM results ORDER BY 1" >"$T/want"
+legend rep-old/index.html 0 1 | sort >"$T/got"
+holds "their kinds follow the stored violation flags" cmp -s "$T/want" "$T/got"
+missing=""
+for fc in $(q 'SELECT DISTINCT fault_class FROM states'); do
+    grep -q "<th>$fc states</th>" rep-old/index.html || missing="$missing $fc"
+done
+holds "the page has a column for every fault class of the states${missing:+ (missing:$missing)}" \
+    [ -z "$missing" ]
+missing=""
+for mp in $(q "SELECT DISTINCT model || '/' || profile FROM runs"); do
+    grep -q "<th>${mp%/*} / ${mp#*/}</th>" rep-old/index.html || missing="$missing $mp"
+done
+holds "the survival matrix has every model/profile of the runs${missing:+ (missing:$missing)}" \
+    [ -z "$missing" ]
+for f in survival.png writelog_run3.png leaks.png; do
+    holds "the old database's $f is a PNG" sh -c "head -c 8 'rep-old/$f' | grep -q PNG"
+done
+expect "compare on a database without the name tables" 0 "$PY" "$COMPARE" old.db old.db
+grep_out "compare notes that it predates the name tables" \
+    "note: A (old.db) predates the name tables"
+expect "compare on it: hardened run A, violating run B exits 1" 1 "$PY" "$COMPARE" \
+    old.db old.db --run-a 2 --run-b 3
+grep_out "compare on it lists the new violation classes" "new in B: .*/drop ("
+expect "compare of a new and an old database" 0 "$PY" "$COMPARE" r.db old.db --run-a 1 \
+    --run-b 1
+grep_out "the new and the old database agree" "outcome flipped in 0 states"
+# The unversioned schema 1: user_version 0, and no results.retries either.
+cp old.db v1.db
+sqlite3 v1.db "ALTER TABLE results DROP COLUMN retries; PRAGMA user_version = 0"
+expect "report.py on an unversioned (schema 1) database" 0 "$PY" "$REPORT" --db v1.db \
+    -o rep-v1
+holds "the page notes that it predates the name tables" \
+    grep -q "This database (schema version 0) predates the name tables" rep-v1/index.html
+expect "compare on an unversioned database" 0 "$PY" "$COMPARE" v1.db r.db --run-a 2 --run-b 2
 
 expect "report.py on a missing database fails" 2 "$PY" "$REPORT" --db none.db -o rep2
 grep_out "report.py names the missing database" "none.db: no such database"

@@ -144,11 +144,11 @@ check "set-up is atomic: no run without its write log in the loop's last databas
         or not exists (select 1 from syncs s where s.run_id = r.run_id)")" 0
 
 # Schema versions.
-check "a new database has the schema version" "$(q ref.db 'pragma user_version')" 2
+check "a new database has the schema version" "$(q ref.db 'pragma user_version')" 3
 cp "$T/ref.db" "$T/new.db"
 q new.db "pragma user_version = 99"
 check "a newer schema: explore refuses (exit 2)" "$(explore new.db)" 2
-grep_out "a newer schema: both versions are named" "schema version 99 is newer than this crashsim's (2)"
+grep_out "a newer schema: both versions are named" "schema version 99 is newer than this crashsim's (3)"
 expect "a newer schema: replay refuses (exit 2)" 2 "$B" replay w0 --db "$T/new.db"
 grep_out "a newer schema: replay names both versions" "schema version 99"
 q other.db "create table things (x); insert into things values (1)"
@@ -168,9 +168,9 @@ q v1.db "pragma user_version = 0; create table r2 as select run_id, state_id, ou
 expect "version 1: replay reads it as it is" 0 "$B" replay w0 --db "$T/v1.db"
 check "version 1: replay left it at version 1" "$(q v1.db 'pragma user_version')" 0
 check "version 1: explore upgrades it and adds a run" "$(explore v1.db)" 1
-check "version 1: now version 2, with retries" \
+check "version 1: now version 3, with retries" \
     "$(q v1.db "pragma user_version"),$(q v1.db "select count(*) from results where retries = 0
-        and run_id = 1")" "2,$(q ref.db 'select count(*) from results')"
+        and run_id = 1")" "3,$(q ref.db 'select count(*) from results')"
 
 # Read-only commands work on a database the user may only read.
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"

@@ -6,12 +6,14 @@
  * overwrite, truncate, rm, mv, snapshot label/fork/delete, sync, tick, and
  * steps that must fail: bad names, missing parents, files used as
  * directories, offsets past FS_FILE_SIZE_MAX, ...). Each step runs on a file
- * system on a memory device and goes to model_step, which requires the
- * result the model expects (FS_ENOSPC aside: then the step must have changed
- * nothing). Every check_every steps, and at the end, a checkpoint syncs,
- * requires model_digest_fs == model_digest (model_diff prints the
- * differences otherwise), unmounts, mounts again, requires the digest again
- * and runs fs_check, which must find no corruption and no leak.
+ * system on a memory device, through runner_step (sim/record/runner.h: the
+ * one function that applies a trace step, explore's recorder's and crashsim
+ * run's), and goes to model_step, which requires the result the model
+ * expects (FS_ENOSPC aside: then the step must have changed nothing).
+ * Every check_every steps, and at the end, a checkpoint syncs, requires
+ * model_digest_fs == model_digest (model_diff prints the differences
+ * otherwise), unmounts, mounts again, requires the digest again and runs
+ * fs_check, which must find no corruption and no leak.
  *
  * Each configuration also proves it reached what it is for, by assertions
  * on counters: every expected error code was produced (mixed), tree height 3
@@ -30,8 +32,8 @@
 #include "../fs/state.h"
 #include "../fs/tree.h"
 #include "../sim/oracle/model.h"
+#include "../sim/record/runner.h"
 
-#define WRITE_SIZE_MAX (256u * KIB)     /* Bytes a generated write may carry. */
 #define LABEL_POOL_COUNT 6u             /* Labels s0..s5. */
 #define PATH_CACHE_STEPS 24u            /* Steps between refreshes of the path cache. */
 
@@ -435,35 +437,6 @@ gen_step(struct run *r, struct trace_step *s)
 
 /* ---- Running steps. ---- */
 
-/* The file system call a step stands for. */
-static int
-exec_step(struct fs *fs, const struct trace_step *s)
-{
-    switch (s->op) {
-    case TRACE_MKDIR: return fs_mkdir(fs, s->path);
-    case TRACE_CREATE: return fs_create(fs, s->path);
-    case TRACE_WRITE: {
-        assert_true(s->length <= WRITE_SIZE_MAX);
-        size_t len = (size_t)s->length;
-        uint8_t *buf = malloc(len + 1);
-        assert_non_null(buf);
-        trace_fill(s->seed, 0, buf, len);
-        int err = fs_write(fs, s->path, s->offset, buf, len);
-        free(buf);
-        return err;
-    }
-    case TRACE_TRUNCATE: return fs_truncate(fs, s->path, s->length);
-    case TRACE_RM: return fs_remove(fs, s->path);
-    case TRACE_MV: return fs_rename(fs, s->path, s->path2);
-    case TRACE_SYNC: return fs_sync(fs);
-    case TRACE_SNAP_LABEL: return fs_snap_label(fs, s->path, s->path2);
-    case TRACE_SNAP_FORK: return fs_snap_fork(fs, s->path, s->path2);
-    case TRACE_SNAP_DELETE: return fs_snap_delete(fs, s->path);
-    case TRACE_TICK: fs_clock_set(fs, fs_clock(fs) + s->ns); return 0;
-    default: fail_msg("step op %d out of range", (int)s->op); return FS_EINVAL;
-    }
-}
-
 static void
 fail_at(const struct run *r, const char *what, const char *detail)
 {
@@ -567,7 +540,7 @@ static void
 do_step(struct run *r, const struct trace_step *s)
 {
     probe_delete(r, s);
-    int got = exec_step(r->fs, s);
+    int got = runner_step(r->fs, s);
     char why[768];
     if (model_step(r->m, s, got, why, sizeof(why)) != 0) {
         fail_at(r, "step result differs from the model", why);

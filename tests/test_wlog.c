@@ -827,7 +827,7 @@ wlog_load_sync_points(void **state)
     CHECK_EQ(rec.wlog_hash, oracle->wlog_hash);
     CHECK_EQ(rec.config.block_size, 4 * KIB);
     CHECK_EQ(rec.config.device_size, 1 * MIB);
-    CHECK_TRUE(!rec.config.hardened);
+    CHECK_TRUE(rec.config.profile == SYNC_PROFILE_FAITHFUL);
     CHECK_TRUE(rec.sync_count >= 4);
     CHECK_EQ(rec.syncs[0].digest, oracle->syncs[0].digest);
     CHECK_EQ(rec.syncs[rec.sync_count - 1].digest, oracle->syncs[oracle->sync_count - 1].digest);

@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/workers.sh BUILD: checker workers that die, in TAP (sim/check/pool.h).
+# tests/workers.sh BUILD: checker workers that die, in TAP (sim/check/workers.h).
 #
 # A worker killed from outside the file system (kill -9, the OOM killer) is
 # no verdict on the state it was on: the state is checked again in a fresh

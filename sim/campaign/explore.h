@@ -1,10 +1,10 @@
 /*
- * sim/campaign/explore.h: crash-exploration campaigns and the replay of one state.
+ * sim/campaign/explore.h: crash-exploration campaigns.
  *
  * A campaign records the workload on the recording disk (sim/record/runner.h),
  * enumerates the crash states its device model and fault plan allow
  * (faultinject/plan.h), checks each distinct state once in forked workers
- * (sim/check/pool.h) — states whose images are byte-identical are recorded as
+ * (sim/check/workers.h) — states whose images are byte-identical are recorded as
  * duplicates of the one checked — and stores everything in SQLite
  * (sim/store/store.h). It prints a live progress line, then a summary by outcome
  * and fault class and the ids of failing states.
@@ -17,7 +17,7 @@
 
 struct explore_config {
     const char *workload;           /* Trace file (NULL with wlog). */
-    const char *workload_text;      /* Its text, as explore_workload_load read it (borrowed). */
+    const char *workload_text;      /* Its text, as input_workload read it (borrowed). */
     const char *wlog;               /* Or a write-log file to explore (traces/WLOG.md). */
     uint32_t wlog_block_size;       /* Its block size, 0: the file's (a foreign log needs it). */
     uint64_t wlog_device_size;      /* Its device size in bytes, 0: the file's. */
@@ -50,38 +50,24 @@ int explore_one(const struct explore_config *cfg, struct explore_tally *tally);
 /* Runs a campaign; returns the exit code: 0 clean, 1 violations, 2 error. */
 int explore_run(const struct explore_config *cfg);
 
-/* Re-runs state id of run run_id (0: the latest) from db in-process and
- * explains it. Returns 0 if the state is fine, 1 if it is a violation, 2 on
- * error. */
-int replay_run(const char *id, const char *db, int64_t run_id);
-
-/* Geometry options a command line gave: the trace's "# geometry:" line gives
- * the others. */
-enum {
-    GEOMETRY_GIVEN_SIZE = 1u,       /* --size */
-    GEOMETRY_GIVEN_BLOCK = 2u,      /* --block-size */
-    GEOMETRY_GIVEN_ARENAS = 4u,     /* --arenas */
+/* Totals over many campaigns (generated workloads, crashsim matrix). */
+struct explore_totals {
+    uint64_t workloads;             /* Campaigns run. */
+    uint64_t states;                /* Their states. */
+    uint64_t distinct;              /* Checked. */
+    uint64_t violations;            /* Violating states. */
+    uint64_t failing;               /* Workloads with violations. */
+    int code;                       /* Worst exit code. */
 };
 
-/* Reads a workload through the trace reader (traces/trace.h: a regular file
- * within the size cap that parses) and takes from its "# geometry:" line each
- * field of *rec that given does not name. *text receives the file's bytes
- * (the caller frees them). 0, or -1 after printing "FILE:LINE:COL: why". */
-int explore_workload_load(const char *path, unsigned given, struct record_config *rec,
-        char **text);
+/* One campaign over the workload name with its text (owned from here on;
+ * NULL for cfg->wlog). With tot, one of many: no progress line, at most a
+ * line of its own, added to *tot. Returns the exit code. */
+int explore_campaign(const struct explore_config *cfg, const char *name, char *text,
+        struct explore_totals *tot);
 
-struct store;
-struct run_info;
-
-/* A stored run's trace and the recording configuration it ran with (the run's
- * facts in *info; its write-log hash in *wlog_hash). 0, or -1 with why in err:
- * no such run, a run of a write-log file, a trace that no longer parses. */
-int explore_load_run(struct store *st, int64_t *run_id, struct run_info *info,
-        uint64_t *wlog_hash, struct trace *t, struct record_config *rc, char *err,
-        size_t err_size);
-
-/* The same, recorded again into *rec, which must give the stored write log. */
-int explore_rerecord(struct store *st, int64_t *run_id, struct run_info *info, struct trace *t,
-        struct recording *rec, char *err, size_t err_size);
+/* --gen ace:N or random:SEED:OPS: a campaign per generated workload
+ * (sim/campaign/generated.c). Returns the worst exit code. */
+int generated_run(const struct explore_config *cfg);
 
 #endif /* SIM_CAMPAIGN_EXPLORE_H */

@@ -13,7 +13,7 @@
 
 #include "../../fs/format.h"
 #include "../check/checker.h"
-#include "explore.h"
+#include "inputs.h"
 #include "regress.h"
 #include "../store/store.h"
 
@@ -279,7 +279,7 @@ load(const char *db, int64_t *run_id, struct mini *m, struct trace *t)
         fprintf(stderr, "crashsim minimize: %s\n", err);
         return -1;
     }
-    int rc = explore_load_run(st, run_id, &info, &hash, t, &m->rec, err, sizeof(err));
+    int rc = input_run(st, run_id, &info, &hash, t, &m->rec, err, sizeof(err));
     if (rc == 0) {
         rc = device_model_parse(info.model, &m->model);
     }

@@ -30,8 +30,7 @@ directive(struct regress_case *c, const char *key, const char *val)
         return device_model_parse(val, &c->model);
     }
     if (strcmp(key, "profile") == 0) {
-        c->rec.hardened = strcmp(val, "hardened") == 0;
-        return c->rec.hardened || strcmp(val, "faithful") == 0 ? 0 : -1;
+        return sync_profile_parse(val, &c->rec.profile);
     }
     if (strcmp(key, "size") == 0) {
         return cli_parse_size(val, &c->rec.device_size) ? 0 : -1;
@@ -109,7 +108,7 @@ int
 regress_load(const char *path, struct regress_case *c, char *err, size_t err_size)
 {
     memset(c, 0, sizeof(*c));
-    c->rec = (struct record_config){ FMT_BLOCK_SIZE_DEFAULT, 8u << 20, 0, false };
+    c->rec = RECORD_CONFIG_DEFAULT;
     c->model = MODEL_ORDERED;
     const char *base = strrchr(path, '/');
     snprintf(c->name, sizeof(c->name), "%s", base != NULL ? base + 1 : path);
@@ -150,7 +149,7 @@ regress_write(FILE *out, const struct regress_case *c, const char *comment,
 {
     fprintf(out, "# crashsim regression case: %s\n", comment);
     fprintf(out, "#@ model %s\n#@ profile %s\n#@ size %" PRIu64 "\n#@ block-size %u\n",
-            device_model_name(c->model), c->rec.hardened ? "hardened" : "faithful",
+            device_model_name(c->model), sync_profile_name(c->rec.profile),
             c->rec.device_size, c->rec.block_size);
     if (c->rec.arenas != 0) {
         fprintf(out, "#@ arenas %u\n", c->rec.arenas);

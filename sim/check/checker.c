@@ -12,17 +12,10 @@
 #include "../../fs/check.h"
 #include "../../fs/format.h"
 #include "../../fs/probes.h"
+#include "../clock.h"
 
 #define CHECK_CACHE_BLOCKS 64u
 #define POST_NAME "/crashsim-post-recovery"
-
-static uint64_t
-now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void
 verdict(struct state_result *r, enum outcome o, const char *fmt, ...)
@@ -163,7 +156,7 @@ static bool
 mount_state(struct checker *c, struct fs **fs, struct state_result *r, const char *when)
 {
     struct fs_config mc = { .cache_block_count = CHECK_CACHE_BLOCKS,
-        .flush_at_pass_boundaries = c->rec->config.hardened };
+        .flush_at_pass_boundaries = c->rec->config.profile == SYNC_PROFILE_HARDENED };
     int err = fs_mount(fs, &c->view.bdev, &mc);
     c->err = err;
     if (err) {
@@ -312,7 +305,7 @@ media_verdict(struct checker *c, struct state_result *r, bool forged)
 int
 checker_check(struct checker *c, const struct crash_state *s, struct state_result *r)
 {
-    uint64_t t0 = now_ns();
+    uint64_t t0 = clock_now_ns();
     memset(r, 0, sizeof(*r));
     r->recovered = -1;
     c->err = 0;
@@ -323,7 +316,8 @@ checker_check(struct checker *c, const struct crash_state *s, struct state_resul
     recording_legal(c->rec, s->cut, &r->legal_lo, &r->legal_hi);
     struct fs *fs = NULL;
     uint64_t digest = 0;
-    if (first_mount(c, &fs, r, &digest, s->media != MEDIA_NONE)) {
+    enum fault_verdict judged = fault_class_info(crash_fault_class_index(s))->verdict;
+    if (first_mount(c, &fs, r, &digest, judged != FAULT_VERDICT_EXACT)) {
         int err = post_workload(fs, c->rec->config.block_size);
         c->err = err;
         if (err) {
@@ -345,11 +339,11 @@ checker_check(struct checker *c, const struct crash_state *s, struct state_resul
     if (r->outcome == OUTCOME_OK && r->leaked > 0) {
         r->outcome = OUTCOME_OK_LEAK;
     }
-    if (s->media != MEDIA_NONE) {
-        media_verdict(c, r, s->media == MEDIA_FORGE || s->media == MEDIA_REPOINT);
+    if (judged != FAULT_VERDICT_EXACT) {
+        media_verdict(c, r, judged == FAULT_VERDICT_FORGED);
     }
     r->probes = fs_probes_take();
-    r->duration_ns = now_ns() - t0;
+    r->duration_ns = clock_now_ns() - t0;
     return 0;
 }
 

@@ -1,5 +1,5 @@
 /*
- * sim/check/outcome.c: outcome names (see outcome.h).
+ * sim/check/outcome.c: outcome names, kinds and meanings (see outcome.h).
  */
 #include "outcome.h"
 
@@ -7,9 +7,19 @@
 
 #include "../../fs/base.h"
 
-static const char *const names[OUTCOME_COUNT] = {
-#define X(id, name) name,
+static const struct {
+    const char *name;               /* As stored and printed. */
+    enum outcome_kind kind;         /* What it means for the run. */
+    const char *meaning;            /* One line. */
+} outcomes[OUTCOME_COUNT] = {
+#define X(id, name, kind, meaning) { name, OUTCOME_KIND_##kind, meaning },
     OUTCOMES(X)
+#undef X
+};
+
+static const char *const kind_names[OUTCOME_KIND_COUNT] = {
+#define X(id, name) name,
+    OUTCOME_KINDS(X)
 #undef X
 };
 
@@ -17,14 +27,14 @@ const char *
 outcome_name(enum outcome o)
 {
     ASSERT(o < OUTCOME_COUNT);
-    return names[o];
+    return outcomes[o].name;
 }
 
 int
 outcome_parse(const char *s, enum outcome *out)
 {
     for (uint32_t i = 0; i < OUTCOME_COUNT; i++) {
-        if (strcmp(s, names[i]) == 0) {
+        if (strcmp(s, outcomes[i].name) == 0) {
             *out = (enum outcome)i;
             return 0;
         }
@@ -32,19 +42,38 @@ outcome_parse(const char *s, enum outcome *out)
     return -1;
 }
 
+enum outcome_kind
+outcome_kind(enum outcome o)
+{
+    ASSERT(o < OUTCOME_COUNT);
+    ASSERT(outcomes[o].kind < OUTCOME_KIND_COUNT);
+    return outcomes[o].kind;
+}
+
+const char *
+outcome_kind_name(enum outcome_kind k)
+{
+    ASSERT(k < OUTCOME_KIND_COUNT);
+    return kind_names[k];
+}
+
+const char *
+outcome_meaning(enum outcome o)
+{
+    ASSERT(o < OUTCOME_COUNT);
+    return outcomes[o].meaning;
+}
+
 bool
 outcome_is_violation(enum outcome o)
 {
-    ASSERT(o < OUTCOME_COUNT);
-    return o != OUTCOME_OK && o != OUTCOME_OK_LEAK && o != OUTCOME_ROLLED_BACK
-        && o != OUTCOME_DETECTED && o != OUTCOME_ACCEPTED && o != OUTCOME_UNCHECKED;
+    return outcome_kind(o) == OUTCOME_KIND_VIOLATION;
 }
 
 bool
 outcome_is_final(enum outcome o)
 {
-    ASSERT(o < OUTCOME_COUNT);
-    bool final = o != OUTCOME_UNCHECKED;
+    bool final = outcome_kind(o) != OUTCOME_KIND_UNCHECKED;
     ASSERT(final || !outcome_is_violation(o));      /* Not final is never a violation. */
     return final;
 }

@@ -1,11 +1,13 @@
 /*
  * sim/check/outcome.h: what checking a crash state can conclude.
  *
- * One table, OUTCOMES below, names every outcome; parsing, printing, storing
- * and counting derive from it. The outcomes fall into three kinds, listed here
- * in the table's order:
+ * One table, OUTCOMES below, names every outcome with its kind
+ * (OUTCOME_KINDS) and meaning; parsing, printing, storing, counting and the
+ * database's outcome_kinds table (which analysis/ reads) derive from it. In
+ * the table's order:
  *
- * Fine (the file system did what it must):
+ * Fine (the file system did what it must; the last three acceptable only for
+ * media-fault and forged states, which the checker alone gives them):
  *   ok                    recovered a legal state, fs_check clean
  *   ok_leak               ... with leaked blocks only (GEFS leaks by design after
  *                         some crashes)
@@ -30,7 +32,7 @@
  *   signal                the checker crashed: it died of a signal the checked
  *                         code raises (SIGSEGV, SIGBUS, ...) or exited with a
  *                         status no worker uses (a sanitizer's report); the
- *                         table is in sim/check/pool.c
+ *                         table is in sim/check/workers.c
  *   timeout               the check exceeded its time limit twice (a hang)
  * Neither (not final, outcome_is_final is false):
  *   unchecked             the state could not be checked for a reason outside
@@ -41,32 +43,55 @@
  *
  * Every outcome but unchecked is final: a verdict on the state that checking
  * it again would repeat, because the checked code is deterministic (timeout
- * excepted, which is why it needs a second attempt; see sim/check/pool.h).
+ * excepted, which is why it needs a second attempt; see sim/check/workers.h).
  */
 #ifndef SIM_CHECK_OUTCOME_H
 #define SIM_CHECK_OUTCOME_H
 
 #include <stdbool.h>
 
+/* Kinds of outcome: what a verdict means for the run. */
+#define OUTCOME_KINDS(X) \
+    X(FINE,       "fine")           /* The file system did what it must. */ \
+    X(ACCEPTABLE, "acceptable")     /* Fine for a media-fault or forged state only. */ \
+    X(VIOLATION,  "violation")      /* A crash-consistency violation. */ \
+    X(UNCHECKED,  "unchecked")      /* No verdict: the state could not be checked. */
+
+enum outcome_kind {
+#define X(id, name) OUTCOME_KIND_##id,
+    OUTCOME_KINDS(X)
+#undef X
+    OUTCOME_KIND_COUNT
+};
+
+/* Every outcome: its id, name, kind and meaning (stored in the database's
+ * outcome_kinds table, which analysis/ reads). */
 #define OUTCOMES(X) \
-    X(OK,                   "ok") \
-    X(OK_LEAK,              "ok_leak") \
-    X(ROLLED_BACK,          "rolled_back") \
-    X(DETECTED,             "detected") \
-    X(ACCEPTED,             "accepted") \
-    X(UNMOUNTABLE,          "unmountable") \
-    X(CORRUPT,              "corrupt") \
-    X(WRONG_STATE,          "wrong_state") \
-    X(LOST_SYNC,            "lost_sync") \
-    X(CHECK_FAILED,         "check_failed") \
-    X(POST_RECOVERY_FAILED, "post_recovery_failed") \
-    X(ASSERT,               "assert") \
-    X(SIGNAL,               "signal") \
-    X(TIMEOUT,              "timeout") \
-    X(UNCHECKED,            "unchecked")
+    X(OK, "ok", FINE, "recovered a legal state, fs_check clean") \
+    X(OK_LEAK, "ok_leak", FINE, "recovered a legal state, with leaked blocks only") \
+    X(ROLLED_BACK, "rolled_back", ACCEPTABLE, \
+        "a media fault: recovered a consistent older state") \
+    X(DETECTED, "detected", ACCEPTABLE, \
+        "a media fault: recovery, a read or fs_check refused the damage") \
+    X(ACCEPTED, "accepted", ACCEPTABLE, \
+        "a forged block: a state every hash and check agrees with") \
+    X(UNMOUNTABLE, "unmountable", VIOLATION, "mount (recovery) failed") \
+    X(CORRUPT, "corrupt", VIOLATION, "fs_check found corruption, or a read failed") \
+    X(WRONG_STATE, "wrong_state", VIOLATION, \
+        "the recovered state is none of the legal ones (a media fault: silent wrong data)") \
+    X(LOST_SYNC, "lost_sync", VIOLATION, "an older state: a completed sync was lost") \
+    X(CHECK_FAILED, "check_failed", VIOLATION, \
+        "after the post-recovery workload: remount or fs_check failed, or the state changed") \
+    X(POST_RECOVERY_FAILED, "post_recovery_failed", VIOLATION, \
+        "the post-recovery workload failed") \
+    X(ASSERT, "assert", VIOLATION, "the file system hit an assertion") \
+    X(SIGNAL, "signal", VIOLATION, "the checker crashed (a signal the checked code raises)") \
+    X(TIMEOUT, "timeout", VIOLATION, "the check exceeded its time limit twice (a hang)") \
+    X(UNCHECKED, "unchecked", UNCHECKED, \
+        "not checked: its worker was killed from outside the file system on every attempt")
 
 enum outcome {
-#define X(id, name) OUTCOME_##id,
+#define X(id, name, kind, meaning) OUTCOME_##id,
     OUTCOMES(X)
 #undef X
     OUTCOME_COUNT
@@ -74,6 +99,10 @@ enum outcome {
 
 const char *outcome_name(enum outcome o);
 int outcome_parse(const char *s, enum outcome *out);
+enum outcome_kind outcome_kind(enum outcome o);
+const char *outcome_kind_name(enum outcome_kind k);
+/* One line saying what the outcome means. */
+const char *outcome_meaning(enum outcome o);
 /* True for the violations listed above; false for the fine ones and unchecked. */
 bool outcome_is_violation(enum outcome o);
 /* True for a verdict on the state; false only for unchecked, which a later

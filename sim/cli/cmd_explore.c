@@ -9,6 +9,8 @@
 #include "../../fs/format.h"
 #include "cli.h"
 #include "../campaign/explore.h"
+#include "../campaign/inputs.h"
+#include "../campaign/replay.h"
 
 static const char explore_help[] =
     "usage: crashsim explore --workload FILE [options]\n"
@@ -86,8 +88,7 @@ explore_opt(int c, struct explore_config *cfg, const char **faults)
     case 'm': return device_model_parse(optarg, &cfg->model) == 0 ? 0 : -1;
     case 'f': *faults = optarg; return 0;
     case 'p':
-        cfg->rec.hardened = strcmp(optarg, "hardened") == 0;
-        return cfg->rec.hardened || strcmp(optarg, "faithful") == 0 ? 0 : -1;
+        return sync_profile_parse(optarg, &cfg->rec.profile);
     case 's': return cli_parse_u64(optarg, &cfg->seed) ? 0 : -1;
     case 'j':
         if (!cli_parse_u64(optarg, &v) || v < 1 || v > 64) {
@@ -148,23 +149,23 @@ explore_source(struct explore_config *cfg, unsigned given, char **text)
         return EXIT_USAGE;
     }
     if (cfg->wlog != NULL) {
-        const char *why = given & GEOMETRY_GIVEN_ARENAS ? "--arenas does not apply to --wlog "
-            "(the log holds a formatted device)" : (given & GEOMETRY_GIVEN_SIZE)
-            && !(given & GEOMETRY_GIVEN_BLOCK) ? "--size with --wlog needs --block-size"
-            : (given & GEOMETRY_GIVEN_SIZE) && cfg->rec.device_size % cfg->rec.block_size != 0
+        const char *why = given & INPUT_GIVEN_ARENAS ? "--arenas does not apply to --wlog "
+            "(the log holds a formatted device)" : (given & INPUT_GIVEN_SIZE)
+            && !(given & INPUT_GIVEN_BLOCK) ? "--size with --wlog needs --block-size"
+            : (given & INPUT_GIVEN_SIZE) && cfg->rec.device_size % cfg->rec.block_size != 0
             ? "--size is not a whole number of --block-size blocks" : NULL;
         if (why != NULL) {
             cli_error("explore", "%s", why);
             return EXIT_USAGE;
         }
-        cfg->wlog_block_size = given & GEOMETRY_GIVEN_BLOCK ? cfg->rec.block_size : 0;
-        cfg->wlog_device_size = given & GEOMETRY_GIVEN_SIZE ? cfg->rec.device_size : 0;
+        cfg->wlog_block_size = given & INPUT_GIVEN_BLOCK ? cfg->rec.block_size : 0;
+        cfg->wlog_device_size = given & INPUT_GIVEN_SIZE ? cfg->rec.device_size : 0;
     }
     if (cfg->gen != NULL && given == 0) {
         cfg->rec.device_size = 1u << 20;    /* ACE and random workloads are small. */
         cfg->rec.block_size = 4096;
     }
-    if (cfg->workload != NULL && explore_workload_load(cfg->workload, given, &cfg->rec,
+    if (cfg->workload != NULL && input_workload(cfg->workload, given, &cfg->rec,
             text) != 0) {
         return EXIT_USAGE;
     }
@@ -210,7 +211,7 @@ cmd_explore(int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    struct explore_config cfg = { .rec = { FMT_BLOCK_SIZE_DEFAULT, 8u << 20, 0, false },
+    struct explore_config cfg = { .rec = RECORD_CONFIG_DEFAULT,
         .model = MODEL_ORDERED, .jobs = cpus > 0 && cpus <= 64 ? (uint32_t)cpus : 1,
         .db = "results.db", .timeout_ms = 10000 };
     const char *faults = "pass,flush,prefix";
@@ -223,8 +224,8 @@ cmd_explore(int argc, char **argv)
             fputs(explore_help, stdout);
             return EXIT_OK;
         }
-        given |= c == OPT_SIZE ? GEOMETRY_GIVEN_SIZE : c == OPT_BLOCK ? GEOMETRY_GIVEN_BLOCK
-            : c == OPT_ARENAS ? GEOMETRY_GIVEN_ARENAS : 0u;
+        given |= c == OPT_SIZE ? INPUT_GIVEN_SIZE : c == OPT_BLOCK ? INPUT_GIVEN_BLOCK
+            : c == OPT_ARENAS ? INPUT_GIVEN_ARENAS : 0u;
         if (explore_opt(c, &cfg, &faults) != 0) {
             if (c != '?') {
                 cli_error("explore", "bad value '%s' for an option", optarg);

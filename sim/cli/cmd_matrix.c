@@ -13,6 +13,7 @@
 #include "../../fs/format.h"
 #include "cli.h"
 #include "../campaign/explore.h"
+#include "../campaign/inputs.h"
 
 #define MATRIX_WORKLOADS_MAX 64u
 
@@ -71,16 +72,16 @@ matrix_row(struct explore_config *cfg, const char *path)
     const char *base = strrchr(path, '/');
     printf("%-24s", base != NULL ? base + 1 : path);
     fflush(stdout);
-    struct record_config rec = { FMT_BLOCK_SIZE_DEFAULT, 8u << 20, 0, false };
+    struct record_config rec = RECORD_CONFIG_DEFAULT;
     char *text = NULL;
-    if (explore_workload_load(path, 0, &rec, &text) != 0) {
+    if (input_workload(path, 0, &rec, &text) != 0) {
         printf("\n");
         return -1;
     }
     for (uint32_t m = 0; m < MODEL_COUNT; m++) {
         for (uint32_t hardened = 0; hardened < 2; hardened++) {
             cfg->rec = rec;
-            cfg->rec.hardened = hardened != 0;
+            cfg->rec.profile = (enum sync_profile)hardened;
             cfg->model = (enum device_model)m;
             cfg->workload = path;
             cfg->workload_text = text;

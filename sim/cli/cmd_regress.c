@@ -12,7 +12,7 @@
 #include "../../traces/trace.h"
 #include "../check/checker.h"
 #include "cli.h"
-#include "../campaign/explore.h"
+#include "../campaign/inputs.h"
 #include "../campaign/minimize.h"
 #include "../campaign/regress.h"
 
@@ -168,8 +168,7 @@ pin_opt(int c, struct regress_case *rc, const char **workload, const char **out,
     case 'c': *comment = optarg; return 0;
     case 'm': return device_model_parse(optarg, &rc->model);
     case 'p':
-        rc->rec.hardened = strcmp(optarg, "hardened") == 0;
-        return rc->rec.hardened || strcmp(optarg, "faithful") == 0 ? 0 : -1;
+        return sync_profile_parse(optarg, &rc->rec.profile);
     case PIN_SIZE: return cli_parse_size(optarg, &rc->rec.device_size) ? 0 : -1;
     case PIN_BLOCK:
         rc->rec.block_size = cli_parse_size(optarg, &v) && fmt_block_size_valid(v)
@@ -243,7 +242,7 @@ cmd_pin(int argc, char **argv)
     };
     static struct regress_case rc;
     memset(&rc, 0, sizeof(rc));
-    rc.rec = (struct record_config){ FMT_BLOCK_SIZE_DEFAULT, 8u << 20, 0, false };
+    rc.rec = RECORD_CONFIG_DEFAULT;
     const char *workload = NULL, *out = NULL, *comment = NULL;
     unsigned given = 0;
     int c;
@@ -257,8 +256,8 @@ cmd_pin(int argc, char **argv)
             fputs(pin_help, stderr);
             return EXIT_USAGE;
         }
-        given |= c == PIN_SIZE ? GEOMETRY_GIVEN_SIZE : c == PIN_BLOCK ? GEOMETRY_GIVEN_BLOCK
-            : c == PIN_ARENAS ? GEOMETRY_GIVEN_ARENAS : 0u;
+        given |= c == PIN_SIZE ? INPUT_GIVEN_SIZE : c == PIN_BLOCK ? INPUT_GIVEN_BLOCK
+            : c == PIN_ARENAS ? INPUT_GIVEN_ARENAS : 0u;
     }
     if (workload == NULL || out == NULL || optind == argc
             || argc - optind > (int)REGRESS_STATES_MAX) {
@@ -272,7 +271,7 @@ cmd_pin(int argc, char **argv)
         }
     }
     snprintf(rc.name, sizeof(rc.name), "%s", workload);
-    if (explore_workload_load(workload, given, &rc.rec, &rc.text) != 0) {
+    if (input_workload(workload, given, &rc.rec, &rc.text) != 0) {
         return EXIT_USAGE;
     }
     int code = pin_write(&rc, workload, out, comment);

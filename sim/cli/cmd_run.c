@@ -6,24 +6,24 @@
  * never costs an image. Each step must return what it expects (success, or
  * the error its expect= names); the first step that does not is reported as
  * "TRACE:LINE:COL: STEP: got X, expected Y" and ends the run, after a clean
- * unmount, with exit status 1. Write data comes from trace_fill, in chunks
- * that end on 1 MiB file offsets: every block size divides 1 MiB, so the file
- * system sees the same sequence of block writes as one fs_write of the whole
- * range, without a buffer as large as the write.
+ * unmount, with exit status 1.
+ *
+ * Each step is applied by runner_step (sim/record/runner.h), the function
+ * explore's recorder applies it with: same write chunks, same clock, so the
+ * file system issues the device operations the recording logged, and a crash
+ * state explore checked is one this image went through. tests/test_samelog.c
+ * proves it for every standard workload. What stays here is the command's
+ * own: options, the image, the expectation of each step, the messages.
  */
 #include <getopt.h>
 #include <inttypes.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "../../fs/format.h"
 #include "../../fs/fs.h"
 #include "../../traces/trace.h"
+#include "../record/runner.h"
 #include "cli.h"
-
-#define RUN_CHUNK_SIZE (1u << 20)   /* Bytes per fs_write of a write step. */
-
-STATIC_ASSERT(RUN_CHUNK_SIZE % FMT_BLOCK_SIZE_MAX == 0, "chunks end on block boundaries");
 
 static const char run_help[] =
     "usage: crashsim run TRACE --image FILE [--mkfs --size SIZE [--block-size SIZE]\n"
@@ -158,61 +158,6 @@ run_mkfs(const struct run_opts *o, struct bdev *dev)
             dev);
 }
 
-/* A write step: the data of trace_fill, one chunk at a time (see the top). */
-static int
-run_write(struct fs *fs, const struct trace_step *s, uint8_t *buf)
-{
-    ASSERT(s->op == TRACE_WRITE);
-    ASSERT(buf != NULL);
-    if (s->offset > FS_FILE_SIZE_MAX || s->length > FS_FILE_SIZE_MAX - s->offset) {
-        /* One fs_write of the range fails FS_EFBIG after its path checks and
-         * reads no data; an offset past the limit with no data does the same. */
-        return fs_write(fs, s->path, FS_FILE_SIZE_MAX + 1, buf, 0);
-    }
-    if (s->length == 0) {
-        return fs_write(fs, s->path, s->offset, buf, 0);
-    }
-    for (uint64_t done = 0; done < s->length;) {
-        uint64_t off = s->offset + done;
-        uint64_t n = FS_MIN(s->length - done, RUN_CHUNK_SIZE - off % RUN_CHUNK_SIZE);
-        trace_fill(s->seed, done, buf, (size_t)n);
-        int err = fs_write(fs, s->path, off, buf, (size_t)n);
-        if (err) {
-            return err;
-        }
-        done += n;
-    }
-    return 0;
-}
-
-/* Applies one step; returns what the file system returned. */
-static int
-run_step(struct fs *fs, const struct trace_step *s, uint8_t *buf)
-{
-    ASSERT(fs != NULL);
-    ASSERT(s->op < TRACE_OP_COUNT);
-    switch (s->op) {
-    case TRACE_MKDIR:       return fs_mkdir(fs, s->path);
-    case TRACE_CREATE:      return fs_create(fs, s->path);
-    case TRACE_WRITE:       return run_write(fs, s, buf);
-    case TRACE_TRUNCATE:    return fs_truncate(fs, s->path, s->length);
-    case TRACE_RM:          return fs_remove(fs, s->path);
-    case TRACE_MV:          return fs_rename(fs, s->path, s->path2);
-    case TRACE_SYNC:        return fs_sync(fs);
-    case TRACE_SNAP_LABEL:  return fs_snap_label(fs, s->path, s->path2);
-    case TRACE_SNAP_FORK:   return fs_snap_fork(fs, s->path, s->path2);
-    case TRACE_SNAP_DELETE: return fs_snap_delete(fs, s->path);
-    case TRACE_TICK: {
-        uint64_t now = fs_clock(fs);
-        fs_clock_set(fs, s->ns > UINT64_MAX - now ? UINT64_MAX : now + s->ns);  /* Saturates. */
-        return 0;
-    }
-    default:
-        ASSERT(!"every op is handled");
-        return FS_EINVAL;
-    }
-}
-
 /* "success" or the error's name. */
 static const char *
 run_result_name(int err)
@@ -240,14 +185,13 @@ run_report(const char *trace_path, const struct trace_step *s, int err, const st
 /* Applies the steps in order; returns EXIT_OK, or EXIT_VIOLATIONS at the
  * first step that did not do what it expected. */
 static int
-run_steps(const struct run_opts *o, const struct trace *t, struct fs *fs, uint8_t *buf,
-        struct run_totals *tot)
+run_steps(const struct run_opts *o, const struct trace *t, struct fs *fs, struct run_totals *tot)
 {
     ASSERT(t->steps != NULL || t->count == 0);
     ASSERT(tot->step_count == 0);
     for (uint32_t i = 0; i < t->count; i++) {
         const struct trace_step *s = &t->steps[i];
-        int err = run_step(fs, s, buf);
+        int err = runner_step(fs, s);
         if (o->verbose) {
             char line[TRACE_LINE_MAX];
             trace_step_format(s, line, sizeof(line));
@@ -279,11 +223,8 @@ run_image(const struct run_opts *o, const struct trace *t, const struct bdev *de
                 fs_strerror(err));
         return EXIT_USAGE;
     }
-    uint8_t *buf = malloc(RUN_CHUNK_SIZE);
-    ASSERT(buf != NULL);
     struct run_totals tot = { 0 };
-    int rc = run_steps(o, t, fs, buf, &tot);
-    free(buf);
+    int rc = run_steps(o, t, fs, &tot);
     err = rc == EXIT_OK ? fs_sync(fs) : 0;      /* Commit now, to count it below. */
     struct fs_stats st = *fs_stats(fs);
     int uerr = fs_unmount(fs);

@@ -19,7 +19,7 @@
 #include "../../fs/format.h"
 #include "../record/wlog.h"
 #include "cli.h"
-#include "../campaign/explore.h"
+#include "../campaign/inputs.h"
 #include "../store/store.h"
 
 static const char wlog_help[] =
@@ -81,7 +81,7 @@ export_record(const char *db, int64_t *run_id, struct recording *rec)
     }
     struct run_info info = { 0 };
     struct trace t = { 0 };
-    int rc = explore_rerecord(st, run_id, &info, &t, rec, err, sizeof(err));
+    int rc = input_rerecord(st, run_id, &info, &t, rec, err, sizeof(err));
     if (rc != 0) {
         cli_error("wlog", "%s: %s", db, err);
     } else if (info.device_size > WLOG_DEVICE_SIZE_MAX) {

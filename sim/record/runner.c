@@ -1,7 +1,26 @@
 /*
  * sim/record/runner.c: the workload runner (see runner.h).
+ *
+ * It owns runner_step, the one function that turns a trace step into
+ * file-system calls; everything that applies a trace calls it: the
+ * recording below (and so every campaign of explore, replay and regress),
+ * crashsim run (sim/cli/cmd_run.c) and the tests. tests/test_samelog.c
+ * proves that crashsim run and the recording issue the same device
+ * operations.
+ *
+ * A write step's bytes come from trace_fill, RUNNER_WRITE_CHUNK_SIZE bytes
+ * per fs_write, counted from the step's offset. The chunk size is part of
+ * what the file system does: fs_write commits a range in batches of blocks
+ * counted from the offset it was given (fs/ops.c, write_batch), so another
+ * chunk size changes the tree updates and the block allocation of writes
+ * larger than a chunk, hence the write log. 4 MiB is the size explore's
+ * recorder has always used, so a write log recorded before (a result
+ * database, a pinned regression case) is recorded again the same; another
+ * size is a change of behaviour for any trace with a larger write.
  */
 #include "runner.h"
+
+#include "../../fs/format.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -9,18 +28,29 @@
 #include <string.h>
 #include <unistd.h>
 
-#define WRITE_CHUNK (4u << 20)     /* Bytes per fs_write: a step this big is one call. */
+#define RUNNER_WRITE_CHUNK_SIZE (4u << 20)  /* Bytes per fs_write of a write step. */
 
+/* So a chunk starts at the same offset within a block as its step: a step
+ * that starts on a block boundary has every chunk start on one. */
+STATIC_ASSERT(RUNNER_WRITE_CHUNK_SIZE % FMT_BLOCK_SIZE_MAX == 0, "whole blocks per chunk");
+
+/* A write step (see runner_step in runner.h). */
 static int
 run_write(struct fs *fs, const struct trace_step *s)
 {
-    static uint8_t buf[WRITE_CHUNK];        /* Untouched pages cost nothing. */
-    uint64_t done = 0;
+    static uint8_t buf[RUNNER_WRITE_CHUNK_SIZE];    /* Untouched pages cost nothing. */
+    ASSERT(s->op == TRACE_WRITE);
+    if (s->offset > FS_FILE_SIZE_MAX || s->length > FS_FILE_SIZE_MAX - s->offset) {
+        /* One fs_write of the range fails FS_EFBIG after its path checks and
+         * writes nothing; chunk by chunk, those below the limit would be written. */
+        return fs_write(fs, s->path, FS_FILE_SIZE_MAX + 1, buf, 0);
+    }
     if (s->length == 0) {
         return fs_write(fs, s->path, s->offset, buf, 0);
     }
-    while (done < s->length) {
-        size_t n = (size_t)FS_MIN((uint64_t)WRITE_CHUNK, s->length - done);
+    uint64_t done = 0;
+    while (done < s->length) {      /* Bounded: each pass writes at least one byte. */
+        size_t n = (size_t)FS_MIN((uint64_t)RUNNER_WRITE_CHUNK_SIZE, s->length - done);
         trace_fill(s->seed, done, buf, n);
         int err = fs_write(fs, s->path, s->offset + done, buf, n);
         if (err) {
@@ -28,13 +58,15 @@ run_write(struct fs *fs, const struct trace_step *s)
         }
         done += n;
     }
+    ASSERT(done == s->length);
     return 0;
 }
 
 int
 runner_step(struct fs *fs, const struct trace_step *s)
 {
-    ASSERT(fs != NULL && s != NULL);
+    ASSERT(fs != NULL);
+    ASSERT(s != NULL);
     switch (s->op) {
     case TRACE_MKDIR:       return fs_mkdir(fs, s->path);
     case TRACE_CREATE:      return fs_create(fs, s->path);
@@ -46,9 +78,11 @@ runner_step(struct fs *fs, const struct trace_step *s)
     case TRACE_SNAP_LABEL:  return fs_snap_label(fs, s->path, s->path2);
     case TRACE_SNAP_FORK:   return fs_snap_fork(fs, s->path, s->path2);
     case TRACE_SNAP_DELETE: return fs_snap_delete(fs, s->path);
-    case TRACE_TICK:                        /* Saturates, as traces/FORMAT.md says. */
-        fs_clock_set(fs, s->ns > UINT64_MAX - fs_clock(fs) ? UINT64_MAX : fs_clock(fs) + s->ns);
+    case TRACE_TICK: {                      /* Saturates, as traces/FORMAT.md says. */
+        uint64_t now = fs_clock(fs);
+        fs_clock_set(fs, s->ns > UINT64_MAX - now ? UINT64_MAX : now + s->ns);
         return 0;
+    }
     default:
         ASSERT(!"step op validated by the parser");
         return FS_EINVAL;
@@ -72,7 +106,8 @@ recording_add_sync(struct recording *rec, struct syncpt p)
 }
 
 static int
-sync_push(struct recording *rec, uint32_t step, uint32_t line, uint32_t start, const struct model *m)
+sync_push(struct recording *rec, uint32_t step, uint32_t line, uint32_t start,
+        const struct model *m)
 {
     struct model *clone = model_clone(m);
     if (clone == NULL || recording_add_sync(rec, (struct syncpt){ step, line, start,
@@ -117,8 +152,8 @@ run_steps(struct recording *rec, struct fs *fs, struct model *m, const struct tr
         bool committed = fs_stats(fs)->sync_count != commits;
         char why[256];
         if (model_step(m, s, got, why, sizeof(why)) != 0) {
-            snprintf(rec->violation, sizeof(rec->violation), "%.200s:%u: %s %.200s: %.200s", t->name,
-                    s->line, trace_op_name(s->op), s->path, why);
+            snprintf(rec->violation, sizeof(rec->violation), "%.200s:%u: %s %.200s: %.200s",
+                    t->name, s->line, trace_op_name(s->op), s->path, why);
         }
         int err = 0;
         if (snap && before != NULL && committed) {
@@ -137,6 +172,32 @@ run_steps(struct recording *rec, struct fs *fs, struct model *m, const struct tr
         }
     }
     return 0;
+}
+
+static const char *const sync_profile_names[SYNC_PROFILE_COUNT] = {
+#define X(id, name) name,
+    SYNC_PROFILES(X)
+#undef X
+};
+
+const char *
+sync_profile_name(enum sync_profile p)
+{
+    ASSERT(p < SYNC_PROFILE_COUNT);
+    return sync_profile_names[p];
+}
+
+int
+sync_profile_parse(const char *s, enum sync_profile *out)
+{
+    ASSERT(s != NULL && out != NULL);
+    for (uint32_t i = 0; i < SYNC_PROFILE_COUNT; i++) {
+        if (strcmp(s, sync_profile_names[i]) == 0) {
+            *out = (enum sync_profile)i;
+            return 0;
+        }
+    }
+    return -1;
 }
 
 int
@@ -184,7 +245,7 @@ record_workload(const struct record_config *cfg, const struct trace *t, struct r
         return -1;
     }
     struct fs_format_config fc = { .arena_count = cfg->arenas };
-    struct fs_config mc = { .flush_at_pass_boundaries = cfg->hardened };
+    struct fs_config mc = { .flush_at_pass_boundaries = cfg->profile == SYNC_PROFILE_HARDENED };
     struct fs *fs = NULL;
     int e = fs_format(&rec->dev.bdev, &fc);
     if (!e) {

@@ -18,6 +18,7 @@
 #ifndef SIM_RECORD_RUNNER_H
 #define SIM_RECORD_RUNNER_H
 
+#include "../../fs/format.h"
 #include "../../traces/trace.h"
 #include "dev.h"
 #include "../oracle/model.h"
@@ -31,12 +32,37 @@ struct syncpt {
     struct model *model;        /* The model state, for diffs. */
 };
 
+/* Sync profiles: whether the file system flushes between its sync passes
+ * (fs_config.flush_at_pass_boundaries). Parsed and named here only. */
+#define SYNC_PROFILES(X) \
+    X(FAITHFUL, "faithful")     /* No flush at all, as GEFS. */ \
+    X(HARDENED, "hardened")     /* A flush at each sync-pass boundary. */
+
+enum sync_profile {
+#define X(id, name) SYNC_PROFILE_##id,
+    SYNC_PROFILES(X)
+#undef X
+    SYNC_PROFILE_COUNT
+};
+
+const char *sync_profile_name(enum sync_profile p);
+/* 0 and *out, or -1 for a name that is no profile. */
+int sync_profile_parse(const char *s, enum sync_profile *out);
+
 struct record_config {
     uint32_t block_size;        /* Bytes. */
     uint64_t device_size;       /* Bytes. */
     uint32_t arenas;            /* 0: the default for the size. */
-    bool hardened;              /* Profile: flush between sync passes. */
+    enum sync_profile profile;  /* Whether the file system flushes between sync passes. */
 };
+
+#define RECORD_DEVICE_SIZE_DEFAULT (8u << 20)   /* Bytes, when nothing names a size. */
+
+/* The geometry a workload gets when neither its "# geometry:" line nor the
+ * command line names one, under the faithful profile. */
+#define RECORD_CONFIG_DEFAULT \
+    ((struct record_config){ FMT_BLOCK_SIZE_DEFAULT, RECORD_DEVICE_SIZE_DEFAULT, 0, \
+        SYNC_PROFILE_FAITHFUL })
 
 struct recording {
     struct record_config config;    /* How it was made. */
@@ -49,7 +75,16 @@ struct recording {
     char violation[1024];           /* "": the file system agreed with the model. */
 };
 
-/* Runs one step against a mounted file system; returns its FS_E* result. */
+/*
+ * Applies step s to the mounted fs; returns what the file system returned (0
+ * or an FS_E* code). The one function that applies a trace step: the
+ * recording, crashsim run and the tests all call it. A write's data is
+ * trace_fill's, handed to fs_write in chunks of 4 MiB counted from the
+ * step's offset (runner.c says why the size is fixed), from one static
+ * buffer: not reentrant (the harness forks, it never threads). A range that
+ * ends past FS_FILE_SIZE_MAX fails FS_EFBIG with no data written, as one
+ * fs_write of it would. A tick advances the clock, saturating at UINT64_MAX.
+ */
 int runner_step(struct fs *fs, const struct trace_step *s);
 
 /* 0 when a recording of this geometry can be made: a whole number of blocks,

@@ -1348,7 +1348,8 @@ wlog_load_recording(const char *path, const struct wlog_geometry *geometry,
         return -1;
     }
     rec->config = (struct record_config){ rec->dev.block_size,
-        rec->dev.block_count * rec->dev.block_size, 0, rec->dev.flush_count > 0 };
+        rec->dev.block_count * rec->dev.block_size, 0,
+        rec->dev.flush_count > 0 ? SYNC_PROFILE_HARDENED : SYNC_PROFILE_FAITHFUL };
     rec->wlog_hash = sim_dev_log_hash(&rec->dev);
     if (sync_points(rec) != 0) {
         recording_free(rec);

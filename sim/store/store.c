@@ -14,6 +14,7 @@
 
 #include "../../fs/format.h"
 #include "../../fs/probes.h"
+#include "../clock.h"
 
 #define BATCH_ROWS 512u
 #define BATCH_NS 250000000ull       /* A batch is committed after at most this long. */
@@ -57,6 +58,16 @@ static const char schema[] =
     " PRIMARY KEY (run_id, state_id)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS probes ("
     " bit INTEGER PRIMARY KEY, name TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS outcome_kinds ("
+    " outcome TEXT PRIMARY KEY, rank INTEGER NOT NULL, kind TEXT NOT NULL,"
+    " violation INTEGER NOT NULL, meaning TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS fault_classes ("
+    " fault_class TEXT PRIMARY KEY, rank INTEGER NOT NULL, element TEXT NOT NULL,"
+    " verdict TEXT NOT NULL, models TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS device_models ("
+    " model TEXT PRIMARY KEY, rank INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS sync_profiles ("
+    " profile TEXT PRIMARY KEY, rank INTEGER NOT NULL);"
     "CREATE VIEW IF NOT EXISTS outcomes AS"
     " SELECT r.run_id, r.outcome, s.fault_class, count(*) AS states"
     " FROM results r JOIN states s USING (run_id, state_id) GROUP BY 1, 2, 3;"
@@ -70,7 +81,9 @@ static const char schema[] =
     "CREATE VIEW IF NOT EXISTS violations_by_fault_class AS"
     " SELECT run_id, fault_class, outcome, count(*) AS states FROM violations GROUP BY 1, 2, 3;";
 
-/* Version 1 (the unversioned schema) to 2: results.retries. */
+/* Version 1 (the unversioned schema) to 2: results.retries. Version 3 adds
+ * tables only (the names: outcome_kinds, fault_classes, device_models,
+ * sync_profiles), which the schema creates. */
 static const char upgrade_v1[] =
     "ALTER TABLE results ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;";
 
@@ -151,9 +164,9 @@ query_int(struct store *s, const char *sql)
     return v;
 }
 
-/* The schema version of the open database: STORE_SCHEMA_VERSION or 1 (the
- * unversioned crashsim schema), 0 for an empty file; -1 with why in err for
- * a file that is no crashsim database or one of a newer version. */
+/* The schema version of the open database: 1 (the unversioned crashsim
+ * schema) to STORE_SCHEMA_VERSION, 0 for an empty file; -1 with why in err
+ * for a file that is no crashsim database or one of a newer version. */
 static int
 schema_version(struct store *s, const char *path, char *err, size_t err_size)
 {
@@ -177,25 +190,130 @@ schema_version(struct store *s, const char *path, char *err, size_t err_size)
         snprintf(err, err_size, "%s: not a crashsim database (it holds other tables)", path);
         return -1;
     }
-    return v == STORE_SCHEMA_VERSION ? STORE_SCHEMA_VERSION : 1;
+    return v < 1 ? 1 : (int)v;
 }
 
-/* Creates the schema or upgrades version 1, and names the probes, in one
- * transaction. */
+/* Runs sql once for each row that bind fills; -1 on the first failure. */
+static int
+rows_insert(struct store *s, const char *sql, uint32_t count,
+        void (*bind)(sqlite3_stmt *st, uint32_t i))
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        return -1;
+    }
+    int rc = SQLITE_DONE;
+    for (uint32_t i = 0; i < count && rc == SQLITE_DONE; i++) {
+        bind(st, i);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void
+bind_probe(sqlite3_stmt *st, uint32_t i)
+{
+    sqlite3_bind_int64(st, 1, i);
+    sqlite3_bind_text(st, 2, fs_probe_name(i), -1, SQLITE_STATIC);
+}
+
+static void
+bind_outcome(sqlite3_stmt *st, uint32_t i)
+{
+    enum outcome o = (enum outcome)i;
+    sqlite3_bind_text(st, 1, outcome_name(o), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, i);
+    sqlite3_bind_text(st, 3, outcome_kind_name(outcome_kind(o)), -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, outcome_is_violation(o));
+    sqlite3_bind_text(st, 5, outcome_meaning(o), -1, SQLITE_STATIC);
+}
+
+static void
+bind_fault_class(sqlite3_stmt *st, uint32_t i)
+{
+    const struct fault_class_info *fc = fault_class_info(i);
+    char models[64] = "";
+    size_t used = 0;
+    for (uint32_t m = 0; m < MODEL_COUNT; m++) {
+        if (device_model_applies((enum device_model)m, i)) {
+            used += (size_t)snprintf(models + used, sizeof(models) - used, "%s%s",
+                    used ? "," : "", device_model_name((enum device_model)m));
+        }
+    }
+    ASSERT(used < sizeof(models));
+    sqlite3_bind_text(st, 1, fc->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, fc->index);
+    sqlite3_bind_text(st, 3, fc->element, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, fault_verdict_name(fc->verdict), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, models, -1, SQLITE_TRANSIENT);
+}
+
+static void
+bind_model(sqlite3_stmt *st, uint32_t i)
+{
+    sqlite3_bind_text(st, 1, device_model_name((enum device_model)i), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, i);
+}
+
+static void
+bind_profile(sqlite3_stmt *st, uint32_t i)
+{
+    sqlite3_bind_text(st, 1, sync_profile_name((enum sync_profile)i), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, i);
+}
+
+/* The names the code spells and the database keeps for analysis/, written
+ * afresh: probes, outcomes, fault classes, device models, sync profiles. */
+static int
+names_write(struct store *s)
+{
+    uint32_t probes = 0;
+    while (fs_probe_name(probes) != NULL) {
+        probes++;
+    }
+    static const struct {
+        const char *sql;                    /* The insert. */
+        uint32_t count;                     /* Rows. */
+        void (*bind)(sqlite3_stmt *st, uint32_t i);  /* Fills row i. */
+    } tables[] = {
+        { "INSERT INTO probes (bit, name) VALUES (?,?)", 0, bind_probe },
+        { "INSERT INTO outcome_kinds (outcome, rank, kind, violation, meaning) "
+            "VALUES (?,?,?,?,?)", OUTCOME_COUNT, bind_outcome },
+        { "INSERT INTO fault_classes (fault_class, rank, element, verdict, models) "
+            "VALUES (?,?,?,?,?)", CRASH_FAULT_CLASSES, bind_fault_class },
+        { "INSERT INTO device_models (model, rank) VALUES (?,?)", MODEL_COUNT, bind_model },
+        { "INSERT INTO sync_profiles (profile, rank) VALUES (?,?)", SYNC_PROFILE_COUNT,
+            bind_profile },
+    };
+    if (exec(s, "DELETE FROM probes; DELETE FROM outcome_kinds; DELETE FROM fault_classes; "
+            "DELETE FROM device_models; DELETE FROM sync_profiles") != 0) {
+        return -1;
+    }
+    for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+        uint32_t count = t == 0 ? probes : tables[t].count;
+        if (rows_insert(s, tables[t].sql, count, tables[t].bind) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Creates the schema or upgrades an older version, and writes the names, in
+ * one transaction. */
 static int
 schema_write(struct store *s, int version)
 {
-    char sql[160];
+    ASSERT(version >= 0 && version <= STORE_SCHEMA_VERSION);
+    char sql[64];
     if (exec(s, "BEGIN IMMEDIATE") != 0) {
         return -1;
     }
     int rc = version == 1 ? exec(s, upgrade_v1) : 0;
     rc = rc == 0 ? exec(s, schema) : rc;
-    for (uint32_t i = 0; rc == 0 && fs_probe_name(i) != NULL; i++) {
-        snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO probes (bit, name) VALUES (%u, "
-                "'%s')", i, fs_probe_name(i));
-        rc = exec(s, sql);
-    }
+    rc = rc == 0 ? names_write(s) : rc;
     snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
     rc = rc == 0 ? exec(s, sql) : rc;
     if (rc != 0) {
@@ -236,9 +354,9 @@ store_open(struct store **out, const char *path, char *err, size_t err_size)
     if (exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL") != 0) {
         return open_fail(s, err, err_size, path, "cannot switch to WAL mode");
     }
-    if (version != STORE_SCHEMA_VERSION && schema_write(s, version) != 0) {
-        return open_fail(s, err, err_size, path, version == 1 ? "cannot upgrade the schema"
-                : "cannot create the schema");
+    if (schema_write(s, version) != 0) {
+        return open_fail(s, err, err_size, path, version == 0 ? "cannot create the schema"
+                : "cannot upgrade the schema");
     }
     for (int i = 0; i < ST_COUNT; i++) {
         if (sqlite3_prepare_v2(s->db, stmt_sql[i], -1, &s->st[i], NULL) != SQLITE_OK) {
@@ -335,14 +453,6 @@ now_iso(char *buf, size_t size)
     strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static uint64_t
-mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* Counts a row into the batch transaction, opening it first if needed. */
 static int
 begin(struct store *s)
@@ -352,7 +462,7 @@ begin(struct store *s)
         if (exec(s, "BEGIN") != 0) {
             return -1;
         }
-        s->begun_ns = mono_ns();
+        s->begun_ns = clock_now_ns();
     }
     s->pending++;
     return 0;
@@ -378,7 +488,7 @@ step_done(struct store *s, sqlite3_stmt *st)
         fprintf(stderr, "crashsim: sqlite: %s\n", sqlite3_errmsg(s->db));
         return -1;
     }
-    bool due = s->pending >= BATCH_ROWS || mono_ns() - s->begun_ns >= BATCH_NS;
+    bool due = s->pending >= BATCH_ROWS || clock_now_ns() - s->begun_ns >= BATCH_NS;
     return due ? store_flush(s) : 0;      /* Bounds what a SIGKILL can lose. */
 }
 

@@ -17,10 +17,16 @@
  * just before its K-th commit (1-based), with no cleanup, as a kill -9 would;
  * tests use it to crash a campaign at every commit and resume it.
  *
- * Versions. PRAGMA user_version holds STORE_SCHEMA_VERSION. A database of the
- * unversioned schema (version 1) is upgraded when opened for writing and read
- * as it is otherwise; a newer version, or a database that is not a crashsim
- * database, is refused with a message naming both versions.
+ * Versions. PRAGMA user_version holds STORE_SCHEMA_VERSION. An older database
+ * (version 1 is the unversioned schema) is upgraded when opened for writing
+ * and read as it is otherwise; a newer version, or a database that is not a
+ * crashsim database, is refused with a message naming both versions.
+ *
+ * Names. Every open for writing also writes the names the code spells into
+ * tables of their own — probes (fs/probes.h), outcome_kinds (every outcome,
+ * its kind and whether it is a violation, sim/check/outcome.h) and
+ * fault_classes (faultinject/) — so analysis/ reads them from the database
+ * and copies none.
  */
 #ifndef SIM_STORE_STORE_H
 #define SIM_STORE_STORE_H
@@ -33,7 +39,7 @@
 #include "../check/outcome.h"
 #include "../record/runner.h"
 
-#define STORE_SCHEMA_VERSION 2      /* PRAGMA user_version this code writes. */
+#define STORE_SCHEMA_VERSION 3      /* PRAGMA user_version this code writes. */
 #define STORE_EXIT_HOOK 86          /* Exit status of the CRASHSIM_STORE_EXIT_AT hook. */
 
 struct store;

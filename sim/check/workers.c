@@ -1,5 +1,5 @@
 /*
- * sim/check/pool.c: checker workers (see pool.h).
+ * sim/check/workers.c: checker workers (see workers.h).
  *
  * Method. The parent keeps a FIFO ring of state indices and up to jobs
  * worker slots. A slot holds one forked worker, three pipes (commands in,
@@ -12,12 +12,12 @@
  * at the end, unanswered and uncharged.
  *
  * Invariants. outstanding counts the states queued or in some batch; each
- * leaves it exactly once, when pool_next returns its result. tries[i] counts
+ * leaves it exactly once, when workers_next returns its result. tries[i] counts
  * the attempts of state i that were lost, by kind, and only grows: lost is at
- * most POOL_RETRIES_MAX + 1 and timed_out at most POOL_TIMEOUT_RETRIES_MAX + 1,
- * so every state is sent at most 1 + POOL_RETRIES_MAX + POOL_TIMEOUT_RETRIES_MAX
+ * most WORKERS_RETRIES_MAX + 1 and timed_out at most WORKERS_TIMEOUT_RETRIES_MAX + 1,
+ * so every state is sent at most 1 + WORKERS_RETRIES_MAX + WORKERS_TIMEOUT_RETRIES_MAX
  * times and the campaign cannot loop. A slot's start_failures counts failed
- * starts in a row; it stops growing at POOL_START_FAILURES_MAX, where the slot
+ * starts in a row; it stops growing at WORKERS_START_FAILURES_MAX, where the slot
  * stays empty for good, so an unstartable worker cannot loop either.
  *
  * Ownership. The parent owns the ring, the tries and the slots; a worker owns
@@ -25,9 +25,10 @@
  * (it closes every other slot's). The test hook inject() acts in the worker
  * only, never in fs/.
  */
-#include "pool.h"
+#include "workers.h"
 
 #include "gcov.h"
+#include "../clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -105,7 +106,7 @@ struct worker {
     uint32_t batch[BATCH_MAX];  /* Indices sent and not yet answered. */
     uint32_t sent;              /* Entries sent. */
     uint32_t answered;          /* Entries answered. */
-    uint32_t start_failures;    /* Failed starts in a row; POOL_START_FAILURES_MAX: given up. */
+    uint32_t start_failures;    /* Failed starts in a row; WORKERS_START_FAILURES_MAX: given up. */
     uint64_t start_at_ns;       /* An empty slot is started again from then on. */
     char tail[TAIL_MAX];        /* Last line the worker printed. */
 };
@@ -114,29 +115,21 @@ struct worker {
 struct tries {
     uint8_t lost;                           /* Attempts lost to deaths from outside. */
     uint8_t timed_out;                      /* Attempts that ran out of time. */
-    uint16_t death[POOL_RETRIES_MAX + 1];   /* death_code() of each lost attempt. */
+    uint16_t death[WORKERS_RETRIES_MAX + 1];   /* death_code() of each lost attempt. */
 };
 
-struct pool {
+struct workers {
     const struct recording *rec;        /* What the states come from. */
     const struct crash_state *states;   /* All states. */
     size_t count;                       /* Entries. */
     uint32_t timeout_ms;                /* Per state. */
     uint32_t jobs;                      /* Worker slots. */
-    struct worker w[POOL_JOBS_MAX];     /* The workers. */
+    struct worker w[WORKERS_JOBS_MAX];     /* The workers. */
     struct tries *tries;                /* Per state: count entries. */
     uint32_t *queue;                    /* Indices waiting, a ring: retries at the head. */
     size_t head, tail, cap;             /* Ring positions, capacity. */
     size_t outstanding;                 /* Queued or in a batch, not answered. */
 };
-
-static uint64_t
-now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void
 arm(uint32_t ms)
@@ -145,12 +138,14 @@ arm(uint32_t ms)
     setitimer(ITIMER_REAL, &t, NULL);
 }
 
+/* Moves all n bytes through a pipe (read when in is set, else write); false
+ * when the other end is gone. */
 static bool
-read_all(int fd, void *buf, size_t n)
+pipe_all(int fd, void *buf, size_t n, bool in)
 {
     uint8_t *p = buf;
     while (n > 0) {
-        ssize_t r = read(fd, p, n);
+        ssize_t r = in ? read(fd, p, n) : write(fd, p, n);
         if (r < 0 && errno == EINTR) {
             continue;
         }
@@ -164,21 +159,15 @@ read_all(int fd, void *buf, size_t n)
 }
 
 static bool
+read_all(int fd, void *buf, size_t n)
+{
+    return pipe_all(fd, buf, n, true);
+}
+
+static bool
 write_all(int fd, const void *buf, size_t n)
 {
-    const uint8_t *p = buf;
-    while (n > 0) {
-        ssize_t r = write(fd, p, n);
-        if (r < 0 && errno == EINTR) {
-            continue;
-        }
-        if (r <= 0) {
-            return false;
-        }
-        p += r;
-        n -= (size_t)r;
-    }
-    return true;
+    return pipe_all(fd, (void *)(uintptr_t)buf, n, false);
 }
 
 /* A worker's wait status as a death code: the signal, or DEATH_EXITED | status. */
@@ -296,7 +285,7 @@ inject_fire(enum inject hook, const struct crash_state *s)
 
 /* The worker: check what arrives until the command pipe closes. */
 static _Noreturn void
-worker_main(struct pool *p, uint32_t slot, int cmd, int res)
+worker_main(struct workers *p, uint32_t slot, int cmd, int res)
 {
     struct checker c;
     if (checker_init(&c, p->rec) != 0) {
@@ -315,7 +304,7 @@ worker_main(struct pool *p, uint32_t slot, int cmd, int res)
             for (unsigned left = INJECT_SLEEP_S; hook == INJECT_SLEEP && left > 0;) {
                 left = sleep(left);             /* Before the timer: not a timeout. */
             }
-            struct pool_result out = { .index = idx[i], .worker = slot };
+            struct worker_result out = { .index = idx[i], .worker = slot };
             arm(p->timeout_ms);
             inject_fire(hook, s);
             if (checker_check(&c, s, &out.r) != 0) {
@@ -334,7 +323,7 @@ worker_main(struct pool *p, uint32_t slot, int cmd, int res)
 
 /* In the child: keep only this slot's ends of its pipes, then work. */
 static _Noreturn void
-worker_enter(struct pool *p, uint32_t slot, const int cmd[2], const int res[2], const int err[2])
+worker_enter(struct workers *p, uint32_t slot, const int cmd[2], const int res[2], const int err[2])
 {
     close(cmd[1]);
     close(res[0]);
@@ -363,14 +352,14 @@ close_fds(int *fds, size_t count)
 
 /* A start of slot failed: it is tried again a tick later, or given up. */
 static void
-slot_failed(struct pool *p, uint32_t slot, const char *why)
+slot_failed(struct workers *p, uint32_t slot, const char *why)
 {
     struct worker *w = &p->w[slot];
     ASSERT(w->pid == 0);
-    ASSERT(w->start_failures < POOL_START_FAILURES_MAX);
+    ASSERT(w->start_failures < WORKERS_START_FAILURES_MAX);
     w->start_failures++;
-    w->start_at_ns = now_ns() + POOL_TICK_MS * 1000000ull;
-    if (w->start_failures == POOL_START_FAILURES_MAX) {
+    w->start_at_ns = clock_now_ns() + WORKERS_TICK_MS * 1000000ull;
+    if (w->start_failures == WORKERS_START_FAILURES_MAX) {
         fprintf(stderr, "crashsim: worker slot %u: %s, %u times in a row; going on without it\n",
                 slot, why, w->start_failures);
     }
@@ -378,7 +367,7 @@ slot_failed(struct pool *p, uint32_t slot, const char *why)
 
 /* Starts a worker in the empty slot; on failure the slot stays empty. */
 static void
-spawn(struct pool *p, uint32_t slot)
+spawn(struct workers *p, uint32_t slot)
 {
     struct worker *w = &p->w[slot];
     ASSERT(w->pid == 0);
@@ -410,31 +399,31 @@ spawn(struct pool *p, uint32_t slot)
 /* Starts the empty slots that are due; returns the slots that are running
  * or will be started again (0: no worker can be started). */
 static uint32_t
-refill(struct pool *p)
+refill(struct workers *p)
 {
     uint32_t alive = 0;
-    uint64_t t = now_ns();
+    uint64_t t = clock_now_ns();
     for (uint32_t i = 0; i < p->jobs; i++) {
         struct worker *w = &p->w[i];
-        if (w->pid == 0 && w->start_failures < POOL_START_FAILURES_MAX && t >= w->start_at_ns) {
+        if (w->pid == 0 && w->start_failures < WORKERS_START_FAILURES_MAX && t >= w->start_at_ns) {
             spawn(p, i);
         }
-        alive += w->pid != 0 || w->start_failures < POOL_START_FAILURES_MAX;
+        alive += w->pid != 0 || w->start_failures < WORKERS_START_FAILURES_MAX;
     }
     return alive;
 }
 
 int
-pool_start(struct pool **out, const struct recording *rec, const struct crash_state *states,
+workers_start(struct workers **out, const struct recording *rec, const struct crash_state *states,
         size_t count, uint32_t jobs, uint32_t timeout_ms)
 {
-    ASSERT(jobs >= 1 && jobs <= POOL_JOBS_MAX);
+    ASSERT(jobs >= 1 && jobs <= WORKERS_JOBS_MAX);
     ASSERT(count < UINT32_MAX);
-    struct pool *p = calloc(1, sizeof(*p));
+    struct workers *p = calloc(1, sizeof(*p));
     if (p == NULL) {
         return -1;
     }
-    *p = (struct pool){ .rec = rec, .states = states, .count = count, .timeout_ms = timeout_ms,
+    *p = (struct workers){ .rec = rec, .states = states, .count = count, .timeout_ms = timeout_ms,
         .jobs = jobs, .cap = count + 1 };
     p->queue = malloc(p->cap * sizeof(uint32_t));
     p->tries = calloc(count + 1, sizeof(struct tries));
@@ -448,7 +437,7 @@ pool_start(struct pool **out, const struct recording *rec, const struct crash_st
         started += p->w[i].pid != 0;
     }
     if (started == 0) {
-        pool_stop(p);
+        workers_stop(p);
         return -1;
     }
     *out = p;
@@ -456,7 +445,7 @@ pool_start(struct pool **out, const struct recording *rec, const struct crash_st
 }
 
 void
-pool_queue(struct pool *p, uint32_t index)
+workers_queue(struct workers *p, uint32_t index)
 {
     ASSERT(index < p->count);
     ASSERT(p->outstanding < p->cap - 1);
@@ -467,7 +456,7 @@ pool_queue(struct pool *p, uint32_t index)
 
 /* Puts a state that is still outstanding back at the head: it goes next. */
 static void
-queue_front(struct pool *p, uint32_t index)
+queue_front(struct workers *p, uint32_t index)
 {
     ASSERT(index < p->count);
     ASSERT((p->tail + p->cap - p->head) % p->cap < p->cap - 1);     /* Not full. */
@@ -477,7 +466,7 @@ queue_front(struct pool *p, uint32_t index)
 
 /* Puts a state that is still outstanding back at the tail. */
 static void
-queue_back(struct pool *p, uint32_t index)
+queue_back(struct workers *p, uint32_t index)
 {
     ASSERT(index < p->count);
     ASSERT((p->tail + p->cap - p->head) % p->cap < p->cap - 1);     /* Not full. */
@@ -486,7 +475,7 @@ queue_back(struct pool *p, uint32_t index)
 }
 
 static void
-dispatch(struct pool *p, struct worker *w)
+dispatch(struct workers *p, struct worker *w)
 {
     if (w->pid == 0 || w->answered < w->sent || p->head == p->tail) {
         return;
@@ -533,7 +522,7 @@ drain_err(struct worker *w)
 static void
 unchecked_reason(const struct tries *t, char *buf, size_t size)
 {
-    ASSERT(t->lost == POOL_RETRIES_MAX + 1);
+    ASSERT(t->lost == WORKERS_RETRIES_MAX + 1);
     bool same = true;
     for (uint32_t i = 1; i < t->lost; i++) {
         same = same && t->death[i] == t->death[0];
@@ -557,7 +546,7 @@ unchecked_reason(const struct tries *t, char *buf, size_t size)
 /* Fills *out with the outcome of a state whose worker died of code; the
  * worker printed tail last. */
 static void
-death_verdict(const struct tries *t, uint16_t code, const char *tail, struct pool_result *out)
+death_verdict(const struct tries *t, uint16_t code, const char *tail, struct worker_result *out)
 {
     enum death_cause cause = death_cause(code);
     const char *msg = tail[0] != '\0' ? tail : "no message";
@@ -582,7 +571,7 @@ death_verdict(const struct tries *t, uint16_t code, const char *tail, struct poo
 /* State index's worker (slot) died of code: returns true with *out filled
  * if that settles the state, false if it went back to the queue's front. */
 static bool
-judge(struct pool *p, uint32_t slot, uint32_t index, uint16_t code, struct pool_result *out)
+judge(struct workers *p, uint32_t slot, uint32_t index, uint16_t code, struct worker_result *out)
 {
     struct tries *t = &p->tries[index];
     enum death_cause cause = death_cause(code);
@@ -592,18 +581,18 @@ judge(struct pool *p, uint32_t slot, uint32_t index, uint16_t code, struct pool_
         return false;
     }
     if (cause == DEATH_OUTSIDE) {
-        ASSERT(t->lost <= POOL_RETRIES_MAX);
+        ASSERT(t->lost <= WORKERS_RETRIES_MAX);
         t->death[t->lost++] = code;
         counted = 1;
-        if (t->lost <= POOL_RETRIES_MAX) {
+        if (t->lost <= WORKERS_RETRIES_MAX) {
             queue_front(p, index);
             return false;
         }
     } else if (cause == DEATH_TIMEOUT) {
-        ASSERT(t->timed_out <= POOL_TIMEOUT_RETRIES_MAX);
+        ASSERT(t->timed_out <= WORKERS_TIMEOUT_RETRIES_MAX);
         t->timed_out++;
         counted = 1;
-        if (t->timed_out <= POOL_TIMEOUT_RETRIES_MAX) {
+        if (t->timed_out <= WORKERS_TIMEOUT_RETRIES_MAX) {
             queue_front(p, index);
             return false;
         }
@@ -620,7 +609,7 @@ judge(struct pool *p, uint32_t slot, uint32_t index, uint16_t code, struct pool_
  * empty the slot (refill starts it again). Returns true with *out filled if
  * a state was settled. */
 static bool
-reap(struct pool *p, uint32_t slot, struct pool_result *out)
+reap(struct workers *p, uint32_t slot, struct worker_result *out)
 {
     struct worker *w = &p->w[slot];
     int status = 0;
@@ -651,20 +640,20 @@ reap(struct pool *p, uint32_t slot, struct pool_result *out)
 }
 
 int
-pool_next(struct pool *p, struct pool_result *out)
+workers_next(struct workers *p, struct worker_result *out)
 {
     while (p->outstanding > 0) {
         if (refill(p) == 0) {
             fprintf(stderr, "crashsim: no checker worker can be started\n");
             return -1;
         }
-        struct pollfd fds[2 * POOL_JOBS_MAX];
+        struct pollfd fds[2 * WORKERS_JOBS_MAX];
         for (uint32_t i = 0; i < p->jobs; i++) {
             dispatch(p, &p->w[i]);
             fds[2 * i] = (struct pollfd){ .fd = p->w[i].res, .events = POLLIN };
             fds[2 * i + 1] = (struct pollfd){ .fd = p->w[i].err, .events = POLLIN };
         }
-        int ready = poll(fds, 2 * p->jobs, POOL_TICK_MS);
+        int ready = poll(fds, 2 * p->jobs, WORKERS_TICK_MS);
         if (ready < 0 && errno == EINTR) {
             continue;
         }
@@ -700,7 +689,7 @@ pool_next(struct pool *p, struct pool_result *out)
 }
 
 void
-pool_stop(struct pool *p)
+workers_stop(struct workers *p)
 {
     if (p == NULL) {
         return;
