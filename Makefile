@@ -45,7 +45,7 @@ FS_SRC := fs/base.c fs/format.c fs/bdev.c fs/bio.c fs/alloc.c fs/cache.c fs/blk.
           fs/check.c fs/debug.c
 # sim/ by pipeline stage (each folder's files open with what the stage owns):
 # oracle -> record -> check -> store -> campaign -> cli.
-SIM_ORACLE_SRC := sim/oracle/model.c sim/oracle/digest.c sim/oracle/diff.c sim/oracle/fsread.c
+SIM_ORACLE_SRC := sim/oracle/oracle.c sim/oracle/digest.c sim/oracle/diff.c sim/oracle/fsread.c
 SIM_RECORD_SRC := sim/record/dev.c sim/record/runner.c sim/record/wlog.c
 SIM_CHECK_SRC := sim/check/outcome.c sim/check/crash.c sim/check/checker.c sim/check/dedup.c \
            sim/check/workers.c
@@ -65,7 +65,7 @@ TRACES_SRC := traces/trace.c traces/gen.c
 MAIN_SRC := sim/cli/main.c
 TEST_UTIL_SRC := tests/util.c
 TESTS := test_format test_alloc test_mount test_faultloop test_determinism test_trace \
-         test_model test_tree test_ops test_snap test_corrupt test_media test_plan test_gen test_wlog \
+         test_oracle test_tree test_ops test_snap test_corrupt test_media test_plan test_gen test_wlog \
          test_forge test_oom test_samelog
 
 SAN_TESTS := test_faultloop test_corrupt test_trace test_wlog test_forge

@@ -3,7 +3,7 @@
  *
  * Method (SQLite's fault loop over the image instead of over calls): build an
  * image with a tree of height 3, labels and a fork, each with content the
- * oracle (sim/oracle/model.h) knows. Collect every tree node reachable from the
+ * oracle (sim/oracle/oracle.h) knows. Collect every tree node reachable from the
  * committed state: the snapshot tree's nodes and the nodes of every
  * snapshot's tree (walked from the Ksnap records). For every such block and
  * each damage (one byte of the header flipped, one byte of the body flipped,
@@ -27,7 +27,7 @@
 
 #include "../fs/state.h"
 #include "../fs/tree.h"
-#include "../sim/oracle/model.h"
+#include "../sim/oracle/oracle.h"
 
 #define BS (4 * KIB)
 #define BLOCKS 1536u
@@ -50,7 +50,7 @@ enum verdict {
 
 struct image {
     struct bdev dev;            /* The pristine image. */
-    struct model *m;            /* What it holds. */
+    struct oracle *m;            /* What it holds. */
     uint64_t nodes[NODES_MAX];  /* Reachable tree-node blocks. */
     uint32_t node_count;        /* Entries. */
     uint32_t height;            /* Height of main's tree. */
@@ -59,7 +59,7 @@ struct image {
 /* ---- Building the image. ---- */
 
 static void
-step(struct fs *fs, struct model *m, enum trace_op op, const char *path, const char *path2,
+step(struct fs *fs, struct oracle *m, enum trace_op op, const char *path, const char *path2,
         uint64_t off, uint64_t len)
 {
     static uint32_t line;
@@ -90,13 +90,13 @@ step(struct fs *fs, struct model *m, enum trace_op op, const char *path, const c
     default: fail_msg("op %d not used here", (int)op);
     }
     CHECK_ERR(got, 0);
-    CHECK_ERR(model_apply(m, &s), 0);
+    CHECK_ERR(oracle_apply(m, &s), 0);
 }
 
 /* Files with long names in a few directories: about 1000 entries make a
  * tree of height 3 with 4 KiB blocks. */
 static void
-populate(struct fs *fs, struct model *m, uint32_t from, uint32_t to, uint32_t salt)
+populate(struct fs *fs, struct oracle *m, uint32_t from, uint32_t to, uint32_t salt)
 {
     char p[128];
     for (uint32_t i = from; i < to; i++) {
@@ -170,7 +170,7 @@ image_build(struct image *img)
 {
     util_mem_open(&img->dev, BS, BLOCKS);
     struct fs *fs = util_format_mount(&img->dev, 2);
-    img->m = model_new();
+    img->m = oracle_new();
     for (uint32_t d = 0; d < 4; d++) {
         char p[16];
         snprintf(p, sizeof(p), "/d%u", d);
@@ -206,7 +206,7 @@ struct trial {
 
 struct probe {
     struct fs *fs;              /* The damaged file system. */
-    struct model *m;            /* What it must show where it answers. */
+    struct oracle *m;            /* What it must show where it answers. */
     bool corrupt_seen;          /* Some call returned FS_ECORRUPT. */
     int verdict;                /* The first violation, or V_OK. */
     uint8_t *a;                 /* Read buffer. */
@@ -259,7 +259,7 @@ dirent_fn(void *arg, const struct fs_dirent *e)
     const char *dir = (const char *)p->b;   /* The directory's path, set by the caller. */
     char path[512];
     snprintf(path, sizeof(path), "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, e->name);
-    int err = model_read(p->m, path, 0, p->a, 0, &done);
+    int err = oracle_read(p->m, path, 0, p->a, 0, &done);
     if (err != (e->is_dir ? FS_EISDIR : 0)) {
         wrong(p, "readdir entry", path);     /* An entry the model does not have. */
     }
@@ -286,7 +286,7 @@ probe_fn(void *arg, const char *path, bool is_dir, uint64_t size)
     size_t done = 0, want = 0;
     if (size <= FILE_SIZE_MAX && answered(p, fs_read(p->fs, path, 0, p->a, FILE_SIZE_MAX, &done),
             "read", path)) {
-        (void)model_read(p->m, path, 0, p->b, FILE_SIZE_MAX, &want);
+        (void)oracle_read(p->m, path, 0, p->b, FILE_SIZE_MAX, &want);
         if (done != want || memcmp(p->a, p->b, done) != 0) {
             wrong(p, "read", path);
         }
@@ -300,14 +300,14 @@ probe_labels(struct probe *p)
 {
     const char *name;
     bool mutable;
-    for (uint32_t i = 0; model_label_at(p->m, i, &name, &mutable); i++) {
+    for (uint32_t i = 0; oracle_label_at(p->m, i, &name, &mutable); i++) {
         char label[FS_NAME_MAX + 1];
         snprintf(label, sizeof(label), "%s", name);
         if (!answered(p, fs_view(p->fs, label), "view", label)) {
             continue;
         }
-        (void)model_mount(p->m, label);         /* The child's model: walk this label. */
-        (void)model_walk(p->m, probe_fn, p);
+        (void)oracle_mount(p->m, label);         /* The child's model: walk this label. */
+        (void)oracle_walk(p->m, probe_fn, p);
         (void)answered(p, fs_view(p->fs, NULL), "view", "(mounted)");
     }
 }

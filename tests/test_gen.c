@@ -3,10 +3,10 @@
  * workloads (the .trace files of traces/workloads/).
  *
  * Method. A trace runs against a file system on a fresh memory device and
- * against the oracle (sim/oracle/model.h) side by side (struct rx): every step must
+ * against the oracle (sim/oracle/oracle.h) side by side (struct rx): every step must
  * return exactly what it expects (success, or its expect= error) and
- * model_step must accept the result; after every sync and snapshot step,
- * and at the end, model_digest_fs must equal model_digest. While it runs,
+ * oracle_step must accept the result; after every sync and snapshot step,
+ * and at the end, oracle_digest_fs must equal oracle_digest. While it runs,
  * each step is classified from the file system's state just before it (an
  * append, an overwrite inside the data, a write past the end, a shrink, a
  * rename of a directory, a rename back, a rename into a name freed earlier,
@@ -35,7 +35,7 @@
 #include "../fs/state.h"
 #include "../fs/tree.h"
 #include "../sim/cli/cli.h"
-#include "../sim/oracle/model.h"
+#include "../sim/oracle/oracle.h"
 #include "../sim/record/runner.h"
 #include "../traces/gen.h"
 #include "../traces/trace.h"
@@ -101,7 +101,7 @@ reach_init(struct reach *r)
 struct rx {
     struct bdev dev;            /* Memory device. */
     struct fs *fs;              /* Mounted. */
-    struct model *m;            /* The oracle. */
+    struct oracle *m;            /* The oracle. */
     const struct trace *t;      /* The trace. */
     uint32_t block_size;        /* Bytes. */
     struct reach *r;            /* Counters. */
@@ -119,7 +119,7 @@ rx_open(struct rx *x, uint32_t block_size, uint64_t device_size, uint32_t arenas
     memset(x, 0, sizeof(*x));
     util_mem_open(&x->dev, block_size, device_size / block_size);
     x->fs = util_format_mount(&x->dev, arenas);
-    x->m = model_new();
+    x->m = oracle_new();
     assert_non_null(x->m);
     x->t = t;
     x->block_size = block_size;
@@ -140,7 +140,7 @@ rx_close(struct rx *x)
 {
     util_unmount(x->fs);
     bdev_mem_close(&x->dev);
-    model_free(x->m);
+    oracle_free(x->m);
     strs_free(x->freed, x->freed_count);
     strs_free(x->moves, x->move_count);
 }
@@ -389,11 +389,11 @@ static void
 rx_compare(struct rx *x, const char *when)
 {
     uint64_t d = 0;
-    int err = model_digest_fs(x->fs, &d);
-    if (err != 0 || d != model_digest(x->m)) {
+    int err = oracle_digest_fs(x->fs, &d);
+    if (err != 0 || d != oracle_digest(x->m)) {
         static char diff[4096];
-        model_diff(x->m, x->fs, diff, sizeof(diff));
-        util_note("%s: %s: the file system differs from the model (%s):\n%s", x->t->name, when,
+        oracle_diff(x->m, x->fs, diff, sizeof(diff));
+        util_note("%s: %s: the file system differs from the oracle (%s):\n%s", x->t->name, when,
                 fs_strerror(err), diff);
         fail();
     }
@@ -441,7 +441,7 @@ rx_step(struct rx *x, const struct trace_step *s)
         rx_fail(x, s, why);
     }
     char why[512];
-    if (model_step(x->m, s, got, why, sizeof(why)) != 0) {
+    if (oracle_step(x->m, s, got, why, sizeof(why)) != 0) {
         rx_fail(x, s, why);
     }
     struct reach *r = x->r;
@@ -492,7 +492,7 @@ static void
 rx_scan_biggest(struct rx *x)
 {
     struct biggest b = { "", 0 };
-    CHECK_EQ(model_walk(x->m, biggest_fn, &b), 0);
+    CHECK_EQ(oracle_walk(x->m, biggest_fn, &b), 0);
     struct reach *r = x->r;
     r->big_size = b.size;
     uint32_t bs = x->block_size;
@@ -501,7 +501,7 @@ rx_scan_biggest(struct rx *x)
     for (uint64_t off = 0; off < FS_MIN(b.size, HOLE_SCAN_SIZE_MAX); off += bs) {
         size_t n = 0, m = 0;
         CHECK_ERR(fs_read(x->fs, b.path, off, got, bs, &n), 0);
-        CHECK_ERR(model_read(x->m, b.path, off, want, bs, &m), 0);
+        CHECK_ERR(oracle_read(x->m, b.path, off, want, bs, &m), 0);
         CHECK_EQ(n, m);
         assert_memory_equal(got, want, n);
         bool z = memcmp(got, zero, n) == 0;
@@ -821,13 +821,13 @@ find_path_fn(void *arg, const char *path, bool is_dir, uint64_t size)
 
 /* The shape a core write or truncate must have in the oracle's state. */
 static bool
-ace_shape_ok(const struct model *m, const struct trace_step *s, bool append)
+ace_shape_ok(const struct oracle *m, const struct trace_step *s, bool append)
 {
     if (s->op != TRACE_WRITE && s->op != TRACE_TRUNCATE) {
         return true;
     }
     struct find_path f = { s->path, false, 0 };
-    CHECK_EQ(model_walk(m, find_path_fn, &f) >= 0, 1);
+    CHECK_EQ(oracle_walk(m, find_path_fn, &f) >= 0, 1);
     if (!f.found) {
         return false;
     }
@@ -843,7 +843,7 @@ ace_shape_ok(const struct model *m, const struct trace_step *s, bool append)
 static bool
 ace_replay(const struct gen_ace_case *c, uint64_t skip)
 {
-    struct model *m = model_new();
+    struct oracle *m = oracle_new();
     assert_non_null(m);
     bool ok = true;
     uint32_t core = 0;
@@ -854,10 +854,10 @@ ace_replay(const struct gen_ace_case *c, uint64_t skip)
             ok = i == skip || ace_shape_ok(m, s, strstr(name, "append") != NULL);
         }
         if (i != skip && ok) {
-            ok = model_apply(m, s) == 0;
+            ok = oracle_apply(m, s) == 0;
         }
     }
-    model_free(m);
+    oracle_free(m);
     return ok;
 }
 

@@ -25,7 +25,7 @@
 
 #include "../fs/check.h"
 #include "../faultinject/faultdev.h"
-#include "../sim/oracle/model.h"
+#include "../sim/oracle/oracle.h"
 #include "../sim/record/runner.h"
 #include "util.h"
 
@@ -61,33 +61,33 @@ static void
 workload(struct fs *fs, const struct trace *t, enum fault_point p, struct digests *d,
         uint64_t *pending, uint64_t *unknown)
 {
-    struct model *m = model_new();
-    push(d, model_digest(m));
+    struct oracle *m = oracle_new();
+    push(d, oracle_digest(m));
     for (uint32_t i = 0; i < t->count; i++) {
         const struct trace_step *s = &t->steps[i];
         int got = runner_step(fs, s);
         if (got != 0 && terminal(got, p) && got != s->expect) {
-            *pending = model_digest(m);
+            *pending = oracle_digest(m);
             char why[256];
-            *unknown = model_step(m, s, s->expect, why, sizeof(why)) == 0 ? model_digest(m)
+            *unknown = oracle_step(m, s, s->expect, why, sizeof(why)) == 0 ? oracle_digest(m)
                 : *pending;
-            model_free(m);
+            oracle_free(m);
             return;
         }
         char why[256];
-        if (model_step(m, s, got, why, sizeof(why)) != 0) {
+        if (oracle_step(m, s, got, why, sizeof(why)) != 0) {
             fail_msg("%s line %u: %s (no fault explains it)", fault_point_name(p), s->line, why);
         }
         bool snap = s->op == TRACE_SNAP_LABEL || s->op == TRACE_SNAP_FORK
             || s->op == TRACE_SNAP_DELETE;
         if (got == 0 && (s->op == TRACE_SYNC || snap)) {
-            push(d, model_digest(m));
+            push(d, oracle_digest(m));
             d->done = d->count - 1;
         }
     }
-    *pending = model_digest(m);
+    *pending = oracle_digest(m);
     *unknown = *pending;
-    model_free(m);
+    oracle_free(m);
 }
 
 static bool
@@ -114,7 +114,7 @@ verify(const struct bdev *dev, const struct digests *d, uint64_t pending, uint64
         fail_msg("%s: remount: %s (%s)", what, fs_mount_failure(), fs_strerror(err));
     }
     uint64_t got;
-    err = model_digest_fs(fs, &got);
+    err = oracle_digest_fs(fs, &got);
     if (err && silent && named(err)) {
         fs_unmount(fs);
         return;
@@ -162,11 +162,11 @@ run_once(const struct trace *t, enum fault_point p, bool persistent, uint64_t k)
         }
     } else {
         assert_true(terminal(err, p) || err == FS_ECORRUPT);
-        struct model *m = model_new();
-        push(&d, model_digest(m));
+        struct oracle *m = oracle_new();
+        push(&d, oracle_digest(m));
         pending = d.v[0];
         unknown = pending;
-        model_free(m);
+        oracle_free(m);
     }
     bool fired = fault_fired_total(&fd.faults) > 0;
     char what[96];

@@ -3,8 +3,8 @@
  * remove, names, qids, the space a removed file gives back.
  *
  * Method: each case runs its calls on a file system on a memory device and,
- * where contents matter, the same steps on the oracle (sim/oracle/model.h), then
- * requires model_diff to find nothing, before and after a remount, and
+ * where contents matter, the same steps on the oracle (sim/oracle/oracle.h), then
+ * requires oracle_diff to find nothing, before and after a remount, and
  * fs_check to find neither corruption nor leaks. Direct assertions on the
  * calls' results and on fs_stat come first, so a failure names the call.
  */
@@ -15,12 +15,12 @@
 #include "util.h"
 
 #include "../fs/state.h"
-#include "../sim/oracle/model.h"
+#include "../sim/oracle/oracle.h"
 
 struct ot {
     struct bdev dev;            /* Memory device. */
     struct fs *fs;              /* Mounted. */
-    struct model *m;            /* The oracle. */
+    struct oracle *m;            /* The oracle. */
     uint32_t line;              /* Steps so far. */
 };
 
@@ -37,22 +37,22 @@ ot_open(uint32_t block_size, uint64_t block_count)
     assert_non_null(x);
     util_mem_open(&x->dev, block_size, block_count);
     x->fs = util_format_mount(&x->dev, 0);
-    x->m = model_new();
+    x->m = oracle_new();
     return x;
 }
 
-/* The fs must show the model's state; fs_check clean. */
+/* The fs must show the oracle's state; fs_check clean. */
 static void
 ot_expect(struct ot *x)
 {
     static char diff[8192];
-    if (model_diff(x->m, x->fs, diff, sizeof(diff)) != 0) {
-        util_note("the file system differs from the model:\n%s", diff);
+    if (oracle_diff(x->m, x->fs, diff, sizeof(diff)) != 0) {
+        util_note("the file system differs from the oracle:\n%s", diff);
         fail();
     }
     uint64_t d = 0;
-    CHECK_ERR(model_digest_fs(x->fs, &d), 0);
-    CHECK_EQ(d, model_digest(x->m));
+    CHECK_ERR(oracle_digest_fs(x->fs, &d), 0);
+    CHECK_EQ(d, oracle_digest(x->m));
 }
 
 static void
@@ -74,7 +74,7 @@ ot_free(struct ot *x)
         (void)fs_unmount(x->fs);
     }
     bdev_mem_close(&x->dev);
-    model_free(x->m);
+    oracle_free(x->m);
     free(x);
     ot_current = NULL;
 }
@@ -98,8 +98,8 @@ teardown(void **state)
     return 0;
 }
 
-/* Runs a step on the fs and on the model; the fs must return want, and the
- * model must agree. */
+/* Runs a step on the fs and on the oracle; the fs must return want, and the
+ * oracle must agree. */
 static void
 st(struct ot *x, enum trace_op op, const char *path, const char *path2, uint64_t off,
         uint64_t len, int want)
@@ -133,7 +133,7 @@ st(struct ot *x, enum trace_op op, const char *path, const char *path2, uint64_t
     }
     CHECK_ERR(got, want);
     char why[512];
-    if (model_step(x->m, &s, got, why, sizeof(why)) != 0) {
+    if (oracle_step(x->m, &s, got, why, sizeof(why)) != 0) {
         util_note("%s", why);
         fail();
     }
@@ -323,7 +323,7 @@ ops_file_size_limit(void **state)
     size_t done;
     CHECK_ERR(fs_read(x->fs, "/f", FS_FILE_SIZE_MAX - 1, b, 2, &done), 0);
     CHECK_EQ(done, 1);
-    CHECK_ERR(model_read(x->m, "/f", FS_FILE_SIZE_MAX - 1, &want, 1, &done), 0);
+    CHECK_ERR(oracle_read(x->m, "/f", FS_FILE_SIZE_MAX - 1, &want, 1, &done), 0);
     CHECK_EQ(b[0], want);
     CHECK_ERR(fs_read(x->fs, "/f", 12345, b, 2, &done), 0);
     CHECK_EQ(b[0] | b[1], 0);

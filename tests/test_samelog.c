@@ -34,7 +34,7 @@
  *      below shows that the drifts this project actually had do not.
  *
  * The edge trace holds the steps that the three old copies of the step
- * runner (crashsim run's, the recorder's, test_model's) applied differently:
+ * runner (crashsim run's, the recorder's, test_oracle's) applied differently:
  * writes larger than the 4 MiB chunk (one that starts inside a block, one
  * that chunks ending on 1 MiB file offsets would split), a clock tick that
  * saturates, and a write whose range ends past FS_FILE_SIZE_MAX only in its
@@ -93,7 +93,7 @@ struct samelog_case {
 enum drift {
     DRIFT_NONE,                     /* runner_step itself. */
     DRIFT_CHUNK_1MIB,               /* Old crashsim run: chunks ending on 1 MiB file offsets. */
-    DRIFT_TICK_WRAP,                /* Old test_model: a tick that wraps around. */
+    DRIFT_TICK_WRAP,                /* Old test_oracle: a tick that wraps around. */
     DRIFT_WRITE_PARTIAL,            /* Old recorder: chunks written up to the FS_EFBIG one. */
     DRIFT_COUNT
 };

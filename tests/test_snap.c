@@ -2,10 +2,10 @@
  * tests/test_snap.c: snapshot deletion in every shape of the snapshot graph.
  *
  * Method: a file system on a 16 KiB-block memory device and the oracle
- * (sim/oracle/model.h) take the same steps. Between snapshots the mounted label
+ * (sim/oracle/oracle.h) take the same steps. Between snapshots the mounted label
  * changes (blocks overwritten, files created and removed) so that records
  * own blocks and deadlists hold kills. After every snapshot delete, check()
- * requires model_diff to find nothing (it reads every remaining label through
+ * requires oracle_diff to find nothing (it reads every remaining label through
  * fs_view), the digests to agree, and fs_check to find neither corruption
  * nor a leak; then the same after a remount. The shape each case is about
  * (successor, fork, both, none) is asserted from fs_snap_list before the
@@ -22,7 +22,7 @@
 
 #include "../fs/state.h"
 #include "../fs/tree.h"
-#include "../sim/oracle/model.h"
+#include "../sim/oracle/oracle.h"
 
 #define BS (16 * KIB)
 #define NONE UINT64_MAX
@@ -30,7 +30,7 @@
 struct sx {
     struct bdev dev;            /* Memory device. */
     struct fs *fs;              /* Mounted. */
-    struct model *m;            /* The oracle. */
+    struct oracle *m;            /* The oracle. */
     uint32_t line;              /* Steps so far (also the data seed). */
     char mounted[64];           /* The mounted label. */
     char churned[32];           /* The file the last churn created, "" if none. */
@@ -47,7 +47,7 @@ sx_open(void)
     assert_non_null(x);
     util_mem_open(&x->dev, BS, 1024);
     x->fs = util_format_mount(&x->dev, 0);
-    x->m = model_new();
+    x->m = oracle_new();
     snprintf(x->mounted, sizeof(x->mounted), "main");
     return x;
 }
@@ -77,7 +77,7 @@ run(struct sx *x, const struct trace_step *s)
     }
 }
 
-/* A step on both; the fs must return want and the model agree. */
+/* A step on both; the fs must return want and the oracle agree. */
 static void
 st(struct sx *x, enum trace_op op, const char *path, const char *path2, uint64_t off,
         uint64_t len, int want)
@@ -98,7 +98,7 @@ st(struct sx *x, enum trace_op op, const char *path, const char *path2, uint64_t
     }
     CHECK_ERR(got, want);
     char why[512];
-    if (model_step(x->m, &s, got, why, sizeof(why)) != 0) {
+    if (oracle_step(x->m, &s, got, why, sizeof(why)) != 0) {
         util_note("%s", why);
         fail();
     }
@@ -120,13 +120,13 @@ static void
 check_here(struct sx *x, const char *when)
 {
     static char diff[8192];
-    if (model_diff(x->m, x->fs, diff, sizeof(diff)) != 0) {
-        util_note("%s: the file system differs from the model:\n%s", when, diff);
+    if (oracle_diff(x->m, x->fs, diff, sizeof(diff)) != 0) {
+        util_note("%s: the file system differs from the oracle:\n%s", when, diff);
         fail();
     }
     uint64_t d = 0;
-    CHECK_ERR(model_digest_fs(x->fs, &d), 0);
-    CHECK_EQ(d, model_digest(x->m));
+    CHECK_ERR(oracle_digest_fs(x->fs, &d), 0);
+    CHECK_EQ(d, oracle_digest(x->m));
     struct fs_check_result r;
     util_check_run(x->fs, &r, false);
     if (r.count[FS_CHECK_CORRUPT] != 0 || r.count[FS_CHECK_LEAK] != 0) {
@@ -137,7 +137,7 @@ check_here(struct sx *x, const char *when)
     CHECK_EQ(x->fs->tree.height, 1);        /* The premise of exact counts. */
 }
 
-/* Mounts label (read-write) in fs and model. */
+/* Mounts label (read-write) in fs and oracle. */
 static void
 sx_mount(struct sx *x, const char *name)
 {
@@ -146,7 +146,7 @@ sx_mount(struct sx *x, const char *name)
     CHECK_ERR(err, 0);
     struct fs_config c = { .snapshot = name };
     CHECK_ERR(fs_mount(&x->fs, &x->dev, &c), 0);
-    CHECK_ERR(model_mount(x->m, name), 0);
+    CHECK_ERR(oracle_mount(x->m, name), 0);
     snprintf(x->mounted, sizeof(x->mounted), "%s", name);
 }
 
@@ -168,7 +168,7 @@ sx_free(struct sx *x)
         (void)fs_unmount(x->fs);
     }
     bdev_mem_close(&x->dev);
-    model_free(x->m);
+    oracle_free(x->m);
     free(x);
     sx_current = NULL;
 }

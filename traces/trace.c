@@ -233,6 +233,14 @@ number_parse(const char *s, uint32_t len, uint64_t *out)
     return NULL;
 }
 
+bool
+trace_number_parse(const char *s, uint64_t *out)
+{
+    ASSERT(s != NULL && out != NULL);
+    size_t len = strlen(s);
+    return len <= TRACE_LINE_MAX && number_parse(s, (uint32_t)len, out) == NULL;
+}
+
 static int
 number_take(struct parser *p, const struct token *t, uint32_t skip, uint64_t *out)
 {

@@ -106,6 +106,11 @@ void trace_free(struct trace *t);
 int trace_geometry_parse(const char *name, const char *text, size_t size,
         struct trace_geometry *out, char *err, size_t err_size);
 
+/* Parses a number as the trace format writes one (decimal, optionally with a
+ * K, M or G binary suffix: "65536", "64K"); false on anything else or
+ * overflow. Regression-case headers use it too. */
+bool trace_number_parse(const char *s, uint64_t *out);
+
 /* True if two steps say the same thing: every field but line and column. */
 bool trace_step_same(const struct trace_step *a, const struct trace_step *b);
 

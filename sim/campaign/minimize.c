@@ -299,11 +299,11 @@ load(const char *db, int64_t *run_id, struct mini *m, struct trace *t)
 static void
 re_expect(struct trace *t)
 {
-    struct model *md = model_new();
+    struct oracle *md = oracle_new();
     for (uint32_t i = 0; md != NULL && i < t->count; i++) {
-        t->steps[i].expect = model_apply(md, &t->steps[i]);
+        t->steps[i].expect = oracle_apply(md, &t->steps[i]);
     }
-    model_free(md);
+    oracle_free(md);
 }
 
 static int

@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "../../fs/format.h"
-#include "../cli/cli.h"
 #include "../check/checker.h"
 
 #define REGRESS_DIRECTIVE_MAX 512u  /* Bytes of a "#@" line after "#@ ", NUL included. */
@@ -33,15 +32,15 @@ directive(struct regress_case *c, const char *key, const char *val)
         return sync_profile_parse(val, &c->rec.profile);
     }
     if (strcmp(key, "size") == 0) {
-        return cli_parse_size(val, &c->rec.device_size) ? 0 : -1;
+        return trace_number_parse(val, &c->rec.device_size) ? 0 : -1;
     }
     if (strcmp(key, "block-size") == 0) {
-        bool ok = cli_parse_size(val, &v) && fmt_block_size_valid(v);
+        bool ok = trace_number_parse(val, &v) && fmt_block_size_valid(v);
         c->rec.block_size = (uint32_t)v;
         return ok ? 0 : -1;
     }
     if (strcmp(key, "arenas") == 0) {
-        bool ok = cli_parse_u64(val, &v) && v <= FMT_ARENA_COUNT_MAX;
+        bool ok = trace_number_parse(val, &v) && v <= FMT_ARENA_COUNT_MAX;
         c->rec.arenas = (uint32_t)v;
         return ok ? 0 : -1;
     }

@@ -172,9 +172,9 @@ static void
 explain_diff(struct checker *c, struct fs *fs, const struct state_result *r)
 {
     const struct syncpt *p = &c->rec->syncs[r->legal_hi];
-    if (c->verbose != NULL && r->outcome != OUTCOME_OK && p->model != NULL) {
-        char diff[1024];                    /* Logs imported without a trace have no model. */
-        model_diff(p->model, fs, diff, sizeof(diff));
+    if (c->verbose != NULL && r->outcome != OUTCOME_OK && p->oracle != NULL) {
+        char diff[1024];                    /* Logs imported without a trace have no oracle. */
+        oracle_diff(p->oracle, fs, diff, sizeof(diff));
         fprintf(c->verbose, "  difference from sync point %u (trace line %u):\n%s\n",
                 r->legal_hi, p->line, diff);
     }
@@ -192,7 +192,7 @@ first_mount(struct checker *c, struct fs **fs, struct state_result *r, uint64_t 
     /* Under a media fault, reads first, as a user would: bytes of no legal
      * state that no check stopped are silent wrong data, whatever fs_check
      * says later. */
-    bool read = media && model_digest_fs(*fs, digest) == 0;
+    bool read = media && oracle_digest_fs(*fs, digest) == 0;
     if (read) {
         classify(c, *digest, r);
         if (r->outcome == OUTCOME_WRONG_STATE) {
@@ -204,7 +204,7 @@ first_mount(struct checker *c, struct fs **fs, struct state_result *r, uint64_t 
         return false;
     }
     if (!read) {
-        int err = model_digest_fs(*fs, digest);
+        int err = oracle_digest_fs(*fs, digest);
         c->err = err;
         if (err) {
             verdict(r, OUTCOME_CORRUPT, "reading the recovered state: %s%s%s", fs_strerror(err),
@@ -232,7 +232,7 @@ second_mount(struct checker *c, struct state_result *r, uint64_t digest)
     } else {
         r->leaked = tmp.leaked;
         uint64_t d = 0;
-        int err = model_digest_fs(fs, &d);
+        int err = oracle_digest_fs(fs, &d);
         if (err || d != digest) {
             verdict(r, OUTCOME_CHECK_FAILED, "after the post-recovery workload the state "
                     "changed (%s)", err ? fs_strerror(err) : "recovery is not idempotent");

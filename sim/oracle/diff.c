@@ -1,8 +1,8 @@
 /*
- * sim/oracle/diff.c: model_diff (see model.h): how a mounted file system
- * differs from a model, in sentences for a person.
+ * sim/oracle/diff.c: oracle_diff (see oracle.h): how a mounted file system
+ * differs from an oracle, in sentences for a person.
  *
- * Method. The model's tree and the fs's listing (fsread.c, in the same name
+ * Method. The oracle's tree and the fs's listing (fsread.c, in the same name
  * order) are walked side by side as in a merge: a name on one side only is
  * missing or extra; a name on both is compared by type, then a directory
  * recursively, a file by size and by its bytes chunk by chunk up to the
@@ -12,16 +12,16 @@
  *
  * It describes the first DIFF_LINES_MAX differences, then "... and more":
  * it explains a digest mismatch (digest.c), it proves nothing itself. It
- * never changes the model and leaves the fs viewing its mounted tree.
+ * never changes the oracle and leaves the fs viewing its mounted tree.
  */
-#include "model_impl.h"
+#include "oracle_impl.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define DIFF_LINES_MAX 16u              /* Differences model_diff describes. */
+#define DIFF_LINES_MAX 16u              /* Differences oracle_diff describes. */
 
 /* ---- Differences. ---- */
 
@@ -80,7 +80,7 @@ diff_file(struct diff *d, const struct mnode *f, const char *path)
         return;
     }
     if (st.size != f->size) {
-        diff_note(d, path, "size: model %llu, fs %llu bytes", (unsigned long long)f->size,
+        diff_note(d, path, "size: oracle %llu, fs %llu bytes", (unsigned long long)f->size,
                 (unsigned long long)st.size);
     }
     uint64_t size = st.size < f->size ? st.size : f->size;
@@ -97,7 +97,7 @@ diff_file(struct diff *d, const struct mnode *f, const char *path)
         for (uint32_t k = 0; k < MODEL_CHUNK_SIZE; k++) {
             uint8_t want = c != NULL ? c[k] : 0;
             if (buf[k] != want) {
-                diff_note(d, path, "content differs first at byte %llu: model 0x%02x, fs 0x%02x",
+                diff_note(d, path, "content differs first at byte %llu: oracle 0x%02x, fs 0x%02x",
                         (unsigned long long)(i * MODEL_CHUNK_SIZE + k), want, buf[k]);
                 i = chunks;
                 break;
@@ -114,12 +114,12 @@ static void
 diff_pair(struct diff *d, const struct mentry *me, const struct fent *fe, struct pbuf *path)
 {
     if (me->node->is_dir != fe->is_dir) {
-        diff_note(d, path->p, "type: model %s, fs %s", kind(me->node->is_dir), kind(fe->is_dir));
+        diff_note(d, path->p, "type: oracle %s, fs %s", kind(me->node->is_dir), kind(fe->is_dir));
     } else if (fe->is_dir) {
         diff_dir(d, me->node, path);
     } else {
         if (fe->size != me->node->size) {
-            diff_note(d, path->p, "directory entry size: model %llu, fs %llu bytes",
+            diff_note(d, path->p, "directory entry size: oracle %llu, fs %llu bytes",
                     (unsigned long long)me->node->size, (unsigned long long)fe->size);
         }
         diff_file(d, me->node, path->p);
@@ -144,7 +144,7 @@ diff_dir(struct diff *d, const struct mnode *dir, struct pbuf *path)
         size_t old = oracle_pbuf_push(path, c <= 0 ? me->name : fe->name,
                 c <= 0 ? me->nlen : fe->nlen);
         if (c < 0) {
-            diff_note(d, path->p, "missing in the fs (model: %s of %llu bytes)",
+            diff_note(d, path->p, "missing in the fs (oracle: %s of %llu bytes)",
                     kind(me->node->is_dir), (unsigned long long)me->node->size);
         } else if (c > 0) {
             diff_note(d, path->p, "extra in the fs (%s of %llu bytes)", kind(fe->is_dir),
@@ -173,7 +173,7 @@ diff_tree(struct diff *d, const char *label, const struct mnode *root, struct pb
 }
 
 static void
-diff_labels(struct diff *d, const struct model *m, struct pbuf *path)
+diff_labels(struct diff *d, const struct oracle *m, struct pbuf *path)
 {
     struct slist l;
     int err = oracle_fs_labels_list(d->fs, &l);
@@ -193,7 +193,7 @@ diff_labels(struct diff *d, const struct model *m, struct pbuf *path)
         } else if (c > 0) {
             diff_note(d, fl->name, "label extra in the fs");
         } else if (ml->mutable != fl->mutable) {
-            diff_note(d, ml->name, "label mutability: model %s, fs %s",
+            diff_note(d, ml->name, "label mutability: oracle %s, fs %s",
                     ml->mutable ? "mutable" : "immutable", fl->mutable ? "mutable" : "immutable");
         }
         if (c == 0 && strcmp(ml->name, m->mounted) != 0) {
@@ -209,7 +209,7 @@ diff_labels(struct diff *d, const struct model *m, struct pbuf *path)
 }
 
 int
-model_diff(const struct model *m, struct fs *fs, char *out, size_t size)
+oracle_diff(const struct oracle *m, struct fs *fs, char *out, size_t size)
 {
     ASSERT(m != NULL && fs != NULL);
     struct diff d = { fs, out, size, 0, 0, "" };

@@ -1,12 +1,12 @@
 /*
- * sim/oracle/digest.c: the canonical digest of a state (model_digest,
- * model_digest_fs; see model.h).
+ * sim/oracle/digest.c: the canonical digest of a state (oracle_digest,
+ * oracle_digest_fs; see oracle.h).
  *
  * What it owns: the one definition of the digest, computed two ways, from a
- * model's nodes and from a mounted fs through its public API, by pairs of
+ * oracle's nodes and from a mounted fs through its public API, by pairs of
  * functions that emit the same items in the same order (file_digest and
- * fs_file_digest, dir_digest and fs_dir_digest, model_digest and
- * model_digest_fs). A change to one of a pair must be made to the other:
+ * fs_file_digest, dir_digest and fs_dir_digest, oracle_digest and
+ * oracle_digest_fs). A change to one of a pair must be made to the other:
  * the checker judges every crash state by their equality.
  *
  * Digest, an ordered stream of 64-bit items mixed into one value:
@@ -22,14 +22,14 @@
  * holes with fs_seek_data: its cost is the size of the data, so workloads
  * keep files small.
  */
-#include "model_impl.h"
+#include "oracle_impl.h"
 
 #include "../../fs/format.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define READ_CHUNKS 16u                 /* Chunks model_digest_fs reads per fs_read. */
+#define READ_CHUNKS 16u                 /* Chunks oracle_digest_fs reads per fs_read. */
 
 /* ---- Digest. ---- */
 
@@ -134,7 +134,7 @@ dg_label(struct dg *d, const char *name, bool mutable, uint64_t tree)
 }
 
 uint64_t
-model_digest(const struct model *m)
+oracle_digest(const struct oracle *m)
 {
     ASSERT(m != NULL);
     struct dg d = { 0, 0 };
@@ -224,7 +224,7 @@ fs_tree_digest(struct fs *fs, const char *label, struct pbuf *path, uint64_t *di
 }
 
 int
-model_digest_fs(struct fs *fs, uint64_t *digest)
+oracle_digest_fs(struct fs *fs, uint64_t *digest)
 {
     ASSERT(fs != NULL && digest != NULL);
     struct pbuf path = { NULL, 0, 0 };

@@ -1,17 +1,17 @@
 /*
  * sim/oracle/fsread.c: a mounted file system read through its public API
  * (fs_readdir, fs_snap_list, fs_read) in the oracle's canonical order, for
- * digest.c and diff.c (declared in model_impl.h).
+ * digest.c and diff.c (declared in oracle_impl.h).
  *
  * A directory's entries and the labels come back sorted by name bytes, a
- * shorter name first on a tie (oracle_name_cmp, the order model.c keeps its
+ * shorter name first on a tie (oracle_name_cmp, the order oracle.c keeps its
  * own entries and labels in), whatever order the fs listed them in; a file's
  * bytes come in whole MODEL_CHUNK_SIZE chunks, zero past the size, the unit
  * of the digest. A short read inside a file's size is FS_EIO: the fs broke
  * its own contract. Nothing here changes the fs; the lists belong to the
  * caller, who frees them.
  */
-#include "model_impl.h"
+#include "oracle_impl.h"
 
 #include <stdlib.h>
 #include <string.h>

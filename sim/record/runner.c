@@ -107,51 +107,51 @@ recording_add_sync(struct recording *rec, struct syncpt p)
 
 static int
 sync_push(struct recording *rec, uint32_t step, uint32_t line, uint32_t start,
-        const struct model *m)
+        const struct oracle *m)
 {
-    struct model *clone = model_clone(m);
+    struct oracle *clone = oracle_clone(m);
     if (clone == NULL || recording_add_sync(rec, (struct syncpt){ step, line, start,
-                rec->dev.op_count, model_digest(m), clone }) != 0) {
-        model_free(clone);
+                rec->dev.op_count, oracle_digest(m), clone }) != 0) {
+        oracle_free(clone);
         return -1;
     }
     return 0;
 }
 
-/* While running, the file system must show what the model says. */
+/* While running, the file system must show what the oracle says. */
 static void
-compare(struct recording *rec, struct fs *fs, const struct model *m, const char *name,
+compare(struct recording *rec, struct fs *fs, const struct oracle *m, const char *name,
         uint32_t line)
 {
     uint64_t d;
-    int err = model_digest_fs(fs, &d);
-    if (rec->violation[0] != '\0' || (!err && d == model_digest(m))) {
+    int err = oracle_digest_fs(fs, &d);
+    if (rec->violation[0] != '\0' || (!err && d == oracle_digest(m))) {
         return;
     }
     char diff[384] = "";
     if (err) {
         snprintf(diff, sizeof(diff), "reading it failed: %s", fs_strerror(err));
     } else {
-        model_diff(m, fs, diff, sizeof(diff));
+        oracle_diff(m, fs, diff, sizeof(diff));
     }
     snprintf(rec->violation, sizeof(rec->violation), "%.200s:%u: after sync the file system "
-            "differs from the model: %s", name, line, diff);
+            "differs from the oracle: %s", name, line, diff);
 }
 
 static int
-run_steps(struct recording *rec, struct fs *fs, struct model *m, const struct trace *t)
+run_steps(struct recording *rec, struct fs *fs, struct oracle *m, const struct trace *t)
 {
     for (uint32_t i = 0; i < t->count && rec->violation[0] == '\0'; i++) {
         const struct trace_step *s = &t->steps[i];
         bool snap = s->op == TRACE_SNAP_LABEL || s->op == TRACE_SNAP_FORK
             || s->op == TRACE_SNAP_DELETE;
-        struct model *before = snap ? model_clone(m) : NULL;
+        struct oracle *before = snap ? oracle_clone(m) : NULL;
         uint32_t start = rec->dev.op_count;
         uint64_t commits = fs_stats(fs)->sync_count;
         int got = runner_step(fs, s);
         bool committed = fs_stats(fs)->sync_count != commits;
         char why[256];
-        if (model_step(m, s, got, why, sizeof(why)) != 0) {
+        if (oracle_step(m, s, got, why, sizeof(why)) != 0) {
             snprintf(rec->violation, sizeof(rec->violation), "%.200s:%u: %s %.200s: %.200s",
                     t->name, s->line, trace_op_name(s->op), s->path, why);
         }
@@ -165,7 +165,7 @@ run_steps(struct recording *rec, struct fs *fs, struct model *m, const struct tr
             err = sync_push(rec, i, s->line, start, m);
             compare(rec, fs, m, t->name, s->line);
         }
-        model_free(before);
+        oracle_free(before);
         rec->steps_run = i + 1;
         if (err || (snap && before == NULL)) {
             return -1;
@@ -255,7 +255,7 @@ record_workload(const struct record_config *cfg, const struct trace *t, struct r
         snprintf(err, err_size, "format: %s (%s)", fs_mount_failure(), fs_strerror(e));
         return -1;
     }
-    struct model *m = model_new();
+    struct oracle *m = oracle_new();
     int rc = m == NULL || sim_dev_record_start(&rec->dev) != 0 ? -1 : 0;
     if (!rc) {
         rc = sync_push(rec, UINT32_MAX, 0, 0, m);
@@ -276,7 +276,7 @@ record_workload(const struct record_config *cfg, const struct trace *t, struct r
         }
     }
     fs_unmount(fs);
-    model_free(m);
+    oracle_free(m);
     rec->wlog_hash = sim_dev_log_hash(&rec->dev);
     if (rc) {
         snprintf(err, err_size, "out of memory while recording");
@@ -288,7 +288,7 @@ void
 recording_free(struct recording *rec)
 {
     for (uint32_t i = 0; i < rec->sync_count; i++) {
-        model_free(rec->syncs[i].model);
+        oracle_free(rec->syncs[i].oracle);
     }
     free(rec->syncs);
     sim_dev_deinit(&rec->dev);

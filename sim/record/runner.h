@@ -1,10 +1,10 @@
 /*
  * sim/record/runner.h: the workload runner — executes a trace against the file
- * system on the recording disk and against the oracle model side by side.
+ * system on the recording disk and against the oracle side by side.
  *
- * Every step's result must be the one the model expects (FS_ENOSPC aside, see
- * sim/oracle/model.h); at every sync point the file system's digest must equal the
- * model's. A disagreement while running (not crashing) is a bug of its own,
+ * Every step's result must be the one the oracle expects (FS_ENOSPC aside, see
+ * sim/oracle/oracle.h); at every sync point the file system's digest must equal the
+ * oracle's. A disagreement while running (not crashing) is a bug of its own,
  * reported in recording.violation, and the run stops there.
  *
  * Sync points: S_0 is the formatted file system; each sync step adds one;
@@ -21,15 +21,15 @@
 #include "../../fs/format.h"
 #include "../../traces/trace.h"
 #include "dev.h"
-#include "../oracle/model.h"
+#include "../oracle/oracle.h"
 
 struct syncpt {
     uint32_t step;              /* Trace step that made it; UINT32_MAX for S_0 and the end. */
     uint32_t line;              /* Its trace line (0: none). */
     uint32_t start_op;          /* Log operations before the call. */
     uint32_t end_op;            /* Log operations after it returned. */
-    uint64_t digest;            /* The model's canonical digest. */
-    struct model *model;        /* The model state, for diffs. */
+    uint64_t digest;            /* The oracle's canonical digest. */
+    struct oracle *oracle;      /* The oracle's state, for diffs (NULL: no oracle). */
 };
 
 /* Sync profiles: whether the file system flushes between its sync passes
@@ -72,7 +72,7 @@ struct recording {
     uint32_t sync_cap;              /* Allocated. */
     uint64_t wlog_hash;             /* sim_dev_log_hash of the log. */
     uint32_t steps_run;             /* Steps executed. */
-    char violation[1024];           /* "": the file system agreed with the model. */
+    char violation[1024];           /* "": the file system agreed with the oracle. */
 };
 
 /*

@@ -36,7 +36,7 @@
 
 #include "../../fs/format.h"
 #include "../check/crash.h"
-#include "../oracle/model.h"
+#include "../oracle/oracle.h"
 
 static const char native_magic[8] = { 'C', 'R', 'S', 'H', 'W', 'L', 'O', 'G' };
 
@@ -1281,7 +1281,7 @@ state_digest(struct recording *rec, struct crash_view *v, uint32_t cut)
     ASSERT(rc == 0);                            /* A plain cut always fits the log. */
     int err = fs_mount(&fs, &v->bdev, &mc);
     if (!err) {
-        err = model_digest_fs(fs, &d);
+        err = oracle_digest_fs(fs, &d);
         fs_unmount(fs);
     }
     if (err && rec->violation[0] == '\0') {

@@ -127,7 +127,7 @@ void wlog_summarize(const struct sim_dev *dev, struct wlog_summary *s);
  * completed or one in flight, as with the oracle: the checker's verdicts
  * keep their meaning (atomic, durable syncs; fs_check; the post-recovery
  * workload), except that nothing checks that a sync point itself holds what
- * the workload wrote. Sync points have no model (model NULL). If a sync
+ * the workload wrote. Sync points have no oracle (oracle NULL). If a sync
  * point does not mount, rec->violation says so and its digest is 0.
  * config: the file's geometry, arenas 0, hardened iff the log has flushes.
  * geometry (NULL: none given) is what wlog_read_file takes: the block size a

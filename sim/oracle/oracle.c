@@ -1,15 +1,15 @@
 /*
- * sim/oracle/model.c: the oracle's semantics (see model.h): the representation
- * of a model, what every step must return and what it changes, and read-only
+ * sim/oracle/oracle.c: the oracle's semantics (see oracle.h): the representation
+ * of an oracle, what every step must return and what it changes, and read-only
  * inspection.
  *
  * Method. The state is a set of labels, each naming the root of a tree of
- * nodes; the mounted one ("main" unless model_mount chose another) is the
+ * nodes; the mounted one ("main" unless oracle_mount chose another) is the
  * only one steps change, and only if it is mutable. A node is a directory
  * (entries sorted by name bytes, a shorter name first on a tie) or a file (a
  * size and the bytes it was written, in fixed chunks of MODEL_CHUNK_SIZE; a
  * missing chunk is a hole and reads as zeros). Nodes are
- * reference counted: a label made from another, or a clone of the model,
+ * reference counted: a label made from another, or a clone of the oracle,
  * takes a reference to the same root, and a mutation first copies every
  * shared node on its path (node_own), so nothing reachable from another
  * holder ever changes.
@@ -44,19 +44,19 @@
  *   - With an immutable label mounted, every step that would change the
  *     namespace is FS_EROFS before its paths are looked at.
  *
- * Files. The oracle is four files, one seam each; they share model_impl.h
+ * Files. The oracle is four files, one seam each; they share oracle_impl.h
  * (the representation and the helpers one file defines for the others), and
  * everything else is static in its file:
- *   - model.c (this file): nodes, labels, the life cycle, the semantics of
- *     every step (model_expect, model_apply, model_step) and inspection
- *     (model_counts, model_walk, model_label_at, model_read). It is the
- *     only file that changes a model;
- *   - digest.c: the canonical digest, of a model and of a mounted fs;
- *   - diff.c: how a mounted fs differs from a model, in sentences;
- *   - fsread.c: a mounted fs read through its public API in the model's
+ *   - oracle.c (this file): nodes, labels, the life cycle, the semantics of
+ *     every step (oracle_expect, oracle_apply, oracle_step) and inspection
+ *     (oracle_counts, oracle_walk, oracle_label_at, oracle_read). It is the
+ *     only file that changes an oracle;
+ *   - digest.c: the canonical digest, of an oracle and of a mounted fs;
+ *   - diff.c: how a mounted fs differs from an oracle, in sentences;
+ *   - fsread.c: a mounted fs read through its public API in the oracle's
  *     canonical order, for digest.c and diff.c.
  */
-#include "model_impl.h"
+#include "oracle_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,7 +64,7 @@
 
 #define MODEL_MOUNTED "main"            /* The label mounted at first. */
 
-/* ---- Memory: the model is harness code; running out of memory is fatal. ---- */
+/* ---- Memory: the oracle is harness code; running out of memory is fatal. ---- */
 
 void *
 oracle_realloc(void *p, size_t size)
@@ -368,7 +368,7 @@ file_read(const struct mnode *f, uint64_t off, uint8_t *buf, size_t len, size_t 
 /* ---- Labels. ---- */
 
 static bool
-label_find(const struct model *m, const char *name, uint32_t *index)
+label_find(const struct oracle *m, const char *name, uint32_t *index)
 {
     size_t n = strlen(name);
     uint32_t lo = 0, hi = m->label_count;
@@ -391,7 +391,7 @@ label_find(const struct model *m, const char *name, uint32_t *index)
 }
 
 static struct mlabel *
-label_get(const struct model *m, const char *name)
+label_get(const struct oracle *m, const char *name)
 {
     uint32_t i;
     return label_find(m, name, &i) ? &m->labels[i] : NULL;
@@ -399,7 +399,7 @@ label_get(const struct model *m, const char *name)
 
 /* Adds a label over root (the reference passes to the label). */
 static void
-label_add(struct model *m, const char *name, bool mutable, struct mnode *root)
+label_add(struct oracle *m, const char *name, bool mutable, struct mnode *root)
 {
     uint32_t i;
     bool found = label_find(m, name, &i);
@@ -414,7 +414,7 @@ label_add(struct model *m, const char *name, bool mutable, struct mnode *root)
 }
 
 static void
-label_remove(struct model *m, const char *name)
+label_remove(struct oracle *m, const char *name)
 {
     uint32_t i;
     bool found = label_find(m, name, &i);
@@ -426,7 +426,7 @@ label_remove(struct model *m, const char *name)
 }
 
 const struct mnode *
-oracle_mounted_root(const struct model *m)
+oracle_mounted_root(const struct oracle *m)
 {
     const struct mlabel *l = label_get(m, m->mounted);
     ASSERT(l != NULL);
@@ -435,7 +435,7 @@ oracle_mounted_root(const struct model *m)
 
 /* FS_EROFS when the mounted label is frozen: no change of its namespace. */
 static int
-mounted_writable(const struct model *m)
+mounted_writable(const struct oracle *m)
 {
     const struct mlabel *l = label_get(m, m->mounted);
     ASSERT(l != NULL);
@@ -444,10 +444,10 @@ mounted_writable(const struct model *m)
 
 /* ---- Life cycle. ---- */
 
-struct model *
-model_new(void)
+struct oracle *
+oracle_new(void)
 {
-    struct model *m = oracle_realloc(NULL, sizeof(*m));
+    struct oracle *m = oracle_realloc(NULL, sizeof(*m));
     memset(m, 0, sizeof(*m));
     label_add(m, MODEL_MOUNTED, true, node_new(true));
     m->mounted = oracle_strndup(MODEL_MOUNTED, strlen(MODEL_MOUNTED));
@@ -456,7 +456,7 @@ model_new(void)
 }
 
 int
-model_mount(struct model *m, const char *label)
+oracle_mount(struct oracle *m, const char *label)
 {
     ASSERT(m != NULL && label != NULL);
     if (label_get(m, label) == NULL) {
@@ -468,7 +468,7 @@ model_mount(struct model *m, const char *label)
 }
 
 void
-model_free(struct model *m)
+oracle_free(struct oracle *m)
 {
     if (m == NULL) {
         return;
@@ -482,11 +482,11 @@ model_free(struct model *m)
     free(m);
 }
 
-struct model *
-model_clone(const struct model *m)
+struct oracle *
+oracle_clone(const struct oracle *m)
 {
     ASSERT(m != NULL);
-    struct model *c = oracle_realloc(NULL, sizeof(*c));
+    struct oracle *c = oracle_realloc(NULL, sizeof(*c));
     memset(c, 0, sizeof(*c));
     for (uint32_t i = 0; i < m->label_count; i++) {
         const struct mlabel *l = &m->labels[i];
@@ -543,7 +543,7 @@ resolve(const struct mnode *root, const char *path, struct mres *r)
 /* The directory holding path's last element, made private along the way.
  * Only for paths that resolved with their parent present. */
 static struct mnode *
-parent_own(struct model *m, const char *path, const char **name, size_t *nlen)
+parent_own(struct oracle *m, const char *path, const char **name, size_t *nlen)
 {
     struct mlabel *l = label_get(m, m->mounted);
     ASSERT(l != NULL && l->mutable && path[0] == '/');
@@ -568,7 +568,7 @@ parent_own(struct model *m, const char *path, const char **name, size_t *nlen)
 
 /* The file at path, made private. */
 static struct mnode *
-file_own(struct model *m, const char *path)
+file_own(struct oracle *m, const char *path)
 {
     const char *name;
     size_t nlen;
@@ -584,7 +584,7 @@ file_own(struct model *m, const char *path)
 /* ---- Steps. ---- */
 
 static int
-expect_make(const struct model *m, const struct trace_step *s)
+expect_make(const struct oracle *m, const struct trace_step *s)
 {
     struct mres r;
     int err = resolve(oracle_mounted_root(m), s->path, &r);
@@ -595,7 +595,7 @@ expect_make(const struct model *m, const struct trace_step *s)
 }
 
 static int
-expect_file(const struct model *m, const char *path, const struct mnode **out)
+expect_file(const struct oracle *m, const char *path, const struct mnode **out)
 {
     struct mres r;
     int err = resolve(oracle_mounted_root(m), path, &r);
@@ -610,7 +610,7 @@ expect_file(const struct model *m, const char *path, const struct mnode **out)
 }
 
 static int
-expect_write(const struct model *m, const struct trace_step *s)
+expect_write(const struct oracle *m, const struct trace_step *s)
 {
     const struct mnode *f;
     int err = expect_file(m, s->path, &f);
@@ -624,7 +624,7 @@ expect_write(const struct model *m, const struct trace_step *s)
 }
 
 static int
-expect_truncate(const struct model *m, const struct trace_step *s)
+expect_truncate(const struct oracle *m, const struct trace_step *s)
 {
     const struct mnode *f;
     int err = expect_file(m, s->path, &f);
@@ -635,7 +635,7 @@ expect_truncate(const struct model *m, const struct trace_step *s)
 }
 
 static int
-expect_rm(const struct model *m, const struct trace_step *s)
+expect_rm(const struct oracle *m, const struct trace_step *s)
 {
     struct mres r;
     int err = resolve(oracle_mounted_root(m), s->path, &r);
@@ -652,7 +652,7 @@ expect_rm(const struct model *m, const struct trace_step *s)
 }
 
 static int
-expect_mv(const struct model *m, const struct trace_step *s)
+expect_mv(const struct oracle *m, const struct trace_step *s)
 {
     struct mres a, b;
     int err = resolve(oracle_mounted_root(m), s->path, &a);
@@ -683,7 +683,7 @@ expect_mv(const struct model *m, const struct trace_step *s)
 }
 
 static int
-expect_snap(const struct model *m, const struct trace_step *s)
+expect_snap(const struct oracle *m, const struct trace_step *s)
 {
     int err = name_check(s->path2, strlen(s->path2));
     if (!err) {
@@ -699,7 +699,7 @@ expect_snap(const struct model *m, const struct trace_step *s)
 }
 
 static int
-expect_snap_delete(const struct model *m, const struct trace_step *s)
+expect_snap_delete(const struct oracle *m, const struct trace_step *s)
 {
     int err = name_check(s->path, strlen(s->path));
     if (err) {
@@ -729,7 +729,7 @@ namespace_step(enum trace_op op)
 }
 
 int
-model_expect(const struct model *m, const struct trace_step *s)
+oracle_expect(const struct oracle *m, const struct trace_step *s)
 {
     ASSERT(m != NULL && s != NULL);
     if (namespace_step(s->op) && mounted_writable(m) != 0) {
@@ -762,7 +762,7 @@ model_expect(const struct model *m, const struct trace_step *s)
 }
 
 static void
-apply_mv(struct model *m, const struct trace_step *s)
+apply_mv(struct oracle *m, const struct trace_step *s)
 {
     const char *from, *to;
     size_t nfrom, nto;
@@ -773,9 +773,9 @@ apply_mv(struct model *m, const struct trace_step *s)
     }
 }
 
-/* Applies a step model_expect accepted. */
+/* Applies a step oracle_expect accepted. */
 static void
-apply(struct model *m, const struct trace_step *s)
+apply(struct oracle *m, const struct trace_step *s)
 {
     const char *name;
     size_t nlen;
@@ -815,9 +815,9 @@ apply(struct model *m, const struct trace_step *s)
 }
 
 int
-model_apply(struct model *m, const struct trace_step *s)
+oracle_apply(struct oracle *m, const struct trace_step *s)
 {
-    int want = model_expect(m, s);
+    int want = oracle_expect(m, s);
     if (want == 0) {
         apply(m, s);
     }
@@ -843,9 +843,9 @@ escape(const char *p, char *buf, size_t size)
 }
 
 int
-model_step(struct model *m, const struct trace_step *s, int got, char *why, size_t size)
+oracle_step(struct oracle *m, const struct trace_step *s, int got, char *why, size_t size)
 {
-    int want = model_expect(m, s);
+    int want = oracle_expect(m, s);
     if (got == want) {
         if (want == 0) {
             apply(m, s);
@@ -858,7 +858,7 @@ model_step(struct model *m, const struct trace_step *s, int got, char *why, size
     if (why != NULL && size > 0) {
         char a[256], b[256];
         bool two = s->op == TRACE_MV || s->op == TRACE_SNAP_LABEL || s->op == TRACE_SNAP_FORK;
-        snprintf(why, size, "line %u: %s %s%s%s: file system returned %s, model expects %s",
+        snprintf(why, size, "line %u: %s %s%s%s: file system returned %s, oracle expects %s",
                 s->line, trace_op_name(s->op), escape(s->path, a, sizeof(a)), two ? " " : "",
                 two ? escape(s->path2, b, sizeof(b)) : "", fs_strerror(got), fs_strerror(want));
     }
@@ -909,7 +909,7 @@ oracle_pbuf_pop(struct pbuf *b, size_t len)
 /* ---- Inspection. ---- */
 
 static void
-counts_add(const struct mnode *dir, struct model_counts *c)
+counts_add(const struct mnode *dir, struct oracle_counts *c)
 {
     c->dir_count++;
     for (uint32_t i = 0; i < dir->ent_count; i++) {
@@ -924,7 +924,7 @@ counts_add(const struct mnode *dir, struct model_counts *c)
 }
 
 void
-model_counts(const struct model *m, struct model_counts *c)
+oracle_counts(const struct oracle *m, struct oracle_counts *c)
 {
     ASSERT(m != NULL && c != NULL);
     memset(c, 0, sizeof(*c));
@@ -950,7 +950,7 @@ walk_dir(const struct mnode *dir, struct pbuf *path,
 }
 
 int
-model_walk(const struct model *m,
+oracle_walk(const struct oracle *m,
         int (*fn)(void *arg, const char *path, bool is_dir, uint64_t size), void *arg)
 {
     ASSERT(m != NULL && fn != NULL);
@@ -962,7 +962,7 @@ model_walk(const struct model *m,
 }
 
 bool
-model_label_at(const struct model *m, uint32_t index, const char **name, bool *mutable)
+oracle_label_at(const struct oracle *m, uint32_t index, const char **name, bool *mutable)
 {
     ASSERT(m != NULL);
     if (index >= m->label_count) {
@@ -974,7 +974,7 @@ model_label_at(const struct model *m, uint32_t index, const char **name, bool *m
 }
 
 int
-model_read(const struct model *m, const char *path, uint64_t off, void *buf, size_t len,
+oracle_read(const struct oracle *m, const char *path, uint64_t off, void *buf, size_t len,
         size_t *done)
 {
     const struct mnode *f;

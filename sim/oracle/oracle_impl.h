@@ -1,22 +1,22 @@
 /*
- * sim/oracle/model_impl.h: what the files of the oracle share and no file
- * outside sim/oracle/ includes (others include model.h).
+ * sim/oracle/oracle_impl.h: what the files of the oracle share and no file
+ * outside sim/oracle/ includes (others include oracle.h).
  *
- * The representation of a model (model.c's essay gives its method and
- * invariants), which only model.c changes; the path buffer of the walks;
+ * The representation of an oracle (oracle.c's essay gives its method and
+ * invariants), which only oracle.c changes; the path buffer of the walks;
  * the fs listings of fsread.c; and the few helpers one file of the oracle
  * defines for the others, named oracle_*. Everything else is static in its
  * file.
  */
-#ifndef SIM_ORACLE_MODEL_IMPL_H
-#define SIM_ORACLE_MODEL_IMPL_H
+#ifndef SIM_ORACLE_ORACLE_IMPL_H
+#define SIM_ORACLE_ORACLE_IMPL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "../../fs/fs.h"
-#include "model.h"
+#include "oracle.h"
 
 #define MODEL_CHUNK_SIZE 4096u          /* Bytes per file chunk and per digest unit. */
 
@@ -51,16 +51,16 @@ struct mlabel {
     struct mnode *root;         /* A reference to its root directory. */
 };
 
-struct model {
+struct oracle {
     struct mlabel *labels;      /* In name order. */
     uint32_t label_count;       /* In use. */
     uint32_t label_cap;         /* Allocated. */
     char *mounted;              /* Owned: the label steps change (it always exists). */
 };
 
-/* ---- model.c ---- */
+/* ---- oracle.c ---- */
 
-/* realloc and strndup that never return NULL: the model is harness code,
+/* realloc and strndup that never return NULL: the oracle is harness code,
  * and running out of memory is fatal (an ASSERT). */
 void *oracle_realloc(void *p, size_t size);
 char *oracle_strndup(const char *s, size_t n);
@@ -69,7 +69,7 @@ int oracle_name_cmp(const char *a, size_t na, const char *b, size_t nb);
 /* Chunk index's bytes in file f, or NULL for a hole. */
 const uint8_t *oracle_chunk_peek(const struct mnode *f, uint64_t index);
 /* The root directory of the mounted label. */
-const struct mnode *oracle_mounted_root(const struct model *m);
+const struct mnode *oracle_mounted_root(const struct oracle *m);
 
 /* A growable path. */
 struct pbuf {
@@ -119,4 +119,4 @@ int oracle_fs_labels_list(struct fs *fs, struct slist *l);
 int oracle_fs_chunks_read(struct fs *fs, const char *path, uint64_t size, uint64_t index,
         uint32_t count, uint8_t *buf);
 
-#endif /* SIM_ORACLE_MODEL_IMPL_H */
+#endif /* SIM_ORACLE_ORACLE_IMPL_H */

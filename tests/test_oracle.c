@@ -1,5 +1,5 @@
 /*
- * tests/test_model.c: the file system against the oracle (sim/oracle/model.h),
+ * tests/test_oracle.c: the file system against the oracle (sim/oracle/oracle.h),
  * step by step, over many seeded random workloads.
  *
  * Method: a seeded generator makes trace steps (mkdir, create, write,
@@ -8,10 +8,10 @@
  * directories, offsets past FS_FILE_SIZE_MAX, ...). Each step runs on a file
  * system on a memory device, through runner_step (sim/record/runner.h: the
  * one function that applies a trace step, explore's recorder's and crashsim
- * run's), and goes to model_step, which requires the result the model
+ * run's), and goes to oracle_step, which requires the result the oracle
  * expects (FS_ENOSPC aside: then the step must have changed nothing).
  * Every check_every steps, and at the end, a checkpoint syncs, requires
- * model_digest_fs == model_digest (model_diff prints the differences
+ * oracle_digest_fs == oracle_digest (oracle_diff prints the differences
  * otherwise), unmounts, mounts again, requires the digest again and runs
  * fs_check, which must find no corruption and no leak.
  *
@@ -20,7 +20,7 @@
  * (tall), deadlists and a snapshot delete that merges them (deadlists), log
  * growth and compression (log), FS_ENOSPC followed by recovery (full).
  *
- * A failure prints "model:CONFIG:seed=N:step=K" and the step.
+ * A failure prints "oracle:CONFIG:seed=N:step=K" and the step.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -31,7 +31,7 @@
 
 #include "../fs/state.h"
 #include "../fs/tree.h"
-#include "../sim/oracle/model.h"
+#include "../sim/oracle/oracle.h"
 #include "../sim/record/runner.h"
 
 #define LABEL_POOL_COUNT 6u             /* Labels s0..s5. */
@@ -58,7 +58,7 @@ struct cfg {
 
 /* What a run reached, summed over its seeds. */
 struct reach {
-    uint64_t err_count[128];    /* Steps that returned -code as the model expected. */
+    uint64_t err_count[128];    /* Steps that returned -code as the oracle expected. */
     uint64_t steps;             /* Steps run. */
     uint64_t enospc;            /* Steps skipped under the FS_ENOSPC rule. */
     uint32_t height_max;        /* Tallest mounted tree seen. */
@@ -75,7 +75,7 @@ struct run {
     uint64_t x;                 /* PRNG state. */
     struct bdev dev;            /* The memory device. */
     struct fs *fs;              /* Mounted. */
-    struct model *m;            /* The oracle. */
+    struct oracle *m;            /* The oracle. */
     uint32_t step_index;        /* Steps done. */
     char **dirs;                /* Cached directory paths ("/" first). */
     uint32_t dir_count;         /* Entries. */
@@ -102,7 +102,7 @@ rnd_below(struct run *r, uint64_t n)
     return n == 0 ? 0 : rnd(r) % n;
 }
 
-/* ---- Paths known to the model. ---- */
+/* ---- Paths known to the oracle. ---- */
 
 static void
 paths_clear(struct run *r)
@@ -148,7 +148,7 @@ paths_refresh(struct run *r)
 {
     paths_clear(r);
     paths_add(r, true, "/");
-    CHECK_EQ(model_walk(r->m, paths_fn, r), 0);
+    CHECK_EQ(oracle_walk(r->m, paths_fn, r), 0);
 }
 
 /* ---- Generating steps. ---- */
@@ -440,7 +440,7 @@ gen_step(struct run *r, struct trace_step *s)
 static void
 fail_at(const struct run *r, const char *what, const char *detail)
 {
-    util_note("model:%s:seed=%" PRIu64 ":step=%u: %s", r->cfg->name, r->seed, r->step_index,
+    util_note("oracle:%s:seed=%" PRIu64 ":step=%u: %s", r->cfg->name, r->seed, r->step_index,
             what);
     for (const char *p = detail; p != NULL && *p != '\0';) {
         const char *nl = strchr(p, '\n');
@@ -451,19 +451,19 @@ fail_at(const struct run *r, const char *what, const char *detail)
     fail();
 }
 
-/* Digest of fs and model must agree; on a mismatch the differences print. */
+/* Digest of fs and oracle must agree; on a mismatch the differences print. */
 static void
 expect_same(struct run *r, const char *when)
 {
     uint64_t d = 0;
-    int err = model_digest_fs(r->fs, &d);
-    if (err == 0 && d == model_digest(r->m)) {
+    int err = oracle_digest_fs(r->fs, &d);
+    if (err == 0 && d == oracle_digest(r->m)) {
         return;
     }
     static char diff[8192];
-    int differs = model_diff(r->m, r->fs, diff, sizeof(diff));
+    int differs = oracle_diff(r->m, r->fs, diff, sizeof(diff));
     char what[160];
-    snprintf(what, sizeof(what), "%s: the file system differs from the model (digest %s, diff %d)",
+    snprintf(what, sizeof(what), "%s: the file system differs from the oracle (digest %s, diff %d)",
             when, err ? fs_strerror(err) : "differs", differs);
     fail_at(r, what, diff);
 }
@@ -542,8 +542,8 @@ do_step(struct run *r, const struct trace_step *s)
     probe_delete(r, s);
     int got = runner_step(r->fs, s);
     char why[768];
-    if (model_step(r->m, s, got, why, sizeof(why)) != 0) {
-        fail_at(r, "step result differs from the model", why);
+    if (oracle_step(r->m, s, got, why, sizeof(why)) != 0) {
+        fail_at(r, "step result differs from the oracle", why);
     }
     r->reach->steps++;
     if (got < 0 && -got < 128) {
@@ -605,7 +605,7 @@ run_free(struct run *r)
         r->fs = NULL;
     }
     bdev_mem_close(&r->dev);
-    model_free(r->m);
+    oracle_free(r->m);
     paths_clear(r);
     free(r->dirs);
     free(r->files);
@@ -635,7 +635,7 @@ run_open(const struct cfg *c, uint64_t seed, struct reach *reach)
     r->reach = reach;
     util_mem_open(&r->dev, c->block_size, c->block_count);
     r->fs = util_format_mount(&r->dev, c->arena_count);
-    r->m = model_new();
+    r->m = oracle_new();
     expect_same(r, "after format");
     paths_refresh(r);
     return r;
@@ -712,9 +712,9 @@ expect_error_reached(const struct reach *x, int err)
 }
 
 /* 32 seeds over both block sizes: every step result and every checkpoint must
- * match the model, and the error paths of fs.h must all have been taken. */
+ * match the oracle, and the error paths of fs.h must all have been taken. */
 static void
-model_mixed(void **state)
+oracle_mixed(void **state)
 {
     (void)state;
     struct reach x;
@@ -733,7 +733,7 @@ model_mixed(void **state)
 
 /* Thousands of entries with long names on 4 KiB blocks: a tree of height 3. */
 static void
-model_tall(void **state)
+oracle_tall(void **state)
 {
     (void)state;
     static const struct cfg c = {
@@ -753,7 +753,7 @@ model_tall(void **state)
 /* Labels, then overwrites, then deletes: deadlists are written, and deletes
  * merge them into successors. */
 static void
-model_deadlists(void **state)
+oracle_deadlists(void **state)
 {
     (void)state;
     static const struct cfg c = {
@@ -776,7 +776,7 @@ model_deadlists(void **state)
 /* Many allocations and frees in one small arena with frequent commits: the
  * allocation log grows and is compressed. */
 static void
-model_log(void **state)
+oracle_log(void **state)
 {
     (void)state;
     static const struct cfg c = {
@@ -808,12 +808,12 @@ step_simple(struct run *r, enum trace_op op, const char *path, uint64_t length)
 }
 
 /* Fills the device until steps fail with FS_ENOSPC: each failed step must
- * leave the state as the model has it (checked at once), the image must
+ * leave the state as the oracle has it (checked at once), the image must
  * check clean, and after removing everything writes succeed again. A write
  * of many blocks that runs out of space part way is also
- * model_enospc_atomic's deterministic case. */
+ * oracle_enospc_atomic's deterministic case. */
 static void
-model_full(void **state)
+oracle_full(void **state)
 {
     (void)state;
     static const struct cfg c = {
@@ -866,7 +866,7 @@ model_full(void **state)
  * (16 blocks of 4 KiB) needs more than came back. It must fail with
  * FS_ENOSPC and change nothing; do_step compares the state at once. */
 static void
-model_enospc_atomic(void **state)
+oracle_enospc_atomic(void **state)
 {
     (void)state;
     static const struct cfg c = {
@@ -910,48 +910,48 @@ mstep(enum trace_op op, const char *path, const char *path2, uint64_t off, uint6
 }
 
 /* The oracle itself: clones and labels are independent copies, the ENOSPC
- * rule of model_step, reads through holes. */
+ * rule of oracle_step, reads through holes. */
 static void
-model_self(void **state)
+oracle_self(void **state)
 {
     (void)state;
-    struct model *m = model_new();
-    uint64_t empty = model_digest(m);
+    struct oracle *m = oracle_new();
+    uint64_t empty = oracle_digest(m);
     struct trace_step s = mstep(TRACE_CREATE, "/a", "", 0, 0);
-    CHECK_ERR(model_apply(m, &s), 0);
+    CHECK_ERR(oracle_apply(m, &s), 0);
     s = mstep(TRACE_WRITE, "/a", "", 5000, 100);
-    CHECK_ERR(model_apply(m, &s), 0);
-    struct model *c = model_clone(m);
-    uint64_t before = model_digest(m);
+    CHECK_ERR(oracle_apply(m, &s), 0);
+    struct oracle *c = oracle_clone(m);
+    uint64_t before = oracle_digest(m);
     CHECK_TRUE(before != empty);
-    CHECK_EQ(model_digest(c), before);
+    CHECK_EQ(oracle_digest(c), before);
     s = mstep(TRACE_SNAP_LABEL, "main", "s", 0, 0);
-    CHECK_ERR(model_apply(m, &s), 0);
+    CHECK_ERR(oracle_apply(m, &s), 0);
     s = mstep(TRACE_WRITE, "/a", "", 0, 10);
-    CHECK_ERR(model_apply(m, &s), 0);
-    CHECK_EQ(model_digest(c), before);                  /* The clone did not change. */
+    CHECK_ERR(oracle_apply(m, &s), 0);
+    CHECK_EQ(oracle_digest(c), before);                  /* The clone did not change. */
     uint8_t buf[6000], want[100];
     size_t done;
-    CHECK_ERR(model_read(m, "/a", 0, buf, sizeof(buf), &done), 0);
+    CHECK_ERR(oracle_read(m, "/a", 0, buf, sizeof(buf), &done), 0);
     CHECK_EQ(done, 5100);
     trace_fill(5100, 0, want, 100);
     assert_memory_equal(buf + 5000, want, 100);
     CHECK_EQ(buf[4999] | buf[10], 0);                   /* A hole between the writes. */
-    CHECK_ERR(model_mount(c, "s"), FS_ENOENT);          /* The clone has no label s. */
-    CHECK_ERR(model_mount(m, "s"), 0);
-    CHECK_ERR(model_read(m, "/a", 0, buf, 10, &done), 0);
+    CHECK_ERR(oracle_mount(c, "s"), FS_ENOENT);          /* The clone has no label s. */
+    CHECK_ERR(oracle_mount(m, "s"), 0);
+    CHECK_ERR(oracle_read(m, "/a", 0, buf, 10, &done), 0);
     CHECK_EQ(buf[0] | buf[9], 0);                       /* The label kept the old bytes. */
     s = mstep(TRACE_CREATE, "/b", "", 0, 0);
-    CHECK_ERR(model_expect(m, &s), FS_EROFS);           /* s is immutable. */
-    CHECK_ERR(model_mount(m, "main"), 0);
-    CHECK_EQ(model_step(m, &s, FS_ENOSPC, NULL, 0), 0); /* Skipped under the ENOSPC rule. */
-    CHECK_ERR(model_expect(m, &s), 0);                  /* ... so /b still does not exist. */
+    CHECK_ERR(oracle_expect(m, &s), FS_EROFS);           /* s is immutable. */
+    CHECK_ERR(oracle_mount(m, "main"), 0);
+    CHECK_EQ(oracle_step(m, &s, FS_ENOSPC, NULL, 0), 0); /* Skipped under the ENOSPC rule. */
+    CHECK_ERR(oracle_expect(m, &s), 0);                  /* ... so /b still does not exist. */
     s = mstep(TRACE_CREATE, "/a", "", 0, 0);
-    CHECK_EQ(model_step(m, &s, FS_ENOSPC, NULL, 0), 1); /* EEXIST is not a space question. */
-    CHECK_EQ(model_step(m, &s, 0, NULL, 0), 1);
-    CHECK_EQ(model_step(m, &s, FS_EEXIST, NULL, 0), 0);
-    model_free(c);
-    model_free(m);
+    CHECK_EQ(oracle_step(m, &s, FS_ENOSPC, NULL, 0), 1); /* EEXIST is not a space question. */
+    CHECK_EQ(oracle_step(m, &s, 0, NULL, 0), 1);
+    CHECK_EQ(oracle_step(m, &s, FS_EEXIST, NULL, 0), 0);
+    oracle_free(c);
+    oracle_free(m);
 }
 
 int
@@ -959,13 +959,13 @@ main(void)
 {
     util_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(model_self, teardown),
-        cmocka_unit_test_teardown(model_mixed, teardown),
-        cmocka_unit_test_teardown(model_tall, teardown),
-        cmocka_unit_test_teardown(model_deadlists, teardown),
-        cmocka_unit_test_teardown(model_log, teardown),
-        cmocka_unit_test_teardown(model_full, teardown),
-        cmocka_unit_test_teardown(model_enospc_atomic, teardown),
+        cmocka_unit_test_teardown(oracle_self, teardown),
+        cmocka_unit_test_teardown(oracle_mixed, teardown),
+        cmocka_unit_test_teardown(oracle_tall, teardown),
+        cmocka_unit_test_teardown(oracle_deadlists, teardown),
+        cmocka_unit_test_teardown(oracle_log, teardown),
+        cmocka_unit_test_teardown(oracle_full, teardown),
+        cmocka_unit_test_teardown(oracle_enospc_atomic, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

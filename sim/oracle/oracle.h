@@ -1,38 +1,38 @@
 /*
- * sim/oracle/model.h: the oracle, an independent in-memory model of what the file
+ * sim/oracle/oracle.h: the oracle, an independent in-memory model of what the file
  * system must show: the namespace, the bytes of every file and the labels.
  *
- * The model is written from the semantics of fs/fs.h, not from the code of
+ * The oracle is written from the semantics of fs/fs.h, not from the code of
  * fs/. It is driven by the steps of a trace (traces/trace.h): for each step it
  * says which FS_E* code the file system must return and, on success, applies
- * the step. The mounted label is "main" unless model_mount chose another.
+ * the step. The mounted label is "main" unless oracle_mount chose another.
  *
  * Canonical state, the thing a digest covers: the tree of the mounted label
  * (entries sorted by name bytes, each with its type, and for files the size
  * and the content) and every label (name, mutable flag, the digest of its
  * tree). Times, qids and versions are not part of it: they are not semantics
- * a crash may be judged by. model_digest and model_digest_fs compute the same
- * value by the same definition, one from the model and one from a mounted fs
+ * a crash may be judged by. oracle_digest and oracle_digest_fs compute the same
+ * value by the same definition, one from the oracle and one from a mounted fs
  * through the public API only.
  *
- * FS_ENOSPC: the model cannot predict space. The rule: a step that fails
+ * FS_ENOSPC: the oracle cannot predict space. The rule: a step that fails
  * with FS_ENOSPC in the file system must leave the file-system state
- * unchanged, and the model does not apply it. model_step implements the rule
- * for a runner: it accepts FS_ENOSPC wherever the model expected success (and
+ * unchanged, and the oracle does not apply it. oracle_step implements the rule
+ * for a runner: it accepts FS_ENOSPC wherever the oracle expected success (and
  * then skips the step), and nowhere else; the next digest comparison then
  * proves the file system left its state unchanged.
  *
- * Ownership: a model owns its nodes. Nodes are reference counted and copied
- * on write, so model_clone and a snapshot label cost O(1) and a mutation
+ * Ownership: an oracle owns its nodes. Nodes are reference counted and copied
+ * on write, so oracle_clone and a snapshot label cost O(1) and a mutation
  * copies only the nodes on its path; a clone is still semantically a deep
  * copy (no change to one is ever visible in the other).
  *
- * The oracle is sim/oracle/model.c (the semantics), digest.c, diff.c and
- * fsread.c; model.c's opening comment says which owns what. This header is
+ * The oracle is sim/oracle/oracle.c (the semantics), digest.c, diff.c and
+ * fsread.c; oracle.c's opening comment says which owns what. This header is
  * all that code outside sim/oracle/ may call.
  */
-#ifndef SIM_ORACLE_MODEL_H
-#define SIM_ORACLE_MODEL_H
+#ifndef SIM_ORACLE_ORACLE_H
+#define SIM_ORACLE_ORACLE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -41,71 +41,71 @@
 #include "../../fs/fs.h"
 #include "../../traces/trace.h"
 
-struct model;
+struct oracle;
 
 /* An empty root directory, with label "main" (mutable) mounted. */
-struct model *model_new(void);
+struct oracle *oracle_new(void);
 /* Mounts another label, as fs_mount with fs_config.snapshot does: steps then
  * change that label's tree, and an immutable label refuses every change of
  * the namespace with FS_EROFS (snapshot steps still work). FS_ENOENT if there
  * is no such label. */
-int model_mount(struct model *m, const char *label);
-void model_free(struct model *m);
+int oracle_mount(struct oracle *m, const char *label);
+void oracle_free(struct oracle *m);
 /* A deep copy (copy-on-write sharing underneath): the explorer keeps one per sync point. */
-struct model *model_clone(const struct model *m);
+struct oracle *oracle_clone(const struct oracle *m);
 
 /* The FS_E* code the file system must return for step s (0 on success); the
- * model does not change. */
-int model_expect(const struct model *m, const struct trace_step *s);
-/* As model_expect, and applies the step when the code is 0. */
-int model_apply(struct model *m, const struct trace_step *s);
+ * oracle does not change. */
+int oracle_expect(const struct oracle *m, const struct trace_step *s);
+/* As oracle_expect, and applies the step when the code is 0. */
+int oracle_apply(struct oracle *m, const struct trace_step *s);
 
 /*
  * The runner's call after it ran step s against the file system and got
- * got: applies the step when the model expects success and got is 0; skips
- * it when got is FS_ENOSPC and the model expected success (the ENOSPC rule
+ * got: applies the step when the oracle expects success and got is 0; skips
+ * it when got is FS_ENOSPC and the oracle expected success (the ENOSPC rule
  * above). Returns 0 if got was legal, else 1 with a sentence in why (which
  * may be NULL).
  */
-int model_step(struct model *m, const struct trace_step *s, int got, char *why, size_t size);
+int oracle_step(struct oracle *m, const struct trace_step *s, int got, char *why, size_t size);
 
 /* Canonical digest of the visible state. */
-uint64_t model_digest(const struct model *m);
+uint64_t oracle_digest(const struct oracle *m);
 /* The same digest computed from a mounted fs through fs_readdir, fs_stat,
  * fs_read, fs_snap_list and fs_view only. Leaves the fs viewing its mounted
  * tree. Returns 0 or the first error of the file system. */
-int model_digest_fs(struct fs *fs, uint64_t *digest);
+int oracle_digest_fs(struct fs *fs, uint64_t *digest);
 
 /*
- * 0 if fs shows exactly the model's state, else 1 and a description of the
+ * 0 if fs shows exactly the oracle's state, else 1 and a description of the
  * first differences in out (one per line: the path and what differs: a
  * missing or extra entry, the type, the size, the first differing byte
  * offset; labels missing, extra, or of the wrong mutability). A file-system
  * error is reported as a difference. Leaves the fs viewing its mounted tree.
  */
-int model_diff(const struct model *m, struct fs *fs, char *out, size_t size);
+int oracle_diff(const struct oracle *m, struct fs *fs, char *out, size_t size);
 
 /* Counts of the mounted label's tree, for tests and progress lines. */
-struct model_counts {
+struct oracle_counts {
     uint64_t dir_count;         /* Directories, the root included. */
     uint64_t file_count;        /* Regular files. */
     uint64_t byte_count;        /* Sum of file sizes. */
     uint32_t label_count;       /* Labels, "main" included. */
 };
-void model_counts(const struct model *m, struct model_counts *c);
+void oracle_counts(const struct oracle *m, struct oracle_counts *c);
 
 /* Calls fn for every path of the mounted tree below the root, parents first,
  * entries in name order; fn returns 0 to go on, 1 to stop. */
-int model_walk(const struct model *m,
+int oracle_walk(const struct oracle *m,
         int (*fn)(void *arg, const char *path, bool is_dir, uint64_t size), void *arg);
 
 /* Label index (0-based, name order): its name and mutable flag; false if
  * index is past the last label. */
-bool model_label_at(const struct model *m, uint32_t index, const char **name, bool *mutable);
+bool oracle_label_at(const struct oracle *m, uint32_t index, const char **name, bool *mutable);
 
 /* Reads up to len bytes of the file at path in the mounted tree (holes read
  * as zeros); *done is what was read. FS_ENOENT, FS_EISDIR as fs_read. */
-int model_read(const struct model *m, const char *path, uint64_t off, void *buf, size_t len,
+int oracle_read(const struct oracle *m, const char *path, uint64_t off, void *buf, size_t len,
         size_t *done);
 
-#endif /* SIM_ORACLE_MODEL_H */
+#endif /* SIM_ORACLE_ORACLE_H */
