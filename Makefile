@@ -45,8 +45,9 @@ FS_SRC := fs/base.c fs/format.c fs/bdev.c fs/bio.c fs/alloc.c fs/cache.c fs/blk.
           fs/check.c fs/debug.c
 # sim/ by pipeline stage (each folder's files open with what the stage owns):
 # oracle -> record -> check -> store -> campaign -> cli.
-SIM_ORACLE_SRC := sim/oracle/oracle.c sim/oracle/digest.c sim/oracle/diff.c sim/oracle/fsread.c
-SIM_RECORD_SRC := sim/record/dev.c sim/record/runner.c sim/record/wlog.c
+SIM_ORACLE_SRC := sim/oracle/oracle.c sim/oracle/path.c sim/oracle/digest.c sim/oracle/diff.c \
+           sim/oracle/fsread.c
+SIM_RECORD_SRC := sim/record/dev.c sim/record/runner.c
 SIM_CHECK_SRC := sim/check/outcome.c sim/check/crash.c sim/check/checker.c sim/check/dedup.c \
            sim/check/workers.c
 SIM_STORE_SRC := sim/store/store.c
@@ -61,7 +62,7 @@ SIM_SRC := $(SIM_ORACLE_SRC) $(SIM_RECORD_SRC) $(SIM_CHECK_SRC) $(SIM_STORE_SRC)
            $(SIM_CAMPAIGN_SRC) $(SIM_CLI_SRC)
 FAULT_SRC := faultinject/classes.c faultinject/plan.c faultinject/fault.c faultinject/forge.c \
              faultinject/damage.c faultinject/faultdev.c
-TRACES_SRC := traces/trace.c traces/gen.c
+TRACES_SRC := traces/oplog.c traces/wlog.c traces/trace.c traces/gen.c
 MAIN_SRC := sim/cli/main.c
 TEST_UTIL_SRC := tests/util.c
 TESTS := test_format test_alloc test_mount test_faultloop test_determinism test_trace \

@@ -82,13 +82,13 @@ fd_flush(const struct bdev *bdev)
 }
 
 static void
-fd_mark(const struct bdev *bdev, const char *what, uint64_t qgen)
+fd_mark(const struct bdev *bdev, enum bdev_mark mark, uint64_t qgen)
 {
     struct faultdev *d = bdev->context;
-    ASSERT(what != NULL);
+    ASSERT(mark < BDEV_MARK_COUNT);
     d->mark_count++;
     if (d->inner->mark != NULL) {
-        d->inner->mark(d->inner, what, qgen);
+        d->inner->mark(d->inner, mark, qgen);
     }
 }
 

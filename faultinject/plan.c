@@ -2,13 +2,15 @@
  * faultinject/plan.c: crash-state enumeration and ids (see plan.h).
  *
  * Method. A fault plan is parsed into bits, one per element of PLAN_CUTS and
- * FAULT_CLASSES (faultinject/classes.h), and enumerated over the planner's
- * view of a write log: at each cut the plan's cut selectors choose, the cut
- * itself, then the lost-write subsets, tears and lying flushes the model
- * allows; at the end of the log, per write, its media faults and forged
- * variants. Every random draw comes from a stream seeded by the plan's seed,
- * the index it is drawn for (a cut, an op) and a salt naming the use (enum
- * plan_salt), so the states and their ids are the same on every run.
+ * FAULT_CLASSES (faultinject/classes.h), and enumerated over a recorded op
+ * log (traces/oplog.h), read as it is: at each cut the plan's cut selectors
+ * choose, the cut itself, then the lost-write subsets, tears and lying
+ * flushes the model allows; at the end of the log, per write, its media
+ * faults and forged variants (of the writes whose bytes the log leaves in
+ * place, oplog_live_bytes). Every random draw comes from a stream seeded by
+ * the plan's seed, the index it is drawn for (a cut, an op) and a salt
+ * naming the use (enum plan_salt), so the states and their ids are the same
+ * on every run.
  *
  * The names of elements, classes and id pieces all come from the tables in
  * classes.h; this file holds the grammar around them.
@@ -297,10 +299,12 @@ emit(struct sink *k, const struct crash_state *s)
     (*k->states)[(*k->count)++] = *s;
 }
 
-/* Marks the cut points the plan asks for in cuts[0..n]. */
+/* Marks the cut points the plan asks for in cuts[0..log->count]. */
 static void
-plan_cuts(const struct plan_op *ops, uint32_t n, const struct fault_plan *plan, uint8_t *cuts)
+plan_cuts(const struct oplog *log, const struct fault_plan *plan, uint8_t *cuts)
 {
+    const struct oplog_op *ops = log->ops;
+    uint32_t n = log->count;
     uint32_t kinds = plan->kinds;
     if ((kinds & (PLAN_PASS | PLAN_FLUSH | PLAN_PREFIX)) == 0) {
         /* reorder/torn alone: at the protocol's points; liar: after every write,
@@ -308,14 +312,14 @@ plan_cuts(const struct plan_op *ops, uint32_t n, const struct fault_plan *plan, 
         kinds |= (kinds & PLAN_LIAR) ? PLAN_PREFIX : PLAN_PASS | PLAN_FLUSH;
     }
     for (uint32_t i = 0; i < n; i++) {
-        if ((kinds & PLAN_PASS) && ops[i].kind == PLAN_OP_MARK
-                && ops[i].mark <= PLAN_MARK_PASS_LAST) {
-            cuts[i] = 1;
+        if ((kinds & PLAN_PASS) && ops[i].kind == OPLOG_OP_MARK
+                && oplog_mark_pass(ops[i].mark) != OPLOG_PASS_NONE) {
+            cuts[i] = 1;                    /* A sync-pass boundary: before the pass's mark. */
         }
-        if ((kinds & PLAN_FLUSH) && ops[i].kind == PLAN_OP_FLUSH) {
+        if ((kinds & PLAN_FLUSH) && ops[i].kind == OPLOG_OP_FLUSH) {
             cuts[i + 1] = 1;
         }
-        if ((kinds & PLAN_PREFIX) && ops[i].kind == PLAN_OP_WRITE) {
+        if ((kinds & PLAN_PREFIX) && ops[i].kind == OPLOG_OP_WRITE) {
             cuts[i + 1] = 1;
         }
     }
@@ -446,9 +450,10 @@ lies(struct sink *k, const uint32_t *prev, uint32_t pw, const uint32_t *win, uin
 }
 
 static void
-tears(struct sink *k, const struct plan_op *ops, uint32_t cut)
+tears(struct sink *k, const struct oplog *log, uint32_t cut)
 {
-    uint32_t n = ops[cut - 1].sectors;
+    ASSERT(cut > 0 && log->ops[cut - 1].kind == OPLOG_OP_WRITE);
+    uint32_t n = log->block_size / BDEV_SECTOR_SIZE;
     uint32_t at[3] = { 1, n / 2, n - 1 };
     for (uint32_t i = 0; i < 3; i++) {
         if (at[i] < 1 || at[i] >= n || (i > 0 && at[i] == at[i - 1])) {
@@ -487,31 +492,39 @@ forges(struct sink *k, struct crash_state *s, const uint8_t *content, uint32_t b
     s->flip_bit = 0;
 }
 
+/* The type of what block holds at the end of the log, UINT16_MAX if no
+ * write leaves anything there (or block is off the device). */
+static uint16_t
+live_type(const struct oplog *log, uint64_t block)
+{
+    const uint8_t *bytes = oplog_block_last(log, block);
+    return bytes != NULL ? fmt_get16(bytes) : UINT16_MAX;
+}
+
 /* Up to plan->repoint_n variants of a write: one of its block pointers names
  * another block the log leaves in place (half the time one of the type the
  * pointer named), each (pointer, target) once. A log or deadlist block's next
  * pointer, which no hash checks, also names the block itself: a loop. */
 static void
-repoints(struct sink *k, struct crash_state *s, const struct plan_op *ops, uint32_t n,
-        const uint64_t *live, uint32_t live_count, const struct fault_plan *plan)
+repoints(struct sink *k, struct crash_state *s, const struct oplog *log, const uint64_t *live,
+        uint32_t live_count, const struct fault_plan *plan)
 {
-    const struct plan_op *op = &ops[s->media_op];
-    uint32_t bs = op->sectors * BDEV_SECTOR_SIZE, offs[1024];
-    uint32_t np = FS_MIN(forge_pointers(op->content, bs, offs, 1024), 1024u);
+    const struct oplog_op *op = &log->ops[s->media_op];
+    const uint8_t *content = oplog_live_bytes(log, s->media_op);
+    ASSERT(content != NULL);
+    uint32_t bs = log->block_size, offs[1024];
+    uint32_t np = FS_MIN(forge_pointers(content, bs, offs, 1024), 1024u);
     if (np == 0 || live_count < 2) {
         return;
     }
     uint32_t seen_off[FORGE_VARIANTS_MAX], seen_target[FORGE_VARIANTS_MAX], count = 0;
-    uint16_t own = fmt_get16(op->content);
+    uint16_t own = fmt_get16(content);
     bool chain = own == FMT_TYPE_LOG || own == FMT_TYPE_DLIST;  /* Not hash-linked: may loop. */
     uint64_t rng = prng_stream(plan->seed, s->media_op, PLAN_SALT_REPOINT);
     for (uint32_t v = 0; v < plan->repoint_n && !k->failed; v++) {
         uint32_t off = offs[prng_xorshift64star(&rng) % np];
-        uint64_t was = fmt_get64(op->content + off) / bs, target = was;
-        uint16_t type = UINT16_MAX;
-        for (uint32_t i = 0; i < n && type == UINT16_MAX; i++) {
-            type = ops[i].content != NULL && ops[i].block == was ? fmt_get16(ops[i].content) : type;
-        }
+        uint64_t was = fmt_get64(content + off) / bs, target = was;
+        uint16_t type = live_type(log, was);
         bool same = type != UINT16_MAX && (prng_xorshift64star(&rng) & 1);
         if (chain && v == 0) {
             target = op->block;                 /* A chain that loops on itself. */
@@ -519,11 +532,8 @@ repoints(struct sink *k, struct crash_state *s, const struct plan_op *ops, uint3
         for (uint32_t tries = 0; tries < 64 && (target == was || (target == op->block && !chain));
                 tries++) {
             target = live[prng_xorshift64star(&rng) % live_count];
-            for (uint32_t i = 0; same && i < n; i++) {
-                if (ops[i].content != NULL && ops[i].block == target
-                        && fmt_get16(ops[i].content) != type) {
-                    target = was;               /* Another type: draw again. */
-                }
+            if (same && live_type(log, target) != type) {
+                target = was;                   /* Another type: draw again. */
             }
         }
         bool dup = target == was || (target == op->block && !chain);
@@ -548,32 +558,35 @@ repoints(struct sink *k, struct crash_state *s, const struct plan_op *ops, uint3
  * ones the model allows) and a forged block; a flipped bit is drawn from the
  * seed and the op index, a forged one from the fields of the write's block. */
 static void
-media(struct sink *k, const struct plan_op *ops, uint32_t n, const struct fault_plan *plan,
+media(struct sink *k, const struct oplog *log, const struct fault_plan *plan,
         enum device_model model)
 {
+    const struct oplog_op *ops = log->ops;
+    uint32_t n = log->count;
     ASSERT(n > 0);
     ASSERT(model < MODEL_COUNT);
     uint32_t kinds = plan_applied(plan, model, true);
     uint64_t *live = malloc(((size_t)n + 1) * sizeof(uint64_t));
     uint32_t live_count = 0;
     for (uint32_t i = 0; live != NULL && i < n; i++) {
-        if (ops[i].kind == PLAN_OP_WRITE && ops[i].content != NULL) {
-            live[live_count++] = ops[i].block;
+        if (oplog_live_bytes(log, i) != NULL) {
+            live[live_count++] = ops[i].block;      /* In op order: draws index this. */
         }
     }
     k->failed = k->failed || live == NULL;
     for (uint32_t i = 0; i < n && !k->failed; i++) {
-        if (ops[i].kind != PLAN_OP_WRITE || ops[i].sectors == 0) {
+        if (ops[i].kind != OPLOG_OP_WRITE) {
             continue;
         }
+        const uint8_t *content = oplog_live_bytes(log, i);     /* NULL: overwritten later. */
         struct crash_state s = { .cut = n, .torn = CRASH_NONE, .media_op = i };
-        if ((kinds & PLAN_FORGE) && ops[i].content != NULL) {
-            forges(k, &s, ops[i].content, ops[i].sectors * BDEV_SECTOR_SIZE, plan);
+        if ((kinds & PLAN_FORGE) && content != NULL) {
+            forges(k, &s, content, log->block_size, plan);
         }
         if (kinds & PLAN_FLIP) {
             uint64_t rng = prng_stream(plan->seed, i, PLAN_SALT_FLIP);
             s.media = MEDIA_FLIP;
-            uint64_t bits = (uint64_t)ops[i].sectors * BDEV_SECTOR_SIZE * 8u;
+            uint64_t bits = (uint64_t)log->block_size * 8u;
             s.flip_bit = (uint32_t)(prng_xorshift64star(&rng) % bits);
             emit(k, &s);
             s.flip_bit = 0;
@@ -594,40 +607,43 @@ media(struct sink *k, const struct plan_op *ops, uint32_t n, const struct fault_
             emit(k, &s);
             s.target = 0;
         }
-        if ((kinds & PLAN_UNREADABLE) && ops[i].content != NULL) {
+        if ((kinds & PLAN_UNREADABLE) && content != NULL) {
             s.media = MEDIA_UNREADABLE;
             emit(k, &s);
         }
-        if ((kinds & PLAN_REPOINT) && ops[i].content != NULL) {
-            repoints(k, &s, ops, n, live, live_count, plan);
+        if ((kinds & PLAN_REPOINT) && content != NULL) {
+            repoints(k, &s, log, live, live_count, plan);
         }
     }
     free(live);
 }
 
 int
-fault_plan_enumerate(const struct plan_op *ops, uint32_t n, enum device_model model,
+fault_plan_enumerate(const struct oplog *log, enum device_model model,
         const struct fault_plan *plan, struct crash_state **states, size_t *count)
 {
     ASSERT(plan->kinds != 0);
+    ASSERT(log->started || log->count == 0);
+    const struct oplog_op *ops = log->ops;
+    uint32_t n = log->count;
     uint8_t *cuts = calloc((size_t)n + 1, 1);
     uint32_t *win = malloc(((size_t)n + 1) * sizeof(uint32_t));
     struct sink k = { states, count, 0, cuts == NULL || win == NULL };
     *states = NULL;
     *count = 0;
     if (!k.failed) {
-        plan_cuts(ops, n, plan, cuts);
+        plan_cuts(log, plan, cuts);
     }
     uint32_t *prev = malloc(((size_t)n + 1) * sizeof(uint32_t));
     k.failed = k.failed || prev == NULL;
     uint32_t applied = plan_applied(plan, model, false);
     uint32_t w = 0, pw = 0;
     for (uint32_t c = 0; c <= n && !k.failed; c++) {
-        if (c > 0 && ops[c - 1].kind == PLAN_OP_FLUSH) {
+        if (c > 0 && ops[c - 1].kind == OPLOG_OP_FLUSH) {
             memcpy(prev, win, w * sizeof(uint32_t));    /* What a lying flush left behind. */
             pw = w;
             w = 0;                          /* A completed flush empties the cache. */
-        } else if (c > 0 && ops[c - 1].kind == PLAN_OP_WRITE) {
+        } else if (c > 0 && ops[c - 1].kind == OPLOG_OP_WRITE) {
             win[w++] = c - 1;
         }
         if (!cuts[c]) {
@@ -639,8 +655,8 @@ fault_plan_enumerate(const struct plan_op *ops, uint32_t n, enum device_model mo
             reorders(&k, win, w, plan, c);
         }
         if ((applied & PLAN_TORN) && c > 0
-                && ops[c - 1].kind == PLAN_OP_WRITE) {
-            tears(&k, ops, c);
+                && ops[c - 1].kind == OPLOG_OP_WRITE) {
+            tears(&k, log, c);
         }
         if ((applied & PLAN_LIAR) && pw > 0) {
             lies(&k, prev, pw, win, w, plan, c);
@@ -648,7 +664,7 @@ fault_plan_enumerate(const struct plan_op *ops, uint32_t n, enum device_model mo
     }
     free(prev);
     if (plan_applied(plan, model, true) != 0 && !k.failed) {
-        media(&k, ops, n, plan, model);
+        media(&k, log, plan, model);
     }
     free(cuts);
     free(win);

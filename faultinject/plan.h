@@ -71,6 +71,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../traces/oplog.h"
 #include "classes.h"
 
 #define CRASH_DROPS_MAX 8u
@@ -106,30 +107,6 @@ struct fault_plan {
 
 #define FORGE_VARIANTS_MAX 4096u
 
-/* The kinds of logged operation, in sim_op_kind order (sim/record/dev.h
- * fills struct plan_op with its own kinds). */
-enum plan_op_kind {
-    PLAN_OP_WRITE,
-    PLAN_OP_FLUSH,
-    PLAN_OP_MARK,
-};
-
-/* Marks 0..PLAN_MARK_PASS_LAST are sync.pass0..sync.pass4, the sync-pass
- * boundaries the plan element pass cuts at (sim_mark_names order). */
-#define PLAN_MARK_PASS_LAST 4u
-
-/* The few facts about each logged operation the planner needs. */
-struct plan_op {
-    uint8_t kind;               /* enum plan_op_kind. */
-    uint8_t mark;               /* For marks: 0..PLAN_MARK_PASS_LAST for sync.pass0..4, else
-                                   other. */
-    uint32_t epoch;             /* Flushes completed before it. */
-    uint32_t sectors;           /* For writes: 512-byte sectors in the block. */
-    const uint8_t *content;     /* For writes whose bytes the block still holds at the end of
-                                   the log: those bytes (forge reads them); else NULL. */
-    uint64_t block;             /* For writes: the block written. */
-};
-
 /* Parses "pass,flush,prefix,reorder:2,torn,flip,lost,misdirect,forge:16,unreadable,liar"
  * (the elements of PLAN_CUTS and FAULT_CLASSES, faultinject/classes.h). On
  * error returns -1 and names the bad element in err. */
@@ -145,10 +122,11 @@ void fault_plan_format(const struct fault_plan *plan, char *buf, size_t size);
 int fault_plan_check_model(const struct fault_plan *plan, enum device_model model, char *err,
         size_t err_size);
 
-/* Enumerates the crash states of a log of n ops under a model and plan into a
- * growing array (*states, *count, freed by the caller), in ascending cut
- * order. Returns 0 or -1 when memory runs out. */
-int fault_plan_enumerate(const struct plan_op *ops, uint32_t n, enum device_model model,
+/* Enumerates the crash states of an op log (traces/oplog.h; its ops are
+ * cut, its write contents forged) under a model and plan into a growing
+ * array (*states, *count, freed by the caller), in ascending cut order.
+ * Returns 0 or -1 when memory runs out. */
+int fault_plan_enumerate(const struct oplog *log, enum device_model model,
         const struct fault_plan *plan, struct crash_state **states, size_t *count);
 
 /* Ids. crash_id_parse returns -1 on malformed ids. */

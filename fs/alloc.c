@@ -236,7 +236,7 @@ log_grow(struct fs *fs, struct arena *a)
     fmt_log_header_pack(nb, &h);
     log_seal(fs, a, (struct bptr){ o, fmt_hash(nb, fs->block_size), FMT_ADDR_NIL });
 
-    bio_mark(fs, "log.grow");
+    bio_mark(fs, BDEV_MARK_LOG_GROW);
 #ifdef MUTANT_LOG_GROW_TAIL_FIRST
     /* Bug: the old tail points at a block not yet written. */
     int err = bio_write(fs, a->logtl_addr, a->logtl);
@@ -615,7 +615,7 @@ alloc_compress(struct fs *fs, struct arena *a)
     if (n > fs->compress_cap || a->free_bytes < (n + 1ull) * fs->block_size) {
         return 0;       /* No room: keep the long log; compression is an optimisation. */
     }
-    bio_mark(fs, "log.compress");
+    bio_mark(fs, BDEV_MARK_LOG_COMPRESS);
     for (uint32_t i = 0; i < n; i++) {
         bool ok = fmap_take(fs, a, true, &fs->compress_blocks[i]);
         ASSERT(ok);     /* Unlogged: implicit in the new image. */

@@ -1,6 +1,7 @@
 /*
- * fs/bdev.c: the two backends shipped with the file system: a memory device
- * and an image file (pread/pwrite/fdatasync).
+ * fs/bdev.c: the names of the marks (BDEV_MARKS), and the two backends
+ * shipped with the file system: a memory device and an image file
+ * (pread/pwrite/fdatasync).
  */
 #include "bdev.h"
 
@@ -13,6 +14,20 @@
 #include <unistd.h>
 
 #include "format.h"
+
+static const char *const mark_names[BDEV_MARK_COUNT] = {
+#define X(id, name) name,
+    BDEV_MARKS(X)
+#undef X
+};
+
+const char *
+bdev_mark_name(enum bdev_mark mark)
+{
+    ASSERT(mark < BDEV_MARK_COUNT);
+    ASSERT(mark_names[mark] != NULL);
+    return mark_names[mark];
+}
 
 static int
 mem_read(const struct bdev *bdev, uint64_t block, void *buffer)

@@ -10,10 +10,12 @@
  * option (fs_config.flush_at_pass_boundaries); GEFS issues none.
  *
  * mark() names what the file system is about to do, so a recording device can
- * label every following write: "sync.pass0" ... "sync.pass4", "log.grow",
- * "log.compress", "dlist.merge", and "sync.end" when a sync returns. qgen is
- * the write-queue generation at the time of the mark. mark may be NULL; it
- * never fails and never does I/O.
+ * label every following write: one of BDEV_MARKS below — the five sync
+ * passes, a log growing or being compressed, deadlists merging, and the end
+ * of a sync when it returns. qgen is the write-queue generation at the time
+ * of the mark. mark may be NULL; it never fails and never does I/O. The
+ * table is the whole vocabulary: a device learns what the file system
+ * announces from it, never from strings of its own.
  *
  * Each function returns 0 or a negative FS_E* code, never a partial count.
  */
@@ -21,6 +23,31 @@
 #define FS_BDEV_H
 
 #include "base.h"
+
+/* What the file system may announce through mark(), with the name a log
+ * stores for each. The sync passes are consecutive, pass 0 first. */
+#define BDEV_MARKS(X) \
+    X(SYNC_PASS0,   "sync.pass0")   /* Allocation logs, their compression, the barriers. */ \
+    X(SYNC_PASS1,   "sync.pass1")   /* Tree, data and deadlist blocks, first arena headers. */ \
+    X(SYNC_PASS2,   "sync.pass2")   /* Both superblocks. */ \
+    X(SYNC_PASS3,   "sync.pass3")   /* The second arena headers. */ \
+    X(SYNC_PASS4,   "sync.pass4")   /* Deferred frees (no device writes). */ \
+    X(LOG_GROW,     "log.grow")     /* An allocation log chains a new block. */ \
+    X(LOG_COMPRESS, "log.compress") /* An allocation log is rewritten compressed. */ \
+    X(DLIST_MERGE,  "dlist.merge")  /* Deadlists merge. */ \
+    X(SYNC_END,     "sync.end")     /* A sync returned: later writes are between syncs. */
+
+enum bdev_mark {
+#define X(id, name) BDEV_MARK_##id,
+    BDEV_MARKS(X)
+#undef X
+    BDEV_MARK_COUNT
+};
+
+STATIC_ASSERT(BDEV_MARK_SYNC_PASS4 - BDEV_MARK_SYNC_PASS0 == 4, "the five passes, in order");
+
+/* "sync.pass0" ... "sync.end". */
+const char *bdev_mark_name(enum bdev_mark mark);
 
 struct bdev {
     void *context;          /* Owned by the implementation. */
@@ -30,7 +57,7 @@ struct bdev {
     int (*read)(const struct bdev *bdev, uint64_t block, void *buffer);
     int (*write)(const struct bdev *bdev, uint64_t block, const void *buffer);
     int (*flush)(const struct bdev *bdev);
-    void (*mark)(const struct bdev *bdev, const char *what, uint64_t qgen);
+    void (*mark)(const struct bdev *bdev, enum bdev_mark mark, uint64_t qgen);
 };
 
 /* Sector size for torn writes: the unit a device writes atomically. */

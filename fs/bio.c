@@ -84,11 +84,11 @@ bio_flush(struct fs *fs)
 }
 
 void
-bio_mark(struct fs *fs, const char *what)
+bio_mark(struct fs *fs, enum bdev_mark mark)
 {
-    ASSERT(what != NULL);
+    ASSERT(mark < BDEV_MARK_COUNT);
     if (fs->bdev->mark != NULL && !fs->read_only) {
-        fs->bdev->mark(fs->bdev, what, fs->qgen);
+        fs->bdev->mark(fs->bdev, mark, fs->qgen);
     }
 }
 

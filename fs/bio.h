@@ -33,7 +33,7 @@
 int bio_read(struct fs *fs, uint64_t addr, void *buf);
 int bio_write(struct fs *fs, uint64_t addr, const void *buf);
 int bio_flush(struct fs *fs);
-void bio_mark(struct fs *fs, const char *what);
+void bio_mark(struct fs *fs, enum bdev_mark mark);
 
 /* Fills the verifier slot of a block type (FMT_TYPE_PIVOT .. FMT_TYPE_ARENA). */
 void bio_verifier_set(struct fs *fs, uint16_t type, bio_verifier *verify);

@@ -278,8 +278,6 @@ wq_push_free(struct fs *fs, uint64_t addr)
 static int
 wq_boundary(struct fs *fs, uint64_t qgen, uint32_t *passes_seen)
 {
-    static const char *names[5] = { "sync.pass0", "sync.pass1", "sync.pass2", "sync.pass3",
-        "sync.pass4" };
     for (uint32_t k = 2; k < 5; k++) {
         if (fs->pass_qgen[k] != qgen || (*passes_seen & (1u << k))) {
             continue;
@@ -290,7 +288,7 @@ wq_boundary(struct fs *fs, uint64_t qgen, uint32_t *passes_seen)
 #else
         int err = fs->config.flush_at_pass_boundaries ? bio_flush(fs) : 0;
 #endif
-        bio_mark(fs, names[k]);
+        bio_mark(fs, (enum bdev_mark)(BDEV_MARK_SYNC_PASS0 + k));
         return err;
     }
     return 0;

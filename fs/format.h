@@ -152,7 +152,8 @@
 #define FMT_NODE_VALSZ_OFFSET   4u
 #define FMT_NODE_NBUF_OFFSET    6u
 #define FMT_NODE_BUFSZ_OFFSET   8u
-#define FMT_SNAP_HEIGHT_MAX     16u     /* A superblock's snap.ht above this is refused. */
+#define FMT_TREE_HEIGHT_MAX     9u      /* Levels of any tree on disk; deeper is refused. */
+#define FMT_SNAP_HEIGHT_MAX     FMT_TREE_HEIGHT_MAX     /* A superblock's snap.ht above: refused. */
 
 #define FMT_LOG_ALLOC1          1u
 #define FMT_LOG_FREE1           2u

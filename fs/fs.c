@@ -247,7 +247,7 @@ super_build(struct fs *fs)
 static int
 sync_pass0(struct fs *fs, uint64_t qgen)
 {
-    bio_mark(fs, "sync.pass0");
+    bio_mark(fs, BDEV_MARK_SYNC_PASS0);
     int err = snap_commit(fs);
     if (err) {
         return err;
@@ -290,7 +290,7 @@ sync_pass0(struct fs *fs, uint64_t qgen)
     }
     if (compressed) {
         FS_PROBE(SYNC_COMPRESS);
-        bio_mark(fs, "sync.pass0");     /* Back from log.compress: label the barriers pass 0. */
+        bio_mark(fs, BDEV_MARK_SYNC_PASS0);   /* Back from log.compress: the barriers are pass 0. */
     }
 #ifndef MUTANT_DEFERRED_LOGGED_LATE
     err = alloc_log_deferred(fs);
@@ -349,7 +349,7 @@ sync_queue(struct fs *fs, uint64_t q)
     for (uint32_t i = 0; i < fs->deferred_count; i++) {
         wq_push_free(fs, fs->deferred[i]);
     }
-    bio_mark(fs, "sync.pass1");
+    bio_mark(fs, BDEV_MARK_SYNC_PASS1);
     int err = wq_drain(fs);
     fs->deferred_count = 0;
     fs->deferred_logged = 0;
@@ -385,7 +385,7 @@ fs_sync(struct fs *fs)
     ASSERT(fs->wq_count == 0);
     fs->dirty = false;
     fs->stats.sync_count++;
-    bio_mark(fs, "sync.end");
+    bio_mark(fs, BDEV_MARK_SYNC_END);
     return 0;
 }
 

@@ -297,9 +297,14 @@ tree_scan(struct fs *fs, const struct tree *t, const uint8_t *lo, uint16_t nlo,
         cur[0] = 0;
         ncur = 1;       /* The smallest key: keys are never empty. */
     }
+    /* Each leaf's range starts at the next pivot key above the last one, and
+     * node verification keeps pivot keys strictly ascending, so cur strictly
+     * increases through distinct pivot keys: at most the records every block
+     * could hold, even when a forged tree names one child from many pivots. */
+    uint64_t leaves_max = fs->block_count * tree_node_record_count_max(fs->block_size, 1, 0);
     bool more = true;
     for (uint64_t leaves = 0; more; leaves++) {
-        ASSERT(leaves <= fs->block_count);
+        ASSERT(leaves <= leaves_max);
         int err = scan_leaf(fs, t, cur, &ncur, prefix, nprefix, fn, arg, &more);
         if (err) {
             return err;

@@ -23,6 +23,10 @@
 
 #define TREE_HEIGHT_MAX 10u     /* Levels of a tree: a path holds one node per level. */
 
+/* A tree read from the device is at most FMT_TREE_HEIGHT_MAX high, and a path
+ * holds one more level than that, so an update can grow the root. */
+STATIC_ASSERT(FMT_TREE_HEIGHT_MAX + 1 == TREE_HEIGHT_MAX, "paths hold every level on disk");
+
 struct kv {
     const uint8_t *k;       /* Key bytes. */
     const uint8_t *v;       /* Value bytes. */

@@ -182,12 +182,9 @@ views_reseal_and_checker_holds(void **state)
 
     struct fault_plan p;
     assert_int_equal(fault_plan_parse("forge:24,repoint:16", &p, err, sizeof(err)), 0);
-    struct plan_op *ops = sim_dev_plan_ops(&rec->dev);
-    assert_non_null(ops);
     struct crash_state *s;
     size_t count;
-    assert_int_equal(fault_plan_enumerate(ops, rec->dev.op_count, MODEL_ORDERED, &p, &s, &count),
-            0);
+    assert_int_equal(fault_plan_enumerate(&rec->dev.disk.log, MODEL_ORDERED, &p, &s, &count), 0);
     assert_true(count > 50);
 
     struct checker ck;
@@ -214,8 +211,8 @@ views_reseal_and_checker_holds(void **state)
         for (uint32_t k = 0; k < v->damage.count && !v->damage.partial; k++) {
             uint64_t b = v->damage.block[k];
             uint32_t op = v->map[b];
-            const uint8_t *o = op != SIM_NONE
-                ? sim_pool_get(&rec->dev.pool, rec->dev.ops[op].content) : rec->dev.base + b * BS;
+            const uint8_t *o = op != OPLOG_NONE
+                ? oplog_op_bytes(&rec->dev.disk.log, op) : rec->dev.disk.base + b * BS;
             memcpy(orig, o, BS);
             uint64_t old = fmt_hash(orig, BS);
             for (uint64_t m = 0; m < v->bdev.block_count; m++) {
@@ -252,7 +249,6 @@ views_reseal_and_checker_holds(void **state)
     free(now);
     checker_deinit(&ck);
     free(s);
-    free(ops);
     recording_free(rec);
     free(rec);
     trace_free(&t);

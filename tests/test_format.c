@@ -430,9 +430,9 @@ format_super_rejects_fields(void **state)
     super_expect_reason(&sb, bs, blocks, 0, 0, "not increasing");
     sb = base; sb.snap_height = 0;
     super_expect_reason(&sb, bs, blocks, 0, 0, "height");
-    sb = base; sb.snap_height = 17;
+    sb = base; sb.snap_height = FMT_TREE_HEIGHT_MAX + 1;  /* Deeper than a path holds. */
     super_expect_reason(&sb, bs, blocks, 0, 0, "height");
-    sb = base; sb.snap_height = 16;
+    sb = base; sb.snap_height = FMT_TREE_HEIGHT_MAX;
     super_expect_reason(&sb, bs, blocks, 0, 0, NULL);
     sb = base; sb.snap_root.addr = bs + 8;
     super_expect_reason(&sb, bs, blocks, 0, 0, "snapshot tree root");

@@ -24,6 +24,8 @@
  *     (fault classes by index, models, the plan's normal order), every plan
  *     element parses and formats back to itself, and a model is refused
  *     exactly the classes whose capabilities it lacks, named in the error.
+ * The enumerations run over small op logs (traces/oplog.h) built here by the
+ * log's own appends, so epochs and "left in place" are the log's to derive.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -261,10 +263,34 @@ plan_models(void **state)
     }
 }
 
+/* One op of a hand-made log of 4 KiB blocks. */
+struct step {
+    char what;                  /* 'w' a write, 'f' a flush, 'p' a sync.pass0 mark. */
+    uint64_t block;             /* A write's block. */
+    const uint8_t *bytes;       /* A write's bytes; NULL: a block of zeros. */
+};
+
+#define LOG_BLOCKS 64u          /* Blocks of the device a hand-made log writes. */
+
+static void
+log_make(struct oplog *log, const struct step *steps, uint32_t n)
+{
+    static const uint8_t zeros[4096];
+    assert_int_equal(oplog_init(log, 4096, LOG_BLOCKS), 0);
+    oplog_start(log, 0, 0);
+    for (uint32_t i = 0; i < n; i++) {
+        const struct step *st = &steps[i];
+        int rc = st->what == 'w' ? oplog_write(log, st->block, st->bytes ? st->bytes : zeros)
+            : st->what == 'f' ? oplog_flush(log) : oplog_mark(log, BDEV_MARK_SYNC_PASS0, 0);
+        assert_int_equal(rc, 0);
+    }
+    assert_int_equal(log->count, n);
+}
+
 /* A log of writes and flushes: 0 w, 1 w, 2 flush, 3 w, 4 mark, 5 w. */
-static const struct plan_op log_ops[] = {
-    { 0, 0, 0, 8, NULL, 0 }, { 0, 0, 0, 8, NULL, 1 }, { 1, 0, 0, 0, NULL, 0 },
-    { 0, 0, 1, 8, NULL, 2 }, { 2, 0, 1, 0, NULL, 0 }, { 0, 0, 1, 8, NULL, 3 },
+static const struct step log_steps[] = {
+    { 'w', 0, NULL }, { 'w', 1, NULL }, { 'f', 0, NULL }, { 'w', 2, NULL }, { 'p', 0, NULL },
+    { 'w', 3, NULL },
 };
 
 static size_t
@@ -284,16 +310,18 @@ media_enumeration(void **state)
     struct fault_plan p;
     char err[128];
     assert_int_equal(fault_plan_parse("pass,flip,lost,misdirect", &p, err, sizeof(err)), 0);
-    uint32_t n = sizeof(log_ops) / sizeof(log_ops[0]);
+    uint32_t n = sizeof(log_steps) / sizeof(log_steps[0]);
+    struct oplog log;
+    log_make(&log, log_steps, n);
     struct crash_state *s;
     size_t count;
-    assert_int_equal(fault_plan_enumerate(log_ops, n, MODEL_WRITEBACK, &p, &s, &count), 0);
+    assert_int_equal(fault_plan_enumerate(&log, MODEL_WRITEBACK, &p, &s, &count), 0);
     assert_int_equal(count_media(s, count, MEDIA_FLIP) + count_media(s, count, MEDIA_LOST)
             + count_media(s, count, MEDIA_MISDIRECT), 0);
     free(s);
 
     p.seed = 7;
-    assert_int_equal(fault_plan_enumerate(log_ops, n, MODEL_HOSTILE, &p, &s, &count), 0);
+    assert_int_equal(fault_plan_enumerate(&log, MODEL_HOSTILE, &p, &s, &count), 0);
     assert_int_equal(count_media(s, count, MEDIA_FLIP), 4);     /* Four writes. */
     assert_int_equal(count_media(s, count, MEDIA_LOST), 4);
     assert_int_equal(count_media(s, count, MEDIA_MISDIRECT), 4);
@@ -303,7 +331,7 @@ media_enumeration(void **state)
             continue;
         }
         assert_int_equal(s[i].cut, n);                          /* At the end of the log. */
-        assert_int_equal(log_ops[s[i].media_op].kind, 0);       /* Each strikes a write. */
+        assert_int_equal(log.ops[s[i].media_op].kind, OPLOG_OP_WRITE);  /* Each strikes a write. */
         if (s[i].media == MEDIA_FLIP) {
             assert_true(s[i].flip_bit < 8u * 512u * 8u);
             bits7[k++] = s[i].flip_bit;
@@ -312,7 +340,7 @@ media_enumeration(void **state)
     free(s);
 
     p.seed = 8;                                 /* Another seed, other bits. */
-    assert_int_equal(fault_plan_enumerate(log_ops, n, MODEL_HOSTILE, &p, &s, &count), 0);
+    assert_int_equal(fault_plan_enumerate(&log, MODEL_HOSTILE, &p, &s, &count), 0);
     bool differ = false;
     k = 0;
     for (size_t i = 0; i < count; i++) {
@@ -323,6 +351,7 @@ media_enumeration(void **state)
     }
     assert_true(differ);
     free(s);
+    oplog_deinit(&log);
 }
 
 /* A leaf with one record, a data block, and a log block. */
@@ -374,23 +403,25 @@ repoint_enumeration(void **state)
     forge_blocks(leaf, data, log);
     uint32_t at = pointer_leaf(dleaf);
     /* Blocks 10 leaf, 11 data, 13 log, 14 the pointer leaf. */
-    struct plan_op ops[] = {
-        { 0, 0, 0, 8, leaf, 10 }, { 0, 0, 0, 8, data, 11 }, { 1, 0, 0, 0, NULL, 0 },
-        { 0, 0, 1, 8, log, 13 }, { 0, 0, 1, 8, dleaf, 14 },
+    const struct step steps[] = {
+        { 'w', 10, leaf }, { 'w', 11, data }, { 'f', 0, NULL }, { 'w', 13, log },
+        { 'w', 14, dleaf },
     };
+    struct oplog ops;
+    log_make(&ops, steps, 5);
     struct fault_plan p;
     char err[256];
     assert_int_equal(fault_plan_parse("repoint:8", &p, err, sizeof(err)), 0);
     struct crash_state *s;
     size_t count;
-    assert_int_equal(fault_plan_enumerate(ops, 5, MODEL_ORDERED, &p, &s, &count), 0);
+    assert_int_equal(fault_plan_enumerate(&ops, MODEL_ORDERED, &p, &s, &count), 0);
     uint32_t on_leaf = 0;
     for (size_t i = 0; i < count; i++) {
         if (s[i].media == MEDIA_NONE) {
             continue;
         }
         assert_int_equal(s[i].media, MEDIA_REPOINT);
-        uint64_t own = ops[s[i].media_op].block;
+        uint64_t own = ops.ops[s[i].media_op].block;
         assert_true(s[i].target != own || own == 13);       /* Only a log loops on itself. */
         assert_true(s[i].target == 10 || s[i].target == 11 || s[i].target == 13
                 || s[i].target == 14);                      /* A block left in place. */
@@ -416,12 +447,12 @@ repoint_enumeration(void **state)
     for (uint64_t seed = 0; seed < 8; seed++) {
         assert_int_equal(fault_plan_parse("misdirect", &p, err, sizeof(err)), 0);
         p.seed = seed;
-        assert_int_equal(fault_plan_enumerate(ops, 5, MODEL_HOSTILE, &p, &s, &count), 0);
+        assert_int_equal(fault_plan_enumerate(&ops, MODEL_HOSTILE, &p, &s, &count), 0);
         for (size_t i = 0; i < count; i++) {
             if (s[i].media != MEDIA_MISDIRECT) {
                 continue;
             }
-            uint64_t own = ops[s[i].media_op].block;
+            uint64_t own = ops.ops[s[i].media_op].block;
             assert_true(s[i].target != own && s[i].target != own + 1);
             bool next = s[i].target == CRASH_NONE;
             assert_true(next || s[i].target == 10 || s[i].target == 11 || s[i].target == 13
@@ -432,6 +463,7 @@ repoint_enumeration(void **state)
         free(s);
     }
     assert_true(near > 0 && far > 0);
+    oplog_deinit(&ops);
 }
 
 /* The last flush before each cut lied: a write from before it is lost,
@@ -441,21 +473,22 @@ liar_enumeration(void **state)
 {
     (void)state;
     /* 0 w, 1 w, 2 flush, 3 w, 4 w. */
-    static const struct plan_op ops[] = {
-        { 0, 0, 0, 8, NULL, 0 }, { 0, 0, 0, 8, NULL, 1 }, { 1, 0, 0, 0, NULL, 0 },
-        { 0, 0, 1, 8, NULL, 2 }, { 0, 0, 1, 8, NULL, 3 },
+    static const struct step steps[] = {
+        { 'w', 0, NULL }, { 'w', 1, NULL }, { 'f', 0, NULL }, { 'w', 2, NULL }, { 'w', 3, NULL },
     };
+    struct oplog ops;
+    log_make(&ops, steps, 5);
     struct fault_plan p;
     char err[256];
     assert_int_equal(fault_plan_parse("liar", &p, err, sizeof(err)), 0);
     struct crash_state *s;
     size_t count;
-    assert_int_equal(fault_plan_enumerate(ops, 5, MODEL_WRITEBACK, &p, &s, &count), 0);
+    assert_int_equal(fault_plan_enumerate(&ops, MODEL_WRITEBACK, &p, &s, &count), 0);
     for (size_t i = 0; i < count; i++) {
         assert_int_equal(s[i].liar, 0);                     /* Flushes are honest there. */
     }
     free(s);
-    assert_int_equal(fault_plan_enumerate(ops, 5, MODEL_HOSTILE, &p, &s, &count), 0);
+    assert_int_equal(fault_plan_enumerate(&ops, MODEL_HOSTILE, &p, &s, &count), 0);
     uint32_t at[6] = { 0 };                                 /* Liar states per cut. */
     for (size_t i = 0; i < count; i++) {
         if (!s[i].liar) {
@@ -471,6 +504,7 @@ liar_enumeration(void **state)
     assert_int_equal(at[5], 6);                             /* x {none, 3, 4}. */
     assert_int_equal(at[0] + at[1] + at[2], 0);             /* No flush to lie about yet. */
     free(s);
+    oplog_deinit(&ops);
 }
 
 static void
@@ -479,17 +513,19 @@ forge_enumeration(void **state)
     (void)state;
     static uint8_t leaf[4096], data[4096], log[4096];
     forge_blocks(leaf, data, log);
-    /* 0 leaf (live), 1 data (live), 2 log (overwritten later: no content), 3 flush, 4 log. */
-    struct plan_op ops[] = {
-        { 0, 0, 0, 8, leaf, 10 }, { 0, 0, 0, 8, data, 11 }, { 0, 0, 0, 8, NULL, 12 },
-        { 1, 0, 0, 0, NULL, 0 }, { 0, 0, 1, 8, log, 13 },
+    /* 0 leaf (live), 1 data (live), 2 log (overwritten by 4: not forged), 3 flush, 4 log. */
+    const struct step steps[] = {
+        { 'w', 10, leaf }, { 'w', 11, data }, { 'w', 12, log }, { 'f', 0, NULL },
+        { 'w', 12, log },
     };
+    struct oplog ops;
+    log_make(&ops, steps, 5);
     struct fault_plan p;
     char err[128];
     assert_int_equal(fault_plan_parse("forge:6", &p, err, sizeof(err)), 0);
     struct crash_state *s;
     size_t count;
-    assert_int_equal(fault_plan_enumerate(ops, 5, MODEL_ORDERED, &p, &s, &count), 0);
+    assert_int_equal(fault_plan_enumerate(&ops, MODEL_ORDERED, &p, &s, &count), 0);
     uint32_t per_op[5] = { 0 };
     for (size_t i = 0; i < count; i++) {
         if (s[i].media == MEDIA_NONE) {
@@ -509,20 +545,21 @@ forge_enumeration(void **state)
     assert_int_equal(per_op[2], 0);                             /* Overwritten. */
     free(s);
     assert_int_equal(fault_plan_parse("pass,flip,forge", &p, err, sizeof(err)), 0);
-    assert_int_equal(fault_plan_enumerate(ops, 5, MODEL_WRITEBACK, &p, &s, &count), 0);
+    assert_int_equal(fault_plan_enumerate(&ops, MODEL_WRITEBACK, &p, &s, &count), 0);
     assert_int_equal(count_media(s, count, MEDIA_FLIP), 0);     /* flip: hostile only. */
     assert_int_equal(count_media(s, count, MEDIA_FORGE), 2);    /* One each: leaf, log. */
     free(s);
     assert_int_equal(fault_plan_parse("pass,unreadable", &p, err, sizeof(err)), 0);
-    assert_int_equal(fault_plan_enumerate(ops, 5, MODEL_WRITEBACK, &p, &s, &count), 0);
+    assert_int_equal(fault_plan_enumerate(&ops, MODEL_WRITEBACK, &p, &s, &count), 0);
     assert_int_equal(count_media(s, count, MEDIA_UNREADABLE), 0);   /* Hostile only. */
     free(s);
-    assert_int_equal(fault_plan_enumerate(ops, 5, MODEL_HOSTILE, &p, &s, &count), 0);
+    assert_int_equal(fault_plan_enumerate(&ops, MODEL_HOSTILE, &p, &s, &count), 0);
     assert_int_equal(count_media(s, count, MEDIA_UNREADABLE), 3);   /* The writes left in place. */
     for (size_t i = 0; i < count; i++) {
         assert_true(s[i].media != MEDIA_UNREADABLE || (s[i].media_op != 2 && s[i].cut == 5));
     }
     free(s);
+    oplog_deinit(&ops);
 }
 
 int

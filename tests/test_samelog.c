@@ -19,7 +19,7 @@
  *   2. The calls of crashsim run (run_image in sim/cli/cmd_run.c) on a fresh
  *      recording device: fs_format, fs_mount, runner_step for every step
  *      (each must return what its expect= says), fs_sync, fs_unmount. The
- *      log hash must be the recording's. sim_dev_log_hash covers every
+ *      log hash must be the recording's. oplog_hash covers every
  *      write's block and bytes and every flush and mark, in order: equal
  *      hashes mean equal operations, so the oracle's work between steps does
  *      not change them.
@@ -208,7 +208,7 @@ record(const struct samelog_case *c, struct recording *rec)
         fail_msg("%s: record_workload: %s", c->id, rec->violation);
     }
     CHECK_EQ(rec->steps_run, c->trace.count);
-    CHECK_TRUE(rec->dev.write_count > 0);
+    CHECK_TRUE(rec->dev.disk.log.write_count > 0);
 }
 
 /* This build's crashsim: $CRASHSIM, else BUILD/crashsim for BUILD/tests/<this>. */
@@ -327,14 +327,14 @@ samelog_check(struct samelog_case *c, const char *dir)
     assert_non_null(plain);
     record(c, rec);
     plain_run(c, DRIFT_NONE, plain);
-    uint64_t plain_hash = sim_dev_log_hash(plain);
+    uint64_t plain_hash = oplog_hash(&plain->disk.log);
     size_t image_size = 0;
     uint64_t writes = 0, flushes = 0;
     uint8_t *image = binary_run(c, dir, &image_size, &writes, &flushes);
     util_note("%s: %" PRIu32 " steps, %" PRIu32 " writes, %" PRIu32 " flushes, log %016" PRIx64
             "; plain %016" PRIx64 "; crashsim run: %" PRIu64 " writes, %" PRIu64 " flushes",
-            c->id, c->trace.count, rec->dev.write_count, rec->dev.flush_count, rec->wlog_hash,
-            plain_hash, writes, flushes);
+            c->id, c->trace.count, rec->dev.disk.log.write_count, rec->dev.disk.log.flush_count,
+            rec->wlog_hash, plain_hash, writes, flushes);
     size_t device_size = (size_t)c->config.device_size;
     CHECK_EQ(plain_hash, rec->wlog_hash);
     CHECK_TRUE(memcmp(plain->image, rec->dev.image, device_size) == 0);
@@ -345,8 +345,8 @@ samelog_check(struct samelog_case *c, const char *dir)
                     "(block %zu)", c->id, i, i / c->config.block_size);
         }
     }
-    CHECK_EQ(writes, rec->dev.write_count);
-    CHECK_EQ(flushes, rec->dev.flush_count);
+    CHECK_EQ(writes, rec->dev.disk.log.write_count);
+    CHECK_EQ(flushes, rec->dev.disk.log.flush_count);
     free(image);
     sim_dev_deinit(plain);
     free(plain);
@@ -467,7 +467,7 @@ samelog_drifts_change_the_log(void **state)
         "a wrapping tick", "chunks written up to FS_EFBIG" };
     for (int d = DRIFT_NONE + 1; d < DRIFT_COUNT; d++) {
         plain_run(&c, (enum drift)d, old);
-        bool same_log = sim_dev_log_hash(old) == sim_dev_log_hash(now);
+        bool same_log = oplog_hash(&old->disk.log) == oplog_hash(&now->disk.log);
         bool same_image = memcmp(old->image, now->image, (size_t)c.config.device_size) == 0;
         util_note("%s: %s: %s log, %s image", c.id, names[d], same_log ? "same" : "another",
                 same_image ? "same" : "another");

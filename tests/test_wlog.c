@@ -1,10 +1,10 @@
 /*
- * tests/test_wlog.c: write-log files (sim/record/wlog.h, traces/WLOG.md).
+ * tests/test_wlog.c: write-log files (traces/wlog.h, traces/WLOG.md).
  *
  * What it proves:
  *   - a recorded workload (record_workload on a trace parsed here, hardened so
  *     the log has flushes, and faithful) exported in either format and
- *     imported again is the same log: the same sim_dev_log_hash and, op by op,
+ *     imported again is the same log: the same oplog_hash and, op by op,
  *     the same kind, block, content, type, flush epoch, qgen, sync pass,
  *     activity, mark and chain to the previous write, the same base image,
  *     final image and content pool; writing the import again gives the same
@@ -23,7 +23,7 @@
  *     thousands of seeded mutations of both formats, also with the native
  *     checksum recomputed so the deeper checks run — are refused with a
  *     reason and never crash (run under SAN=1 as well);
- *   - wlog_load_recording derives sync points from the log itself: S_0 and the
+ *   - input_wlog derives sync points from the log itself: S_0 and the
  *     end match the oracle's digests, every cut of a clean log checks ok,
  *     and lost writes under a volatile cache are still caught.
  */
@@ -34,8 +34,9 @@
 
 #include "util.h"
 
+#include "../sim/campaign/inputs.h"
 #include "../sim/check/checker.h"
-#include "../sim/record/wlog.h"
+#include "../traces/wlog.h"
 
 #ifndef FUZZ_ROUNDS
 #define FUZZ_ROUNDS 3000u           /* Mutations per run; -DFUZZ_ROUNDS=N for a longer hunt. */
@@ -103,10 +104,10 @@ rng_next(uint64_t *x)
 }
 
 static void
-ops_expect_equal(const struct sim_dev *a, const struct sim_dev *b)
+ops_expect_equal(const struct oplog *a, const struct oplog *b)
 {
-    for (uint32_t i = 0; i < a->op_count; i++) {
-        const struct sim_op *x = &a->ops[i], *y = &b->ops[i];
+    for (uint32_t i = 0; i < a->count; i++) {
+        const struct oplog_op *x = &a->ops[i], *y = &b->ops[i];
         if (memcmp(x, y, sizeof(*x)) != 0) {
             util_note("op %u differs: kind %u/%u block %llu/%llu pass %u/%u qgen %llu/%llu", i,
                     x->kind, y->kind, (unsigned long long)x->block, (unsigned long long)y->block,
@@ -125,42 +126,58 @@ ops_expect_equal(const struct sim_dev *a, const struct sim_dev *b)
     }
 }
 
-/* Every field of two logs, their images and contents. */
+/* Every field of two logs, their base and final images and contents. */
 static void
-dev_expect_equal(const struct sim_dev *a, const struct sim_dev *b)
+disk_expect_equal(const struct oplog_disk *a, const struct oplog_disk *b)
 {
-    size_t size = (size_t)a->block_count * a->block_size;
-    CHECK_EQ(a->block_size, b->block_size);
-    CHECK_EQ(a->block_count, b->block_count);
-    CHECK_EQ(a->op_count, b->op_count);
-    CHECK_EQ(a->write_count, b->write_count);
-    CHECK_EQ(a->flush_count, b->flush_count);
-    CHECK_EQ(a->pool.count, b->pool.count);
-    CHECK_EQ(a->epoch, b->epoch);
-    CHECK_EQ(a->qgen, b->qgen);
+    const struct oplog *x = &a->log, *y = &b->log;
+    size_t size = (size_t)x->block_count * x->block_size;
+    CHECK_EQ(x->block_size, y->block_size);
+    CHECK_EQ(x->block_count, y->block_count);
+    CHECK_EQ(x->count, y->count);
+    CHECK_EQ(x->write_count, y->write_count);
+    CHECK_EQ(x->flush_count, y->flush_count);
+    CHECK_EQ(x->pool.count, y->pool.count);
+    CHECK_EQ(x->epoch, y->epoch);
+    CHECK_EQ(x->qgen, y->qgen);
     CHECK_EQ(memcmp(a->base, b->base, size), 0);
-    CHECK_EQ(memcmp(a->image, b->image, size), 0);
-    ops_expect_equal(a, b);
-    for (uint32_t i = 0; i < a->pool.count; i++) {
-        CHECK_EQ(memcmp(sim_pool_get(&a->pool, i), sim_pool_get(&b->pool, i), a->block_size), 0);
+    for (uint64_t blk = 0; blk < x->block_count; blk++) {
+        CHECK_EQ(memcmp(oplog_disk_block(a, blk), oplog_disk_block(b, blk), x->block_size), 0);
     }
-    CHECK_EQ(sim_dev_log_hash(a), sim_dev_log_hash(b));
+    ops_expect_equal(x, y);
+    for (uint32_t i = 0; i < x->pool.count; i++) {
+        CHECK_EQ(memcmp(oplog_pool_get(&x->pool, i), oplog_pool_get(&y->pool, i), x->block_size),
+                0);
+    }
+    CHECK_EQ(oplog_hash(x), oplog_hash(y));
+}
+
+/* The recording disk's image is its log's end: what a decoded log's blocks
+ * are compared against stands for the device. */
+static void
+image_is_log_end(const struct sim_dev *dev)
+{
+    const struct oplog *log = &dev->disk.log;
+    for (uint64_t b = 0; b < log->block_count; b++) {
+        CHECK_EQ(memcmp(dev->image + b * log->block_size, oplog_disk_block(&dev->disk, b),
+                log->block_size), 0);
+    }
 }
 
 static void
-encode(const struct sim_dev *dev, enum wlog_format f, uint8_t **buf, size_t *size)
+encode(const struct oplog_disk *disk, enum wlog_format f, uint8_t **buf, size_t *size)
 {
-    CHECK_ERR(wlog_encode(dev, f, buf, size), 0);
+    CHECK_ERR(wlog_encode(disk, f, buf, size), 0);
     CHECK_TRUE(*size > 0);
 }
 
 /* Decodes buf; the call must succeed. */
 static void
-decode_ok(const uint8_t *buf, size_t size, struct sim_dev *dev, enum wlog_format want)
+decode_ok(const uint8_t *buf, size_t size, struct oplog_disk *disk, enum wlog_format want)
 {
     char err[256] = "";
     enum wlog_format f;
-    int rc = wlog_decode(buf, size, NULL, dev, &f, err, sizeof(err));
+    int rc = wlog_decode(buf, size, NULL, disk, &f, err, sizeof(err));
     if (rc != 0) {
         util_note("decode: %s", err);
     }
@@ -173,15 +190,16 @@ static void
 decode_bad(const uint8_t *buf, size_t size, int code, const char *reason_part)
 {
     char err[256] = "";
-    struct sim_dev dev;
-    int rc = wlog_decode(buf, size, NULL, &dev, NULL, err, sizeof(err));
+    struct oplog_disk disk;
+    int rc = wlog_decode(buf, size, NULL, &disk, NULL, err, sizeof(err));
     CHECK_ERR(rc, code);
     CHECK_TRUE(err[0] != '\0');
     if (reason_part != NULL && strstr(err, reason_part) == NULL) {
         util_note("reason '%s' does not mention '%s'", err, reason_part);
         CHECK_TRUE(false);
     }
-    CHECK_EQ(dev.ops, NULL);                    /* A failed decode leaves nothing behind. */
+    CHECK_EQ(disk.log.ops, NULL);               /* A failed decode leaves nothing behind. */
+    CHECK_EQ(disk.base, NULL);
 }
 
 /* ---- Round trips. ---- */
@@ -191,14 +209,15 @@ roundtrip(const struct sim_dev *dev, enum wlog_format f)
 {
     uint8_t *buf, *again;
     size_t size, again_size;
-    struct sim_dev got;
-    encode(dev, f, &buf, &size);
+    struct oplog_disk got;
+    image_is_log_end(dev);
+    encode(&dev->disk, f, &buf, &size);
     decode_ok(buf, size, &got, f);
-    dev_expect_equal(dev, &got);
+    disk_expect_equal(&dev->disk, &got);
     encode(&got, f, &again, &again_size);
     CHECK_EQ(again_size, size);
     CHECK_EQ(memcmp(again, buf, size), 0);
-    sim_dev_deinit(&got);
+    oplog_disk_deinit(&got);
     free(buf);
     free(again);
 }
@@ -207,8 +226,8 @@ static void
 wlog_roundtrip_native(void **state)
 {
     (void)state;
-    CHECK_TRUE(rec_hardened.dev.flush_count > 0);
-    CHECK_TRUE(rec_faithful.dev.flush_count == 0);
+    CHECK_TRUE(rec_hardened.dev.disk.log.flush_count > 0);
+    CHECK_TRUE(rec_faithful.dev.disk.log.flush_count == 0);
     roundtrip(&rec_hardened.dev, WLOG_FORMAT_CRASHSIM);
     roundtrip(&rec_faithful.dev, WLOG_FORMAT_CRASHSIM);
 }
@@ -228,15 +247,15 @@ wlog_cross_format(void **state)
     (void)state;
     uint8_t *dm, *native, *converted;
     size_t dm_size, native_size, converted_size;
-    struct sim_dev got;
-    encode(&rec_hardened.dev, WLOG_FORMAT_DM_LOG_WRITES, &dm, &dm_size);
-    encode(&rec_hardened.dev, WLOG_FORMAT_CRASHSIM, &native, &native_size);
+    struct oplog_disk got;
+    encode(&rec_hardened.dev.disk, WLOG_FORMAT_DM_LOG_WRITES, &dm, &dm_size);
+    encode(&rec_hardened.dev.disk, WLOG_FORMAT_CRASHSIM, &native, &native_size);
     decode_ok(dm, dm_size, &got, WLOG_FORMAT_DM_LOG_WRITES);
     encode(&got, WLOG_FORMAT_CRASHSIM, &converted, &converted_size);
     CHECK_EQ(converted_size, native_size);
     CHECK_EQ(memcmp(converted, native, native_size), 0);
-    CHECK_EQ(sim_dev_log_hash(&got), rec_hardened.wlog_hash);
-    sim_dev_deinit(&got);
+    CHECK_EQ(oplog_hash(&got.log), rec_hardened.wlog_hash);
+    oplog_disk_deinit(&got);
     free(dm);
     free(native);
     free(converted);
@@ -250,20 +269,20 @@ wlog_files(void **state)
     CHECK_TRUE(mkdtemp(dir) != NULL);
     snprintf(path, sizeof(path), "%s/x.log", dir);
     for (uint32_t f = 0; f < WLOG_FORMAT_COUNT; f++) {
-        struct sim_dev got;
+        struct oplog_disk got;
         enum wlog_format found;
-        CHECK_ERR(wlog_write_file(path, &rec_hardened.dev, (enum wlog_format)f, err,
+        CHECK_ERR(wlog_write_file(path, &rec_hardened.dev.disk, (enum wlog_format)f, err,
                 sizeof(err)), 0);
         CHECK_ERR(wlog_read_file(path, NULL, &got, &found, err, sizeof(err)), 0);
         CHECK_EQ(found, f);
-        dev_expect_equal(&rec_hardened.dev, &got);
-        sim_dev_deinit(&got);
+        disk_expect_equal(&rec_hardened.dev.disk, &got);
+        oplog_disk_deinit(&got);
     }
-    struct sim_dev none;
+    struct oplog_disk none;
     CHECK_ERR(wlog_read_file(dir, NULL, &none, NULL, err, sizeof(err)), FS_EIO);
     CHECK_ERR(wlog_read_file("/nonexistent/x", NULL, &none, NULL, err, sizeof(err)), FS_EIO);
     CHECK_TRUE(strstr(err, "/nonexistent/x") != NULL);
-    CHECK_ERR(wlog_write_file("/nonexistent/x", &rec_hardened.dev, WLOG_FORMAT_CRASHSIM, err,
+    CHECK_ERR(wlog_write_file("/nonexistent/x", &rec_hardened.dev.disk, WLOG_FORMAT_CRASHSIM, err,
             sizeof(err)), FS_EIO);
     unlink(path);
     rmdir(dir);
@@ -308,19 +327,20 @@ dm_expect_entry(const uint8_t *buf, size_t size, size_t *pos, uint64_t sector,
 }
 
 static uint64_t
-dm_prologue(const struct sim_dev *dev, const uint8_t *buf, size_t size, size_t *pos)
+dm_prologue(const struct oplog_disk *disk, const uint8_t *buf, size_t size, size_t *pos)
 {
+    const struct oplog *log = &disk->log;
     char text[200];
-    uint32_t per = dev->block_size / 512;
+    uint32_t per = log->block_size / 512;
     snprintf(text, sizeof(text), "crashsim.device block_size=%u block_count=%llu epoch=%u "
-            "qgen=%llu", dev->block_size, (unsigned long long)dev->block_count, dev->ops[0].epoch,
-            (unsigned long long)dev->ops[0].qgen);
+            "qgen=%llu", log->block_size, (unsigned long long)log->block_count, log->ops[0].epoch,
+            (unsigned long long)log->ops[0].qgen);
     dm_expect_entry(buf, size, pos, 0, 0, 8, text, NULL);
     uint64_t entries = 1;
-    for (uint64_t b = 0; b < dev->block_count; b++) {
-        const uint8_t *bytes = dev->base + b * dev->block_size;
+    for (uint64_t b = 0; b < log->block_count; b++) {
+        const uint8_t *bytes = disk->base + b * log->block_size;
         bool zero = true;
-        for (uint32_t i = 0; i < dev->block_size && zero; i++) {
+        for (uint32_t i = 0; i < log->block_size && zero; i++) {
             zero = bytes[i] == 0;
         }
         if (!zero) {
@@ -336,10 +356,11 @@ static void
 wlog_dm_layout(void **state)
 {
     (void)state;
-    const struct sim_dev *dev = &rec_hardened.dev;
+    const struct oplog_disk *disk = &rec_hardened.dev.disk;
+    const struct oplog *log = &disk->log;
     uint8_t *buf;
     size_t size, pos = 512;
-    encode(dev, WLOG_FORMAT_DM_LOG_WRITES, &buf, &size);
+    encode(disk, WLOG_FORMAT_DM_LOG_WRITES, &buf, &size);
     /* struct log_write_super in sector 0, the rest of the sector zero. */
     CHECK_EQ(get_le(buf, 8), 0x6a736677736872ull);     /* magic */
     CHECK_EQ(get_le(buf + 8, 8), 1);                    /* version */
@@ -347,25 +368,25 @@ wlog_dm_layout(void **state)
     for (size_t i = 28; i < 512; i++) {
         CHECK_EQ(buf[i], 0);
     }
-    uint64_t entries = dm_prologue(dev, buf, size, &pos);
-    uint32_t per = dev->block_size / 512;
-    uint64_t qgen = dev->ops[0].qgen;
-    for (uint32_t i = 0; i < dev->op_count; i++) {
-        const struct sim_op *op = &dev->ops[i];
-        if (op->kind == SIM_OP_MARK && op->qgen != qgen) {
+    uint64_t entries = dm_prologue(disk, buf, size, &pos);
+    uint32_t per = log->block_size / 512;
+    uint64_t qgen = log->ops[0].qgen;
+    for (uint32_t i = 0; i < log->count; i++) {
+        const struct oplog_op *op = &log->ops[i];
+        if (op->kind == OPLOG_OP_MARK && op->qgen != qgen) {
             char text[64];
             snprintf(text, sizeof(text), "crashsim.qgen %llu", (unsigned long long)op->qgen);
             dm_expect_entry(buf, size, &pos, 0, 0, 8, text, NULL);
             qgen = op->qgen;
             entries++;
         }
-        if (op->kind == SIM_OP_WRITE) {
+        if (op->kind == OPLOG_OP_WRITE) {
             dm_expect_entry(buf, size, &pos, op->block * per, per, 0, NULL,
-                    sim_pool_get(&dev->pool, op->content));
-        } else if (op->kind == SIM_OP_FLUSH) {
+                    oplog_op_bytes(log, i));
+        } else if (op->kind == OPLOG_OP_FLUSH) {
             dm_expect_entry(buf, size, &pos, 0, 0, 1, NULL, NULL);
         } else {
-            dm_expect_entry(buf, size, &pos, 0, 0, 8, sim_mark_names[op->mark], NULL);
+            dm_expect_entry(buf, size, &pos, 0, 0, 8, oplog_mark_name(op->mark), NULL);
         }
         entries++;
     }
@@ -378,23 +399,23 @@ static void
 wlog_native_layout(void **state)
 {
     (void)state;
-    const struct sim_dev *dev = &rec_hardened.dev;
+    const struct oplog *log = &rec_hardened.dev.disk.log;
     uint8_t *buf;
     size_t size;
-    encode(dev, WLOG_FORMAT_CRASHSIM, &buf, &size);
+    encode(&rec_hardened.dev.disk, WLOG_FORMAT_CRASHSIM, &buf, &size);
     CHECK_EQ(memcmp(buf, "CRSHWLOG", 8), 0);
     CHECK_EQ(get_le(buf + 8, 4), 1);
     CHECK_EQ(get_le(buf + 12, 4), 72);
-    CHECK_EQ(get_le(buf + 16, 4), dev->block_size);
-    CHECK_EQ(get_le(buf + 20, 4), sim_mark_count());
-    CHECK_EQ(get_le(buf + 24, 8), dev->block_count);
-    CHECK_EQ(get_le(buf + 40, 4), dev->pool.count);
-    CHECK_EQ(get_le(buf + 44, 4), dev->op_count);
-    CHECK_EQ(get_le(buf + 64, 8), sim_dev_log_hash(dev));
+    CHECK_EQ(get_le(buf + 16, 4), log->block_size);
+    CHECK_EQ(get_le(buf + 20, 4), OPLOG_MARK_COUNT);
+    CHECK_EQ(get_le(buf + 24, 8), log->block_count);
+    CHECK_EQ(get_le(buf + 40, 4), log->pool.count);
+    CHECK_EQ(get_le(buf + 44, 4), log->count);
+    CHECK_EQ(get_le(buf + 64, 8), oplog_hash(log));
     CHECK_EQ(get_le(buf + size - 8, 8), fmt_hash(buf, size - 8));
     /* The last op record: a mark (sync.end), mark index, qgen. */
     const uint8_t *op = buf + size - 8 - 32;
-    const struct sim_op *last = &dev->ops[dev->op_count - 1];
+    const struct oplog_op *last = &log->ops[log->count - 1];
     CHECK_EQ(op[0], last->kind);
     CHECK_EQ(op[3], last->mark);
     CHECK_EQ(get_le(op + 8, 4), last->epoch);
@@ -426,14 +447,14 @@ struct native_layout {
 };
 
 static struct native_layout
-native_layout(const struct sim_dev *dev, size_t size)
+native_layout(const struct oplog *log, size_t size)
 {
     struct native_layout l;
-    l.ops_pos = size - 8 - (size_t)dev->op_count * 32;
-    l.contents_pos = l.ops_pos - (size_t)dev->pool.count * dev->block_size;
+    l.ops_pos = size - 8 - (size_t)log->count * 32;
+    l.contents_pos = l.ops_pos - (size_t)log->pool.count * log->block_size;
     l.base_pos = 72;
-    for (uint32_t i = 0; i < sim_mark_count(); i++) {
-        l.base_pos += 1 + strlen(sim_mark_names[i]);
+    for (uint32_t i = 0; i < OPLOG_MARK_COUNT; i++) {
+        l.base_pos += 1 + strlen(oplog_mark_name(i));
     }
     return l;
 }
@@ -457,10 +478,10 @@ native_expect(const uint8_t *orig, size_t size, size_t off, uint64_t value, uint
 
 /* The first op of kind (and, for writes, not the first write). */
 static uint32_t
-op_find(const struct sim_dev *dev, uint8_t kind, uint32_t skip)
+op_find(const struct oplog *log, uint8_t kind, uint32_t skip)
 {
-    for (uint32_t i = 0; i < dev->op_count; i++) {
-        if (dev->ops[i].kind == kind && skip-- == 0) {
+    for (uint32_t i = 0; i < log->count; i++) {
+        if (log->ops[i].kind == kind && skip-- == 0) {
             return i;
         }
     }
@@ -472,10 +493,10 @@ static void
 wlog_native_malformed(void **state)
 {
     (void)state;
-    const struct sim_dev *dev = &rec_hardened.dev;
+    const struct oplog *log = &rec_hardened.dev.disk.log;
     uint8_t *buf;
     size_t size;
-    encode(dev, WLOG_FORMAT_CRASHSIM, &buf, &size);
+    encode(&rec_hardened.dev.disk, WLOG_FORMAT_CRASHSIM, &buf, &size);
     decode_bad(buf, 0, FS_ECORRUPT, "not a write log");
     decode_bad(buf, 8, FS_ECORRUPT, "too short");
     size_t cuts[] = { 40, 72, 80, size / 2, size - 9, size - 1 };
@@ -487,26 +508,26 @@ wlog_native_malformed(void **state)
     native_expect(buf, size, 16, 1000, 4, false, "block size");
     native_expect(buf, size, 24, 1ull << 40, 8, false, "block count");
     native_expect(buf, size, 44, 0xffffffffu, 4, false, "absurd counts");
-    native_expect(buf, size, 40, dev->op_count + 1, 4, false, "absurd counts");
+    native_expect(buf, size, 40, log->count + 1, 4, false, "absurd counts");
     native_expect(buf, size, 32, get_le(buf + 32, 8) + 1, 8, false, "truncated or extended");
     native_expect(buf, size, 52, 1, 4, false, "flags");
     native_expect(buf, size, 72 + 1, 'X', 1, true, "not a mark");
     native_expect(buf, size, size / 2, buf[size / 2] ^ 0x10u, 1, false, "checksum");
     native_expect(buf, size, 64, 12345, 8, true, "log hash");
 
-    struct native_layout l = native_layout(dev, size);
-    uint32_t w = op_find(dev, SIM_OP_WRITE, 1), f = op_find(dev, SIM_OP_FLUSH, 0);
-    uint32_t m = op_find(dev, SIM_OP_MARK, 0);
+    struct native_layout l = native_layout(log, size);
+    uint32_t w = op_find(log, OPLOG_OP_WRITE, 1), f = op_find(log, OPLOG_OP_FLUSH, 0);
+    uint32_t m = op_find(log, OPLOG_OP_MARK, 0);
     size_t wo = l.ops_pos + (size_t)w * 32, fo = l.ops_pos + (size_t)f * 32;
     native_expect(buf, size, wo, 7, 1, true, "unknown kind");
-    native_expect(buf, size, wo + 1, (dev->ops[w].pass + 1u) & 0xffu, 1, true, "sync pass");
-    native_expect(buf, size, wo + 2, dev->ops[w].activity + 1u, 1, true, "activity");
-    native_expect(buf, size, wo + 4, dev->ops[w].type ^ 1u, 2, true, "block type");
+    native_expect(buf, size, wo + 1, (log->ops[w].pass + 1u) & 0xffu, 1, true, "sync pass");
+    native_expect(buf, size, wo + 2, log->ops[w].activity + 1u, 1, true, "activity");
+    native_expect(buf, size, wo + 4, log->ops[w].type ^ 1u, 2, true, "block type");
     native_expect(buf, size, wo + 6, 1, 2, true, "reserved");
-    native_expect(buf, size, wo + 8, dev->ops[w].epoch + 1, 4, true, "flush epoch");
-    native_expect(buf, size, wo + 24, dev->ops[w].qgen + 1, 8, true, "qgen");
-    native_expect(buf, size, wo + 16, dev->block_count, 8, true, "off the device");
-    native_expect(buf, size, wo + 12, dev->pool.count, 4, true, "content index");
+    native_expect(buf, size, wo + 8, log->ops[w].epoch + 1, 4, true, "flush epoch");
+    native_expect(buf, size, wo + 24, log->ops[w].qgen + 1, 8, true, "qgen");
+    native_expect(buf, size, wo + 16, log->block_count, 8, true, "off the device");
+    native_expect(buf, size, wo + 12, log->pool.count, 4, true, "content index");
     native_expect(buf, size, wo + 3, 0, 1, true, "a write with a mark");
     native_expect(buf, size, fo + 16, 1, 8, true, "on a flush or mark");
     native_expect(buf, size, l.ops_pos + (size_t)m * 32 + 3, 200, 1, true, "name table");
@@ -514,15 +535,15 @@ wlog_native_malformed(void **state)
     uint8_t *dup = malloc(size);
     CHECK_TRUE(dup != NULL);
     memcpy(dup, buf, size);
-    memcpy(dup + l.contents_pos + dev->block_size, dup + l.contents_pos, dev->block_size);
+    memcpy(dup + l.contents_pos + log->block_size, dup + l.contents_pos, log->block_size);
     reseal(dup, size);
     decode_bad(dup, size, FS_ECORRUPT, "content index");
     /* A base block of zeros; base blocks out of order. */
     memcpy(dup, buf, size);
-    memset(dup + l.base_pos + 8, 0, dev->block_size);
+    memset(dup + l.base_pos + 8, 0, log->block_size);
     reseal(dup, size);
     decode_bad(dup, size, FS_ECORRUPT, "all zero");
-    native_expect(buf, size, l.base_pos + 8 + dev->block_size, 0, 8, true, "not after");
+    native_expect(buf, size, l.base_pos + 8 + log->block_size, 0, 8, true, "not after");
     /* One byte more. */
     uint8_t *longer = realloc(dup, size + 1);
     CHECK_TRUE(longer != NULL);
@@ -571,10 +592,10 @@ static void
 wlog_dm_malformed(void **state)
 {
     (void)state;
-    const struct sim_dev *dev = &rec_hardened.dev;
+    const struct oplog *log = &rec_hardened.dev.disk.log;
     uint8_t *buf;
     size_t size;
-    encode(dev, WLOG_FORMAT_DM_LOG_WRITES, &buf, &size);
+    encode(&rec_hardened.dev.disk, WLOG_FORMAT_DM_LOG_WRITES, &buf, &size);
     decode_bad(buf, 20, FS_ECORRUPT, "too short");
     decode_bad(buf, 600, FS_ECORRUPT, "nr_entries");
     decode_bad(buf, size - 1, FS_ECORRUPT, NULL);
@@ -587,7 +608,7 @@ wlog_dm_malformed(void **state)
     dm_expect_u64(buf, size, base + 16, 0x40, "unknown flags");
     dm_expect_u64(buf, size, base + 24, 5, "data_len");
     dm_expect_u64(buf, size, base + 200, 1, "not zero after");
-    dm_expect_u64(buf, size, base, dev->block_count * dev->block_size / 512, "beyond the device");
+    dm_expect_u64(buf, size, base, log->block_count * log->block_size / 512, "beyond the device");
     dm_expect_u64(buf, size, base + 8, 1ull << 50, "beyond any device");
     uint8_t zero[32] = { 0 };
     dm_expect(buf, size, base, zero, sizeof(zero), FS_ECORRUPT, "all-zero");
@@ -673,32 +694,35 @@ wlog_dm_foreign(void **state)
     (void)state;
     static struct dm_builder b;
     dm_foreign(&b, true);
-    struct sim_dev dev;
+    struct oplog_disk dev;
     char err[256];
     decode_bad(b.buf, b.size, FS_EINVAL, "block size");
     struct wlog_geometry g = { 4096, 0 };
     CHECK_ERR(wlog_decode(b.buf, b.size, &g, &dev, NULL, err, sizeof(err)), 0);
-    static const uint8_t kinds[] = { 0, 1, 0, 0, 1, 0, 2, 1, 0 };
+    enum { W = OPLOG_OP_WRITE, F = OPLOG_OP_FLUSH, M = OPLOG_OP_MARK };
+    static const uint8_t kinds[] = { W, F, W, W, F, W, M, F, W };
     static const uint64_t blocks[] = { 0, 0, 1, 2, 0, 1, 0, 0, 3 };
     static const uint32_t epochs[] = { 0, 0, 1, 1, 1, 2, 2, 2, 3 };
-    CHECK_EQ(dev.block_count, 4);
-    CHECK_EQ(dev.op_count, FS_ARRAY_COUNT(kinds));
-    for (uint32_t i = 0; i < dev.op_count; i++) {
-        CHECK_EQ(dev.ops[i].kind, kinds[i]);
-        CHECK_EQ(dev.ops[i].block, blocks[i]);
-        CHECK_EQ(dev.ops[i].epoch, epochs[i]);
+    CHECK_EQ(dev.log.block_count, 4);
+    CHECK_EQ(dev.log.count, FS_ARRAY_COUNT(kinds));
+    for (uint32_t i = 0; i < dev.log.count; i++) {
+        CHECK_EQ(dev.log.ops[i].kind, kinds[i]);
+        CHECK_EQ(dev.log.ops[i].block, blocks[i]);
+        CHECK_EQ(dev.log.ops[i].epoch, epochs[i]);
     }
-    CHECK_EQ(strcmp(sim_mark_names[dev.ops[6].mark], "other"), 0);
-    const uint8_t *img = dev.image;
-    CHECK_TRUE(img[3 * 512 - 1] == 0 && img[3 * 512] == 0xaa && img[4 * 512] == 0);
-    CHECK_TRUE(img[4096 + 1023] == 0xbb && img[4096 + 1024] == 0 && img[4096 + 2048] == 0xbb);
-    CHECK_TRUE(img[2 * 4096] == 0xbb && img[3 * 4096 + 4095] == 0xcc);
-    sim_dev_deinit(&dev);
+    CHECK_EQ(dev.log.ops[6].mark, OPLOG_MARK_OTHER);
+    CHECK_EQ(strcmp(oplog_mark_name(dev.log.ops[6].mark), "other"), 0);
+    const uint8_t *b0 = oplog_disk_block(&dev, 0), *b1 = oplog_disk_block(&dev, 1);
+    const uint8_t *b2 = oplog_disk_block(&dev, 2), *b3 = oplog_disk_block(&dev, 3);
+    CHECK_TRUE(b0[3 * 512 - 1] == 0 && b0[3 * 512] == 0xaa && b0[4 * 512] == 0);
+    CHECK_TRUE(b1[1023] == 0xbb && b1[1024] == 0 && b1[2048] == 0xbb);
+    CHECK_TRUE(b2[0] == 0xbb && b3[4095] == 0xcc);
+    oplog_disk_deinit(&dev);
     /* The teardown mark elsewhere is an ordinary (other) mark; a device too small is refused. */
     dm_foreign(&b, false);
     CHECK_ERR(wlog_decode(b.buf, b.size, &g, &dev, NULL, err, sizeof(err)), 0);
-    CHECK_EQ(dev.op_count, FS_ARRAY_COUNT(kinds) + 1);
-    sim_dev_deinit(&dev);
+    CHECK_EQ(dev.log.count, FS_ARRAY_COUNT(kinds) + 1);
+    oplog_disk_deinit(&dev);
     g.block_count = 2;
     CHECK_ERR(wlog_decode(b.buf, b.size, &g, &dev, NULL, err, sizeof(err)), FS_ECORRUPT);
     CHECK_TRUE(strstr(err, "beyond the device") != NULL);
@@ -739,14 +763,14 @@ static void
 fuzz_one(const uint8_t *buf, size_t size, uint32_t *accepted)
 {
     char err[256] = "";
-    struct sim_dev dev;
+    struct oplog_disk dev;
     struct wlog_geometry g = { 4096, 0 };
     int rc = wlog_decode(buf, size, &g, &dev, NULL, err, sizeof(err));
     if (rc == 0) {
         (*accepted)++;
-        CHECK_TRUE(dev.op_count <= WLOG_OP_COUNT_MAX);
-        (void)sim_dev_log_hash(&dev);           /* Touches every op and content. */
-        sim_dev_deinit(&dev);
+        CHECK_TRUE(dev.log.count <= WLOG_OP_COUNT_MAX);
+        (void)oplog_hash(&dev.log);             /* Touches every op and content. */
+        oplog_disk_deinit(&dev);
         return;
     }
     CHECK_TRUE(rc == FS_ECORRUPT || rc == FS_EINVAL);
@@ -761,7 +785,7 @@ wlog_fuzz(void **state)
     size_t size[2], cap = 0;
     uint32_t accepted[2] = { 0, 0 };
     for (uint32_t f = 0; f < 2; f++) {
-        encode(&rec_faithful.dev, (enum wlog_format)f, &orig[f], &size[f]);
+        encode(&rec_faithful.dev.disk, (enum wlog_format)f, &orig[f], &size[f]);
         cap = FS_MAX(cap, size[f] + 1024);
     }
     buf = malloc(cap);
@@ -790,13 +814,13 @@ wlog_fuzz(void **state)
 /* ---- Exploring an imported log: sync points from the file system. ---- */
 
 static void
-load(const struct sim_dev *dev, struct recording *out)
+load(const struct oplog_disk *disk, struct recording *out)
 {
     char dir[] = "/tmp/test_wlog.XXXXXX", path[64], err[256];
     CHECK_TRUE(mkdtemp(dir) != NULL);
     snprintf(path, sizeof(path), "%s/x.log", dir);
-    CHECK_ERR(wlog_write_file(path, dev, WLOG_FORMAT_DM_LOG_WRITES, err, sizeof(err)), 0);
-    int rc = wlog_load_recording(path, NULL, out, err, sizeof(err));
+    CHECK_ERR(wlog_write_file(path, disk, WLOG_FORMAT_DM_LOG_WRITES, err, sizeof(err)), 0);
+    int rc = input_wlog(path, NULL, out, err, sizeof(err));
     if (rc != 0) {
         util_note("load: %s", err);
     }
@@ -822,7 +846,7 @@ wlog_load_sync_points(void **state)
     (void)state;
     const struct recording *oracle = &rec_faithful;
     struct recording rec;
-    load(&oracle->dev, &rec);
+    load(&oracle->dev.disk, &rec);
     CHECK_EQ(rec.violation[0], '\0');
     CHECK_EQ(rec.wlog_hash, oracle->wlog_hash);
     CHECK_EQ(rec.config.block_size, 4 * KIB);
@@ -831,7 +855,7 @@ wlog_load_sync_points(void **state)
     CHECK_TRUE(rec.sync_count >= 4);
     CHECK_EQ(rec.syncs[0].digest, oracle->syncs[0].digest);
     CHECK_EQ(rec.syncs[rec.sync_count - 1].digest, oracle->syncs[oracle->sync_count - 1].digest);
-    CHECK_EQ(rec.syncs[rec.sync_count - 1].end_op, rec.dev.op_count);
+    CHECK_EQ(rec.syncs[rec.sync_count - 1].end_op, rec.dev.disk.log.count);
     for (uint32_t k = 0; k < rec.sync_count; k++) {
         CHECK_TRUE(digest_known(oracle, rec.syncs[k].digest));
         CHECK_TRUE(rec.syncs[k].start_op <= rec.syncs[k].end_op);
@@ -840,7 +864,7 @@ wlog_load_sync_points(void **state)
     /* Every cut of a clean log recovers a legal point. */
     struct checker c;
     CHECK_EQ(checker_init(&c, &rec), 0);
-    for (uint32_t cut = 0; cut <= rec.dev.op_count; cut++) {
+    for (uint32_t cut = 0; cut <= rec.dev.disk.log.count; cut++) {
         struct crash_state s = { .cut = cut, .torn = CRASH_NONE };
         struct state_result r;
         CHECK_EQ(checker_check(&c, &s, &r), 0);
@@ -864,14 +888,11 @@ wlog_load_catches_lost_writes(void **state)
     (void)state;
     const struct recording *oracle = &rec_faithful;
     struct recording rec;
-    load(&oracle->dev, &rec);
-    struct plan_op *ops = sim_dev_plan_ops(&rec.dev);
-    CHECK_TRUE(ops != NULL);
+    load(&oracle->dev.disk, &rec);
     struct fault_plan plan = { .kinds = PLAN_PASS | PLAN_REORDER, .reorder_k = 1, .samples = 64 };
     struct crash_state *states;
     size_t count;
-    CHECK_EQ(fault_plan_enumerate(ops, rec.dev.op_count, MODEL_WRITEBACK, &plan, &states, &count),
-            0);
+    CHECK_EQ(fault_plan_enumerate(&rec.dev.disk.log, MODEL_WRITEBACK, &plan, &states, &count), 0);
     struct checker mine, theirs;
     CHECK_EQ(checker_init(&mine, &rec), 0);
     CHECK_EQ(checker_init(&theirs, oracle), 0);
@@ -899,7 +920,6 @@ wlog_load_catches_lost_writes(void **state)
     checker_deinit(&mine);
     checker_deinit(&theirs);
     free(states);
-    free(ops);
     recording_free(&rec);
 }
 

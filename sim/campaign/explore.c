@@ -30,7 +30,6 @@
 #include "../check/dedup.h"
 #include "../check/workers.h"
 #include "../clock.h"
-#include "../record/wlog.h"
 #include "../store/store.h"
 #include "coverage.h"
 #include "inputs.h"
@@ -74,7 +73,7 @@ campaign_alloc(struct campaign *c)
     for (size_t i = 0; i < c->count; i++) {
         crash_id_format(&c->states[i], c->ids[i], CRASH_ID_MAX);
     }
-    return dedup_states(&c->rec.dev, c->states, c->count, &c->dups);
+    return dedup_states(&c->rec.dev.disk, c->states, c->count, &c->dups);
 }
 
 static void
@@ -101,7 +100,7 @@ record(struct campaign *c)
     if (cfg->wlog != NULL) {
         struct wlog_geometry g = { cfg->wlog_block_size, cfg->wlog_block_size != 0
             ? cfg->wlog_device_size / cfg->wlog_block_size : 0 };
-        if (wlog_load_recording(cfg->wlog, &g, &c->rec, err, sizeof(err)) != 0) {
+        if (input_wlog(cfg->wlog, &g, &c->rec, err, sizeof(err)) != 0) {
             fprintf(stderr, "crashsim explore: %s\n", err);
             return -1;
         }
@@ -126,11 +125,8 @@ prepare(struct campaign *c)
     if (record(c) != 0) {
         return -1;
     }
-    struct plan_op *ops = sim_dev_plan_ops(&c->rec.dev);
-    int rc = ops == NULL ? -1 : fault_plan_enumerate(ops, c->rec.dev.op_count, c->cfg->model,
-            &c->cfg->plan, &c->states, &c->count);
-    free(ops);
-    if (rc != 0 || campaign_alloc(c) != 0) {
+    if (fault_plan_enumerate(&c->rec.dev.disk.log, c->cfg->model, &c->cfg->plan, &c->states,
+            &c->count) != 0 || campaign_alloc(c) != 0) {
         fprintf(stderr, "crashsim explore: out of memory enumerating crash states\n");
         return -1;
     }
@@ -239,7 +235,7 @@ store_begin(struct campaign *c)
     struct run_info info = { CRASHSIM_GIT_REV, cfg->seed, c->name, c->text,
         device_model_name(cfg->model), sync_profile_name(g->profile), faults,
         g->block_size, g->device_size, g->arenas, cfg->jobs, "" };
-    c->setup = (struct run_setup){ &c->rec.dev, c->rec.wlog_hash, c->rec.syncs,
+    c->setup = (struct run_setup){ &c->rec.dev.disk.log, c->rec.wlog_hash, c->rec.syncs,
         c->rec.sync_count, c->count, c->dups.distinct, c->rec.violation };
     int found = cfg->resume ? resume_find(c, &info) : 0;
     if (found < 0) {
@@ -260,18 +256,18 @@ static void
 state_row(const struct campaign *c, uint32_t i, struct state_row *row)
 {
     const struct crash_state *s = &c->states[i];
-    const struct sim_dev *dev = &c->rec.dev;
+    const struct oplog *log = &c->rec.dev.disk.log;
     uint32_t last = UINT32_MAX;
     for (uint32_t k = s->cut; k-- > 0;) {
-        if (dev->ops[k].kind == SIM_OP_WRITE) {
+        if (log->ops[k].kind == OPLOG_OP_WRITE) {
             last = k;
             break;
         }
     }
-    uint32_t pass = s->cut > 0 ? dev->ops[s->cut - 1].pass : SIM_PASS_NONE;
+    uint32_t pass = s->cut > 0 ? log->ops[s->cut - 1].pass : OPLOG_PASS_NONE;
     uint32_t orig = c->dups.dup_of[i];
     *row = (struct state_row){ c->ids[i], s, orig == CRASH_NONE ? NULL : c->ids[orig],
-        c->dups.sigs[i], pass, last == UINT32_MAX ? "" : fmt_type_name(dev->ops[last].type),
+        c->dups.sigs[i], pass, last == UINT32_MAX ? "" : fmt_type_name(log->ops[last].type),
         last };
 }
 

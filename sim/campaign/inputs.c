@@ -1,5 +1,6 @@
 /*
- * sim/campaign/inputs.c: workloads and stored runs (see inputs.h).
+ * sim/campaign/inputs.c: workloads, stored runs and write-log files (see
+ * inputs.h).
  */
 #include "inputs.h"
 
@@ -8,7 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../check/crash.h"
+#include "../oracle/oracle.h"
+
 #define WLOG_TEXT_SIZE 128u         /* Bytes of a write-log run's text. */
+#define DIGEST_CACHE_BLOCKS 64u     /* Cache of the read-only mounts of sync points. */
 
 char *
 input_wlog_text(uint64_t wlog_hash)
@@ -95,6 +100,101 @@ input_workload(const char *path, unsigned given, struct record_config *rec, char
     }
     if (g.arena_count_given && (given & INPUT_GIVEN_ARENAS) == 0) {
         rec->arenas = g.arena_count;
+    }
+    return 0;
+}
+
+/* ---- A recording without an oracle. ---- */
+
+/* The digest of the state after ops [0, cut), mounted read-only; 0 and a
+ * violation if it does not mount or cannot be read. */
+static uint64_t
+state_digest(struct recording *rec, struct crash_view *v, uint32_t cut)
+{
+    struct crash_state s = { .cut = cut, .torn = CRASH_NONE };
+    struct fs_config mc = { .cache_block_count = DIGEST_CACHE_BLOCKS, .read_only = true };
+    struct fs *fs = NULL;
+    uint64_t d = 0;
+    int rc = crash_view_set(v, &s);
+    ASSERT(rc == 0);                            /* A plain cut always fits the log. */
+    int err = fs_mount(&fs, &v->bdev, &mc);
+    if (!err) {
+        err = oracle_digest_fs(fs, &d);
+        fs_unmount(fs);
+    }
+    if (err && rec->violation[0] == '\0') {
+        snprintf(rec->violation, sizeof(rec->violation), "the state after %" PRIu32 " of %" PRIu32
+                " operations (a sync point) %s: %s", cut, rec->dev.disk.log.count,
+                fs == NULL ? "does not mount" : "cannot be read", fs == NULL ? fs_mount_failure()
+                : fs_strerror(err));
+    }
+    return err ? 0 : d;
+}
+
+static int
+sync_add(struct recording *rec, struct crash_view *v, uint32_t start, uint32_t end)
+{
+    ASSERT(start <= end && end <= rec->dev.disk.log.count);
+    return recording_add_sync(rec, (struct syncpt){ UINT32_MAX, 0, start, end,
+        state_digest(rec, v, end), NULL });
+}
+
+/* S_0, one point per sync.end (begun at the first sync.passN after the
+ * previous point), and the end of the log if no sync.end closes it. */
+static int
+sync_points(struct recording *rec)
+{
+    const struct oplog *log = &rec->dev.disk.log;
+    struct crash_view v;
+    if (crash_view_init(&v, &rec->dev.disk) != 0) {
+        return -1;
+    }
+    int rc = sync_add(rec, &v, 0, 0);
+    uint32_t prev_end = 0, start = UINT32_MAX;
+    for (uint32_t i = 0; rc == 0 && i < log->count; i++) {
+        const struct oplog_op *op = &log->ops[i];
+        if (op->kind == OPLOG_OP_MARK && oplog_mark_pass(op->mark) != OPLOG_PASS_NONE
+                && start == UINT32_MAX) {
+            start = i;
+        }
+        if (op->kind == OPLOG_OP_MARK && op->mark == BDEV_MARK_SYNC_END) {
+            rc = sync_add(rec, &v, start == UINT32_MAX ? prev_end : start, i + 1);
+            prev_end = i + 1;
+            start = UINT32_MAX;
+        }
+    }
+    if (rc == 0 && prev_end < log->count) {
+        rc = sync_add(rec, &v, start == UINT32_MAX ? prev_end : start, log->count);
+    }
+    crash_view_deinit(&v);
+    return rc;
+}
+
+int
+input_wlog(const char *path, const struct wlog_geometry *geometry, struct recording *rec,
+        char *err, size_t err_size)
+{
+    ASSERT(path != NULL && rec != NULL);
+    memset(rec, 0, sizeof(*rec));
+    char why[256];
+    struct oplog_disk disk;
+    if (wlog_read_file(path, geometry, &disk, NULL, why, sizeof(why)) != 0) {
+        snprintf(err, err_size, "%.200s: %s", path, why);
+        return -1;
+    }
+    if (sim_dev_adopt(&rec->dev, &disk) != 0) {
+        oplog_disk_deinit(&disk);
+        snprintf(err, err_size, "%.200s: out of memory for the device", path);
+        return -1;
+    }
+    const struct oplog *log = &rec->dev.disk.log;
+    rec->config = (struct record_config){ log->block_size, log->block_count * log->block_size,
+        0, log->flush_count > 0 ? SYNC_PROFILE_HARDENED : SYNC_PROFILE_FAITHFUL };
+    rec->wlog_hash = oplog_hash(log);
+    if (sync_points(rec) != 0) {
+        recording_free(rec);
+        snprintf(err, err_size, "%.200s: out of memory for the sync points", path);
+        return -1;
     }
     return 0;
 }

@@ -12,6 +12,10 @@
  * A run that explored a write-log file stores a text of comments only that
  * names the log by its hash (input_wlog_text), so it has a config key of its
  * own and cannot be mistaken for a trace's run.
+ *
+ * A write-log file (traces/wlog.h) becomes a recording without an oracle
+ * (input_wlog): the sync points come from mounting the states the file
+ * system's own marks delimit.
  */
 #ifndef SIM_CAMPAIGN_INPUTS_H
 #define SIM_CAMPAIGN_INPUTS_H
@@ -19,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../traces/wlog.h"
 #include "../record/runner.h"
 #include "../store/store.h"
 
@@ -51,5 +56,26 @@ int input_run(struct store *st, int64_t *run_id, struct run_info *info, uint64_t
 /* The same, recorded again into *rec, which must give the stored write log. */
 int input_rerecord(struct store *st, int64_t *run_id, struct run_info *info, struct trace *t,
         struct recording *rec, char *err, size_t err_size);
+
+/*
+ * A recording from a write-log file, for exploring its crash states without
+ * the workload that made it. There is no oracle, so the sync points come
+ * from the file system itself: S_0 is the base image mounted; a further
+ * point ends at each "sync.end" mark (the state of the log cut right after
+ * the mark, mounted read-only), beginning at the first sync.passN mark after
+ * the previous point; a log that does not end with sync.end gets a last
+ * point for its whole length. A crash may then legally recover the last sync
+ * completed or one in flight, as with the oracle: the checker's verdicts
+ * keep their meaning (atomic, durable syncs; fs_check; the post-recovery
+ * workload), except that nothing checks that a sync point itself holds what
+ * the workload wrote. Sync points have no oracle (oracle NULL). If a sync
+ * point does not mount, rec->violation says so and its digest is 0.
+ * config: the file's geometry, arenas 0, hardened iff the log has flushes.
+ * geometry (NULL: none given) is what wlog_read_file takes: the block size a
+ * foreign dm-log-writes log needs, and what a log that states its own must
+ * agree with. Returns 0 or -1 with a reason in err (rec is then empty).
+ */
+int input_wlog(const char *path, const struct wlog_geometry *geometry, struct recording *rec,
+        char *err, size_t err_size);
 
 #endif /* SIM_CAMPAIGN_INPUTS_H */

@@ -60,12 +60,11 @@ child_scan(const struct mini *m, const struct trace *t, int fd)
         (void)n;
         _exit(0);
     }
-    struct plan_op *ops = sim_dev_plan_ops(&rec.dev);
     struct crash_state *states = NULL;
     size_t count = 0;
     struct checker ck;
-    if (ops == NULL || fault_plan_enumerate(ops, rec.dev.op_count, m->model, &m->plan, &states,
-            &count) != 0 || checker_init(&ck, &rec) != 0) {
+    if (fault_plan_enumerate(&rec.dev.disk.log, m->model, &m->plan, &states, &count) != 0
+            || checker_init(&ck, &rec) != 0) {
         _exit(3);
     }
     for (size_t i = 0; i < count && i < PROBE_STATES_MAX; i++) {
@@ -230,10 +229,10 @@ fewer_faults(struct mini *m, struct crash_state *s)
 }
 
 static const char *
-block_name(const struct sim_dev *dev, uint32_t op)
+block_name(const struct oplog *log, uint32_t op)
 {
-    const struct sim_op *o = &dev->ops[op];
-    if (o->block == 0 || o->block == dev->block_count - 1) {
+    const struct oplog_op *o = &log->ops[op];
+    if (o->block == 0 || o->block == log->block_count - 1) {
         return "superblock";
     }
     switch (o->type) {
@@ -250,20 +249,20 @@ static void
 words(const struct recording *rec, const struct crash_state *s, uint32_t ops, char *buf,
         size_t size)
 {
-    const struct sim_dev *dev = &rec->dev;
+    const struct oplog *log = &rec->dev.disk.log;
     size_t n = (size_t)snprintf(buf, size, "%u ops; crash after %u of %u logged operations",
-            ops, s->cut, dev->op_count);
+            ops, s->cut, log->count);
     if (s->torn != CRASH_NONE && n < size) {
-        const struct sim_op *o = &dev->ops[s->torn];
+        const struct oplog_op *o = &log->ops[s->torn];
         n += (size_t)snprintf(buf + n, size - n, "; write %u (%s, pass %d) torn after sector %u,"
-                " the rest %s", s->torn, block_name(dev, s->torn), o->pass == SIM_PASS_NONE ? -1
+                " the rest %s", s->torn, block_name(log, s->torn), o->pass == OPLOG_PASS_NONE ? -1
                 : o->pass, s->torn_sectors, s->torn_fill == 'o' ? "old" : s->torn_fill == 'z'
                 ? "zeros" : "garbage");
     }
     for (uint32_t i = 0; i < s->drop_count && n < size; i++) {
-        const struct sim_op *o = &dev->ops[s->drops[i]];
+        const struct oplog_op *o = &log->ops[s->drops[i]];
         n += (size_t)snprintf(buf + n, size - n, "; write %u (%s, pass %d) lost", s->drops[i],
-                block_name(dev, s->drops[i]), o->pass == SIM_PASS_NONE ? -1 : o->pass);
+                block_name(log, s->drops[i]), o->pass == OPLOG_PASS_NONE ? -1 : o->pass);
     }
 }
 

@@ -12,76 +12,73 @@
 #include "../store/store.h"
 #include "inputs.h"
 
-static const char *
-pass_name(uint8_t pass)
-{
-    static const char *names[5] = { "pass 0", "pass 1", "pass 2", "pass 3", "pass 4" };
-    return pass < 5 ? names[pass] : "between syncs";
-}
-
 static void
-describe_write(const struct sim_dev *dev, uint32_t op, const char *what)
+describe_write(const struct oplog *log, uint32_t op, const char *what)
 {
-    const struct sim_op *o = &dev->ops[op];
+    const struct oplog_op *o = &log->ops[op];
+    char pass[16] = "between syncs";
+    if (o->pass != OPLOG_PASS_NONE) {
+        snprintf(pass, sizeof(pass), "pass %u", o->pass);
+    }
     printf("  %s write %u: block %" PRIu64 " (%s, %s)\n", what, op, o->block,
-            o->block == 0 || o->block == dev->block_count - 1 ? "superblock"
-            : fmt_type_name(o->type), pass_name(o->pass));
+            o->block == 0 || o->block == log->block_count - 1 ? "superblock"
+            : fmt_type_name(o->type), pass);
 }
 
 static void
 describe_state(const struct recording *rec, const struct crash_state *s)
 {
-    const struct sim_dev *dev = &rec->dev;
+    const struct oplog *log = &rec->dev.disk.log;
     uint32_t lo, hi;
     recording_legal(rec, s->cut, &lo, &hi);
     printf("crash after %u of %u logged operations; legal sync points %u..%u", s->cut,
-            dev->op_count, lo, hi);
+            log->count, lo, hi);
     if (rec->syncs[hi].line != 0) {
         printf(" (trace line %u)", rec->syncs[hi].line);
     }
     printf("\n");
     for (uint32_t k = s->cut; k-- > 0;) {
-        if (dev->ops[k].kind == SIM_OP_WRITE) {
-            describe_write(dev, k, "last issued");
+        if (log->ops[k].kind == OPLOG_OP_WRITE) {
+            describe_write(log, k, "last issued");
             break;
         }
     }
     for (uint32_t i = 0; i < s->drop_count; i++) {
         bool lied = s->liar && (i + 1 < s->drop_count || s->drop_count == 1);
-        describe_write(dev, s->drops[i], lied ? "lost although a flush after it was "
+        describe_write(log, s->drops[i], lied ? "lost although a flush after it was "
                 "acknowledged (a lying flush)" : "lost");
     }
     if (s->torn != CRASH_NONE) {
-        describe_write(dev, s->torn, "torn");
+        describe_write(log, s->torn, "torn");
         printf("    only its first %u sectors landed; the rest holds %s\n", s->torn_sectors,
                 s->torn_fill == 'o' ? "the old content" : s->torn_fill == 'z' ? "zeros"
                 : "garbage");
     }
     if (s->media == MEDIA_FLIP) {
-        describe_write(dev, s->media_op, "flipped");
+        describe_write(log, s->media_op, "flipped");
         printf("    bit %u of its block (byte %u) reads inverted on the medium\n", s->flip_bit,
                 s->flip_bit / 8);
     } else if (s->media == MEDIA_LOST) {
-        describe_write(dev, s->media_op, "lost on the medium");
+        describe_write(log, s->media_op, "lost on the medium");
         printf("    acknowledged, never persisted, whatever flushes followed\n");
     } else if (s->media == MEDIA_MISDIRECT) {
-        describe_write(dev, s->media_op, "misdirected");
+        describe_write(log, s->media_op, "misdirected");
         if (s->target == CRASH_NONE) {
             printf("    it landed on the next block; its own block kept the old bytes\n");
         } else {
             printf("    it landed on block %u; its own block kept the old bytes\n", s->target);
         }
     } else if (s->media == MEDIA_UNREADABLE) {
-        describe_write(dev, s->media_op, "unreadable");
+        describe_write(log, s->media_op, "unreadable");
         printf("    its block reads back as a device error (a latent sector error) until it is\n"
                 "    written again\n");
     } else if (s->media == MEDIA_REPOINT) {
-        describe_write(dev, s->media_op, "repointed");
+        describe_write(log, s->media_op, "repointed");
         printf("    the block pointer at byte %u of its block names block %u, with that block's\n"
                 "    hash; every hash that names the block, up to the superblocks, agrees\n",
                 s->flip_bit, s->target);
     } else if (s->media == MEDIA_FORGE) {
-        describe_write(dev, s->media_op, "forged");
+        describe_write(log, s->media_op, "forged");
         printf("    bit %u of its block (byte %u) was inverted before hashing; every hash that\n"
                 "    names the block, up to the superblocks, agrees with the forged bytes\n",
                 s->flip_bit, s->flip_bit / 8);

@@ -352,7 +352,7 @@ checker_init(struct checker *c, const struct recording *rec)
 {
     memset(c, 0, sizeof(*c));
     c->rec = rec;
-    return crash_view_init(&c->view, &rec->dev);
+    return crash_view_init(&c->view, &rec->dev.disk);
 }
 
 void

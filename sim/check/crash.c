@@ -16,7 +16,7 @@
 
 #define SCRATCH_BLOCKS_MAX 8192u
 
-STATIC_ASSERT(SIM_NONE == CRASH_NONE, "a block's writer is SIM_NONE or CRASH_NONE alike");
+STATIC_ASSERT(OPLOG_NONE == CRASH_NONE, "a block's writer is OPLOG_NONE or CRASH_NONE alike");
 
 static uint64_t
 block_sig(uint64_t block, uint64_t content_hash)
@@ -29,36 +29,36 @@ block_sig(uint64_t block, uint64_t content_hash)
 }
 
 static const uint8_t *
-op_bytes(const struct sim_dev *rec, uint32_t op)
+op_bytes(const struct oplog *log, uint32_t op)
 {
-    return op == SIM_NONE ? NULL : sim_pool_get(&rec->pool, rec->ops[op].content);
+    return op == OPLOG_NONE ? NULL : oplog_op_bytes(log, op);
 }
 
 static const uint8_t *
 block_bytes(const struct crash_view *v, uint64_t block)
 {
-    if (v->slot[block] != SIM_NONE) {
-        return v->scratch + (size_t)v->slot[block] * v->rec->block_size;
+    if (v->slot[block] != OPLOG_NONE) {
+        return v->scratch + (size_t)v->slot[block] * v->disk->log.block_size;
     }
     for (uint32_t i = 0; i < v->ov_count; i++) {
         if (v->ov_block[i] == block) {
             return v->ov_bytes[i] != NULL ? v->ov_bytes[i]
-                : v->rec->base + block * v->rec->block_size;
+                : v->disk->base + block * v->disk->log.block_size;
         }
     }
-    const uint8_t *b = op_bytes(v->rec, v->map[block]);
-    return b != NULL ? b : v->rec->base + block * v->rec->block_size;
+    const uint8_t *b = op_bytes(&v->disk->log, v->map[block]);
+    return b != NULL ? b : v->disk->base + block * v->disk->log.block_size;
 }
 
 static int
 view_read(const struct bdev *bdev, uint64_t block, void *buffer)
 {
     const struct crash_view *v = bdev->context;
-    ASSERT(block < v->rec->block_count);
-    if (block == v->damage.unreadable && v->slot[block] == SIM_NONE) {
+    ASSERT(block < v->disk->log.block_count);
+    if (block == v->damage.unreadable && v->slot[block] == OPLOG_NONE) {
         return FS_EIO;              /* Until a write remaps the sector. */
     }
-    memcpy(buffer, block_bytes(v, block), v->rec->block_size);
+    memcpy(buffer, block_bytes(v, block), v->disk->log.block_size);
     return 0;
 }
 
@@ -66,8 +66,8 @@ static int
 view_write(const struct bdev *bdev, uint64_t block, const void *buffer)
 {
     struct crash_view *v = bdev->context;
-    ASSERT(block < v->rec->block_count);
-    if (v->slot[block] == SIM_NONE) {
+    ASSERT(block < v->disk->log.block_count);
+    if (v->slot[block] == OPLOG_NONE) {
         if (v->scratch_used == v->scratch_cap) {
             v->write_fail = true;
             return FS_EIO;
@@ -75,7 +75,8 @@ view_write(const struct bdev *bdev, uint64_t block, const void *buffer)
         v->touched[v->scratch_used] = block;
         v->slot[block] = v->scratch_used++;
     }
-    memcpy(v->scratch + (size_t)v->slot[block] * v->rec->block_size, buffer, v->rec->block_size);
+    uint32_t bs = v->disk->log.block_size;
+    memcpy(v->scratch + (size_t)v->slot[block] * bs, buffer, bs);
     v->scratch_writes++;
     return 0;
 }
@@ -88,21 +89,22 @@ view_flush(const struct bdev *bdev)
 }
 
 int
-crash_view_init(struct crash_view *v, const struct sim_dev *rec)
+crash_view_init(struct crash_view *v, const struct oplog_disk *disk)
 {
     memset(v, 0, sizeof(*v));
-    v->rec = rec;
-    uint64_t n = rec->block_count;
+    const struct oplog *log = &disk->log;
+    v->disk = disk;
+    uint64_t n = log->block_count;
     v->scratch_cap = (uint32_t)FS_MIN(n, SCRATCH_BLOCKS_MAX);
     v->map = malloc(n * sizeof(uint32_t));
     v->slot = malloc(n * sizeof(uint32_t));
     v->touched = malloc(v->scratch_cap * sizeof(uint64_t));
-    v->scratch = malloc((size_t)v->scratch_cap * rec->block_size);
-    v->torn_buf = malloc(rec->block_size);
-    v->damage.buf = malloc((size_t)DAMAGE_BLOCKS_MAX * rec->block_size);
+    v->scratch = malloc((size_t)v->scratch_cap * log->block_size);
+    v->torn_buf = malloc(log->block_size);
+    v->damage.buf = malloc((size_t)DAMAGE_BLOCKS_MAX * log->block_size);
     v->damage.unreadable = DAMAGE_NONE;
     v->meta = malloc(n * sizeof(uint64_t));
-    v->meta_cut = SIM_NONE;
+    v->meta_cut = OPLOG_NONE;
     if (v->map == NULL || v->slot == NULL || v->touched == NULL || v->scratch == NULL
             || v->torn_buf == NULL || v->damage.buf == NULL || v->meta == NULL) {
         crash_view_deinit(v);
@@ -110,7 +112,7 @@ crash_view_init(struct crash_view *v, const struct sim_dev *rec)
     }
     memset(v->map, 0xff, n * sizeof(uint32_t));
     memset(v->slot, 0xff, n * sizeof(uint32_t));
-    v->bdev = (struct bdev){ v, rec->block_size, n, view_read, view_write, view_flush, NULL };
+    v->bdev = (struct bdev){ v, log->block_size, n, view_read, view_write, view_flush, NULL };
     return 0;
 }
 
@@ -131,7 +133,7 @@ void
 crash_view_reset(struct crash_view *v)
 {
     for (uint32_t i = 0; i < v->scratch_used; i++) {
-        v->slot[v->touched[i]] = SIM_NONE;
+        v->slot[v->touched[i]] = OPLOG_NONE;
     }
     v->scratch_used = 0;
     v->scratch_writes = 0;
@@ -139,9 +141,9 @@ crash_view_reset(struct crash_view *v)
 }
 
 static uint64_t
-content_hash(const struct sim_dev *rec, uint32_t op)
+content_hash(const struct oplog *log, uint32_t op)
 {
-    return rec->pool.hashes[rec->ops[op].content];
+    return log->pool.hashes[log->ops[op].content];
 }
 
 /* Moves the prefix overlay to cut, forward by applying writes, backward by
@@ -149,34 +151,34 @@ content_hash(const struct sim_dev *rec, uint32_t op)
 static void
 seek(struct crash_view *v, uint32_t cut)
 {
-    const struct sim_dev *rec = v->rec;
+    const struct oplog *log = &v->disk->log;
     if (cut < v->cut) {
-        memset(v->map, 0xff, rec->block_count * sizeof(uint32_t));
+        memset(v->map, 0xff, log->block_count * sizeof(uint32_t));
         v->cut = 0;
         v->sig = 0;
     }
     for (uint32_t i = v->cut; i < cut; i++) {
-        const struct sim_op *op = &rec->ops[i];
-        if (op->kind != SIM_OP_WRITE) {
+        const struct oplog_op *op = &log->ops[i];
+        if (op->kind != OPLOG_OP_WRITE) {
             continue;
         }
         uint32_t old = v->map[op->block];
-        if (old != SIM_NONE) {
-            v->sig ^= block_sig(op->block, content_hash(rec, old));
+        if (old != OPLOG_NONE) {
+            v->sig ^= block_sig(op->block, content_hash(log, old));
         }
         v->map[op->block] = i;
-        v->sig ^= block_sig(op->block, content_hash(rec, i));
+        v->sig ^= block_sig(op->block, content_hash(log, i));
     }
     v->cut = cut;
 }
 
 /* The write whose bytes block b holds when the state's lost writes are lost:
- * op, or the first earlier write to b that was not lost (SIM_NONE: base). */
+ * op, or the first earlier write to b that was not lost (OPLOG_NONE: base). */
 static uint32_t
-surviving(const struct sim_dev *rec, const struct crash_state *s, uint32_t op)
+surviving(const struct oplog *log, const struct crash_state *s, uint32_t op)
 {
-    while (op != SIM_NONE && crash_state_dropped(s, op)) {
-        op = rec->ops[op].prev;
+    while (op != OPLOG_NONE && crash_state_dropped(s, op)) {
+        op = log->ops[op].prev;
     }
     return op;
 }
@@ -186,8 +188,8 @@ override(struct crash_view *v, uint64_t block, const uint8_t *bytes, uint64_t ha
 {
     ASSERT(v->ov_count < CRASH_OVERRIDES_MAX);
     uint32_t cur = v->map[block];
-    if (cur != SIM_NONE) {
-        v->state_sig ^= block_sig(block, content_hash(v->rec, cur));
+    if (cur != OPLOG_NONE) {
+        v->state_sig ^= block_sig(block, content_hash(&v->disk->log, cur));
     }
     if (bytes != NULL) {
         v->state_sig ^= block_sig(block, hash);
@@ -199,15 +201,15 @@ override(struct crash_view *v, uint64_t block, const uint8_t *bytes, uint64_t ha
 static void
 tear(struct crash_view *v, const struct crash_state *s)
 {
-    const struct sim_dev *rec = v->rec;
-    const struct sim_op *op = &rec->ops[s->torn];
+    const struct oplog *log = &v->disk->log;
+    const struct oplog_op *op = &log->ops[s->torn];
     if (v->map[op->block] != s->torn || crash_state_dropped(s, s->torn)) {
         return;                     /* Overwritten later, or lost: the tear is invisible. */
     }
-    uint32_t bs = rec->block_size;
-    const uint8_t *old = op_bytes(rec, surviving(rec, s, op->prev));
-    old = old != NULL ? old : rec->base + op->block * bs;
-    damage_tear(v->torn_buf, sim_pool_get(&rec->pool, op->content), old, bs, s->torn_sectors,
+    uint32_t bs = log->block_size;
+    const uint8_t *old = op_bytes(log, surviving(log, s, op->prev));
+    old = old != NULL ? old : v->disk->base + op->block * bs;
+    damage_tear(v->torn_buf, oplog_op_bytes(log, s->torn), old, bs, s->torn_sectors,
             s->torn_fill, s->torn);
     override(v, op->block, v->torn_buf, fmt_hash(v->torn_buf, bs));
 }
@@ -232,12 +234,12 @@ find_meta(struct crash_view *v)
         return;
     }
     v->meta_count = 0;
-    for (uint64_t b = 0; b < v->rec->block_count; b++) {
-        if (forge_is_meta(block_bytes(v, b), v->rec->block_size)) {
+    for (uint64_t b = 0; b < v->disk->log.block_count; b++) {
+        if (forge_is_meta(block_bytes(v, b), v->disk->log.block_size)) {
             v->meta[v->meta_count++] = b;
         }
     }
-    v->meta_cut = v->ov_count == 0 ? v->cut : SIM_NONE;
+    v->meta_cut = v->ov_count == 0 ? v->cut : OPLOG_NONE;
 }
 
 /* The view as faultinject/damage.h's image. */
@@ -245,7 +247,7 @@ static const uint8_t *
 image_read(void *context, uint64_t block)
 {
     const struct crash_view *v = context;
-    ASSERT(block < v->rec->block_count);
+    ASSERT(block < v->disk->log.block_count);
     return block_bytes(v, block);
 }
 
@@ -253,7 +255,7 @@ static uint32_t
 image_writer(void *context, uint64_t block)
 {
     const struct crash_view *v = context;
-    ASSERT(block < v->rec->block_count);
+    ASSERT(block < v->disk->log.block_count);
     return v->map[block];
 }
 
@@ -261,7 +263,7 @@ static bool
 image_changed(void *context, uint64_t block)
 {
     const struct crash_view *v = context;
-    ASSERT(block < v->rec->block_count);
+    ASSERT(block < v->disk->log.block_count);
     return overridden(v, block);
 }
 
@@ -279,17 +281,17 @@ image_meta(void *context, const uint64_t **blocks)
 static void
 strike(struct crash_view *v, const struct crash_state *s)
 {
-    const struct sim_dev *rec = v->rec;
-    const struct sim_op *op = &rec->ops[s->media_op];
-    uint32_t prior = surviving(rec, s, op->prev);
+    const struct oplog *log = &v->disk->log;
+    const struct oplog_op *op = &log->ops[s->media_op];
+    uint32_t prior = surviving(log, s, op->prev);
     struct damage_write w = {
         .block = op->block,
-        .bytes = op_bytes(rec, s->media_op),
-        .hash = content_hash(rec, s->media_op),
-        .prior = op_bytes(rec, prior),
-        .prior_hash = prior == SIM_NONE ? 0 : content_hash(rec, prior),
+        .bytes = op_bytes(log, s->media_op),
+        .hash = content_hash(log, s->media_op),
+        .prior = op_bytes(log, prior),
+        .prior_hash = prior == OPLOG_NONE ? 0 : content_hash(log, prior),
     };
-    struct damage_image img = { v, rec->block_size, rec->block_count, image_read, image_writer,
+    struct damage_image img = { v, log->block_size, log->block_count, image_read, image_writer,
         image_changed, image_meta };
     damage_media(&img, s, &w, &v->damage);
     for (uint32_t i = 0; i < v->damage.count; i++) {
@@ -298,29 +300,29 @@ strike(struct crash_view *v, const struct crash_state *s)
 }
 
 static int
-state_valid(const struct sim_dev *rec, const struct crash_state *s)
+state_valid(const struct oplog *log, const struct crash_state *s)
 {
-    if (s->cut > rec->op_count || s->drop_count > CRASH_DROPS_MAX) {
+    if (s->cut > log->count || s->drop_count > CRASH_DROPS_MAX) {
         return -1;
     }
     for (uint32_t i = 0; i < s->drop_count; i++) {
-        if (s->drops[i] >= s->cut || rec->ops[s->drops[i]].kind != SIM_OP_WRITE) {
+        if (s->drops[i] >= s->cut || log->ops[s->drops[i]].kind != OPLOG_OP_WRITE) {
             return -1;
         }
     }
     if (s->torn != CRASH_NONE) {
-        uint32_t sectors = rec->block_size / BDEV_SECTOR_SIZE;
-        if (s->torn >= s->cut || rec->ops[s->torn].kind != SIM_OP_WRITE
+        uint32_t sectors = log->block_size / BDEV_SECTOR_SIZE;
+        if (s->torn >= s->cut || log->ops[s->torn].kind != OPLOG_OP_WRITE
                 || s->torn_sectors == 0 || s->torn_sectors >= sectors) {
             return -1;
         }
     }
     if (s->media != MEDIA_NONE && (s->media_op >= s->cut
-            || rec->ops[s->media_op].kind != SIM_OP_WRITE)) {
+            || log->ops[s->media_op].kind != OPLOG_OP_WRITE)) {
         return -1;
     }
-    if (s->media != MEDIA_NONE && damage_state_check(s, rec->ops[s->media_op].block,
-            rec->block_size, rec->block_count) != 0) {
+    if (s->media != MEDIA_NONE && damage_state_check(s, log->ops[s->media_op].block,
+            log->block_size, log->block_count) != 0) {
         return -1;
     }
     return 0;
@@ -329,8 +331,8 @@ state_valid(const struct sim_dev *rec, const struct crash_state *s)
 int
 crash_view_set(struct crash_view *v, const struct crash_state *s)
 {
-    const struct sim_dev *rec = v->rec;
-    if (state_valid(rec, s) != 0) {
+    const struct oplog *log = &v->disk->log;
+    if (state_valid(log, s) != 0) {
         return -1;
     }
     crash_view_reset(v);
@@ -344,14 +346,14 @@ crash_view_set(struct crash_view *v, const struct crash_state *s)
         tear(v, s);                 /* First: a lost write to the same block yields to it. */
     }
     for (uint32_t i = 0; i < s->drop_count; i++) {
-        uint64_t b = rec->ops[s->drops[i]].block;
+        uint64_t b = log->ops[s->drops[i]].block;
         bool seen = false;
         for (uint32_t j = 0; j < v->ov_count; j++) {
             seen = seen || v->ov_block[j] == b;
         }
-        uint32_t eff = surviving(rec, s, v->map[b]);
+        uint32_t eff = surviving(log, s, v->map[b]);
         if (!seen && eff != v->map[b]) {
-            override(v, b, op_bytes(rec, eff), eff == SIM_NONE ? 0 : content_hash(rec, eff));
+            override(v, b, op_bytes(log, eff), eff == OPLOG_NONE ? 0 : content_hash(log, eff));
         }
     }
     if (s->media != MEDIA_NONE) {

@@ -22,15 +22,15 @@
 
 #include "../../faultinject/damage.h"
 #include "../../faultinject/plan.h"
-#include "../record/dev.h"
+#include "../../traces/oplog.h"
 
 #define CRASH_OVERRIDES_MAX (CRASH_DROPS_MAX + 3u + DAMAGE_BLOCKS_MAX)
 
 struct crash_view {
     struct bdev bdev;                   /* The crash image as a device. */
-    const struct sim_dev *rec;          /* The recording. */
+    const struct oplog_disk *disk;      /* The recording: its base and log. */
     uint32_t cut;                       /* Prefix the overlay reflects. */
-    uint32_t *map;                      /* Per block: write op of its content, or SIM_NONE. */
+    uint32_t *map;                      /* Per block: write op of its content, or OPLOG_NONE. */
     uint64_t sig;                       /* Signature of the prefix overlay. */
     uint64_t state_sig;                 /* Signature with the state's overrides. */
     uint64_t ov_block[CRASH_OVERRIDES_MAX];     /* Overridden blocks. */
@@ -42,8 +42,8 @@ struct crash_view {
                                            damage.buf) and the unreadable block. */
     uint64_t *meta;                     /* Metadata blocks of the image at meta_cut. */
     uint64_t meta_count;                /* Entries. */
-    uint32_t meta_cut;                  /* Cut they were found at, or SIM_NONE. */
-    uint32_t *slot;                     /* Per block: scratch slot, or SIM_NONE. */
+    uint32_t meta_cut;                  /* Cut they were found at, or OPLOG_NONE. */
+    uint32_t *slot;                     /* Per block: scratch slot, or OPLOG_NONE. */
     uint8_t *scratch;                   /* Scratch blocks. */
     uint64_t *touched;                  /* Blocks with a scratch slot. */
     uint32_t scratch_used;              /* Slots in use. */
@@ -52,7 +52,7 @@ struct crash_view {
     bool write_fail;                    /* A write found no slot: the state is too big. */
 };
 
-int crash_view_init(struct crash_view *v, const struct sim_dev *rec);
+int crash_view_init(struct crash_view *v, const struct oplog_disk *disk);
 void crash_view_deinit(struct crash_view *v);
 
 /* Makes the view show state s (and drops earlier scratch writes). Returns -1

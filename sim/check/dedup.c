@@ -50,12 +50,12 @@ dedup_file(struct dedup *d, uint32_t *table, size_t size, uint32_t i)
 }
 
 int
-dedup_states(const struct sim_dev *dev, const struct crash_state *states, size_t count,
+dedup_states(const struct oplog_disk *disk, const struct crash_state *states, size_t count,
         struct dedup *out)
 {
     ASSERT(count < CRASH_NONE);
     struct crash_view v;
-    if (dedup_alloc(out, count) != 0 || crash_view_init(&v, dev) != 0) {
+    if (dedup_alloc(out, count) != 0 || crash_view_init(&v, disk) != 0) {
         dedup_free(out);
         return -1;
     }

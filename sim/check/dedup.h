@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "../../faultinject/plan.h"
-#include "../record/dev.h"
+#include "../../traces/oplog.h"
 
 struct dedup {
     uint64_t *sigs;         /* Per state: its image's signature. */
@@ -27,9 +27,10 @@ struct dedup {
     uint64_t distinct;      /* Originals: states that are checked. */
 };
 
-/* Signs states[0..count) of the recording dev and links duplicates to their
- * originals. 0, or -1 when memory runs out (*out is then empty). */
-int dedup_states(const struct sim_dev *dev, const struct crash_state *states, size_t count,
+/* Signs states[0..count) of the recording disk (its base and log) and links
+ * duplicates to their originals. 0, or -1 when memory runs out (*out is then
+ * empty). */
+int dedup_states(const struct oplog_disk *disk, const struct crash_state *states, size_t count,
         struct dedup *out);
 void dedup_free(struct dedup *d);
 

@@ -1,6 +1,6 @@
 /*
  * sim/cli/cmd_wlog.c: crashsim wlog — write logs to and from files
- * (sim/record/wlog.h, traces/WLOG.md).
+ * (traces/wlog.h, traces/WLOG.md).
  *
  * export re-records a run's workload from the result database exactly as
  * crashsim replay does (the stored trace text, geometry and profile through
@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "../../fs/format.h"
-#include "../record/wlog.h"
+#include "../../traces/wlog.h"
 #include "cli.h"
 #include "../campaign/inputs.h"
 #include "../store/store.h"
@@ -101,10 +101,10 @@ export_record(const char *db, int64_t *run_id, struct recording *rec)
 }
 
 static void
-print_summary(const struct sim_dev *dev)
+print_summary(const struct oplog_disk *disk)
 {
     struct wlog_summary s;
-    wlog_summarize(dev, &s);
+    wlog_summarize(disk, &s);
     printf("device: %" PRIu64 " blocks of %" PRIu32 " bytes\n", s.block_count, s.block_size);
     printf("base image: %" PRIu64 " non-zero blocks\n", s.base_block_count);
     printf("operations: %" PRIu32 " (%" PRIu32 " writes, %" PRIu32 " flushes, %" PRIu32
@@ -167,10 +167,10 @@ wlog_export(int argc, char **argv)
     int code = EXIT_USAGE;
     char err[512];
     if (export_record(db, &run_id, &rec) == 0) {
-        if (wlog_write_file(out, &rec.dev, format, err, sizeof(err)) != 0) {
+        if (wlog_write_file(out, &rec.dev.disk, format, err, sizeof(err)) != 0) {
             cli_error("wlog", "%s", err);
         } else {
-            print_summary(&rec.dev);
+            print_summary(&rec.dev.disk);
             print_written(out, format);
             code = EXIT_OK;
         }
@@ -235,25 +235,25 @@ wlog_import(int argc, char **argv)
     }
     g.block_count = size != 0 ? size / g.block_size : 0;
     const char *path = argv[optind];
-    struct sim_dev dev;
+    struct oplog_disk disk;
     enum wlog_format format;
     char err[512];
-    if (wlog_read_file(path, &g, &dev, &format, err, sizeof(err)) != 0) {
+    if (wlog_read_file(path, &g, &disk, &format, err, sizeof(err)) != 0) {
         cli_error("wlog", "%s: %s", path, err);
         return EXIT_USAGE;
     }
     struct stat st;
     printf("%s: %s, %lld bytes\n", path, wlog_format_name(format),
             stat(path, &st) == 0 ? (long long)st.st_size : -1LL);
-    print_summary(&dev);
+    print_summary(&disk);
     int code = EXIT_OK;
-    if (out != NULL && wlog_write_file(out, &dev, WLOG_FORMAT_CRASHSIM, err, sizeof(err)) != 0) {
+    if (out != NULL && wlog_write_file(out, &disk, WLOG_FORMAT_CRASHSIM, err, sizeof(err)) != 0) {
         cli_error("wlog", "%s", err);
         code = EXIT_USAGE;
     } else if (out != NULL) {
         print_written(out, WLOG_FORMAT_CRASHSIM);
     }
-    sim_dev_deinit(&dev);
+    oplog_disk_deinit(&disk);
     return code;
 }
 

@@ -44,7 +44,7 @@
  *   - With an immutable label mounted, every step that would change the
  *     namespace is FS_EROFS before its paths are looked at.
  *
- * Files. The oracle is four files, one seam each; they share oracle_impl.h
+ * Files. The oracle is five files, one seam each; they share oracle_impl.h
  * (the representation and the helpers one file defines for the others), and
  * everything else is static in its file:
  *   - oracle.c (this file): nodes, labels, the life cycle, the semantics of
@@ -53,6 +53,7 @@
  *     only file that changes an oracle;
  *   - digest.c: the canonical digest, of an oracle and of a mounted fs;
  *   - diff.c: how a mounted fs differs from an oracle, in sentences;
+ *   - path.c: the path buffer of the walks;
  *   - fsread.c: a mounted fs read through its public API in the oracle's
  *     canonical order, for digest.c and diff.c.
  */
@@ -189,15 +190,17 @@ node_own(struct mnode **slot)
 
 /* ---- Directories. ---- */
 
-/* Index of name in dir, or where it would go; true if it is there. */
+/* The one binary search of the oracle's sorted arrays: the index of the
+ * element cmp(ctx, i) calls equal (true), or of the first above the key,
+ * where it would go (false). cmp < 0: element i is below the key. */
 static bool
-dir_find(const struct mnode *dir, const char *name, size_t nlen, uint32_t *index)
+sorted_find(uint32_t count, const void *ctx, int (*cmp)(const void *ctx, uint32_t i),
+        uint32_t *index)
 {
-    ASSERT(dir->is_dir);
-    uint32_t lo = 0, hi = dir->ent_count;
+    uint32_t lo = 0, hi = count;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        int c = oracle_name_cmp(dir->ents[mid].name, dir->ents[mid].nlen, name, nlen);
+        int c = cmp(ctx, mid);
         if (c == 0) {
             *index = mid;
             return true;
@@ -208,8 +211,32 @@ dir_find(const struct mnode *dir, const char *name, size_t nlen, uint32_t *index
             hi = mid;
         }
     }
+    ASSERT(lo <= count);
     *index = lo;
     return false;
+}
+
+struct name_key {
+    const void *array;          /* The entries or labels searched. */
+    const char *name;           /* The name sought. */
+    size_t nlen;                /* Its bytes. */
+};
+
+static int
+dir_cmp(const void *ctx, uint32_t i)
+{
+    const struct name_key *k = ctx;
+    const struct mnode *dir = k->array;
+    return oracle_name_cmp(dir->ents[i].name, dir->ents[i].nlen, k->name, k->nlen);
+}
+
+/* Index of name in dir, or where it would go; true if it is there. */
+static bool
+dir_find(const struct mnode *dir, const char *name, size_t nlen, uint32_t *index)
+{
+    ASSERT(dir->is_dir);
+    struct name_key k = { dir, name, nlen };
+    return sorted_find(dir->ent_count, &k, dir_cmp, index);
 }
 
 static const struct mnode *
@@ -253,24 +280,24 @@ dir_take(struct mnode *dir, const char *name, size_t nlen)
 
 /* ---- Files. ---- */
 
+struct chunk_key {
+    const struct mnode *file;   /* The file searched. */
+    uint64_t index;             /* The chunk index sought. */
+};
+
+static int
+chunk_cmp(const void *ctx, uint32_t i)
+{
+    const struct chunk_key *k = ctx;
+    uint64_t have = k->file->chunks[i].index;
+    return have < k->index ? -1 : have > k->index;
+}
+
 static bool
 chunk_find(const struct mnode *f, uint64_t index, uint32_t *at)
 {
-    uint32_t lo = 0, hi = f->chunk_count;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (f->chunks[mid].index == index) {
-            *at = mid;
-            return true;
-        }
-        if (f->chunks[mid].index < index) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    *at = lo;
-    return false;
+    struct chunk_key k = { f, index };
+    return sorted_find(f->chunk_count, &k, chunk_cmp, at);
 }
 
 /* The bytes of chunk index, created zero-filled if it is a hole. */
@@ -367,27 +394,20 @@ file_read(const struct mnode *f, uint64_t off, uint8_t *buf, size_t len, size_t 
 
 /* ---- Labels. ---- */
 
+static int
+label_cmp(const void *ctx, uint32_t i)
+{
+    const struct name_key *k = ctx;
+    const struct oracle *m = k->array;
+    const char *ln = m->labels[i].name;
+    return oracle_name_cmp(ln, strlen(ln), k->name, k->nlen);
+}
+
 static bool
 label_find(const struct oracle *m, const char *name, uint32_t *index)
 {
-    size_t n = strlen(name);
-    uint32_t lo = 0, hi = m->label_count;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        const char *ln = m->labels[mid].name;
-        int c = oracle_name_cmp(ln, strlen(ln), name, n);
-        if (c == 0) {
-            *index = mid;
-            return true;
-        }
-        if (c < 0) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    *index = lo;
-    return false;
+    struct name_key k = { m, name, strlen(name) };
+    return sorted_find(m->label_count, &k, label_cmp, index);
 }
 
 static struct mlabel *
@@ -863,47 +883,6 @@ oracle_step(struct oracle *m, const struct trace_step *s, int got, char *why, si
                 two ? escape(s->path2, b, sizeof(b)) : "", fs_strerror(got), fs_strerror(want));
     }
     return 1;
-}
-
-/* ---- Paths, for the walks here and in digest.c and diff.c. ---- */
-
-void
-oracle_pbuf_set(struct pbuf *b, const char *s)
-{
-    b->len = 0;
-    size_t n = strlen(s);
-    if (n + 1 > b->cap) {
-        b->cap = n + 256;
-        b->p = oracle_realloc(b->p, b->cap);
-    }
-    memcpy(b->p, s, n + 1);
-    b->len = n;
-}
-
-/* Appends "/name" (no slash after the root); returns the old length. */
-size_t
-oracle_pbuf_push(struct pbuf *b, const char *name, size_t nlen)
-{
-    size_t old = b->len;
-    bool slash = !(b->len == 1 && b->p[0] == '/');
-    if (b->len + nlen + 2 > b->cap) {
-        b->cap = 2 * (b->len + nlen + 2);
-        b->p = oracle_realloc(b->p, b->cap);
-    }
-    if (slash) {
-        b->p[b->len++] = '/';
-    }
-    memcpy(b->p + b->len, name, nlen);
-    b->len += nlen;
-    b->p[b->len] = '\0';
-    return old;
-}
-
-void
-oracle_pbuf_pop(struct pbuf *b, size_t len)
-{
-    b->len = len;
-    b->p[len] = '\0';
 }
 
 /* ---- Inspection. ---- */

@@ -111,7 +111,7 @@ sync_push(struct recording *rec, uint32_t step, uint32_t line, uint32_t start,
 {
     struct oracle *clone = oracle_clone(m);
     if (clone == NULL || recording_add_sync(rec, (struct syncpt){ step, line, start,
-                rec->dev.op_count, oracle_digest(m), clone }) != 0) {
+                rec->dev.disk.log.count, oracle_digest(m), clone }) != 0) {
         oracle_free(clone);
         return -1;
     }
@@ -146,7 +146,7 @@ run_steps(struct recording *rec, struct fs *fs, struct oracle *m, const struct t
         bool snap = s->op == TRACE_SNAP_LABEL || s->op == TRACE_SNAP_FORK
             || s->op == TRACE_SNAP_DELETE;
         struct oracle *before = snap ? oracle_clone(m) : NULL;
-        uint32_t start = rec->dev.op_count;
+        uint32_t start = rec->dev.disk.log.count;
         uint64_t commits = fs_stats(fs)->sync_count;
         int got = runner_step(fs, s);
         bool committed = fs_stats(fs)->sync_count != commits;
@@ -265,7 +265,7 @@ record_workload(const struct record_config *cfg, const struct trace *t, struct r
         rc = run_steps(rec, fs, m, t);
     }
     if (!rc && rec->violation[0] == '\0') {
-        uint32_t start = rec->dev.op_count;
+        uint32_t start = rec->dev.disk.log.count;
         e = fs_sync(fs);
         rc = e ? -1 : sync_push(rec, UINT32_MAX, 0, start, m);
         compare(rec, fs, m, t->name, 0);
@@ -277,7 +277,7 @@ record_workload(const struct record_config *cfg, const struct trace *t, struct r
     }
     fs_unmount(fs);
     oracle_free(m);
-    rec->wlog_hash = sim_dev_log_hash(&rec->dev);
+    rec->wlog_hash = oplog_hash(&rec->dev.disk.log);
     if (rc) {
         snprintf(err, err_size, "out of memory while recording");
     }

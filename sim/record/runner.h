@@ -70,7 +70,7 @@ struct recording {
     struct syncpt *syncs;           /* Sync points. */
     uint32_t sync_count;            /* Entries. */
     uint32_t sync_cap;              /* Allocated. */
-    uint64_t wlog_hash;             /* sim_dev_log_hash of the log. */
+    uint64_t wlog_hash;             /* oplog_hash of the log. */
     uint32_t steps_run;             /* Steps executed. */
     char violation[1024];           /* "": the file system agreed with the oracle. */
 };

@@ -590,9 +590,9 @@ run_insert(struct store *s, const struct run_info *info, const struct run_setup 
     sqlite3_bind_int64(st, 9, (sqlite3_int64)info->device_size);
     sqlite3_bind_int64(st, 10, info->arenas);
     sqlite3_bind_int64(st, 11, info->jobs);
-    sqlite3_bind_int64(st, 15, setup->dev->op_count);
-    sqlite3_bind_int64(st, 16, setup->dev->write_count);
-    sqlite3_bind_int64(st, 17, setup->dev->flush_count);
+    sqlite3_bind_int64(st, 15, setup->log->count);
+    sqlite3_bind_int64(st, 16, setup->log->write_count);
+    sqlite3_bind_int64(st, 17, setup->log->flush_count);
     sqlite3_bind_int64(st, 18, (sqlite3_int64)setup->state_count);
     sqlite3_bind_int64(st, 19, (sqlite3_int64)setup->distinct_count);
     if (setup->run_violation != NULL && setup->run_violation[0] != '\0') {
@@ -610,33 +610,34 @@ type_label(uint16_t type)
     return fmt_type_name(type);
 }
 
-/* The write log's rows, inside the caller's transaction. */
+/* The write log's rows, inside the caller's transaction; kinds, activities
+ * and marks by the op log's names (traces/oplog.h). */
 static int
-wlog_insert(struct store *s, int64_t run_id, const struct sim_dev *dev)
+wlog_insert(struct store *s, int64_t run_id, const struct oplog *log)
 {
-    static const char *kinds[] = { "write", "flush", "mark" };
-    static const char *acts[] = { "", "log.grow", "log.compress", "dlist.merge" };
     sqlite3_stmt *st = s->st[ST_WLOG];
-    for (uint32_t i = 0; i < dev->op_count; i++) {
-        const struct sim_op *op = &dev->ops[i];
+    for (uint32_t i = 0; i < log->count; i++) {
+        const struct oplog_op *op = &log->ops[i];
         char hash[17];
         sqlite3_bind_int64(st, 1, run_id);
         sqlite3_bind_int64(st, 2, i);
-        sqlite3_bind_text(st, 3, kinds[op->kind], -1, SQLITE_STATIC);
-        if (op->kind == SIM_OP_WRITE) {
-            hex64(hash, dev->pool.hashes[op->content]);
+        sqlite3_bind_text(st, 3, oplog_op_kind_name((enum oplog_op_kind)op->kind), -1,
+                SQLITE_STATIC);
+        if (op->kind == OPLOG_OP_WRITE) {
+            hex64(hash, log->pool.hashes[op->content]);
             sqlite3_bind_int64(st, 4, (sqlite3_int64)op->block);
             sqlite3_bind_text(st, 5, hash, -1, SQLITE_TRANSIENT);
             sqlite3_bind_text(st, 10, type_label(op->type), -1, SQLITE_STATIC);
         }
         sqlite3_bind_int64(st, 6, op->epoch);
         sqlite3_bind_int64(st, 7, (sqlite3_int64)op->qgen);
-        if (op->pass != SIM_PASS_NONE) {
+        if (op->pass != OPLOG_PASS_NONE) {
             sqlite3_bind_int64(st, 8, op->pass);
         }
-        sqlite3_bind_text(st, 9, acts[op->activity], -1, SQLITE_STATIC);
-        if (op->kind == SIM_OP_MARK) {
-            sqlite3_bind_text(st, 11, sim_mark_names[op->mark], -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 9, oplog_activity_name((enum oplog_activity)op->activity), -1,
+                SQLITE_STATIC);
+        if (op->kind == OPLOG_OP_MARK) {
+            sqlite3_bind_text(st, 11, oplog_mark_name(op->mark), -1, SQLITE_STATIC);
         }
         int rc = sqlite3_step(st);
         sqlite3_reset(st);
@@ -671,12 +672,12 @@ store_run_create(struct store *s, const struct run_info *info, const struct run_
         int64_t *run_id)
 {
     ASSERT(!s->read_only);
-    ASSERT(setup->dev != NULL && (setup->syncs != NULL || setup->sync_count == 0));
+    ASSERT(setup->log != NULL && (setup->syncs != NULL || setup->sync_count == 0));
     if (store_flush(s) != 0 || exec(s, "BEGIN IMMEDIATE") != 0) {
         return -1;
     }
     int rc = run_insert(s, info, setup, run_id);
-    rc = rc == 0 ? wlog_insert(s, *run_id, setup->dev) : rc;
+    rc = rc == 0 ? wlog_insert(s, *run_id, setup->log) : rc;
     rc = rc == 0 ? syncs_insert(s, *run_id, setup->syncs, setup->sync_count) : rc;
     if (rc != 0) {
         exec(s, "ROLLBACK");
@@ -772,7 +773,7 @@ bind_state(sqlite3_stmt *st, int64_t run_id, const struct state_row *r)
     if (r->dup_of != NULL) {
         sqlite3_bind_text(st, 10, r->dup_of, -1, SQLITE_TRANSIENT);
     }
-    if (r->pass != SIM_PASS_NONE) {
+    if (r->pass != OPLOG_PASS_NONE) {
         sqlite3_bind_int64(st, 11, r->pass);
     }
     if (r->last_write != UINT32_MAX) {

@@ -35,7 +35,7 @@
 #include <stdint.h>
 
 #include "../../faultinject/plan.h"
-#include "../record/dev.h"
+#include "../../traces/oplog.h"
 #include "../check/outcome.h"
 #include "../record/runner.h"
 
@@ -85,8 +85,8 @@ struct result_row {
 
 /* What a run was set up with: its recording and the states it enumerated. */
 struct run_setup {
-    const struct sim_dev *dev;      /* The write log. */
-    uint64_t wlog_hash;             /* sim_dev_log_hash of it. */
+    const struct oplog *log;        /* The write log. */
+    uint64_t wlog_hash;             /* oplog_hash of it. */
     const struct syncpt *syncs;     /* The oracle's sync points. */
     uint32_t sync_count;            /* Entries. */
     uint64_t state_count;           /* Crash states enumerated, duplicates included. */

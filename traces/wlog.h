@@ -1,6 +1,6 @@
 /*
- * sim/record/wlog.h: write-log files — the write log of a recording disk
- * (sim/record/dev.h) saved to a file and read back, in two formats:
+ * traces/wlog.h: write-log files — an op log (traces/oplog.h) and the image
+ * it began from, saved to a file and read back, in two formats:
  *
  *   crashsim       the native format (traces/WLOG.md): the geometry, the base
  *                  image, every operation with every field, each distinct
@@ -9,14 +9,15 @@
  *                  (drivers/md/dm-log-writes.c), the format the xfstests and
  *                  btrfs-progs replay-log tool replays onto a device.
  *
- * A write log in memory is a struct sim_dev whose log was recorded: reading a
- * file replays its operations through the device's own bdev callbacks (write,
- * flush, mark), so the flush epochs, queue generations, sync passes,
- * activities, block types and content indices of the result are what the
- * recording disk itself derives — and, for the native format, each must equal
+ * A write log in memory is a struct oplog_disk: the base image and the log.
+ * Reading a file appends its operations to a fresh log through the log's own
+ * appends (oplog_write, oplog_flush, oplog_mark), so the flush epochs, queue
+ * generations, sync passes, activities, block types and content indices of
+ * the result are what the op log itself derives, exactly as when the
+ * recording disk appended them — and, for the native format, each must equal
  * the value the file stores, or the file is refused. Equal logs have equal
- * sim_dev_log_hash; export then import gives back the same log, field by
- * field, in both formats.
+ * oplog_hash; export then import gives back the same log, field by field, in
+ * both formats.
  *
  * Files are untrusted: every reader returns FS_ECORRUPT with a one-line reason
  * naming the check that failed (never an ASSERT, never a read outside the
@@ -25,8 +26,9 @@
  * a foreign dm-log-writes log). Counts are checked against the file's size
  * before anything is allocated, and devices are bounded by WLOG_DEVICE_SIZE_MAX.
  *
- * Dependencies: this module serialises sim/'s recording disk, so it includes
- * sim/record/dev.h, and sim/record/runner.h for wlog_load_recording; fs/format.h for the hash.
+ * Dependencies: traces/oplog.h for the log; fs/format.h for the hash. A
+ * recording with sync points made from a file is the campaign code's
+ * (sim/campaign/inputs.h, input_wlog).
  */
 #ifndef TRACES_WLOG_H
 #define TRACES_WLOG_H
@@ -34,8 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dev.h"
-#include "runner.h"
+#include "oplog.h"
 
 #define WLOG_VERSION            1u
 #define WLOG_HEADER_SIZE        72u                 /* Bytes of the native header. */
@@ -87,7 +88,7 @@ struct wlog_summary {
     uint32_t flush_count;       /* Of which flushes. */
     uint32_t mark_count;        /* Of which marks. */
     uint32_t content_count;     /* Distinct write contents. */
-    uint64_t log_hash;          /* sim_dev_log_hash. */
+    uint64_t log_hash;          /* oplog_hash. */
 };
 
 const char *wlog_format_name(enum wlog_format format);
@@ -96,45 +97,24 @@ int wlog_format_parse(const char *s, enum wlog_format *out);
 /* Which format buf starts with, by magic; -1 if neither. */
 int wlog_format_detect(const uint8_t *buf, size_t size, enum wlog_format *out);
 
-/* Serialises dev's base image and log. *out is malloc'ed (the caller frees
+/* Serialises disk's base image and log. *out is malloc'ed (the caller frees
  * it). Returns 0 or FS_ENOMEM. */
-int wlog_encode(const struct sim_dev *dev, enum wlog_format format, uint8_t **out,
+int wlog_encode(const struct oplog_disk *disk, enum wlog_format format, uint8_t **out,
         size_t *size);
 
-/* Reads a log of either format (detected by magic) into dev, which the call
- * initialises (sim_dev_deinit releases it; on failure it is left empty).
+/* Reads a log of either format (detected by magic) into disk, which the call
+ * initialises (oplog_disk_deinit releases it; on failure it is left empty).
  * geometry may be NULL. Returns 0, FS_ECORRUPT, FS_EINVAL or FS_ENOMEM with a
  * reason in err. *format (may be NULL) receives the format found. */
 int wlog_decode(const uint8_t *buf, size_t size, const struct wlog_geometry *geometry,
-        struct sim_dev *dev, enum wlog_format *format, char *err, size_t err_size);
+        struct oplog_disk *disk, enum wlog_format *format, char *err, size_t err_size);
 
 /* The same through files. Writing goes to PATH.tmp and renames it over path. */
-int wlog_write_file(const char *path, const struct sim_dev *dev, enum wlog_format format,
+int wlog_write_file(const char *path, const struct oplog_disk *disk, enum wlog_format format,
         char *err, size_t err_size);
-int wlog_read_file(const char *path, const struct wlog_geometry *geometry, struct sim_dev *dev,
-        enum wlog_format *format, char *err, size_t err_size);
+int wlog_read_file(const char *path, const struct wlog_geometry *geometry,
+        struct oplog_disk *disk, enum wlog_format *format, char *err, size_t err_size);
 
-void wlog_summarize(const struct sim_dev *dev, struct wlog_summary *s);
-
-/*
- * A recording (sim/record/runner.h) from a write-log file, for exploring its crash
- * states without the workload that made it. There is no oracle, so the sync
- * points come from the file system itself: S_0 is the base image mounted; a
- * further point ends at each "sync.end" mark (the state of the log cut right
- * after the mark, mounted read-only), beginning at the first sync.passN mark
- * after the previous point; a log that does not end with sync.end gets a last
- * point for its whole length. A crash may then legally recover the last sync
- * completed or one in flight, as with the oracle: the checker's verdicts
- * keep their meaning (atomic, durable syncs; fs_check; the post-recovery
- * workload), except that nothing checks that a sync point itself holds what
- * the workload wrote. Sync points have no oracle (oracle NULL). If a sync
- * point does not mount, rec->violation says so and its digest is 0.
- * config: the file's geometry, arenas 0, hardened iff the log has flushes.
- * geometry (NULL: none given) is what wlog_read_file takes: the block size a
- * foreign dm-log-writes log needs, and what a log that states its own must
- * agree with. Returns 0 or -1 with a reason in err (rec is then empty).
- */
-int wlog_load_recording(const char *path, const struct wlog_geometry *geometry,
-        struct recording *rec, char *err, size_t err_size);
+void wlog_summarize(const struct oplog_disk *disk, struct wlog_summary *s);
 
 #endif /* TRACES_WLOG_H */

@@ -1,28 +1,30 @@
 /*
- * sim/record/wlog.c: write-log files in the crashsim and dm-log-writes formats
+ * traces/wlog.c: write-log files in the crashsim and dm-log-writes formats
  * (see wlog.h; the byte layouts are in traces/WLOG.md).
  *
- * Method. Writing walks a recording disk (struct sim_dev) and lays its base
- * image and log out in one malloc'ed buffer, sized exactly beforehand, then
- * checksums it (native) and writes it whole. Reading takes the whole file
- * into memory, checks the header against the file's size before anything
- * else is allocated, then rebuilds the log by replaying it through a fresh
- * sim_dev's own callbacks: the base goes into the image, recording starts,
- * and every write, flush and mark is issued as the file system once issued
- * it. The device derives every field of every op; the native reader then
- * compares each with the field stored in the file, so a file the reader
- * accepts means exactly what its bytes say, and writing the log back gives the
- * same bytes (the native encoding is canonical: base blocks ascending and not
- * zero, contents numbered in order of first write, each stored once).
+ * Method. Writing walks a log and its base image (struct oplog_disk) and lays
+ * them out in one malloc'ed buffer, sized exactly beforehand, then checksums
+ * it (native) and writes it whole. Reading takes the whole file into memory,
+ * checks the header against the file's size before anything else is
+ * allocated, then rebuilds the log by appending to a fresh one: the base
+ * goes into the disk's base, the log starts, and every write, flush and mark
+ * is appended as the recording disk once appended it. The op log derives
+ * every field of every op; the native reader then compares each with the
+ * field stored in the file, so a file the reader accepts means exactly what
+ * its bytes say, and writing the log back gives the same bytes (the native
+ * encoding is canonical: base blocks ascending and not zero, contents
+ * numbered in order of first write, each stored once). This module knows
+ * nothing above the op log: a recording with sync points made from a file is
+ * the campaign code's (sim/campaign/inputs.h).
  *
  * Invariants. Every read from the buffer is preceded by a bounds check against
  * its size; every count read from a file is bounded (by the file's size, by
  * WLOG_OP_COUNT_MAX, by WLOG_DEVICE_SIZE_MAX) before it sizes a loop or an
  * allocation. Malformed input yields FS_ECORRUPT and one reason; ASSERTs are
- * only about our own data (a sim_dev being written, sizes computed here).
+ * only about our own data (a log being written, sizes computed here).
  *
- * Ownership: wlog_encode's buffer is the caller's; a decoded sim_dev is the
- * caller's (sim_dev_deinit); nothing is kept between calls.
+ * Ownership: wlog_encode's buffer is the caller's; a decoded oplog_disk is
+ * the caller's (oplog_disk_deinit); nothing is kept between calls.
  */
 #include "wlog.h"
 
@@ -34,9 +36,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../../fs/format.h"
-#include "../check/crash.h"
-#include "../oracle/oracle.h"
+#include "../fs/format.h"
 
 static const char native_magic[8] = { 'C', 'R', 'S', 'H', 'W', 'L', 'O', 'G' };
 
@@ -46,7 +46,6 @@ static const char native_magic[8] = { 'C', 'R', 'S', 'H', 'W', 'L', 'O', 'G' };
 #define CHECKSUM_SIZE       8u          /* Trailing fmt_hash. */
 #define DM_NAME_MAX         255u        /* Bytes of a mark name we compare (longer: "other"). */
 #define DM_TEXT_MAX         160u        /* Bytes of our own mark texts. */
-#define DIGEST_CACHE_BLOCKS 64u         /* Cache of the read-only mounts of sync points. */
 
 STATIC_ASSERT(WLOG_HEADER_SIZE == 8 + 4 * 4 + 2 * 8 + 4 * 4 + 2 * 8, "native header layout");
 STATIC_ASSERT(WLOG_OP_SIZE == 4 * 1 + 2 * 2 + 2 * 4 + 2 * 8, "native op record layout");
@@ -56,6 +55,7 @@ STATIC_ASSERT(WLOG_DM_SECTOR_SIZE == BDEV_SECTOR_SIZE, "a dm sector is a device 
 STATIC_ASSERT(WLOG_BLOCK_SIZE_MIN >= WLOG_DM_SECTOR_SIZE, "a block holds whole dm sectors");
 STATIC_ASSERT(DM_TEXT_MAX < WLOG_DM_SECTOR_SIZE - WLOG_DM_ENTRY_SIZE, "our marks fit a sector");
 STATIC_ASSERT(WLOG_DEVICE_SIZE_MAX / WLOG_BLOCK_SIZE_MIN <= UINT32_MAX, "block numbers fit");
+STATIC_ASSERT(OPLOG_MARK_COUNT < NATIVE_MARK_NONE, "every mark has a name-table index");
 
 /* ---- Little-endian fields (both formats are little-endian). ---- */
 
@@ -152,11 +152,12 @@ pow2_in(uint64_t v, uint64_t lo, uint64_t hi)
 }
 
 static uint64_t
-base_nonzero_count(const struct sim_dev *dev)
+base_nonzero_count(const struct oplog_disk *disk)
 {
     uint64_t n = 0;
-    for (uint64_t b = 0; b < dev->block_count; b++) {
-        n += !bytes_zero(dev->base + b * dev->block_size, dev->block_size);
+    uint32_t bs = disk->log.block_size;
+    for (uint64_t b = 0; b < disk->log.block_count; b++) {
+        n += !bytes_zero(disk->base + b * bs, bs);
     }
     return n;
 }
@@ -164,42 +165,24 @@ base_nonzero_count(const struct sim_dev *dev)
 /* The flush epoch and queue generation when recording began: those of the
  * first op (a mark's own qgen stands in: nothing before it carries the old). */
 static void
-log_initial(const struct sim_dev *dev, uint32_t *epoch0, uint64_t *qgen0)
+log_initial(const struct oplog *log, uint32_t *epoch0, uint64_t *qgen0)
 {
-    *epoch0 = dev->op_count > 0 ? dev->ops[0].epoch : dev->epoch;
-    *qgen0 = dev->op_count > 0 ? dev->ops[0].qgen : dev->qgen;
+    *epoch0 = log->count > 0 ? log->ops[0].epoch : log->epoch;
+    *qgen0 = log->count > 0 ? log->ops[0].qgen : log->qgen;
 }
 
-/* Index of name in sim_mark_names, or -1. */
+/* Appends one op of kind to a started log, as the recording disk would;
+ * 0 or FS_ENOMEM. */
 static int
-mark_lookup(const char *name)
+log_append(struct oplog *log, uint8_t kind, uint64_t block, const uint8_t *bytes, uint32_t mark,
+        uint64_t qgen)
 {
-    for (uint32_t i = 0; i < sim_mark_count(); i++) {
-        if (strcmp(name, sim_mark_names[i]) == 0) {
-            return (int)i;
-        }
+    ASSERT(log->started);
+    ASSERT(kind != OPLOG_OP_WRITE || block < log->block_count);
+    if (kind == OPLOG_OP_WRITE) {
+        return oplog_write(log, block, bytes);
     }
-    return -1;
-}
-
-/* Issues op kind through the device's callbacks; 0 or FS_ENOMEM. The device
- * appends exactly one op (a mark that found no memory appends none). */
-static int
-dev_issue(struct sim_dev *dev, uint8_t kind, uint64_t block, const uint8_t *bytes,
-        const char *mark, uint64_t qgen)
-{
-    uint32_t before = dev->op_count;
-    ASSERT(dev->recording);
-    ASSERT(kind != SIM_OP_WRITE || block < dev->block_count);
-    int rc = 0;
-    if (kind == SIM_OP_WRITE) {
-        rc = dev->bdev.write(&dev->bdev, block, bytes);
-    } else if (kind == SIM_OP_FLUSH) {
-        rc = dev->bdev.flush(&dev->bdev);
-    } else {
-        dev->bdev.mark(&dev->bdev, mark, qgen);
-    }
-    return rc == 0 && dev->op_count == before + 1 ? 0 : FS_ENOMEM;
+    return kind == OPLOG_OP_FLUSH ? oplog_flush(log) : oplog_mark(log, mark, qgen);
 }
 
 /* ---- Format names. ---- */
@@ -245,94 +228,96 @@ static size_t
 native_names_size(void)
 {
     size_t n = 0;
-    for (uint32_t i = 0; i < sim_mark_count(); i++) {
-        n += 1 + strlen(sim_mark_names[i]);
+    for (uint32_t i = 0; i < OPLOG_MARK_COUNT; i++) {
+        n += 1 + strlen(oplog_mark_name(i));
     }
     return n;
 }
 
 static size_t
-native_size(const struct sim_dev *dev, uint64_t base_count)
+native_size(const struct oplog *log, uint64_t base_count)
 {
-    size_t bs = dev->block_size;
+    size_t bs = log->block_size;
     return WLOG_HEADER_SIZE + native_names_size() + (size_t)base_count * (NATIVE_BASE_REC + bs)
-        + (size_t)dev->pool.count * bs + (size_t)dev->op_count * WLOG_OP_SIZE + CHECKSUM_SIZE;
+        + (size_t)log->pool.count * bs + (size_t)log->count * WLOG_OP_SIZE + CHECKSUM_SIZE;
 }
 
 static uint8_t *
-native_put_header(uint8_t *p, const struct sim_dev *dev, uint64_t base_count)
+native_put_header(uint8_t *p, const struct oplog *log, uint64_t base_count)
 {
     uint32_t epoch0;
     uint64_t qgen0;
-    log_initial(dev, &epoch0, &qgen0);
+    log_initial(log, &epoch0, &qgen0);
     memcpy(p, native_magic, sizeof(native_magic));
     le_put32(p + 8, WLOG_VERSION);
     le_put32(p + 12, WLOG_HEADER_SIZE);
-    le_put32(p + 16, dev->block_size);
-    le_put32(p + 20, sim_mark_count());
-    le_put64(p + 24, dev->block_count);
+    le_put32(p + 16, log->block_size);
+    le_put32(p + 20, OPLOG_MARK_COUNT);
+    le_put64(p + 24, log->block_count);
     le_put64(p + 32, base_count);
-    le_put32(p + 40, dev->pool.count);
-    le_put32(p + 44, dev->op_count);
+    le_put32(p + 40, log->pool.count);
+    le_put32(p + 44, log->count);
     le_put32(p + 48, epoch0);
     le_put32(p + 52, 0);                    /* flags */
     le_put64(p + 56, qgen0);
-    le_put64(p + 64, sim_dev_log_hash(dev));
+    le_put64(p + 64, oplog_hash(log));
     p += WLOG_HEADER_SIZE;
-    for (uint32_t i = 0; i < sim_mark_count(); i++) {
-        size_t len = strlen(sim_mark_names[i]);
+    for (uint32_t i = 0; i < OPLOG_MARK_COUNT; i++) {
+        const char *name = oplog_mark_name(i);
+        size_t len = strlen(name);
         ASSERT(len > 0 && len <= UINT8_MAX);
         *p++ = (uint8_t)len;
-        memcpy(p, sim_mark_names[i], len);
+        memcpy(p, name, len);
         p += len;
     }
     return p;
 }
 
 static void
-native_put_op(uint8_t *p, const struct sim_op *op)
+native_put_op(uint8_t *p, const struct oplog_op *op)
 {
-    bool write = op->kind == SIM_OP_WRITE;
-    ASSERT(op->kind <= SIM_OP_MARK);
-    ASSERT(op->kind != SIM_OP_MARK || op->mark < sim_mark_count());
+    bool write = op->kind == OPLOG_OP_WRITE;
+    ASSERT(op->kind < OPLOG_OP_KIND_COUNT);
+    ASSERT(op->kind != OPLOG_OP_MARK || op->mark < OPLOG_MARK_COUNT);
     p[0] = op->kind;
     p[1] = op->pass;
     p[2] = op->activity;
-    p[3] = op->kind == SIM_OP_MARK ? op->mark : (uint8_t)NATIVE_MARK_NONE;
+    p[3] = op->kind == OPLOG_OP_MARK ? op->mark : (uint8_t)NATIVE_MARK_NONE;
     le_put16(p + 4, write ? op->type : 0);
     le_put16(p + 6, 0);
     le_put32(p + 8, op->epoch);
-    le_put32(p + 12, write ? op->content : SIM_NONE);
+    le_put32(p + 12, write ? op->content : OPLOG_NONE);
     le_put64(p + 16, write ? op->block : 0);
     le_put64(p + 24, op->qgen);
 }
 
 static int
-native_encode(const struct sim_dev *dev, uint8_t **out, size_t *size)
+native_encode(const struct oplog_disk *disk, uint8_t **out, size_t *size)
 {
-    uint64_t base_count = base_nonzero_count(dev);
-    size_t n = native_size(dev, base_count);
-    size_t bs = dev->block_size;
+    const struct oplog *log = &disk->log;
+    uint64_t base_count = base_nonzero_count(disk);
+    size_t n = native_size(log, base_count);
+    size_t bs = log->block_size;
     uint8_t *buf = malloc(n);
     if (buf == NULL) {
         return FS_ENOMEM;
     }
-    uint8_t *p = native_put_header(buf, dev, base_count);
-    for (uint64_t b = 0; b < dev->block_count; b++) {
-        const uint8_t *bytes = dev->base + b * bs;
+    uint8_t *p = native_put_header(buf, log, base_count);
+    for (uint64_t b = 0; b < log->block_count; b++) {
+        const uint8_t *bytes = disk->base + b * bs;
         if (!bytes_zero(bytes, bs)) {
             le_put64(p, b);
             memcpy(p + NATIVE_BASE_REC, bytes, bs);
             p += NATIVE_BASE_REC + bs;
         }
     }
-    for (uint32_t i = 0; i < dev->pool.count; i++) {
-        memcpy(p, sim_pool_get(&dev->pool, i), bs);
+    for (uint32_t i = 0; i < log->pool.count; i++) {
+        memcpy(p, oplog_pool_get(&log->pool, i), bs);
         p += bs;
     }
-    for (uint32_t i = 0; i < dev->op_count; i++) {
-        ASSERT(dev->ops[i].kind != SIM_OP_WRITE || dev->ops[i].content < dev->pool.count);
-        native_put_op(p, &dev->ops[i]);
+    for (uint32_t i = 0; i < log->count; i++) {
+        ASSERT(log->ops[i].kind != OPLOG_OP_WRITE || log->ops[i].content < log->pool.count);
+        native_put_op(p, &log->ops[i]);
         p += WLOG_OP_SIZE;
     }
     ASSERT((size_t)(p - buf) == n - CHECKSUM_SIZE);
@@ -353,7 +338,7 @@ struct native_header {
     uint32_t op_count;          /* Op records. */
     uint32_t epoch0;            /* Flush epoch when recording began. */
     uint64_t qgen0;             /* Queue generation when recording began. */
-    uint64_t log_hash;          /* sim_dev_log_hash the writer computed. */
+    uint64_t log_hash;          /* oplog_hash the writer computed. */
 };
 
 /* What a reader needs while it goes through the sections. */
@@ -361,7 +346,7 @@ struct native_reader {
     const uint8_t *buf;             /* The file. */
     size_t size;                    /* Its bytes. */
     struct native_header h;         /* Its header. */
-    uint8_t mark_map[NATIVE_NAMES_MAX]; /* File name index -> sim_mark_names index. */
+    uint8_t mark_map[NATIVE_NAMES_MAX]; /* File name index -> mark (oplog_mark_name). */
     size_t base_pos;                /* Offset of the base section. */
     size_t contents_pos;            /* Offset of the contents. */
     size_t ops_pos;                 /* Offset of the op records. */
@@ -419,11 +404,11 @@ native_names(struct native_reader *r, size_t *pos)
         memcpy(name, r->buf + *pos + 1, len);
         name[len] = '\0';
         *pos += 1 + len;
-        int m = strlen(name) == len ? mark_lookup(name) : -1;
+        int m = strlen(name) == len ? oplog_mark_lookup(name) : -1;
         if (m < 0 || seen[m]) {
             char q[41];
             return fail(FS_ECORRUPT, r->err, r->err_size, "mark name %" PRIu32 ": '%s' is %s", i,
-                    quote(name, len, q, sizeof(q)), m < 0 ? "not a mark the recording disk knows"
+                    quote(name, len, q, sizeof(q)), m < 0 ? "not a mark the op log knows"
                     : "listed twice");
         }
         seen[m] = true;
@@ -464,9 +449,9 @@ native_header(struct native_reader *r)
     return 0;
 }
 
-/* Base blocks: ascending, on the device, not all zero; into the image. */
+/* Base blocks: ascending, on the device, not all zero; into the base. */
 static int
-native_base(struct native_reader *r, struct sim_dev *dev)
+native_base(struct native_reader *r, struct oplog_disk *disk)
 {
     size_t bs = r->h.block_size;
     const uint8_t *p = r->buf + r->base_pos;
@@ -480,21 +465,21 @@ native_base(struct native_reader *r, struct sim_dev *dev)
             return fail(FS_ECORRUPT, r->err, r->err_size, "base record %" PRIu64 ": block %"
                     PRIu64 " is all zero (zero blocks are not stored)", i, b);
         }
-        memcpy(dev->image + b * bs, p + NATIVE_BASE_REC, bs);
+        memcpy(disk->base + b * bs, p + NATIVE_BASE_REC, bs);
     }
     return 0;
 }
 
 /* An op record as stored. */
 struct native_op {
-    uint8_t kind;               /* enum sim_op_kind. */
-    uint8_t pass;               /* Sync pass or SIM_PASS_NONE. */
-    uint8_t activity;           /* enum sim_activity. */
+    uint8_t kind;               /* enum oplog_op_kind. */
+    uint8_t pass;               /* Sync pass or OPLOG_PASS_NONE. */
+    uint8_t activity;           /* enum oplog_activity. */
     uint8_t mark;               /* Name-table index, or NATIVE_MARK_NONE. */
     uint16_t type;              /* Block type of a write. */
     uint16_t reserved;          /* Zero. */
     uint32_t epoch;             /* Flushes before it. */
-    uint32_t content;           /* Content index of a write, else SIM_NONE. */
+    uint32_t content;           /* Content index of a write, else OPLOG_NONE. */
     uint64_t block;             /* Block of a write, else 0. */
     uint64_t qgen;              /* Queue generation. */
 };
@@ -510,13 +495,13 @@ native_op_get(const uint8_t *p, struct native_op *o)
 static const char *
 native_op_shape(const struct native_reader *r, const struct native_op *o)
 {
-    if (o->kind > SIM_OP_MARK) {
+    if (o->kind >= OPLOG_OP_KIND_COUNT) {
         return "unknown kind";
     }
     if (o->reserved != 0) {
         return "reserved field is not zero";
     }
-    if (o->kind == SIM_OP_WRITE) {
+    if (o->kind == OPLOG_OP_WRITE) {
         if (o->block >= r->h.block_count) {
             return "write off the device";
         }
@@ -525,10 +510,10 @@ native_op_shape(const struct native_reader *r, const struct native_op *o)
         }
         return o->mark == NATIVE_MARK_NONE ? NULL : "a write with a mark";
     }
-    if (o->block != 0 || o->content != SIM_NONE || o->type != 0) {
+    if (o->block != 0 || o->content != OPLOG_NONE || o->type != 0) {
         return "block, content or type set on a flush or mark";
     }
-    if (o->kind == SIM_OP_MARK) {
+    if (o->kind == OPLOG_OP_MARK) {
         return o->mark < r->h.name_count ? NULL : "mark index beyond the name table";
     }
     return o->mark == NATIVE_MARK_NONE ? NULL : "a flush with a mark";
@@ -537,7 +522,7 @@ native_op_shape(const struct native_reader *r, const struct native_op *o)
 /* The stored fields against those the device derived. */
 static int
 native_op_check(struct native_reader *r, uint32_t i, const struct native_op *o,
-        const struct sim_op *got)
+        const struct oplog_op *got)
 {
     const char *what = NULL;
     uint64_t want = 0, have = 0;
@@ -560,7 +545,7 @@ native_op_check(struct native_reader *r, uint32_t i, const struct native_op *o,
 }
 
 static int
-native_ops(struct native_reader *r, struct sim_dev *dev)
+native_ops(struct native_reader *r, struct oplog *log)
 {
     size_t bs = r->h.block_size;
     const uint8_t *contents = r->buf + r->contents_pos;
@@ -571,48 +556,45 @@ native_ops(struct native_reader *r, struct sim_dev *dev)
         if (why != NULL) {
             return fail(FS_ECORRUPT, r->err, r->err_size, "op %" PRIu32 ": %s", i, why);
         }
-        const char *mark = o.kind == SIM_OP_MARK ? sim_mark_names[r->mark_map[o.mark]] : NULL;
-        const uint8_t *bytes = o.kind == SIM_OP_WRITE ? contents + (size_t)o.content * bs : NULL;
-        int rc = dev_issue(dev, o.kind, o.block, bytes, mark, o.qgen);
+        uint32_t mark = o.kind == OPLOG_OP_MARK ? r->mark_map[o.mark] : 0;
+        const uint8_t *bytes = o.kind == OPLOG_OP_WRITE ? contents + (size_t)o.content * bs : NULL;
+        int rc = log_append(log, o.kind, o.block, bytes, mark, o.qgen);
         if (rc != 0) {
             return fail(rc, r->err, r->err_size, "op %" PRIu32 ": out of memory", i);
         }
-        rc = native_op_check(r, i, &o, &dev->ops[i]);
+        rc = native_op_check(r, i, &o, &log->ops[i]);
         if (rc != 0) {
             return rc;
         }
     }
-    if (dev->pool.count != r->h.content_count) {
+    if (log->pool.count != r->h.content_count) {
         return fail(FS_ECORRUPT, r->err, r->err_size, "content %" PRIu32 " is never written (%"
-                PRIu32 " stored)", dev->pool.count, r->h.content_count);
+                PRIu32 " stored)", log->pool.count, r->h.content_count);
     }
-    if (sim_dev_log_hash(dev) != r->h.log_hash) {
+    if (oplog_hash(log) != r->h.log_hash) {
         return fail(FS_ECORRUPT, r->err, r->err_size, "log hash %016" PRIx64 " in the header, the "
-                "log makes %016" PRIx64, r->h.log_hash, sim_dev_log_hash(dev));
+                "log makes %016" PRIx64, r->h.log_hash, oplog_hash(log));
     }
     return 0;
 }
 
 static int
-native_decode(const uint8_t *buf, size_t size, struct sim_dev *dev, char *err, size_t err_size)
+native_decode(const uint8_t *buf, size_t size, struct oplog_disk *disk, char *err,
+        size_t err_size)
 {
     struct native_reader r = { .buf = buf, .size = size, .err = err, .err_size = err_size };
     int rc = native_header(&r);
     if (rc != 0) {
         return rc;
     }
-    if (sim_dev_init(dev, r.h.block_size, r.h.block_count) != 0) {
+    if (oplog_disk_init(disk, r.h.block_size, r.h.block_count) != 0) {
         return fail(FS_ENOMEM, err, err_size, "out of memory for a %" PRIu64 "-block device",
                 r.h.block_count);
     }
-    rc = native_base(&r, dev);
+    rc = native_base(&r, disk);
     if (rc == 0) {
-        dev->epoch = r.h.epoch0;
-        dev->qgen = r.h.qgen0;
-        rc = sim_dev_record_start(dev);
-    }
-    if (rc == 0) {
-        rc = native_ops(&r, dev);
+        oplog_start(&disk->log, r.h.epoch0, r.h.qgen0);
+        rc = native_ops(&r, &disk->log);
     }
     return rc;
 }
@@ -642,18 +624,18 @@ dm_put_entry(uint8_t *p, uint64_t sector, uint64_t nr_sectors, uint64_t flags, c
 }
 
 static uint8_t *
-dm_put_write(uint8_t *p, const struct sim_dev *dev, uint64_t block, const uint8_t *data)
+dm_put_write(uint8_t *p, uint32_t block_size, uint64_t block, const uint8_t *data)
 {
-    uint64_t per = dev->block_size / WLOG_DM_SECTOR_SIZE;
+    uint64_t per = block_size / WLOG_DM_SECTOR_SIZE;
     return dm_put_entry(p, block * per, per, 0, NULL, data);
 }
 
 /* Marks a qgen change needs before op i (0 or 1), tracking the running qgen. */
 static bool
-dm_qgen_change(const struct sim_op *op, uint64_t *qgen)
+dm_qgen_change(const struct oplog_op *op, uint64_t *qgen)
 {
-    ASSERT(op->kind == SIM_OP_MARK || op->qgen == *qgen);    /* Only marks change it. */
-    if (op->kind != SIM_OP_MARK || op->qgen == *qgen) {
+    ASSERT(op->kind == OPLOG_OP_MARK || op->qgen == *qgen);  /* Only marks change it. */
+    if (op->kind != OPLOG_OP_MARK || op->qgen == *qgen) {
         return false;
     }
     *qgen = op->qgen;
@@ -662,46 +644,48 @@ dm_qgen_change(const struct sim_op *op, uint64_t *qgen)
 
 /* Entries and bytes of the export, the header sector included. */
 static void
-dm_size(const struct sim_dev *dev, uint64_t base_count, uint64_t *entries, size_t *size)
+dm_size(const struct oplog *log, uint64_t base_count, uint64_t *entries, size_t *size)
 {
     uint32_t epoch0;
     uint64_t qgen;
-    log_initial(dev, &epoch0, &qgen);
-    uint64_t n = 2 + base_count + dev->op_count;    /* device mark, base writes, base mark, ops */
-    for (uint32_t i = 0; i < dev->op_count; i++) {
-        n += dm_qgen_change(&dev->ops[i], &qgen);
+    log_initial(log, &epoch0, &qgen);
+    uint64_t n = 2 + base_count + log->count;       /* device mark, base writes, base mark, ops */
+    for (uint32_t i = 0; i < log->count; i++) {
+        n += dm_qgen_change(&log->ops[i], &qgen);
     }
     *entries = n;
     *size = (size_t)(1 + n) * WLOG_DM_SECTOR_SIZE
-        + (size_t)(base_count + dev->write_count) * dev->block_size;
+        + (size_t)(base_count + log->write_count) * log->block_size;
 }
 
 static uint8_t *
-dm_put_prologue(uint8_t *p, const struct sim_dev *dev)
+dm_put_prologue(uint8_t *p, const struct oplog_disk *disk)
 {
+    const struct oplog *log = &disk->log;
     uint32_t epoch0;
     uint64_t qgen0;
     char text[DM_TEXT_MAX];
-    log_initial(dev, &epoch0, &qgen0);
+    log_initial(log, &epoch0, &qgen0);
     snprintf(text, sizeof(text), WLOG_DM_MARK_DEVICE " block_size=%" PRIu32 " block_count=%"
-            PRIu64 " epoch=%" PRIu32 " qgen=%" PRIu64, dev->block_size, dev->block_count, epoch0,
+            PRIu64 " epoch=%" PRIu32 " qgen=%" PRIu64, log->block_size, log->block_count, epoch0,
             qgen0);
     p = dm_put_entry(p, 0, 0, WLOG_DM_FLAG_MARK, text, NULL);
-    for (uint64_t b = 0; b < dev->block_count; b++) {
-        const uint8_t *bytes = dev->base + b * dev->block_size;
-        if (!bytes_zero(bytes, dev->block_size)) {
-            p = dm_put_write(p, dev, b, bytes);
+    for (uint64_t b = 0; b < log->block_count; b++) {
+        const uint8_t *bytes = disk->base + b * log->block_size;
+        if (!bytes_zero(bytes, log->block_size)) {
+            p = dm_put_write(p, log->block_size, b, bytes);
         }
     }
     return dm_put_entry(p, 0, 0, WLOG_DM_FLAG_MARK, WLOG_DM_MARK_BASE, NULL);
 }
 
 static int
-dm_encode(const struct sim_dev *dev, uint8_t **out, size_t *size)
+dm_encode(const struct oplog_disk *disk, uint8_t **out, size_t *size)
 {
+    const struct oplog *log = &disk->log;
     uint64_t entries;
     size_t n;
-    dm_size(dev, base_nonzero_count(dev), &entries, &n);
+    dm_size(log, base_nonzero_count(disk), &entries, &n);
     uint8_t *buf = malloc(n);
     if (buf == NULL) {
         return FS_ENOMEM;
@@ -711,24 +695,24 @@ dm_encode(const struct sim_dev *dev, uint8_t **out, size_t *size)
     le_put64(buf + 8, WLOG_DM_VERSION);
     le_put64(buf + 16, entries);
     le_put32(buf + 24, WLOG_DM_SECTOR_SIZE);
-    uint8_t *p = dm_put_prologue(buf + WLOG_DM_SECTOR_SIZE, dev);
+    uint8_t *p = dm_put_prologue(buf + WLOG_DM_SECTOR_SIZE, disk);
     uint32_t epoch0;
     uint64_t qgen;
-    log_initial(dev, &epoch0, &qgen);
-    for (uint32_t i = 0; i < dev->op_count; i++) {
-        const struct sim_op *op = &dev->ops[i];
+    log_initial(log, &epoch0, &qgen);
+    for (uint32_t i = 0; i < log->count; i++) {
+        const struct oplog_op *op = &log->ops[i];
         if (dm_qgen_change(op, &qgen)) {
             char text[DM_TEXT_MAX];
             snprintf(text, sizeof(text), WLOG_DM_MARK_QGEN " %" PRIu64, qgen);
             p = dm_put_entry(p, 0, 0, WLOG_DM_FLAG_MARK, text, NULL);
         }
-        if (op->kind == SIM_OP_WRITE) {
-            p = dm_put_write(p, dev, op->block, sim_pool_get(&dev->pool, op->content));
-        } else if (op->kind == SIM_OP_FLUSH) {
+        if (op->kind == OPLOG_OP_WRITE) {
+            p = dm_put_write(p, log->block_size, op->block, oplog_op_bytes(log, i));
+        } else if (op->kind == OPLOG_OP_FLUSH) {
             p = dm_put_entry(p, 0, 0, WLOG_DM_FLAG_FLUSH, NULL, NULL);
         } else {
-            ASSERT(op->mark < sim_mark_count());
-            p = dm_put_entry(p, 0, 0, WLOG_DM_FLAG_MARK, sim_mark_names[op->mark], NULL);
+            ASSERT(op->mark < OPLOG_MARK_COUNT);
+            p = dm_put_entry(p, 0, 0, WLOG_DM_FLAG_MARK, oplog_mark_name(op->mark), NULL);
         }
     }
     ASSERT((size_t)(p - buf) == n);
@@ -982,33 +966,36 @@ dm_geometry(struct dm_reader *r, const struct wlog_geometry *g)
 }
 
 /* Writes (or with data NULL zeroes) sectors [sector, sector + n) block by
- * block: whole blocks directly, partial ones over the current image. Before
- * recording starts this only fills the image (the base). */
+ * block: whole blocks directly, partial ones over the block's current bytes
+ * (its last write's, else the base's). Before the log starts this only
+ * fills the base. */
 static int
-dm_apply(struct dm_reader *r, struct sim_dev *dev, const struct dm_entry *e, const uint8_t *data)
+dm_apply(struct dm_reader *r, struct oplog_disk *disk, const struct dm_entry *e,
+        const uint8_t *data)
 {
+    struct oplog *log = &disk->log;
     uint64_t bs = r->block_size;
     uint64_t off = e->sector * r->sector_size, end = off + e->nr_sectors * r->sector_size;
-    if (end > dev->block_count * bs) {
+    if (end > log->block_count * bs) {
         return fail(FS_ECORRUPT, r->err, r->err_size, "a write to sectors %" PRIu64 "+%" PRIu64
                 " beyond the device's %" PRIu64 " blocks", e->sector, e->nr_sectors,
-                dev->block_count);
+                log->block_count);
     }
     while (off < end) {
         uint64_t b = off / bs, in = off % bs, len = FS_MIN(bs - in, end - off);
-        memcpy(r->scratch, dev->image + b * bs, bs);
+        memcpy(r->scratch, oplog_disk_block(disk, b), bs);
         if (data != NULL) {
             memcpy(r->scratch + in, data, len);
             data += len;
         } else {
             memset(r->scratch + in, 0, len);
         }
-        if (!dev->recording) {
-            memcpy(dev->image + b * bs, r->scratch, bs);
-        } else if (dev->op_count >= WLOG_OP_COUNT_MAX) {
+        if (!log->started) {
+            memcpy(disk->base + b * bs, r->scratch, bs);
+        } else if (log->count >= WLOG_OP_COUNT_MAX) {
             return fail(FS_ECORRUPT, r->err, r->err_size, "more than %u operations",
                     WLOG_OP_COUNT_MAX);
-        } else if (dev_issue(dev, SIM_OP_WRITE, b, r->scratch, NULL, 0) != 0) {
+        } else if (oplog_write(log, b, r->scratch) != 0) {
             return fail(FS_ENOMEM, r->err, r->err_size, "out of memory");
         }
         off += len;
@@ -1018,7 +1005,7 @@ dm_apply(struct dm_reader *r, struct sim_dev *dev, const struct dm_entry *e, con
 
 /* The base: entries up to a crashsim.base mark, all plain writes. */
 static int
-dm_base(struct dm_reader *r, struct sim_dev *dev)
+dm_base(struct dm_reader *r, struct oplog_disk *disk)
 {
     uint64_t end = r->entry_count;
     for (uint64_t i = r->first_op; i < r->entry_count && end == r->entry_count; i++) {
@@ -1033,7 +1020,7 @@ dm_base(struct dm_reader *r, struct sim_dev *dev)
             return fail(FS_ECORRUPT, r->err, r->err_size, "entry %" PRIu64 ": not a plain write "
                     "before the " WLOG_DM_MARK_BASE " mark", i);
         }
-        int rc = dm_apply(r, dev, e, r->buf + e->data_pos);
+        int rc = dm_apply(r, disk, e, r->buf + e->data_pos);
         if (rc != 0) {
             return rc;
         }
@@ -1043,9 +1030,9 @@ dm_base(struct dm_reader *r, struct sim_dev *dev)
 }
 
 /* A mark after the prologue: ours set the qgen or are refused; others go to
- * the device (names it does not know become "other"). */
+ * the log (names it does not know become "other"). */
 static int
-dm_mark(struct dm_reader *r, struct sim_dev *dev, uint64_t i, uint64_t *qgen)
+dm_mark(struct dm_reader *r, struct oplog *log, uint64_t i, uint64_t *qgen)
 {
     char name[DM_NAME_MAX + 1];
     dm_name(r, &r->entries[i], name);
@@ -1070,34 +1057,36 @@ dm_mark(struct dm_reader *r, struct sim_dev *dev, uint64_t i, uint64_t *qgen)
     if (i + 1 == r->entry_count && strcmp(name, WLOG_DM_MARK_END) == 0) {
         return 0;                               /* The kernel's teardown, not the file system's. */
     }
-    return dev_issue(dev, SIM_OP_MARK, 0, NULL, name, *qgen) == 0 ? 0
+    int mark = oplog_mark_lookup(name);
+    return oplog_mark(log, mark < 0 ? OPLOG_MARK_OTHER : (uint32_t)mark, *qgen) == 0 ? 0
         : fail(FS_ENOMEM, r->err, r->err_size, "out of memory");
 }
 
 static int
-dm_ops(struct dm_reader *r, struct sim_dev *dev)
+dm_ops(struct dm_reader *r, struct oplog_disk *disk)
 {
+    struct oplog *log = &disk->log;
     uint64_t qgen = r->qgen0;
     for (uint64_t i = r->first_op; i < r->entry_count; i++) {
         const struct dm_entry *e = &r->entries[i];
         int rc = 0;
-        if (dev->op_count >= WLOG_OP_COUNT_MAX) {
+        if (log->count >= WLOG_OP_COUNT_MAX) {
             return fail(FS_ECORRUPT, r->err, r->err_size, "more than %u operations",
                     WLOG_OP_COUNT_MAX);
         }
         if (e->flags & WLOG_DM_FLAG_MARK) {
-            rc = dm_mark(r, dev, i, &qgen);
+            rc = dm_mark(r, log, i, &qgen);
         } else if (e->flags & WLOG_DM_FLAG_DISCARD) {
-            rc = dm_apply(r, dev, e, NULL);     /* A discard reads back as zeros. */
+            rc = dm_apply(r, disk, e, NULL);    /* A discard reads back as zeros. */
         } else {
             if (e->flags & WLOG_DM_FLAG_FLUSH) {    /* REQ_PREFLUSH: before the data. */
-                rc = dev_issue(dev, SIM_OP_FLUSH, 0, NULL, NULL, 0);
+                rc = oplog_flush(log);
             }
             if (rc == 0 && e->nr_sectors > 0) {
-                rc = dm_apply(r, dev, e, r->buf + e->data_pos);
+                rc = dm_apply(r, disk, e, r->buf + e->data_pos);
             }
             if (rc == 0 && (e->flags & WLOG_DM_FLAG_FUA)) {     /* Durable at once. */
-                rc = dev_issue(dev, SIM_OP_FLUSH, 0, NULL, NULL, 0);
+                rc = oplog_flush(log);
             }
         }
         if (rc == FS_ENOMEM && r->err_size > 0 && r->err[0] == '\0') {
@@ -1111,8 +1100,8 @@ dm_ops(struct dm_reader *r, struct sim_dev *dev)
 }
 
 static int
-dm_decode(const uint8_t *buf, size_t size, const struct wlog_geometry *g, struct sim_dev *dev,
-        char *err, size_t err_size)
+dm_decode(const uint8_t *buf, size_t size, const struct wlog_geometry *g,
+        struct oplog_disk *disk, char *err, size_t err_size)
 {
     struct dm_reader r = { .buf = buf, .size = size, .err = err, .err_size = err_size };
     int rc = dm_super(&r);
@@ -1123,21 +1112,18 @@ dm_decode(const uint8_t *buf, size_t size, const struct wlog_geometry *g, struct
     if (rc == 0) {
         rc = dm_geometry(&r, g);
     }
-    if (rc == 0 && sim_dev_init(dev, r.block_size, r.block_count) != 0) {
+    if (rc == 0 && oplog_disk_init(disk, r.block_size, r.block_count) != 0) {
         rc = fail(FS_ENOMEM, err, err_size, "out of memory for a %" PRIu64 "-block device",
                 r.block_count);
     }
     if (rc == 0) {
         r.scratch = malloc(r.block_size);
-        rc = r.scratch == NULL ? fail(FS_ENOMEM, err, err_size, "out of memory") : dm_base(&r, dev);
+        rc = r.scratch == NULL ? fail(FS_ENOMEM, err, err_size, "out of memory")
+            : dm_base(&r, disk);
     }
     if (rc == 0) {
-        dev->epoch = r.epoch0;
-        dev->qgen = r.qgen0;
-        rc = sim_dev_record_start(dev);
-    }
-    if (rc == 0) {
-        rc = dm_ops(&r, dev);
+        oplog_start(&disk->log, r.epoch0, r.qgen0);
+        rc = dm_ops(&r, disk);
     }
     free(r.scratch);
     free(r.entries);
@@ -1147,21 +1133,22 @@ dm_decode(const uint8_t *buf, size_t size, const struct wlog_geometry *g, struct
 /* ==== Both formats. ==== */
 
 int
-wlog_encode(const struct sim_dev *dev, enum wlog_format format, uint8_t **out, size_t *size)
+wlog_encode(const struct oplog_disk *disk, enum wlog_format format, uint8_t **out,
+        size_t *size)
 {
-    ASSERT(dev != NULL && out != NULL && size != NULL);
+    ASSERT(disk != NULL && out != NULL && size != NULL);
     ASSERT(format < WLOG_FORMAT_COUNT);
-    return format == WLOG_FORMAT_CRASHSIM ? native_encode(dev, out, size)
-        : dm_encode(dev, out, size);
+    return format == WLOG_FORMAT_CRASHSIM ? native_encode(disk, out, size)
+        : dm_encode(disk, out, size);
 }
 
 int
 wlog_decode(const uint8_t *buf, size_t size, const struct wlog_geometry *geometry,
-        struct sim_dev *dev, enum wlog_format *format, char *err, size_t err_size)
+        struct oplog_disk *disk, enum wlog_format *format, char *err, size_t err_size)
 {
     ASSERT(buf != NULL || size == 0);
-    ASSERT(dev != NULL);
-    memset(dev, 0, sizeof(*dev));
+    ASSERT(disk != NULL);
+    memset(disk, 0, sizeof(*disk));
     if (err_size > 0) {
         err[0] = '\0';
     }
@@ -1173,17 +1160,17 @@ wlog_decode(const uint8_t *buf, size_t size, const struct wlog_geometry *geometr
     if (format != NULL) {
         *format = f;
     }
-    int rc = f == WLOG_FORMAT_CRASHSIM ? native_decode(buf, size, dev, err, err_size)
-        : dm_decode(buf, size, geometry, dev, err, err_size);
+    int rc = f == WLOG_FORMAT_CRASHSIM ? native_decode(buf, size, disk, err, err_size)
+        : dm_decode(buf, size, geometry, disk, err, err_size);
     if (rc != 0) {
-        sim_dev_deinit(dev);
+        oplog_disk_deinit(disk);
     }
     return rc;
 }
 
 int
-wlog_write_file(const char *path, const struct sim_dev *dev, enum wlog_format format, char *err,
-        size_t err_size)
+wlog_write_file(const char *path, const struct oplog_disk *disk, enum wlog_format format,
+        char *err, size_t err_size)
 {
     uint8_t *buf;
     size_t size;
@@ -1191,7 +1178,7 @@ wlog_write_file(const char *path, const struct sim_dev *dev, enum wlog_format fo
     if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
         return fail(FS_EINVAL, err, err_size, "%.200s: path too long", path);
     }
-    if (wlog_encode(dev, format, &buf, &size) != 0) {
+    if (wlog_encode(disk, format, &buf, &size) != 0) {
         return fail(FS_ENOMEM, err, err_size, "out of memory encoding the log");
     }
     FILE *f = fopen(tmp, "wb");
@@ -1240,121 +1227,28 @@ file_slurp(const char *path, uint8_t **out, size_t *size, char *err, size_t err_
 }
 
 int
-wlog_read_file(const char *path, const struct wlog_geometry *geometry, struct sim_dev *dev,
+wlog_read_file(const char *path, const struct wlog_geometry *geometry, struct oplog_disk *disk,
         enum wlog_format *format, char *err, size_t err_size)
 {
     uint8_t *buf = NULL;
     size_t size = 0;
-    memset(dev, 0, sizeof(*dev));
+    memset(disk, 0, sizeof(*disk));
     int rc = file_slurp(path, &buf, &size, err, err_size);
     if (rc != 0) {
         return rc;
     }
-    rc = wlog_decode(buf, size, geometry, dev, format, err, err_size);
+    rc = wlog_decode(buf, size, geometry, disk, format, err, err_size);
     free(buf);
     return rc;
 }
 
 void
-wlog_summarize(const struct sim_dev *dev, struct wlog_summary *s)
+wlog_summarize(const struct oplog_disk *disk, struct wlog_summary *s)
 {
-    ASSERT(dev != NULL && s != NULL);
-    ASSERT(dev->write_count + dev->flush_count <= dev->op_count);
-    *s = (struct wlog_summary){ dev->block_size, dev->block_count, base_nonzero_count(dev),
-        dev->op_count, dev->write_count, dev->flush_count,
-        dev->op_count - dev->write_count - dev->flush_count, dev->pool.count,
-        sim_dev_log_hash(dev) };
-}
-
-/* ==== A recording without an oracle. ==== */
-
-/* The digest of the state after ops [0, cut), mounted read-only; 0 and a
- * violation if it does not mount or cannot be read. */
-static uint64_t
-state_digest(struct recording *rec, struct crash_view *v, uint32_t cut)
-{
-    struct crash_state s = { .cut = cut, .torn = CRASH_NONE };
-    struct fs_config mc = { .cache_block_count = DIGEST_CACHE_BLOCKS, .read_only = true };
-    struct fs *fs = NULL;
-    uint64_t d = 0;
-    int rc = crash_view_set(v, &s);
-    ASSERT(rc == 0);                            /* A plain cut always fits the log. */
-    int err = fs_mount(&fs, &v->bdev, &mc);
-    if (!err) {
-        err = oracle_digest_fs(fs, &d);
-        fs_unmount(fs);
-    }
-    if (err && rec->violation[0] == '\0') {
-        snprintf(rec->violation, sizeof(rec->violation), "the state after %" PRIu32 " of %" PRIu32
-                " operations (a sync point) %s: %s", cut, rec->dev.op_count,
-                fs == NULL ? "does not mount" : "cannot be read", fs == NULL ? fs_mount_failure()
-                : fs_strerror(err));
-    }
-    return err ? 0 : d;
-}
-
-static int
-sync_add(struct recording *rec, struct crash_view *v, uint32_t start, uint32_t end)
-{
-    ASSERT(start <= end && end <= rec->dev.op_count);
-    return recording_add_sync(rec, (struct syncpt){ UINT32_MAX, 0, start, end,
-        state_digest(rec, v, end), NULL });
-}
-
-/* S_0, one point per sync.end (begun at the first sync.passN after the
- * previous point), and the end of the log if no sync.end closes it. */
-static int
-sync_points(struct recording *rec)
-{
-    const struct sim_dev *dev = &rec->dev;
-    int pass0 = mark_lookup("sync.pass0"), pass4 = mark_lookup("sync.pass4");
-    int end_mark = mark_lookup("sync.end");
-    ASSERT(pass0 >= 0 && pass4 > pass0 && end_mark >= 0);
-    struct crash_view v;
-    if (crash_view_init(&v, dev) != 0) {
-        return -1;
-    }
-    int rc = sync_add(rec, &v, 0, 0);
-    uint32_t prev_end = 0, start = UINT32_MAX;
-    for (uint32_t i = 0; rc == 0 && i < dev->op_count; i++) {
-        const struct sim_op *op = &dev->ops[i];
-        if (op->kind == SIM_OP_MARK && op->mark >= pass0 && op->mark <= pass4
-                && start == UINT32_MAX) {
-            start = i;
-        }
-        if (op->kind == SIM_OP_MARK && op->mark == end_mark) {
-            rc = sync_add(rec, &v, start == UINT32_MAX ? prev_end : start, i + 1);
-            prev_end = i + 1;
-            start = UINT32_MAX;
-        }
-    }
-    if (rc == 0 && prev_end < dev->op_count) {
-        rc = sync_add(rec, &v, start == UINT32_MAX ? prev_end : start, dev->op_count);
-    }
-    crash_view_deinit(&v);
-    return rc;
-}
-
-int
-wlog_load_recording(const char *path, const struct wlog_geometry *geometry,
-        struct recording *rec, char *err, size_t err_size)
-{
-    ASSERT(path != NULL && rec != NULL);
-    memset(rec, 0, sizeof(*rec));
-    char why[256];
-    if (wlog_read_file(path, geometry, &rec->dev, NULL, why, sizeof(why)) != 0) {
-        memset(rec, 0, sizeof(*rec));
-        snprintf(err, err_size, "%.200s: %s", path, why);
-        return -1;
-    }
-    rec->config = (struct record_config){ rec->dev.block_size,
-        rec->dev.block_count * rec->dev.block_size, 0,
-        rec->dev.flush_count > 0 ? SYNC_PROFILE_HARDENED : SYNC_PROFILE_FAITHFUL };
-    rec->wlog_hash = sim_dev_log_hash(&rec->dev);
-    if (sync_points(rec) != 0) {
-        recording_free(rec);
-        snprintf(err, err_size, "%.200s: out of memory for the sync points", path);
-        return -1;
-    }
-    return 0;
+    const struct oplog *log = &disk->log;
+    ASSERT(s != NULL);
+    ASSERT(log->write_count + log->flush_count <= log->count);
+    *s = (struct wlog_summary){ log->block_size, log->block_count, base_nonzero_count(disk),
+        log->count, log->write_count, log->flush_count,
+        log->count - log->write_count - log->flush_count, log->pool.count, oplog_hash(log) };
 }
