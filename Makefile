@@ -62,7 +62,8 @@ SIM_SRC := $(SIM_ORACLE_SRC) $(SIM_RECORD_SRC) $(SIM_CHECK_SRC) $(SIM_STORE_SRC)
            $(SIM_CAMPAIGN_SRC) $(SIM_CLI_SRC)
 FAULT_SRC := faultinject/classes.c faultinject/plan.c faultinject/fault.c faultinject/forge.c \
              faultinject/damage.c faultinject/faultdev.c
-TRACES_SRC := traces/oplog.c traces/wlog.c traces/trace.c traces/gen.c
+TRACES_SRC := traces/oplog.c traces/wlog.c traces/dmlog.c traces/trace.c traces/tracefile.c \
+              traces/gen.c traces/ace.c
 MAIN_SRC := sim/cli/main.c
 TEST_UTIL_SRC := tests/util.c
 TESTS := test_format test_alloc test_mount test_faultloop test_determinism test_trace \

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../fs/base.h"
+#include "../traces/names.h"
 
 static const struct {
     const char *name;           /* As --model spells it. */
@@ -57,13 +58,12 @@ device_model_parse(const char *s, enum device_model *out)
 {
     ASSERT(s != NULL);
     ASSERT(out != NULL);
-    for (uint32_t i = 0; i < MODEL_COUNT; i++) {
-        if (strcmp(s, models[i].name) == 0) {
-            *out = (enum device_model)i;
-            return 0;
-        }
+    int32_t i = names_find(models, sizeof(models[0]), MODEL_COUNT, s);
+    if (i < 0) {
+        return -1;
     }
-    return -1;
+    *out = (enum device_model)i;
+    return 0;
 }
 
 bool

@@ -23,7 +23,7 @@
 #include "../fs/bdev.h"
 #include "../fs/format.h"
 #include "forge.h"
-#include "prng.h"
+#include "../traces/prng.h"
 
 #define UNREADABLE_SALT 0x756e7265616461ull     /* An unreadable block's signature differs. */
 #define GARBAGE_SEED 0x5851f42d4c957f2dull      /* A torn write's garbage, with its op index. */

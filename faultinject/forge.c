@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "../fs/format.h"
-#include "prng.h"
+#include "../traces/prng.h"
 
 /* Draws a field uniformly from each of two kinds offered (reservoir
  * sampling, so the fields need no table), then one of the kinds: layout

@@ -27,7 +27,7 @@
 #include "../fs/bdev.h"
 #include "../fs/format.h"
 #include "forge.h"
-#include "prng.h"
+#include "../traces/prng.h"
 
 #define REORDER_SAMPLES_DEFAULT 64u
 

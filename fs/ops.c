@@ -437,27 +437,15 @@ dat_scan_fn(void *arg, const struct kv *kv)
     return s->count == CLEAR_BATCH ? 1 : 0;
 }
 
-/* The scan rounds clear_from may take. Each round clears the data keys it
- * found (at most CLEAR_BATCH) and looks again, and a tree shows at most
- * tree_node_record_count_max Kdat records (of the smallest value) per device
- * block; so with one round for a partial batch and one that finds nothing,
- * this many always suffice. A clear that needs more is clearing keys that do
- * not go away: the tree on the device is damaged. */
-static uint64_t
-clear_round_max(const struct fs *fs)
-{
-    uint64_t key_count_max = fs->block_count
-        * tree_node_record_count_max(fs->block_size, FMT_KDAT_SIZE, 0);
-    return key_count_max / CLEAR_BATCH + 2;
-}
-
 /* Clears (releases) every data block of qid at or past block offset from. */
 static int
 clear_from(struct fs *fs, uint64_t qid, uint64_t from)
 {
     uint8_t prefix[FMT_KEY_MAX], lo[FMT_KEY_MAX];
     uint16_t nprefix = key_prefix(prefix, FMT_KDAT, qid);
-    uint64_t round_max = clear_round_max(fs);
+    /* Each round clears the keys it found and looks again: a clear that needs
+     * more rounds is clearing keys that do not go away (a damaged tree). */
+    uint64_t round_max = tree_batch_rounds_max(fs, FMT_KDAT_SIZE, 0, CLEAR_BATCH);
     for (uint64_t round = 0; round < round_max; round++) {
         struct dat_scan s = { .count = 0 };
         int err = tree_scan(fs, &fs->tree, lo, key_dat(lo, qid, from), prefix, nprefix,

@@ -307,20 +307,6 @@ dlscan_fn(void *arg, const struct kv *kv)
     return s->count == DLREF_BATCH ? 1 : 0;
 }
 
-/* The scan rounds dl_reclaim may take. Each round deletes the deadlist keys
- * it found (at most DLREF_BATCH) and looks again, and the snapshot tree shows
- * at most tree_node_record_count_max Kdlist records per device block; so
- * with one round for a partial batch and one that finds nothing, this many
- * always suffice. A reclaim that needs more is deleting keys that do not go
- * away: the tree on the device is damaged. */
-static uint64_t
-dl_reclaim_round_max(const struct fs *fs)
-{
-    uint64_t key_count_max = fs->block_count
-        * tree_node_record_count_max(fs->block_size, FMT_KDLIST_SIZE, FMT_DLIST_VALUE_SIZE);
-    return key_count_max / DLREF_BATCH + 2;
-}
-
 /* Reclaims the deadlists (killer, b) with b above `above` (every b if all):
  * those still alive in p (b <= p) merge into s or are dropped without a
  * successor; the rest are freed. */
@@ -329,7 +315,10 @@ dl_reclaim(struct fs *fs, uint64_t killer, bool all, uint64_t above, uint64_t p,
 {
     uint8_t prefix[FMT_KEY_MAX];
     uint16_t nprefix = key_prefix(prefix, FMT_KDLIST, killer);
-    uint64_t round_max = dl_reclaim_round_max(fs);
+    /* Each round deletes the keys it found and looks again: a reclaim that
+     * needs more rounds is deleting keys that do not go away (a damaged tree). */
+    uint64_t round_max = tree_batch_rounds_max(fs, FMT_KDLIST_SIZE, FMT_DLIST_VALUE_SIZE,
+            DLREF_BATCH);
     for (uint64_t round = 0; round < round_max; round++) {
         struct dlscan scan = { .count = 0, .above = above, .all = all };
         int err = tree_scan(fs, &fs->snap, NULL, 0, prefix, nprefix, dlscan_fn, &scan);

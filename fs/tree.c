@@ -28,15 +28,23 @@ tree_node_read(struct fs *fs, struct bptr bp, uint32_t height, struct cblk **out
     return blk_read(fs, bp, mask, out);
 }
 
-/* First message index in a pivot's buffer with key >= k. */
+/* The one lower-bound search of a node: the first record index with key >= k,
+ * among the node's messages (a pivot's buffer) or its values. */
 static uint16_t
-msg_lower(uint32_t bs, const uint8_t *buf, const uint8_t *k, uint16_t nk)
+key_lower(uint32_t bs, const uint8_t *buf, bool msgs, const uint8_t *k, uint16_t nk)
 {
-    uint16_t lo = 0, hi = tree_node_msg_count(buf);
+    uint16_t lo = 0, hi = msgs ? tree_node_msg_count(buf) : tree_node_count(buf);
     while (lo < hi) {
         uint16_t mid = (uint16_t)(lo + (hi - lo) / 2);
-        struct msg m = tree_node_msg(bs, buf, mid);
-        if (key_cmp(m.k, m.nk, k, nk) < 0) {
+        int c;
+        if (msgs) {
+            struct msg m = tree_node_msg(bs, buf, mid);
+            c = key_cmp(m.k, m.nk, k, nk);
+        } else {
+            struct kv kv = tree_node_val(bs, buf, mid);
+            c = key_cmp(kv.k, kv.nk, k, nk);
+        }
+        if (c < 0) {
             lo = (uint16_t)(mid + 1);
         } else {
             hi = mid;
@@ -45,21 +53,18 @@ msg_lower(uint32_t bs, const uint8_t *buf, const uint8_t *k, uint16_t nk)
     return lo;
 }
 
+/* First message index in a pivot's buffer with key >= k. */
+static uint16_t
+msg_lower(uint32_t bs, const uint8_t *buf, const uint8_t *k, uint16_t nk)
+{
+    return key_lower(bs, buf, true, k, nk);
+}
+
 /* First value index in a node with key >= k. */
 static uint16_t
 val_lower(uint32_t bs, const uint8_t *buf, const uint8_t *k, uint16_t nk)
 {
-    uint16_t lo = 0, hi = tree_node_count(buf);
-    while (lo < hi) {
-        uint16_t mid = (uint16_t)(lo + (hi - lo) / 2);
-        struct kv kv = tree_node_val(bs, buf, mid);
-        if (key_cmp(kv.k, kv.nk, k, nk) < 0) {
-            lo = (uint16_t)(mid + 1);
-        } else {
-            hi = mid;
-        }
-    }
-    return lo;
+    return key_lower(bs, buf, false, k, nk);
 }
 
 /* Child index a pivot routes key k to. */
@@ -337,4 +342,13 @@ tree_walk(struct fs *fs, const struct tree *t,
 {
     ASSERT(t->height >= 1 && t->height < TREE_HEIGHT_MAX);
     return walk_node(fs, t->root, t->height, node_fn, arg);
+}
+
+uint64_t
+tree_batch_rounds_max(const struct fs *fs, uint16_t nk, uint16_t nv, uint32_t batch)
+{
+    ASSERT(batch >= 1);
+    ASSERT(fs->block_count <= FMT_BLOCK_COUNT_MAX);
+    uint64_t key_count_max = fs->block_count * tree_node_record_count_max(fs->block_size, nk, nv);
+    return key_count_max / batch + 2;
 }

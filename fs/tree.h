@@ -41,4 +41,12 @@ int tree_walk(struct fs *fs, const struct tree *t,
         int (*node_fn)(void *arg, struct bptr bp, uint32_t height, const uint8_t *buf),
         void *arg);
 
+/* The rounds a batched scan-and-delete over one key kind may take: each round
+ * removes the keys it found (at most batch) and scans again, and a tree holds
+ * at most tree_node_record_count_max records of keys nk bytes and values nv
+ * bytes per device block; with one round for a partial batch and one that
+ * finds nothing, this many always suffice. More means keys that do not go
+ * away: the tree on the device is damaged. */
+uint64_t tree_batch_rounds_max(const struct fs *fs, uint16_t nk, uint16_t nv, uint32_t batch);
+
 #endif /* FS_TREE_H */

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../faultinject/faultdev.h"
 #include "util.h"
 
 #include "../fs/blk.h"
@@ -238,8 +239,8 @@ alloc_replay_cutoff_failed_sync(void **state)
     (void)state;
     struct bdev dev;
     util_mem_open(&dev, BS4K, 1024);
-    struct util_fault_dev fdev;
-    util_fault_dev_init(&fdev, &dev);
+    struct faultdev fdev;
+    CHECK_EQ(faultdev_init(&fdev, &dev), 0);
     struct fs *fs = util_format_mount(&fdev.bdev, 2);
     uint64_t kept = util_alloc_blocks(fs, 30, true, 4, NULL);
     kept += util_alloc_blocks(fs, 30, false, 4, NULL);
@@ -303,8 +304,8 @@ alloc_replay_cutoff_rewrite(void **state)
     (void)state;
     struct bdev dev;
     util_mem_open(&dev, 16 * KIB, 11);
-    struct util_fault_dev fdev;
-    util_fault_dev_init(&fdev, &dev);
+    struct faultdev fdev;
+    CHECK_EQ(faultdev_init(&fdev, &dev), 0);
     struct fs *fs = util_format_mount(&fdev.bdev, 1);
     const struct arena *a = &fs->arenas[0];
     CHECK_EQ(a->reserve, fs->block_size);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../faultinject/faultdev.h"
 #include "util.h"
 
 #include "../fs/state.h"
@@ -224,8 +225,8 @@ mount_read_only_never_writes(void **state)
     assert_non_null(before);
     memcpy(before, bdev_mem_bytes(&dev), util_mem_size(&dev));
 
-    struct util_fault_dev counter;
-    util_fault_dev_init(&counter, &dev);
+    struct faultdev counter;
+    CHECK_EQ(faultdev_init(&counter, &dev), 0);
     struct fs *fs = util_mount(&counter.bdev, true);
     CHECK_EQ(fs_super_index(fs, NULL), 1);
     CHECK_TRUE(fs_stats(fs)->log_truncated_bytes > 0);

@@ -33,6 +33,7 @@
 #include "../fs/tree.h"
 #include "../sim/oracle/oracle.h"
 #include "../sim/record/runner.h"
+#include "../traces/prng.h"
 
 #define LABEL_POOL_COUNT 6u             /* Labels s0..s5. */
 #define PATH_CACHE_STEPS 24u            /* Steps between refreshes of the path cache. */
@@ -85,15 +86,12 @@ struct run {
     struct reach *reach;        /* Counters. */
 };
 
-/* ---- Random numbers (splitmix64). ---- */
+/* ---- Random numbers (splitmix64, traces/prng.h). ---- */
 
 static uint64_t
 rnd(struct run *r)
 {
-    uint64_t z = (r->x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
+    return prng_splitmix64(&r->x);
 }
 
 static uint64_t
@@ -631,7 +629,7 @@ run_open(const struct cfg *c, uint64_t seed, struct reach *reach)
     run_current = r;
     r->cfg = c;
     r->seed = seed;
-    r->x = seed * 0x2545f4914f6cdd1dull + 17;
+    r->x = seed * PRNG_XORSHIFT_MUL + 17;
     r->reach = reach;
     util_mem_open(&r->dev, c->block_size, c->block_count);
     r->fs = util_format_mount(&r->dev, c->arena_count);

@@ -1,5 +1,6 @@
 /*
- * tests/test_trace.c: the trace format of traces/FORMAT.md (traces/trace.c).
+ * tests/test_trace.c: the trace format of traces/FORMAT.md (traces/trace.c,
+ * traces/tracefile.c) and the generators of traces/prng.h.
  *
  * What it proves:
  *   - every op parses into the fields trace.h documents, with line and column,
@@ -23,7 +24,10 @@
  *     read out of bounds (run under SAN=1), and an error's LINE:COL points into
  *     the input;
  *   - trace_fill is splitmix64 as FORMAT.md defines it (known answers), and any
- *     slice regenerates the same bytes as the whole.
+ *     slice regenerates the same bytes as the whole;
+ *   - traces/prng.h's generators give the published algorithms' known answers
+ *     (splitmix64, xorshift64*, the MMIX LCG), and splitmix64's random access
+ *     equals drawing in order.
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -37,24 +41,17 @@
 
 #include "util.h"
 
+#include "../traces/prng.h"
 #include "../traces/trace.h"
 
 #define ERR_SIZE 512u
 
-/* The test's own PRNG (xorshift64*), seeded per test, so runs repeat. */
-static uint64_t
-rng_next(uint64_t *s)
-{
-    *s ^= *s >> 12;
-    *s ^= *s << 25;
-    *s ^= *s >> 27;
-    return *s * 0x2545f4914f6cdd1dull;
-}
-
+/* The test's own PRNG is xorshift64* (traces/prng.h), seeded per test, so
+ * runs repeat. */
 static uint64_t
 rng_below(uint64_t *s, uint64_t n)
 {
-    return n == 0 ? 0 : rng_next(s) % n;
+    return n == 0 ? 0 : prng_xorshift64star(s) % n;
 }
 
 /* Parses text that must parse; the test fails with the message otherwise. */
@@ -739,7 +736,7 @@ random_number(uint64_t *rng)
     case 0:  return rng_below(rng, 100);
     case 1:  return rng_below(rng, 1 << 20) << (10 * rng_below(rng, 4));
     case 2:  return UINT64_MAX - rng_below(rng, 3);
-    default: return rng_next(rng);
+    default: return prng_xorshift64star(rng);
     }
 }
 
@@ -773,7 +770,7 @@ static void
 trace_round_trip_random(void **state)
 {
     (void)state;
-    uint64_t rng = 0x9e3779b97f4a7c15ull;
+    uint64_t rng = PRNG_GOLDEN;
     for (uint32_t i = 0; i < 20000; i++) {
         struct trace_step s;
         random_step(&rng, &s);
@@ -847,7 +844,7 @@ trace_fuzz_random_bytes(void **state)
         size_t n = (size_t)rng_below(&rng, i % 100 == 0 ? 3 * TRACE_LINE_MAX : 300);
         if (i % 2 == 0) {
             for (size_t j = 0; j < n; j++) {
-                buf[j] = (char)rng_next(&rng);
+                buf[j] = (char)prng_xorshift64star(&rng);
             }
         } else {
             size_t j = 0;
@@ -952,6 +949,35 @@ trace_fill_known_answers(void **state)
     CHECK_TRUE(w1 == 3203168211198807973ull);
 }
 
+/* traces/prng.h, the project's one copy of each generator: known answers of
+ * the published algorithms, and the random access trace_fill relies on. */
+static void
+prng_known_answers(void **state)
+{
+    (void)state;
+    uint64_t x = 0;                                 /* splitmix64 (Vigna), seed 0. */
+    CHECK_TRUE(prng_splitmix64(&x) == 0xe220a8397b1dcdafull);
+    CHECK_TRUE(prng_splitmix64(&x) == 0x6e789e6aa1b965f4ull);
+    CHECK_TRUE(prng_splitmix64(&x) == 0x06c45d188009454full);
+    x = 1234567;                                    /* The seed traces/FORMAT.md quotes. */
+    CHECK_TRUE(prng_splitmix64(&x) == 6457827717110365317ull);
+    CHECK_TRUE(prng_splitmix64(&x) == 3203168211198807973ull);
+    x = 42;
+    for (uint64_t i = 0; i < 100; i++) {            /* Output i, drawn in order or directly. */
+        uint64_t at = prng_splitmix64_at(42, i);
+        CHECK_TRUE(prng_splitmix64(&x) == at);
+    }
+    x = 1;                                          /* xorshift64* (Vigna), seed 1. */
+    CHECK_TRUE(prng_xorshift64star(&x) == 0x47e4ce4b896cdd1dull);
+    CHECK_TRUE(prng_xorshift64star(&x) == 0xabcfa6a8e079651dull);
+    CHECK_TRUE(prng_xorshift64star(&x) == 0xb9d10d8feb731f57ull);
+    x = 0;                                          /* Knuth's MMIX LCG, state 0. */
+    CHECK_TRUE(prng_lcg64(&x) == 0x14057b7ef767814full);
+    CHECK_TRUE(prng_lcg64(&x) == 0x1a08ee1184ba6d32ull);
+    CHECK_TRUE(prng_stream(0, 0, 0) == PRNG_GOLDEN);
+    CHECK_TRUE(prng_stream(5, 1, 3) == (5 ^ (2 * PRNG_GOLDEN) ^ 3));
+}
+
 static void
 trace_fill_slices(void **state)
 {
@@ -1016,6 +1042,7 @@ main(void)
         cmocka_unit_test(trace_fuzz_random_bytes),
         cmocka_unit_test(trace_fuzz_mutations),
         cmocka_unit_test(trace_fill_known_answers),
+        cmocka_unit_test(prng_known_answers),
         cmocka_unit_test(trace_fill_slices),
         cmocka_unit_test(trace_op_names),
     };

@@ -27,6 +27,7 @@
 #include "../fs/state.h"
 #include "../fs/tree.h"
 #include "../fs/treeupdate.h"
+#include "../traces/prng.h"
 
 #define BS (4 * KIB)
 #define DEVICE_BLOCKS 4096u
@@ -828,11 +829,11 @@ tree_lookup_buffered(void **state)
     tt_close(x);
 }
 
+/* The test's own PRNG: the MMIX LCG of traces/prng.h, its high 31 bits. */
 static uint64_t
 lcg(uint64_t *s)
 {
-    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
-    return *s >> 33;
+    return prng_lcg64(s) >> 33;
 }
 
 /* Lookups apply buffered messages deepest first: on a tree of height 3, hot

@@ -36,6 +36,7 @@
 
 #include "../sim/campaign/inputs.h"
 #include "../sim/check/checker.h"
+#include "../traces/prng.h"
 #include "../traces/wlog.h"
 
 #ifndef FUZZ_ROUNDS
@@ -790,7 +791,7 @@ wlog_fuzz(void **state)
     }
     buf = malloc(cap);
     CHECK_TRUE(buf != NULL);
-    uint64_t x = 0x9e3779b97f4a7c15ull;
+    uint64_t x = PRNG_GOLDEN;
     for (uint32_t i = 0; i < FUZZ_ROUNDS; i++) {
         uint32_t f = i % 2;
         size_t n = size[f];

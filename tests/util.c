@@ -17,6 +17,7 @@
 #include "../fs/blk.h"
 #include "../fs/cache.h"
 #include "../fs/state.h"
+#include "../traces/prng.h"
 
 void
 util_init(void)
@@ -67,7 +68,7 @@ util_note(const char *fmt, ...)
 void
 util_fill_random(void *p, size_t size, uint64_t seed)
 {
-    uint64_t x = seed * 0x9e3779b97f4a7c15ull + 1;
+    uint64_t x = seed * PRNG_GOLDEN + 1;
     uint8_t *b = p;
     for (size_t i = 0; i < size; i++) {
         x ^= x << 13;

@@ -117,12 +117,6 @@ void util_fmap_expect_equal(const struct util_fmap *a, const struct util_fmap *b
 bool util_fmap_is_free(const struct util_fmap *m, uint64_t block);
 void util_fmap_set(struct util_fmap *m, uint64_t block, bool free);
 
-/* Transitional: tests/test_alloc.c and tests/test_mount.c still spell the
- * faulty device by the name it had when it lived here. These two lines go
- * once they say struct faultdev and faultdev_init. */
-#define util_fault_dev faultdev
-#define util_fault_dev_init(d, inner) ((void)faultdev_init((d), (inner)))
-
 /* Outcome of util_isolated. */
 struct util_child {
     int exit_code;                  /* The child's exit code, or -1 if killed. */

@@ -1,51 +1,48 @@
 /*
- * traces/trace.c: the trace format of traces/FORMAT.md: parser, writer and the
- * deterministic data of write steps.
+ * traces/trace.c: the trace format of traces/FORMAT.md: the line parser, steps
+ * as values, the deterministic data of write steps, and the writer.
  *
- * Method. A trace file is read whole by trace_load (a regular file, at most
- * TRACE_FILE_SIZE_MAX bytes, checked on the open descriptor before a byte is
- * read) and parsed from memory one line at a time. A line is cut at its
- * first '#', split into words at spaces, tabs and carriage returns, and its
- * words are checked against a table with one row per op (op_specs): the op's
- * keyword(s), one letter per argument (P path, L snapshot name, N number, S
- * seed=N) and the usage text quoted in messages. A trailing "expect=ENAME"
- * word is taken off first, so every op accepts it the same way.
+ * Method. A trace is parsed from memory one line at a time (trace_parse_buf;
+ * trace_load in traces/tracefile.c reads a file whole and hands its bytes
+ * here). A line is cut at its first '#', split into words at spaces, tabs and
+ * carriage returns, and its words are checked against a table with one row
+ * per op (op_specs): the op's keyword(s), one letter per argument (P path, L
+ * snapshot name, N number, S seed=N) and the usage text quoted in messages. A
+ * trailing "expect=ENAME" word is taken off first, so every op accepts it the
+ * same way. The bytes of a write step are splitmix64's outputs
+ * (traces/prng.h), drawn at random access by trace_fill.
  *
  * Invariants. Parsing is total: any byte sequence either parses or yields one
  * "NAME:LINE:COL: message", and nothing is read outside the input or written
  * outside a buffer. A NUL byte is an error wherever it is, comments included,
- * so the text of a trace that parsed is a C string equal to its bytes. Files
- * are bounded by TRACE_FILE_SIZE_MAX, lines by TRACE_LINE_MAX, words by
- * TRACE_PATH_MAX, steps by the caller's steps_max, so every loop has a bound.
- * Fields a step's op does not use are zero, so steps compare field by field.
- * The writer emits only what the parser reads back to the same steps
- * (parse(format(t)) == t up to line and column); a step that cannot be
- * written (a path with a space) is a caller's bug and an ASSERT.
+ * so the text of a trace that parsed is a C string equal to its bytes. Lines
+ * are bounded by TRACE_LINE_MAX, words by TRACE_PATH_MAX, steps by the
+ * caller's steps_max, so every loop has a bound. Fields a step's op does not
+ * use are zero, so steps compare field by field. The writer emits only what
+ * the parser reads back to the same steps (parse(format(t)) == t up to line
+ * and column); a step that cannot be written (a path with a space) is a
+ * caller's bug and an ASSERT.
  *
- * The "# geometry:" line is a comment to the step parser; trace_geometry_parse
- * reads it with the same words, numbers and messages.
+ * The messages, the parser state and the number parser are shared with
+ * traces/tracefile.c through traces/trace_impl.h: the file reader and the
+ * "# geometry:" line report and read exactly as the step parser does.
  *
- * Ownership: struct trace owns its step array; trace_free releases it. The
- * text trace_load hands back belongs to the caller.
+ * Ownership: struct trace owns its step array; trace_free releases it.
  */
 #include "trace.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "../fs/base.h"
-#include "../fs/format.h"
+#include "prng.h"
+#include "trace_impl.h"
 
 #define TOKENS_MAX      8u      /* Words kept per line: the longest step has 6. */
 #define ARGS_MAX        4u      /* Arguments of the longest op (write). */
-#define QUOTE_MAX       40      /* Bytes of a word quoted in a message. */
 #define STEPS_CAP_MIN   64u     /* First allocation of the step array. */
 
 static const char expect_word[] = "expect=";
@@ -79,36 +76,17 @@ static const int expect_codes[] = {
     FS_EINVAL, FS_EFBIG, FS_ENOSPC, FS_EROFS, FS_ENAMETOOLONG, FS_ENOTEMPTY, FS_ECORRUPT,
 };
 
-struct token {
-    const char *s;          /* First byte; points into the line. */
-    uint32_t len;           /* Bytes. */
-    uint32_t col;           /* 1-based column of the first byte. */
-};
-
 struct line {
     struct token tok[TOKENS_MAX];   /* The first words. */
     uint32_t count;                 /* Words on the line, all of them. */
     struct token last;              /* The last word: where expect= lives. */
 };
 
-struct parser {
-    const char *name;       /* Source name, for messages. */
-    struct trace *out;      /* Steps parsed so far. */
-    uint32_t cap;           /* Steps allocated in out->steps. */
-    uint32_t steps_max;     /* Most steps allowed. */
-    uint32_t line;          /* Current line, 1-based. */
-    char *err;              /* Message buffer (may be NULL). */
-    size_t err_size;        /* Its size in bytes. */
-};
-
 /* ---- Messages. ---- */
 
-static int
-fail(struct parser *p, uint32_t col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
 /* Writes "NAME:LINE:COL: message" and returns -1, the parse result. */
-static int
-fail(struct parser *p, uint32_t col, const char *fmt, ...)
+int
+trace_fail(struct parser *p, uint32_t col, const char *fmt, ...)
 {
     ASSERT(p != NULL && fmt != NULL);
     ASSERT(col >= 1);
@@ -125,46 +103,13 @@ fail(struct parser *p, uint32_t col, const char *fmt, ...)
     return -1;
 }
 
-/* The length of a word as quoted in messages: long words are cut. */
-static int
-quote_len(const struct token *t)
-{
-    ASSERT(t->s != NULL);
-    ASSERT(t->len <= TRACE_LINE_MAX);
-    return t->len > QUOTE_MAX ? QUOTE_MAX : (int)t->len;
-}
-
-static const char *
-quote_more(const struct token *t)
-{
-    return t->len > QUOTE_MAX ? "..." : "";
-}
-
 /* ---- Words. ---- */
-
-static bool
-is_space(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\r';
-}
-
-static bool
-is_control(unsigned char c)
-{
-    return c < 0x20 || c == 0x7f;
-}
 
 static bool
 token_starts(const struct token *t, const char *prefix)
 {
     size_t n = strlen(prefix);
     return t->len >= n && memcmp(t->s, prefix, n) == 0;
-}
-
-static bool
-token_is(const struct token *t, const char *word)
-{
-    return t->len == strlen(word) && memcmp(t->s, word, t->len) == 0;
 }
 
 /* Splits a line (comment cut off) into words; control characters are errors. */
@@ -183,7 +128,7 @@ line_split(struct parser *p, const char *s, size_t len, struct line *l)
         size_t start = i;
         while (i < len && s[i] != '#' && !is_space((unsigned char)s[i])) {
             if (is_control((unsigned char)s[i])) {
-                return fail(p, (uint32_t)i + 1, "control character 0x%02x",
+                return trace_fail(p, (uint32_t)i + 1, "control character 0x%02x",
                         (unsigned)(unsigned char)s[i]);
             }
             i++;
@@ -241,14 +186,14 @@ trace_number_parse(const char *s, uint64_t *out)
     return len <= TRACE_LINE_MAX && number_parse(s, (uint32_t)len, out) == NULL;
 }
 
-static int
-number_take(struct parser *p, const struct token *t, uint32_t skip, uint64_t *out)
+int
+trace_number_take(struct parser *p, const struct token *t, uint32_t skip, uint64_t *out)
 {
     ASSERT(skip <= t->len);
     ASSERT(out != NULL);
     const char *why = number_parse(t->s + skip, t->len - skip, out);
     if (why != NULL) {
-        return fail(p, t->col, "%s '%.*s%s' (decimal, optionally with K, M or G, at most "
+        return trace_fail(p, t->col, "%s '%.*s%s' (decimal, optionally with K, M or G, at most "
                 "2^64-1)", why, quote_len(t), t->s, quote_more(t));
     }
     return 0;
@@ -261,11 +206,11 @@ word_take(struct parser *p, const struct token *t, bool path, char *dst)
     ASSERT(t->len >= 1);
     ASSERT(dst != NULL);
     if (path && t->s[0] != '/') {
-        return fail(p, t->col, "relative path '%.*s%s' (paths start with '/')", quote_len(t),
+        return trace_fail(p, t->col, "relative path '%.*s%s' (paths start with '/')", quote_len(t),
                 t->s, quote_more(t));
     }
     if (t->len > TRACE_PATH_MAX - 1) {
-        return fail(p, t->col, "%s too long (%" PRIu32 " bytes, at most %u)",
+        return trace_fail(p, t->col, "%s too long (%" PRIu32 " bytes, at most %u)",
                 path ? "path" : "name", t->len, TRACE_PATH_MAX - 1);
     }
     memcpy(dst, t->s, t->len);
@@ -286,7 +231,7 @@ expect_take(struct parser *p, const struct token *t, int *out)
             return 0;
         }
     }
-    return fail(p, t->col, "unknown error name '%.*s%s' in expect= (an FS_E* name without "
+    return trace_fail(p, t->col, "unknown error name '%.*s%s' in expect= (an FS_E* name without "
             "FS_, e.g. ENOSPC)", quote_len(&name), name.s, quote_more(&name));
 }
 
@@ -329,7 +274,7 @@ op_find(struct parser *p, const struct line *l, uint32_t words, enum trace_op *o
     const struct token *t = &l->tok[0];
     if (token_is(t, "snap")) {
         if (words < 2) {
-            return fail(p, t->col + t->len, "missing snapshot operation (snap label, snap "
+            return trace_fail(p, t->col + t->len, "missing snapshot operation (snap label, snap "
                     "fork or snap delete)");
         }
         t = &l->tok[1];
@@ -337,7 +282,7 @@ op_find(struct parser *p, const struct line *l, uint32_t words, enum trace_op *o
         *op = token_is(t, "label") ? TRACE_SNAP_LABEL : token_is(t, "fork") ? TRACE_SNAP_FORK
             : token_is(t, "delete") ? TRACE_SNAP_DELETE : TRACE_OP_COUNT;
         if (*op == TRACE_OP_COUNT) {
-            return fail(p, t->col, "unknown snapshot operation '%.*s%s' (label, fork or "
+            return trace_fail(p, t->col, "unknown snapshot operation '%.*s%s' (label, fork or "
                     "delete)", quote_len(t), t->s, quote_more(t));
         }
         return 0;
@@ -349,7 +294,7 @@ op_find(struct parser *p, const struct line *l, uint32_t words, enum trace_op *o
             return 0;
         }
     }
-    return fail(p, t->col, "unknown operation '%.*s%s'", quote_len(t), t->s, quote_more(t));
+    return trace_fail(p, t->col, "unknown operation '%.*s%s'", quote_len(t), t->s, quote_more(t));
 }
 
 /* Checks the argument count: words after the op, expect= excluded. */
@@ -363,11 +308,11 @@ args_count_check(struct parser *p, const struct line *l, uint32_t words, uint32_
     uint32_t have = words - op_words;
     if (have < want) {
         const struct token *t = &l->tok[words - 1];
-        return fail(p, t->col + t->len, "missing %s (%s)", spec->names[have], spec->usage);
+        return trace_fail(p, t->col + t->len, "missing %s (%s)", spec->names[have], spec->usage);
     }
     if (have > want) {
         const struct token *t = &l->tok[op_words + want];
-        return fail(p, t->col, "extra argument '%.*s%s' (%s%s)", quote_len(t), t->s,
+        return trace_fail(p, t->col, "extra argument '%.*s%s' (%s%s)", quote_len(t), t->s,
                 quote_more(t), spec->usage,
                 token_starts(t, expect_word) ? "; expect= must be the last word" : "");
     }
@@ -391,14 +336,14 @@ args_parse(struct parser *p, const struct line *l, uint32_t op_words, struct tra
             rc = word_take(p, t, spec->args[i] == 'P', word);
             break;
         case 'N':
-            rc = number_take(p, t, 0, num_field(s, i));
+            rc = trace_number_take(p, t, 0, num_field(s, i));
             break;
         case 'S':
             if (!token_starts(t, seed_word)) {
-                return fail(p, t->col, "expected seed=N, not '%.*s%s' (%s)", quote_len(t),
+                return trace_fail(p, t->col, "expected seed=N, not '%.*s%s' (%s)", quote_len(t),
                         t->s, quote_more(t), spec->usage);
             }
-            rc = number_take(p, t, (uint32_t)strlen(seed_word), &s->seed);
+            rc = trace_number_take(p, t, (uint32_t)strlen(seed_word), &s->seed);
             break;
         default:
             ASSERT(!"argument kinds are P, L, N and S");
@@ -414,14 +359,14 @@ step_append(struct parser *p, const struct trace_step *s)
     ASSERT(t->count <= p->cap);
     ASSERT(p->steps_max <= TRACE_STEPS_MAX);
     if (t->count >= p->steps_max) {
-        return fail(p, s->column, "too many steps (at most %" PRIu32 ")", p->steps_max);
+        return trace_fail(p, s->column, "too many steps (at most %" PRIu32 ")", p->steps_max);
     }
     if (t->count == p->cap) {
         uint32_t cap = p->cap == 0 ? STEPS_CAP_MIN : p->cap * 2;
         cap = cap > p->steps_max ? p->steps_max : cap;
         struct trace_step *steps = realloc(t->steps, (size_t)cap * sizeof(*steps));
         if (steps == NULL) {
-            return fail(p, s->column, "out of memory for %" PRIu32 " steps", cap);
+            return trace_fail(p, s->column, "out of memory for %" PRIu32 " steps", cap);
         }
         t->steps = steps;
         p->cap = cap;
@@ -430,10 +375,10 @@ step_append(struct parser *p, const struct trace_step *s)
     return 0;
 }
 
-static int
-line_too_long(struct parser *p)
+int
+trace_line_too_long(struct parser *p)
 {
-    return fail(p, TRACE_LINE_MAX + 1, "line too long (more than %u bytes)", TRACE_LINE_MAX);
+    return trace_fail(p, TRACE_LINE_MAX + 1, "line too long (more than %u bytes)", TRACE_LINE_MAX);
 }
 
 /* Parses one line (without its newline) and appends its step, if any. */
@@ -443,7 +388,7 @@ line_parse(struct parser *p, const char *text, size_t len)
     ASSERT(p->line >= 1);
     ASSERT(text != NULL || len == 0);
     if (len > TRACE_LINE_MAX) {
-        return line_too_long(p);
+        return trace_line_too_long(p);
     }
     struct line l;
     if (line_split(p, text, len, &l) != 0) {
@@ -451,7 +396,7 @@ line_parse(struct parser *p, const char *text, size_t len)
     }
     const char *nul = len > 0 ? memchr(text, '\0', len) : NULL;
     if (nul != NULL) {                      /* In the comment: words have none. */
-        return fail(p, (uint32_t)(nul - text) + 1, "control character 0x00");
+        return trace_fail(p, (uint32_t)(nul - text) + 1, "control character 0x00");
     }
     if (l.count == 0) {
         return 0;
@@ -478,8 +423,8 @@ line_parse(struct parser *p, const char *text, size_t len)
 
 /* ---- Parsing entry points. ---- */
 
-static void
-parser_init(struct parser *p, const char *name, uint32_t steps_max, struct trace *out,
+void
+trace_parser_init(struct parser *p, const char *name, uint32_t steps_max, struct trace *out,
         char *err, size_t err_size)
 {
     ASSERT(name != NULL && out != NULL);
@@ -493,8 +438,8 @@ parser_init(struct parser *p, const char *name, uint32_t steps_max, struct trace
     }
 }
 
-static int
-parser_finish(struct parser *p, int rc)
+int
+trace_parser_finish(struct parser *p, int rc)
 {
     ASSERT(rc == 0 || rc == -1);
     ASSERT(p->out->count <= p->steps_max);
@@ -510,7 +455,7 @@ trace_parse_buf(const char *name, const char *text, size_t size, uint32_t steps_
 {
     ASSERT(text != NULL || size == 0);
     struct parser p;
-    parser_init(&p, name, steps_max, out, err, err_size);
+    trace_parser_init(&p, name, steps_max, out, err, err_size);
     size_t at = 0;
     int rc = 0;
     while (rc == 0 && at < size) {
@@ -519,12 +464,12 @@ trace_parse_buf(const char *name, const char *text, size_t size, uint32_t steps_
         rc = line_parse(&p, text + at, len);
         at += len + (nl != NULL);
         if (rc == 0 && at < size && p.line == UINT32_MAX) {
-            rc = fail(&p, 1, "too many lines");
+            rc = trace_fail(&p, 1, "too many lines");
         }
         p.line += rc == 0;
     }
     ASSERT(rc != 0 || at == size);
-    return parser_finish(&p, rc);
+    return trace_parser_finish(&p, rc);
 }
 
 int
@@ -536,357 +481,6 @@ trace_parse_text(const char *name, const char *text, struct trace *out, char *er
     return trace_parse_buf(name, text, strlen(text), TRACE_STEPS_MAX, out, err, err_size);
 }
 
-/* ---- Files. ---- */
-
-/* What a file that is not a regular one is, for messages. */
-static const char *
-file_kind(mode_t mode)
-{
-    ASSERT(!S_ISREG(mode));
-    return S_ISDIR(mode) ? "a directory" : S_ISFIFO(mode) ? "a FIFO"
-        : S_ISCHR(mode) ? "a character device" : S_ISBLK(mode) ? "a block device"
-        : S_ISSOCK(mode) ? "a socket" : S_ISLNK(mode) ? "a symbolic link" : "of unknown type";
-}
-
-/* Refuses what is not a regular file of at most TRACE_FILE_SIZE_MAX bytes. */
-static int
-file_check(struct parser *p, const struct stat *st)
-{
-    ASSERT(p != NULL && st != NULL);
-    ASSERT(p->line == 1);
-    if (!S_ISREG(st->st_mode)) {
-        return fail(p, 1, "not a regular file (%s)", file_kind(st->st_mode));
-    }
-    if (st->st_size < 0 || (uint64_t)st->st_size > TRACE_FILE_SIZE_MAX) {
-        return fail(p, 1, "file too large (%jd bytes, at most %u)", (intmax_t)st->st_size,
-                TRACE_FILE_SIZE_MAX);
-    }
-    return 0;
-}
-
-/* Opens path for reading. A path that is not a regular file is refused from
- * stat before it is opened (opening a device or a FIFO can block or act), and
- * again from fstat on the descriptor, which is the file actually read: it is
- * opened with O_NONBLOCK, so a FIFO swapped in meanwhile cannot block, and
- * the flag is cleared once the descriptor is known to be a regular file. */
-static int
-file_open(struct parser *p, const char *path, off_t *size)
-{
-    ASSERT(path != NULL && size != NULL);
-    ASSERT(p->line == 1);
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        return fail(p, 1, "cannot open: %s", strerror(errno));
-    }
-    if (file_check(p, &st) != 0) {
-        return -1;
-    }
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        fail(p, 1, "cannot open: %s", strerror(errno));
-    } else if (file_check(p, &st) == 0) {
-        int flags = fcntl(fd, F_GETFL);
-        if (flags != -1 && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != -1) {
-            *size = st.st_size;
-            return fd;
-        }
-        fail(p, 1, "cannot open: %s", strerror(errno));
-    }
-    if (fd >= 0) {
-        close(fd);
-    }
-    return -1;
-}
-
-/* Reads fd to its end into a fresh buffer, NUL-terminated. size is what fstat
- * said; a file that grows is read on, but never past TRACE_FILE_SIZE_MAX. */
-static int
-file_read(struct parser *p, int fd, size_t size, char **buf_out, size_t *size_out)
-{
-    ASSERT(size <= TRACE_FILE_SIZE_MAX);
-    ASSERT(fd >= 0);
-    size_t cap = size + 2;                  /* The bytes, one to see the end, the NUL. */
-    char *buf = malloc(cap);
-    size_t n = 0;
-    int e = ENOMEM;
-    while (buf != NULL) {                   /* Bound: n grows to TRACE_FILE_SIZE_MAX + 1. */
-        ASSERT(n < cap && cap <= (size_t)TRACE_FILE_SIZE_MAX + 2);
-        if (n == cap - 1) {
-            if (n > TRACE_FILE_SIZE_MAX) {
-                e = EFBIG;
-                break;
-            }
-            cap = FS_MIN(2 * cap, (size_t)TRACE_FILE_SIZE_MAX + 2);
-            char *bigger = realloc(buf, cap);
-            if (bigger == NULL) {
-                e = ENOMEM;
-                break;
-            }
-            buf = bigger;
-        }
-        ssize_t got = read(fd, buf + n, cap - 1 - n);
-        if (got == 0) {
-            buf[n] = '\0';
-            *buf_out = buf;
-            *size_out = n;
-            return 0;
-        }
-        if (got < 0 && errno != EINTR) {
-            e = errno;
-            break;
-        }
-        n += got > 0 ? (size_t)got : 0;
-    }
-    free(buf);
-    if (e == EFBIG) {
-        fail(p, 1, "file too large (it grew past %u bytes while being read)",
-                TRACE_FILE_SIZE_MAX);
-    } else if (e == ENOMEM) {
-        fail(p, 1, "out of memory for %zu bytes", cap);
-    } else {
-        fail(p, 1, "I/O error: %s", strerror(e));
-    }
-    return -1;
-}
-
-/* The checked bytes of the file at path, NUL-terminated (free them). */
-static int
-file_slurp(struct parser *p, const char *path, char **buf, size_t *size)
-{
-    ASSERT(path != NULL);
-    ASSERT(buf != NULL && size != NULL);
-    off_t file_size = 0;
-    int fd = file_open(p, path, &file_size);
-    if (fd < 0) {
-        return -1;
-    }
-    int rc = file_read(p, fd, (size_t)file_size, buf, size);
-    close(fd);
-    return rc;
-}
-
-int
-trace_load(const char *path, struct trace *out, char **text, char *err, size_t err_size)
-{
-    ASSERT(path != NULL);
-    ASSERT(out != NULL);
-    struct parser p;
-    parser_init(&p, path, TRACE_STEPS_MAX, out, err, err_size);
-    if (text != NULL) {
-        *text = NULL;
-    }
-    char *buf = NULL;
-    size_t size = 0;
-    if (file_slurp(&p, path, &buf, &size) != 0) {
-        return parser_finish(&p, -1);
-    }
-    ASSERT(buf != NULL && size <= TRACE_FILE_SIZE_MAX);
-    int rc = trace_parse_buf(path, buf, size, TRACE_STEPS_MAX, out, err, err_size);
-    if (rc == 0 && text != NULL) {
-        ASSERT(strlen(buf) == size);        /* A trace that parsed holds no NUL. */
-        *text = buf;
-        buf = NULL;
-    }
-    free(buf);
-    return rc;
-}
-
-int
-trace_parse_file(const char *path, struct trace *out, char *err, size_t err_size)
-{
-    ASSERT(path != NULL);
-    ASSERT(out != NULL);
-    return trace_load(path, out, NULL, err, err_size);
-}
-
-/* ---- The geometry line. ---- */
-
-static const char geometry_prefix[] = "# geometry:";
-static const char geometry_usage[] = "the options are --size S, --block-size B and --arenas N";
-
-enum geometry_option {
-    GEOMETRY_SIZE,                  /* --size S */
-    GEOMETRY_BLOCK_SIZE,            /* --block-size B */
-    GEOMETRY_ARENAS,                /* --arenas N */
-    GEOMETRY_OPTION_COUNT
-};
-
-static const char *const geometry_names[GEOMETRY_OPTION_COUNT] = {
-    [GEOMETRY_SIZE] = "--size",
-    [GEOMETRY_BLOCK_SIZE] = "--block-size",
-    [GEOMETRY_ARENAS] = "--arenas",
-};
-
-/* Where each option of the line was, for messages. */
-struct geometry_seen {
-    uint32_t col[GEOMETRY_OPTION_COUNT];    /* Column of the option word; 0: not seen. */
-    struct token size_value;                /* The value word of --size. */
-};
-
-/* The next word of a geometry line from *at on, or 0 at its end; -1 on a
- * control character. */
-static int
-geometry_word(struct parser *p, const char *s, size_t len, size_t *at, struct token *t)
-{
-    ASSERT(len <= TRACE_LINE_MAX);
-    ASSERT(*at <= len);
-    while (*at < len && is_space((unsigned char)s[*at])) {
-        (*at)++;
-    }
-    size_t start = *at;
-    while (*at < len && !is_space((unsigned char)s[*at])) {
-        if (is_control((unsigned char)s[*at])) {
-            return fail(p, (uint32_t)*at + 1, "control character 0x%02x",
-                    (unsigned)(unsigned char)s[*at]);
-        }
-        (*at)++;
-    }
-    *t = (struct token){ s + start, (uint32_t)(*at - start), (uint32_t)start + 1 };
-    return *at > start ? 1 : 0;
-}
-
-/* Which option a word names ("--size" or "--size=8M"), and its value word:
- * the rest of the word after '=', or the next word. */
-static int
-geometry_option(struct parser *p, const char *s, size_t len, size_t *at, const struct token *w,
-        enum geometry_option *which, struct token *value)
-{
-    ASSERT(w->len >= 1);
-    ASSERT(*at <= len);
-    const char *eq = memchr(w->s, '=', w->len);
-    struct token name = { w->s, eq != NULL ? (uint32_t)(eq - w->s) : w->len, w->col };
-    *which = GEOMETRY_OPTION_COUNT;
-    for (uint32_t i = 0; i < GEOMETRY_OPTION_COUNT; i++) {
-        if (token_is(&name, geometry_names[i])) {
-            *which = (enum geometry_option)i;
-        }
-    }
-    if (*which == GEOMETRY_OPTION_COUNT) {
-        return fail(p, w->col, "unknown option '%.*s%s' (%s)", quote_len(&name), name.s,
-                quote_more(&name), geometry_usage);
-    }
-    if (eq != NULL) {
-        *value = (struct token){ eq + 1, w->len - name.len - 1, w->col + name.len + 1 };
-        return 0;
-    }
-    int rc = geometry_word(p, s, len, at, value);
-    if (rc == 0) {
-        return fail(p, w->col + w->len, "missing value of %s", geometry_names[*which]);
-    }
-    return rc < 0 ? -1 : 0;
-}
-
-/* Checks one option's value and stores it. */
-static int
-geometry_value(struct parser *p, enum geometry_option which, const struct token *v,
-        struct trace_geometry *g)
-{
-    ASSERT(which < GEOMETRY_OPTION_COUNT);
-    ASSERT(v->s != NULL);
-    uint64_t n;
-    if (number_take(p, v, 0, &n) != 0) {
-        return -1;
-    }
-    const char *name = geometry_names[which];
-    if (which == GEOMETRY_SIZE && n < TRACE_GEOMETRY_SIZE_MIN) {
-        return fail(p, v->col, "%s '%.*s%s' is too small (at least %uM)", name, quote_len(v),
-                v->s, quote_more(v), TRACE_GEOMETRY_SIZE_MIN >> 20);
-    }
-    if (which == GEOMETRY_BLOCK_SIZE && !fmt_block_size_valid(n)) {
-        return fail(p, v->col, "%s '%.*s%s' is not a block size (a power of two, %uK to %uK)",
-                name, quote_len(v), v->s, quote_more(v), FMT_BLOCK_SIZE_MIN >> 10,
-                FMT_BLOCK_SIZE_MAX >> 10);
-    }
-    if (which == GEOMETRY_ARENAS && (n < 1 || n > FMT_ARENA_COUNT_MAX)) {
-        return fail(p, v->col, "%s '%.*s%s' is out of range (1 to %u)", name, quote_len(v),
-                v->s, quote_more(v), FMT_ARENA_COUNT_MAX);
-    }
-    if (which == GEOMETRY_SIZE) {
-        g->device_size = n;
-        g->device_size_given = true;
-    } else if (which == GEOMETRY_BLOCK_SIZE) {
-        g->block_size = (uint32_t)n;
-        g->block_size_given = true;
-    } else {
-        g->arena_count = (uint32_t)n;
-        g->arena_count_given = true;
-    }
-    return 0;
-}
-
-/* Parses the words of a geometry line (s: the line from its '#', no newline). */
-static int
-geometry_line_parse(struct parser *p, const char *s, size_t len, struct trace_geometry *g)
-{
-    ASSERT(len >= strlen(geometry_prefix));
-    ASSERT(memcmp(s, geometry_prefix, strlen(geometry_prefix)) == 0);
-    if (len > TRACE_LINE_MAX) {
-        return line_too_long(p);
-    }
-    struct geometry_seen seen;
-    memset(&seen, 0, sizeof(seen));
-    size_t at = strlen(geometry_prefix);
-    struct token w;
-    int rc;
-    while ((rc = geometry_word(p, s, len, &at, &w)) == 1) {     /* Bound: at grows to len. */
-        enum geometry_option which;
-        struct token value;
-        if (geometry_option(p, s, len, &at, &w, &which, &value) != 0) {
-            return -1;
-        }
-        ASSERT(which < GEOMETRY_OPTION_COUNT);
-        if (seen.col[which] != 0) {
-            return fail(p, w.col, "repeated option %s (first at column %" PRIu32 ")",
-                    geometry_names[which], seen.col[which]);
-        }
-        seen.col[which] = w.col;
-        seen.size_value = which == GEOMETRY_SIZE ? value : seen.size_value;
-        if (geometry_value(p, which, &value, g) != 0) {
-            return -1;
-        }
-    }
-    uint32_t unit = g->block_size_given ? g->block_size : FMT_BLOCK_SIZE_MAX;
-    if (rc == 0 && g->device_size_given && g->device_size % unit != 0) {
-        const struct token *v = &seen.size_value;
-        return fail(p, v->col, "--size '%.*s%s' is not a whole number of %" PRIu32 "-byte "
-                "blocks", quote_len(v), v->s, quote_more(v), unit);
-    }
-    return rc;
-}
-
-int
-trace_geometry_parse(const char *name, const char *text, size_t size,
-        struct trace_geometry *out, char *err, size_t err_size)
-{
-    ASSERT(name != NULL && out != NULL);
-    ASSERT(text != NULL || size == 0);
-    memset(out, 0, sizeof(*out));
-    if (err != NULL && err_size > 0) {
-        err[0] = '\0';
-    }
-    struct parser p = { .name = name, .line = 1, .err = err, .err_size = err_size };
-    size_t prefix_len = strlen(geometry_prefix);
-    size_t at = 0;
-    int rc = 0;
-    while (rc == 0 && at < size) {          /* Bound: at grows to size. */
-        const char *nl = memchr(text + at, '\n', size - at);
-        size_t len = nl != NULL ? (size_t)(nl - (text + at)) : size - at;
-        if (len >= prefix_len && memcmp(text + at, geometry_prefix, prefix_len) == 0) {
-            rc = out->line != 0 ? fail(&p, 1, "second geometry line (the first is line %"
-                    PRIu32 ")", out->line) : geometry_line_parse(&p, text + at, len, out);
-            out->line = p.line;
-        }
-        at += len + (nl != NULL);
-        if (rc == 0 && at < size && p.line == UINT32_MAX) {
-            rc = fail(&p, 1, "too many lines");
-        }
-        p.line += rc == 0;
-    }
-    if (rc != 0) {
-        memset(out, 0, sizeof(*out));
-    }
-    return rc;
-}
 void
 trace_free(struct trace *t)
 {
@@ -909,16 +503,6 @@ trace_step_same(const struct trace_step *a, const struct trace_step *b)
 
 /* ---- Write data. ---- */
 
-/* Output word w (0-based) of the splitmix64 generator seeded with seed. */
-static uint64_t
-splitmix64_at(uint64_t seed, uint64_t w)
-{
-    uint64_t z = seed + (w + 1) * 0x9e3779b97f4a7c15ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 void
 trace_fill(uint64_t seed, uint64_t index, uint8_t *buf, size_t len)
 {
@@ -926,7 +510,7 @@ trace_fill(uint64_t seed, uint64_t index, uint8_t *buf, size_t len)
     size_t i = 0;
     while (i < len) {
         uint64_t at = index + i;
-        uint64_t z = splitmix64_at(seed, at / 8);
+        uint64_t z = prng_splitmix64_at(seed, at / 8);     /* Output at / 8 of the stream. */
         for (uint64_t b = at % 8; b < 8 && i < len; b++) {
             buf[i++] = (uint8_t)(z >> (8 * b));     /* Little-endian bytes of each word. */
         }

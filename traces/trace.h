@@ -12,6 +12,10 @@
  * count, so every command refuses the same files with the same messages. A
  * trace may name the image it is made for in a "# geometry:" comment line;
  * trace_geometry_parse reads that line.
+ *
+ * The format is traces/trace.c (the parser, the writer, the write data) and
+ * traces/tracefile.c (trace_load and the geometry line), which share
+ * traces/trace_impl.h; this header is all that code outside them may call.
  */
 #ifndef TRACES_TRACE_H
 #define TRACES_TRACE_H

@@ -1,21 +1,23 @@
 /*
- * traces/wlog.c: write-log files in the crashsim and dm-log-writes formats
- * (see wlog.h; the byte layouts are in traces/WLOG.md).
+ * traces/wlog.c: write-log files (see wlog.h; the byte layouts are in
+ * traces/WLOG.md): the public entry points, format detection, file I/O,
+ * summaries, and the native crashsim codec. The dm-log-writes codec is
+ * traces/dmlog.c; the two share traces/wlog_impl.h.
  *
  * Method. Writing walks a log and its base image (struct oplog_disk) and lays
  * them out in one malloc'ed buffer, sized exactly beforehand, then checksums
  * it (native) and writes it whole. Reading takes the whole file into memory,
- * checks the header against the file's size before anything else is
- * allocated, then rebuilds the log by appending to a fresh one: the base
- * goes into the disk's base, the log starts, and every write, flush and mark
- * is appended as the recording disk once appended it. The op log derives
- * every field of every op; the native reader then compares each with the
- * field stored in the file, so a file the reader accepts means exactly what
- * its bytes say, and writing the log back gives the same bytes (the native
- * encoding is canonical: base blocks ascending and not zero, contents
- * numbered in order of first write, each stored once). This module knows
- * nothing above the op log: a recording with sync points made from a file is
- * the campaign code's (sim/campaign/inputs.h).
+ * detects the format by its magic, checks the header against the file's size
+ * before anything else is allocated, then rebuilds the log by appending to a
+ * fresh one: the base goes into the disk's base, the log starts, and every
+ * write, flush and mark is appended as the recording disk once appended it.
+ * The op log derives every field of every op; the native reader then
+ * compares each with the field stored in the file, so a file the reader
+ * accepts means exactly what its bytes say, and writing the log back gives
+ * the same bytes (the native encoding is canonical: base blocks ascending and
+ * not zero, contents numbered in order of first write, each stored once).
+ * This module knows nothing above the op log: a recording with sync points
+ * made from a file is the campaign code's (sim/campaign/inputs.h).
  *
  * Invariants. Every read from the buffer is preceded by a bounds check against
  * its size; every count read from a file is bounded (by the file's size, by
@@ -30,13 +32,13 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "../fs/format.h"
+#include "wlog_impl.h"
 
 static const char native_magic[8] = { 'C', 'R', 'S', 'H', 'W', 'L', 'O', 'G' };
 
@@ -44,115 +46,16 @@ static const char native_magic[8] = { 'C', 'R', 'S', 'H', 'W', 'L', 'O', 'G' };
 #define NATIVE_NAMES_MAX    255u        /* Mark names in the table (255 is NATIVE_MARK_NONE). */
 #define NATIVE_BASE_REC     8u          /* Bytes before a base block's content: its number. */
 #define CHECKSUM_SIZE       8u          /* Trailing fmt_hash. */
-#define DM_NAME_MAX         255u        /* Bytes of a mark name we compare (longer: "other"). */
-#define DM_TEXT_MAX         160u        /* Bytes of our own mark texts. */
 
 STATIC_ASSERT(WLOG_HEADER_SIZE == 8 + 4 * 4 + 2 * 8 + 4 * 4 + 2 * 8, "native header layout");
 STATIC_ASSERT(WLOG_OP_SIZE == 4 * 1 + 2 * 2 + 2 * 4 + 2 * 8, "native op record layout");
-STATIC_ASSERT(WLOG_DM_SUPER_SIZE == 3 * 8 + 4, "struct log_write_super");
-STATIC_ASSERT(WLOG_DM_ENTRY_SIZE == 4 * 8, "struct log_write_entry");
-STATIC_ASSERT(WLOG_DM_SECTOR_SIZE == BDEV_SECTOR_SIZE, "a dm sector is a device sector");
-STATIC_ASSERT(WLOG_BLOCK_SIZE_MIN >= WLOG_DM_SECTOR_SIZE, "a block holds whole dm sectors");
-STATIC_ASSERT(DM_TEXT_MAX < WLOG_DM_SECTOR_SIZE - WLOG_DM_ENTRY_SIZE, "our marks fit a sector");
 STATIC_ASSERT(WLOG_DEVICE_SIZE_MAX / WLOG_BLOCK_SIZE_MIN <= UINT32_MAX, "block numbers fit");
 STATIC_ASSERT(OPLOG_MARK_COUNT < NATIVE_MARK_NONE, "every mark has a name-table index");
 
-/* ---- Little-endian fields (both formats are little-endian). ---- */
-
-static void
-le_put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void
-le_put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) {
-        p[i] = (uint8_t)(v >> (8 * i));
-    }
-}
-
-static void
-le_put64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) {
-        p[i] = (uint8_t)(v >> (8 * i));
-    }
-}
-
-static uint16_t
-le_get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t
-le_get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16)
-        | ((uint32_t)p[3] << 24);
-}
-
-static uint64_t
-le_get64(const uint8_t *p)
-{
-    return (uint64_t)le_get32(p) | ((uint64_t)le_get32(p + 4) << 32);
-}
-
 /* ---- Shared helpers. ---- */
 
-static int
-fail(int code, char *err, size_t err_size, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int
-fail(int code, char *err, size_t err_size, const char *fmt, ...)
-{
-    ASSERT(code < 0);
-    if (err_size > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, err_size, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
-static bool
-bytes_zero(const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] != 0) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Bytes from a file, fit to quote in a one-line reason: printable ASCII,
- * anything else as '?', at most out_size - 1 bytes. */
-static const char *
-quote(const char *p, size_t n, char *out, size_t out_size)
-{
-    size_t k = 0;
-    ASSERT(out_size > 0);
-    for (; k < n && k + 1 < out_size; k++) {
-        out[k] = p[k] >= 0x20 && p[k] < 0x7f ? p[k] : '?';
-    }
-    out[k] = '\0';
-    return out;
-}
-
-static bool
-pow2_in(uint64_t v, uint64_t lo, uint64_t hi)
-{
-    return v >= lo && v <= hi && (v & (v - 1)) == 0;
-}
-
-static uint64_t
-base_nonzero_count(const struct oplog_disk *disk)
+uint64_t
+wlog_base_nonzero_count(const struct oplog_disk *disk)
 {
     uint64_t n = 0;
     uint32_t bs = disk->log.block_size;
@@ -164,8 +67,8 @@ base_nonzero_count(const struct oplog_disk *disk)
 
 /* The flush epoch and queue generation when recording began: those of the
  * first op (a mark's own qgen stands in: nothing before it carries the old). */
-static void
-log_initial(const struct oplog *log, uint32_t *epoch0, uint64_t *qgen0)
+void
+wlog_initial_state(const struct oplog *log, uint32_t *epoch0, uint64_t *qgen0)
 {
     *epoch0 = log->count > 0 ? log->ops[0].epoch : log->epoch;
     *qgen0 = log->count > 0 ? log->ops[0].qgen : log->qgen;
@@ -247,7 +150,7 @@ native_put_header(uint8_t *p, const struct oplog *log, uint64_t base_count)
 {
     uint32_t epoch0;
     uint64_t qgen0;
-    log_initial(log, &epoch0, &qgen0);
+    wlog_initial_state(log, &epoch0, &qgen0);
     memcpy(p, native_magic, sizeof(native_magic));
     le_put32(p + 8, WLOG_VERSION);
     le_put32(p + 12, WLOG_HEADER_SIZE);
@@ -295,7 +198,7 @@ static int
 native_encode(const struct oplog_disk *disk, uint8_t **out, size_t *size)
 {
     const struct oplog *log = &disk->log;
-    uint64_t base_count = base_nonzero_count(disk);
+    uint64_t base_count = wlog_base_nonzero_count(disk);
     size_t n = native_size(log, base_count);
     size_t bs = log->block_size;
     uint8_t *buf = malloc(n);
@@ -351,7 +254,7 @@ struct native_reader {
     size_t contents_pos;            /* Offset of the contents. */
     size_t ops_pos;                 /* Offset of the op records. */
     char *err;                      /* Reason on failure. */
-    size_t err_size;
+    size_t err_size;                /* Bytes of err. */
 };
 
 static int
@@ -599,537 +502,6 @@ native_decode(const uint8_t *buf, size_t size, struct oplog_disk *disk, char *er
     return rc;
 }
 
-/* ==== dm-log-writes: writing. ==== */
-
-/* One entry: the entry sector (header, then a mark's name), then the data. */
-static uint8_t *
-dm_put_entry(uint8_t *p, uint64_t sector, uint64_t nr_sectors, uint64_t flags, const char *name,
-        const uint8_t *data)
-{
-    size_t len = name != NULL ? strlen(name) : 0;
-    ASSERT(len < WLOG_DM_SECTOR_SIZE - WLOG_DM_ENTRY_SIZE);
-    ASSERT((flags & WLOG_DM_FLAG_MARK) == 0 || nr_sectors == 0);
-    memset(p, 0, WLOG_DM_SECTOR_SIZE);
-    le_put64(p, sector);
-    le_put64(p + 8, nr_sectors);
-    le_put64(p + 16, flags);
-    le_put64(p + 24, len);
-    memcpy(p + WLOG_DM_ENTRY_SIZE, name != NULL ? name : "", len);
-    p += WLOG_DM_SECTOR_SIZE;
-    if (data != NULL) {
-        memcpy(p, data, nr_sectors * WLOG_DM_SECTOR_SIZE);
-        p += nr_sectors * WLOG_DM_SECTOR_SIZE;
-    }
-    return p;
-}
-
-static uint8_t *
-dm_put_write(uint8_t *p, uint32_t block_size, uint64_t block, const uint8_t *data)
-{
-    uint64_t per = block_size / WLOG_DM_SECTOR_SIZE;
-    return dm_put_entry(p, block * per, per, 0, NULL, data);
-}
-
-/* Marks a qgen change needs before op i (0 or 1), tracking the running qgen. */
-static bool
-dm_qgen_change(const struct oplog_op *op, uint64_t *qgen)
-{
-    ASSERT(op->kind == OPLOG_OP_MARK || op->qgen == *qgen);  /* Only marks change it. */
-    if (op->kind != OPLOG_OP_MARK || op->qgen == *qgen) {
-        return false;
-    }
-    *qgen = op->qgen;
-    return true;
-}
-
-/* Entries and bytes of the export, the header sector included. */
-static void
-dm_size(const struct oplog *log, uint64_t base_count, uint64_t *entries, size_t *size)
-{
-    uint32_t epoch0;
-    uint64_t qgen;
-    log_initial(log, &epoch0, &qgen);
-    uint64_t n = 2 + base_count + log->count;       /* device mark, base writes, base mark, ops */
-    for (uint32_t i = 0; i < log->count; i++) {
-        n += dm_qgen_change(&log->ops[i], &qgen);
-    }
-    *entries = n;
-    *size = (size_t)(1 + n) * WLOG_DM_SECTOR_SIZE
-        + (size_t)(base_count + log->write_count) * log->block_size;
-}
-
-static uint8_t *
-dm_put_prologue(uint8_t *p, const struct oplog_disk *disk)
-{
-    const struct oplog *log = &disk->log;
-    uint32_t epoch0;
-    uint64_t qgen0;
-    char text[DM_TEXT_MAX];
-    log_initial(log, &epoch0, &qgen0);
-    snprintf(text, sizeof(text), WLOG_DM_MARK_DEVICE " block_size=%" PRIu32 " block_count=%"
-            PRIu64 " epoch=%" PRIu32 " qgen=%" PRIu64, log->block_size, log->block_count, epoch0,
-            qgen0);
-    p = dm_put_entry(p, 0, 0, WLOG_DM_FLAG_MARK, text, NULL);
-    for (uint64_t b = 0; b < log->block_count; b++) {
-        const uint8_t *bytes = disk->base + b * log->block_size;
-        if (!bytes_zero(bytes, log->block_size)) {
-            p = dm_put_write(p, log->block_size, b, bytes);
-        }
-    }
-    return dm_put_entry(p, 0, 0, WLOG_DM_FLAG_MARK, WLOG_DM_MARK_BASE, NULL);
-}
-
-static int
-dm_encode(const struct oplog_disk *disk, uint8_t **out, size_t *size)
-{
-    const struct oplog *log = &disk->log;
-    uint64_t entries;
-    size_t n;
-    dm_size(log, base_nonzero_count(disk), &entries, &n);
-    uint8_t *buf = malloc(n);
-    if (buf == NULL) {
-        return FS_ENOMEM;
-    }
-    memset(buf, 0, WLOG_DM_SECTOR_SIZE);
-    le_put64(buf, WLOG_DM_MAGIC);
-    le_put64(buf + 8, WLOG_DM_VERSION);
-    le_put64(buf + 16, entries);
-    le_put32(buf + 24, WLOG_DM_SECTOR_SIZE);
-    uint8_t *p = dm_put_prologue(buf + WLOG_DM_SECTOR_SIZE, disk);
-    uint32_t epoch0;
-    uint64_t qgen;
-    log_initial(log, &epoch0, &qgen);
-    for (uint32_t i = 0; i < log->count; i++) {
-        const struct oplog_op *op = &log->ops[i];
-        if (dm_qgen_change(op, &qgen)) {
-            char text[DM_TEXT_MAX];
-            snprintf(text, sizeof(text), WLOG_DM_MARK_QGEN " %" PRIu64, qgen);
-            p = dm_put_entry(p, 0, 0, WLOG_DM_FLAG_MARK, text, NULL);
-        }
-        if (op->kind == OPLOG_OP_WRITE) {
-            p = dm_put_write(p, log->block_size, op->block, oplog_op_bytes(log, i));
-        } else if (op->kind == OPLOG_OP_FLUSH) {
-            p = dm_put_entry(p, 0, 0, WLOG_DM_FLAG_FLUSH, NULL, NULL);
-        } else {
-            ASSERT(op->mark < OPLOG_MARK_COUNT);
-            p = dm_put_entry(p, 0, 0, WLOG_DM_FLAG_MARK, oplog_mark_name(op->mark), NULL);
-        }
-    }
-    ASSERT((size_t)(p - buf) == n);
-    *out = buf;
-    *size = n;
-    return 0;
-}
-
-/* ==== dm-log-writes: reading. ==== */
-
-/* One entry as read and checked. */
-struct dm_entry {
-    uint64_t sector;            /* First sector (units of the log's sectorsize). */
-    uint64_t nr_sectors;        /* Sectors written or discarded. */
-    uint64_t flags;             /* WLOG_DM_FLAG_*. */
-    size_t name_pos;            /* Offset of a mark's name in the file. */
-    size_t name_len;            /* Its bytes. */
-    size_t data_pos;            /* Offset of the data in the file. */
-};
-
-struct dm_reader {
-    const uint8_t *buf;             /* The file. */
-    size_t size;                    /* Its bytes. */
-    uint32_t sector_size;           /* log_write_super.sectorsize. */
-    uint64_t entry_count;           /* log_write_super.nr_entries. */
-    struct dm_entry *entries;       /* Every entry. */
-    uint32_t block_size;            /* Device geometry. */
-    uint64_t block_count;
-    uint32_t epoch0;                /* From the crashsim.device mark, else 0. */
-    uint64_t qgen0;
-    uint64_t first_op;              /* Entries before this one are the prologue. */
-    uint8_t *scratch;               /* A block for read-modify-write. */
-    char *err;                      /* Reason on failure. */
-    size_t err_size;
-};
-
-static int
-dm_super(struct dm_reader *r)
-{
-    if (r->size < WLOG_DM_SUPER_SIZE) {
-        return fail(FS_ECORRUPT, r->err, r->err_size, "%zu bytes: too short for a "
-                "log_write_super", r->size);
-    }
-    uint64_t version = le_get64(r->buf + 8);
-    r->entry_count = le_get64(r->buf + 16);
-    r->sector_size = le_get32(r->buf + 24);
-    if (version != WLOG_DM_VERSION) {
-        return fail(FS_ECORRUPT, r->err, r->err_size, "super: version %" PRIu64 ", dm-log-writes "
-                "has %u", version, WLOG_DM_VERSION);
-    }
-    if (!pow2_in(r->sector_size, WLOG_DM_SECTOR_SIZE, WLOG_BLOCK_SIZE_MAX)
-            || r->size < r->sector_size) {
-        return fail(FS_ECORRUPT, r->err, r->err_size, "super: sectorsize %" PRIu32 " is not a "
-                "power of two in [512, %u] or the file is shorter", r->sector_size,
-                WLOG_BLOCK_SIZE_MAX);
-    }
-    if (!bytes_zero(r->buf + WLOG_DM_ENTRY_SIZE, r->sector_size - WLOG_DM_ENTRY_SIZE)) {
-        return fail(FS_ECORRUPT, r->err, r->err_size, "super: the rest of its sector is not zero");
-    }
-    uint64_t room = (r->size - r->sector_size) / r->sector_size;
-    if (r->entry_count > room || r->entry_count > WLOG_OP_COUNT_MAX) {
-        return fail(FS_ECORRUPT, r->err, r->err_size, "super: nr_entries %" PRIu64 ", but the "
-                "file holds at most %" PRIu64 " entries", r->entry_count, room);
-    }
-    return 0;
-}
-
-/* An entry's flags, name and padding, as the kernel writes them. */
-static const char *
-dm_entry_shape(const struct dm_reader *r, const uint8_t *p, struct dm_entry *e)
-{
-    uint64_t data_len = le_get64(p + 24);
-    uint64_t all = WLOG_DM_FLAG_FLUSH | WLOG_DM_FLAG_FUA | WLOG_DM_FLAG_DISCARD
-        | WLOG_DM_FLAG_MARK | WLOG_DM_FLAG_METADATA;
-    size_t room = r->sector_size - WLOG_DM_ENTRY_SIZE;
-    if (e->flags & ~all) {
-        return "unknown flags";
-    }
-    if (e->flags == 0 && e->nr_sectors == 0) {
-        return "an all-zero entry";
-    }
-    if (e->flags & WLOG_DM_FLAG_MARK) {
-        if (e->flags != WLOG_DM_FLAG_MARK || e->nr_sectors != 0 || data_len >= room) {
-            return "a mark with other flags, data sectors, or a name longer than its sector";
-        }
-        e->name_len = (size_t)data_len;
-        if (memchr(p + WLOG_DM_ENTRY_SIZE, 0, e->name_len) != NULL) {
-            return "a mark name with a NUL byte";
-        }
-    } else if (data_len != 0) {
-        return "data_len set on an entry that is not a mark";
-    } else if (e->nr_sectors == 0 && !(e->flags & WLOG_DM_FLAG_FLUSH)) {
-        return "no sectors and no flush";
-    } else if ((e->flags & WLOG_DM_FLAG_DISCARD)
-            && (e->flags & (WLOG_DM_FLAG_FLUSH | WLOG_DM_FLAG_FUA))) {
-        return "a discard with a flush or FUA";
-    }
-    if (!bytes_zero(p + WLOG_DM_ENTRY_SIZE + e->name_len, room - e->name_len)) {
-        return "its sector is not zero after the header";
-    }
-    return NULL;
-}
-
-static int
-dm_entries(struct dm_reader *r)
-{
-    size_t pos = r->sector_size;
-    uint64_t ss = r->sector_size;
-    for (uint64_t i = 0; i < r->entry_count; i++) {
-        struct dm_entry *e = &r->entries[i];
-        if (r->size - pos < ss) {
-            return fail(FS_ECORRUPT, r->err, r->err_size, "entry %" PRIu64 ": truncated", i);
-        }
-        const uint8_t *p = r->buf + pos;
-        *e = (struct dm_entry){ le_get64(p), le_get64(p + 8), le_get64(p + 16),
-            pos + WLOG_DM_ENTRY_SIZE, 0, pos + ss };
-        const char *why = dm_entry_shape(r, p, e);
-        if (why != NULL) {
-            return fail(FS_ECORRUPT, r->err, r->err_size, "entry %" PRIu64 " (at byte %zu): %s",
-                    i, pos, why);
-        }
-        uint64_t limit = WLOG_DEVICE_SIZE_MAX / ss;
-        if (e->sector > limit || e->nr_sectors > limit - e->sector) {
-            return fail(FS_ECORRUPT, r->err, r->err_size, "entry %" PRIu64 ": sectors %" PRIu64
-                    "+%" PRIu64 " beyond any device", i, e->sector, e->nr_sectors);
-        }
-        pos += ss;
-        if (!(e->flags & WLOG_DM_FLAG_DISCARD)) {
-            if (e->nr_sectors > (r->size - pos) / ss) {
-                return fail(FS_ECORRUPT, r->err, r->err_size, "entry %" PRIu64 ": its %" PRIu64
-                        " data sectors run past the end of the file", i, e->nr_sectors);
-            }
-            pos += (size_t)(e->nr_sectors * ss);
-        }
-    }
-    return 0;
-}
-
-/* A mark's name, NUL-terminated (a longer one is cut; it then matches
- * none of ours). */
-static void
-dm_name(const struct dm_reader *r, const struct dm_entry *e, char *name)
-{
-    size_t len = FS_MIN(e->name_len, (size_t)DM_NAME_MAX);
-    memcpy(name, r->buf + e->name_pos, len);
-    name[len] = '\0';
-}
-
-static bool
-dm_is_mark(const struct dm_reader *r, const struct dm_entry *e, const char *want)
-{
-    char name[DM_NAME_MAX + 1];
-    if (!(e->flags & WLOG_DM_FLAG_MARK)) {
-        return false;
-    }
-    dm_name(r, e, name);
-    return strcmp(name, want) == 0;
-}
-
-/* Parses "KEY=N" at *s (followed by a space or the end); false on junk. */
-static bool
-dm_field(const char **s, const char *key, uint64_t max, uint64_t *out)
-{
-    size_t k = strlen(key);
-    if (strncmp(*s, key, k) != 0 || (*s)[k] != '=' || (*s)[k + 1] < '0' || (*s)[k + 1] > '9') {
-        return false;
-    }
-    errno = 0;
-    char *end;
-    unsigned long long v = strtoull(*s + k + 1, &end, 10);
-    if (errno != 0 || v > max || (*end != ' ' && *end != '\0')) {
-        return false;
-    }
-    *out = v;
-    *s = *end == ' ' ? end + 1 : end;
-    return true;
-}
-
-/* "crashsim.device block_size=B block_count=N epoch=E qgen=Q". */
-static int
-dm_device_mark(struct dm_reader *r, const struct dm_entry *e)
-{
-    char text[DM_NAME_MAX + 1];
-    dm_name(r, e, text);
-    const char *s = text + strlen(WLOG_DM_MARK_DEVICE " ");
-    uint64_t bs, count, epoch, qgen;
-    if (strncmp(text, WLOG_DM_MARK_DEVICE " ", strlen(WLOG_DM_MARK_DEVICE " ")) != 0
-            || !dm_field(&s, "block_size", WLOG_BLOCK_SIZE_MAX, &bs)
-            || !dm_field(&s, "block_count", UINT64_MAX, &count)
-            || !dm_field(&s, "epoch", UINT32_MAX, &epoch)
-            || !dm_field(&s, "qgen", UINT64_MAX, &qgen) || *s != '\0') {
-        char q[81];
-        return fail(FS_ECORRUPT, r->err, r->err_size, "entry 0: malformed mark '%s'",
-                quote(text, strlen(text), q, sizeof(q)));
-    }
-    r->block_size = (uint32_t)bs;
-    r->block_count = count;
-    r->epoch0 = (uint32_t)epoch;
-    r->qgen0 = qgen;
-    return 0;
-}
-
-/* The device's size without a crashsim.device mark: up to the last sector written. */
-static uint64_t
-dm_extent_blocks(const struct dm_reader *r)
-{
-    uint64_t end = 0;
-    for (uint64_t i = 0; i < r->entry_count; i++) {
-        const struct dm_entry *e = &r->entries[i];
-        if (e->nr_sectors > 0) {
-            end = FS_MAX(end, (e->sector + e->nr_sectors) * r->sector_size);
-        }
-    }
-    return (end + r->block_size - 1) / r->block_size;
-}
-
-static int
-dm_geometry(struct dm_reader *r, const struct wlog_geometry *g)
-{
-    struct wlog_geometry none = { 0, 0 };
-    g = g != NULL ? g : &none;
-    bool ours = r->entry_count > 0 && (r->entries[0].flags & WLOG_DM_FLAG_MARK)
-        && r->entries[0].name_len >= strlen(WLOG_DM_MARK_DEVICE)
-        && memcmp(r->buf + r->entries[0].name_pos, WLOG_DM_MARK_DEVICE,
-                strlen(WLOG_DM_MARK_DEVICE)) == 0;
-    if (ours) {
-        int rc = dm_device_mark(r, &r->entries[0]);
-        if (rc != 0) {
-            return rc;
-        }
-        if ((g->block_size != 0 && g->block_size != r->block_size)
-                || (g->block_count != 0 && g->block_count != r->block_count)) {
-            return fail(FS_EINVAL, r->err, r->err_size, "the log says %" PRIu64 " blocks of %"
-                    PRIu32 " bytes, not what was given", r->block_count, r->block_size);
-        }
-        r->first_op = 1;
-    } else if (g->block_size == 0) {
-        return fail(FS_EINVAL, r->err, r->err_size, "a dm-log-writes log without a "
-                WLOG_DM_MARK_DEVICE " mark needs a block size");
-    } else {
-        r->block_size = g->block_size;
-        r->block_count = g->block_count != 0 ? g->block_count : FS_MAX(1, dm_extent_blocks(r));
-    }
-    if (!pow2_in(r->block_size, WLOG_BLOCK_SIZE_MIN, WLOG_BLOCK_SIZE_MAX) || r->block_count == 0
-            || r->block_count > WLOG_DEVICE_SIZE_MAX / r->block_size) {
-        return fail(ours ? FS_ECORRUPT : FS_EINVAL, r->err, r->err_size, "geometry: %" PRIu64
-                " blocks of %" PRIu32 " bytes is not a device this reader takes", r->block_count,
-                r->block_size);
-    }
-    return 0;
-}
-
-/* Writes (or with data NULL zeroes) sectors [sector, sector + n) block by
- * block: whole blocks directly, partial ones over the block's current bytes
- * (its last write's, else the base's). Before the log starts this only
- * fills the base. */
-static int
-dm_apply(struct dm_reader *r, struct oplog_disk *disk, const struct dm_entry *e,
-        const uint8_t *data)
-{
-    struct oplog *log = &disk->log;
-    uint64_t bs = r->block_size;
-    uint64_t off = e->sector * r->sector_size, end = off + e->nr_sectors * r->sector_size;
-    if (end > log->block_count * bs) {
-        return fail(FS_ECORRUPT, r->err, r->err_size, "a write to sectors %" PRIu64 "+%" PRIu64
-                " beyond the device's %" PRIu64 " blocks", e->sector, e->nr_sectors,
-                log->block_count);
-    }
-    while (off < end) {
-        uint64_t b = off / bs, in = off % bs, len = FS_MIN(bs - in, end - off);
-        memcpy(r->scratch, oplog_disk_block(disk, b), bs);
-        if (data != NULL) {
-            memcpy(r->scratch + in, data, len);
-            data += len;
-        } else {
-            memset(r->scratch + in, 0, len);
-        }
-        if (!log->started) {
-            memcpy(disk->base + b * bs, r->scratch, bs);
-        } else if (log->count >= WLOG_OP_COUNT_MAX) {
-            return fail(FS_ECORRUPT, r->err, r->err_size, "more than %u operations",
-                    WLOG_OP_COUNT_MAX);
-        } else if (oplog_write(log, b, r->scratch) != 0) {
-            return fail(FS_ENOMEM, r->err, r->err_size, "out of memory");
-        }
-        off += len;
-    }
-    return 0;
-}
-
-/* The base: entries up to a crashsim.base mark, all plain writes. */
-static int
-dm_base(struct dm_reader *r, struct oplog_disk *disk)
-{
-    uint64_t end = r->entry_count;
-    for (uint64_t i = r->first_op; i < r->entry_count && end == r->entry_count; i++) {
-        end = dm_is_mark(r, &r->entries[i], WLOG_DM_MARK_BASE) ? i : end;
-    }
-    if (end == r->entry_count) {
-        return 0;                               /* No base: a device of zeros. */
-    }
-    for (uint64_t i = r->first_op; i < end; i++) {
-        const struct dm_entry *e = &r->entries[i];
-        if ((e->flags & ~(uint64_t)WLOG_DM_FLAG_METADATA) != 0) {
-            return fail(FS_ECORRUPT, r->err, r->err_size, "entry %" PRIu64 ": not a plain write "
-                    "before the " WLOG_DM_MARK_BASE " mark", i);
-        }
-        int rc = dm_apply(r, disk, e, r->buf + e->data_pos);
-        if (rc != 0) {
-            return rc;
-        }
-    }
-    r->first_op = end + 1;
-    return 0;
-}
-
-/* A mark after the prologue: ours set the qgen or are refused; others go to
- * the log (names it does not know become "other"). */
-static int
-dm_mark(struct dm_reader *r, struct oplog *log, uint64_t i, uint64_t *qgen)
-{
-    char name[DM_NAME_MAX + 1];
-    dm_name(r, &r->entries[i], name);
-    if (strncmp(name, WLOG_DM_MARK_QGEN " ", strlen(WLOG_DM_MARK_QGEN " ")) == 0) {
-        const char *s = name + strlen(WLOG_DM_MARK_QGEN " ");
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(s, &end, 10);
-        if (*s < '0' || *s > '9' || errno != 0 || *end != '\0') {
-            char q[61];
-            return fail(FS_ECORRUPT, r->err, r->err_size, "entry %" PRIu64 ": malformed mark "
-                    "'%s'", i, quote(name, strlen(name), q, sizeof(q)));
-        }
-        *qgen = v;
-        return 0;
-    }
-    if (strncmp(name, "crashsim.", strlen("crashsim.")) == 0) {
-        char q[61];
-        return fail(FS_ECORRUPT, r->err, r->err_size, "entry %" PRIu64 ": mark '%s' out of "
-                "place or unknown", i, quote(name, strlen(name), q, sizeof(q)));
-    }
-    if (i + 1 == r->entry_count && strcmp(name, WLOG_DM_MARK_END) == 0) {
-        return 0;                               /* The kernel's teardown, not the file system's. */
-    }
-    int mark = oplog_mark_lookup(name);
-    return oplog_mark(log, mark < 0 ? OPLOG_MARK_OTHER : (uint32_t)mark, *qgen) == 0 ? 0
-        : fail(FS_ENOMEM, r->err, r->err_size, "out of memory");
-}
-
-static int
-dm_ops(struct dm_reader *r, struct oplog_disk *disk)
-{
-    struct oplog *log = &disk->log;
-    uint64_t qgen = r->qgen0;
-    for (uint64_t i = r->first_op; i < r->entry_count; i++) {
-        const struct dm_entry *e = &r->entries[i];
-        int rc = 0;
-        if (log->count >= WLOG_OP_COUNT_MAX) {
-            return fail(FS_ECORRUPT, r->err, r->err_size, "more than %u operations",
-                    WLOG_OP_COUNT_MAX);
-        }
-        if (e->flags & WLOG_DM_FLAG_MARK) {
-            rc = dm_mark(r, log, i, &qgen);
-        } else if (e->flags & WLOG_DM_FLAG_DISCARD) {
-            rc = dm_apply(r, disk, e, NULL);    /* A discard reads back as zeros. */
-        } else {
-            if (e->flags & WLOG_DM_FLAG_FLUSH) {    /* REQ_PREFLUSH: before the data. */
-                rc = oplog_flush(log);
-            }
-            if (rc == 0 && e->nr_sectors > 0) {
-                rc = dm_apply(r, disk, e, r->buf + e->data_pos);
-            }
-            if (rc == 0 && (e->flags & WLOG_DM_FLAG_FUA)) {     /* Durable at once. */
-                rc = oplog_flush(log);
-            }
-        }
-        if (rc == FS_ENOMEM && r->err_size > 0 && r->err[0] == '\0') {
-            rc = fail(rc, r->err, r->err_size, "entry %" PRIu64 ": out of memory", i);
-        }
-        if (rc != 0) {
-            return rc;
-        }
-    }
-    return 0;
-}
-
-static int
-dm_decode(const uint8_t *buf, size_t size, const struct wlog_geometry *g,
-        struct oplog_disk *disk, char *err, size_t err_size)
-{
-    struct dm_reader r = { .buf = buf, .size = size, .err = err, .err_size = err_size };
-    int rc = dm_super(&r);
-    if (rc == 0) {
-        r.entries = calloc((size_t)r.entry_count + 1, sizeof(struct dm_entry));
-        rc = r.entries == NULL ? fail(FS_ENOMEM, err, err_size, "out of memory") : dm_entries(&r);
-    }
-    if (rc == 0) {
-        rc = dm_geometry(&r, g);
-    }
-    if (rc == 0 && oplog_disk_init(disk, r.block_size, r.block_count) != 0) {
-        rc = fail(FS_ENOMEM, err, err_size, "out of memory for a %" PRIu64 "-block device",
-                r.block_count);
-    }
-    if (rc == 0) {
-        r.scratch = malloc(r.block_size);
-        rc = r.scratch == NULL ? fail(FS_ENOMEM, err, err_size, "out of memory")
-            : dm_base(&r, disk);
-    }
-    if (rc == 0) {
-        oplog_start(&disk->log, r.epoch0, r.qgen0);
-        rc = dm_ops(&r, disk);
-    }
-    free(r.scratch);
-    free(r.entries);
-    return rc;
-}
-
 /* ==== Both formats. ==== */
 
 int
@@ -1139,7 +511,7 @@ wlog_encode(const struct oplog_disk *disk, enum wlog_format format, uint8_t **ou
     ASSERT(disk != NULL && out != NULL && size != NULL);
     ASSERT(format < WLOG_FORMAT_COUNT);
     return format == WLOG_FORMAT_CRASHSIM ? native_encode(disk, out, size)
-        : dm_encode(disk, out, size);
+        : wlog_dm_encode(disk, out, size);
 }
 
 int
@@ -1161,7 +533,7 @@ wlog_decode(const uint8_t *buf, size_t size, const struct wlog_geometry *geometr
         *format = f;
     }
     int rc = f == WLOG_FORMAT_CRASHSIM ? native_decode(buf, size, disk, err, err_size)
-        : dm_decode(buf, size, geometry, disk, err, err_size);
+        : wlog_dm_decode(buf, size, geometry, disk, err, err_size);
     if (rc != 0) {
         oplog_disk_deinit(disk);
     }
@@ -1248,7 +620,7 @@ wlog_summarize(const struct oplog_disk *disk, struct wlog_summary *s)
     const struct oplog *log = &disk->log;
     ASSERT(s != NULL);
     ASSERT(log->write_count + log->flush_count <= log->count);
-    *s = (struct wlog_summary){ log->block_size, log->block_count, base_nonzero_count(disk),
+    *s = (struct wlog_summary){ log->block_size, log->block_count, wlog_base_nonzero_count(disk),
         log->count, log->write_count, log->flush_count,
         log->count - log->write_count - log->flush_count, log->pool.count, oplog_hash(log) };
 }

@@ -29,6 +29,10 @@
  * Dependencies: traces/oplog.h for the log; fs/format.h for the hash. A
  * recording with sync points made from a file is the campaign code's
  * (sim/campaign/inputs.h, input_wlog).
+ *
+ * The module is traces/wlog.c (these entry points and the native format) and
+ * traces/dmlog.c (dm-log-writes), which share traces/wlog_impl.h; this
+ * header is all that code outside them may call.
  */
 #ifndef TRACES_WLOG_H
 #define TRACES_WLOG_H

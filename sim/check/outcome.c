@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../../fs/base.h"
+#include "../../traces/names.h"
 
 static const struct {
     const char *name;               /* As stored and printed. */
@@ -33,13 +34,12 @@ outcome_name(enum outcome o)
 int
 outcome_parse(const char *s, enum outcome *out)
 {
-    for (uint32_t i = 0; i < OUTCOME_COUNT; i++) {
-        if (strcmp(s, outcomes[i].name) == 0) {
-            *out = (enum outcome)i;
-            return 0;
-        }
+    int32_t i = names_find(outcomes, sizeof(outcomes[0]), OUTCOME_COUNT, s);
+    if (i < 0) {
+        return -1;
     }
-    return -1;
+    *out = (enum outcome)i;
+    return 0;
 }
 
 enum outcome_kind

@@ -21,6 +21,7 @@
 #include "runner.h"
 
 #include "../../fs/format.h"
+#include "../../traces/names.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -191,13 +192,13 @@ int
 sync_profile_parse(const char *s, enum sync_profile *out)
 {
     ASSERT(s != NULL && out != NULL);
-    for (uint32_t i = 0; i < SYNC_PROFILE_COUNT; i++) {
-        if (strcmp(s, sync_profile_names[i]) == 0) {
-            *out = (enum sync_profile)i;
-            return 0;
-        }
+    int32_t i = names_find(sync_profile_names, sizeof(sync_profile_names[0]),
+            SYNC_PROFILE_COUNT, s);
+    if (i < 0) {
+        return -1;
     }
-    return -1;
+    *out = (enum sync_profile)i;
+    return 0;
 }
 
 int
