@@ -67,10 +67,10 @@ TRACES_SRC := traces/oplog.c traces/wlog.c traces/dmlog.c traces/trace.c traces/
 MAIN_SRC := sim/cli/main.c
 TEST_UTIL_SRC := tests/util.c
 TESTS := test_format test_alloc test_mount test_faultloop test_determinism test_trace \
-         test_oracle test_tree test_ops test_snap test_corrupt test_media test_plan test_gen test_wlog \
-         test_forge test_oom test_samelog
+         test_tracefile test_oracle test_tree test_treeupdate test_ops test_snap test_corrupt \
+         test_media test_plan test_gen test_ace test_wlog test_forge test_oom test_samelog
 
-SAN_TESTS := test_faultloop test_corrupt test_trace test_wlog test_forge
+SAN_TESTS := test_faultloop test_corrupt test_trace test_tracefile test_wlog test_forge
 
 FS_OBJ := $(FS_SRC:%.c=$(BUILD)/%.o)
 SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o)

@@ -697,6 +697,19 @@ snap_name_check(const char *name)
 }
 
 /* FROM's snapshot and record, once NAME is known to be free. */
+/* A snapshot operation has changed the snapshot tree, which tree_upsert
+ * marked dirty so the next sync writes it. The seeded bug SNAP_OP_NOT_DIRTY
+ * (fs/mutants.h) forgets that here. */
+static void
+snap_op_done(struct fs *fs)
+{
+#ifdef MUTANT_SNAP_OP_NOT_DIRTY
+    fs->snap.dirty = false;     /* Bug: the snapshot operation does not mark the snap tree. */
+#else
+    (void)fs;
+#endif
+}
+
 static int
 snap_source(struct fs *fs, const char *from, const char *name, uint64_t *gen,
         struct fmt_tree *r)
@@ -730,9 +743,7 @@ snap_label(struct fs *fs, const char *from, const char *name)
     struct msg m[2] = { msg_label(&mb[0], name, gen, 0),
         msg_link(&mb[1], FMT_OP_RELINK, gen, r.succ, 1, 0) };
     err = tree_upsert(fs, &fs->snap, m, 2);
-#ifdef MUTANT_SNAP_OP_NOT_DIRTY
-    fs->snap.dirty = false;     /* Bug: the snapshot operation does not mark the snap tree. */
-#endif
+    snap_op_done(fs);
     return err;
 }
 
@@ -752,9 +763,7 @@ snap_fork(struct fs *fs, const char *from, const char *name)
     struct msg m[3] = { msg_label(&mb[0], name, f.gen, FMT_LABEL_MUTABLE),
         msg_record(&mb[1], &f), msg_link(&mb[2], FMT_OP_RELINK, gen, r.succ, 0, 1) };
     err = tree_upsert(fs, &fs->snap, m, 3);
-#ifdef MUTANT_SNAP_OP_NOT_DIRTY
-    fs->snap.dirty = false;     /* Bug: the snapshot operation does not mark the snap tree. */
-#endif
+    snap_op_done(fs);
     return err;
 }
 
@@ -783,9 +792,7 @@ snap_delete(struct fs *fs, const char *name)
     if (!err && r.nlbl == 1 && r.nref <= 1) {
         err = record_delete(fs, gen);
     }
-#ifdef MUTANT_SNAP_OP_NOT_DIRTY
-    fs->snap.dirty = false;     /* Bug: the snapshot operation does not mark the snap tree. */
-#endif
+    snap_op_done(fs);
     fs->use_reserve = false;
     return err;
 }
