@@ -344,3 +344,15 @@ util_child_describe(struct util_child c, char *buf, size_t size)
     }
     return buf;
 }
+
+void
+util_isolated_clean(int (*fn)(void *arg), void *arg, const char *what)
+{
+    struct util_child c = util_isolated(fn, arg);
+    char why[64];
+    if (c.signal != 0 || c.exit_code != 0) {
+        util_note("%s: %s", what, util_child_describe(c, why, sizeof(why)));
+    }
+    CHECK_EQ(c.signal, 0);
+    CHECK_EQ(c.exit_code, 0);
+}

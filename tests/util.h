@@ -128,5 +128,8 @@ struct util_child {
 struct util_child util_isolated(int (*fn)(void *arg), void *arg);
 /* "exit 3" or "killed by signal 6 (Aborted)", for messages. */
 const char *util_child_describe(struct util_child c, char *buf, size_t size);
+/* Runs fn(arg) with util_isolated; the test fails, naming what (a
+ * description of the work) and how the child ended, unless it exited 0. */
+void util_isolated_clean(int (*fn)(void *arg), void *arg, const char *what);
 
 #endif /* TESTS_UTIL_H */

@@ -477,22 +477,6 @@ explore_campaign(const struct explore_config *cfg, const char *name, char *text,
 }
 
 int
-explore_one(const struct explore_config *cfg, struct explore_tally *tally)
-{
-    ASSERT(cfg->workload != NULL && cfg->workload_text != NULL);
-    char *text = strdup(cfg->workload_text);
-    if (text == NULL) {
-        fprintf(stderr, "crashsim explore: out of memory\n");
-        return 2;
-    }
-    struct explore_totals tot = { 0 };
-    int code = explore_campaign(cfg, cfg->workload, text, &tot);
-    tally->states = tot.states;
-    tally->violations = tot.violations + (code == 1 && tot.violations == 0);
-    return code;
-}
-
-int
 explore_run(const struct explore_config *cfg)
 {
     if (cfg->coverage_out != NULL && coverage_begin(cfg->coverage_out) != 0) {

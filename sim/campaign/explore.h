@@ -36,21 +36,11 @@ struct explore_config {
     bool tally_only;                /* Print nothing per campaign (crashsim matrix). */
 };
 
-/* What one campaign found, for callers that run many (crashsim matrix). */
-struct explore_tally {
-    uint64_t states;                /* Crash states. */
-    uint64_t violations;            /* Violating states (a run-level violation counts 1). */
-};
-
-/* Runs a campaign on the trace file cfg->workload (its text in
- * cfg->workload_text) and tallies it (quietly, a line at most); returns the
- * exit code. */
-int explore_one(const struct explore_config *cfg, struct explore_tally *tally);
-
 /* Runs a campaign; returns the exit code: 0 clean, 1 violations, 2 error. */
 int explore_run(const struct explore_config *cfg);
 
-/* Totals over many campaigns (generated workloads, crashsim matrix). */
+/* Totals over campaigns that run as one of many (generated workloads, crashsim
+ * matrix). */
 struct explore_totals {
     uint64_t workloads;             /* Campaigns run. */
     uint64_t states;                /* Their states. */

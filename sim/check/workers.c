@@ -138,22 +138,22 @@ arm(uint32_t ms)
     setitimer(ITIMER_REAL, &t, NULL);
 }
 
-/* Moves all n bytes through a pipe (read when in is set, else write); false
- * when the other end is gone. */
+/* Moves all n bytes through a pipe: reads into in, or (in NULL) writes out;
+ * false when the other end is gone. */
 static bool
-pipe_all(int fd, void *buf, size_t n, bool in)
+pipe_all(int fd, uint8_t *in, const uint8_t *out, size_t n)
 {
-    uint8_t *p = buf;
-    while (n > 0) {
-        ssize_t r = in ? read(fd, p, n) : write(fd, p, n);
+    ASSERT((in == NULL) != (out == NULL));
+    size_t done = 0;
+    while (done < n) {
+        ssize_t r = in != NULL ? read(fd, in + done, n - done) : write(fd, out + done, n - done);
         if (r < 0 && errno == EINTR) {
             continue;
         }
         if (r <= 0) {
             return false;
         }
-        p += r;
-        n -= (size_t)r;
+        done += (size_t)r;
     }
     return true;
 }
@@ -161,13 +161,13 @@ pipe_all(int fd, void *buf, size_t n, bool in)
 static bool
 read_all(int fd, void *buf, size_t n)
 {
-    return pipe_all(fd, buf, n, true);
+    return pipe_all(fd, buf, NULL, n);
 }
 
 static bool
 write_all(int fd, const void *buf, size_t n)
 {
-    return pipe_all(fd, (void *)(uintptr_t)buf, n, false);
+    return pipe_all(fd, NULL, buf, n);
 }
 
 /* A worker's wait status as a death code: the signal, or DEATH_EXITED | status. */

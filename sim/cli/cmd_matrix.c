@@ -84,15 +84,18 @@ matrix_row(struct explore_config *cfg, const char *path)
             cfg->rec.profile = (enum sync_profile)hardened;
             cfg->model = (enum device_model)m;
             cfg->workload = path;
-            cfg->workload_text = text;
-            struct explore_tally t = { 0, 0 };
-            if (explore_one(cfg, &t) == 2) {
+            struct explore_totals t = { 0 };
+            char *owned = strdup(text);
+            int code = owned != NULL ? explore_campaign(cfg, path, owned, &t) : 2;
+            if (code == 2) {
                 printf("\n");
                 free(text);
                 return -1;
             }
+            /* A violation while recording counts as one violating state. */
+            uint64_t violations = t.violations + (code == 1 && t.violations == 0);
             char cell[32];
-            snprintf(cell, sizeof(cell), "%" PRIu64 "/%" PRIu64, t.violations, t.states);
+            snprintf(cell, sizeof(cell), "%" PRIu64 "/%" PRIu64, violations, t.states);
             printf(" %12s", cell);
             fflush(stdout);
         }
