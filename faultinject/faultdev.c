@@ -102,7 +102,7 @@ faultdev_init(struct faultdev *d, const struct bdev *inner)
     d->write_fail_block = FAULTDEV_BLOCK_NONE;
     fault_reset(&d->faults);
     d->bdev = (struct bdev){ d, inner->block_size, inner->block_count, fd_read, fd_write,
-        fd_flush, fd_mark };
+        fd_flush, fd_mark, NULL };
     return 0;
 }
 

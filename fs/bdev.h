@@ -58,6 +58,13 @@ struct bdev {
     int (*write)(const struct bdev *bdev, uint64_t block, const void *buffer);
     int (*flush)(const struct bdev *bdev);
     void (*mark)(const struct bdev *bdev, enum bdev_mark mark, uint64_t qgen);
+    /* Optional (NULL: none). The content hash (fmt_hash: XXH3 of all
+     * block_size bytes) of what a read of block returns now, when the device
+     * knows it without reading: a device that keeps its contents by hash.
+     * True with *hash set, or false when it does not know (a block it would
+     * fail to read included); the file system then hashes what it reads. A
+     * device that answers must answer truly: blocks are verified with it. */
+    bool (*hash)(const struct bdev *bdev, uint64_t block, uint64_t *hash);
 };
 
 /* Sector size for torn writes: the unit a device writes atomically. */

@@ -51,6 +51,27 @@ bio_read(struct fs *fs, uint64_t addr, void *buf)
     return err < 0 ? FS_EIO : 0;
 }
 
+bool
+bio_hash_known(struct fs *fs, uint64_t addr, uint64_t *hash)
+{
+    ASSERT(addr % fs->block_size == 0);
+    ASSERT(addr / fs->block_size < fs->block_count);
+    bool known = fs->bdev->hash != NULL && fs->bdev->hash(fs->bdev, addr / fs->block_size, hash);
+    fs->stats.hash_known_count += known;
+    return known;
+}
+
+int
+bio_read_hashed(struct fs *fs, uint64_t addr, void *buf, uint64_t *hash)
+{
+    int err = bio_read(fs, addr, buf);
+    if (!err && !bio_hash_known(fs, addr, hash)) {
+        fs->stats.hash_computed_count++;
+        *hash = fmt_hash(buf, fs->block_size);
+    }
+    return err;
+}
+
 int
 bio_write(struct fs *fs, uint64_t addr, const void *buf)
 {

@@ -31,6 +31,11 @@
 
 /* Device access: the only calls into the bdev. Errors come back as FS_EIO. */
 int bio_read(struct fs *fs, uint64_t addr, void *buf);
+/* bio_read, and the block's content hash: the device's when it knows it
+ * (struct bdev's hash), else fmt_hash of the bytes read. */
+int bio_read_hashed(struct fs *fs, uint64_t addr, void *buf, uint64_t *hash);
+/* True with the block's content hash when the device knows it without a read. */
+bool bio_hash_known(struct fs *fs, uint64_t addr, uint64_t *hash);
 int bio_write(struct fs *fs, uint64_t addr, const void *buf);
 int bio_flush(struct fs *fs);
 void bio_mark(struct fs *fs, enum bdev_mark mark);

@@ -48,18 +48,37 @@ type_from_mask(const uint8_t *buf, uint32_t type_mask)
     return (t < BLK_MASK_TYPE_LIMIT && (type_mask & BLK_MASK(t))) ? t : BLK_TYPE_NONE;
 }
 
+/* Whether a block of this type is verified by its pointer's hash: log and
+ * deadlist blocks are chained by address (format.h seals their bytes). */
+static bool
+hash_checked(uint16_t type)
+{
+#ifdef MUTANT_DATA_NO_VERIFY
+    if (type == FMT_TYPE_DATA) {
+        return false;           /* Bug: data blocks are trusted as read. */
+    }
+#endif
+    return type != FMT_TYPE_LOG && type != FMT_TYPE_DLIST;
+}
+
 static int
 blk_hit(struct fs *fs, struct cblk *b, struct bptr bp, uint32_t type_mask, struct cblk **out)
 {
-    bool log = b->type == FMT_TYPE_LOG || b->type == FMT_TYPE_DLIST;
-#ifdef MUTANT_DATA_NO_VERIFY
-    log = log || b->type == FMT_TYPE_DATA;
-#endif
-    if ((type_mask & BLK_MASK(b->type)) == 0 || (!log && b->hash != bp.hash)) {
+    if ((type_mask & BLK_MASK(b->type)) == 0 || (hash_checked(b->type) && b->hash != bp.hash)) {
         cache_put(fs, b);
         return fs_broke(fs, FS_ECORRUPT, bp.addr, "pointer does not match the cached block");
     }
     *out = b;
+    return 0;
+}
+
+static int
+bptr_check(struct fs *fs, struct bptr bp)
+{
+    if (bp.addr == FMT_ADDR_NIL || bp.addr % fs->block_size != 0
+            || bp.addr / fs->block_size >= fs->block_count) {
+        return fs_broke(fs, FS_ECORRUPT, bp.addr, "block pointer outside the device");
+    }
     return 0;
 }
 
@@ -68,19 +87,20 @@ blk_read(struct fs *fs, struct bptr bp, uint32_t type_mask, struct cblk **out)
 {
     ASSERT(type_mask != 0);
     ASSERT(out != NULL);
-    if (bp.addr == FMT_ADDR_NIL || bp.addr % fs->block_size != 0
-            || bp.addr / fs->block_size >= fs->block_count) {
-        return fs_broke(fs, FS_ECORRUPT, bp.addr, "block pointer outside the device");
+    int err = bptr_check(fs, bp);
+    if (err) {
+        return err;
     }
     struct cblk *b = cache_lookup(fs, bp.addr);
     if (b != NULL) {
         return blk_hit(fs, b, bp, type_mask, out);
     }
-    int err = claim_slot(fs, bp.addr, &b);
+    err = claim_slot(fs, bp.addr, &b);
     if (err) {
         return err;
     }
-    err = bio_read(fs, bp.addr, b->buf);
+    uint64_t hash;
+    err = bio_read_hashed(fs, bp.addr, b->buf, &hash);
     if (err) {
         cache_forget(fs, b);
         cache_put(fs, b);
@@ -89,18 +109,10 @@ blk_read(struct fs *fs, struct bptr bp, uint32_t type_mask, struct cblk **out)
     uint16_t type = type_from_mask(b->buf, type_mask);
     const char *why = type == BLK_TYPE_NONE ? "unexpected block type"
         : bio_verify(fs, b->buf, type);
-    b->hash = fmt_hash(b->buf, fs->block_size);
-#ifdef MUTANT_DATA_NO_VERIFY
-    /* Bug: data blocks are trusted as read. */
-    if (why == NULL && type != FMT_TYPE_DATA && type != FMT_TYPE_LOG && type != FMT_TYPE_DLIST
-            && b->hash != bp.hash) {
+    b->hash = hash;
+    if (why == NULL && hash_checked(type) && b->hash != bp.hash) {
         why = "block hash mismatch";
     }
-#else
-    if (why == NULL && type != FMT_TYPE_LOG && type != FMT_TYPE_DLIST && b->hash != bp.hash) {
-        why = "block hash mismatch";
-    }
-#endif
     if (why != NULL) {
         cache_forget(fs, b);
         cache_put(fs, b);
@@ -110,6 +122,29 @@ blk_read(struct fs *fs, struct bptr bp, uint32_t type_mask, struct cblk **out)
     b->gen = bp.gen;
     *out = b;
     return 0;
+}
+
+int
+blk_data_hash(struct fs *fs, struct bptr bp, uint64_t *hash)
+{
+    int err = bptr_check(fs, bp);
+    if (err) {
+        return err;
+    }
+    struct cblk *b = cache_lookup(fs, bp.addr);
+    if (b != NULL) {
+        err = blk_hit(fs, b, bp, BLK_MASK(FMT_TYPE_DATA), &b);
+    } else if (bio_hash_known(fs, bp.addr, hash)) {
+        return hash_checked(FMT_TYPE_DATA) && *hash != bp.hash
+            ? fs_broke(fs, FS_ECORRUPT, bp.addr, "block hash mismatch") : 0;
+    } else {
+        err = blk_read(fs, bp, BLK_MASK(FMT_TYPE_DATA), &b);
+    }
+    if (!err) {
+        *hash = b->hash;
+        blk_put(fs, b);
+    }
+    return err;
 }
 
 void

@@ -37,6 +37,10 @@ STATIC_ASSERT(FMT_TYPE_SUPER >= BLK_MASK_TYPE_LIMIT, "superblocks are never read
  * *out is held; release it with blk_put. */
 int blk_read(struct fs *fs, struct bptr bp, uint32_t type_mask, struct cblk **out);
 void blk_put(struct fs *fs, struct cblk *b);
+/* A data block's content hash, verified against bp as blk_read verifies it
+ * (the same errors), without reading its bytes when the device knows its
+ * hash and the cache does not hold it; else through blk_read. */
+int blk_data_hash(struct fs *fs, struct bptr bp, uint64_t *hash);
 
 /* Allocates a block and a zeroed cache slot for it. gen is its birth
  * generation; hint picks the arena for data blocks (the file's qid); seq asks

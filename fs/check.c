@@ -77,9 +77,10 @@ check_headers(struct check *c, uint32_t i)
         return;
     }
     uint64_t h1 = a->start + fs->block_size;
-    if (bio_read(fs, h1, fs->scratch) != 0) {
+    uint64_t hash;
+    if (bio_read_hashed(fs, h1, fs->scratch, &hash) != 0) {
         check_finding(c, FS_CHECK_WARNING, h1 / fs->block_size, what, "h1 unreadable");
-    } else if (fmt_hash(fs->scratch, fs->block_size) != fs->sb.arena_hash[i]) {
+    } else if (hash != fs->sb.arena_hash[i]) {
         FS_PROBE(CHECK_H1_STALE);
         check_finding(c, FS_CHECK_WARNING, h1 / fs->block_size, what,
                 "h1 differs from h0; rewritten at the next sync");
@@ -164,14 +165,33 @@ check_leaks(struct check *c)
     }
 }
 
+struct fs_check_memo *
+fs_check_memo_new(void)
+{
+    return calloc(1, sizeof(struct fs_check_memo));
+}
+
+void
+fs_check_memo_free(struct fs_check_memo *memo)
+{
+    free(memo);
+}
+
 int
 fs_check(struct fs *fs, struct fs_check_result *result)
+{
+    return fs_check_memo(fs, NULL, result);
+}
+
+int
+fs_check_memo(struct fs *fs, struct fs_check_memo *memo, struct fs_check_result *result)
 {
     ASSERT(fs != NULL && result != NULL);
     memset(result, 0, sizeof(*result));
     size_t map = fs->block_count / 8 + 1;
     struct check c = { fs, result, calloc(map, 1), calloc(map, 1), calloc(map, 1),
-        calloc(map, 1), malloc(fs->block_size), calloc(fs->block_count, sizeof(uint64_t)), map };
+        calloc(map, 1), malloc(fs->block_size), calloc(fs->block_count, sizeof(uint64_t)), map,
+        memo };
     int err = 0;
     if (c.meta == NULL || c.shared == NULL || c.walk == NULL || c.dead == NULL || c.buf == NULL
             || c.gens == NULL) {

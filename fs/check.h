@@ -39,6 +39,7 @@ struct fs_check_result {
     uint64_t blocks_reachable;              /* Blocks reachable from the committed state. */
     uint64_t blocks_free;                   /* Blocks in the free maps. */
     uint64_t blocks_leaked;                 /* Allocated, unreachable (= count[LEAK]). */
+    uint32_t trees_known;                   /* Namespace scans a memo made needless. */
     uint32_t finding_count;                 /* Findings stored below (first ones). */
     struct fs_check_finding findings[FS_CHECK_FINDINGS_MAX];
 };
@@ -47,6 +48,21 @@ struct fs_check_result {
  * *result; blocks it could not read, FS_ECORRUPT or FS_EIO, are findings), or
  * FS_ENOMEM if it could not run. */
 int fs_check(struct fs *fs, struct fs_check_result *result);
+
+/*
+ * What fs_check may keep from one check to the next, across mounts: the
+ * trees whose namespace it found sound (every entry, up-link and data key
+ * consistent), by identity — root hash, address and height, with nextqid
+ * and the geometry. A tree of a known identity is not scanned again when
+ * every node the check walked so far verified (no finding since the tree
+ * walks began): its root's hash then commits to the bytes the scan would
+ * read, so the scan would find nothing again. Bounded; owned by the caller.
+ */
+struct fs_check_memo;
+struct fs_check_memo *fs_check_memo_new(void);
+void fs_check_memo_free(struct fs_check_memo *memo);
+/* fs_check with a memo (NULL: fs_check). The same findings as fs_check. */
+int fs_check_memo(struct fs *fs, struct fs_check_memo *memo, struct fs_check_result *result);
 
 const char *fs_check_class_name(enum fs_check_class cls);
 

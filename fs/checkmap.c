@@ -35,6 +35,33 @@ check_finding(struct check *c, enum fs_check_class cls, uint64_t block, const ch
     va_end(ap);
 }
 
+static uint32_t
+memo_slot(const struct fs_check_memo *m, uint64_t key)
+{
+    ASSERT(key != 0);
+    uint32_t i = (uint32_t)(key ^ key >> 32) & (CHECK_MEMO_SLOTS - 1);
+    while (m->keys[i] != 0 && m->keys[i] != key) {
+        i = (i + 1) & (CHECK_MEMO_SLOTS - 1);
+    }
+    return i;
+}
+
+bool
+check_memo_has(const struct fs_check_memo *m, uint64_t key)
+{
+    return m->keys[memo_slot(m, key)] == key;
+}
+
+void
+check_memo_add(struct fs_check_memo *m, uint64_t key)
+{
+    uint32_t i = memo_slot(m, key);
+    if (m->keys[i] == 0 && m->used + 1 < CHECK_MEMO_SLOTS / 2) {
+        m->keys[i] = key;
+        m->used++;
+    }
+}
+
 bool
 check_bit(const uint8_t *map, uint64_t block)
 {

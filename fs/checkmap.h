@@ -23,7 +23,19 @@ struct check {
     uint8_t *buf;                   /* One block for raw reads. */
     uint64_t *gens;                 /* Birth generation of each shared block reached. */
     size_t map_size;                /* Bytes of each bitmap. */
+    struct fs_check_memo *memo;     /* Kept between checks (check.h), or NULL. */
 };
+
+/* The memo (check.h): a set of tree identities, open addressing, 0 empty. */
+#define CHECK_MEMO_SLOTS (1u << 16)
+struct fs_check_memo {
+    uint64_t keys[CHECK_MEMO_SLOTS];
+    uint32_t used;                  /* Keys held; at most half the slots. */
+};
+/* Whether the memo holds key (nonzero). */
+bool check_memo_has(const struct fs_check_memo *m, uint64_t key);
+/* Adds key, unless the memo is half full. */
+void check_memo_add(struct fs_check_memo *m, uint64_t key);
 
 void check_finding(struct check *c, enum fs_check_class cls, uint64_t block, const char *what,
         const char *fmt, ...) __attribute__((format(printf, 5, 6)));

@@ -59,13 +59,15 @@ data_check(struct walk *w, struct bptr bp)
                 "birth generation %llu not below nextgen", (unsigned long long)bp.gen);
     }
     struct cblk *cached = cache_lookup(c->fs, bp.addr);    /* Written since the last sync. */
+    uint64_t hash = 0;
     if (cached != NULL) {
-        memcpy(c->buf, cached->buf, c->fs->block_size);
+        hash = fmt_hash(cached->buf, c->fs->block_size);
         cache_put(c->fs, cached);
     }
-    if (cached == NULL && bio_read(c->fs, bp.addr, c->buf) != 0) {
+    if (cached == NULL && !bio_hash_known(c->fs, bp.addr, &hash)
+            && bio_read_hashed(c->fs, bp.addr, c->buf, &hash) != 0) {
         check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), "file data", "unreadable");
-    } else if (fmt_hash(c->buf, c->fs->block_size) != bp.hash) {
+    } else if (hash != bp.hash) {
         check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), "file data", "hash mismatch");
     }
 }
@@ -406,6 +408,44 @@ tree_namespace(struct check *c, const struct tree *t, const char *what)
     return err;
 }
 
+static uint64_t
+findings(const struct check *c)
+{
+    return c->r->count[FS_CHECK_CORRUPT] + c->r->count[FS_CHECK_LEAK]
+        + c->r->count[FS_CHECK_WARNING];
+}
+
+static uint64_t
+mix(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    h ^= h >> 31;
+    h *= 0xbf58476d1ce4e5b9ull;
+    return h ^ h >> 29;
+}
+
+/* tree_namespace, unless the memo knows the tree sound and every node walked
+ * since the tree walks began (at findings count from) verified. */
+static int
+namespace_once(struct check *c, const struct tree *t, const char *what, uint64_t from)
+{
+    const struct fs *fs = c->fs;
+    uint64_t key = 0;
+    if (c->memo != NULL && findings(c) == from) {
+        key = mix(mix(mix(mix(mix(t->root.hash, t->root.addr), t->height), fs->nextqid),
+                fs->block_size), fs->block_count) | 1;
+        if (check_memo_has(c->memo, key)) {
+            c->r->trees_known++;
+            return 0;
+        }
+    }
+    int err = tree_namespace(c, t, what);
+    if (!err && key != 0 && findings(c) == from) {
+        check_memo_add(c->memo, key);
+    }
+    return err;
+}
+
 /* ---- The snapshot tree's content. ---- */
 
 struct rec {
@@ -594,7 +634,7 @@ dlists_check(struct snapc *s)
 /* ---- Driver. ---- */
 
 static int
-trees_check(struct check *c, struct snapc *s)
+trees_check(struct check *c, struct snapc *s, uint64_t from)
 {
     char what[64];
     for (size_t i = 0; i < s->nrecs; i++) {
@@ -603,7 +643,7 @@ trees_check(struct check *c, struct snapc *s)
             .pred = r->pred, .base = r->base };
         snprintf(what, sizeof(what), "tree of snapshot %llu", (unsigned long long)r->gen);
         tree_structure(c, &t, what);
-        int err = tree_namespace(c, &t, what);
+        int err = namespace_once(c, &t, what, from);
         if (err) {
             return err;
         }
@@ -612,7 +652,8 @@ trees_check(struct check *c, struct snapc *s)
     struct rec *mine = rec_find(s, fs->tree.gen);
     if (mine == NULL || mine->t.root.addr != fs->tree.root.addr) {
         tree_structure(c, &fs->tree, "mounted tree");
-        return tree_namespace(c, &fs->tree, "mounted tree");
+        return fs->tree.dirty ? tree_namespace(c, &fs->tree, "mounted tree")
+            : namespace_once(c, &fs->tree, "mounted tree", from);
     }
     return 0;
 }
@@ -621,6 +662,7 @@ int
 check_trees(struct check *c)
 {
     struct snapc s = { .c = c };
+    uint64_t from = findings(c);
     tree_structure(c, &c->fs->snap, "snapshot tree");
     int err = tree_scan(c->fs, &c->fs->snap, NULL, 0, NULL, 0, snapc_fn, &s);
     if (err == FS_ECORRUPT || err == FS_EIO) {     /* A finding: the check goes on. */
@@ -634,7 +676,7 @@ check_trees(struct check *c)
             qsort(s.recs, s.nrecs, sizeof(struct rec), rec_order);
         }
         snap_links(&s);
-        err = trees_check(c, &s);
+        err = trees_check(c, &s, from);
         if (!err) {
             dlists_check(&s);
         }

@@ -536,12 +536,12 @@ mount_arena(struct fs *fs, uint32_t i, uint64_t bound)
     const char *why = "hash differs from the superblock's";
     for (uint32_t copy = 0; copy < 2; copy++) {
         uint64_t addr = a->start + copy * fs->block_size;
-        if (bio_read(fs, addr, a->hdr) != 0) {
+        uint64_t hash;
+        if (bio_read_hashed(fs, addr, a->hdr, &hash) != 0) {
             why = "device read failed";
             continue;
         }
-        if (fmt_block_type(a->hdr) != FMT_TYPE_ARENA
-                || fmt_hash(a->hdr, fs->block_size) != fs->sb.arena_hash[i]) {
+        if (fmt_block_type(a->hdr) != FMT_TYPE_ARENA || hash != fs->sb.arena_hash[i]) {
             continue;
         }
         struct fmt_arena_header h;
@@ -740,6 +740,12 @@ uint32_t
 fs_write_atomic_blocks(const struct fs *fs)
 {
     return fs->wbatch->cap;
+}
+
+uint32_t
+fs_block_size(const struct fs *fs)
+{
+    return fs->block_size;
 }
 
 uint32_t

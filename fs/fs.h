@@ -42,6 +42,8 @@ struct fs_stats {
     uint64_t write_cancel_count;    /* Queued writes cancelled by a free. */
     uint64_t enospc_count;          /* Allocations refused for lack of space. */
     uint64_t log_truncated_bytes;   /* Log bytes after the barrier dropped at mount. */
+    uint64_t hash_known_count;      /* Block hashes the device knew (struct bdev's hash). */
+    uint64_t hash_computed_count;   /* Block hashes computed from bytes read. */
 };
 
 /* The arena count fs_format picks when given 0. */
@@ -119,6 +121,25 @@ int fs_create(struct fs *fs, const char *path);
 int fs_write(struct fs *fs, const char *path, uint64_t off, const void *buf, size_t len);
 /* Reads up to len bytes at off; *done is what was read (0 at or past the end). */
 int fs_read(struct fs *fs, const char *path, uint64_t off, void *buf, size_t len, size_t *done);
+/* What fs_read of the same bytes reads, by content instead of bytes: per
+ * block the read touches, in order, the content hash of its data block
+ * (fmt_hash of the whole block, verified as fs_read verifies it) or a hole
+ * (reads as zeros). The same lookups and errors as fs_read; a data block
+ * the cache does not hold and whose hash the device knows (struct bdev's
+ * hash) is not read at all. ids has room for *count blocks (at most
+ * len / block_size + 2 are needed); *count is the blocks filled. */
+struct fs_block_id {
+    uint64_t hash;                  /* Content hash of the data block; 0 for a hole. */
+    bool hole;                      /* No data block: the block reads as zeros. */
+};
+int fs_read_ids(struct fs *fs, const char *path, uint64_t off, size_t len, struct fs_block_id *ids,
+        uint32_t *count);
+/* The content identity of the tree path reads go to (fs_view): its root's
+ * hash, address and height. The root's hash commits to every node and data
+ * block below it, so two trees of equal identity whose blocks all verify
+ * (fs_check finds no corruption) read alike. False while the tree has
+ * changes not yet committed. */
+bool fs_view_ident(struct fs *fs, uint64_t ident[3]);
 /* The first offset >= off, below the file's length, whose block holds data
  * (lseek's SEEK_DATA): the rest of the file up to it reads as zeros.
  * FS_ENOENT when there is none. */
@@ -141,6 +162,8 @@ int fs_readdir(struct fs *fs, const char *path,
  * a sequence of such batches. */
 #define FS_WRITE_ATOMIC_BLOCKS 1024u
 uint32_t fs_write_atomic_blocks(const struct fs *fs);
+/* Bytes per block of the mounted device. */
+uint32_t fs_block_size(const struct fs *fs);
 
 /* Which superblock copy mount used (0 or 1), and why sb0 was rejected ("" if not). */
 uint32_t fs_super_index(const struct fs *fs, const char **sb0_why);

@@ -52,6 +52,16 @@ cur(struct fs *fs)
     return fs->viewing ? &fs->view : &fs->tree;
 }
 
+bool
+fs_view_ident(struct fs *fs, uint64_t ident[3])
+{
+    const struct tree *t = cur(fs);
+    ident[0] = t->root.hash;
+    ident[1] = t->root.addr;
+    ident[2] = t->height;
+    return !t->dirty;
+}
+
 static int
 elem_check(const char *e, size_t n)
 {
@@ -337,35 +347,69 @@ fs_write(struct fs *fs, const char *path, uint64_t off, const void *buf, size_t 
     return err;
 }
 
+/* The data pointer of the file block at blkoff; *hole when there is none. */
+static int
+data_ptr(struct fs *fs, const struct res *r, uint64_t blkoff, struct bptr *bp, bool *hole)
+{
+    uint8_t k[FMT_KEY_MAX], v[FMT_INLINE_MAX];
+    uint16_t nv;
+    int err = tree_lookup(fs, cur(fs), k, key_dat(k, r->d.qid, blkoff), v, &nv);
+    *hole = err == FS_ENOENT;
+    if (err) {
+        return *hole ? 0 : err;
+    }
+    if (nv != FMT_PTR_SIZE) {
+        return fs_broke(fs, FS_ECORRUPT, 0, "data pointer malformed");
+    }
+    *bp = fmt_bptr_unpack(v);
+    return 0;
+}
+
+/* The data block of the file block at blkoff (held: blk_put it), or NULL
+ * for a hole. */
+static int
+data_get(struct fs *fs, const struct res *r, uint64_t blkoff, struct cblk **out)
+{
+    struct bptr bp;
+    bool hole;
+    *out = NULL;
+    int err = data_ptr(fs, r, blkoff, &bp, &hole);
+    return err || hole ? err : blk_read(fs, bp, BLK_MASK(FMT_TYPE_DATA), out);
+}
+
+/* The file at path and the bytes [off, off + *len) of it below its length
+ * (*len clamped; 0 at or past the end). */
+static int
+read_range(struct fs *fs, const char *path, uint64_t off, size_t *len, struct res *r)
+{
+    int err = file_get(fs, path, r);
+    if (err || off >= r->d.length) {
+        *len = 0;
+        return err;
+    }
+    *len = (size_t)FS_MIN((uint64_t)*len, r->d.length - off);
+    return 0;
+}
+
 int
 fs_read(struct fs *fs, const char *path, uint64_t off, void *buf, size_t len, size_t *done)
 {
     struct res r;
     *done = 0;
-    int err = file_get(fs, path, &r);
-    if (err || off >= r.d.length) {
-        return err;
-    }
+    int err = read_range(fs, path, off, &len, &r);
     uint32_t bs = fs->block_size;
     uint8_t *dst = buf;
-    len = (size_t)FS_MIN((uint64_t)len, r.d.length - off);
-    while (len > 0) {
+    while (!err && len > 0) {
         uint32_t in = (uint32_t)(off % bs);
         uint32_t n = (uint32_t)FS_MIN((uint64_t)(bs - in), (uint64_t)len);
-        uint8_t k[FMT_KEY_MAX], v[FMT_INLINE_MAX];
-        uint16_t nv;
-        err = tree_lookup(fs, cur(fs), k, key_dat(k, r.d.qid, off - in), v, &nv);
-        if (err == FS_ENOENT) {
-            memset(dst, 0, n);
-        } else if (err) {
+        struct cblk *b;
+        err = data_get(fs, &r, off - in, &b);
+        if (err) {
             return err;
+        }
+        if (b == NULL) {
+            memset(dst, 0, n);
         } else {
-            struct cblk *b;
-            err = nv != FMT_PTR_SIZE ? fs_broke(fs, FS_ECORRUPT, 0, "data pointer malformed")
-                : blk_read(fs, fmt_bptr_unpack(v), BLK_MASK(FMT_TYPE_DATA), &b);
-            if (err) {
-                return err;
-            }
             memcpy(dst, b->buf + in, n);
             blk_put(fs, b);
         }
@@ -374,7 +418,30 @@ fs_read(struct fs *fs, const char *path, uint64_t off, void *buf, size_t len, si
         off += n;
         len -= n;
     }
-    return 0;
+    return err;
+}
+
+int
+fs_read_ids(struct fs *fs, const char *path, uint64_t off, size_t len, struct fs_block_id *ids,
+        uint32_t *count)
+{
+    struct res r;
+    uint32_t cap = *count;
+    *count = 0;
+    int err = read_range(fs, path, off, &len, &r);
+    uint32_t bs = fs->block_size;
+    for (uint64_t blkoff = off - off % bs; !err && len > 0 && blkoff < off + len; blkoff += bs) {
+        ASSERT(*count < cap);
+        struct bptr bp;
+        struct fs_block_id id = { 0, false };
+        err = data_ptr(fs, &r, blkoff, &bp, &id.hole);
+        if (!err && !id.hole) {
+            err = blk_data_hash(fs, bp, &id.hash);
+        }
+        ids[*count] = id;
+        *count += !err;
+    }
+    return err;
 }
 
 struct seek_scan {

@@ -69,7 +69,7 @@ rec_open(struct rec_dev *r, struct bdev *inner)
     memset(r, 0, sizeof(*r));
     r->inner = inner;
     r->bdev = (struct bdev){ r, inner->block_size, inner->block_count, rec_read, rec_write,
-        rec_flush, NULL };
+        rec_flush, NULL, NULL };
 }
 
 /* Dirty freed heap memory, so a buffer written without being initialised

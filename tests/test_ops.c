@@ -543,6 +543,108 @@ ops_many_writes_one_mount(void **state)
     util_isolated_clean(many_writes, NULL, "10000 writes on one mount");
 }
 
+/* A memory device that knows the content hash of every block (struct bdev's
+ * hash), as the crash view knows those of the log's writes. */
+static bool
+known_hash(const struct bdev *bdev, uint64_t block, uint64_t *hash)
+{
+    const struct bdev *mem = bdev->context;
+    *hash = fmt_hash(bdev_mem_bytes(mem) + block * mem->block_size, mem->block_size);
+    return true;
+}
+
+static int known_read(const struct bdev *b, uint64_t k, void *p)
+{
+    const struct bdev *mem = b->context;
+    return mem->read(mem, k, p);
+}
+
+static int known_write(const struct bdev *b, uint64_t k, const void *p)
+{
+    const struct bdev *mem = b->context;
+    return mem->write(mem, k, p);
+}
+
+static int known_flush(const struct bdev *b)
+{
+    const struct bdev *mem = b->context;
+    return mem->flush(mem);
+}
+
+/* The block of the device whose bytes hash to h, or UINT64_MAX. */
+static uint64_t
+block_of_hash(const struct bdev *mem, uint64_t h)
+{
+    for (uint64_t b = 0; b < mem->block_count; b++) {
+        if (fmt_hash(bdev_mem_bytes(mem) + b * mem->block_size, mem->block_size) == h) {
+            return b;
+        }
+    }
+    return UINT64_MAX;
+}
+
+/* Reading by content: fs_read_ids names what fs_read reads (holes too),
+ * verified with the device's hashes without reading; the memoized digest
+ * equals the full one and knows chunks and trees the second time; a data
+ * block damaged afterwards is a different content, refused exactly as a
+ * plain read refuses it, though the memo knew the old bytes. */
+static void
+ops_read_by_content(void **state)
+{
+    (void)state;
+    struct ot *x = ot_open(4096, 512);
+    static uint8_t buf[5 * 4096];
+    for (size_t i = 0; i < sizeof(buf); i++) {
+        buf[i] = (uint8_t)(i * 7 + 3);
+    }
+    CHECK_ERR(fs_create(x->fs, "/f"), 0);
+    CHECK_ERR(fs_write(x->fs, "/f", 0, buf, 4096), 0);
+    CHECK_ERR(fs_write(x->fs, "/f", 2 * 4096, buf, 2 * 4096 + 100), 0);    /* Block 1: a hole. */
+    CHECK_ERR(fs_unmount(x->fs), 0);
+    struct bdev known = { &x->dev, 4096, 512, known_read, known_write, known_flush, NULL,
+        known_hash };
+    x->fs = util_mount(&known, false);
+
+    struct fs_block_id ids[8];
+    uint32_t count = 8;
+    CHECK_ERR(fs_read_ids(x->fs, "/f", 100, 4 * 4096, ids, &count), 0);
+    CHECK_EQ(count, 5u);                        /* Bytes 100 .. 4*4096+100: blocks 0..4. */
+    CHECK_TRUE(!ids[0].hole && ids[1].hole && !ids[2].hole && !ids[3].hole && !ids[4].hole);
+    CHECK_EQ(ids[0].hash, fmt_hash(buf, 4096));
+    CHECK_EQ(ids[2].hash, fmt_hash(buf, 4096));
+    CHECK_TRUE(fs_stats(x->fs)->hash_known_count >= 3);
+
+    struct oracle_memo *memo = oracle_memo_new();
+    assert_non_null(memo);
+    uint64_t full = 0, memoized = 0, lookups, hits;
+    CHECK_ERR(oracle_digest_fs(x->fs, &full), 0);
+    CHECK_ERR(oracle_digest_fs_memo(x->fs, memo, true, &memoized), 0);
+    CHECK_EQ(memoized, full);
+    oracle_memo_counts(memo, &lookups, &hits);
+    CHECK_TRUE(hits < lookups);                 /* The first time, only repeats are known. */
+    CHECK_ERR(oracle_digest_fs_memo(x->fs, memo, false, &memoized), 0);
+    CHECK_EQ(memoized, full);
+    uint64_t lookups2, hits2;
+    oracle_memo_counts(memo, &lookups2, &hits2);
+    CHECK_TRUE(lookups2 > lookups && hits2 - hits == lookups2 - lookups);   /* All known. */
+    CHECK_ERR(oracle_digest_fs_memo(x->fs, memo, true, &memoized), 0);
+    CHECK_EQ(memoized, full);                   /* The tree, known by its identity. */
+
+    /* Damage the third data block behind the file system's back. */
+    uint64_t victim = block_of_hash(&x->dev, ids[3].hash);
+    CHECK_TRUE(victim != UINT64_MAX);
+    CHECK_ERR(fs_unmount(x->fs), 0);
+    bdev_mem_bytes(&x->dev)[victim * 4096 + 17] ^= 1;
+    x->fs = util_mount(&known, false);
+    CHECK_ERR(oracle_digest_fs_memo(x->fs, memo, false, &memoized), FS_ECORRUPT);
+    assert_string_equal(fs_broken(x->fs), "block hash mismatch");
+    CHECK_ERR(fs_unmount(x->fs), 0);
+    x->fs = util_mount(&x->dev, false);         /* No hashes from the device: the same. */
+    CHECK_ERR(oracle_digest_fs(x->fs, &full), FS_ECORRUPT);
+    assert_string_equal(fs_broken(x->fs), "block hash mismatch");
+    oracle_memo_free(memo);
+}
+
 int
 main(void)
 {
@@ -562,6 +664,7 @@ main(void)
         cmocka_unit_test_teardown(ops_name_rules, teardown),
         cmocka_unit_test_teardown(ops_name_del, teardown),
         cmocka_unit_test_teardown(ops_many_writes_one_mount, teardown),
+        cmocka_unit_test_teardown(ops_read_by_content, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

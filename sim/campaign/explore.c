@@ -318,7 +318,7 @@ check_all(struct campaign *c)
 {
     struct workers *w;
     const struct explore_config *cfg = c->cfg;
-    if (workers_start(&w, &c->rec, c->states, c->count, cfg->jobs, cfg->timeout_ms) != 0) {
+    if (workers_start(&w, &c->rec, c->states, c->count, cfg->jobs, cfg->timeout_ms, !cfg->no_memo) != 0) {
         fprintf(stderr, "crashsim explore: cannot start workers\n");
         return -1;
     }

@@ -34,6 +34,7 @@ struct explore_config {
     const char *coverage_out;       /* Write this campaign's gcovr JSON here (COV=1 builds). */
     const char *gen;                /* Or generated workloads: "ace:N", "random:SEED:OPS". */
     bool tally_only;                /* Print nothing per campaign (crashsim matrix). */
+    bool no_memo;                   /* Check every state in full (checker_memo off). */
 };
 
 /* Runs a campaign; returns the exit code: 0 clean, 1 violations, 2 error. */

@@ -53,7 +53,7 @@ static bool
 structure(struct checker *c, struct fs *fs, struct state_result *r, const char *when)
 {
     struct fs_check_result cr;
-    if (fs_check(fs, &cr) != 0) {
+    if (fs_check_memo(fs, c->check_memo, &cr) != 0) {
         verdict(r, OUTCOME_CORRUPT, "%s: fs_check could not run", when);
         return false;
     }
@@ -192,7 +192,7 @@ first_mount(struct checker *c, struct fs **fs, struct state_result *r, uint64_t 
     /* Under a media fault, reads first, as a user would: bytes of no legal
      * state that no check stopped are silent wrong data, whatever fs_check
      * says later. */
-    bool read = media && oracle_digest_fs(*fs, digest) == 0;
+    bool read = media && oracle_digest_fs_memo(*fs, c->memo, false, digest) == 0;
     if (read) {
         classify(c, *digest, r);
         if (r->outcome == OUTCOME_WRONG_STATE) {
@@ -204,7 +204,7 @@ first_mount(struct checker *c, struct fs **fs, struct state_result *r, uint64_t 
         return false;
     }
     if (!read) {
-        int err = oracle_digest_fs(*fs, digest);
+        int err = oracle_digest_fs_memo(*fs, c->memo, true, digest);
         c->err = err;
         if (err) {
             verdict(r, OUTCOME_CORRUPT, "reading the recovered state: %s%s%s", fs_strerror(err),
@@ -215,6 +215,16 @@ first_mount(struct checker *c, struct fs **fs, struct state_result *r, uint64_t 
     }
     explain_diff(c, *fs, r);
     return r->outcome == OUTCOME_OK;
+}
+
+/* What a mount's block verification asked of the device's content hashes. */
+static void
+tally_mount(const struct fs *fs, struct state_result *r)
+{
+    const struct fs_stats *st = fs_stats(fs);
+    r->memo_lookups += (uint32_t)(st->hash_known_count + st->hash_computed_count);
+    r->memo_hits += (uint32_t)st->hash_known_count;
+    r->hashed += (uint32_t)st->hash_computed_count;
 }
 
 /* After the post-recovery workload: remount, check, same state. */
@@ -232,12 +242,13 @@ second_mount(struct checker *c, struct state_result *r, uint64_t digest)
     } else {
         r->leaked = tmp.leaked;
         uint64_t d = 0;
-        int err = oracle_digest_fs(fs, &d);
+        int err = oracle_digest_fs_memo(fs, c->memo, true, &d);
         if (err || d != digest) {
             verdict(r, OUTCOME_CHECK_FAILED, "after the post-recovery workload the state "
                     "changed (%s)", err ? fs_strerror(err) : "recovery is not idempotent");
         }
     }
+    tally_mount(fs, r);
     fs_unmount(fs);
 }
 
@@ -313,6 +324,10 @@ checker_check(struct checker *c, const struct crash_state *s, struct state_resul
         return -1;
     }
     (void)fs_probes_take();                 /* Only this state's probes from here. */
+    uint64_t lookups0 = 0, hits0 = 0;
+    if (c->memo != NULL) {
+        oracle_memo_counts(c->memo, &lookups0, &hits0);
+    }
     recording_legal(c->rec, s->cut, &r->legal_lo, &r->legal_hi);
     struct fs *fs = NULL;
     uint64_t digest = 0;
@@ -324,6 +339,7 @@ checker_check(struct checker *c, const struct crash_state *s, struct state_resul
             verdict(r, OUTCOME_POST_RECOVERY_FAILED, "post-recovery workload: %s%s%s",
                     fs_strerror(err), fs_broken(fs) ? ": " : "", fs_broken(fs) ? fs_broken(fs) : "");
         }
+        tally_mount(fs, r);
         err = fs_unmount(fs);
         fs = NULL;
         if (r->outcome == OUTCOME_OK && err) {
@@ -334,6 +350,7 @@ checker_check(struct checker *c, const struct crash_state *s, struct state_resul
         }
     }
     if (fs != NULL) {
+        tally_mount(fs, r);
         fs_unmount(fs);
     }
     if (r->outcome == OUTCOME_OK && r->leaked > 0) {
@@ -343,6 +360,13 @@ checker_check(struct checker *c, const struct crash_state *s, struct state_resul
         media_verdict(c, r, judged == FAULT_VERDICT_FORGED);
     }
     r->probes = fs_probes_take();
+    if (c->memo != NULL) {
+        uint64_t lookups, hits;
+        oracle_memo_counts(c->memo, &lookups, &hits);
+        r->memo_lookups += (uint32_t)(lookups - lookups0);
+        r->memo_hits += (uint32_t)(hits - hits0);
+        r->hashed += (uint32_t)(lookups - lookups0 - (hits - hits0));
+    }
     r->duration_ns = clock_now_ns() - t0;
     return 0;
 }
@@ -355,8 +379,26 @@ checker_init(struct checker *c, const struct recording *rec)
     return crash_view_init(&c->view, &rec->dev.disk);
 }
 
+int
+checker_memo(struct checker *c)
+{
+    if (c->memo == NULL) {
+        c->memo = oracle_memo_new();
+    }
+    if (c->check_memo == NULL) {
+        c->check_memo = fs_check_memo_new();
+    }
+    if (c->memo == NULL || c->check_memo == NULL) {
+        return FS_ENOMEM;
+    }
+    crash_view_memo(&c->view, true);
+    return 0;
+}
+
 void
 checker_deinit(struct checker *c)
 {
+    oracle_memo_free(c->memo);
+    fs_check_memo_free(c->check_memo);
     crash_view_deinit(&c->view);
 }

@@ -37,6 +37,9 @@ struct state_result {
     uint64_t corrupt;           /* Corruption findings. */
     uint64_t duration_ns;       /* Wall time of the check. */
     uint64_t probes;            /* Recovery probes hit (bitmap). */
+    uint32_t memo_lookups;      /* Blocks and file chunks asked of the memo (checker_memo). */
+    uint32_t memo_hits;         /* Of them, known: neither read for a digest nor hashed. */
+    uint32_t hashed;            /* Blocks and file chunks whose bytes were hashed. */
     char reason[200];           /* Why, in one line. */
 };
 
@@ -45,10 +48,20 @@ struct checker {
     struct crash_view view;         /* The state being checked. */
     FILE *verbose;                  /* Explanations (replay), or NULL. */
     int err;                        /* The last error of a mount, read or the workload. */
+    struct oracle_memo *memo;       /* Chunk digests by content (checker_memo), or NULL. */
+    struct fs_check_memo *check_memo;   /* Trees fs_check found sound (checker_memo), or NULL. */
 };
 
 int checker_init(struct checker *c, const struct recording *rec);
 void checker_deinit(struct checker *c);
+/* Memoized checking from now on, for the checker's lifetime: the view tells
+ * the file system the content hash of every block the log wrote
+ * (crash_view_memo), the digests keep file chunks and trees by content
+ * (oracle_digest_fs_memo), and fs_check the trees it found sound
+ * (fs_check_memo). Verdicts are a full check's: a block or chunk is
+ * known only by the hash of its bytes, so damaged bytes are never known.
+ * 0, or FS_ENOMEM (the checker then checks in full). */
+int checker_memo(struct checker *c);
 
 /* Checks state s. Returns -1 if s is not a state of this recording. */
 /* "block N: " for an fs_check finding's block, "" for one about no block. */

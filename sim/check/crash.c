@@ -28,6 +28,9 @@ block_sig(uint64_t block, uint64_t content_hash)
     return x;
 }
 
+static uint64_t content_hash(const struct oplog *log, uint32_t op);
+static bool overridden(const struct crash_view *v, uint64_t b);
+
 static const uint8_t *
 op_bytes(const struct oplog *log, uint32_t op)
 {
@@ -81,6 +84,23 @@ view_write(const struct bdev *bdev, uint64_t block, const void *buffer)
     return 0;
 }
 
+/* A block's content hash when it holds a write of the log, as it was
+ * written: the pool keeps the hash of every content. Blocks written since,
+ * overridden by the state's faults, or never written in the log are
+ * unknown, and the file system hashes what it reads. */
+static bool
+view_hash(const struct bdev *bdev, uint64_t block, uint64_t *hash)
+{
+    const struct crash_view *v = bdev->context;
+    ASSERT(block < v->disk->log.block_count);
+    if (v->slot[block] != OPLOG_NONE || v->map[block] == OPLOG_NONE
+            || block == v->damage.unreadable || overridden(v, block)) {
+        return false;
+    }
+    *hash = content_hash(&v->disk->log, v->map[block]);
+    return true;
+}
+
 static int
 view_flush(const struct bdev *bdev)
 {
@@ -112,8 +132,14 @@ crash_view_init(struct crash_view *v, const struct oplog_disk *disk)
     }
     memset(v->map, 0xff, n * sizeof(uint32_t));
     memset(v->slot, 0xff, n * sizeof(uint32_t));
-    v->bdev = (struct bdev){ v, log->block_size, n, view_read, view_write, view_flush, NULL };
+    v->bdev = (struct bdev){ v, log->block_size, n, view_read, view_write, view_flush, NULL, NULL };
     return 0;
+}
+
+void
+crash_view_memo(struct crash_view *v, bool on)
+{
+    v->bdev.hash = on ? view_hash : NULL;
 }
 
 void

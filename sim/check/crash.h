@@ -53,6 +53,11 @@ struct crash_view {
 };
 
 int crash_view_init(struct crash_view *v, const struct oplog_disk *disk);
+/* With on, the view tells the file system the content hash of every block
+ * that holds a write of the log (struct bdev's hash), from the pool, so
+ * blocks verified by hash need not be hashed again; off (the default), the
+ * file system hashes every block it reads. */
+void crash_view_memo(struct crash_view *v, bool on);
 void crash_view_deinit(struct crash_view *v);
 
 /* Makes the view show state s (and drops earlier scratch writes). Returns -1

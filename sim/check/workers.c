@@ -123,6 +123,7 @@ struct workers {
     const struct crash_state *states;   /* All states. */
     size_t count;                       /* Entries. */
     uint32_t timeout_ms;                /* Per state. */
+    bool memo;                          /* Workers check memoized (checker_memo). */
     uint32_t jobs;                      /* Worker slots. */
     struct worker w[WORKERS_JOBS_MAX];     /* The workers. */
     struct tries *tries;                /* Per state: count entries. */
@@ -288,7 +289,7 @@ static _Noreturn void
 worker_main(struct workers *p, uint32_t slot, int cmd, int res)
 {
     struct checker c;
-    if (checker_init(&c, p->rec) != 0) {
+    if (checker_init(&c, p->rec) != 0 || (p->memo && checker_memo(&c) != 0)) {
         fprintf(stderr, "checker_init failed\n");
         _exit(WORKER_EXIT_SETUP);
     }
@@ -415,7 +416,7 @@ refill(struct workers *p)
 
 int
 workers_start(struct workers **out, const struct recording *rec, const struct crash_state *states,
-        size_t count, uint32_t jobs, uint32_t timeout_ms)
+        size_t count, uint32_t jobs, uint32_t timeout_ms, bool memo)
 {
     ASSERT(jobs >= 1 && jobs <= WORKERS_JOBS_MAX);
     ASSERT(count < UINT32_MAX);
@@ -424,7 +425,7 @@ workers_start(struct workers **out, const struct recording *rec, const struct cr
         return -1;
     }
     *p = (struct workers){ .rec = rec, .states = states, .count = count, .timeout_ms = timeout_ms,
-        .jobs = jobs, .cap = count + 1 };
+        .memo = memo, .jobs = jobs, .cap = count + 1 };
     p->queue = malloc(p->cap * sizeof(uint32_t));
     p->tries = calloc(count + 1, sizeof(struct tries));
     for (uint32_t i = 0; i < jobs; i++) {

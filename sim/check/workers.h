@@ -59,10 +59,11 @@ struct worker_result {
 
 struct workers;
 
-/* Starts jobs workers over states[0..count) of rec; timeout_ms per state.
+/* Starts jobs workers over states[0..count) of rec; timeout_ms per state;
+ * with memo, each worker checks memoized (checker_memo) for its lifetime.
  * Fails only if memory runs out or not one worker can be started. */
 int workers_start(struct workers **out, const struct recording *rec, const struct crash_state *states,
-        size_t count, uint32_t jobs, uint32_t timeout_ms);
+        size_t count, uint32_t jobs, uint32_t timeout_ms, bool memo);
 /* Queues a state index for checking. */
 void workers_queue(struct workers *p, uint32_t index);
 /* Waits for the next result; returns 0 and fills *out, 1 when every queued

@@ -74,12 +74,17 @@ dg_bytes(struct dg *d, const void *p, size_t n)
 static bool
 all_zero(const uint8_t *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] != 0) {
-            return false;
-        }
+    uint64_t any = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        any |= w;
     }
-    return true;
+    for (; i < n; i++) {
+        any |= p[i];
+    }
+    return any == 0;
 }
 
 /* Tags that keep the canonical stream unambiguous. */
@@ -148,10 +153,156 @@ oracle_digest(const struct oracle *m)
     return d.h;
 }
 
+/* ---- The chunk memo. ---- */
+
+#define ORACLE_MEMO_SLOTS (1u << 18)    /* Entries: 6 MiB. */
+#define MEMO_TREE UINT32_MAX            /* The where of a tree's digest. */
+
+struct memo_slot {
+    uint64_t block_hash;        /* Content hash of the data block. */
+    uint64_t digest;            /* hash_bytes of the chunk; 0 when all zeros. */
+    uint32_t where;             /* Chunk in the block << 16 | bytes below the size; 0: empty. */
+    bool zero;                  /* All zeros: the digest skips it. */
+};
+
+struct oracle_memo {
+    struct memo_slot *slots;    /* Open addressing, ORACLE_MEMO_SLOTS. */
+    uint32_t used;              /* Entries. */
+    uint64_t lookups;           /* Chunks asked for. */
+    uint64_t hits;              /* Chunks found. */
+};
+
+struct oracle_memo *
+oracle_memo_new(void)
+{
+    struct oracle_memo *m = oracle_realloc(NULL, sizeof(*m));
+    *m = (struct oracle_memo){ calloc(ORACLE_MEMO_SLOTS, sizeof(struct memo_slot)), 0, 0, 0 };
+    if (m->slots == NULL) {
+        free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void
+oracle_memo_free(struct oracle_memo *memo)
+{
+    if (memo != NULL) {
+        free(memo->slots);
+        free(memo);
+    }
+}
+
+void
+oracle_memo_counts(const struct oracle_memo *memo, uint64_t *lookups, uint64_t *hits)
+{
+    *lookups = memo->lookups;
+    *hits = memo->hits;
+}
+
+/* The slot of key (block_hash, where): its entry, or the empty slot to fill. */
+static struct memo_slot *
+memo_slot(const struct oracle_memo *m, uint64_t block_hash, uint32_t where)
+{
+    ASSERT(where != 0);
+    uint32_t i = (uint32_t)mix64(block_hash ^ where) & (ORACLE_MEMO_SLOTS - 1);
+    while (m->slots[i].where != 0
+            && (m->slots[i].block_hash != block_hash || m->slots[i].where != where)) {
+        i = (i + 1) & (ORACLE_MEMO_SLOTS - 1);
+    }
+    return &m->slots[i];
+}
+
+/* The entry of key, counted as a lookup (and a hit), or NULL. */
+static const struct memo_slot *
+memo_find(struct oracle_memo *m, uint64_t block_hash, uint32_t where)
+{
+    const struct memo_slot *s = memo_slot(m, block_hash, where);
+    m->lookups++;
+    m->hits += s->where != 0;
+    return s->where != 0 ? s : NULL;
+}
+
+/* Keeps an entry, unless the memo is half full: what it holds then stays. */
+static void
+memo_put(struct oracle_memo *m, uint64_t block_hash, uint32_t where, uint64_t digest, bool zero)
+{
+    struct memo_slot *s = memo_slot(m, block_hash, where);
+    if (s->where == 0 && m->used + 1 < ORACLE_MEMO_SLOTS / 2) {
+        *s = (struct memo_slot){ block_hash, digest, where, zero };
+        m->used++;
+    }
+}
+
 /* ---- The same digest, of a mounted file system. ---- */
 
+/* A chunk's part of the digest: its index and hash, unless it is all zeros. */
+static void
+dg_chunk(struct dg *d, uint64_t index, uint64_t hash, bool zero)
+{
+    if (!zero) {
+        dg_u64(d, index);
+        dg_u64(d, hash);
+    }
+}
+
+/* Chunks [index, index + n) of a file of size bytes, into the digest: from
+ * the memo where their blocks' contents are known, else read into buf.
+ * The blocks are looked up and verified first (fs_read_ids), as the read
+ * would, so errors and reads are a plain read's. */
 static int
-fs_file_digest(struct fs *fs, const char *path, uint64_t *digest, uint64_t *size)
+group_digest(struct fs *fs, const char *path, uint64_t size, uint64_t index, uint32_t n,
+        uint8_t *buf, struct oracle_memo *memo, struct dg *d)
+{
+    uint32_t bs = fs_block_size(fs);
+    uint64_t off = index * MODEL_CHUNK_SIZE;
+    struct fs_block_id ids[READ_CHUNKS + 2];
+    uint32_t count = READ_CHUNKS + 2;
+    bool read = memo == NULL;
+    int err = read ? 0 : fs_read_ids(fs, path, off, (size_t)n * MODEL_CHUNK_SIZE, ids, &count);
+    if (!err && read) {
+        err = oracle_fs_chunks_read(fs, path, size, index, n, buf);
+    }
+    for (uint32_t k = 0; k < n && !err; k++) {
+        uint64_t at = (index + k) * MODEL_CHUNK_SIZE;
+        if (at >= size) {
+            break;                      /* Past the size: zeros, which the digest skips. */
+        }
+        const struct fs_block_id *id = memo == NULL ? NULL : &ids[at / bs - off / bs];
+        if (id != NULL && id->hole) {
+            continue;                   /* Reads as zeros. */
+        }
+        uint32_t where = 0;
+        if (id != NULL) {
+            where = (uint32_t)((at % bs / MODEL_CHUNK_SIZE + 1) << 16
+                    | FS_MIN(size - at, MODEL_CHUNK_SIZE));
+            const struct memo_slot *m = memo_find(memo, id->hash, where);
+            if (m != NULL) {
+                dg_chunk(d, index + k, m->digest, m->zero);
+                continue;
+            }
+            if (!read) {
+                err = oracle_fs_chunks_read(fs, path, size, index, n, buf);
+                read = true;
+                if (err) {
+                    break;
+                }
+            }
+        }
+        const uint8_t *c = buf + (size_t)k * MODEL_CHUNK_SIZE;
+        bool zero = all_zero(c, MODEL_CHUNK_SIZE);
+        uint64_t h = zero ? 0 : hash_bytes(c, MODEL_CHUNK_SIZE);
+        dg_chunk(d, index + k, h, zero);
+        if (id != NULL) {
+            memo_put(memo, id->hash, where, h, zero);
+        }
+    }
+    return err;
+}
+
+static int
+fs_file_digest(struct fs *fs, const char *path, struct oracle_memo *memo, uint64_t *digest,
+        uint64_t *size)
 {
     struct fs_stat st;
     int err = fs_stat(fs, path, &st);
@@ -170,14 +321,7 @@ fs_file_digest(struct fs *fs, const char *path, uint64_t *digest, uint64_t *size
         }
         i = err ? i : data / MODEL_CHUNK_SIZE;
         uint32_t n = (uint32_t)(chunks - i < READ_CHUNKS ? chunks - i : READ_CHUNKS);
-        err = err ? err : oracle_fs_chunks_read(fs, path, st.size, i, n, buf);
-        for (uint32_t k = 0; k < n && !err; k++) {
-            const uint8_t *c = buf + (size_t)k * MODEL_CHUNK_SIZE;
-            if (!all_zero(c, MODEL_CHUNK_SIZE)) {
-                dg_u64(&d, i + k);
-                dg_u64(&d, hash_bytes(c, MODEL_CHUNK_SIZE));
-            }
-        }
+        err = err ? err : group_digest(fs, path, st.size, i, n, buf, memo, &d);
         i += n;
     }
     free(buf);
@@ -188,7 +332,7 @@ fs_file_digest(struct fs *fs, const char *path, uint64_t *digest, uint64_t *size
 }
 
 static int
-fs_dir_digest(struct fs *fs, struct pbuf *path, uint64_t *digest)
+fs_dir_digest(struct fs *fs, struct pbuf *path, struct oracle_memo *memo, uint64_t *digest)
 {
     struct flist l;
     int err = oracle_fs_dir_list(fs, path->p, &l);
@@ -200,7 +344,8 @@ fs_dir_digest(struct fs *fs, struct pbuf *path, uint64_t *digest)
         const struct fent *e = &l.e[i];
         size_t old = oracle_pbuf_push(path, e->name, e->nlen);
         uint64_t v = 0, size = 0;
-        err = e->is_dir ? fs_dir_digest(fs, path, &v) : fs_file_digest(fs, path->p, &v, &size);
+        err = e->is_dir ? fs_dir_digest(fs, path, memo, &v)
+            : fs_file_digest(fs, path->p, memo, &v, &size);
         oracle_pbuf_pop(path, old);
         dg_entry(&d, e->name, e->nlen, e->is_dir, size, v);
     }
@@ -210,14 +355,30 @@ fs_dir_digest(struct fs *fs, struct pbuf *path, uint64_t *digest)
     return err;
 }
 
-/* The digest of the tree of one label (the mounted tree for NULL). */
+/* The digest of the tree of one label (the mounted tree for NULL). With a
+ * memo and checked (fs_check found every block sound), a tree is known by
+ * its identity (fs_view_ident), which commits to all its bytes. */
 static int
-fs_tree_digest(struct fs *fs, const char *label, struct pbuf *path, uint64_t *digest)
+fs_tree_digest(struct fs *fs, const char *label, struct pbuf *path, struct oracle_memo *memo,
+        bool checked, uint64_t *digest)
 {
     int err = fs_view(fs, label);
+    uint64_t id[3];
+    uint64_t key = 0;
+    if (!err && memo != NULL && checked && fs_view_ident(fs, id)) {
+        key = mix64(id[0] ^ mix64(id[1] ^ mix64(id[2])));
+        const struct memo_slot *m = memo_find(memo, key, MEMO_TREE);
+        if (m != NULL) {
+            *digest = m->digest;
+            return fs_view(fs, NULL);
+        }
+    }
     if (!err) {
         oracle_pbuf_set(path, "/");
-        err = fs_dir_digest(fs, path, digest);
+        err = fs_dir_digest(fs, path, memo, digest);
+    }
+    if (!err && key != 0) {
+        memo_put(memo, key, MEMO_TREE, *digest, false);
     }
     int err2 = fs_view(fs, NULL);
     return err ? err : err2;
@@ -226,19 +387,25 @@ fs_tree_digest(struct fs *fs, const char *label, struct pbuf *path, uint64_t *di
 int
 oracle_digest_fs(struct fs *fs, uint64_t *digest)
 {
+    return oracle_digest_fs_memo(fs, NULL, false, digest);
+}
+
+int
+oracle_digest_fs_memo(struct fs *fs, struct oracle_memo *memo, bool checked, uint64_t *digest)
+{
     ASSERT(fs != NULL && digest != NULL);
     struct pbuf path = { NULL, 0, 0 };
     struct slist l = { NULL, 0, 0 };
     struct dg d = { 0, 0 };
     uint64_t v = 0;
-    int err = fs_tree_digest(fs, NULL, &path, &v);
+    int err = fs_tree_digest(fs, NULL, &path, memo, checked, &v);
     dg_u64(&d, TAG_MOUNTED);
     dg_u64(&d, v);
     if (!err) {
         err = oracle_fs_labels_list(fs, &l);
     }
     for (uint32_t i = 0; !err && i < l.count; i++) {
-        err = fs_tree_digest(fs, l.s[i].name, &path, &v);
+        err = fs_tree_digest(fs, l.s[i].name, &path, memo, checked, &v);
         dg_label(&d, l.s[i].name, l.s[i].mutable, v);
     }
     dg_u64(&d, l.count);

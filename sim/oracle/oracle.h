@@ -77,6 +77,27 @@ uint64_t oracle_digest(const struct oracle *m);
 int oracle_digest_fs(struct fs *fs, uint64_t *digest);
 
 /*
+ * A memo of file chunks by content, for oracle_digest_fs_memo: a chunk's
+ * part of the digest is a function of its bytes, so it is kept under the
+ * content hash of the data block it lies in, its place in the block and the
+ * bytes of it below the file's size; a tree's digest under its identity. A memo is bounded (ORACLE_MEMO_SLOTS
+ * entries; when full it keeps what it has) and counts its lookups and hits.
+ */
+struct oracle_memo;
+struct oracle_memo *oracle_memo_new(void);
+void oracle_memo_free(struct oracle_memo *memo);
+/* Lookups and hits since oracle_memo_new. */
+void oracle_memo_counts(const struct oracle_memo *memo, uint64_t *lookups, uint64_t *hits);
+/* oracle_digest_fs, reading by content (fs_read_ids) first: a chunk the memo
+ * holds is not read or hashed again; the rest are read as oracle_digest_fs
+ * reads them. The same digest and errors as oracle_digest_fs. With checked
+ * (the caller's fs_check found no corruption in this mount: every block of
+ * every tree verified), a tree whose identity (fs_view_ident) the memo holds
+ * is not read at all: its root's hash commits to all its bytes. Only
+ * digests computed without error are kept. memo NULL: oracle_digest_fs. */
+int oracle_digest_fs_memo(struct fs *fs, struct oracle_memo *memo, bool checked, uint64_t *digest);
+
+/*
  * 0 if fs shows exactly the oracle's state, else 1 and a description of the
  * first differences in out (one per line: the path and what differs: a
  * missing or extra entry, the type, the size, the first differing byte

@@ -51,7 +51,7 @@ dev_attach(struct sim_dev *dev)
 {
     const struct oplog *log = &dev->disk.log;
     dev->bdev = (struct bdev){ dev, log->block_size, log->block_count, dev_read, dev_write,
-        dev_flush, dev_mark };
+        dev_flush, dev_mark, NULL };
 }
 
 int

@@ -1,0 +1,25 @@
+#!/bin/sh
+# tests/memo.sh BUILD: memoized checking gives a full check's verdicts, in TAP.
+# Every standard workload under ordered, writeback (hardened and faithful),
+# torn and hostile (every media fault, lying flushes, forged and repointed
+# blocks) is explored twice by the same build, in full (--no-memo) and
+# memoized (the default); every stored row must agree state by state
+# (scripts/same-behaviour: outcome, reason, recovered and legal sync points,
+# leaks, corruption count, probes, signatures, duplicate links). One TAP line
+# per campaign.
+set -u
+B="${1:-build}/crashsim"
+. "$(dirname "$0")/lib/tap.sh"
+root=$(cd "$(dirname "$0")/.." && pwd)
+
+/usr/bin/python3 "$root/scripts/same-behaviour" "$B" "$B" --old-args=--no-memo --jobs 2 \
+    --keep "$T/dbs" >"$T/same" 2>&1
+rc=$?
+while IFS= read -r line; do
+    case $line in
+        "same "*) ok "memoized = full: ${line#same      }" ;;
+        "DIFFERENT "*) notok "memoized = full: ${line#DIFFERENT }" ;;
+        "  "*) echo "# $line" ;;
+    esac
+done <"$T/same"
+check "same-behaviour exit status" "$rc" 0
