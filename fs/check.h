@@ -54,9 +54,9 @@ int fs_check(struct fs *fs, struct fs_check_result *result);
  * trees whose namespace it found sound (every entry, up-link and data key
  * consistent), by identity — root hash, address and height, with nextqid
  * and the geometry. A tree of a known identity is not scanned again when
- * every node the check walked so far verified (no finding since the tree
- * walks began): its root's hash then commits to the bytes the scan would
- * read, so the scan would find nothing again. Bounded; owned by the caller.
+ * every tree node the check reached so far verified: its root's hash then
+ * commits to the bytes the scan would read, so the scan would find nothing
+ * again. Bounded; owned by the caller.
  */
 struct fs_check_memo;
 struct fs_check_memo *fs_check_memo_new(void);

@@ -24,6 +24,7 @@ struct check {
     uint64_t *gens;                 /* Birth generation of each shared block reached. */
     size_t map_size;                /* Bytes of each bitmap. */
     struct fs_check_memo *memo;     /* Kept between checks (check.h), or NULL. */
+    uint64_t unverified;            /* Tree nodes reached but not verified (a finding each). */
 };
 
 /* The memo (check.h): a set of tree identities, open addressing, 0 empty. */

@@ -124,6 +124,7 @@ node_mark(struct walk *w, struct bptr bp, uint64_t parent_gen)
     bool ok = w->snap ? check_reach(c, bp.addr, w->what)
         : check_reach_shared(c, bp.addr, w->what, &first);
     if (!ok || !first) {
+        c->unverified += !ok;
         return false;           /* Reported, or checked through another snapshot. */
     }
     if (w->snap ? bp.gen != 0 : bp.gen >= c->fs->nextgen || bp.gen > parent_gen) {
@@ -151,6 +152,7 @@ node_check(struct walk *w, struct bptr bp, uint32_t height, struct krange r, int
     if (blk_read(c->fs, bp, mask, &b) != 0) {
         check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), w->what, "%s",
                 c->fs->broken_why);
+        c->unverified++;
         return;
     }
     if (fill >= 0 && tree_node_fill(b->buf) != fill) {
@@ -182,6 +184,7 @@ tree_structure(struct check *c, const struct tree *t, const char *what)
     if (t->height < 1 || t->height >= TREE_HEIGHT_MAX) {
         check_finding(c, FS_CHECK_CORRUPT, blockno(c, t->root.addr), what, "height %u",
                 t->height);
+        c->unverified++;
         return;
     }
     node_check(&w, t->root, t->height, (struct krange){ NULL, NULL, 0, 0 }, -1,
@@ -424,14 +427,16 @@ mix(uint64_t h, uint64_t v)
     return h ^ h >> 29;
 }
 
-/* tree_namespace, unless the memo knows the tree sound and every node walked
- * since the tree walks began (at findings count from) verified. */
+/* tree_namespace, unless the memo knows the tree sound and every node the
+ * tree walks reached so far verified: then the scan would read the bytes the
+ * tree's identity commits to, and find nothing again. */
 static int
-namespace_once(struct check *c, const struct tree *t, const char *what, uint64_t from)
+namespace_once(struct check *c, const struct tree *t, const char *what)
 {
     const struct fs *fs = c->fs;
     uint64_t key = 0;
-    if (c->memo != NULL && findings(c) == from) {
+    uint64_t from = findings(c);
+    if (c->memo != NULL && c->unverified == 0) {
         key = mix(mix(mix(mix(mix(t->root.hash, t->root.addr), t->height), fs->nextqid),
                 fs->block_size), fs->block_count) | 1;
         if (check_memo_has(c->memo, key)) {
@@ -440,7 +445,7 @@ namespace_once(struct check *c, const struct tree *t, const char *what, uint64_t
         }
     }
     int err = tree_namespace(c, t, what);
-    if (!err && key != 0 && findings(c) == from) {
+    if (!err && key != 0 && findings(c) == from && c->unverified == 0) {
         check_memo_add(c->memo, key);
     }
     return err;
@@ -634,7 +639,7 @@ dlists_check(struct snapc *s)
 /* ---- Driver. ---- */
 
 static int
-trees_check(struct check *c, struct snapc *s, uint64_t from)
+trees_check(struct check *c, struct snapc *s)
 {
     char what[64];
     for (size_t i = 0; i < s->nrecs; i++) {
@@ -643,7 +648,7 @@ trees_check(struct check *c, struct snapc *s, uint64_t from)
             .pred = r->pred, .base = r->base };
         snprintf(what, sizeof(what), "tree of snapshot %llu", (unsigned long long)r->gen);
         tree_structure(c, &t, what);
-        int err = namespace_once(c, &t, what, from);
+        int err = namespace_once(c, &t, what);
         if (err) {
             return err;
         }
@@ -653,7 +658,7 @@ trees_check(struct check *c, struct snapc *s, uint64_t from)
     if (mine == NULL || mine->t.root.addr != fs->tree.root.addr) {
         tree_structure(c, &fs->tree, "mounted tree");
         return fs->tree.dirty ? tree_namespace(c, &fs->tree, "mounted tree")
-            : namespace_once(c, &fs->tree, "mounted tree", from);
+            : namespace_once(c, &fs->tree, "mounted tree");
     }
     return 0;
 }
@@ -662,7 +667,6 @@ int
 check_trees(struct check *c)
 {
     struct snapc s = { .c = c };
-    uint64_t from = findings(c);
     tree_structure(c, &c->fs->snap, "snapshot tree");
     int err = tree_scan(c->fs, &c->fs->snap, NULL, 0, NULL, 0, snapc_fn, &s);
     if (err == FS_ECORRUPT || err == FS_EIO) {     /* A finding: the check goes on. */
@@ -676,7 +680,7 @@ check_trees(struct check *c)
             qsort(s.recs, s.nrecs, sizeof(struct rec), rec_order);
         }
         snap_links(&s);
-        err = trees_check(c, &s, from);
+        err = trees_check(c, &s);
         if (!err) {
             dlists_check(&s);
         }
