@@ -97,7 +97,7 @@ view_hash(const struct bdev *bdev, uint64_t block, uint64_t *hash)
             || block == v->damage.unreadable || overridden(v, block)) {
         return false;
     }
-    *hash = content_hash(&v->disk->log, v->map[block]);
+    *hash = v->hash[block];
     return true;
 }
 
@@ -117,6 +117,7 @@ crash_view_init(struct crash_view *v, const struct oplog_disk *disk)
     uint64_t n = log->block_count;
     v->scratch_cap = (uint32_t)FS_MIN(n, SCRATCH_BLOCKS_MAX);
     v->map = malloc(n * sizeof(uint32_t));
+    v->hash = malloc(n * sizeof(uint64_t));
     v->slot = malloc(n * sizeof(uint32_t));
     v->touched = malloc(v->scratch_cap * sizeof(uint64_t));
     v->scratch = malloc((size_t)v->scratch_cap * log->block_size);
@@ -125,7 +126,7 @@ crash_view_init(struct crash_view *v, const struct oplog_disk *disk)
     v->damage.unreadable = DAMAGE_NONE;
     v->meta = malloc(n * sizeof(uint64_t));
     v->meta_cut = OPLOG_NONE;
-    if (v->map == NULL || v->slot == NULL || v->touched == NULL || v->scratch == NULL
+    if (v->map == NULL || v->hash == NULL || v->slot == NULL || v->touched == NULL || v->scratch == NULL
             || v->torn_buf == NULL || v->damage.buf == NULL || v->meta == NULL) {
         crash_view_deinit(v);
         return FS_ENOMEM;
@@ -146,6 +147,7 @@ void
 crash_view_deinit(struct crash_view *v)
 {
     free(v->map);
+    free(v->hash);
     free(v->slot);
     free(v->touched);
     free(v->scratch);
@@ -193,7 +195,8 @@ seek(struct crash_view *v, uint32_t cut)
             v->sig ^= block_sig(op->block, content_hash(log, old));
         }
         v->map[op->block] = i;
-        v->sig ^= block_sig(op->block, content_hash(log, i));
+        v->hash[op->block] = content_hash(log, i);
+        v->sig ^= block_sig(op->block, v->hash[op->block]);
     }
     v->cut = cut;
 }

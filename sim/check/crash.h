@@ -31,6 +31,7 @@ struct crash_view {
     const struct oplog_disk *disk;      /* The recording: its base and log. */
     uint32_t cut;                       /* Prefix the overlay reflects. */
     uint32_t *map;                      /* Per block: write op of its content, or OPLOG_NONE. */
+    uint64_t *hash;                     /* Per block: that content's hash, where map has one. */
     uint64_t sig;                       /* Signature of the prefix overlay. */
     uint64_t state_sig;                 /* Signature with the state's overrides. */
     uint64_t ov_block[CRASH_OVERRIDES_MAX];     /* Overridden blocks. */

@@ -90,10 +90,14 @@ all_zero(const uint8_t *p, size_t n)
 /* Tags that keep the canonical stream unambiguous. */
 enum { TAG_FILE = 0x46, TAG_DIR = 0x44, TAG_MOUNTED = 0x4d, TAG_LABEL = 0x4c };
 
-/* A file: (index, hash) of every chunk that is not all zeros, then the size. */
+/* A file: (index, hash) of every chunk that is not all zeros, then the size.
+ * Kept in the node until a write or truncate changes it (oracle.c). */
 static uint64_t
-file_digest(const struct mnode *f)
+file_digest(struct mnode *f)
 {
+    if (f->digested) {
+        return f->digest;
+    }
     struct dg d = { 0, 0 };
     for (uint32_t i = 0; i < f->chunk_count; i++) {
         const struct mchunk *c = &f->chunks[i];
@@ -103,6 +107,8 @@ file_digest(const struct mnode *f)
         }
     }
     dg_u64(&d, f->size);
+    f->digest = d.h;
+    f->digested = true;
     return d.h;
 }
 
@@ -281,9 +287,9 @@ group_digest(struct fs *fs, const char *path, uint64_t size, uint64_t index, uin
                 dg_chunk(d, index + k, m->digest, m->zero);
                 continue;
             }
-            if (!read) {
-                err = oracle_fs_chunks_read(fs, path, size, index, n, buf);
-                read = true;
+            if (!read) {            /* Only this chunk: the lookups all succeeded. */
+                err = oracle_fs_chunks_read(fs, path, size, index + k, 1,
+                        buf + (size_t)k * MODEL_CHUNK_SIZE);
                 if (err) {
                     break;
                 }

@@ -164,6 +164,8 @@ node_copy(const struct mnode *o)
         n->ents[i].nlen = o->ents[i].nlen;
         n->ents[i].node = node_get(o->ents[i].node);
     }
+    n->digested = o->digested;
+    n->digest = o->digest;
     n->chunk_count = n->chunk_cap = o->chunk_count;
     n->chunks = oracle_realloc(NULL, o->chunk_count * sizeof(struct mchunk));
     for (uint32_t i = 0; i < o->chunk_count; i++) {
@@ -334,6 +336,7 @@ static void
 file_write(struct mnode *f, uint64_t off, uint64_t len, uint64_t seed)
 {
     ASSERT(off <= FS_FILE_SIZE_MAX && len <= FS_FILE_SIZE_MAX - off);
+    f->digested = false;
     for (uint64_t done = 0; done < len;) {
         uint64_t at = off + done;
         uint32_t in = (uint32_t)(at % MODEL_CHUNK_SIZE);
@@ -352,6 +355,7 @@ static void
 file_truncate(struct mnode *f, uint64_t size)
 {
     ASSERT(!f->is_dir && f->ref == 1);
+    f->digested = false;
     if (size < f->size) {
         uint64_t keep = (size + MODEL_CHUNK_SIZE - 1) / MODEL_CHUNK_SIZE;
         uint32_t at;

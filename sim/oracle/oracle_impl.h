@@ -43,6 +43,8 @@ struct mnode {
     struct mchunk *chunks;      /* File: present chunks by index. */
     uint32_t chunk_count;       /* Chunks in use. */
     uint32_t chunk_cap;         /* Chunks allocated. */
+    bool digested;              /* File: digest holds its digest (cleared by every change). */
+    uint64_t digest;            /* File: file_digest's value, when digested. */
 };
 
 struct mlabel {
