@@ -211,8 +211,8 @@ views_reseal_and_checker_holds(void **state)
         for (uint32_t k = 0; k < v->damage.count && !v->damage.partial; k++) {
             uint64_t b = v->damage.block[k];
             uint32_t op = v->map[b];
-            const uint8_t *o = op != OPLOG_NONE
-                ? oplog_op_bytes(&rec->dev.disk.log, op) : rec->dev.disk.base + b * BS;
+            const uint8_t *o = op != OPLOG_NONE ? oplog_op_bytes(&rec->dev.disk.log, op)
+                : oplog_disk_base_block(&rec->dev.disk, b);
             memcpy(orig, o, BS);
             uint64_t old = fmt_hash(orig, BS);
             for (uint64_t m = 0; m < v->bdev.block_count; m++) {

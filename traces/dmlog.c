@@ -127,11 +127,9 @@ dm_put_prologue(uint8_t *p, const struct oplog_disk *disk)
             PRIu64 " epoch=%" PRIu32 " qgen=%" PRIu64, log->block_size, log->block_count, epoch0,
             qgen0);
     p = dm_put_entry(p, 0, 0, WLOG_DM_FLAG_MARK, text, NULL);
-    for (uint64_t b = 0; b < log->block_count; b++) {
-        const uint8_t *bytes = disk->base + b * log->block_size;
-        if (!bytes_zero(bytes, log->block_size)) {
-            p = dm_put_write(p, log->block_size, b, bytes);
-        }
+    for (uint64_t b = oplog_disk_base_next(disk, 0); b < log->block_count;
+            b = oplog_disk_base_next(disk, b + 1)) {
+        p = dm_put_write(p, log->block_size, b, oplog_disk_base_block(disk, b));
     }
     return dm_put_entry(p, 0, 0, WLOG_DM_FLAG_MARK, WLOG_DM_MARK_BASE, NULL);
 }
@@ -142,7 +140,7 @@ wlog_dm_encode(const struct oplog_disk *disk, uint8_t **out, size_t *size)
     const struct oplog *log = &disk->log;
     uint64_t entries;
     size_t n;
-    dm_size(log, wlog_base_nonzero_count(disk), &entries, &n);
+    dm_size(log, disk->base_count, &entries, &n);
     uint8_t *buf = malloc(n);
     if (buf == NULL) {
         return FS_ENOMEM;
@@ -447,12 +445,11 @@ dm_apply(struct dm_reader *r, struct oplog_disk *disk, const struct dm_entry *e,
         } else {
             memset(r->scratch + in, 0, len);
         }
-        if (!log->started) {
-            memcpy(disk->base + b * bs, r->scratch, bs);
-        } else if (log->count >= WLOG_OP_COUNT_MAX) {
+        if (log->started && log->count >= WLOG_OP_COUNT_MAX) {
             return fail(FS_ECORRUPT, r->err, r->err_size, "more than %u operations",
                     WLOG_OP_COUNT_MAX);
-        } else if (oplog_write(log, b, r->scratch) != 0) {
+        }
+        if (oplog_disk_write(disk, b, r->scratch) != 0) {    /* The base until the log starts. */
             return fail(FS_ENOMEM, r->err, r->err_size, "out of memory");
         }
         off += len;

@@ -8,12 +8,22 @@
  * per-block last_write array, which also answers "what does this block hold
  * at the end of the log" without an image.
  *
+ * The base is sparse as well: a second pool holds the contents of the blocks
+ * that were not all zero when the log began, a per-block index finds them,
+ * and one zero block answers for every other block. Memory therefore grows
+ * with the blocks written (two words per block of the device aside), never
+ * with the device's bytes. A base block written again before the log starts
+ * (mkfs rewriting a header) leaves its old content in the pool: those writes
+ * are few, and a pool never frees.
+ *
  * Invariants. ops[i].prev < i; last_write[b] is the last write op to b, or
  * OPLOG_NONE; a write's content < pool.count and its block < block_count;
- * write_count + flush_count <= count. An append that runs out of memory
- * leaves the log as it was (a write reserves its op before it stores its
- * content, and the pool stores nothing it cannot index), so a log is always
- * whole.
+ * write_count + flush_count <= count; base_index[b] is OPLOG_NONE or the
+ * base_pool index of bytes that are not all zero, and base_count counts the
+ * blocks that have one. An append that runs out of memory leaves the log as
+ * it was (a write reserves its op before it stores its content, and the pool
+ * stores nothing it cannot index), so a log is always whole; so does a base
+ * block set without memory for it.
  *
  * The names of kinds, marks and activities are derived here from their
  * tables; the mark names themselves are fs/bdev.h's.
@@ -398,29 +408,82 @@ int
 oplog_disk_init(struct oplog_disk *disk, uint32_t block_size, uint64_t block_count)
 {
     ASSERT(block_size >= BDEV_SECTOR_SIZE);
-    ASSERT(block_count > 0);
+    ASSERT(block_count > 0 && block_count < OPLOG_NONE);
     memset(disk, 0, sizeof(*disk));
-    disk->base = calloc(block_count, block_size);
-    if (disk->base == NULL || oplog_init(&disk->log, block_size, block_count) != 0) {
+    disk->base_pool.block_size = block_size;
+    disk->base_index = malloc(block_count * sizeof(uint32_t));
+    disk->zero = calloc(1, block_size);
+    if (disk->base_index == NULL || disk->zero == NULL || pool_grow_table(&disk->base_pool) != 0
+            || oplog_init(&disk->log, block_size, block_count) != 0) {
         oplog_disk_deinit(disk);
         return FS_ENOMEM;
     }
+    memset(disk->base_index, 0xff, block_count * sizeof(uint32_t));
     return 0;
 }
 
 void
 oplog_disk_deinit(struct oplog_disk *disk)
 {
-    free(disk->base);
+    pool_free(&disk->base_pool);
+    free(disk->base_index);
+    free(disk->zero);
     oplog_deinit(&disk->log);
     memset(disk, 0, sizeof(*disk));
+}
+
+int
+oplog_disk_base_set(struct oplog_disk *disk, uint64_t block, const uint8_t *bytes)
+{
+    ASSERT(block < disk->log.block_count);
+    ASSERT(!disk->log.started);
+    uint32_t index = OPLOG_NONE;            /* All zero: nothing stored. */
+    if (memcmp(bytes, disk->zero, disk->log.block_size) != 0) {
+        index = pool_put(&disk->base_pool, bytes);
+        if (index == OPLOG_NONE) {
+            return FS_ENOMEM;
+        }
+    }
+    disk->base_count -= disk->base_index[block] != OPLOG_NONE;
+    disk->base_count += index != OPLOG_NONE;
+    disk->base_index[block] = index;
+    ASSERT(disk->base_count <= disk->log.block_count);
+    return 0;
+}
+
+int
+oplog_disk_write(struct oplog_disk *disk, uint64_t block, const uint8_t *bytes)
+{
+    ASSERT(block < disk->log.block_count);
+    ASSERT(bytes != NULL);
+    return disk->log.started ? oplog_write(&disk->log, block, bytes)
+        : oplog_disk_base_set(disk, block, bytes);
+}
+
+const uint8_t *
+oplog_disk_base_block(const struct oplog_disk *disk, uint64_t block)
+{
+    ASSERT(block < disk->log.block_count);
+    ASSERT(disk->base_index != NULL);
+    uint32_t index = disk->base_index[block];
+    return index == OPLOG_NONE ? disk->zero : oplog_pool_get(&disk->base_pool, index);
+}
+
+uint64_t
+oplog_disk_base_next(const struct oplog_disk *disk, uint64_t block)
+{
+    ASSERT(disk->base_index != NULL);
+    ASSERT(block <= disk->log.block_count);
+    while (block < disk->log.block_count && disk->base_index[block] == OPLOG_NONE) {
+        block++;
+    }
+    return block;
 }
 
 const uint8_t *
 oplog_disk_block(const struct oplog_disk *disk, uint64_t block)
 {
     ASSERT(block < disk->log.block_count);
-    ASSERT(disk->base != NULL);
     const uint8_t *last = oplog_block_last(&disk->log, block);
-    return last != NULL ? last : disk->base + block * disk->log.block_size;
+    return last != NULL ? last : oplog_disk_base_block(disk, block);
 }

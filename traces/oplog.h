@@ -18,7 +18,11 @@
  * only move the current state (the epoch, qgen, pass and activity the first
  * op will carry) and writes are not kept. An oplog_disk is a log together
  * with the device's image when the log began (the base): with the log it
- * gives every block's bytes at every cut.
+ * gives every block's bytes at every cut. The base is sparse: only blocks
+ * written before the log began (what mkfs wrote, a write-log file's base
+ * section) that are not all zero are stored, each distinct content once; any
+ * other block reads as zeros, what a fresh device holds. Memory is a word per
+ * block for the index plus the contents written, never the device's size.
  *
  * Names. The op kinds and the activities are one X-macro table each; the
  * marks are fs/bdev.h's BDEV_MARKS, plus "other" for a mark the log does not
@@ -26,7 +30,7 @@
  * or parses these names takes them from here.
  *
  * Ownership: a log owns its ops, its pool and its per-block last writes; an
- * oplog_disk owns its base and its log. Appending may run out of memory
+ * oplog_disk owns its base (pool, per-block index, zero block) and its log. Appending may run out of memory
  * (FS_ENOMEM): the log is then as it was before the call. Nothing here
  * includes anything above fs/bdev.h, fs/base.h and fs/format.h.
  */
@@ -128,10 +132,13 @@ struct oplog {
     uint64_t qgen;          /* and the queue generation of the last mark. */
 };
 
-/* A device image and its op log: the device's bytes when the log began,
- * and what happened since. */
+/* A device image and its op log: the device's bytes when the log began
+ * (sparse: the blocks that are not all zero), and what happened since. */
 struct oplog_disk {
-    uint8_t *base;          /* block_count * block_size bytes: the image when the log began. */
+    struct oplog_pool base_pool;    /* Contents of the base's blocks that are not all zero. */
+    uint32_t *base_index;   /* Per block: its base content in base_pool, or OPLOG_NONE (zeros). */
+    uint64_t base_count;    /* Blocks with a base content (not all zero). */
+    uint8_t *zero;          /* block_size zero bytes: the base of every other block. */
     struct oplog log;       /* The log; its geometry is the device's. */
 };
 
@@ -163,9 +170,21 @@ const uint8_t *oplog_block_last(const struct oplog *log, uint64_t block);
  * equal hashes (runs.wlog_hash); the determinism tests compare it. */
 uint64_t oplog_hash(const struct oplog *log);
 
-/* A zeroed base and an empty log. 0 or FS_ENOMEM (disk is then empty). */
+/* An all-zero base and an empty log; allocates nothing of block_size per
+ * block. 0 or FS_ENOMEM (disk is then empty). */
 int oplog_disk_init(struct oplog_disk *disk, uint32_t block_size, uint64_t block_count);
 void oplog_disk_deinit(struct oplog_disk *disk);
+/* Sets a block of the base, before the log starts; all-zero bytes store
+ * nothing. 0, or FS_ENOMEM with the base unchanged. */
+int oplog_disk_base_set(struct oplog_disk *disk, uint64_t block, const uint8_t *bytes);
+/* A device write: into the base before the log starts, else appended to the
+ * log (oplog_write). 0 or FS_ENOMEM, nothing changed. */
+int oplog_disk_write(struct oplog_disk *disk, uint64_t block, const uint8_t *bytes);
+/* A block's bytes when the log began (zeros if none were stored). */
+const uint8_t *oplog_disk_base_block(const struct oplog_disk *disk, uint64_t block);
+/* The first block at or after block whose base is not all zero, or
+ * block_count: walks the stored base blocks in ascending order. */
+uint64_t oplog_disk_base_next(const struct oplog_disk *disk, uint64_t block);
 /* A block's bytes at the end of the log: its last write's, else the base's. */
 const uint8_t *oplog_disk_block(const struct oplog_disk *disk, uint64_t block);
 

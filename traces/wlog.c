@@ -54,17 +54,6 @@ STATIC_ASSERT(OPLOG_MARK_COUNT < NATIVE_MARK_NONE, "every mark has a name-table 
 
 /* ---- Shared helpers. ---- */
 
-uint64_t
-wlog_base_nonzero_count(const struct oplog_disk *disk)
-{
-    uint64_t n = 0;
-    uint32_t bs = disk->log.block_size;
-    for (uint64_t b = 0; b < disk->log.block_count; b++) {
-        n += !bytes_zero(disk->base + b * bs, bs);
-    }
-    return n;
-}
-
 /* The flush epoch and queue generation when recording began: those of the
  * first op (a mark's own qgen stands in: nothing before it carries the old). */
 void
@@ -198,7 +187,7 @@ static int
 native_encode(const struct oplog_disk *disk, uint8_t **out, size_t *size)
 {
     const struct oplog *log = &disk->log;
-    uint64_t base_count = wlog_base_nonzero_count(disk);
+    uint64_t base_count = disk->base_count;
     size_t n = native_size(log, base_count);
     size_t bs = log->block_size;
     uint8_t *buf = malloc(n);
@@ -206,13 +195,11 @@ native_encode(const struct oplog_disk *disk, uint8_t **out, size_t *size)
         return FS_ENOMEM;
     }
     uint8_t *p = native_put_header(buf, log, base_count);
-    for (uint64_t b = 0; b < log->block_count; b++) {
-        const uint8_t *bytes = disk->base + b * bs;
-        if (!bytes_zero(bytes, bs)) {
-            le_put64(p, b);
-            memcpy(p + NATIVE_BASE_REC, bytes, bs);
-            p += NATIVE_BASE_REC + bs;
-        }
+    for (uint64_t b = oplog_disk_base_next(disk, 0); b < log->block_count;
+            b = oplog_disk_base_next(disk, b + 1)) {
+        le_put64(p, b);
+        memcpy(p + NATIVE_BASE_REC, oplog_disk_base_block(disk, b), bs);
+        p += NATIVE_BASE_REC + bs;
     }
     for (uint32_t i = 0; i < log->pool.count; i++) {
         memcpy(p, oplog_pool_get(&log->pool, i), bs);
@@ -368,7 +355,10 @@ native_base(struct native_reader *r, struct oplog_disk *disk)
             return fail(FS_ECORRUPT, r->err, r->err_size, "base record %" PRIu64 ": block %"
                     PRIu64 " is all zero (zero blocks are not stored)", i, b);
         }
-        memcpy(disk->base + b * bs, p + NATIVE_BASE_REC, bs);
+        if (oplog_disk_base_set(disk, b, p + NATIVE_BASE_REC) != 0) {
+            return fail(FS_ENOMEM, r->err, r->err_size, "base record %" PRIu64 ": out of memory",
+                    i);
+        }
     }
     return 0;
 }
@@ -620,7 +610,7 @@ wlog_summarize(const struct oplog_disk *disk, struct wlog_summary *s)
     const struct oplog *log = &disk->log;
     ASSERT(s != NULL);
     ASSERT(log->write_count + log->flush_count <= log->count);
-    *s = (struct wlog_summary){ log->block_size, log->block_count, wlog_base_nonzero_count(disk),
+    *s = (struct wlog_summary){ log->block_size, log->block_count, disk->base_count,
         log->count, log->write_count, log->flush_count,
         log->count - log->write_count - log->flush_count, log->pool.count, oplog_hash(log) };
 }

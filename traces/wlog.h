@@ -9,7 +9,9 @@
  *                  (drivers/md/dm-log-writes.c), the format the xfstests and
  *                  btrfs-progs replay-log tool replays onto a device.
  *
- * A write log in memory is a struct oplog_disk: the base image and the log.
+ * A write log in memory is a struct oplog_disk: the base image (sparse: only
+ * its blocks that are not all zero, which are exactly what both formats
+ * store) and the log.
  * Reading a file appends its operations to a fresh log through the log's own
  * appends (oplog_write, oplog_flush, oplog_mark), so the flush epochs, queue
  * generations, sync passes, activities, block types and content indices of

@@ -124,8 +124,6 @@ pow2_in(uint64_t v, uint64_t lo, uint64_t hi)
 
 /* ---- Defined in wlog.c, used by dmlog.c. ---- */
 
-/* Blocks of disk's base image that are not all zero: those a file stores. */
-uint64_t wlog_base_nonzero_count(const struct oplog_disk *disk);
 /* The flush epoch and queue generation when recording began. */
 void wlog_initial_state(const struct oplog *log, uint32_t *epoch0, uint64_t *qgen0);
 

@@ -182,11 +182,7 @@ input_wlog(const char *path, const struct wlog_geometry *geometry, struct record
         snprintf(err, err_size, "%.200s: %s", path, why);
         return -1;
     }
-    if (sim_dev_adopt(&rec->dev, &disk) != 0) {
-        oplog_disk_deinit(&disk);
-        snprintf(err, err_size, "%.200s: out of memory for the device", path);
-        return -1;
-    }
+    sim_dev_adopt(&rec->dev, &disk);
     const struct oplog *log = &rec->dev.disk.log;
     rec->config = (struct record_config){ log->block_size, log->block_count * log->block_size,
         0, log->flush_count > 0 ? SYNC_PROFILE_HARDENED : SYNC_PROFILE_FAITHFUL };

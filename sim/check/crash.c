@@ -46,11 +46,11 @@ block_bytes(const struct crash_view *v, uint64_t block)
     for (uint32_t i = 0; i < v->ov_count; i++) {
         if (v->ov_block[i] == block) {
             return v->ov_bytes[i] != NULL ? v->ov_bytes[i]
-                : v->disk->base + block * v->disk->log.block_size;
+                : oplog_disk_base_block(v->disk, block);
         }
     }
     const uint8_t *b = op_bytes(&v->disk->log, v->map[block]);
-    return b != NULL ? b : v->disk->base + block * v->disk->log.block_size;
+    return b != NULL ? b : oplog_disk_base_block(v->disk, block);
 }
 
 static int
@@ -237,7 +237,7 @@ tear(struct crash_view *v, const struct crash_state *s)
     }
     uint32_t bs = log->block_size;
     const uint8_t *old = op_bytes(log, surviving(log, s, op->prev));
-    old = old != NULL ? old : v->disk->base + op->block * bs;
+    old = old != NULL ? old : oplog_disk_base_block(v->disk, op->block);
     damage_tear(v->torn_buf, oplog_op_bytes(log, s->torn), old, bs, s->torn_sectors,
             s->torn_fill, s->torn);
     override(v, op->block, v->torn_buf, fmt_hash(v->torn_buf, bs));

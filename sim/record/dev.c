@@ -1,14 +1,16 @@
 /*
  * sim/record/dev.c: the recording disk (see dev.h).
  *
- * Each callback does the device's part (the image) and hands the op to the
- * log, which keeps it once recording has started and otherwise only moves
- * its state. A write the log finds no memory for still reached the image:
- * the file system sees FS_ENOMEM and the recording is abandoned.
+ * The device keeps no image of its own: its oplog_disk is the image. Each
+ * callback hands the op to the disk: a write before recording starts sets
+ * the block in the sparse base (mkfs's writes), one after it is appended to
+ * the log, and a read answers from the block's last write in the log, else
+ * from the base, else zeros. So memory grows with the blocks written, never
+ * with the device's size. A write the disk finds no memory for changes
+ * nothing: the file system sees FS_ENOMEM and the recording is abandoned.
  */
 #include "dev.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 static int
@@ -16,7 +18,7 @@ dev_read(const struct bdev *bdev, uint64_t block, void *buffer)
 {
     const struct sim_dev *dev = bdev->context;
     ASSERT(block < dev->bdev.block_count);
-    memcpy(buffer, dev->image + block * dev->bdev.block_size, dev->bdev.block_size);
+    memcpy(buffer, oplog_disk_block(&dev->disk, block), dev->bdev.block_size);
     return 0;
 }
 
@@ -25,8 +27,7 @@ dev_write(const struct bdev *bdev, uint64_t block, const void *buffer)
 {
     struct sim_dev *dev = bdev->context;
     ASSERT(block < dev->bdev.block_count);
-    memcpy(dev->image + block * dev->bdev.block_size, buffer, dev->bdev.block_size);
-    return oplog_write(&dev->disk.log, block, buffer);
+    return oplog_disk_write(&dev->disk, block, buffer);
 }
 
 static int
@@ -59,9 +60,7 @@ sim_dev_init(struct sim_dev *dev, uint32_t block_size, uint64_t block_count)
 {
     ASSERT(block_size >= BDEV_SECTOR_SIZE);
     memset(dev, 0, sizeof(*dev));
-    dev->image = calloc(block_count, block_size);
-    if (dev->image == NULL || oplog_disk_init(&dev->disk, block_size, block_count) != 0) {
-        sim_dev_deinit(dev);
+    if (oplog_disk_init(&dev->disk, block_size, block_count) != 0) {
         return FS_ENOMEM;
     }
     dev_attach(dev);
@@ -71,7 +70,6 @@ sim_dev_init(struct sim_dev *dev, uint32_t block_size, uint64_t block_count)
 void
 sim_dev_deinit(struct sim_dev *dev)
 {
-    free(dev->image);
     oplog_disk_deinit(&dev->disk);
     memset(dev, 0, sizeof(*dev));
 }
@@ -81,28 +79,18 @@ sim_dev_record_start(struct sim_dev *dev)
 {
     struct oplog *log = &dev->disk.log;
     ASSERT(!log->started);
-    ASSERT(dev->image != NULL);
-    memcpy(dev->disk.base, dev->image, (size_t)log->block_count * log->block_size);
-    oplog_start(log, log->epoch, log->qgen);
+    ASSERT(dev->bdev.context == dev);
+    oplog_start(log, log->epoch, log->qgen);    /* The base is what was written before. */
     return 0;
 }
 
-int
+void
 sim_dev_adopt(struct sim_dev *dev, struct oplog_disk *disk)
 {
-    const struct oplog *log = &disk->log;
-    ASSERT(disk->base != NULL);
-    ASSERT(log->started);
+    ASSERT(disk->base_index != NULL);
+    ASSERT(disk->log.started);
     memset(dev, 0, sizeof(*dev));
-    dev->image = malloc((size_t)log->block_count * log->block_size);
-    if (dev->image == NULL) {
-        return FS_ENOMEM;
-    }
-    for (uint64_t b = 0; b < log->block_count; b++) {
-        memcpy(dev->image + b * log->block_size, oplog_disk_block(disk, b), log->block_size);
-    }
     dev->disk = *disk;
     memset(disk, 0, sizeof(*disk));
     dev_attach(dev);
-    return 0;
 }

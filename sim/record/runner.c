@@ -27,9 +27,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define RUNNER_WRITE_CHUNK_SIZE (4u << 20)  /* Bytes per fs_write of a write step. */
+
+/* Bytes per device block of the tables a campaign sizes from the block count:
+ * the recording disk's last write and base index (traces/oplog.h: 8), the
+ * crash view's writer, scratch slot and metadata list (sim/check/crash.h:
+ * 16), a mounted file system's (about 48, README.md) and fs_check's (about
+ * 9); rounded up. Block contents are not among them: the base and the log
+ * are sparse (traces/oplog.h), so they grow with what the workload writes,
+ * not with the device. */
+#define RECORD_TABLES_SIZE_PER_BLOCK 96u
 
 /* So a chunk starts at the same offset within a block as its step: a step
  * that starts on a block boundary has every chunk start on one. */
@@ -201,6 +211,25 @@ sync_profile_parse(const char *s, enum sync_profile *out)
     return 0;
 }
 
+/* Bytes this process may have: the machine's memory, or less under a limit
+ * on the address space or the data segment (ulimit -v, ulimit -d); 0 when
+ * unknown. */
+static uint64_t
+memory_size_max(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGESIZE);
+    uint64_t have = pages > 0 && page_size > 0 ? (uint64_t)pages * (uint64_t)page_size : 0;
+    static const int limits[] = { RLIMIT_AS, RLIMIT_DATA };
+    for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+        struct rlimit rl;
+        if (getrlimit(limits[i], &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+                && (have == 0 || rl.rlim_cur < have)) {
+            have = rl.rlim_cur;
+        }
+    }
+    return have;
+}
+
 int
 record_config_check(const struct record_config *cfg, char *err, size_t err_size)
 {
@@ -216,15 +245,15 @@ record_config_check(const struct record_config *cfg, char *err, size_t err_size)
         snprintf(err, err_size, "%s", fs_mount_failure());
         return -1;
     }
-    /* sim_dev_init holds the device twice (the image and the base) and a
-     * word per block: refuse before allocating what the machine lacks. */
-    long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGESIZE);
-    uint64_t need = 2 * cfg->device_size + blocks * sizeof(uint32_t);
-    uint64_t have = pages > 0 && page_size > 0 ? (uint64_t)pages * (uint64_t)page_size : 0;
+    /* No copy of the device is kept, but tables of a few words per block
+     * are: refuse before allocating what this process cannot have. */
+    uint64_t need = blocks * RECORD_TABLES_SIZE_PER_BLOCK;
+    uint64_t have = memory_size_max();
     if (have != 0 && need > have) {
-        snprintf(err, err_size, "the recording disk keeps a %" PRIu64 " MiB device in memory "
-                "twice (%" PRIu64 " MiB), more than this machine's %" PRIu64 " MiB",
-                cfg->device_size >> 20, need >> 20, have >> 20);
+        snprintf(err, err_size, "a %" PRIu64 "-block device needs %" PRIu64 " MiB of per-block "
+                "tables (%u bytes a block), more than the %" PRIu64 " MiB this process may have "
+                "(the machine's memory, or a ulimit)", blocks, need >> 20,
+                RECORD_TABLES_SIZE_PER_BLOCK, have >> 20);
         return -1;
     }
     return 0;

@@ -89,8 +89,9 @@ int runner_step(struct fs *fs, const struct trace_step *s);
 
 /* 0 when a recording of this geometry can be made: a whole number of blocks,
  * a geometry the file system formats (fs_format_validate), and memory for
- * the recording disk; else -1 with why in err. record_workload checks it
- * before it allocates anything. */
+ * the tables a campaign sizes from the block count (a few words per block;
+ * no copy of the device) within the machine's memory and any ulimit; else -1
+ * with why in err. record_workload checks it before it allocates anything. */
 int record_config_check(const struct record_config *cfg, char *err, size_t err_size);
 
 /* Formats, mounts, records the trace. Returns 0 (check rec->violation), or -1
