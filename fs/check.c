@@ -140,6 +140,37 @@ check_free_map(struct check *c, uint32_t i)
     c->r->blocks_free += sum / fs->block_size;
 }
 
+/* Leaks among the blocks [from, to) of arena a: allocated (asked of the free
+ * map when ask, else known allocated) and reached by nothing. */
+static void
+leaks_in(struct check *c, const struct arena *a, uint64_t from, uint64_t to, bool ask)
+{
+    uint32_t bs = c->fs->block_size;
+    for (uint64_t addr = from; addr < to; addr += bs) {
+        uint64_t block = addr / bs;
+        bool reached = check_bit(c->meta, block) || check_bit(c->shared, block)
+            || check_bit(c->dead, block);
+        if (!reached && !(ask && alloc_range_is_free(a, addr, bs))) {
+            c->r->blocks_leaked++;
+            check_finding(c, FS_CHECK_LEAK, block, "allocation", "allocated but unreachable");
+        }
+    }
+}
+
+/* Whether a's free map is in order, disjoint and made of whole blocks. */
+static bool
+free_map_sorted(const struct fs *fs, const struct arena *a)
+{
+    for (uint32_t k = 0; k < a->free_count; k++) {
+        const struct range *r = &a->free[k];
+        if (r->off % fs->block_size || r->len % fs->block_size
+                || (k > 0 && a->free[k - 1].off + a->free[k - 1].len > r->off)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static void
 check_leaks(struct check *c)
 {
@@ -152,16 +183,19 @@ check_leaks(struct check *c)
     }
     for (uint32_t i = 0; i < fs->arena_count; i++) {
         struct arena *a = &fs->arenas[i];
-        uint64_t lo = a->start + 2ull * fs->block_size;
-        for (uint64_t addr = lo; addr < lo + a->size; addr += fs->block_size) {
-            uint64_t block = addr / fs->block_size;
-            bool reached = check_bit(c->meta, block) || check_bit(c->shared, block)
-                || check_bit(c->dead, block);
-            if (!reached && !alloc_range_is_free(a, addr, fs->block_size)) {
-                c->r->blocks_leaked++;
-                check_finding(c, FS_CHECK_LEAK, block, "allocation", "allocated but unreachable");
-            }
+        uint64_t lo = a->start + 2ull * fs->block_size, hi = lo + a->size;
+        if (!free_map_sorted(fs, a)) {
+            leaks_in(c, a, lo, hi, true);
+            continue;
         }
+        /* Sorted, disjoint, whole blocks: a block is free exactly when it lies
+         * in a range, so only the gaps between ranges can hold leaks. */
+        uint64_t at = lo;
+        for (uint32_t k = 0; k < a->free_count && at < hi; k++) {
+            leaks_in(c, a, at, FS_MIN(a->free[k].off, hi), false);
+            at = FS_MAX(at, a->free[k].off + a->free[k].len);
+        }
+        leaks_in(c, a, at, hi, false);
     }
 }
 
@@ -174,7 +208,27 @@ fs_check_memo_new(void)
 void
 fs_check_memo_free(struct fs_check_memo *memo)
 {
-    free(memo);
+    if (memo != NULL) {
+        free(memo->gens);
+        free(memo);
+    }
+}
+
+/* The birth-generation table: the memo's, kept from check to check, else a
+ * new one. Never cleared: an entry is read only for a block the check's
+ * shared map marks, and every mark there sets it first. */
+static uint64_t *
+gens_table(struct fs *fs, struct fs_check_memo *memo)
+{
+    if (memo == NULL) {
+        return malloc(fs->block_count * sizeof(uint64_t));
+    }
+    if (memo->gens_count != fs->block_count) {
+        free(memo->gens);
+        memo->gens = malloc(fs->block_count * sizeof(uint64_t));
+        memo->gens_count = memo->gens != NULL ? fs->block_count : 0;
+    }
+    return memo->gens;
 }
 
 int
@@ -190,8 +244,7 @@ fs_check_memo(struct fs *fs, struct fs_check_memo *memo, struct fs_check_result 
     memset(result, 0, sizeof(*result));
     size_t map = fs->block_count / 8 + 1;
     struct check c = { fs, result, calloc(map, 1), calloc(map, 1), calloc(map, 1),
-        calloc(map, 1), malloc(fs->block_size), calloc(fs->block_count, sizeof(uint64_t)), map,
-        memo, 0 };
+        calloc(map, 1), malloc(fs->block_size), gens_table(fs, memo), map, memo, 0 };
     int err = 0;
     if (c.meta == NULL || c.shared == NULL || c.walk == NULL || c.dead == NULL || c.buf == NULL
             || c.gens == NULL) {
@@ -227,6 +280,8 @@ out:
     free(c.walk);
     free(c.dead);
     free(c.buf);
-    free(c.gens);
+    if (memo == NULL) {
+        free(c.gens);
+    }
     return err;
 }

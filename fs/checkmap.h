@@ -32,6 +32,8 @@ struct check {
 struct fs_check_memo {
     uint64_t keys[CHECK_MEMO_SLOTS];
     uint32_t used;                  /* Keys held; at most half the slots. */
+    uint64_t *gens;                 /* The checks' birth-generation table, reused. */
+    uint64_t gens_count;            /* Its entries: the device's blocks. */
 };
 /* Whether the memo holds key (nonzero). */
 bool check_memo_has(const struct fs_check_memo *m, uint64_t key);

@@ -480,6 +480,22 @@ oplog_disk_base_next(const struct oplog_disk *disk, uint64_t block)
     return block;
 }
 
+bool
+oplog_disk_hash(const struct oplog_disk *disk, uint64_t block, uint64_t *hash)
+{
+    ASSERT(block < disk->log.block_count);
+    const struct oplog *log = &disk->log;
+    if (log->last_write[block] != OPLOG_NONE) {
+        *hash = log->pool.hashes[log->ops[log->last_write[block]].content];
+        return true;
+    }
+    uint32_t index = disk->base_index[block];
+    if (index != OPLOG_NONE) {
+        *hash = disk->base_pool.hashes[index];
+    }
+    return index != OPLOG_NONE;
+}
+
 const uint8_t *
 oplog_disk_block(const struct oplog_disk *disk, uint64_t block)
 {

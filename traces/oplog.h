@@ -187,5 +187,8 @@ const uint8_t *oplog_disk_base_block(const struct oplog_disk *disk, uint64_t blo
 uint64_t oplog_disk_base_next(const struct oplog_disk *disk, uint64_t block);
 /* A block's bytes at the end of the log: its last write's, else the base's. */
 const uint8_t *oplog_disk_block(const struct oplog_disk *disk, uint64_t block);
+/* The content hash (fmt_hash) of oplog_disk_block's bytes, from the pool:
+ * true, or false for a block that holds no stored content (all zeros). */
+bool oplog_disk_hash(const struct oplog_disk *disk, uint64_t block, uint64_t *hash);
 
 #endif /* TRACES_OPLOG_H */

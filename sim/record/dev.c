@@ -30,6 +30,14 @@ dev_write(const struct bdev *bdev, uint64_t block, const void *buffer)
     return oplog_disk_write(&dev->disk, block, buffer);
 }
 
+static bool
+dev_hash(const struct bdev *bdev, uint64_t block, uint64_t *hash)
+{
+    const struct sim_dev *dev = bdev->context;
+    ASSERT(block < dev->bdev.block_count);
+    return oplog_disk_hash(&dev->disk, block, hash);
+}
+
 static int
 dev_flush(const struct bdev *bdev)
 {
@@ -52,7 +60,7 @@ dev_attach(struct sim_dev *dev)
 {
     const struct oplog *log = &dev->disk.log;
     dev->bdev = (struct bdev){ dev, log->block_size, log->block_count, dev_read, dev_write,
-        dev_flush, dev_mark, NULL };
+        dev_flush, dev_mark, dev_hash };
 }
 
 int

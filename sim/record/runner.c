@@ -129,13 +129,15 @@ sync_push(struct recording *rec, uint32_t step, uint32_t line, uint32_t start,
     return 0;
 }
 
-/* While running, the file system must show what the oracle says. */
+/* While running, the file system must show what the oracle says. The
+ * digest knows file chunks by content (the recording disk knows every
+ * block's hash), so each comparison reads only what changed. */
 static void
 compare(struct recording *rec, struct fs *fs, const struct oracle *m, const char *name,
         uint32_t line)
 {
     uint64_t d;
-    int err = oracle_digest_fs(fs, &d);
+    int err = oracle_digest_fs_memo(fs, rec->memo, false, &d);
     if (rec->violation[0] != '\0' || (!err && d == oracle_digest(m))) {
         return;
     }
@@ -286,7 +288,8 @@ record_workload(const struct record_config *cfg, const struct trace *t, struct r
         return -1;
     }
     struct oracle *m = oracle_new();
-    int rc = m == NULL || sim_dev_record_start(&rec->dev) != 0 ? -1 : 0;
+    rec->memo = oracle_memo_new();
+    int rc = m == NULL || rec->memo == NULL || sim_dev_record_start(&rec->dev) != 0 ? -1 : 0;
     if (!rc) {
         rc = sync_push(rec, UINT32_MAX, 0, 0, m);
         compare(rec, fs, m, t->name, 0);
@@ -307,6 +310,8 @@ record_workload(const struct record_config *cfg, const struct trace *t, struct r
     }
     fs_unmount(fs);
     oracle_free(m);
+    oracle_memo_free(rec->memo);
+    rec->memo = NULL;
     rec->wlog_hash = oplog_hash(&rec->dev.disk.log);
     if (rc) {
         snprintf(err, err_size, "out of memory while recording");

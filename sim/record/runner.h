@@ -73,6 +73,7 @@ struct recording {
     uint64_t wlog_hash;             /* oplog_hash of the log. */
     uint32_t steps_run;             /* Steps executed. */
     char violation[1024];           /* "": the file system agreed with the oracle. */
+    struct oracle_memo *memo;       /* While recording: the comparisons' digest memo. */
 };
 
 /*
