@@ -4,7 +4,9 @@
  * Each callback does the device's part (the image) and hands the op to the
  * log, which keeps it once recording has started and otherwise only moves
  * its state. A write the log finds no memory for still reached the image:
- * the file system sees FS_ENOMEM and the recording is abandoned.
+ * the file system sees FS_ENOMEM and the recording is abandoned. Until the
+ * log starts, a write lands in the base as well, so the base is the image
+ * when it starts without a copy of the whole device.
  */
 #include "dev.h"
 
@@ -26,6 +28,9 @@ dev_write(const struct bdev *bdev, uint64_t block, const void *buffer)
     struct sim_dev *dev = bdev->context;
     ASSERT(block < dev->bdev.block_count);
     memcpy(dev->image + block * dev->bdev.block_size, buffer, dev->bdev.block_size);
+    if (!dev->disk.log.started) {           /* The base is the image until the log starts. */
+        memcpy(dev->disk.base + block * dev->bdev.block_size, buffer, dev->bdev.block_size);
+    }
     return oplog_write(&dev->disk.log, block, buffer);
 }
 
@@ -82,7 +87,8 @@ sim_dev_record_start(struct sim_dev *dev)
     struct oplog *log = &dev->disk.log;
     ASSERT(!log->started);
     ASSERT(dev->image != NULL);
-    memcpy(dev->disk.base, dev->image, (size_t)log->block_count * log->block_size);
+    /* No copy: dev_write kept the base equal to the image, and the pages of
+     * blocks never written stay untouched (a copy faulted in both devices). */
     oplog_start(log, log->epoch, log->qgen);
     return 0;
 }
