@@ -125,6 +125,9 @@ prepare(struct campaign *c)
     if (record(c) != 0) {
         return -1;
     }
+    /* The workers explain nothing, so the oracles go now, before they fork:
+     * freed at the end, every page of them would fault copy-on-write. */
+    recording_drop_oracles(&c->rec);
     if (fault_plan_enumerate(&c->rec.dev.disk.log, c->cfg->model, &c->cfg->plan, &c->states,
             &c->count) != 0 || campaign_alloc(c) != 0) {
         fprintf(stderr, "crashsim explore: out of memory enumerating crash states\n");
