@@ -706,6 +706,43 @@ id_put(struct id_out *o, const char *fmt, ...)
     o->used = n < 0 ? o->size : o->used + (size_t)n;
 }
 
+/* Appends the n bytes of piece as id_put would (what fits, then the NUL),
+ * without a format to interpret: ids are made for every state of a
+ * campaign. */
+static void
+id_append(struct id_out *o, const char *piece, size_t n)
+{
+    ASSERT(o->size > 0);
+    if (o->used >= o->size) {
+        return;
+    }
+    size_t room = o->size - o->used - 1;
+    size_t copy = n < room ? n : room;
+    memcpy(o->buf + o->used, piece, copy);
+    o->buf[o->used + copy] = '\0';
+    o->used += n;
+}
+
+/* Appends prefix and value in decimal: id_put(o, "%s%" PRIu32, prefix, value). */
+static void
+id_num(struct id_out *o, const char *prefix, uint32_t value)
+{
+    char piece[32];
+    size_t n = strlen(prefix);
+    ASSERT(n + 10 <= sizeof(piece));            /* Class ids are a few letters. */
+    memcpy(piece, prefix, n);
+    char digits[10];
+    size_t d = 0;
+    do {                                        /* At most 10 digits: a uint32_t. */
+        digits[d++] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value != 0);
+    while (d > 0) {
+        piece[n++] = digits[--d];
+    }
+    id_append(o, piece, n);
+}
+
 static const char *
 class_id(enum fault_class c)
 {
@@ -747,14 +784,15 @@ crash_id_format(const struct crash_state *s, char *buf, size_t size)
     ASSERT(s->drop_count <= CRASH_DROPS_MAX);
     struct id_out o = { buf, size, 0 };
     buf[0] = '\0';
-    id_put(&o, "%s%" PRIu32, class_id(FAULT_CLASS_CUT), s->cut);
+    id_num(&o, class_id(FAULT_CLASS_CUT), s->cut);
     const char *drops = class_id(s->liar ? FAULT_CLASS_LIAR : FAULT_CLASS_DROP);
     for (uint32_t i = 0; i < s->drop_count; i++) {
-        id_put(&o, "%s%" PRIu32, i > 0 ? "." : drops, s->drops[i]);
+        id_num(&o, i > 0 ? "." : drops, s->drops[i]);
     }
     if (s->torn != CRASH_NONE) {
-        id_put(&o, "%s%" PRIu32 "s%u%c", class_id(FAULT_CLASS_TORN), s->torn, s->torn_sectors,
-                s->torn_fill);
+        id_num(&o, class_id(FAULT_CLASS_TORN), s->torn);
+        id_num(&o, "s", s->torn_sectors);
+        id_append(&o, &s->torn_fill, 1);
     }
     if (s->media != MEDIA_NONE) {
         media_id_format(&o, s);

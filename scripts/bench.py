@@ -7,8 +7,11 @@ duplicate states recorded per CPU-second of the whole campaign (recording,
 enumeration, checking and SQLite included), the median and 99th percentile
 wall time of checking one state, and the peak memory of the largest process.
 It varies the fault plan, the image size and the workload length, so the
-table shows how the cost grows. Speed is measured here, never asserted in a
-test.
+table shows how the cost grows. A configuration crashsim refuses (exit 2, such
+as an image larger than the machine can hold) prints "refused: <reason>" on
+its row and the bench goes on. The last row compares wall-clock time with one
+worker and with two on the same campaign. Speed is measured here, never
+asserted in a test.
 """
 import os
 import random
@@ -17,6 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 
 BUILD = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] != "--measure" else "build"
 CRASHSIM = os.path.join(BUILD, "crashsim")
@@ -45,32 +49,46 @@ def synthetic(path, steps, seed):
 
 def measured(argv):
     """Runs argv in a fresh process whose children's usage is argv's alone:
-    returns (exit code, CPU seconds, peak RSS in MB, stderr)."""
+    prints the exit code, CPU seconds, peak RSS in KB and wall seconds on one
+    line, then argv's stderr."""
     pid = os.fork()
     if pid == 0:
+        start = time.monotonic()
         proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wall = time.monotonic() - start
         u = resource.getrusage(resource.RUSAGE_CHILDREN)
-        sys.stdout.buffer.write(b"%d %f %d\n" % (proc.returncode, u.ru_utime + u.ru_stime,
-                                                 u.ru_maxrss))
+        sys.stdout.buffer.write(b"%d %f %d %f\n" % (proc.returncode, u.ru_utime + u.ru_stime,
+                                                    u.ru_maxrss, wall))
         sys.stdout.buffer.write(proc.stderr)
         sys.stdout.flush()
         os._exit(0)
     os.waitpid(pid, 0)
 
 
+def explore(workload, db, size, model, profile, faults, jobs):
+    """One campaign, measured: (exit code, CPU s, peak RSS MB, wall s, stderr)."""
+    out = subprocess.run([sys.executable, __file__, "--measure", CRASHSIM, "explore",
+                          "--workload", workload, "--db", db, "--size", size, "--model",
+                          model, "--profile", profile, "--faults", faults, "-j", str(jobs),
+                          "-q"], stdout=subprocess.PIPE, text=True).stdout
+    head, _, err = out.partition("\n")
+    code, cpu, rss_kb, wall = head.split()
+    return int(code), float(cpu), int(rss_kb) / 1024, float(wall), err
+
+
+def refusal(err):
+    """The last line crashsim wrote: why it refused."""
+    lines = [line for line in err.strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "no message"
+
+
 def run(name, workload, size, model, profile, faults):
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "bench.db")
-        out = subprocess.run([sys.executable, __file__, "--measure", CRASHSIM, "explore",
-                              "--workload", workload, "--db", db, "--size", size, "--model",
-                              model, "--profile", profile, "--faults", faults, "-j", "1", "-q"],
-                             stdout=subprocess.PIPE, text=True).stdout
-        head, _, err = out.partition("\n")
-        code, cpu, rss_kb = head.split()
-        if int(code) == 2:
-            sys.exit(f"bench: {name}: {err.strip()}")
-        cpu = float(cpu)
-        rss = int(rss_kb) / 1024
+        code, cpu, rss, _, err = explore(workload, db, size, model, profile, faults, 1)
+        if code == 2:
+            print(f"{name:<34} refused: {refusal(err)}")
+            return
         con = sqlite3.connect(db)
         distinct, dups = con.execute(
             "SELECT sum(dup_of IS NULL), sum(dup_of IS NOT NULL) FROM states").fetchone()
@@ -99,12 +117,33 @@ def main():
     run("default 8M hostile/faithful", DEFAULT, "8M", "hostile", "faithful", heavy)
     run("default 32M writeback/faithful", DEFAULT, "32M", "writeback", "faithful", cache)
     run("default 128M writeback/faithful", DEFAULT, "128M", "writeback", "faithful", cache)
+    run("default 1G writeback/faithful", DEFAULT, "1G", "writeback", "faithful", cache)
     with tempfile.TemporaryDirectory() as tmp:
         for steps in (50, 200, 800):
             path = os.path.join(tmp, f"syn{steps}.trace")
             synthetic(path, steps, steps)
             run(f"synthetic {steps} steps 8M writeback/f", path, "8M", "writeback",
-                "faithful", "pass,flush,prefix,reorder:1")
+                "faithful", cache)
+        path = os.path.join(tmp, "syn5000.trace")
+        synthetic(path, 5000, 5000)
+        run("synthetic 5000 steps 64M writeback/f", path, "64M", "writeback", "faithful", cache)
+        path = os.path.join(tmp, "syn800.trace")
+        scaling("synthetic 800 steps 8M -j1 vs -j2", path, "8M", "writeback", "faithful", cache)
+
+
+def scaling(name, workload, size, model, profile, faults):
+    """Wall-clock seconds of one campaign with -j1 and with -j2, and their ratio."""
+    walls = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for jobs in (1, 2):
+            db = os.path.join(tmp, f"j{jobs}.db")
+            code, _, _, wall, err = explore(workload, db, size, model, profile, faults, jobs)
+            if code == 2:
+                print(f"{name:<34} refused: {refusal(err)}")
+                return
+            walls[jobs] = wall
+    print(f"{name:<34} wall -j1 {walls[1]:.2f} s, -j2 {walls[2]:.2f} s, "
+          f"-j1/-j2 {walls[1] / walls[2]:.2f}x")
 
 
 if __name__ == "__main__":

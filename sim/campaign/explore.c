@@ -125,6 +125,9 @@ prepare(struct campaign *c)
     if (record(c) != 0) {
         return -1;
     }
+    /* The workers explain nothing, so the oracles go now, before they fork:
+     * freed at the end, every page of them would fault copy-on-write. */
+    recording_drop_oracles(&c->rec);
     if (fault_plan_enumerate(&c->rec.dev.disk.log, c->cfg->model, &c->cfg->plan, &c->states,
             &c->count) != 0 || campaign_alloc(c) != 0) {
         fprintf(stderr, "crashsim explore: out of memory enumerating crash states\n");
@@ -285,11 +288,12 @@ store_chain(struct campaign *c, const struct worker_result *p)
         }
         struct state_row row;
         state_row(c, k, &row);
-        char reason[sizeof(r->reason) + CRASH_ID_MAX + 32];
-        snprintf(reason, sizeof(reason), "%s", r->reason);
+        const char *reason = r->reason;     /* A duplicate shares its original's. */
+        char unchecked[sizeof(r->reason) + CRASH_ID_MAX + 32];
         if (k != i && !outcome_is_final(o)) {
-            snprintf(reason, sizeof(reason), "duplicate of %s, which was not checked: %s",
+            snprintf(unchecked, sizeof(unchecked), "duplicate of %s, which was not checked: %s",
                     c->ids[i], r->reason);
+            reason = unchecked;
         }
         struct result_row res = { o, reason, r->recovered, r->legal_lo, r->legal_hi, r->leaked,
             r->corrupt, k == i ? r->duration_ns : 0, p->worker, r->probes,

@@ -3,16 +3,26 @@
  *
  * Method. The parent keeps a FIFO ring of state indices and up to jobs
  * worker slots. A slot holds one forked worker, three pipes (commands in,
- * results out, the worker's stderr) and the batch it was sent; the parent
- * polls every slot's result and stderr pipes. A result that arrives is the
- * next unanswered entry of its worker's batch. End of file on a result pipe
- * means the worker died: reap() waits for it, asks death_cause() whose death
- * it was, and either returns a result for the state the worker was on or puts
- * that state back at the front of the ring; the rest of the batch goes back
- * at the end, unanswered and uncharged.
+ * a doorbell out, the worker's stderr), the batch it was sent, and a page
+ * shared with the worker (mapped before the first fork) where the worker
+ * puts each result and then counts it (done_count, a release store). The
+ * worker rings the doorbell once per batch, when the batch is done, so the
+ * parent wakes once per batch rather than once per state; it also looks at
+ * the shared counts at every tick. harvest() copies the results counted
+ * since it last looked into the parent's ready ring, in batch order; the
+ * next batch is sent only once the previous one is all harvested, so the
+ * worker never overwrites a result the parent has not copied. End of file
+ * on a doorbell pipe means the worker died: its counted results are
+ * harvested, then reap() waits for it, asks death_cause() whose death it
+ * was, and either returns a result for the state the worker was on (the
+ * first uncounted entry of its batch) or puts that state back at the front
+ * of the ring; the rest of the batch goes back at the end, unanswered and
+ * uncharged.
  *
- * Invariants. outstanding counts the states queued or in some batch; each
- * leaves it exactly once, when workers_next returns its result. tries[i] counts
+ * Invariants. outstanding counts the states queued, in some batch or in the
+ * ready ring; each leaves it exactly once, when workers_next returns its
+ * result. The ready ring holds at most jobs * BATCH_MAX results: it is
+ * emptied before any slot is harvested again. tries[i] counts
  * the attempts of state i that were lost, by kind, and only grows: lost is at
  * most WORKERS_RETRIES_MAX + 1 and timed_out at most WORKERS_TIMEOUT_RETRIES_MAX + 1,
  * so every state is sent at most 1 + WORKERS_RETRIES_MAX + WORKERS_TIMEOUT_RETRIES_MAX
@@ -20,9 +30,10 @@
  * starts in a row; it stops growing at WORKERS_START_FAILURES_MAX, where the slot
  * stays empty for good, so an unstartable worker cannot loop either.
  *
- * Ownership. The parent owns the ring, the tries and the slots; a worker owns
- * only its copy-on-write view of the recording and its ends of its pipes
- * (it closes every other slot's). The test hook inject() acts in the worker
+ * Ownership. The parent owns the rings, the tries and the slots; a worker owns
+ * only its copy-on-write view of the recording, its ends of its pipes (it
+ * closes every other slot's) and, while it checks a batch, its slot's shared
+ * results. The test hook inject() acts in the worker
  * only, never in fs/.
  */
 #include "workers.h"
@@ -37,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -98,14 +110,23 @@ static const struct death_rule death_rules[] = {
 };
 #define DEATH_RULE_COUNT (sizeof(death_rules) / sizeof(death_rules[0]))
 
+/* A slot's page shared with its worker: the results of the current batch. */
+struct worker_shared {
+    uint32_t done_count;        /* Entries of out filled; the worker stores it (release)
+                                 * after each, the parent resets it before a batch. */
+    struct worker_result out[BATCH_MAX];    /* Results, in batch order. */
+};
+
 struct worker {
     pid_t pid;                  /* 0 when the slot is empty. */
     int cmd;                    /* Parent writes batches here; -1 when empty. */
-    int res;                    /* Parent reads results here; -1 when empty. */
+    int res;                    /* Parent reads the batch-done doorbell here; -1 when empty. */
     int err;                    /* Parent reads the worker's stderr here; -1 when empty. */
     uint32_t batch[BATCH_MAX];  /* Indices sent and not yet answered. */
     uint32_t sent;              /* Entries sent. */
-    uint32_t answered;          /* Entries answered. */
+    uint32_t answered;          /* Entries harvested (or handed back when it died). */
+    bool idle;                  /* It rang the doorbell of its last batch (or had none):
+                                 * it waits for a command, and its results are all out. */
     uint32_t start_failures;    /* Failed starts in a row; WORKERS_START_FAILURES_MAX: given up. */
     uint64_t start_at_ns;       /* An empty slot is started again from then on. */
     char tail[TAIL_MAX];        /* Last line the worker printed. */
@@ -129,7 +150,11 @@ struct workers {
     struct tries *tries;                /* Per state: count entries. */
     uint32_t *queue;                    /* Indices waiting, a ring: retries at the head. */
     size_t head, tail, cap;             /* Ring positions, capacity. */
-    size_t outstanding;                 /* Queued or in a batch, not answered. */
+    size_t outstanding;                 /* Queued, in a batch or ready, not returned. */
+    struct worker_shared *shared;       /* Per slot: results (jobs entries, MAP_SHARED). */
+    struct worker_result *ready;        /* Harvested, not yet returned: a ring of
+                                           jobs * BATCH_MAX entries. */
+    size_t ready_head, ready_count;     /* Ring position, entries. */
 };
 
 static void
@@ -288,6 +313,7 @@ inject_fire(enum inject hook, const struct crash_state *s)
 static _Noreturn void
 worker_main(struct workers *p, uint32_t slot, int cmd, int res)
 {
+    struct worker_shared *sh = &p->shared[slot];
     struct checker c;
     if (checker_init(&c, p->rec) != 0 || (p->memo && checker_memo(&c) != 0)) {
         fprintf(stderr, "checker_init failed\n");
@@ -313,9 +339,11 @@ worker_main(struct workers *p, uint32_t slot, int cmd, int res)
                 snprintf(out.r.reason, sizeof(out.r.reason), "state does not fit the recording");
             }
             arm(0);
-            if (!write_all(res, &out, sizeof(out))) {
-                _exit(WORKER_EXIT_PIPE);
-            }
+            sh->out[i] = out;
+            __atomic_store_n(&sh->done_count, i + 1, __ATOMIC_RELEASE);
+        }
+        if (!write_all(res, &n, sizeof(n))) {   /* The doorbell: the batch is done. */
+            _exit(WORKER_EXIT_PIPE);
         }
     }
     cov_dump();
@@ -375,6 +403,7 @@ spawn(struct workers *p, uint32_t slot)
     ASSERT(w->cmd < 0 && w->res < 0 && w->err < 0);
     int fds[6] = { -1, -1, -1, -1, -1, -1 };    /* cmd, res, err: read end, write end. */
     pid_t pid = -1;
+    p->shared[slot].done_count = 0;             /* Not the results of a worker that died. */
     if (pipe(&fds[0]) == 0 && pipe(&fds[2]) == 0 && pipe(&fds[4]) == 0) {
         fflush(NULL);
         pid = fork();
@@ -394,7 +423,7 @@ spawn(struct workers *p, uint32_t slot)
     close(fds[5]);
     fcntl(fds[4], F_SETFL, O_NONBLOCK);
     *w = (struct worker){ .pid = pid, .cmd = fds[1], .res = fds[2], .err = fds[4],
-        .start_failures = w->start_failures };
+        .idle = true, .start_failures = w->start_failures };
 }
 
 /* Starts the empty slots that are due; returns the slots that are running
@@ -428,12 +457,17 @@ workers_start(struct workers **out, const struct recording *rec, const struct cr
         .memo = memo, .jobs = jobs, .cap = count + 1 };
     p->queue = malloc(p->cap * sizeof(uint32_t));
     p->tries = calloc(count + 1, sizeof(struct tries));
+    p->ready = malloc((size_t)jobs * BATCH_MAX * sizeof(struct worker_result));
+    void *shared = mmap(NULL, jobs * sizeof(struct worker_shared), PROT_READ | PROT_WRITE,
+            MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    p->shared = shared != MAP_FAILED ? shared : NULL;
     for (uint32_t i = 0; i < jobs; i++) {
         p->w[i] = (struct worker){ .cmd = -1, .res = -1, .err = -1 };
     }
     signal(SIGPIPE, SIG_IGN);
     uint32_t started = 0;
-    for (uint32_t i = 0; i < jobs && p->queue != NULL && p->tries != NULL; i++) {
+    bool ready = p->queue != NULL && p->tries != NULL && p->ready != NULL && p->shared != NULL;
+    for (uint32_t i = 0; i < jobs && ready; i++) {
         spawn(p, i);
         started += p->w[i].pid != 0;
     }
@@ -476,11 +510,15 @@ queue_back(struct workers *p, uint32_t index)
 }
 
 static void
-dispatch(struct workers *p, struct worker *w)
+dispatch(struct workers *p, uint32_t slot)
 {
-    if (w->pid == 0 || w->answered < w->sent || p->head == p->tail) {
+    struct worker *w = &p->w[slot];
+    if (w->pid == 0 || !w->idle || p->head == p->tail) {
         return;
     }
+    ASSERT(w->answered == w->sent);
+    p->shared[slot].done_count = 0;         /* The worker waits for the command. */
+    w->idle = false;
     uint32_t n = 0;
     while (n < BATCH_MAX && p->head != p->tail) {
         w->batch[n++] = p->queue[p->head];
@@ -640,17 +678,56 @@ reap(struct workers *p, uint32_t slot, struct worker_result *out)
     return settled;
 }
 
+/* Copies the results slot's worker counted since the last look into the
+ * ready ring. */
+static void
+harvest(struct workers *p, uint32_t slot)
+{
+    struct worker *w = &p->w[slot];
+    const struct worker_shared *sh = &p->shared[slot];
+    uint32_t done = __atomic_load_n(&sh->done_count, __ATOMIC_ACQUIRE);
+    ASSERT(done <= w->sent);
+    size_t cap = (size_t)p->jobs * BATCH_MAX;
+    for (; w->answered < done; w->answered++) {
+        const struct worker_result *r = &sh->out[w->answered];
+        ASSERT(r->index == w->batch[w->answered]);
+        ASSERT(p->ready_count < cap);
+        p->ready[(p->ready_head + p->ready_count) % cap] = *r;
+        p->ready_count++;
+        w->start_failures = 0;
+    }
+}
+
+/* Returns the oldest ready result, if any. */
+static bool
+ready_take(struct workers *p, struct worker_result *out)
+{
+    if (p->ready_count == 0) {
+        return false;
+    }
+    ASSERT(p->outstanding >= p->ready_count);
+    *out = p->ready[p->ready_head];
+    p->ready_head = (p->ready_head + 1) % ((size_t)p->jobs * BATCH_MAX);
+    p->ready_count--;
+    p->outstanding--;
+    out->retries = (uint32_t)p->tries[out->index].lost + p->tries[out->index].timed_out;
+    return true;
+}
+
 int
 workers_next(struct workers *p, struct worker_result *out)
 {
     while (p->outstanding > 0) {
+        if (ready_take(p, out)) {
+            return 0;
+        }
         if (refill(p) == 0) {
             fprintf(stderr, "crashsim: no checker worker can be started\n");
             return -1;
         }
         struct pollfd fds[2 * WORKERS_JOBS_MAX];
         for (uint32_t i = 0; i < p->jobs; i++) {
-            dispatch(p, &p->w[i]);
+            dispatch(p, i);
             fds[2 * i] = (struct pollfd){ .fd = p->w[i].res, .events = POLLIN };
             fds[2 * i + 1] = (struct pollfd){ .fd = p->w[i].err, .events = POLLIN };
         }
@@ -659,6 +736,11 @@ workers_next(struct workers *p, struct worker_result *out)
             continue;
         }
         if (ready <= 0) {
+            for (uint32_t i = 0; i < p->jobs && ready == 0; i++) {
+                if (p->w[i].pid != 0) {
+                    harvest(p, i);              /* A long batch reports as it goes. */
+                }
+            }
             return ready == 0 ? 2 : -1;
         }
         for (uint32_t i = 0; i < p->jobs; i++) {
@@ -672,14 +754,14 @@ workers_next(struct workers *p, struct worker_result *out)
             if ((fds[2 * i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
                 continue;
             }
-            if (read_all(w->res, out, sizeof(*out))) {
-                ASSERT(w->answered < w->sent && out->index == w->batch[w->answered]);
-                w->answered++;
-                w->start_failures = 0;
-                p->outstanding--;
-                out->retries = (uint32_t)p->tries[out->index].lost
-                    + p->tries[out->index].timed_out;
-                return 0;
+            uint32_t n;
+            bool rang = read_all(w->res, &n, sizeof(n));
+            harvest(p, i);                      /* Its results, before a death is judged. */
+            if (rang) {
+                ASSERT(!w->idle);
+                ASSERT(n == w->sent && w->answered == w->sent);
+                w->idle = true;
+                continue;
             }
             if (reap(p, i, out)) {
                 return 0;
@@ -707,6 +789,10 @@ workers_stop(struct workers *p)
         close(w->res);
         close(w->err);
     }
+    if (p->shared != NULL) {
+        munmap(p->shared, p->jobs * sizeof(struct worker_shared));
+    }
+    free(p->ready);
     free(p->tries);
     free(p->queue);
     free(p);

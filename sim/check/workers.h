@@ -3,8 +3,9 @@
  * states.
  *
  * Each worker inherits the recording (copy-on-write after fork) and checks
- * the state indices it is sent, in batches, answering one fixed-size record
- * per state. A worker that dies mid-batch is reaped: the state it was on is
+ * the state indices it is sent, in batches: it puts one fixed-size record per
+ * state in a page it shares with the parent, and wakes the parent once per
+ * batch (or the parent looks at every tick). A worker that dies mid-batch is reaped: the state it was on is
  * judged by how the worker died, the rest of its batch goes back to the
  * queue, and a fresh worker takes its place. The campaign goes on.
  *

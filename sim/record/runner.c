@@ -320,11 +320,19 @@ record_workload(const struct record_config *cfg, const struct trace *t, struct r
 }
 
 void
-recording_free(struct recording *rec)
+recording_drop_oracles(struct recording *rec)
 {
+    ASSERT(rec->sync_count <= rec->sync_cap);
     for (uint32_t i = 0; i < rec->sync_count; i++) {
         oracle_free(rec->syncs[i].oracle);
+        rec->syncs[i].oracle = NULL;
     }
+}
+
+void
+recording_free(struct recording *rec)
+{
+    recording_drop_oracles(rec);
     free(rec->syncs);
     sim_dev_deinit(&rec->dev);
     memset(rec, 0, sizeof(*rec));

@@ -100,6 +100,9 @@ int record_config_check(const struct record_config *cfg, char *err, size_t err_s
 int record_workload(const struct record_config *cfg, const struct trace *t,
         struct recording *rec, char *err, size_t err_size);
 void recording_free(struct recording *rec);
+/* Frees the sync points' oracles, which only explanations read (a checker
+ * with a verbose stream, replay): the sync points keep their digests. */
+void recording_drop_oracles(struct recording *rec);
 
 /* Appends a sync point; -1 when memory runs out. */
 int recording_add_sync(struct recording *rec, struct syncpt p);

@@ -114,6 +114,10 @@ struct store {
     char text[8][512];              /* Strings returned by store_run_get. */
 };
 
+/* The page cache of a writing connection, KiB: the states and results
+ * b-trees of a large campaign stay in memory instead of being read back. */
+#define STORE_CACHE_KIB "16384"
+
 static uint64_t commit_count;       /* Commits by this process (the exit hook counts them). */
 static uint64_t commit_exit_at;     /* CRASHSIM_STORE_EXIT_AT, 0 when unset. */
 
@@ -148,6 +152,20 @@ exit_hook_read(void)
 {
     const char *v = getenv("CRASHSIM_STORE_EXIT_AT");
     commit_exit_at = v != NULL ? strtoull(v, NULL, 10) : 0;
+}
+
+/* Once per process, before the first connection: the harness is single
+ * threaded (workers are processes that never touch the store), so SQLite
+ * needs no mutexes and keeps no memory statistics behind a global lock. */
+static void
+store_configure(void)
+{
+    static bool configured;
+    if (!configured) {
+        configured = true;
+        (void)sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);   /* SQLITE_MISUSE if SQLite was */
+        (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);   /* already set up: harmless. */
+    }
 }
 
 /* One integer from a query with no parameters; -1 when it fails. */
@@ -343,6 +361,7 @@ store_open(struct store **out, const char *path, char *err, size_t err_size)
         return -1;
     }
     exit_hook_read();
+    store_configure();
     if (sqlite3_open(path, &s->db) != SQLITE_OK) {
         return open_fail(s, err, err_size, path, sqlite3_errmsg(s->db));
     }
@@ -351,12 +370,20 @@ store_open(struct store **out, const char *path, char *err, size_t err_size)
     if (version < 0) {
         return open_fail(s, err, err_size, path, NULL);
     }
-    if (exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL") != 0) {
+    /* A new file holds nothing to lose: it is switched to WAL and given its
+     * schema without waiting for the disk, then every later commit is
+     * synchronous=NORMAL. A kill -9 at any point leaves either no schema or
+     * the whole schema, as before (the OS keeps what was written). */
+    if (exec(s, version == 0 ? "PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL"
+            : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL") != 0) {
         return open_fail(s, err, err_size, path, "cannot switch to WAL mode");
     }
     if (schema_write(s, version) != 0) {
         return open_fail(s, err, err_size, path, version == 0 ? "cannot create the schema"
                 : "cannot upgrade the schema");
+    }
+    if (exec(s, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-" STORE_CACHE_KIB) != 0) {
+        return open_fail(s, err, err_size, path, "cannot set the page cache");
     }
     for (int i = 0; i < ST_COUNT; i++) {
         if (sqlite3_prepare_v2(s->db, stmt_sql[i], -1, &s->st[i], NULL) != SQLITE_OK) {
@@ -747,41 +774,54 @@ store_done_states(struct store *s, int64_t run_id,
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* The text columns of a state row that are made here, kept until the row is
+ * stepped so that they are bound without a copy. */
+struct state_text {
+    char drops[CRASH_DROPS_MAX * 12 + 1];   /* "3.7.9": the dropped writes. */
+    char sig[17];                           /* The signature in hex. */
+    char fill[2];                           /* The torn fill byte. */
+};
+
 static void
-bind_state(sqlite3_stmt *st, int64_t run_id, const struct state_row *r)
+bind_state(sqlite3_stmt *st, int64_t run_id, const struct state_row *r, struct state_text *t)
 {
     const struct crash_state *c = r->state;
-    char drops[CRASH_DROPS_MAX * 12 + 1] = "", sig[17];
+    ASSERT(c->drop_count <= CRASH_DROPS_MAX);
+    t->drops[0] = '\0';
     for (uint32_t i = 0, n = 0; i < c->drop_count; i++) {
-        n += (uint32_t)snprintf(drops + n, sizeof(drops) - n, "%s%u", i ? "." : "", c->drops[i]);
+        n += (uint32_t)snprintf(t->drops + n, sizeof(t->drops) - n, "%s%u", i ? "." : "",
+                c->drops[i]);
     }
-    hex64(sig, r->signature);
+    hex64(t->sig, r->signature);
     sqlite3_bind_int64(st, 1, run_id);
-    sqlite3_bind_text(st, 2, r->state_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, r->state_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, c->cut);
     sqlite3_bind_text(st, 4, crash_fault_class(c), -1, SQLITE_STATIC);
     if (c->drop_count > 0) {
-        sqlite3_bind_text(st, 5, drops, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 5, t->drops, -1, SQLITE_STATIC);
     }
     if (c->torn != CRASH_NONE) {
-        char fill[2] = { c->torn_fill, 0 };
+        t->fill[0] = c->torn_fill;
+        t->fill[1] = '\0';
         sqlite3_bind_int64(st, 6, c->torn);
         sqlite3_bind_int64(st, 7, c->torn_sectors);
-        sqlite3_bind_text(st, 8, fill, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 8, t->fill, -1, SQLITE_STATIC);
     }
-    sqlite3_bind_text(st, 9, sig, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 9, t->sig, -1, SQLITE_STATIC);
     if (r->dup_of != NULL) {
-        sqlite3_bind_text(st, 10, r->dup_of, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 10, r->dup_of, -1, SQLITE_STATIC);
     }
     if (r->pass != OPLOG_PASS_NONE) {
         sqlite3_bind_int64(st, 11, r->pass);
     }
     if (r->last_write != UINT32_MAX) {
         sqlite3_bind_int64(st, 12, r->last_write);
-        sqlite3_bind_text(st, 13, r->last_block_type, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 13, r->last_block_type, -1, SQLITE_STATIC);
     }
 }
 
+/* Every text is bound SQLITE_STATIC: row, r and the state_text live until
+ * both statements have been stepped and reset. */
 int
 store_result(struct store *s, int64_t run_id, const struct state_row *row,
         const struct result_row *r)
@@ -789,7 +829,8 @@ store_result(struct store *s, int64_t run_id, const struct state_row *row,
     if (begin(s) != 0) {
         return -1;
     }
-    bind_state(s->st[ST_STATE], run_id, row);
+    struct state_text text;
+    bind_state(s->st[ST_STATE], run_id, row, &text);
     int rc = sqlite3_step(s->st[ST_STATE]);
     sqlite3_reset(s->st[ST_STATE]);
     sqlite3_clear_bindings(s->st[ST_STATE]);
@@ -799,10 +840,10 @@ store_result(struct store *s, int64_t run_id, const struct state_row *row,
     }
     sqlite3_stmt *st = s->st[ST_RESULT];
     sqlite3_bind_int64(st, 1, run_id);
-    sqlite3_bind_text(st, 2, row->state_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, row->state_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, outcome_name(r->outcome), -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 4, outcome_is_violation(r->outcome));
-    sqlite3_bind_text(st, 5, r->reason, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 5, r->reason, -1, SQLITE_STATIC);
     if (r->recovered_sync >= 0) {
         sqlite3_bind_int64(st, 6, r->recovered_sync);
     }
