@@ -297,7 +297,8 @@ store_chain(struct campaign *c, const struct worker_result *p)
         }
         struct result_row res = { o, reason, r->recovered, r->legal_lo, r->legal_hi, r->leaked,
             r->corrupt, k == i ? r->duration_ns : 0, p->worker, r->probes,
-            k == i ? p->retries : 0 };
+            k == i ? p->retries : 0, k == i && outcome_is_final(o), r->memo_lookups,
+            r->memo_hits, r->hashed };
         if (store_result(c->store, c->run_id, &row, &res) != 0) {
             return -1;
         }
@@ -358,6 +359,13 @@ summary(const struct campaign *c)
     if (c->resumed) {
         printf("run %" PRId64 " resumed: the table counts every result it holds, from this and "
                 "earlier invocations\n", c->run_id);
+    }
+    struct memo_stats m;
+    if (store_memo_stats(c->store, c->run_id, &m) == 0 && m.checked > 0) {
+        printf("memo: %.1f%% of %" PRIu64 " lookups known; %.1f blocks or chunks hashed per "
+                "checked state%s\n", m.lookups ? 100.0 * (double)m.hits / (double)m.lookups : 0.0,
+                m.lookups, (double)m.hashed / (double)m.checked,
+                c->cfg->no_memo ? " (--no-memo: every block hashed)" : "");
     }
     if (c->rec.violation[0] != '\0') {
         printf("while running: %s\n", c->rec.violation);

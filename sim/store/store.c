@@ -33,7 +33,7 @@ static const char schema[] =
     " jobs INTEGER, shard TEXT, config_key TEXT NOT NULL,"
     " wlog_hash TEXT, op_count INTEGER, write_count INTEGER, flush_count INTEGER,"
     " state_count INTEGER, distinct_count INTEGER, run_violation TEXT,"
-    " duration_ns INTEGER);"
+    " duration_ns INTEGER, memo_hit_rate REAL, hashed_per_state REAL);"
     "CREATE TABLE IF NOT EXISTS wlog ("
     " run_id INTEGER NOT NULL, op_index INTEGER NOT NULL, kind TEXT NOT NULL,"
     " block INTEGER, content_hash TEXT, epoch INTEGER NOT NULL, qgen INTEGER NOT NULL,"
@@ -55,6 +55,7 @@ static const char schema[] =
     " legal_lo INTEGER, legal_hi INTEGER, leaked_blocks INTEGER, corrupt_count INTEGER,"
     " duration_ns INTEGER, worker INTEGER, probes INTEGER,"
     " retries INTEGER NOT NULL DEFAULT 0,"
+    " memo_lookups INTEGER, memo_hits INTEGER, hashed INTEGER,"
     " PRIMARY KEY (run_id, state_id)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS probes ("
     " bit INTEGER PRIMARY KEY, name TEXT NOT NULL);"
@@ -81,11 +82,23 @@ static const char schema[] =
     "CREATE VIEW IF NOT EXISTS violations_by_fault_class AS"
     " SELECT run_id, fault_class, outcome, count(*) AS states FROM violations GROUP BY 1, 2, 3;";
 
-/* Version 1 (the unversioned schema) to 2: results.retries. Version 3 adds
- * tables only (the names: outcome_kinds, fault_classes, device_models,
- * sync_profiles), which the schema creates. */
-static const char upgrade_v1[] =
-    "ALTER TABLE results ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;";
+/* The columns later versions added to tables an older one had: version 2
+ * results.retries; version 3 added tables only (the names: outcome_kinds,
+ * fault_classes, device_models, sync_profiles), which the schema creates;
+ * version 4 the memo's counts (NULL in the rows stored before). An upgrade
+ * adds each one its table lacks. */
+static const struct {
+    const char *table;
+    const char *column;
+    const char *decl;
+} added_columns[] = {
+    { "results", "retries", "INTEGER NOT NULL DEFAULT 0" },
+    { "results", "memo_lookups", "INTEGER" },
+    { "results", "memo_hits", "INTEGER" },
+    { "results", "hashed", "INTEGER" },
+    { "runs", "memo_hit_rate", "REAL" },
+    { "runs", "hashed_per_state", "REAL" },
+};
 
 enum stmt_id {
     ST_STATE,
@@ -100,7 +113,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
     "INSERT OR REPLACE INTO results (run_id, state_id, outcome, violation, reason,"
     " recovered_sync, legal_lo, legal_hi, leaked_blocks, corrupt_count, duration_ns, worker,"
-    " probes, retries) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    " probes, retries, memo_lookups, memo_hits, hashed)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     "INSERT OR REPLACE INTO wlog (run_id, op_index, kind, block, content_hash, epoch, qgen,"
     " pass, activity, block_type, mark) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
 };
@@ -325,11 +339,20 @@ static int
 schema_write(struct store *s, int version)
 {
     ASSERT(version >= 0 && version <= STORE_SCHEMA_VERSION);
-    char sql[64];
+    char sql[160];
     if (exec(s, "BEGIN IMMEDIATE") != 0) {
         return -1;
     }
-    int rc = version == 1 ? exec(s, upgrade_v1) : 0;
+    int rc = 0;
+    for (size_t i = 0; version > 0 && rc == 0 && i < FS_ARRAY_COUNT(added_columns); i++) {
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'",
+                added_columns[i].table, added_columns[i].column);
+        if (query_int(s, sql) == 0) {
+            snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", added_columns[i].table,
+                    added_columns[i].column, added_columns[i].decl);
+            rc = exec(s, sql);
+        }
+    }
     rc = rc == 0 ? exec(s, schema) : rc;
     rc = rc == 0 ? names_write(s) : rc;
     snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
@@ -724,8 +747,12 @@ store_run_end(struct store *s, int64_t run_id, const struct run_setup *setup,
         return -1;
     }
     if (sqlite3_prepare_v2(s->db, "UPDATE runs SET finished_at=?, state_count=?, "
-            "distinct_count=?, run_violation=?, duration_ns=coalesce(duration_ns, 0) + ? "
-            "WHERE run_id=?", -1, &st, NULL) != SQLITE_OK) {
+            "distinct_count=?, run_violation=?, duration_ns=coalesce(duration_ns, 0) + ?, "
+            "memo_hit_rate=(SELECT 1.0 * sum(memo_hits) / nullif(sum(memo_lookups), 0) "
+            " FROM results WHERE run_id=?6), "
+            "hashed_per_state=(SELECT 1.0 * sum(hashed) / nullif(count(hashed), 0) "
+            " FROM results WHERE run_id=?6) "
+            "WHERE run_id=?6", -1, &st, NULL) != SQLITE_OK) {
         exec(s, "ROLLBACK");
         return -1;
     }
@@ -746,6 +773,28 @@ store_run_end(struct store *s, int64_t run_id, const struct run_setup *setup,
         return -1;
     }
     return commit(s);
+}
+
+int
+store_memo_stats(struct store *s, int64_t run_id, struct memo_stats *out)
+{
+    sqlite3_stmt *st;
+    *out = (struct memo_stats){ 0, 0, 0, 0 };
+    if (store_flush(s) != 0 || sqlite3_prepare_v2(s->db, "SELECT count(hashed), "
+            "coalesce(sum(memo_lookups), 0), coalesce(sum(memo_hits), 0), "
+            "coalesce(sum(hashed), 0) FROM results WHERE run_id = ?", -1, &st, NULL)
+            != SQLITE_OK) {
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, run_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *out = (struct memo_stats){ (uint64_t)sqlite3_column_int64(st, 0),
+            (uint64_t)sqlite3_column_int64(st, 1), (uint64_t)sqlite3_column_int64(st, 2),
+            (uint64_t)sqlite3_column_int64(st, 3) };
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : -1;
 }
 
 int
@@ -855,6 +904,11 @@ store_result(struct store *s, int64_t run_id, const struct state_row *row,
     sqlite3_bind_int64(st, 12, r->worker);
     sqlite3_bind_int64(st, 13, (sqlite3_int64)r->probes);
     sqlite3_bind_int64(st, 14, r->retries);
+    if (r->checked) {                       /* A duplicate was not checked itself. */
+        sqlite3_bind_int64(st, 15, r->memo_lookups);
+        sqlite3_bind_int64(st, 16, r->memo_hits);
+        sqlite3_bind_int64(st, 17, r->hashed);
+    }
     return step_done(s, st);
 }
 

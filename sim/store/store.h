@@ -39,7 +39,7 @@
 #include "../check/outcome.h"
 #include "../record/runner.h"
 
-#define STORE_SCHEMA_VERSION 3      /* PRAGMA user_version this code writes. */
+#define STORE_SCHEMA_VERSION 4      /* PRAGMA user_version this code writes. */
 #define STORE_EXIT_HOOK 86          /* Exit status of the CRASHSIM_STORE_EXIT_AT hook. */
 
 struct store;
@@ -81,6 +81,10 @@ struct result_row {
     uint32_t worker;                /* Worker that checked it. */
     uint64_t probes;                /* Bitmap of recovery probes hit. */
     uint32_t retries;               /* Attempts lost to worker deaths outside the fs. */
+    bool checked;                   /* Checked itself (not a duplicate): the memo counts hold. */
+    uint32_t memo_lookups;          /* Blocks, chunks and trees asked of the memo. */
+    uint32_t memo_hits;             /* Of them, known. */
+    uint32_t hashed;                /* Blocks and chunks whose bytes were hashed. */
 };
 
 /* What a run was set up with: its recording and the states it enumerated. */
@@ -124,6 +128,14 @@ int store_run_end(struct store *s, int64_t run_id, const struct run_setup *setup
 
 /* Calls fn for every state of the run that has a result already (resume),
  * with its outcome; -1 on an outcome this code does not know. */
+/* What the memo did for a run's checked states (results with counts). */
+struct memo_stats {
+    uint64_t checked;               /* Results with counts: states checked, not duplicates. */
+    uint64_t lookups;               /* Their lookups, hits and hashed blocks, summed. */
+    uint64_t hits;
+    uint64_t hashed;
+};
+int store_memo_stats(struct store *s, int64_t run_id, struct memo_stats *out);
 int store_done_states(struct store *s, int64_t run_id,
         void (*fn)(void *arg, const char *id, enum outcome o), void *arg);
 
