@@ -202,13 +202,23 @@ check_leaks(struct check *c)
 struct fs_check_memo *
 fs_check_memo_new(void)
 {
-    return calloc(1, sizeof(struct fs_check_memo));
+    struct fs_check_memo *m = calloc(1, sizeof(*m));
+    if (m != NULL) {
+        m->keys = calloc(CHECK_MEMO_SLOTS_MIN, sizeof(uint64_t));
+        m->mask = CHECK_MEMO_SLOTS_MIN - 1;
+    }
+    if (m != NULL && m->keys == NULL) {
+        free(m);
+        m = NULL;
+    }
+    return m;
 }
 
 void
 fs_check_memo_free(struct fs_check_memo *memo)
 {
     if (memo != NULL) {
+        free(memo->keys);
         free(memo->gens);
         free(memo);
     }

@@ -14,6 +14,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "alloc.h"
 
@@ -39,9 +40,9 @@ static uint32_t
 memo_slot(const struct fs_check_memo *m, uint64_t key)
 {
     ASSERT(key != 0);
-    uint32_t i = (uint32_t)(key ^ key >> 32) & (CHECK_MEMO_SLOTS - 1);
+    uint32_t i = (uint32_t)(key ^ key >> 32) & m->mask;
     while (m->keys[i] != 0 && m->keys[i] != key) {
-        i = (i + 1) & (CHECK_MEMO_SLOTS - 1);
+        i = (i + 1) & m->mask;
     }
     return i;
 }
@@ -52,11 +53,35 @@ check_memo_has(const struct fs_check_memo *m, uint64_t key)
     return m->keys[memo_slot(m, key)] == key;
 }
 
+/* Doubles the slots, up to CHECK_MEMO_SLOTS; false if it may not. */
+static bool
+memo_grow(struct fs_check_memo *m)
+{
+    uint32_t n = m->mask + 1;
+    uint64_t *old = m->keys;
+    uint64_t *keys = n < CHECK_MEMO_SLOTS ? calloc(2 * (size_t)n, sizeof(uint64_t)) : NULL;
+    if (keys == NULL) {
+        return false;
+    }
+    m->keys = keys;
+    m->mask = 2 * n - 1;
+    for (uint32_t i = 0; i < n; i++) {
+        if (old[i] != 0) {
+            m->keys[memo_slot(m, old[i])] = old[i];
+        }
+    }
+    free(old);
+    return true;
+}
+
 void
 check_memo_add(struct fs_check_memo *m, uint64_t key)
 {
+    if (m->used + 1 >= (m->mask + 1) / 2 && !memo_grow(m)) {
+        return;                     /* At its bound: what it holds stays. */
+    }
     uint32_t i = memo_slot(m, key);
-    if (m->keys[i] == 0 && m->used + 1 < CHECK_MEMO_SLOTS / 2) {
+    if (m->keys[i] == 0) {
         m->keys[i] = key;
         m->used++;
     }

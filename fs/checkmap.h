@@ -27,11 +27,15 @@ struct check {
     uint64_t unverified;            /* Tree nodes reached but not verified (a finding each). */
 };
 
-/* The memo (check.h): a set of tree identities, open addressing, 0 empty. */
+/* The memo (check.h): a set of tree identities, open addressing, 0 empty;
+ * it starts with CHECK_MEMO_SLOTS_MIN slots and doubles when half full, up
+ * to CHECK_MEMO_SLOTS. */
+#define CHECK_MEMO_SLOTS_MIN (1u << 8)
 #define CHECK_MEMO_SLOTS (1u << 16)
 struct fs_check_memo {
-    uint64_t keys[CHECK_MEMO_SLOTS];
-    uint32_t used;                  /* Keys held; at most half the slots. */
+    uint64_t *keys;                 /* The slots. */
+    uint32_t mask;                  /* Slots - 1. */
+    uint32_t used;                  /* Keys held; below half the slots. */
     uint64_t *gens;                 /* The checks' birth-generation table, reused. */
     uint64_t gens_count;            /* Its entries: the device's blocks. */
 };

@@ -161,7 +161,8 @@ oracle_digest(const struct oracle *m)
 
 /* ---- The chunk memo. ---- */
 
-#define ORACLE_MEMO_SLOTS (1u << 18)    /* Entries: 6 MiB. */
+#define ORACLE_MEMO_SLOTS_MIN (1u << 10) /* Slots a memo starts with: 24 KiB. */
+#define ORACLE_MEMO_SLOTS (1u << 20)    /* Slots it grows to, at most: 24 MiB. */
 #define MEMO_TREE UINT32_MAX            /* The where of a tree's digest. */
 
 struct memo_slot {
@@ -172,8 +173,9 @@ struct memo_slot {
 };
 
 struct oracle_memo {
-    struct memo_slot *slots;    /* Open addressing, ORACLE_MEMO_SLOTS. */
-    uint32_t used;              /* Entries. */
+    struct memo_slot *slots;    /* Open addressing, a power of two of them. */
+    uint32_t mask;              /* Slots - 1. */
+    uint32_t used;              /* Entries: below half the slots. */
     uint64_t lookups;           /* Chunks asked for. */
     uint64_t hits;              /* Chunks found. */
 };
@@ -182,7 +184,8 @@ struct oracle_memo *
 oracle_memo_new(void)
 {
     struct oracle_memo *m = oracle_realloc(NULL, sizeof(*m));
-    *m = (struct oracle_memo){ calloc(ORACLE_MEMO_SLOTS, sizeof(struct memo_slot)), 0, 0, 0 };
+    *m = (struct oracle_memo){ calloc(ORACLE_MEMO_SLOTS_MIN, sizeof(struct memo_slot)),
+        ORACLE_MEMO_SLOTS_MIN - 1, 0, 0, 0 };
     if (m->slots == NULL) {
         free(m);
         return NULL;
@@ -211,12 +214,34 @@ static struct memo_slot *
 memo_slot(const struct oracle_memo *m, uint64_t block_hash, uint32_t where)
 {
     ASSERT(where != 0);
-    uint32_t i = (uint32_t)mix64(block_hash ^ where) & (ORACLE_MEMO_SLOTS - 1);
+    uint32_t i = (uint32_t)mix64(block_hash ^ where) & m->mask;
     while (m->slots[i].where != 0
             && (m->slots[i].block_hash != block_hash || m->slots[i].where != where)) {
-        i = (i + 1) & (ORACLE_MEMO_SLOTS - 1);
+        i = (i + 1) & m->mask;
     }
     return &m->slots[i];
+}
+
+/* Doubles the slots, up to ORACLE_MEMO_SLOTS; false when it may not or
+ * memory runs out (the memo then keeps what it holds). */
+static bool
+memo_grow(struct oracle_memo *m)
+{
+    uint32_t n = m->mask + 1;
+    struct memo_slot *old = m->slots;
+    struct memo_slot *slots = n < ORACLE_MEMO_SLOTS ? calloc(2 * (size_t)n, sizeof(*slots)) : NULL;
+    if (slots == NULL) {
+        return false;
+    }
+    m->slots = slots;
+    m->mask = 2 * n - 1;
+    for (uint32_t i = 0; i < n; i++) {
+        if (old[i].where != 0) {
+            *memo_slot(m, old[i].block_hash, old[i].where) = old[i];
+        }
+    }
+    free(old);
+    return true;
 }
 
 /* The entry of key, counted as a lookup (and a hit), or NULL. */
@@ -229,12 +254,16 @@ memo_find(struct oracle_memo *m, uint64_t block_hash, uint32_t where)
     return s->where != 0 ? s : NULL;
 }
 
-/* Keeps an entry, unless the memo is half full: what it holds then stays. */
+/* Keeps an entry; a memo half full doubles, and at its bound keeps what it
+ * holds. */
 static void
 memo_put(struct oracle_memo *m, uint64_t block_hash, uint32_t where, uint64_t digest, bool zero)
 {
+    if (m->used + 1 >= (m->mask + 1) / 2 && !memo_grow(m)) {
+        return;
+    }
     struct memo_slot *s = memo_slot(m, block_hash, where);
-    if (s->where == 0 && m->used + 1 < ORACLE_MEMO_SLOTS / 2) {
+    if (s->where == 0) {
         *s = (struct memo_slot){ block_hash, digest, where, zero };
         m->used++;
     }

@@ -80,8 +80,10 @@ int oracle_digest_fs(struct fs *fs, uint64_t *digest);
  * A memo of file chunks by content, for oracle_digest_fs_memo: a chunk's
  * part of the digest is a function of its bytes, so it is kept under the
  * content hash of the data block it lies in, its place in the block and the
- * bytes of it below the file's size; a tree's digest under its identity. A memo is bounded (ORACLE_MEMO_SLOTS
- * entries; when full it keeps what it has) and counts its lookups and hits.
+ * bytes of it below the file's size; a tree's digest under its identity. A
+ * memo starts small and doubles as it fills, up to a bound (digest.c:
+ * 2^19 entries, 24 MiB), beyond which it keeps what it holds; it counts its
+ * lookups and hits.
  */
 struct oracle_memo;
 struct oracle_memo *oracle_memo_new(void);
