@@ -103,6 +103,18 @@ cache_lookup(struct fs *fs, uint64_t addr)
     return NULL;
 }
 
+bool
+cache_holds(const struct fs *fs, uint64_t addr)
+{
+    ASSERT(addr != FMT_ADDR_NIL);
+    for (const struct cblk *b = fs->cache_hash[cache_bucket(fs, addr)]; b != NULL; b = b->hnext) {
+        if (b->addr == addr) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void
 hash_remove(struct fs *fs, struct cblk *b)
 {

@@ -17,6 +17,8 @@ void cache_init(struct fs *fs, uint32_t count, void *mem);
 
 /* The cached block at addr, held, or NULL. */
 struct cblk *cache_lookup(struct fs *fs, uint64_t addr);
+/* Whether the cache holds addr; touches nothing (no hold, no LRU move). */
+bool cache_holds(const struct fs *fs, uint64_t addr);
 
 /* An empty slot bound to addr, held once, or NULL if every slot is held. The
  * address must not be cached already. */

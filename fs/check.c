@@ -203,13 +203,14 @@ struct fs_check_memo *
 fs_check_memo_new(void)
 {
     struct fs_check_memo *m = calloc(1, sizeof(*m));
-    if (m != NULL) {
-        m->keys = calloc(CHECK_MEMO_SLOTS_MIN, sizeof(uint64_t));
-        m->mask = CHECK_MEMO_SLOTS_MIN - 1;
+    if (m == NULL) {
+        return NULL;
     }
-    if (m != NULL && m->keys == NULL) {
-        free(m);
-        m = NULL;
+    m->keys = calloc(CHECK_MEMO_SLOTS_MIN, sizeof(uint64_t));
+    m->mask = CHECK_MEMO_SLOTS_MIN - 1;
+    if (m->keys == NULL || check_node_memo_init(&m->nodes) != 0) {
+        fs_check_memo_free(m);
+        return NULL;
     }
     return m;
 }
@@ -218,6 +219,7 @@ void
 fs_check_memo_free(struct fs_check_memo *memo)
 {
     if (memo != NULL) {
+        check_node_memo_free(&memo->nodes);
         free(memo->keys);
         free(memo->gens);
         free(memo);

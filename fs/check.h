@@ -40,6 +40,7 @@ struct fs_check_result {
     uint64_t blocks_free;                   /* Blocks in the free maps. */
     uint64_t blocks_leaked;                 /* Allocated, unreachable (= count[LEAK]). */
     uint32_t trees_known;                   /* Namespace scans a memo made needless. */
+    uint32_t nodes_known;                   /* Tree nodes a memo knew sound (not read). */
     uint32_t finding_count;                 /* Findings stored below (first ones). */
     struct fs_check_finding findings[FS_CHECK_FINDINGS_MAX];
 };

@@ -27,6 +27,24 @@ struct check {
     uint64_t unverified;            /* Tree nodes reached but not verified (a finding each). */
 };
 
+/* Tree nodes a walk found sound — read and verified, fill and key ranges
+ * right — by content and context (checktree.c's node_key), each with what
+ * the walk does below it: the data pointers it checks and the children it
+ * descends into, with their fills and separator keys. Records live in one
+ * arena reserved at its bound (pages are touched only as it fills); the
+ * index is open addressing, 0 empty. */
+#define NODE_MEMO_ARENA (32u << 20)
+#define NODE_MEMO_SLOTS_MIN (1u << 8)
+#define NODE_MEMO_SLOTS (1u << 20)
+struct node_memo {
+    uint64_t *keys;                 /* Per slot: a node key, 0 empty. */
+    uint32_t *offs;                 /* Per slot: its record's offset in the arena. */
+    uint32_t mask;                  /* Slots - 1. */
+    uint32_t used;                  /* Records; below half the slots. */
+    uint8_t *arena;                 /* NODE_MEMO_ARENA bytes, or NULL. */
+    uint32_t arena_used;            /* Bytes in committed records (from 8: 0 is none). */
+};
+
 /* The memo (check.h): a set of tree identities, open addressing, 0 empty;
  * it starts with CHECK_MEMO_SLOTS_MIN slots and doubles when half full, up
  * to CHECK_MEMO_SLOTS. */
@@ -38,6 +56,7 @@ struct fs_check_memo {
     uint32_t used;                  /* Keys held; below half the slots. */
     uint64_t *gens;                 /* The checks' birth-generation table, reused. */
     uint64_t gens_count;            /* Its entries: the device's blocks. */
+    struct node_memo nodes;         /* Tree nodes found sound (checktree.c). */
 };
 /* Whether the memo holds key (nonzero). */
 bool check_memo_has(const struct fs_check_memo *m, uint64_t key);

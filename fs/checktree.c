@@ -86,9 +86,154 @@ in_range(const struct krange *r, const uint8_t *k, uint16_t nk)
         && (r->hi == NULL || key_cmp(k, nk, r->hi, r->nhi) < 0);
 }
 
-/* Keys, messages and data pointers of one node. */
+/* ---- The node memo (checkmap.h's struct node_memo). ----
+ *
+ * What the walk skips for a node it finds in the memo is exactly what does
+ * not depend on the check in progress: the read and verification of the
+ * node (its bytes are those of its hash, which the device confirms), the
+ * fill its parent records and the key ranges (functions of the bytes and of
+ * the context in the key). What does depend on it — reaching the node and
+ * its data blocks, their generations, verifying each data block, descending
+ * into the children — is done as the full walk does it, in its order. */
+
+static uint64_t
+memo_mix(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    h ^= h >> 31;
+    h *= 0xbf58476d1ce4e5b9ull;
+    return h ^ h >> 29;
+}
+
+/* A node's key: its content, height, the fill its parent records, the walk
+ * (the snapshot tree's walk checks no data) and the key range it must hold. */
+static uint64_t
+node_key(const struct walk *w, struct bptr bp, uint32_t height, const struct krange *r,
+        int32_t fill)
+{
+    uint64_t h = memo_mix(memo_mix(memo_mix(bp.hash, height), (uint64_t)(int64_t)fill), w->snap);
+    h = memo_mix(h, r->lo == NULL ? 1 : fmt_hash(r->lo, r->nlo) ^ (uint64_t)r->nlo << 32);
+    h = memo_mix(h, r->hi == NULL ? 2 : fmt_hash(r->hi, r->nhi) ^ (uint64_t)r->nhi << 32);
+    return h | 1;
+}
+
+static uint32_t
+node_slot(const struct node_memo *m, uint64_t key)
+{
+    uint32_t i = (uint32_t)(key ^ key >> 32) & m->mask;
+    while (m->keys[i] != 0 && m->keys[i] != key) {
+        i = (i + 1) & m->mask;
+    }
+    return i;
+}
+
+int
+check_node_memo_init(struct node_memo *m)
+{
+    *m = (struct node_memo){ calloc(NODE_MEMO_SLOTS_MIN, sizeof(uint64_t)),
+        calloc(NODE_MEMO_SLOTS_MIN, sizeof(uint32_t)), NODE_MEMO_SLOTS_MIN - 1, 0,
+        malloc(NODE_MEMO_ARENA), 8 };
+    if (m->keys == NULL || m->offs == NULL || m->arena == NULL) {
+        check_node_memo_free(m);
+        return FS_ENOMEM;
+    }
+    return 0;
+}
+
+void
+check_node_memo_free(struct node_memo *m)
+{
+    free(m->keys);
+    free(m->offs);
+    free(m->arena);
+    memset(m, 0, sizeof(*m));
+}
+
+/* Doubles the index, up to NODE_MEMO_SLOTS; false if it may not. */
+static bool
+node_memo_grow(struct node_memo *m)
+{
+    uint32_t n = m->mask + 1;
+    if (n >= NODE_MEMO_SLOTS) {
+        return false;
+    }
+    uint64_t *keys = calloc(2 * (size_t)n, sizeof(uint64_t));
+    uint32_t *offs = calloc(2 * (size_t)n, sizeof(uint32_t));
+    if (keys == NULL || offs == NULL) {
+        free(keys);
+        free(offs);
+        return false;
+    }
+    uint64_t *ok = m->keys;
+    uint32_t *oo = m->offs;
+    m->keys = keys;
+    m->offs = offs;
+    m->mask = 2 * n - 1;
+    for (uint32_t i = 0; i < n; i++) {
+        if (ok[i] != 0) {
+            uint32_t j = node_slot(m, ok[i]);
+            m->keys[j] = ok[i];
+            m->offs[j] = oo[i];
+        }
+    }
+    free(ok);
+    free(oo);
+    return true;
+}
+
+/* A record being written at the arena's end: committed by node_rec_commit,
+ * else forgotten. */
+struct node_rec {
+    struct node_memo *m;        /* NULL: not recording. */
+    uint32_t start;             /* Its offset. */
+    uint32_t at;                /* Bytes written so far, from start. */
+    uint16_t data;              /* Data pointers. */
+    uint16_t children;          /* Children. */
+    bool clean;                 /* Nothing found: worth keeping. */
+};
+
 static void
-node_records(struct walk *w, struct bptr bp, const uint8_t *buf, const struct krange *r)
+node_rec_put(struct node_rec *rec, const void *p, size_t n)
+{
+    if (rec->m == NULL || (size_t)rec->start + rec->at + n > NODE_MEMO_ARENA) {
+        rec->m = NULL;          /* The arena is full: this node is not kept. */
+        return;
+    }
+    memcpy(rec->m->arena + rec->start + rec->at, p, n);
+    rec->at += (uint32_t)n;
+}
+
+static void
+node_rec_data(struct node_rec *rec, const uint8_t *ptr)
+{
+    node_rec_put(rec, ptr, FMT_PTR_SIZE);
+    rec->data++;
+}
+
+static void
+node_rec_commit(struct node_rec *rec, uint64_t key)
+{
+    struct node_memo *m = rec->m;
+    if (m == NULL || !rec->clean || (m->used + 1 >= (m->mask + 1) / 2 && !node_memo_grow(m))) {
+        return;
+    }
+    uint32_t i = node_slot(m, key);
+    if (m->keys[i] != 0) {
+        return;                 /* Known already. */
+    }
+    uint16_t counts[2] = { rec->data, rec->children };
+    memcpy(m->arena + rec->start, counts, sizeof(counts));
+    m->keys[i] = key;
+    m->offs[i] = rec->start;
+    m->used++;
+    m->arena_used = rec->start + rec->at;
+}
+
+/* Keys, messages and data pointers of one node; the data pointers checked
+ * go to rec too, and a key out of range makes it unclean. */
+static void
+node_records(struct walk *w, struct bptr bp, const uint8_t *buf, const struct krange *r,
+        struct node_rec *rec)
 {
     struct check *c = w->c;
     uint32_t bs = c->fs->block_size;
@@ -99,8 +244,10 @@ node_records(struct walk *w, struct bptr bp, const uint8_t *buf, const struct kr
         if (!in_range(r, kv.k, kv.nk)) {
             check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), w->what,
                     "key %u outside the range its parent gives", i);
+            rec->clean = false;
         }
         if (leaf && !w->snap && kv.k[0] == FMT_KDAT && kv.nv == FMT_PTR_SIZE) {
+            node_rec_data(rec, kv.v);
             data_check(w, fmt_bptr_unpack(kv.v));
         }
     }
@@ -109,8 +256,10 @@ node_records(struct walk *w, struct bptr bp, const uint8_t *buf, const struct kr
         if (!in_range(r, m.k, m.nk)) {
             check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), w->what,
                     "message %u outside the range its parent gives", i);
+            rec->clean = false;
         }
         if (!w->snap && m.op == FMT_OP_INSERT && m.k[0] == FMT_KDAT && m.nv == FMT_PTR_SIZE) {
+            node_rec_data(rec, m.v);
             data_check(w, fmt_bptr_unpack(m.v));
         }
     }
@@ -138,15 +287,88 @@ node_mark(struct walk *w, struct bptr bp, uint64_t parent_gen)
     return true;
 }
 
+static void node_check(struct walk *w, struct bptr bp, uint32_t height, struct krange r,
+        int32_t fill, uint64_t parent_gen);
+
+#define RANGE_INHERIT UINT16_MAX    /* In a record: the bound is the node's own. */
+
+/* One bound of a child's range into rec: its key, or the node's own. */
+static void
+node_rec_bound(struct node_rec *rec, const uint8_t *k, uint16_t nk, bool inherit)
+{
+    uint16_t len = inherit ? RANGE_INHERIT : nk;
+    node_rec_put(rec, &len, sizeof(len));
+    if (!inherit) {
+        node_rec_put(rec, k, nk);
+    }
+}
+
+/* A bound read back from a record: the key it holds, or the node's own. */
+static const uint8_t *
+node_bound(const uint8_t **p, const uint8_t *own, uint16_t own_n, uint16_t *n)
+{
+    uint16_t len;
+    memcpy(&len, *p, sizeof(len));
+    *p += sizeof(len);
+    if (len == RANGE_INHERIT) {
+        *n = own_n;
+        return own;
+    }
+    const uint8_t *k = *p;
+    *p += len;
+    *n = len;
+    return k;
+}
+
+/* The walk below a node the memo knows sound, if its bytes are the ones it
+ * knew (the device confirms the hash; the cache does not hold the node):
+ * the data checks and the children, as node_check does them. */
+static bool
+node_replay(struct walk *w, struct bptr bp, uint32_t height, const struct krange *r,
+        int32_t fill)
+{
+    struct check *c = w->c;
+    if (c->memo == NULL || cache_holds(c->fs, bp.addr)) {
+        return false;
+    }
+    const struct node_memo *m = &c->memo->nodes;
+    uint64_t key = node_key(w, bp, height, r, fill), hash;
+    uint32_t slot = node_slot(m, key);
+    if (m->keys[slot] != key || !bio_hash_known(c->fs, bp.addr, &hash) || hash != bp.hash) {
+        return false;
+    }
+    c->r->nodes_known++;
+    const uint8_t *p = m->arena + m->offs[slot];
+    uint16_t counts[2];
+    memcpy(counts, p, sizeof(counts));
+    p += sizeof(counts);
+    for (uint16_t i = 0; i < counts[0]; i++, p += FMT_PTR_SIZE) {
+        data_check(w, fmt_bptr_unpack(p));
+    }
+    for (uint16_t i = 0; i < counts[1]; i++) {
+        struct bptr child = fmt_bptr_unpack(p);
+        uint16_t cfill;
+        memcpy(&cfill, p + FMT_PTR_SIZE, sizeof(cfill));
+        p += FMT_PTR_SIZE + sizeof(cfill);
+        struct krange cr;
+        cr.lo = node_bound(&p, r->lo, r->nlo, &cr.nlo);
+        cr.hi = node_bound(&p, r->hi, r->nhi, &cr.nhi);
+        node_check(w, child, height - 1, cr, cfill, bp.gen);
+    }
+    return true;
+}
+
 static void
 node_check(struct walk *w, struct bptr bp, uint32_t height, struct krange r, int32_t fill,
         uint64_t parent_gen)
 {
     struct check *c = w->c;
     uint32_t bs = c->fs->block_size;
-    if (!node_mark(w, bp, parent_gen)) {
+    if (!node_mark(w, bp, parent_gen) || node_replay(w, bp, height, &r, fill)) {
         return;
     }
+    struct node_memo *m = c->memo != NULL ? &c->memo->nodes : NULL;
+    struct node_rec rec = { m, m != NULL ? m->arena_used : 0, 2 * sizeof(uint16_t), 0, 0, true };
     struct cblk *b;
     uint32_t mask = height == 1 ? BLK_MASK(FMT_TYPE_LEAF) : BLK_MASK(FMT_TYPE_PIVOT);
     if (blk_read(c->fs, bp, mask, &b) != 0) {
@@ -158,9 +380,25 @@ node_check(struct walk *w, struct bptr bp, uint32_t height, struct krange r, int
     if (fill >= 0 && tree_node_fill(b->buf) != fill) {
         check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), w->what,
                 "fill %u, its parent records %d", tree_node_fill(b->buf), fill);
+        rec.clean = false;
     }
-    node_records(w, bp, b->buf, &r);
+    node_records(w, bp, b->buf, &r, &rec);
     uint16_t n = height > 1 ? tree_node_count(b->buf) : 0;
+    for (uint16_t i = 0; i < n && rec.m != NULL && rec.clean; i++) {
+        struct kv k = tree_node_val(bs, b->buf, i);
+        uint16_t cfill;
+        uint8_t ptr[FMT_PTR_SIZE];
+        fmt_bptr_pack(ptr, tree_node_child(bs, b->buf, i, &cfill));
+        node_rec_put(&rec, ptr, sizeof(ptr));
+        node_rec_put(&rec, &cfill, sizeof(cfill));
+        node_rec_bound(&rec, k.k, k.nk, i == 0);
+        struct kv next = i + 1 < n ? tree_node_val(bs, b->buf, (uint16_t)(i + 1)) : k;
+        node_rec_bound(&rec, next.k, next.nk, i + 1 == n);
+        rec.children++;
+    }
+    if (rec.m != NULL) {
+        node_rec_commit(&rec, node_key(w, bp, height, &r, fill));
+    }
     for (uint16_t i = 0; i < n; i++) {
         struct kv k = tree_node_val(bs, b->buf, i);
         struct krange cr = { i == 0 ? r.lo : k.k, r.hi, i == 0 ? r.nlo : k.nk, r.nhi };

@@ -13,4 +13,8 @@
  * could not grow (blocks it could not read are findings). */
 int check_trees(struct check *c);
 
+/* The node memo of a struct fs_check_memo: 0 or FS_ENOMEM (then empty). */
+int check_node_memo_init(struct node_memo *m);
+void check_node_memo_free(struct node_memo *m);
+
 #endif /* FS_CHECKTREE_H */
