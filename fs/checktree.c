@@ -656,15 +656,6 @@ findings(const struct check *c)
         + c->r->count[FS_CHECK_WARNING];
 }
 
-static uint64_t
-mix(uint64_t h, uint64_t v)
-{
-    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-    h ^= h >> 31;
-    h *= 0xbf58476d1ce4e5b9ull;
-    return h ^ h >> 29;
-}
-
 /* tree_namespace, unless the memo knows the tree sound and every node the
  * tree walks reached so far verified: then the scan would read the bytes the
  * tree's identity commits to, and find nothing again. */
@@ -675,8 +666,8 @@ namespace_once(struct check *c, const struct tree *t, const char *what)
     uint64_t key = 0;
     uint64_t from = findings(c);
     if (c->memo != NULL && c->unverified == 0) {
-        key = mix(mix(mix(mix(mix(t->root.hash, t->root.addr), t->height), fs->nextqid),
-                fs->block_size), fs->block_count) | 1;
+        key = memo_mix(memo_mix(memo_mix(memo_mix(memo_mix(t->root.hash, t->root.addr), t->height),
+                fs->nextqid), fs->block_size), fs->block_count) | 1;
         if (check_memo_has(c->memo, key)) {
             c->r->trees_known++;
             return 0;
