@@ -65,12 +65,12 @@ def measured(argv):
     os.waitpid(pid, 0)
 
 
-def explore(workload, db, size, model, profile, faults, jobs):
+def explore(workload, db, size, model, profile, faults, jobs, extra=()):
     """One campaign, measured: (exit code, CPU s, peak RSS MB, wall s, stderr)."""
     out = subprocess.run([sys.executable, __file__, "--measure", CRASHSIM, "explore",
                           "--workload", workload, "--db", db, "--size", size, "--model",
                           model, "--profile", profile, "--faults", faults, "-j", str(jobs),
-                          "-q"], stdout=subprocess.PIPE, text=True).stdout
+                          "-q"] + list(extra), stdout=subprocess.PIPE, text=True).stdout
     head, _, err = out.partition("\n")
     code, cpu, rss_kb, wall = head.split()
     return int(code), float(cpu), int(rss_kb) / 1024, float(wall), err
@@ -82,10 +82,10 @@ def refusal(err):
     return lines[-1].strip() if lines else "no message"
 
 
-def run(name, workload, size, model, profile, faults):
+def run(name, workload, size, model, profile, faults, extra=()):
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "bench.db")
-        code, cpu, rss, _, err = explore(workload, db, size, model, profile, faults, 1)
+        code, cpu, rss, _, err = explore(workload, db, size, model, profile, faults, 1, extra)
         if code == 2:
             print(f"{name:<34} refused: {refusal(err)}")
             return
@@ -118,6 +118,14 @@ def main():
     run("default 32M writeback/faithful", DEFAULT, "32M", "writeback", "faithful", cache)
     run("default 128M writeback/faithful", DEFAULT, "128M", "writeback", "faithful", cache)
     run("default 1G writeback/faithful", DEFAULT, "1G", "writeback", "faithful", cache)
+    # The default arena count grows with the device; with it fixed, the
+    # device's size alone is what changes.
+    run("default 8M 4 arenas writeback/f", DEFAULT, "8M", "writeback", "faithful", cache,
+        ("--arenas", "4"))
+    run("default 1G 4 arenas writeback/f", DEFAULT, "1G", "writeback", "faithful", cache,
+        ("--arenas", "4"))
+    run("default 8M writeback/f --no-memo", DEFAULT, "8M", "writeback", "faithful", cache,
+        ("--no-memo",))
     with tempfile.TemporaryDirectory() as tmp:
         for steps in (50, 200, 800):
             path = os.path.join(tmp, f"syn{steps}.trace")
