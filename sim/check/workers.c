@@ -760,6 +760,7 @@ workers_next(struct workers *p, struct worker_result *out)
                 ASSERT(!w->idle);
                 ASSERT(n == w->sent && w->answered == w->sent);
                 w->idle = true;
+                dispatch(p, i);                 /* Its next batch, while the caller stores. */
                 continue;
             }
             if (reap(p, i, out)) {
