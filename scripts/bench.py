@@ -11,7 +11,7 @@ table shows how the cost grows. A configuration crashsim refuses (exit 2, such
 as an image larger than the machine can hold) prints "refused: <reason>" on
 its row and the bench goes on. The last row compares wall-clock time with one
 worker and with two on the same campaign. The 5000-step row alone checks
-about 200,000 distinct states (about half an hour of CPU on this machine).
+about 200,000 distinct states (about a minute of CPU on this machine).
 Speed is measured here, never asserted in a test.
 """
 import os
