@@ -27,3 +27,14 @@ else
     notok "caught N/N with N >= 24 (got '${total:-no total}', exit $rc)"
     tail -n 20 "$T/out" | sed 's/^/# /'
 fi
+
+# A misspelled --only is a usage error naming the seeded bugs, not "0/0".
+/usr/bin/python3 scripts/mutants --only DATA_NO_VERIFYY >"$T/only" 2>&1
+check "--only with an unknown name exits 2" "$?" 2
+if grep -q "no seeded bug named DATA_NO_VERIFYY" "$T/only" && grep -q "DATA_NO_VERIFY," "$T/only" \
+        && ! grep -q "^caught" "$T/only"; then
+    ok "--only with an unknown name names it and the known ones, and runs nothing"
+else
+    notok "--only with an unknown name names it and the known ones, and runs nothing"
+    sed 's/^/# /' "$T/only"
+fi
