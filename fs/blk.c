@@ -217,6 +217,15 @@ blk_free_now(struct fs *fs, uint64_t addr)
     return alloc_free_now(fs, addr);
 }
 
+void
+blk_free_undo(struct fs *fs, uint64_t addr)
+{
+    blk_forget(fs, addr);
+    if (!fs->read_only) {
+        (void)blk_free_now(fs, addr);   /* A failure breaks the fs: the rest are moot. */
+    }
+}
+
 int
 blk_free_deferred(struct fs *fs, uint64_t addr)
 {

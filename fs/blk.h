@@ -60,6 +60,11 @@ int blk_free_now(struct fs *fs, uint64_t addr);
 /* Frees a block of the committed state: logged at the next commit, reusable
  * once that commit's superblock is durable. */
 int blk_free_deferred(struct fs *fs, uint64_t addr);
+/* Undoes the allocation of addr by an operation that failed: drops it from
+ * the cache and its queued write, and frees it unless the file system has
+ * gone read-only meanwhile (one that never commits again has nothing to give
+ * back; the failure that broke it may be a free of this very undo). */
+void blk_free_undo(struct fs *fs, uint64_t addr);
 
 /* Enqueues a write of a raw buffer (arena headers, superblocks) that stays
  * valid until the queue is drained. */

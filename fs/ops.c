@@ -275,7 +275,7 @@ data_block(struct fs *fs, const struct res *r, uint64_t blkoff, uint32_t in, con
         err = err == FS_ENOENT ? 0 : err;
     }
     if (err) {
-        (void)blk_free_now(fs, b->addr);       /* While held: the slot is still ours. */
+        blk_free_undo(fs, b->addr);            /* While held: the slot is still ours. */
         blk_put(fs, b);
         return err;
     }
@@ -317,7 +317,7 @@ write_batch(struct fs *fs, const struct res *r, uint64_t off, const uint8_t *src
         err = tree_upsert(fs, &fs->tree, w->msgs, n + 1);
     }
     for (uint32_t i = 0; err && i < n; i++) {
-        (void)blk_free_now(fs, w->addrs[i]);
+        blk_free_undo(fs, w->addrs[i]);
     }
     *length = err ? *length : FS_MAX(*length, end);
     return err;

@@ -891,7 +891,7 @@ pass_undo(struct fs *fs, struct tree *t, struct bptr root, uint32_t height)
 {
     struct tree_ws *ws = fs->tws;
     for (uint32_t i = 0; i < ws->fresh_count; i++) {
-        (void)blk_free_now(fs, ws->fresh[i]);
+        blk_free_undo(fs, ws->fresh[i]);
     }
     t->root = root;
     t->height = height;

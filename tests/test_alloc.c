@@ -25,6 +25,7 @@
 #include "../faultinject/faultdev.h"
 #include "util.h"
 
+#include "../fs/alloc.h"
 #include "../fs/blk.h"
 #include "../fs/state.h"
 
@@ -104,6 +105,33 @@ alloc_log_growth(void **state)
     util_check_clean(fs, count);
     util_unmount(fs);
     free(addrs);
+    bdev_mem_close(&dev);
+}
+
+/* Undoing an allocation (blk_free_undo) frees the block on a writable file
+ * system; once the file system is read-only — as after a free of the same
+ * undo that failed — the next undo leaves the free map alone instead of
+ * aborting on blk_free_now's assertion. */
+static void
+alloc_undo_after_broke(void **state)
+{
+    (void)state;
+    struct bdev dev;
+    util_mem_open(&dev, BS4K, 1024);
+    struct fs *fs = util_format_mount(&dev, 1);
+    uint64_t addrs[3];
+    CHECK_EQ(util_alloc_blocks(fs, 3, false, 0, addrs), 3u);
+    uint64_t used = fs->arenas[0].used;
+    blk_free_undo(fs, addrs[0]);
+    CHECK_EQ(fs->arenas[0].used, used - fs->block_size);
+    CHECK_TRUE(alloc_range_is_free(&fs->arenas[0], addrs[0], fs->block_size));
+    (void)fs_broke(fs, FS_EIO, addrs[1], "a free of the undo failed");
+    blk_free_undo(fs, addrs[1]);
+    blk_free_undo(fs, addrs[2]);
+    CHECK_EQ(fs->arenas[0].used, used - fs->block_size);
+    CHECK_TRUE(!alloc_range_is_free(&fs->arenas[0], addrs[1], fs->block_size));
+    assert_string_equal(fs_broken(fs), "a free of the undo failed");
+    fs_unmount(fs);
     bdev_mem_close(&dev);
 }
 
@@ -420,6 +448,7 @@ main(void)
         cmocka_unit_test(alloc_replay_cutoff_failed_sync),
         cmocka_unit_test(alloc_replay_cutoff_rewrite),
         cmocka_unit_test(alloc_enospc),
+        cmocka_unit_test(alloc_undo_after_broke),
     };
     return cmocka_run_group_tests_name("alloc", tests, NULL, NULL);
 }
