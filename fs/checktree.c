@@ -13,7 +13,8 @@
  * records agree with each other (pred/succ symmetric, nlbl = labels naming
  * it, nref = records whose pred it is); deadlists belong to a snapshot, their
  * blocks verify, and every block they list is allocated, listed once, and in
- * some snapshot with the deadlist's birth generation. In each tree: the root
+ * some snapshot with the deadlist's birth generation, and the chain ends at
+ * the block its tail pointer names. In each tree: the root
  * entry exists, qids are unique and below nextqid, every entry's parent is a
  * directory, directories and up-links agree both ways, no directory is its
  * own ancestor, and data keys belong to files and lie within their length.
@@ -696,6 +697,7 @@ struct dlr {
     uint64_t killer;        /* Generation that killed the blocks. */
     uint64_t birth;         /* Their birth generation. */
     struct bptr hd;         /* Newest block. */
+    struct bptr tl;         /* Oldest block: the chain's last. */
 };
 
 struct snapc {
@@ -739,7 +741,7 @@ snapc_fn(void *arg, const struct kv *kv)
         ok = grow((void **)&s->dls, &s->cdls, s->ndls, sizeof(struct dlr));
         if (ok) {
             s->dls[s->ndls++] = (struct dlr){ key_id(kv->k), key_dlist_birth(kv->k),
-                fmt_bptr_unpack(kv->v) };
+                fmt_bptr_unpack(kv->v), fmt_bptr_unpack(kv->v + FMT_PTR_SIZE) };
         }
     } else if (kv->k[0] != FMT_KCONF) {
         snap_bad(s, "malformed or unknown key in the snapshot tree");
@@ -829,7 +831,9 @@ static void
 dlist_check(struct check *c, const struct dlr *d)
 {
     struct bptr bp = d->hd;
+    uint64_t last = FMT_ADDR_NIL;
     for (uint64_t count = 0; bp.addr != FMT_ADDR_NIL; count++) {
+        last = bp.addr;
         ASSERT(count <= c->fs->block_count);
         if (!check_reach(c, bp.addr, "deadlist")) {
             return;                 /* A chain that loops reaches a block twice: reported. */
@@ -847,6 +851,10 @@ dlist_check(struct check *c, const struct dlr *d)
         }
         bp = h.logp;
         blk_put(c->fs, b);
+    }
+    if (last != d->tl.addr) {           /* The walk reached the chain's end. */
+        check_finding(c, FS_CHECK_CORRUPT, last == FMT_ADDR_NIL ? UINT64_MAX : blockno(c, last),
+                "deadlist", "its tail pointer does not name the chain's last block");
     }
 }
 

@@ -245,6 +245,16 @@ q r.db 'select state_id, duration_ns from results order by state_id' > "$T/after
 check "resume: finished states were not redone" \
     "$(grep -c -x -F -f "$T/before" "$T/after")" "$(wc -l < "$T/before")"
 
+# A deadlist whose tail pointer names another block (a repointed tail, every
+# hash resealed) is detected by fs_check, not accepted: the walk from the
+# head must end at the block the tail names.
+"$B" explore --workload "$(dirname "$0")/../traces/workloads/snapshots-deadlists.trace" --model hostile \
+    --profile hardened --faults repoint:4 --db "$T/tail.db" -q -j 2 >/dev/null 2>&1
+check "a repointed deadlist tail is detected" \
+    "$(q tail.db "select outcome || ': ' || reason from results
+        where state_id = 'w796-repoint777o15972t238'")" \
+    "detected: check: block 242: deadlist: its tail pointer does not name the chain's last block"
+
 # A deliberately broken recovery (the seeded bug REPLAY_PAST_BARRIER: log
 # replay ignores the committed barrier) must be caught.
 # Spelled as scripts/mutants spells it: make matches the header dependencies
