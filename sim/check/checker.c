@@ -389,6 +389,10 @@ checker_memo(struct checker *c)
         c->check_memo = fs_check_memo_new();
     }
     if (c->memo == NULL || c->check_memo == NULL) {
+        oracle_memo_free(c->memo);
+        fs_check_memo_free(c->check_memo);
+        c->memo = NULL;
+        c->check_memo = NULL;
         return FS_ENOMEM;
     }
     crash_view_memo(&c->view, true);
