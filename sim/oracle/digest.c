@@ -293,11 +293,8 @@ group_digest(struct fs *fs, const char *path, uint64_t size, uint64_t index, uin
     uint64_t off = index * MODEL_CHUNK_SIZE;
     struct fs_block_id ids[READ_CHUNKS + 2];
     uint32_t count = READ_CHUNKS + 2;
-    bool read = memo == NULL;
-    int err = read ? 0 : fs_read_ids(fs, path, off, (size_t)n * MODEL_CHUNK_SIZE, ids, &count);
-    if (!err && read) {
-        err = oracle_fs_chunks_read(fs, path, size, index, n, buf);
-    }
+    int err = memo == NULL ? oracle_fs_chunks_read(fs, path, size, index, n, buf)
+        : fs_read_ids(fs, path, off, (size_t)n * MODEL_CHUNK_SIZE, ids, &count);
     for (uint32_t k = 0; k < n && !err; k++) {
         uint64_t at = (index + k) * MODEL_CHUNK_SIZE;
         if (at >= size) {
@@ -316,12 +313,10 @@ group_digest(struct fs *fs, const char *path, uint64_t size, uint64_t index, uin
                 dg_chunk(d, index + k, m->digest, m->zero);
                 continue;
             }
-            if (!read) {            /* Only this chunk: the lookups all succeeded. */
-                err = oracle_fs_chunks_read(fs, path, size, index + k, 1,
-                        buf + (size_t)k * MODEL_CHUNK_SIZE);
-                if (err) {
-                    break;
-                }
+            err = oracle_fs_chunks_read(fs, path, size, index + k, 1,   /* This chunk: the */
+                    buf + (size_t)k * MODEL_CHUNK_SIZE);                /* lookups all passed. */
+            if (err) {
+                break;
             }
         }
         const uint8_t *c = buf + (size_t)k * MODEL_CHUNK_SIZE;
