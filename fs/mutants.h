@@ -80,6 +80,9 @@
     X(DATA_NO_VERIFY, "verification", \
       "data blocks are read (and found in the cache) without hash verification") \
     X(REPLAY_KEEP_ONE_PAST, "log replay", \
-      "log-replay truncation keeps the first entry after the committed barrier")
+      "log-replay truncation keeps the first entry after the committed barrier") \
+    X(PARTIAL_WRITE_STALE, "file data", \
+      "a write into part of a block starts from zeros, not the block's old bytes: the rest " \
+      "of the block reads as zeros")
 
 #endif /* FS_MUTANTS_H */

@@ -266,7 +266,9 @@ data_block(struct fs *fs, const struct res *r, uint64_t blkoff, uint32_t in, con
         if (!err && nv == FMT_PTR_SIZE) {
             err = blk_read(fs, fmt_bptr_unpack(v), BLK_MASK(FMT_TYPE_DATA), &old);
             if (!err) {
+#ifndef MUTANT_PARTIAL_WRITE_STALE
                 memcpy(b->buf, old->buf, bs);
+#endif                                          /* Bug: else the old bytes are lost. */
                 blk_put(fs, old);
             }
         } else if (!err) {

@@ -22,6 +22,7 @@
 #include "../../fs/format.h"
 #include "../../fs/fs.h"
 #include "../../traces/trace.h"
+#include "../oracle/oracle.h"
 #include "../record/runner.h"
 #include "cli.h"
 
@@ -33,7 +34,10 @@ static const char run_help[] =
     "FILE, mounted read-write, then unmounts it (which commits). Each step must\n"
     "succeed, or fail with the error its expect= names; the first step that does\n"
     "not is reported as TRACE:LINE:COL and ends the run (the image is still\n"
-    "unmounted cleanly). Prints a summary line at the end.\n"
+    "unmounted cleanly). On an image --mkfs made, the file system must also show\n"
+    "what the oracle says (every name, byte and snapshot) after each sync and at\n"
+    "the end; the first difference is reported and ends the run. Prints a\n"
+    "summary line at the end.\n"
     "\n"
     "  -i, --image FILE       the image file (required)\n"
     "  -m, --mkfs             format a new FILE first, as mkfs does (needs --size)\n"
@@ -44,7 +48,8 @@ static const char run_help[] =
     "  -v, --verbose          print every step and its result\n"
     "  -h, --help             this text\n"
     "\n"
-    "Exit status: 0 every step did what it expected, 1 a step did not, 2 usage,\n"
+    "Exit status: 0 every step did what it expected, 1 a step did not (or the\n"
+    "file system differed from the oracle), 2 usage,\n"
     "trace syntax or operational error (image, mount, final commit).\n";
 
 struct run_opts {
@@ -182,10 +187,33 @@ run_report(const char *trace_path, const struct trace_step *s, int err, const st
     }
 }
 
-/* Applies the steps in order; returns EXIT_OK, or EXIT_VIOLATIONS at the
- * first step that did not do what it expected. */
+/* With an oracle (an image --mkfs made): the file system must show what it
+ * says. EXIT_OK, or EXIT_VIOLATIONS with the difference printed. */
 static int
-run_steps(const struct run_opts *o, const struct trace *t, struct fs *fs, struct run_totals *tot)
+run_compare(const struct run_opts *o, struct fs *fs, const struct oracle *m, uint32_t line)
+{
+    uint64_t d = 0;
+    int err = m == NULL ? 0 : oracle_digest_fs(fs, &d);
+    if (m == NULL || (!err && d == oracle_digest(m))) {
+        return EXIT_OK;
+    }
+    char diff[1024] = "";
+    if (err) {
+        snprintf(diff, sizeof(diff), "reading it failed: %s", fs_strerror(err));
+    } else {
+        oracle_diff(m, fs, diff, sizeof(diff));
+    }
+    fprintf(stderr, "%s:%" PRIu32 ": the file system differs from the oracle: %s\n",
+            o->trace_path, line, diff);
+    return EXIT_VIOLATIONS;
+}
+
+/* Applies the steps in order, keeping the oracle m (NULL: none) in step;
+ * returns EXIT_OK, or EXIT_VIOLATIONS at the first step that did not do what
+ * it expected or after which the file system differs from the oracle. */
+static int
+run_steps(const struct run_opts *o, const struct trace *t, struct fs *fs, struct oracle *m,
+        struct run_totals *tot)
 {
     ASSERT(t->steps != NULL || t->count == 0);
     ASSERT(tot->step_count == 0);
@@ -201,12 +229,18 @@ run_steps(const struct run_opts *o, const struct trace *t, struct fs *fs, struct
             run_report(o->trace_path, s, err, fs);
             return EXIT_VIOLATIONS;
         }
+        if (m != NULL) {
+            (void)oracle_step(m, s, err, NULL, 0);  /* The trace's expect= is the judge. */
+        }
+        if (s->op == TRACE_SYNC && run_compare(o, fs, m, s->line) != EXIT_OK) {
+            return EXIT_VIOLATIONS;
+        }
         tot->step_count++;
         tot->bytes_written += s->op == TRACE_WRITE && err == 0 ? s->length : 0;
         tot->sync_count += s->op == TRACE_SYNC;
         tot->snap_count += s->op >= TRACE_SNAP_LABEL && s->op <= TRACE_SNAP_DELETE;
     }
-    return EXIT_OK;
+    return run_compare(o, fs, m, t->count > 0 ? t->steps[t->count - 1].line : 0);
 }
 
 /* Mounts, runs, commits and unmounts; returns the exit status. */
@@ -224,7 +258,9 @@ run_image(const struct run_opts *o, const struct trace *t, const struct bdev *de
         return EXIT_USAGE;
     }
     struct run_totals tot = { 0 };
-    int rc = run_steps(o, t, fs, &tot);
+    struct oracle *m = o->mkfs ? oracle_new() : NULL;   /* A fresh image: it is empty. */
+    int rc = run_steps(o, t, fs, m, &tot);
+    oracle_free(m);
     err = rc == EXIT_OK ? fs_sync(fs) : 0;      /* Commit now, to count it below. */
     struct fs_stats st = *fs_stats(fs);
     int uerr = fs_unmount(fs);
