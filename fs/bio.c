@@ -61,13 +61,32 @@ bio_hash_known(struct fs *fs, uint64_t addr, uint64_t *hash)
     return known;
 }
 
+static void
+hash_computed(struct fs *fs, const void *buf, uint64_t *hash)
+{
+    fs->stats.hash_computed_count++;
+    *hash = fmt_hash(buf, fs->block_size);
+}
+
 int
 bio_read_hashed(struct fs *fs, uint64_t addr, void *buf, uint64_t *hash)
 {
     int err = bio_read(fs, addr, buf);
     if (!err && !bio_hash_known(fs, addr, hash)) {
-        fs->stats.hash_computed_count++;
-        *hash = fmt_hash(buf, fs->block_size);
+        hash_computed(fs, buf, hash);
+    }
+    return err;
+}
+
+int
+bio_block_hash(struct fs *fs, uint64_t addr, void *buf, uint64_t *hash)
+{
+    if (bio_hash_known(fs, addr, hash)) {
+        return 0;
+    }
+    int err = bio_read(fs, addr, buf);
+    if (!err) {
+        hash_computed(fs, buf, hash);
     }
     return err;
 }

@@ -36,6 +36,9 @@ int bio_read(struct fs *fs, uint64_t addr, void *buf);
 int bio_read_hashed(struct fs *fs, uint64_t addr, void *buf, uint64_t *hash);
 /* True with the block's content hash when the device knows it without a read. */
 bool bio_hash_known(struct fs *fs, uint64_t addr, uint64_t *hash);
+/* A block's content hash: the device's, else read into buf and hashed.
+ * 0, or FS_EIO when the read fails. */
+int bio_block_hash(struct fs *fs, uint64_t addr, void *buf, uint64_t *hash);
 int bio_write(struct fs *fs, uint64_t addr, const void *buf);
 int bio_flush(struct fs *fs);
 void bio_mark(struct fs *fs, enum bdev_mark mark);

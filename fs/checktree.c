@@ -65,8 +65,7 @@ data_check(struct walk *w, struct bptr bp)
         hash = fmt_hash(cached->buf, c->fs->block_size);
         cache_put(c->fs, cached);
     }
-    if (cached == NULL && !bio_hash_known(c->fs, bp.addr, &hash)
-            && bio_read_hashed(c->fs, bp.addr, c->buf, &hash) != 0) {
+    if (cached == NULL && bio_block_hash(c->fs, bp.addr, c->buf, &hash) != 0) {
         check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), "file data", "unreadable");
     } else if (hash != bp.hash) {
         check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), "file data", "hash mismatch");
