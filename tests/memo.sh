@@ -23,3 +23,12 @@ while IFS= read -r line; do
     esac
 done <"$T/same"
 check "same-behaviour exit status" "$rc" 0
+
+# The comparison means something only if the two sides check differently:
+# the full side knows nothing, the memoized side most lookups.
+hits() {
+    sqlite3 "$T/dbs/default.trace-writeback-faithful-$1.db" \
+        "select coalesce(sum(memo_hits), -1) > 0 from results"
+}
+check "--no-memo: no lookup answered by a memo" "$(hits old)" 0
+check "memoized: lookups answered by the memo" "$(hits new)" 1

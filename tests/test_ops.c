@@ -14,6 +14,7 @@
 
 #include "util.h"
 
+#include "../fs/check.h"
 #include "../fs/state.h"
 #include "../sim/oracle/oracle.h"
 
@@ -630,6 +631,7 @@ ops_read_by_content(void **state)
     CHECK_ERR(oracle_digest_fs_memo(x->fs, memo, true, &memoized), 0);
     CHECK_EQ(memoized, full);                   /* The tree, known by its identity. */
 
+
     /* Damage the third data block behind the file system's back. */
     uint64_t victim = block_of_hash(&x->dev, ids[3].hash);
     CHECK_TRUE(victim != UINT64_MAX);
@@ -643,6 +645,42 @@ ops_read_by_content(void **state)
     CHECK_ERR(oracle_digest_fs(x->fs, &full), FS_ECORRUPT);
     assert_string_equal(fs_broken(x->fs), "block hash mismatch");
     oracle_memo_free(memo);
+}
+
+/* fs_check with a memo (fs_check_memo) over a tree of several levels on a
+ * device that knows its hashes: the next mount's check knows the namespace
+ * and the nodes the cache does not hold, and finds what the first and a full
+ * check found. */
+static void
+ops_check_memo(void **state)
+{
+    (void)state;
+    struct ot *x = ot_open(4096, 1024);
+    char path[64];
+    for (uint32_t i = 0; i < 300; i++) {
+        snprintf(path, sizeof(path), "/a-rather-long-file-name-to-fill-leaves-%04u", i);
+        CHECK_ERR(fs_create(x->fs, path), 0);
+    }
+    CHECK_ERR(fs_unmount(x->fs), 0);
+    struct bdev known = { &x->dev, 4096, 1024, known_read, known_write, known_flush, NULL,
+        known_hash };
+    x->fs = util_mount(&known, false);
+    CHECK_TRUE(x->fs->tree.height >= 2);
+    struct fs_check_memo *cm = fs_check_memo_new();
+    assert_non_null(cm);
+    static struct fs_check_result plain, first, again;
+    CHECK_ERR(fs_check_memo(x->fs, cm, &first), 0);
+    CHECK_ERR(fs_unmount(x->fs), 0);            /* The memo outlives a mount; the cache not. */
+    x->fs = util_mount(&known, false);
+    CHECK_ERR(fs_check_memo(x->fs, cm, &again), 0);
+    CHECK_ERR(fs_check(x->fs, &plain), 0);
+    CHECK_EQ(first.nodes_known + first.trees_known, 0u);
+    CHECK_TRUE(again.trees_known > 0);
+    CHECK_TRUE(again.nodes_known > 0);
+    CHECK_EQ(again.blocks_reachable, plain.blocks_reachable);
+    CHECK_EQ(again.count[FS_CHECK_CORRUPT] + again.count[FS_CHECK_LEAK], 0u);
+    CHECK_EQ(again.count[FS_CHECK_WARNING], plain.count[FS_CHECK_WARNING]);
+    fs_check_memo_free(cm);
 }
 
 int
@@ -665,6 +703,7 @@ main(void)
         cmocka_unit_test_teardown(ops_name_del, teardown),
         cmocka_unit_test_teardown(ops_many_writes_one_mount, teardown),
         cmocka_unit_test_teardown(ops_read_by_content, teardown),
+        cmocka_unit_test_teardown(ops_check_memo, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
