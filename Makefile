@@ -53,7 +53,8 @@ SIM_CHECK_SRC := sim/check/outcome.c sim/check/crash.c sim/check/checker.c sim/c
 SIM_STORE_SRC := sim/store/store.c
 SIM_CAMPAIGN_SRC := sim/campaign/inputs.c sim/campaign/summary.c sim/campaign/coverage.c \
            sim/campaign/explore.c sim/campaign/generated.c sim/campaign/replay.c \
-           sim/campaign/regress.c sim/campaign/minimize.c
+           sim/campaign/regress.c sim/campaign/minimize.c \
+           sim/campaign/features.c sim/campaign/mutate.c sim/campaign/guided.c
 SIM_CLI_SRC := sim/cli/cli.c sim/cli/cmd_image.c sim/cli/cmd_dump.c sim/cli/cmd_run.c \
            sim/cli/cmd_inspect.c sim/cli/cmd_explore.c sim/cli/cmd_probes.c \
            sim/cli/cmd_regress.c sim/cli/cmd_analysis.c sim/cli/cmd_matrix.c sim/cli/cmd_wlog.c \
