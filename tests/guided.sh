@@ -11,7 +11,8 @@
 # trace has the guided geometry line and the features comment, and runs
 # cleanly with `crashsim run --mkfs` on that geometry; the same seed gives
 # the same corpus byte for byte and another seed another; --from the corpus
-# continues its numbering; and `crashsim explore` takes a kept workload.
+# continues its numbering; and `crashsim explore` takes a kept workload and
+# the whole corpus directory.
 set -u
 B="${1:-build}/crashsim"
 R=$(cd "$(dirname "$0")/.." && pwd)
@@ -93,5 +94,12 @@ check "numbering goes on after the traces there" \
 
 one=$(ls "$T"/c1/*.trace | head -1)
 expect "crashsim explore takes a kept workload" 0 "$B" explore --workload "$one" -q \
-    --db "$T/e.db" --jobs 1
+    --db "$T/e.db" --jobs 2
 grep_out "explore checks its crash states" "states"
+expect "crashsim explore takes the corpus directory" 0 "$B" explore --workload "$T/c2" -q \
+    --db "$T/e2.db" --jobs 2
+grep_out "a campaign per trace, then the totals" "^$kept workloads, [0-9]* states"
+mkdir "$T/empty"
+expect "explore of a directory without traces" 2 "$B" explore --workload "$T/empty" -q \
+    --db "$T/e3.db"
+grep_out "it says so" "no \*.trace workloads"

@@ -516,7 +516,9 @@ candidate_run(struct guided *g)
     uint32_t parent;
     struct eval e;
     int rc = candidate_make(g, &t, words, sizeof(words), &parent) == 0 ? 0 : -1;
-    if (rc == 0 && evaluate(&t, &e) != 0) {
+    if (rc != 0) {
+        fprintf(stderr, "crashsim gen: out of memory for a candidate\n");
+    } else if (evaluate(&t, &e) != 0) {
         fprintf(stderr, "crashsim gen: cannot evaluate a candidate: %s\n", strerror(errno));
         rc = -1;
     }
