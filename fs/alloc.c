@@ -420,6 +420,8 @@ alloc_arena_format(struct fs *fs, struct arena *a)
     a->chain[0] = log;
     a->log_block_count = 1;
     a->log_block_count_last = 1;
+    a->log_cut_block = 0;
+    a->log_cut_size = 0;
 }
 
 /* Validates one log entry's range against the arena. */
@@ -507,6 +509,8 @@ alloc_replay(struct fs *fs, struct arena *a, const char **why)
     a->free_bytes = 0;
     a->used = a->size;
     a->log_block_count = 0;
+    a->log_cut_block = 0;
+    a->log_cut_size = 0;
     uint64_t addr = a->loghd.addr;
     for (;;) {
         *why = entry_range_check(fs, a, addr, fs->block_size);
@@ -545,6 +549,8 @@ alloc_replay(struct fs *fs, struct arena *a, const char **why)
             fs->stats.log_cut_arena_count += cut != h.logsz || h.logp.addr != FMT_ADDR_NIL;
             fs->stats.log_cut_block_max = FS_MAX(fs->stats.log_cut_block_max,
                     a->log_block_count);
+            a->log_cut_block = a->log_block_count;
+            a->log_cut_size = h.logsz - cut;
             a->logtl_dirty = cut != h.logsz || h.logp.addr != FMT_ADDR_NIL;
             a->logsz = cut;
             memset(a->logtl + FMT_LOG_HEADER_SIZE + cut, 0, fmt_logspc(fs->block_size) - cut);

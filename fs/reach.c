@@ -50,6 +50,8 @@ reach_arenas(const struct fs *fs, struct fs_reach *r)
         v[FS_REACH_ARENA_LOG_COMPRESSED] = a->log_block_count_last;
         v[FS_REACH_ARENA_FREE_RANGES] = a->free_count;
         v[FS_REACH_ARENA_FREE_BLOCKS] = a->free_bytes / fs->block_size;
+        v[FS_REACH_ARENA_LOG_CUT_BLOCK] = a->log_cut_block;
+        v[FS_REACH_ARENA_LOG_CUT_BYTES] = a->log_cut_size;
         r->value[FS_REACH_LOG_CHAIN_MAX] = FS_MAX(r->value[FS_REACH_LOG_CHAIN_MAX],
                 a->log_block_count);
         r->value[FS_REACH_LOG_COMPRESSED_MAX] = FS_MAX(r->value[FS_REACH_LOG_COMPRESSED_MAX],

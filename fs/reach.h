@@ -65,7 +65,9 @@
     X(LOG_BLOCKS,           "log_blocks",             "blocks in the allocation-log chain") \
     X(LOG_COMPRESSED,       "log_compressed",         "blocks the last compression wrote; 0 none") \
     X(FREE_RANGES,          "free_ranges",            "ranges in the free map") \
-    X(FREE_BLOCKS,          "free_blocks",            "blocks in the free map")
+    X(FREE_BLOCKS,          "free_blocks",            "blocks in the free map") \
+    X(LOG_CUT_BLOCK,        "log_cut_block",          "chain position of the barrier replay kept") \
+    X(LOG_CUT_BYTES,        "log_cut_bytes",          "bytes of entries replay dropped after it")
 
 enum fs_reach_counter {
 #define X(id, name, what) FS_REACH_##id,

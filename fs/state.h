@@ -46,6 +46,9 @@ struct arena {
     uint32_t chain_cap;         /* Bound of the chain. */
     uint32_t log_block_count;   /* Blocks in the chain (GEFS nlog). */
     uint32_t log_block_count_last; /* Chain length after the last compression. */
+    uint32_t log_cut_block;     /* Chain position (from 1) of the block holding the
+                                 * committed barrier at mount; 0: replay found none. */
+    uint32_t log_cut_size;      /* Bytes of entries replay dropped after that barrier. */
     uint8_t *hdr;               /* The packed header, identical for h0 and h1. */
     uint64_t hdr_hash;          /* fmt_hash of hdr, the superblock's arena hash. */
     struct fmt_arena_header hdr_fields; /* What hdr holds. */

@@ -98,6 +98,8 @@ reach_log_chain(void **state)
     reach_take(fs, &r);
     CHECK_EQ(r.arena[0][FS_REACH_ARENA_LOG_COMPRESSED], 0);
     CHECK_EQ(r.value[FS_REACH_STAT_LOG_CUT_BLOCK_MAX], r.arena[0][FS_REACH_ARENA_LOG_BLOCKS]);
+    CHECK_EQ(r.arena[0][FS_REACH_ARENA_LOG_CUT_BLOCK], r.arena[0][FS_REACH_ARENA_LOG_BLOCKS]);
+    CHECK_EQ(r.arena[0][FS_REACH_ARENA_LOG_CUT_BYTES], 0);
     CHECK_TRUE(r.arena[0][FS_REACH_ARENA_LOG_BLOCKS] >= chain);
     CHECK_EQ(r.value[FS_REACH_STAT_LOG_CUT_ARENAS], 0);     /* A clean unmount drops nothing. */
     CHECK_EQ(r.value[FS_REACH_STAT_SYNCS], 0);
@@ -127,6 +129,8 @@ reach_log_cut(void **state)
     CHECK_TRUE(r.value[FS_REACH_STAT_LOG_TRUNCATED_BYTES] > 0);
     CHECK_EQ(r.value[FS_REACH_STAT_LOG_TRUNCATED_BYTES], fs_stats(fs)->log_truncated_bytes);
     CHECK_EQ(r.value[FS_REACH_STAT_LOG_CUT_BLOCK_MAX], 1);  /* The committed barrier's block. */
+    CHECK_EQ(r.arena[0][FS_REACH_ARENA_LOG_CUT_BLOCK], 1);
+    CHECK_EQ(r.arena[0][FS_REACH_ARENA_LOG_CUT_BYTES], r.value[FS_REACH_STAT_LOG_TRUNCATED_BYTES]);
     CHECK_EQ(r.arena[0][FS_REACH_ARENA_LOG_BLOCKS], 1);     /* The growth after it is gone. */
     util_unmount(fs);
     bdev_mem_close(&crash);
