@@ -108,27 +108,6 @@ gen_random_arguments(void **state)
     trace_free(&t);
 }
 
-/* Writes the trace in the format and parses it back: the same steps. */
-static void
-round_trip(const struct trace *t)
-{
-    char *text = NULL;
-    size_t size = 0;
-    FILE *f = open_memstream(&text, &size);
-    assert_non_null(f);
-    CHECK_EQ(trace_write(f, t, "round trip\nof a generated trace"), 0);
-    CHECK_EQ(fclose(f), 0);
-    struct trace back;
-    char err[256];
-    if (trace_parse_text("generated", text, &back, err, sizeof(err)) != 0) {
-        util_note("%s", err);
-        fail();
-    }
-    assert_true(traces_same(t, &back));
-    trace_free(&back);
-    free(text);
-}
-
 /* Long traces use every op of the format in every shape, syncs and snapshot
  * steps in the intended proportions, and stay within their bounds. */
 static void
@@ -146,7 +125,7 @@ gen_random_coverage(void **state)
             assert_true(s->op != TRACE_WRITE || s->offset + s->length <= 64 * KIB);
             assert_true(s->op != TRACE_TRUNCATE || s->length <= 64 * KIB);
         }
-        round_trip(&t);
+        util_trace_round_trip(&t);
         run_trace(&t, seed % 2 ? 16 * KIB : 4 * KIB, 32 * MIB, 0, false, &r);
         total += t.count;
         trace_free(&t);

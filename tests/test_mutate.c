@@ -122,29 +122,6 @@ names_fit(const struct trace *t)
     }
 }
 
-/* t written by the trace writer parses back to the same steps. */
-static void
-round_trip(const struct trace *t)
-{
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
-    assert_non_null(out);
-    CHECK_EQ(trace_write(out, t, "a mutated trace"), 0);
-    fclose(out);
-    struct trace back;
-    char err[512];
-    if (trace_parse_text("mutated", text, &back, err, sizeof(err)) != 0) {
-        fail_msg("%s", err);
-    }
-    CHECK_EQ(back.count, t->count);
-    for (uint32_t i = 0; i < t->count; i++) {
-        CHECK_TRUE(trace_step_same(&back.steps[i], &t->steps[i]));
-    }
-    trace_free(&back);
-    free(text);
-}
-
 /* A chain of mutations from an empty trace; the last trace goes to *last. */
 static void
 chain(uint64_t seed, bool check, struct trace *last, uint32_t *used)
@@ -163,7 +140,7 @@ chain(uint64_t seed, bool check, struct trace *last, uint32_t *used)
         CHECK_TRUE(cur.count <= MUTATE_STEPS_MAX);
         if (check && i % 50 == 0) {
             names_fit(&cur);
-            round_trip(&cur);
+            util_trace_round_trip(&cur);
         }
         if (i % 200 == 199 && count < CORPUS_MAX) {
             corpus[count] = malloc(sizeof(struct trace));
@@ -186,7 +163,7 @@ mutations_bounded_and_deterministic(void **state)
     struct trace a, b;
     chain(42, true, &a, used);
     names_fit(&a);
-    round_trip(&a);
+    util_trace_round_trip(&a);
     for (uint32_t m = 0; m < MUTATION_COUNT; m++) {
         if (used[m] == 0) {
             fail_msg("mutation %s never applied", mutation_word((enum mutation)m));

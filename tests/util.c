@@ -18,6 +18,30 @@
 #include "../fs/cache.h"
 #include "../fs/state.h"
 #include "../traces/prng.h"
+#include "../traces/trace.h"
+
+void
+util_trace_round_trip(const struct trace *t)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    assert_non_null(f);
+    CHECK_EQ(trace_write(f, t, "round trip\nof a trace"), 0);
+    CHECK_EQ(fclose(f), 0);
+    struct trace back;
+    char err[512];
+    if (trace_parse_text("round trip", text, &back, err, sizeof(err)) != 0) {
+        util_note("%s", err);
+        fail();
+    }
+    CHECK_EQ(back.count, t->count);
+    for (uint32_t i = 0; i < t->count; i++) {
+        CHECK_TRUE(trace_step_same(&back.steps[i], &t->steps[i]));
+    }
+    trace_free(&back);
+    free(text);
+}
 
 void
 util_init(void)

@@ -92,6 +92,11 @@ uint64_t util_alloc_blocks(struct fs *fs, uint64_t count, bool data, uint64_t fr
 /* One block as above; returns blk_new's error (FS_ENOSPC) instead of failing. */
 int util_alloc_one(struct fs *fs, bool data, uint64_t hint, uint64_t *addr);
 
+/* Writes t with the trace writer and parses it back: the test fails unless
+ * it parses to the same steps (trace_step_same). */
+struct trace;
+void util_trace_round_trip(const struct trace *t);
+
 /* Runs fs_check, which must run; prints every stored finding when verbose. */
 void util_check_run(struct fs *fs, struct fs_check_result *r, bool verbose);
 void util_check_print(const struct fs_check_result *r);
