@@ -23,6 +23,7 @@
 
 #include "../sim/campaign/features.h"
 #include "../sim/campaign/mutate.h"
+#include "../traces/prng.h"
 
 #define CHAIN_COUNT 3000u           /* Mutations in the chain. */
 #define CORPUS_MAX 16u              /* Traces kept for splicing. */
@@ -130,12 +131,11 @@ chain(uint64_t seed, bool check, struct trace *last, uint32_t *used)
     uint32_t count = 0;
     struct trace cur = { .count = 0 };
     uint64_t rng = seed;
-    static const struct trace empty = { .count = 0 };
-    const struct trace *none[1] = { &empty };     /* What splice takes before any. */
+    static const struct trace empty = { .count = 0 };  /* What splice takes before any. */
     for (uint32_t i = 0; i < CHAIN_COUNT; i++) {
         enum mutation m = (enum mutation)(i % MUTATION_COUNT), done;
-        const struct trace *const *c = count > 0 ? (const struct trace *const *)corpus : none;
-        CHECK_ERR(mutate(&cur, m, &rng, c, FS_MAX(count, 1u), &done), 0);
+        const struct trace *other = count > 0 ? corpus[prng_splitmix64(&rng) % count] : &empty;
+        CHECK_ERR(mutate(&cur, m, &rng, other, &done), 0);
         used[done]++;
         CHECK_TRUE(cur.count <= MUTATE_STEPS_MAX);
         if (check && i % 50 == 0) {
@@ -143,9 +143,12 @@ chain(uint64_t seed, bool check, struct trace *last, uint32_t *used)
             util_trace_round_trip(&cur);
         }
         if (i % 200 == 199 && count < CORPUS_MAX) {
-            corpus[count] = malloc(sizeof(struct trace));
-            assert_non_null(corpus[count]);
-            CHECK_ERR(mutate_copy(corpus[count++], &cur), 0);
+            struct trace *copy = corpus[count++] = malloc(sizeof(struct trace));
+            assert_non_null(copy);
+            *copy = cur;
+            copy->steps = malloc((size_t)FS_MAX(cur.count, 1u) * sizeof(cur.steps[0]));
+            assert_non_null(copy->steps);
+            memcpy(copy->steps, cur.steps, cur.count * sizeof(cur.steps[0]));
         }
     }
     for (uint32_t i = 0; i < count; i++) {

@@ -29,8 +29,10 @@
  * mutations). A violating candidate goes to DIR/violations/ instead, and
  * never into the corpus.
  *
- * Ownership: the corpus owns its traces; an evaluation's results are freed
- * after each candidate. Bounds: traces of at most MUTATE_STEPS_MAX steps
+ * Ownership: the corpus owns its traces, kept as text in the trace format
+ * (a parsed step holds two 1 KiB paths; the text of a step is a line) and
+ * parsed again when drawn as a parent or a splice's other trace; an
+ * evaluation's results are freed after each candidate. Bounds: traces of at most MUTATE_STEPS_MAX steps
  * (seeds are taken whole but cut when copied), GUIDED_SEEDS_MAX seeds, an
  * evaluation of at most GUIDED_EVAL_SECONDS_MAX seconds (an alarm ends it).
  */
@@ -63,6 +65,12 @@
 #define GUIDED_PATH_SIZE 4096u          /* Bytes of an output path. */
 #define GUIDED_WRAP_COLUMNS 90u         /* Width of the features comment. */
 
+/* A trace of the corpus. */
+struct corpus_entry {
+    char *text;                 /* Its steps in the trace format, owned. */
+    char name[64];              /* "default.trace", "0003-splice", "empty". */
+};
+
 /* What the evaluation of one trace found. */
 struct eval {
     int *expect;                /* Per step: what it returned on a fresh image. */
@@ -73,7 +81,7 @@ struct eval {
 
 struct guided {
     const struct guided_config *cfg;    /* The options. */
-    struct trace **corpus;              /* Seeds and kept candidates, owned. */
+    struct corpus_entry *corpus;        /* Seeds and kept candidates, owned. */
     uint32_t corpus_count;              /* Entries. */
     uint32_t corpus_cap;                /* Allocated. */
     struct featset known;               /* Features reached so far. */
@@ -305,23 +313,40 @@ eval_free(struct eval *e)
 
 /* ---- The corpus and the output. ---- */
 
-/* Adds a copy of t (cut to MUTATE_STEPS_MAX steps) named name. */
+/* Adds t (cut to MUTATE_STEPS_MAX steps) named name, as text. */
 static void
 corpus_add(struct guided *g, const struct trace *t, const char *name)
 {
     if (g->corpus_count == g->corpus_cap) {
         uint32_t cap = g->corpus_cap ? 2 * g->corpus_cap : 64;
-        struct trace **n = realloc(g->corpus, cap * sizeof(*n));
+        struct corpus_entry *n = realloc(g->corpus, cap * sizeof(*n));
         ASSERT(n != NULL);
         g->corpus = n;
         g->corpus_cap = cap;
     }
-    struct trace *copy = malloc(sizeof(*copy));
-    ASSERT(copy != NULL);
-    int err = mutate_copy(copy, t);
-    ASSERT(err == 0);
-    snprintf(copy->name, sizeof(copy->name), "%s", name);
-    g->corpus[g->corpus_count++] = copy;
+    struct corpus_entry *e = &g->corpus[g->corpus_count++];
+    struct trace cut = *t;
+    cut.count = FS_MIN(t->count, MUTATE_STEPS_MAX);
+    size_t size = 0;
+    e->text = NULL;
+    FILE *mem = open_memstream(&e->text, &size);
+    ASSERT(mem != NULL);
+    int rc = trace_write(mem, &cut, NULL);
+    int closed = fclose(mem);
+    ASSERT(rc == 0);
+    ASSERT(closed == 0);
+    snprintf(e->name, sizeof(e->name), "%s", name);
+}
+
+/* Corpus trace i, parsed into *out (trace_free it). */
+static void
+corpus_get(const struct guided *g, uint32_t i, struct trace *out)
+{
+    ASSERT(i < g->corpus_count);
+    char err[512];
+    int rc = trace_parse_text(g->corpus[i].name, g->corpus[i].text, out, err, sizeof(err));
+    ASSERT(rc == 0);                /* Text the trace writer wrote. */
+    ASSERT(out->count <= MUTATE_STEPS_MAX);
 }
 
 /* The features of e that g does not know yet, into fresh (sorted). */
@@ -489,13 +514,18 @@ candidate_make(struct guided *g, struct trace *t, char *words, size_t size, uint
     ASSERT(g->corpus_count >= 1);
     ASSERT(size > 0);
     *parent = (uint32_t)(prng_splitmix64(&g->rng) % g->corpus_count);
-    int err = mutate_copy(t, g->corpus[*parent]);
+    corpus_get(g, *parent, t);
     uint32_t n = 1 + (uint32_t)(prng_splitmix64(&g->rng) % GUIDED_MUTATIONS_MAX);
     words[0] = '\0';
+    int err = 0;
     for (uint32_t i = 0; !err && i < n; i++) {
         enum mutation m = (enum mutation)(prng_splitmix64(&g->rng) % MUTATION_COUNT), done;
-        err = mutate(t, m, &g->rng, (const struct trace *const *)g->corpus, g->corpus_count,
-                &done);
+        struct trace other = { .count = 0 };
+        if (m == MUTATION_SPLICE) {
+            corpus_get(g, (uint32_t)(prng_splitmix64(&g->rng) % g->corpus_count), &other);
+        }
+        err = mutate(t, m, &g->rng, m == MUTATION_SPLICE ? &other : NULL, &done);
+        trace_free(&other);
         size_t used = strlen(words);
         snprintf(words + used, size - used, "%s%s", i == 0 ? "" : "-", mutation_word(done));
     }
@@ -531,7 +561,7 @@ candidate_run(struct guided *g)
             snprintf(what, sizeof(what), "candidate-%" PRIu64, g->candidates);
             rc = save_violation(g, &t, &e, what);
         } else if (fresh.count > 0) {
-            rc = keep(g, &t, &e, &fresh, words, g->corpus[parent]->name);
+            rc = keep(g, &t, &e, &fresh, words, g->corpus[parent].name);
         }
         featset_free(&fresh);
         eval_free(&e);
@@ -562,8 +592,7 @@ static void
 guided_free(struct guided *g)
 {
     for (uint32_t i = 0; i < g->corpus_count; i++) {
-        trace_free(g->corpus[i]);
-        free(g->corpus[i]);
+        free(g->corpus[i].text);
     }
     free(g->corpus);
     featset_free(&g->known);

@@ -86,15 +86,6 @@ trace_delete(struct trace *t, uint32_t at, uint32_t n)
     t->count -= n;
 }
 
-int
-mutate_copy(struct trace *dst, const struct trace *src)
-{
-    ASSERT(src->count <= TRACE_STEPS_MAX);
-    *dst = (struct trace){ .count = 0 };
-    snprintf(dst->name, sizeof(dst->name), "%s", src->name);
-    return trace_insert(dst, 0, src->steps, FS_MIN(src->count, MUTATE_STEPS_MAX));
-}
-
 static int
 mutate_random(struct trace *t, uint64_t *rng)
 {
@@ -140,10 +131,10 @@ mutate_ace(struct trace *t, uint64_t *rng)
 }
 
 static int
-mutate_splice(struct trace *t, uint64_t *rng, const struct trace *const *corpus, uint32_t count)
+mutate_splice(struct trace *t, uint64_t *rng, const struct trace *o)
 {
-    ASSERT(count >= 1);
-    const struct trace *o = corpus[draw(rng, count)];
+    ASSERT(o != NULL);
+    ASSERT(o->steps != NULL || o->count == 0);
     uint32_t keep = (uint32_t)draw(rng, t->count + 1ull);
     uint32_t from = (uint32_t)draw(rng, o->count + 1ull);
     t->count = keep;
@@ -240,8 +231,8 @@ mutate_argument(struct trace *t, uint64_t *rng)
 }
 
 int
-mutate(struct trace *t, enum mutation m, uint64_t *rng, const struct trace *const *corpus,
-        uint32_t count, enum mutation *done)
+mutate(struct trace *t, enum mutation m, uint64_t *rng, const struct trace *other,
+        enum mutation *done)
 {
     ASSERT(m < MUTATION_COUNT);
     ASSERT(t->count <= MUTATE_STEPS_MAX);
@@ -254,7 +245,7 @@ mutate(struct trace *t, enum mutation m, uint64_t *rng, const struct trace *cons
     switch (m) {
     case MUTATION_RANDOM: return mutate_random(t, rng);
     case MUTATION_ACE: return mutate_ace(t, rng);
-    case MUTATION_SPLICE: return mutate_splice(t, rng, corpus, count);
+    case MUTATION_SPLICE: return mutate_splice(t, rng, other);
     case MUTATION_DELETE:
         trace_delete(t, at, 1 + (uint32_t)draw(rng, FS_MIN(DELETE_RUN_MAX, t->count - at)));
         return 0;

@@ -10,7 +10,7 @@
  * the mutation did to its namespace.
  *
  * Every choice is drawn from one splitmix64 stream (traces/prng.h) the
- * caller owns, so the same stream state and corpus give the same mutation.
+ * caller owns, so the same stream state and traces give the same mutation.
  * Results are bounded: at most MUTATE_STEPS_MAX steps (the tail beyond is
  * cut), writes of at most MUTATE_WRITE_MAX bytes, names of at most
  * FS_NAME_MAX bytes and paths within TRACE_PATH_MAX.
@@ -44,14 +44,12 @@ enum mutation {
 /* The word of a mutation ("splice"). */
 const char *mutation_word(enum mutation m);
 
-/* Applies mutation m to t, drawing from *rng; corpus (count traces) gives
- * splice its other trace. 0, or FS_ENOMEM (t is then unchanged or cut, but
- * valid). A mutation that has nothing to act on (a delete of an empty trace)
- * inserts random steps instead and returns MUTATION_RANDOM in *done. */
-int mutate(struct trace *t, enum mutation m, uint64_t *rng, const struct trace *const *corpus,
-        uint32_t count, enum mutation *done);
-
-/* A copy of src's steps into dst (name too). 0 or FS_ENOMEM. */
-int mutate_copy(struct trace *dst, const struct trace *src);
+/* Applies mutation m to t, drawing from *rng; other is splice's other
+ * trace (the caller draws it from the corpus; NULL for other mutations).
+ * 0, or FS_ENOMEM (t is then unchanged or cut, but valid). A mutation that
+ * has nothing to act on (a delete of an empty trace) inserts random steps
+ * instead and returns MUTATION_RANDOM in *done. */
+int mutate(struct trace *t, enum mutation m, uint64_t *rng, const struct trace *other,
+        enum mutation *done);
 
 #endif /* SIM_CAMPAIGN_MUTATE_H */
