@@ -6,6 +6,8 @@
  * a barrier, what fs_check found. Probes cost one OR; they are on in every
  * build. The bits accumulate process-wide until fs_probes_take() returns and
  * clears them, so a checker reads the probes of one crash state at a time.
+ * A probe's bit is its row in the table, which a result database stores
+ * (results.probes): new probes go at the end, so old rows keep their names.
  */
 #ifndef FS_PROBES_H
 #define FS_PROBES_H
@@ -27,7 +29,6 @@
     X(LOG_REPLAY_BAD,        "log.replay_corrupt")     /* replay found a bad block or entry */ \
     X(MOUNT_SNAP_BAD,        "mount.snapshot_tree_bad") /* label or record unreadable */ \
     X(SYNC_COMPRESS,         "sync.compress")          /* the first sync compressed logs */ \
-    X(SYNC_COMPRESS_NO_ROOM, "sync.compress_no_room")  /* one was due: no room for it */ \
     X(SYNC_LOG_GROW,         "sync.log_grow")          /* a log chained a new block */ \
     X(SYNC_DEFERRED,         "sync.deferred_release")  /* pass 4 released deferred frees */ \
     X(SNAP_RECLAIM,          "snap.reclaim")           /* a snapshot's deadlists reclaimed */ \
@@ -37,7 +38,8 @@
     X(CHECK_CORRUPT_FOUND,   "check.corrupt_found")    /* corruption */ \
     X(CHECK_SB1_STALE,       "check.sb1_stale")        /* sb1 older than sb0 */ \
     X(CHECK_H1_STALE,        "check.h1_stale")         /* h1 differs from h0 */ \
-    X(FS_BROKE,              "fs.broke")               /* went read-only on corruption */
+    X(FS_BROKE,              "fs.broke")               /* went read-only on corruption */ \
+    X(SYNC_COMPRESS_NO_ROOM, "sync.compress_no_room")  /* a compression was due: no room */
 
 enum fs_probe {
 #define X(id, name) FS_PROBE_##id,
