@@ -312,7 +312,9 @@ def section_summary(db, st, runs, counts, flags, db_path):
         stored = states_by_run[rid]
         states = r.get("state_count")
         states_txt = "%s" % states if states is not None else "%d stored" % stored
-        if states is not None and stored != states:
+        if r.get("shard"):
+            states_txt = "%d of %s (shard %s)" % (stored, states, r["shard"])
+        elif states is not None and stored != states:
             states_txt += " (%d stored)" % stored
         rows.append([
             (rid, "n"), r["workload"], r.get("model"), r.get("profile"), r.get("faults"),
@@ -376,6 +378,11 @@ def section_consistency(db, runs):
         if r.get("finished_at") is None:
             notes.append("run %d is unfinished (finished_at is NULL): %d states stored so far."
                          % (rid, n))
+            continue
+        if r.get("shard"):
+            notes.append("run %d is shard %s of its campaign: it holds %d of the %s states "
+                         "the plan enumerated (crashsim merge joins the shards into one run)."
+                         % (rid, r["shard"], n, r.get("state_count")))
             continue
         if r.get("state_count") is not None and r["state_count"] != n:
             notes.append("run %d: runs.state_count says %d states, the results table holds %d "

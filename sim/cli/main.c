@@ -11,6 +11,7 @@ const struct cli_command cli_commands[] = {
     { "matrix", "the survival matrix: workloads x device models x sync profiles", cmd_matrix },
     { "replay", "re-run one crash state of a campaign and explain it", cmd_replay },
     { "probes", "which recovery probes the states of a campaign hit", cmd_probes },
+    { "merge", "merge result databases: a campaign's shards into one run", cmd_merge },
     { "regress", "replay the regression corpus (traces/regress)", cmd_regress },
     { "pin",   "make a regression case from crash states", cmd_pin },
     { "minimize", "delta-debug a failing crash state to a small regression case", cmd_minimize },
