@@ -86,8 +86,10 @@ check "a geometry option overrides its field of the line, the line gives the res
 
 # Bad input is refused before anything is recorded or stored (exit 2), with
 # the messages crashsim run gives (one trace reader).
-expect "explore of a directory: exit 2" 2 "$B" explore --workload "$T" --db "$T/bad.db" -q
-grep_out "... not a regular file" "$T:1:1: not a regular file (a directory)"
+mkdir "$T/notraces"
+expect "explore of a directory without traces: exit 2" 2 "$B" explore --workload "$T/notraces" \
+    --db "$T/bad.db" -q
+grep_out "... says so" "notraces: no \*.trace workloads in it"
 expect "explore of /dev/zero: exit 2" 2 "$B" explore --workload /dev/zero --db "$T/bad.db" -q
 grep_out "... not a regular file" "/dev/zero:1:1: not a regular file (a character device)"
 printf 'mkdir /a\0b\n' > "$T/nul.trace"

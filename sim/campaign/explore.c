@@ -553,6 +553,9 @@ explore_run(const struct explore_config *cfg)
     if (cfg->gen != NULL) {
         return generated_run(cfg);
     }
+    if (cfg->workload_dir != NULL) {
+        return directory_run(cfg);
+    }
     ASSERT(cfg->wlog != NULL || cfg->workload_text != NULL);
     char *text = NULL;
     if (cfg->wlog == NULL && (text = strdup(cfg->workload_text)) == NULL) {

@@ -17,6 +17,10 @@
 
 struct explore_config {
     const char *workload;           /* Trace file (NULL with wlog). */
+    const char *workload_dir;       /* Or a directory: a campaign per *.trace in it. */
+    unsigned given;                 /* With workload_dir: the INPUT_GIVEN_* geometry
+                                     * fields the command line gave; each trace's
+                                     * "# geometry:" line gives the others. */
     const char *workload_text;      /* Its text, as input_workload read it (borrowed). */
     const char *wlog;               /* Or a write-log file to explore (traces/WLOG.md). */
     uint32_t wlog_block_size;       /* Its block size, 0: the file's (a foreign log needs it). */
@@ -77,5 +81,10 @@ int explore_campaign(const struct explore_config *cfg, const char *name, char *t
 /* --gen ace:N or random:SEED:OPS: a campaign per generated workload
  * (sim/campaign/generated.c). Returns the worst exit code. */
 int generated_run(const struct explore_config *cfg);
+
+/* --workload DIR: a campaign per trace of the directory (a corpus of gen
+ * guided, traces/workloads), each on its own geometry (generated.c).
+ * Returns the worst exit code. */
+int directory_run(const struct explore_config *cfg);
 
 #endif /* SIM_CAMPAIGN_EXPLORE_H */

@@ -1,6 +1,7 @@
 /*
- * sim/campaign/generated.c: campaigns over generated workloads, explore
- * --gen (see explore.h and traces/gen.h).
+ * sim/campaign/generated.c: campaigns over many workloads: generated ones,
+ * explore --gen (see explore.h and traces/gen.h), and the traces of a
+ * directory, explore --workload DIR.
  *
  * Each generated workload is written in the trace format to memory and run
  * as a campaign of its own under the same configuration, named "ace:N/I" or
@@ -16,6 +17,9 @@
 #include <string.h>
 
 #include "../../traces/gen.h"
+#include "inputs.h"
+
+#define DIRECTORY_WORKLOADS_MAX 4096u       /* Traces of one directory, at most. */
 
 #define GEN_RANDOM_FILES 8u                 /* Files a random workload spreads over. */
 #define GEN_RANDOM_WRITE_MAX (64u << 10)    /* Bytes of its largest write. */
@@ -45,6 +49,17 @@ gen_one(struct gen_ctx *g, const char *name, int (*write)(FILE *, const void *),
     int code = owned != NULL ? explore_campaign(g->cfg, owned, text, &g->tot) : 2;
     free(owned);
     return code == 2 ? -1 : 0;
+}
+
+/* The line that ends a run of many campaigns. */
+static void
+totals_print(const struct explore_totals *tot, const char *db)
+{
+    ASSERT(tot->failing <= tot->workloads);
+    ASSERT(db != NULL);
+    printf("%" PRIu64 " workloads, %" PRIu64 " states (%" PRIu64 " distinct), %" PRIu64
+            " violations in %" PRIu64 " workloads; results in %s\n", tot->workloads,
+            tot->states, tot->distinct, tot->violations, tot->failing, db);
 }
 
 static int
@@ -92,8 +107,40 @@ generated_run(const struct explore_config *cfg)
         fprintf(stderr, "crashsim explore: --gen %s failed\n", cfg->gen);
         return 2;
     }
-    printf("%" PRIu64 " workloads, %" PRIu64 " states (%" PRIu64 " distinct), %" PRIu64
-            " violations in %" PRIu64 " workloads; results in %s\n", g.tot.workloads,
-            g.tot.states, g.tot.distinct, g.tot.violations, g.tot.failing, cfg->db);
+    totals_print(&g.tot, cfg->db);
     return g.tot.code;
+}
+
+int
+directory_run(const struct explore_config *cfg)
+{
+    ASSERT(cfg->workload_dir != NULL);
+    char **paths = calloc(DIRECTORY_WORKLOADS_MAX, sizeof(char *));
+    int32_t n = paths != NULL ? input_workload_dir(cfg->workload_dir, paths,
+            DIRECTORY_WORKLOADS_MAX) : -1;
+    if (n <= 0) {
+        fprintf(stderr, "crashsim explore: %s: %s\n", cfg->workload_dir,
+                n < 0 ? "cannot read the directory" : "no *.trace workloads in it");
+        free(paths);
+        return 2;
+    }
+    struct explore_totals tot = { 0 };
+    printf("%s: %" PRId32 " workloads\n", cfg->workload_dir, n);
+    for (int32_t i = 0; i < n; i++) {
+        struct explore_config one = *cfg;
+        char *text = NULL;
+        one.workload_dir = NULL;
+        one.workload = paths[i];
+        if (tot.code != 2 && input_workload(paths[i], cfg->given, &one.rec, &text) == 0) {
+            one.workload_text = text;
+            int code = explore_campaign(&one, paths[i], text, &tot);  /* Owns text. */
+            tot.code = FS_MAX(tot.code, code);
+        } else {
+            tot.code = 2;
+        }
+        free(paths[i]);
+    }
+    free(paths);
+    totals_print(&tot, cfg->db);
+    return tot.code;
 }

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../fs/format.h"
@@ -21,7 +22,9 @@ static const char explore_help[] =
     "recovery, fs_check, compare with the oracle's legal states, a post-recovery\n"
     "workload, remount and check again), and stores every result in SQLite.\n"
     "\n"
-    "  -w, --workload FILE   the trace to run (or --wlog, or --gen)\n"
+    "  -w, --workload FILE   the trace to run (or --wlog, or --gen); a directory:\n"
+    "                        a campaign per *.trace in it, in name order, each on\n"
+    "                        its own '# geometry:' (a gen guided corpus, say)\n"
     "      --gen ace:N|random:SEED:OPS  a campaign per generated workload (crashsim gen):\n"
     "                        every ACE workload of length N, or one random one; the\n"
     "                        image defaults to --size 1M --block-size 4K\n"
@@ -187,6 +190,13 @@ explore_source(struct explore_config *cfg, unsigned given, char **text)
     if (cfg->gen != NULL && given == 0) {
         cfg->rec.device_size = 1u << 20;    /* ACE and random workloads are small. */
         cfg->rec.block_size = 4096;
+    }
+    struct stat st;
+    if (cfg->workload != NULL && stat(cfg->workload, &st) == 0 && S_ISDIR(st.st_mode)) {
+        cfg->workload_dir = cfg->workload;      /* Each trace's geometry, at its campaign. */
+        cfg->workload = NULL;
+        cfg->given = given;
+        return -1;
     }
     if (cfg->workload != NULL && input_workload(cfg->workload, given, &cfg->rec,
             text) != 0) {
