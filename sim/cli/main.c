@@ -12,6 +12,8 @@ const struct cli_command cli_commands[] = {
     { "replay", "re-run one crash state of a campaign and explain it", cmd_replay },
     { "probes", "which recovery probes the states of a campaign hit", cmd_probes },
     { "merge", "merge result databases: a campaign's shards into one run", cmd_merge },
+    { "jobs", "a campaign grid as shard jobs, one shell command per line", cmd_jobs },
+    { "slurm", "a campaign grid as a Slurm array job and a merge job", cmd_slurm },
     { "regress", "replay the regression corpus (traces/regress)", cmd_regress },
     { "pin",   "make a regression case from crash states", cmd_pin },
     { "minimize", "delta-debug a failing crash state to a small regression case", cmd_minimize },
