@@ -123,6 +123,32 @@ while [ "$k" -le 5 ]; do
     k=$((k + 1))
 done
 
+# A shard stored by schema version 4 (no run_shards, no sampled_out_count) merges too.
+for i in 1 2 3; do
+    cp "p$i.db" "v4-$i.db"
+    sqlite3 "v4-$i.db" "DROP TABLE run_shards; ALTER TABLE runs DROP COLUMN sampled_out_count;
+        PRAGMA user_version = 4"
+done
+expect "shards of schema version 4 merge" 0 "$B" merge v4m.db v4-1.db v4-2.db v4-3.db
+rows v4m.db >v4m.rows
+check "into the whole run" "$(cmp -s v4m.rows whole-default.rows && echo same)" same
+
+# The explored fraction: what the plan enumerated, what sampling left out.
+expect "a sampled plan" 1 "$B" explore -w "$w" -m writeback -f pass,flush,prefix,reorder:2 \
+    --samples 8 -q -j2 --db sampled.db
+grep_out "the summary says what sampling left out" "explored: [0-9]* of the plan's [0-9]* crash states"
+check "the run stores it, and the space is the states plus it" \
+    "$(sqlite3 sampled.db "SELECT sampled_out_count > 0 FROM runs")" 1
+planned=$(sqlite3 sampled.db "SELECT state_count FROM runs")
+space=$(sqlite3 sampled.db "SELECT state_count + sampled_out_count FROM runs")
+grep_out "the summary's numbers are the stored ones" "explored: $planned of the plan's $space crash states"
+for i in 1 2; do
+    "$B" explore -w "$w" -m writeback -f pass,flush,prefix,reorder:2 --samples 8 -q -j2 \
+        --shard "$i/2" --db "sp$i.db" >/dev/null 2>&1
+done
+expect "the sampled campaign's shards merge" 0 "$B" merge spm.db sp1.db sp2.db
+grep_out "merge states the explored fraction" "explored: $planned of the plans' $space crash states"
+
 # Other runs are copied as they are, once.
 expect "a whole run merges as it is" 0 "$B" merge copy.db whole-default.db whole-default.db
 rows copy.db >copy.rows

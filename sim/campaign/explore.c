@@ -47,6 +47,7 @@ struct campaign {
     struct recording rec;               /* Its recording. */
     struct crash_state *states;         /* Every state, in ascending cut order. */
     size_t count;                       /* Entries. */
+    uint64_t left_out;                  /* States of the plan's space sampling left out. */
     char (*ids)[CRASH_ID_MAX];          /* Their ids. */
     struct dedup dups;                  /* Signatures and duplicate links. */
     uint8_t *owned;                     /* Per state: in this shard's slice (all: no shard). */
@@ -155,8 +156,8 @@ prepare(struct campaign *c)
     /* The workers explain nothing, so the oracles go now, before they fork:
      * freed at the end, every page of them would fault copy-on-write. */
     recording_drop_oracles(&c->rec);
-    if (fault_plan_enumerate(&c->rec.dev.disk.log, c->cfg->model, &c->cfg->plan, &c->states,
-            &c->count) != 0 || campaign_alloc(c) != 0) {
+    if (fault_plan_enumerate_counted(&c->rec.dev.disk.log, c->cfg->model, &c->cfg->plan,
+            &c->states, &c->count, &c->left_out) != 0 || campaign_alloc(c) != 0) {
         fprintf(stderr, "crashsim explore: out of memory enumerating crash states\n");
         return -1;
     }
@@ -270,7 +271,7 @@ store_begin(struct campaign *c)
         device_model_name(cfg->model), sync_profile_name(g->profile), faults,
         g->block_size, g->device_size, g->arenas, cfg->jobs, c->shard };
     c->setup = (struct run_setup){ &c->rec.dev.disk.log, c->rec.wlog_hash, c->rec.syncs,
-        c->rec.sync_count, c->count, c->dups.distinct, c->rec.violation };
+        c->rec.sync_count, c->count, c->dups.distinct, c->left_out, c->rec.violation };
     int found = cfg->resume ? resume_find(c, &info) : 0;
     if (found < 0) {
         return -1;
@@ -387,6 +388,12 @@ summary(const struct campaign *c)
     printf("\n%zu states (%" PRIu64 " distinct), %" PRIu64 " violations, %.1f s; run %" PRId64
             " in %s\n", c->owned_count, c->owned_distinct, t->violations, secs, c->run_id,
             c->cfg->db);
+    uint64_t space = c->count + c->left_out;
+    printf("explored: %zu of the plan's %" PRIu64 " crash states (%.1f%%; %" PRIu64 " left out by "
+            "sampling, --samples %u), %" PRIu64 " distinct and checked, %" PRIu64
+            " duplicates of a checked one\n", c->count, space,
+            space ? 100.0 * (double)c->count / (double)space : 100.0, c->left_out,
+            c->cfg->plan.samples, c->dups.distinct, (uint64_t)c->count - c->dups.distinct);
     if (c->shard[0] != '\0') {
         printf("shard %s: %zu of the campaign's %zu states (%" PRIu64 " of %" PRIu64
                 " distinct); crashsim merge joins the shards' databases into the whole run\n",

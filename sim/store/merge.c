@@ -55,7 +55,10 @@ static const char run_columns[] =
     "started_at, finished_at, git_rev, seed, workload_id, model, profile, faults, "
     "block_size, device_size, arenas, jobs, shard, config_key, wlog_hash, op_count, "
     "write_count, flush_count, state_count, distinct_count, run_violation, duration_ns, "
-    "memo_hit_rate, hashed_per_state";
+    "memo_hit_rate, hashed_per_state, sampled_out_count";
+
+/* What an input of version 4 lacks, read as NULL (version 5 added it). */
+static bool src_has_sampled_out;
 
 static const char result_columns[] =
     "state_id, outcome, violation, reason, recovered_sync, legal_lo, legal_hi, "
@@ -224,8 +227,9 @@ copy_run(struct store *s, const struct src_run *r, bool merged, int64_t *out_id)
             " WHERE w.workload_id = r.workload_id), model, profile, faults, block_size, "
             "device_size, arenas, jobs, CASE WHEN ?3 THEN '' ELSE shard END, ?4, wlog_hash, "
             "op_count, write_count, flush_count, state_count, distinct_count, run_violation, "
-            "CASE WHEN ?3 THEN NULL ELSE duration_ns END, memo_hit_rate, hashed_per_state "
-            "FROM src.runs r WHERE run_id = ?2", run_columns);
+            "CASE WHEN ?3 THEN NULL ELSE duration_ns END, memo_hit_rate, hashed_per_state, "
+            "%s FROM src.runs r WHERE run_id = ?2", run_columns,
+            src_has_sampled_out ? "sampled_out_count" : "NULL");
     char key[MERGE_KEY_MAX];
     snprintf(key, sizeof(key), "%s", r->key);
     if (merged) {
@@ -383,6 +387,8 @@ merge_input(struct store *s, const char *path)
     }
     struct src_run *runs = NULL;
     size_t count = 0;
+    src_has_sampled_out = store_query_int(s, "SELECT count(*) FROM pragma_table_info('runs', 'src') "
+            "WHERE name = 'sampled_out_count'") == 1;
     int rc = store_exec(s, "BEGIN IMMEDIATE");
     rc = rc == 0 ? store_exec(s, "INSERT OR IGNORE INTO main.workloads (name, hash, text) "
             "SELECT name, hash, text FROM src.workloads ORDER BY workload_id") : rc;
@@ -478,11 +484,21 @@ store_merge(const char *out_path, const char *const *in_paths, int in_count, FIL
     int unfinished = rc == 0 ? report_unfinished(s, out) : 0;
     int64_t runs = rc == 0 ? store_query_int(s, "SELECT count(*) FROM runs") : 0;
     int64_t rows = rc == 0 ? store_query_int(s, "SELECT count(*) FROM results") : 0;
+    const char *whole = "FROM runs WHERE coalesce(shard, '') = ''";
+    char sql[3][160];
+    int64_t sums[3];
+    const char *cols[3] = { "state_count", "sampled_out_count", "distinct_count" };
+    for (int i = 0; i < 3; i++) {
+        snprintf(sql[i], sizeof(sql[i]), "SELECT coalesce(sum(%s), 0) %s", cols[i], whole);
+        sums[i] = rc == 0 ? store_query_int(s, sql[i]) : 0;
+    }
     store_close(s);
     if (rc != 0 || unfinished < 0) {
         return 2;
     }
-    fprintf(out, "%s: %" PRId64 " runs, %" PRId64 " results; %d merged run%s not finished\n",
-            out_path, runs, rows, unfinished, unfinished == 1 ? "" : "s");
+    fprintf(out, "%s: %" PRId64 " runs, %" PRId64 " results; %d merged run%s not finished\n"
+            "explored: %" PRId64 " of the plans' %" PRId64 " crash states (%" PRId64 " left out "
+            "by sampling), %" PRId64 " distinct and checked\n", out_path, runs, rows, unfinished,
+            unfinished == 1 ? "" : "s", sums[0], sums[0] + sums[1], sums[1], sums[2]);
     return unfinished > 0 ? 1 : 0;
 }

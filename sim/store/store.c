@@ -34,7 +34,7 @@ static const char schema[] =
     " jobs INTEGER, shard TEXT, config_key TEXT NOT NULL,"
     " wlog_hash TEXT, op_count INTEGER, write_count INTEGER, flush_count INTEGER,"
     " state_count INTEGER, distinct_count INTEGER, run_violation TEXT,"
-    " duration_ns INTEGER, memo_hit_rate REAL, hashed_per_state REAL);"
+    " duration_ns INTEGER, memo_hit_rate REAL, hashed_per_state REAL, sampled_out_count INTEGER);"
     "CREATE TABLE IF NOT EXISTS wlog ("
     " run_id INTEGER NOT NULL, op_index INTEGER NOT NULL, kind TEXT NOT NULL,"
     " block INTEGER, content_hash TEXT, epoch INTEGER NOT NULL, qgen INTEGER NOT NULL,"
@@ -91,7 +91,8 @@ static const char schema[] =
  * results.retries; version 3 added tables only (the names: outcome_kinds,
  * fault_classes, device_models, sync_profiles), which the schema creates;
  * version 4 the memo's counts (NULL in the rows stored before); version 5
- * added a table only (run_shards, crashsim merge's record of shards). An upgrade
+ * added run_shards (crashsim merge's record of shards) and
+ * runs.sampled_out_count. An upgrade
  * adds each one its table lacks. */
 static const struct {
     const char *table;
@@ -104,6 +105,7 @@ static const struct {
     { "results", "hashed", "INTEGER" },
     { "runs", "memo_hit_rate", "REAL" },
     { "runs", "hashed_per_state", "REAL" },
+    { "runs", "sampled_out_count", "INTEGER" },
 };
 
 
@@ -618,7 +620,7 @@ run_insert(struct store *s, const struct run_info *info, const struct run_setup 
     if (sqlite3_prepare_v2(s->db, "INSERT INTO runs(started_at, git_rev, seed, workload_id, "
             "model, profile, faults, block_size, device_size, arenas, jobs, shard, config_key, "
             "wlog_hash, op_count, write_count, flush_count, state_count, distinct_count, "
-            "run_violation) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK) {
+            "run_violation, sampled_out_count) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK) {
         return -1;
     }
     const char *texts[] = { now, info->git_rev, NULL, NULL, info->model, info->profile,
@@ -642,6 +644,7 @@ run_insert(struct store *s, const struct run_info *info, const struct run_setup 
     if (setup->run_violation != NULL && setup->run_violation[0] != '\0') {
         sqlite3_bind_text(st, 20, setup->run_violation, -1, SQLITE_TRANSIENT);
     }
+    sqlite3_bind_int64(st, 21, (sqlite3_int64)setup->sampled_out_count);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     *run_id = sqlite3_last_insert_rowid(s->db);
@@ -742,6 +745,7 @@ store_run_end(struct store *s, int64_t run_id, const struct run_setup *setup,
     }
     if (sqlite3_prepare_v2(s->db, "UPDATE runs SET finished_at=?, state_count=?, "
             "distinct_count=?, run_violation=?, duration_ns=coalesce(duration_ns, 0) + ?, "
+            "sampled_out_count=?7, "
             "memo_hit_rate=(SELECT 1.0 * sum(memo_hits) / nullif(sum(memo_lookups), 0) "
             " FROM results WHERE run_id=?6), "
             "hashed_per_state=(SELECT 1.0 * sum(hashed) / nullif(count(hashed), 0) "
@@ -760,6 +764,7 @@ store_run_end(struct store *s, int64_t run_id, const struct run_setup *setup,
     }
     sqlite3_bind_int64(st, 5, (sqlite3_int64)duration_ns);
     sqlite3_bind_int64(st, 6, run_id);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)setup->sampled_out_count);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {

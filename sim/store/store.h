@@ -96,6 +96,7 @@ struct run_setup {
     uint32_t sync_count;            /* Entries. */
     uint64_t state_count;           /* Crash states enumerated, duplicates included. */
     uint64_t distinct_count;        /* Of which are checked. */
+    uint64_t sampled_out_count;     /* States of the plan's space sampling left out. */
     const char *run_violation;      /* How the fs disagreed with the oracle while recording,
                                      * or "" / NULL. */
 };
