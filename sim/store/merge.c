@@ -328,24 +328,27 @@ merge_shard(struct store *s, const char *path, const struct src_run *r, int64_t 
     return copy_results(s, out_id, r->id);
 }
 
-/* The merged run's totals from its shards and results: finished when every
- * shard is there and finished and every state has a final result. */
+/* The merged run's totals from its shards: finished when every shard is
+ * there and finished (a finished shard holds a final result for each of its
+ * states); the memo's rates once it is, from every result. */
 static int
 merged_update(struct store *s, int64_t run_id)
 {
-    const char *unchecked = outcome_name(OUTCOME_UNCHECKED);
-    return run_sql(s, "UPDATE main.runs SET "
+    int64_t finished = 0;
+    if (run_sql(s, "UPDATE main.runs SET "
             "started_at = (SELECT min(started_at) FROM run_shards WHERE run_id = ?1), "
             "duration_ns = (SELECT sum(duration_ns) FROM run_shards WHERE run_id = ?1), "
-            "memo_hit_rate = (SELECT 1.0 * sum(memo_hits) / nullif(sum(memo_lookups), 0) "
-            " FROM results WHERE run_id = ?1), "
-            "hashed_per_state = (SELECT 1.0 * sum(hashed) / nullif(count(hashed), 0) "
-            " FROM results WHERE run_id = ?1), "
-            "finished_at = CASE WHEN (SELECT count(*) FROM run_shards WHERE run_id = ?1 AND "
-            " finished_at IS NOT NULL) = (SELECT max(shard_count) FROM run_shards WHERE "
-            " run_id = ?1) AND (SELECT count(*) FROM results WHERE run_id = ?1 AND outcome != ?2)"
-            " = state_count THEN (SELECT max(finished_at) FROM run_shards WHERE run_id = ?1) "
-            "ELSE NULL END WHERE run_id = ?1", &run_id, 1, &unchecked, 1);
+            "finished_at = (SELECT CASE WHEN count(finished_at) = max(shard_count) "
+            " THEN max(finished_at) END FROM run_shards WHERE run_id = ?1) "
+            "WHERE run_id = ?1", &run_id, 1, NULL, 0) != 0
+            || find_int(s, "SELECT finished_at IS NOT NULL FROM main.runs WHERE run_id = ?1",
+                &run_id, 1, NULL, 0, &finished) < 0) {
+        return -1;
+    }
+    return !finished ? 0 : run_sql(s, "UPDATE main.runs SET (memo_hit_rate, hashed_per_state) = "
+            "(SELECT 1.0 * sum(memo_hits) / nullif(sum(memo_lookups), 0), "
+            " 1.0 * sum(hashed) / nullif(count(hashed), 0) FROM results WHERE run_id = ?1) "
+            "WHERE run_id = ?1", &run_id, 1, NULL, 0);
 }
 
 /* Checks that path is a crashsim database of version 4 or later and not
