@@ -50,7 +50,7 @@ SIM_ORACLE_SRC := sim/oracle/oracle.c sim/oracle/path.c sim/oracle/digest.c sim/
 SIM_RECORD_SRC := sim/record/dev.c sim/record/runner.c
 SIM_CHECK_SRC := sim/check/outcome.c sim/check/crash.c sim/check/checker.c sim/check/dedup.c \
            sim/check/workers.c
-SIM_STORE_SRC := sim/store/store.c
+SIM_STORE_SRC := sim/store/store.c sim/store/merge.c
 SIM_CAMPAIGN_SRC := sim/campaign/inputs.c sim/campaign/summary.c sim/campaign/coverage.c \
            sim/campaign/explore.c sim/campaign/generated.c sim/campaign/replay.c \
            sim/campaign/regress.c sim/campaign/minimize.c \
@@ -58,7 +58,7 @@ SIM_CAMPAIGN_SRC := sim/campaign/inputs.c sim/campaign/summary.c sim/campaign/co
 SIM_CLI_SRC := sim/cli/cli.c sim/cli/cmd_image.c sim/cli/cmd_dump.c sim/cli/cmd_run.c \
            sim/cli/cmd_inspect.c sim/cli/cmd_explore.c sim/cli/cmd_probes.c \
            sim/cli/cmd_regress.c sim/cli/cmd_analysis.c sim/cli/cmd_matrix.c sim/cli/cmd_wlog.c \
-           sim/cli/cmd_gen.c
+           sim/cli/cmd_gen.c sim/cli/cmd_cluster.c
 SIM_SRC := $(SIM_ORACLE_SRC) $(SIM_RECORD_SRC) $(SIM_CHECK_SRC) $(SIM_STORE_SRC) \
            $(SIM_CAMPAIGN_SRC) $(SIM_CLI_SRC)
 FAULT_SRC := faultinject/classes.c faultinject/plan.c faultinject/fault.c faultinject/forge.c \

@@ -270,6 +270,32 @@ nav a { margin-right: 1em; } img { max-width: 100%; border: 1px solid #eee; }
 # ----------------------------------------------------------------------------
 # Sections.
 
+def explored_line(runs, counts):
+    """What fraction of the crash-state space the runs cover: the states their
+    plans enumerated (a shard's plan is its whole campaign's), those left out
+    by sampling (--samples), the distinct ones checked and the duplicates, and
+    how many are stored (a shard holds its slice; an unfinished run, part)."""
+    stored = collections.Counter()
+    for (run, o, fc, p), n in counts.items():
+        stored[run] += n
+    whole = [r for r in runs if not r.get("shard")]
+    shards = len(runs) - len(whole)
+    planned = sum(r.get("state_count") or 0 for r in whole)
+    left = sum(r.get("sampled_out_count") or 0 for r in whole)
+    distinct = sum(r.get("distinct_count") or 0 for r in whole)
+    held = sum(stored[r["run_id"]] for r in whole)
+    space = planned + left
+    text = ("Explored: the %d whole runs' plans enumerated %d crash states of a space of %d "
+            "(%.1f%%; %d left out by sampling); %d distinct ones are checked, %d are "
+            "duplicates of a checked one; %d results are stored (%.1f%% of the enumerated)."
+            % (len(whole), planned, space, 100.0 * planned / space if space else 100.0, left,
+               distinct, planned - distinct, held, 100.0 * held / planned if planned else 100.0))
+    if shards:
+        text += (" %d runs are shards of a campaign (their states are counted once merged: "
+                 "crashsim merge)." % shards)
+    return '<p id="explored">%s</p>' % esc(text)
+
+
 def section_summary(db, st, runs, counts, flags, db_path):
     total = sum(counts.values())
     viol_total = sum(n for (run, o, fc, p), n in counts.items() if st.is_violation(o))
@@ -282,6 +308,7 @@ def section_summary(db, st, runs, counts, flags, db_path):
                "<span class=\"%s\">%d violating states</span>; outcomes present: %s.</p>"
                % (esc(db_path), len(runs), total, "viol" if viol_total else "",
                   viol_total, ", ".join("<b>%s</b>" % esc(o) for o in outcomes) or "none"))
+    out.append(explored_line(runs, counts))
     # A disagreement between the stored violation flag and outcome_kinds (or
     # among the stored flags) is a harness bug worth shouting about.
     for o in outcomes:
@@ -312,11 +339,14 @@ def section_summary(db, st, runs, counts, flags, db_path):
         stored = states_by_run[rid]
         states = r.get("state_count")
         states_txt = "%s" % states if states is not None else "%d stored" % stored
-        if states is not None and stored != states:
+        if r.get("shard"):
+            states_txt = "%d of %s (shard %s)" % (stored, states, r["shard"])
+        elif states is not None and stored != states:
             states_txt += " (%d stored)" % stored
         rows.append([
             (rid, "n"), r["workload"], r.get("model"), r.get("profile"), r.get("faults"),
             (r.get("seed"), "n"), (states_txt, "n"), (r.get("distinct_count") or "", "n"),
+            (r.get("sampled_out_count") if r.get("sampled_out_count") is not None else "", "n"),
             (v, "bad" if v else "good"),
             (fmt_ns(r.get("duration_ns")) + (" (unfinished)" if unfinished else ""),
              "warn" if unfinished else "n"),
@@ -324,7 +354,8 @@ def section_summary(db, st, runs, counts, flags, db_path):
             (r.get("run_violation") or "", "bad" if r.get("run_violation") else ""),
         ])
     out.append(table(["run", "workload", "device model", "profile", "faults", "seed",
-                      "states", "distinct", "violations", "duration", "git rev",
+                      "states", "distinct", "left out by sampling", "violations", "duration",
+                      "git rev",
                       "started (UTC)", "run_violation"], rows))
 
     out.append("<h3>States by outcome</h3>")
@@ -376,6 +407,11 @@ def section_consistency(db, runs):
         if r.get("finished_at") is None:
             notes.append("run %d is unfinished (finished_at is NULL): %d states stored so far."
                          % (rid, n))
+            continue
+        if r.get("shard"):
+            notes.append("run %d is shard %s of its campaign: it holds %d of the %s states "
+                         "the plan enumerated (crashsim merge joins the shards into one run)."
+                         % (rid, r["shard"], n, r.get("state_count")))
             continue
         if r.get("state_count") is not None and r["state_count"] != n:
             notes.append("run %d: runs.state_count says %d states, the results table holds %d "

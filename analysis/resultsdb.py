@@ -21,7 +21,7 @@ Names.note() says so.
 import os
 import sqlite3
 
-SCHEMA_VERSION = 4          # sim/store/store.h STORE_SCHEMA_VERSION; 0 is the unversioned schema 1.
+SCHEMA_VERSION = 5          # sim/store/store.h STORE_SCHEMA_VERSION; 0 is the unversioned schema 1.
 
 
 class DatabaseError(Exception):

@@ -278,6 +278,7 @@ struct sink {
     size_t *count;                  /* Entries. */
     size_t cap;                     /* Allocated entries. */
     bool failed;                    /* Out of memory. */
+    uint64_t left_out;              /* States of the space sampling did not draw. */
 };
 
 static void
@@ -407,7 +408,9 @@ reorders(struct sink *k, const uint32_t *win, uint32_t w, const struct fault_pla
         total += choose(w, size);
     }
     if (total > plan->samples) {
+        size_t first = *k->count;
         sampled(k, win, w, plan, cut);
+        k->left_out += total - (*k->count - first);
         return;
     }
     for (uint32_t size = 1; size <= plan->reorder_k && size <= w; size++) {
@@ -426,6 +429,9 @@ lies(struct sink *k, const uint32_t *prev, uint32_t pw, const uint32_t *win, uin
     uint64_t total = (uint64_t)pw * (1u + w);
     uint64_t rng = prng_stream(plan->seed, cut, PLAN_SALT_LIAR);
     size_t first = *k->count;
+    if (total > plan->samples) {
+        k->left_out += total;       /* Less what is drawn, below. */
+    }
     for (uint64_t n = 0, tries = 0; n < FS_MIN(total, plan->samples) && tries < 64u * total
             && !k->failed; tries++) {
         uint64_t pick = total <= plan->samples ? tries : prng_xorshift64star(&rng) % total;
@@ -446,6 +452,9 @@ lies(struct sink *k, const uint32_t *prev, uint32_t pw, const uint32_t *win, uin
             emit(k, &s);
             n++;
         }
+    }
+    if (total > plan->samples) {
+        k->left_out -= *k->count - first;
     }
 }
 
@@ -622,13 +631,22 @@ int
 fault_plan_enumerate(const struct oplog *log, enum device_model model,
         const struct fault_plan *plan, struct crash_state **states, size_t *count)
 {
+    uint64_t left_out;
+    return fault_plan_enumerate_counted(log, model, plan, states, count, &left_out);
+}
+
+int
+fault_plan_enumerate_counted(const struct oplog *log, enum device_model model,
+        const struct fault_plan *plan, struct crash_state **states, size_t *count,
+        uint64_t *left_out)
+{
     ASSERT(plan->kinds != 0);
     ASSERT(log->started || log->count == 0);
     const struct oplog_op *ops = log->ops;
     uint32_t n = log->count;
     uint8_t *cuts = calloc((size_t)n + 1, 1);
     uint32_t *win = malloc(((size_t)n + 1) * sizeof(uint32_t));
-    struct sink k = { states, count, 0, cuts == NULL || win == NULL };
+    struct sink k = { states, count, 0, cuts == NULL || win == NULL, 0 };
     *states = NULL;
     *count = 0;
     if (!k.failed) {
@@ -668,6 +686,7 @@ fault_plan_enumerate(const struct oplog *log, enum device_model model,
     }
     free(cuts);
     free(win);
+    *left_out = k.left_out;
     return k.failed ? -1 : 0;
 }
 

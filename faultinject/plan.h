@@ -128,6 +128,12 @@ int fault_plan_check_model(const struct fault_plan *plan, enum device_model mode
  * Returns 0 or -1 when memory runs out. */
 int fault_plan_enumerate(const struct oplog *log, enum device_model model,
         const struct fault_plan *plan, struct crash_state **states, size_t *count);
+/* The same, and *left_out: the states of the plan's space that sampling did
+ * not draw (reorder subsets and lying-flush losses past plan->samples at a
+ * cut), so a reader knows what fraction of the space the states are. */
+int fault_plan_enumerate_counted(const struct oplog *log, enum device_model model,
+        const struct fault_plan *plan, struct crash_state **states, size_t *count,
+        uint64_t *left_out);
 
 /* Ids. crash_id_parse returns -1 on malformed ids. */
 void crash_id_format(const struct crash_state *s, char *buf, size_t size);

@@ -47,8 +47,12 @@ struct campaign {
     struct recording rec;               /* Its recording. */
     struct crash_state *states;         /* Every state, in ascending cut order. */
     size_t count;                       /* Entries. */
+    uint64_t left_out;                  /* States of the plan's space sampling left out. */
     char (*ids)[CRASH_ID_MAX];          /* Their ids. */
     struct dedup dups;                  /* Signatures and duplicate links. */
+    uint8_t *owned;                     /* Per state: in this shard's slice (all: no shard). */
+    size_t owned_count;                 /* States in the slice. */
+    uint64_t owned_distinct;            /* Originals in the slice: the states it checks. */
     uint8_t *done;                      /* Per state: counted (its result is known). */
     uint8_t *failing;                   /* Per state: an original whose result violates. */
     enum outcome *outcomes;             /* Per state, once known (for --save-failures). */
@@ -56,6 +60,7 @@ struct campaign {
     int64_t run_id;                     /* This run. */
     bool resumed;                       /* It continues a run stored earlier. */
     struct run_setup setup;             /* What the run was set up with. */
+    char shard[24];                     /* "I/N", or "" for the whole campaign. */
     struct tally tally;                 /* Every result the run holds. */
     struct progress progress;           /* The live line. */
 };
@@ -64,10 +69,12 @@ static int
 campaign_alloc(struct campaign *c)
 {
     c->ids = malloc(c->count * sizeof(*c->ids) + 1);
+    c->owned = calloc(c->count + 1, 1);
     c->done = calloc(c->count + 1, 1);
     c->failing = calloc(c->count + 1, 1);
     c->outcomes = calloc(c->count + 1, sizeof(enum outcome));
-    if (c->ids == NULL || c->done == NULL || c->failing == NULL || c->outcomes == NULL) {
+    if (c->ids == NULL || c->owned == NULL || c->done == NULL || c->failing == NULL
+            || c->outcomes == NULL) {
         return -1;
     }
     for (size_t i = 0; i < c->count; i++) {
@@ -76,11 +83,32 @@ campaign_alloc(struct campaign *c)
     return dedup_states(&c->rec.dev.disk, c->states, c->count, &c->dups);
 }
 
+/* The shard's slice (explore.h): original k goes to shard k mod N + 1, a
+ * duplicate with its original (which comes before it). */
+static void
+campaign_slice(struct campaign *c)
+{
+    uint32_t n = c->cfg->shard_count != 0 ? c->cfg->shard_count : 1;
+    uint32_t mine = c->cfg->shard_count != 0 ? c->cfg->shard_index - 1 : 0;
+    uint64_t original = 0;
+    c->owned_count = 0;
+    c->owned_distinct = 0;
+    for (size_t i = 0; i < c->count; i++) {
+        uint32_t orig = c->dups.dup_of[i];
+        ASSERT(orig == CRASH_NONE || orig < i);
+        c->owned[i] = orig == CRASH_NONE ? original++ % n == mine : c->owned[orig];
+        c->owned_count += c->owned[i];
+        c->owned_distinct += c->owned[i] && orig == CRASH_NONE;
+    }
+    ASSERT(original == c->dups.distinct);
+}
+
 static void
 campaign_free(struct campaign *c)
 {
     free(c->states);
     free(c->ids);
+    free(c->owned);
     dedup_free(&c->dups);
     free(c->done);
     free(c->failing);
@@ -128,11 +156,12 @@ prepare(struct campaign *c)
     /* The workers explain nothing, so the oracles go now, before they fork:
      * freed at the end, every page of them would fault copy-on-write. */
     recording_drop_oracles(&c->rec);
-    if (fault_plan_enumerate(&c->rec.dev.disk.log, c->cfg->model, &c->cfg->plan, &c->states,
-            &c->count) != 0 || campaign_alloc(c) != 0) {
+    if (fault_plan_enumerate_counted(&c->rec.dev.disk.log, c->cfg->model, &c->cfg->plan,
+            &c->states, &c->count, &c->left_out) != 0 || campaign_alloc(c) != 0) {
         fprintf(stderr, "crashsim explore: out of memory enumerating crash states\n");
         return -1;
     }
+    campaign_slice(c);
     return 0;
 }
 
@@ -178,7 +207,7 @@ mark_done(void *arg, const char *id, enum outcome o)
     }
     for (size_t i = first_at_cut(c, s.cut); i < c->count && c->states[i].cut == s.cut; i++) {
         if (strcmp(c->ids[i], id) == 0) {
-            if (!c->done[i]) {
+            if (!c->done[i] && c->owned[i]) {
                 tally(c, i, o);
             }
             return;
@@ -234,12 +263,15 @@ store_begin(struct campaign *c)
         return -1;
     }
     fault_plan_format(&cfg->plan, faults, sizeof(faults));
+    if (cfg->shard_count != 0) {
+        snprintf(c->shard, sizeof(c->shard), "%u/%u", cfg->shard_index, cfg->shard_count);
+    }
     const struct record_config *g = &c->rec.config;     /* cfg->rec, or the file's. */
     struct run_info info = { CRASHSIM_GIT_REV, cfg->seed, c->name, c->text,
         device_model_name(cfg->model), sync_profile_name(g->profile), faults,
-        g->block_size, g->device_size, g->arenas, cfg->jobs, "" };
+        g->block_size, g->device_size, g->arenas, cfg->jobs, c->shard };
     c->setup = (struct run_setup){ &c->rec.dev.disk.log, c->rec.wlog_hash, c->rec.syncs,
-        c->rec.sync_count, c->count, c->dups.distinct, c->rec.violation };
+        c->rec.sync_count, c->count, c->dups.distinct, c->left_out, c->rec.violation };
     int found = cfg->resume ? resume_find(c, &info) : 0;
     if (found < 0) {
         return -1;
@@ -328,7 +360,7 @@ check_all(struct campaign *c)
         return -1;
     }
     for (size_t i = 0; i < c->count; i++) {
-        if (c->dups.dup_of[i] == CRASH_NONE && !chain_done(c, (uint32_t)i)) {
+        if (c->owned[i] && c->dups.dup_of[i] == CRASH_NONE && !chain_done(c, (uint32_t)i)) {
             workers_queue(w, (uint32_t)i);
         }
     }
@@ -339,10 +371,10 @@ check_all(struct campaign *c)
             rc = -1;
             break;
         }
-        progress_line(&c->progress, &c->tally, c->count, false);
+        progress_line(&c->progress, &c->tally, c->owned_count, false);
     }
     workers_stop(w);
-    progress_line(&c->progress, &c->tally, c->count, true);
+    progress_line(&c->progress, &c->tally, c->owned_count, true);
     return rc < 0 ? -1 : 0;
 }
 
@@ -354,8 +386,19 @@ summary(const struct campaign *c)
     summary_table(t);
     double secs = (double)(clock_now_ns() - c->progress.t0_ns) / 1e9;
     printf("\n%zu states (%" PRIu64 " distinct), %" PRIu64 " violations, %.1f s; run %" PRId64
-            " in %s\n", c->count, c->dups.distinct, t->violations, secs, c->run_id,
+            " in %s\n", c->owned_count, c->owned_distinct, t->violations, secs, c->run_id,
             c->cfg->db);
+    uint64_t space = c->count + c->left_out;
+    printf("explored: %zu of the plan's %" PRIu64 " crash states (%.1f%%; %" PRIu64 " left out by "
+            "sampling, --samples %u), %" PRIu64 " distinct and checked, %" PRIu64
+            " duplicates of a checked one\n", c->count, space,
+            space ? 100.0 * (double)c->count / (double)space : 100.0, c->left_out,
+            c->cfg->plan.samples, c->dups.distinct, (uint64_t)c->count - c->dups.distinct);
+    if (c->shard[0] != '\0') {
+        printf("shard %s: %zu of the campaign's %zu states (%" PRIu64 " of %" PRIu64
+                " distinct); crashsim merge joins the shards' databases into the whole run\n",
+                c->shard, c->owned_count, c->count, c->owned_distinct, c->dups.distinct);
+    }
     if (c->resumed) {
         printf("run %" PRId64 " resumed: the table counts every result it holds, from this and "
                 "earlier invocations\n", c->run_id);
@@ -439,7 +482,7 @@ campaign_report(struct campaign *c, struct explore_totals *tot)
     } else if (!cfg->tally_only && (t->violations > 0 || c->rec.violation[0] != '\0'
             || t->unchecked > 0)) {
         printf("%s: %zu states, %" PRIu64 " violations, %" PRIu64 " not checked (run %" PRId64
-                ")%s%s\n", c->name, c->count, t->violations, t->unchecked, c->run_id,
+                ")%s%s\n", c->name, c->owned_count, t->violations, t->unchecked, c->run_id,
                 c->rec.violation[0] ? "; while running: " : "", c->rec.violation);
     }
     if (cfg->save_failures != NULL && save_failures(c) != 0) {
@@ -462,7 +505,7 @@ explore_campaign(const struct explore_config *cfg, const char *name, char *text,
         rc = check_all(&c);
     }
     const struct tally *t = &c.tally;
-    bool complete = rc == 0 && t->finished == c.count && t->unchecked == 0;
+    bool complete = rc == 0 && t->finished == c.owned_count && t->unchecked == 0;
     if (rc == 0) {
         uint64_t duration_ns = clock_now_ns() - c.progress.t0_ns;
         rc = store_run_end(c.store, c.run_id, &c.setup, duration_ns, complete);
@@ -478,14 +521,34 @@ explore_campaign(const struct explore_config *cfg, const char *name, char *text,
         : !complete ? 2 : 0;
     if (tot != NULL) {
         tot->workloads++;
-        tot->states += c.count;
-        tot->distinct += c.dups.distinct;
+        tot->states += c.owned_count;
+        tot->distinct += c.owned_distinct;
         tot->violations += t->violations;
         tot->failing += code == 1;
         tot->code = FS_MAX(tot->code, code);
     }
     campaign_free(&c);
     return code;
+}
+
+int
+explore_shard_parse(const char *text, uint32_t *index, uint32_t *count)
+{
+    char *end;
+    if (text[0] < '0' || text[0] > '9') {
+        return -1;
+    }
+    unsigned long i = strtoul(text, &end, 10);
+    if (*end != '/' || end[1] < '0' || end[1] > '9') {
+        return -1;
+    }
+    unsigned long n = strtoul(end + 1, &end, 10);
+    if (*end != '\0' || i < 1 || n < 1 || i > n || n > EXPLORE_SHARDS_MAX) {
+        return -1;
+    }
+    *index = (uint32_t)i;
+    *count = (uint32_t)n;
+    return 0;
 }
 
 int

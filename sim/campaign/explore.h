@@ -39,7 +39,24 @@ struct explore_config {
     const char *gen;                /* Or generated workloads: "ace:N", "random:SEED:OPS". */
     bool tally_only;                /* Print nothing per campaign (crashsim matrix). */
     bool no_memo;                   /* Check every state in full (checker_memo off). */
+    uint32_t shard_index;           /* --shard I/N: I, 1-based; 0 for the whole campaign. */
+    uint32_t shard_count;           /* N; 0 for the whole campaign. */
 };
+
+/*
+ * Shards. --shard I/N checks one of N disjoint slices of a campaign's crash
+ * states. Every shard records the same workload and enumerates the same
+ * states and duplicates; the originals, numbered 0, 1, ... in enumeration
+ * order, are dealt out round-robin (original k to shard k mod N + 1), and
+ * each duplicate goes with its original. So every distinct image is checked
+ * by exactly one shard, a duplicate is stored beside the state checked
+ * instead, and crashsim merge joins the N runs into the run an unsharded
+ * campaign makes.
+ */
+#define EXPLORE_SHARDS_MAX 1000000u    /* N of --shard I/N, at most. */
+
+/* Parses "I/N" (1 <= I <= N <= EXPLORE_SHARDS_MAX); 0, or -1. */
+int explore_shard_parse(const char *text, uint32_t *index, uint32_t *count);
 
 /* Runs a campaign; returns the exit code: 0 clean, 1 violations, 2 error. */
 int explore_run(const struct explore_config *cfg);

@@ -33,6 +33,9 @@ extern const struct cli_command cli_commands[];
 int cmd_explore(int argc, char **argv);      /* cmd_explore.c: explore, replay */
 int cmd_replay(int argc, char **argv);
 int cmd_probes(int argc, char **argv);       /* cmd_probes.c */
+int cmd_merge(int argc, char **argv);        /* cmd_cluster.c: merge, jobs, slurm */
+int cmd_jobs(int argc, char **argv);
+int cmd_slurm(int argc, char **argv);
 int cmd_matrix(int argc, char **argv);       /* cmd_matrix.c */
 int cmd_regress(int argc, char **argv);      /* cmd_regress.c: regress, pin */
 int cmd_pin(int argc, char **argv);

@@ -69,6 +69,12 @@ static const char explore_help_more[] =
     "                        verified the same content (the default knows a block\n"
     "                        by the hash of its bytes and checks it once per worker;\n"
     "                        verdicts are the same either way)\n"
+    "      --shard I/N       check only the I-th of N disjoint slices of the crash\n"
+    "                        states (1 <= I <= N): the same slices on every machine;\n"
+    "                        each distinct image is checked by one shard, and\n"
+    "                        crashsim merge joins the N databases into the run an\n"
+    "                        unsharded campaign makes (the run's shard column is\n"
+    "                        'I/N'; --resume continues a shard)\n"
     "      --save-failures DIR  write each violation as a regression case in DIR\n"
     "      --coverage-out DIR   (COV=1 builds) write this campaign's coverage of fs/\n"
     "                        as gcovr JSON in DIR, for gcovr --add-tracefile\n"
@@ -95,7 +101,7 @@ explore_usage(FILE *out)
 }
 
 enum { OPT_SIZE = 256, OPT_BLOCK, OPT_ARENAS, OPT_SAMPLES, OPT_TIMEOUT, OPT_SAVE, OPT_COVERAGE, OPT_WLOG,
-    OPT_GEN, OPT_NO_MEMO };
+    OPT_GEN, OPT_NO_MEMO, OPT_SHARD };
 
 static int
 explore_opt(int c, struct explore_config *cfg, const char **faults)
@@ -122,6 +128,7 @@ explore_opt(int c, struct explore_config *cfg, const char **faults)
     case OPT_GEN: cfg->gen = optarg; return 0;
     case OPT_WLOG: cfg->wlog = optarg; return 0;
     case OPT_NO_MEMO: cfg->no_memo = true; return 0;
+    case OPT_SHARD: return explore_shard_parse(optarg, &cfg->shard_index, &cfg->shard_count);
     case OPT_SIZE: return cli_parse_size(optarg, &cfg->rec.device_size) ? 0 : -1;
     case OPT_BLOCK:
         if (!cli_parse_size(optarg, &v) || !fmt_block_size_valid(v)) {
@@ -235,6 +242,7 @@ cmd_explore(int argc, char **argv)
         { "gen", required_argument, NULL, OPT_GEN },
         { "wlog", required_argument, NULL, OPT_WLOG },
         { "no-memo", no_argument, NULL, OPT_NO_MEMO },
+        { "shard", required_argument, NULL, OPT_SHARD },
         { NULL, 0, NULL, 0 },
     };
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);

@@ -15,6 +15,7 @@
 #include "../../fs/format.h"
 #include "../../fs/probes.h"
 #include "../clock.h"
+#include "store_impl.h"
 
 #define BATCH_ROWS 512u
 #define BATCH_NS 250000000ull       /* A batch is committed after at most this long. */
@@ -33,7 +34,7 @@ static const char schema[] =
     " jobs INTEGER, shard TEXT, config_key TEXT NOT NULL,"
     " wlog_hash TEXT, op_count INTEGER, write_count INTEGER, flush_count INTEGER,"
     " state_count INTEGER, distinct_count INTEGER, run_violation TEXT,"
-    " duration_ns INTEGER, memo_hit_rate REAL, hashed_per_state REAL);"
+    " duration_ns INTEGER, memo_hit_rate REAL, hashed_per_state REAL, sampled_out_count INTEGER);"
     "CREATE TABLE IF NOT EXISTS wlog ("
     " run_id INTEGER NOT NULL, op_index INTEGER NOT NULL, kind TEXT NOT NULL,"
     " block INTEGER, content_hash TEXT, epoch INTEGER NOT NULL, qgen INTEGER NOT NULL,"
@@ -57,6 +58,10 @@ static const char schema[] =
     " retries INTEGER NOT NULL DEFAULT 0,"
     " memo_lookups INTEGER, memo_hits INTEGER, hashed INTEGER,"
     " PRIMARY KEY (run_id, state_id)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS run_shards ("
+    " run_id INTEGER NOT NULL, shard_index INTEGER NOT NULL, shard_count INTEGER NOT NULL,"
+    " started_at TEXT NOT NULL, finished_at TEXT, git_rev TEXT, duration_ns INTEGER,"
+    " PRIMARY KEY (run_id, shard_index)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS probes ("
     " bit INTEGER PRIMARY KEY, name TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS outcome_kinds ("
@@ -85,7 +90,9 @@ static const char schema[] =
 /* The columns later versions added to tables an older one had: version 2
  * results.retries; version 3 added tables only (the names: outcome_kinds,
  * fault_classes, device_models, sync_profiles), which the schema creates;
- * version 4 the memo's counts (NULL in the rows stored before). An upgrade
+ * version 4 the memo's counts (NULL in the rows stored before); version 5
+ * added run_shards (crashsim merge's record of shards) and
+ * runs.sampled_out_count. An upgrade
  * adds each one its table lacks. */
 static const struct {
     const char *table;
@@ -98,14 +105,10 @@ static const struct {
     { "results", "hashed", "INTEGER" },
     { "runs", "memo_hit_rate", "REAL" },
     { "runs", "hashed_per_state", "REAL" },
+    { "runs", "sampled_out_count", "INTEGER" },
 };
 
-enum stmt_id {
-    ST_STATE,
-    ST_RESULT,
-    ST_WLOG,
-    ST_COUNT
-};
+
 
 static const char *const stmt_sql[ST_COUNT] = {
     "INSERT OR REPLACE INTO states (run_id, state_id, cut, fault_class, drops, torn_op,"
@@ -119,14 +122,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     " pass, activity, block_type, mark) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
 };
 
-struct store {
-    sqlite3 *db;                    /* The connection. */
-    sqlite3_stmt *st[ST_COUNT];     /* Prepared statements (NULL when read-only). */
-    bool read_only;                 /* Opened with store_open_read. */
-    uint32_t pending;               /* Rows in the open batch transaction. */
-    uint64_t begun_ns;              /* When it began. */
-    char text[8][512];              /* Strings returned by store_run_get. */
-};
+
 
 /* The page cache of a writing connection, KiB: the states and results
  * b-trees of a large campaign stay in memory instead of being read back. */
@@ -135,8 +131,8 @@ struct store {
 static uint64_t commit_count;       /* Commits by this process (the exit hook counts them). */
 static uint64_t commit_exit_at;     /* CRASHSIM_STORE_EXIT_AT, 0 when unset. */
 
-static int
-exec(struct store *s, const char *sql)
+int
+store_exec(struct store *s, const char *sql)
 {
     char *msg = NULL;
     int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
@@ -149,8 +145,8 @@ exec(struct store *s, const char *sql)
 }
 
 /* Ends the open transaction: the one place a write becomes durable. */
-static int
-commit(struct store *s)
+int
+store_commit(struct store *s)
 {
     ASSERT(!s->read_only);
     ASSERT(!sqlite3_get_autocommit(s->db));     /* A transaction is open. */
@@ -158,7 +154,7 @@ commit(struct store *s)
     if (commit_exit_at != 0 && commit_count == commit_exit_at) {
         _exit(STORE_EXIT_HOOK);                 /* Test hook: as a kill -9 would. */
     }
-    return exec(s, "COMMIT");
+    return store_exec(s, "COMMIT");
 }
 
 static void
@@ -183,8 +179,8 @@ store_configure(void)
 }
 
 /* One integer from a query with no parameters; -1 when it fails. */
-static int64_t
-query_int(struct store *s, const char *sql)
+int64_t
+store_query_int(struct store *s, const char *sql)
 {
     sqlite3_stmt *st;
     int64_t v = -1;
@@ -202,8 +198,8 @@ query_int(struct store *s, const char *sql)
 static int
 schema_version(struct store *s, const char *path, char *err, size_t err_size)
 {
-    int64_t v = query_int(s, "PRAGMA user_version");
-    int64_t tables = query_int(s, "SELECT count(*) FROM sqlite_master WHERE type = 'table'");
+    int64_t v = store_query_int(s, "PRAGMA user_version");
+    int64_t tables = store_query_int(s, "SELECT count(*) FROM sqlite_master WHERE type = 'table'");
     if (v < 0 || tables < 0) {
         snprintf(err, err_size, "%s: not a crashsim database (%s)", path, sqlite3_errmsg(s->db));
         return -1;
@@ -216,7 +212,7 @@ schema_version(struct store *s, const char *path, char *err, size_t err_size)
     if (tables == 0) {
         return 0;
     }
-    int64_t ours = query_int(s, "SELECT count(*) FROM pragma_table_info('runs') WHERE name = "
+    int64_t ours = store_query_int(s, "SELECT count(*) FROM pragma_table_info('runs') WHERE name = "
             "'config_key'");
     if (ours != 1) {
         snprintf(err, err_size, "%s: not a crashsim database (it holds other tables)", path);
@@ -320,7 +316,7 @@ names_write(struct store *s)
         { "INSERT INTO sync_profiles (profile, rank) VALUES (?,?)", SYNC_PROFILE_COUNT,
             bind_profile },
     };
-    if (exec(s, "DELETE FROM probes; DELETE FROM outcome_kinds; DELETE FROM fault_classes; "
+    if (store_exec(s, "DELETE FROM probes; DELETE FROM outcome_kinds; DELETE FROM fault_classes; "
             "DELETE FROM device_models; DELETE FROM sync_profiles") != 0) {
         return -1;
     }
@@ -340,28 +336,28 @@ schema_write(struct store *s, int version)
 {
     ASSERT(version >= 0 && version <= STORE_SCHEMA_VERSION);
     char sql[160];
-    if (exec(s, "BEGIN IMMEDIATE") != 0) {
+    if (store_exec(s, "BEGIN IMMEDIATE") != 0) {
         return -1;
     }
     int rc = 0;
     for (size_t i = 0; version > 0 && rc == 0 && i < FS_ARRAY_COUNT(added_columns); i++) {
         snprintf(sql, sizeof(sql), "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'",
                 added_columns[i].table, added_columns[i].column);
-        if (query_int(s, sql) == 0) {
+        if (store_query_int(s, sql) == 0) {
             snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", added_columns[i].table,
                     added_columns[i].column, added_columns[i].decl);
-            rc = exec(s, sql);
+            rc = store_exec(s, sql);
         }
     }
-    rc = rc == 0 ? exec(s, schema) : rc;
+    rc = rc == 0 ? store_exec(s, schema) : rc;
     rc = rc == 0 ? names_write(s) : rc;
     snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
-    rc = rc == 0 ? exec(s, sql) : rc;
+    rc = rc == 0 ? store_exec(s, sql) : rc;
     if (rc != 0) {
-        exec(s, "ROLLBACK");
+        store_exec(s, "ROLLBACK");
         return -1;
     }
-    return commit(s);
+    return store_commit(s);
 }
 
 static int
@@ -397,7 +393,7 @@ store_open(struct store **out, const char *path, char *err, size_t err_size)
      * schema without waiting for the disk, then every later commit is
      * synchronous=NORMAL. A kill -9 at any point leaves either no schema or
      * the whole schema, as before (the OS keeps what was written). */
-    if (exec(s, version == 0 ? "PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL"
+    if (store_exec(s, version == 0 ? "PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL"
             : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL") != 0) {
         return open_fail(s, err, err_size, path, "cannot switch to WAL mode");
     }
@@ -405,7 +401,7 @@ store_open(struct store **out, const char *path, char *err, size_t err_size)
         return open_fail(s, err, err_size, path, version == 0 ? "cannot create the schema"
                 : "cannot upgrade the schema");
     }
-    if (exec(s, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-" STORE_CACHE_KIB) != 0) {
+    if (store_exec(s, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-" STORE_CACHE_KIB) != 0) {
         return open_fail(s, err, err_size, path, "cannot set the page cache");
     }
     for (int i = 0; i < ST_COUNT; i++) {
@@ -438,7 +434,7 @@ open_read_only(struct store *s, const char *path)
         s->db = NULL;
         int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
         if (sqlite3_open_v2(uri, &s->db, flags, NULL) == SQLITE_OK
-                && query_int(s, "SELECT count(*) FROM sqlite_master") >= 0) {
+                && store_query_int(s, "SELECT count(*) FROM sqlite_master") >= 0) {
             return 0;
         }
     }
@@ -488,8 +484,8 @@ store_close(struct store *s)
     free(s);
 }
 
-static void
-hex64(char *buf, uint64_t v)
+void
+store_hex64(char *buf, uint64_t v)
 {
     snprintf(buf, 17, "%016" PRIx64, v);
 }
@@ -509,7 +505,7 @@ begin(struct store *s)
 {
     ASSERT(!s->read_only);
     if (s->pending == 0) {
-        if (exec(s, "BEGIN") != 0) {
+        if (store_exec(s, "BEGIN") != 0) {
             return -1;
         }
         s->begun_ns = clock_now_ns();
@@ -525,7 +521,7 @@ store_flush(struct store *s)
         return 0;
     }
     s->pending = 0;
-    return commit(s);
+    return store_commit(s);
 }
 
 static int
@@ -548,7 +544,7 @@ static int64_t
 workload_id(struct store *s, const char *name, const char *text, bool insert)
 {
     char hash[17];
-    hex64(hash, fmt_hash(text, strlen(text)));
+    store_hex64(hash, fmt_hash(text, strlen(text)));
     sqlite3_stmt *st;
     if (insert && sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO workloads(name, hash, text) "
             "VALUES (?,?,?)", -1, &st, NULL) == SQLITE_OK) {
@@ -619,12 +615,12 @@ run_insert(struct store *s, const struct run_info *info, const struct run_setup 
     }
     config_key(info, wid, key, sizeof(key));
     now_iso(now, sizeof(now));
-    hex64(hash, setup->wlog_hash);
+    store_hex64(hash, setup->wlog_hash);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "INSERT INTO runs(started_at, git_rev, seed, workload_id, "
             "model, profile, faults, block_size, device_size, arenas, jobs, shard, config_key, "
             "wlog_hash, op_count, write_count, flush_count, state_count, distinct_count, "
-            "run_violation) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK) {
+            "run_violation, sampled_out_count) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK) {
         return -1;
     }
     const char *texts[] = { now, info->git_rev, NULL, NULL, info->model, info->profile,
@@ -648,6 +644,7 @@ run_insert(struct store *s, const struct run_info *info, const struct run_setup 
     if (setup->run_violation != NULL && setup->run_violation[0] != '\0') {
         sqlite3_bind_text(st, 20, setup->run_violation, -1, SQLITE_TRANSIENT);
     }
+    sqlite3_bind_int64(st, 21, (sqlite3_int64)setup->sampled_out_count);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     *run_id = sqlite3_last_insert_rowid(s->db);
@@ -674,7 +671,7 @@ wlog_insert(struct store *s, int64_t run_id, const struct oplog *log)
         sqlite3_bind_text(st, 3, oplog_op_kind_name((enum oplog_op_kind)op->kind), -1,
                 SQLITE_STATIC);
         if (op->kind == OPLOG_OP_WRITE) {
-            hex64(hash, log->pool.hashes[op->content]);
+            store_hex64(hash, log->pool.hashes[op->content]);
             sqlite3_bind_int64(st, 4, (sqlite3_int64)op->block);
             sqlite3_bind_text(st, 5, hash, -1, SQLITE_TRANSIENT);
             sqlite3_bind_text(st, 10, type_label(op->type), -1, SQLITE_STATIC);
@@ -706,11 +703,11 @@ syncs_insert(struct store *s, int64_t run_id, const struct syncpt *syncs, uint32
     for (uint32_t k = 0; k < count; k++) {
         const struct syncpt *p = &syncs[k];
         char hash[17], sql[256];
-        hex64(hash, p->digest);
+        store_hex64(hash, p->digest);
         snprintf(sql, sizeof(sql), "INSERT INTO syncs (run_id, sync_index, step_index, "
                 "trace_line, start_op, end_op, digest) VALUES (%" PRId64 ", %u, %u, %u, %u, %u, "
                 "'%s')", run_id, k, p->step, p->line, p->start_op, p->end_op, hash);
-        if (exec(s, sql) != 0) {
+        if (store_exec(s, sql) != 0) {
             return -1;
         }
     }
@@ -723,17 +720,17 @@ store_run_create(struct store *s, const struct run_info *info, const struct run_
 {
     ASSERT(!s->read_only);
     ASSERT(setup->log != NULL && (setup->syncs != NULL || setup->sync_count == 0));
-    if (store_flush(s) != 0 || exec(s, "BEGIN IMMEDIATE") != 0) {
+    if (store_flush(s) != 0 || store_exec(s, "BEGIN IMMEDIATE") != 0) {
         return -1;
     }
     int rc = run_insert(s, info, setup, run_id);
     rc = rc == 0 ? wlog_insert(s, *run_id, setup->log) : rc;
     rc = rc == 0 ? syncs_insert(s, *run_id, setup->syncs, setup->sync_count) : rc;
     if (rc != 0) {
-        exec(s, "ROLLBACK");
+        store_exec(s, "ROLLBACK");
         return -1;
     }
-    return commit(s);
+    return store_commit(s);
 }
 
 int
@@ -743,17 +740,18 @@ store_run_end(struct store *s, int64_t run_id, const struct run_setup *setup,
     char now[32];
     now_iso(now, sizeof(now));
     sqlite3_stmt *st;
-    if (store_flush(s) != 0 || exec(s, "BEGIN IMMEDIATE") != 0) {
+    if (store_flush(s) != 0 || store_exec(s, "BEGIN IMMEDIATE") != 0) {
         return -1;
     }
     if (sqlite3_prepare_v2(s->db, "UPDATE runs SET finished_at=?, state_count=?, "
             "distinct_count=?, run_violation=?, duration_ns=coalesce(duration_ns, 0) + ?, "
+            "sampled_out_count=?7, "
             "memo_hit_rate=(SELECT 1.0 * sum(memo_hits) / nullif(sum(memo_lookups), 0) "
             " FROM results WHERE run_id=?6), "
             "hashed_per_state=(SELECT 1.0 * sum(hashed) / nullif(count(hashed), 0) "
             " FROM results WHERE run_id=?6) "
             "WHERE run_id=?6", -1, &st, NULL) != SQLITE_OK) {
-        exec(s, "ROLLBACK");
+        store_exec(s, "ROLLBACK");
         return -1;
     }
     if (complete) {
@@ -766,13 +764,14 @@ store_run_end(struct store *s, int64_t run_id, const struct run_setup *setup,
     }
     sqlite3_bind_int64(st, 5, (sqlite3_int64)duration_ns);
     sqlite3_bind_int64(st, 6, run_id);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)setup->sampled_out_count);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
-        exec(s, "ROLLBACK");
+        store_exec(s, "ROLLBACK");
         return -1;
     }
-    return commit(s);
+    return store_commit(s);
 }
 
 int
@@ -841,7 +840,7 @@ bind_state(sqlite3_stmt *st, int64_t run_id, const struct state_row *r, struct s
         n += (uint32_t)snprintf(t->drops + n, sizeof(t->drops) - n, "%s%u", i ? "." : "",
                 c->drops[i]);
     }
-    hex64(t->sig, r->signature);
+    store_hex64(t->sig, r->signature);
     sqlite3_bind_int64(st, 1, run_id);
     sqlite3_bind_text(st, 2, r->state_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, c->cut);

@@ -33,13 +33,14 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../../faultinject/plan.h"
 #include "../../traces/oplog.h"
 #include "../check/outcome.h"
 #include "../record/runner.h"
 
-#define STORE_SCHEMA_VERSION 4      /* PRAGMA user_version this code writes. */
+#define STORE_SCHEMA_VERSION 5      /* PRAGMA user_version this code writes. */
 #define STORE_EXIT_HOOK 86          /* Exit status of the CRASHSIM_STORE_EXIT_AT hook. */
 
 struct store;
@@ -95,6 +96,7 @@ struct run_setup {
     uint32_t sync_count;            /* Entries. */
     uint64_t state_count;           /* Crash states enumerated, duplicates included. */
     uint64_t distinct_count;        /* Of which are checked. */
+    uint64_t sampled_out_count;     /* States of the plan's space sampling left out. */
     const char *run_violation;      /* How the fs disagreed with the oracle while recording,
                                      * or "" / NULL. */
 };
@@ -154,5 +156,13 @@ int store_probe_stats(struct store *s, int64_t run_id,
  * the store until the next call, except workload_text, which the caller
  * frees. Run 0 means the latest run. */
 int store_run_get(struct store *s, int64_t *run_id, struct run_info *info, uint64_t *wlog_hash);
+
+/* crashsim merge (sim/store/merge.c): merges the databases in_paths into
+ * out_path (created if missing), each input in one transaction; shards of a
+ * campaign join one merged run (run_shards), other runs are copied once.
+ * Reports unfinished merged runs and a total line on out. Returns the exit
+ * status: 0 all merged runs finished, 1 some lack shards or hold unfinished
+ * ones, 2 an error or a refused input (message on stderr). */
+int store_merge(const char *out_path, const char *const *in_paths, int in_count, FILE *out);
 
 #endif /* SIM_STORE_STORE_H */
