@@ -527,8 +527,9 @@ cmd_jobs(int argc, char **argv)
     int status = grid_start("jobs", jobs_help, argc, argv, &g);
     if (status < 0) {
         uint64_t n = grid_write_jobs(stdout, &g);
-        fprintf(stderr, "crashsim jobs: %" PRIu64 " jobs in %s/jobs.txt; after them: sh %s/merge.sh\n",
-                n, g.out, g.out);
+        fprintf(stderr, "crashsim jobs: %" PRIu64 " jobs in %s/jobs.txt; after them, the merge "
+                "(%s/merge.sh):\n", n, g.out, g.out);
+        grid_write_merge(stderr, &g);
         status = EXIT_OK;
     }
     grid_free(&g);
