@@ -15,7 +15,7 @@
  *
  * The fields are one table (FIELDS): a test name, the reason fs_check must
  * give, and the edit — of a leaf record, of the fork's snapshot record, of
- * every block of a type, or of a pivot's first child pointer — with the
+ * every block of a type, or of every pivot — with the
  * image it needs when not the small one.
  */
 #include <stdio.h>
@@ -145,7 +145,7 @@ struct field {
     bool (*block)(uint8_t *block);  /* Every block of type type. */
     uint16_t type;                  /* Its type. */
     uint32_t count;                 /* Blocks block must change: 0 any but none. */
-    void (*child)(uint8_t *pptr);   /* Every pivot's first child pointer and fill. */
+    bool (*pivot)(uint8_t *node);   /* Every pivot (one that verifies). */
     void (*image)(struct bdev *dev);    /* The image to forge, or NULL. */
 };
 
@@ -169,9 +169,9 @@ record_edit(const struct field *f, uint8_t *k, uint16_t nk, uint8_t *v, uint16_t
     return true;
 }
 
-/* Applies f to every leaf record, every block of its type or every pivot's
- * first child on the device, resealing each block it changed; returns how
- * many it changed. */
+/* Applies f to every leaf record, every block of its type or every pivot
+ * on the device, resealing each block it changed; returns how many it
+ * changed. */
 static uint32_t
 edit_device(const struct bdev *dev, const struct field *f)
 {
@@ -183,11 +183,10 @@ edit_device(const struct bdev *dev, const struct field *f)
         bool any = false;
         if (f->block != NULL) {
             any = type == f->type && forge_is_meta(buf, BS) && f->block(buf);
-        } else if (f->child != NULL && type == FMT_TYPE_PIVOT
+        } else if (f->pivot != NULL && type == FMT_TYPE_PIVOT
                 && tree_node_verify(BS, buf, type) == NULL) {
-            f->child((uint8_t *)(uintptr_t)tree_node_val(BS, buf, 0).v);
-            any = true;
-        } else if (f->child == NULL && type == FMT_TYPE_LEAF
+            any = f->pivot(buf);
+        } else if (f->pivot == NULL && type == FMT_TYPE_LEAF
                 && tree_node_verify(BS, buf, type) == NULL) {
             for (uint16_t i = 0; i < fmt_node_nval(buf); i++) {
                 struct kv kv = tree_node_val(BS, buf, i);
@@ -270,6 +269,16 @@ edit_qid(uint8_t *k, uint16_t nk, uint8_t *v, uint16_t nv)
 }
 
 static bool
+edit_entry_parent(uint8_t *k, uint16_t nk, uint8_t *v, uint16_t nv)
+{
+    if (!is_file_entry(k, nk, nv, "f")) {
+        return false;
+    }
+    fmt_put64(k + FMT_KEY_ID_OFFSET, fmt_get64(v + 8));     /* /d/f in itself, a file. */
+    return true;
+}
+
+static bool
 edit_uplink(uint8_t *k, uint16_t nk, uint8_t *v, uint16_t nv)
 {
     if (k[0] != FMT_KUP || nk != FMT_KUP_SIZE || nv != FMT_KENT_SIZE_MIN + 1
@@ -298,6 +307,17 @@ static bool
 is_data(const uint8_t *k, uint16_t nk, uint16_t nv)
 {
     return k[0] == FMT_KDAT && nk == FMT_KDAT_SIZE && nv == FMT_PTR_SIZE;
+}
+
+static bool
+edit_data_qid(uint8_t *k, uint16_t nk, uint8_t *v, uint16_t nv)
+{
+    (void)v;
+    if (!is_data(k, nk, nv)) {
+        return false;
+    }
+    fmt_put64(k + FMT_KEY_ID_OFFSET, 1);    /* The root directory's; the keys keep their order. */
+    return true;
 }
 
 static bool
@@ -544,23 +564,47 @@ edit_log_tail_gen(uint8_t *b)
     return true;
 }
 
-static void
-fill_more(uint8_t *pptr)
+/* A pivot's value i, to edit. */
+static struct kv
+pivot_val(uint8_t *node, uint16_t i)
 {
-    fmt_put16(pptr + FMT_PTR_SIZE, (uint16_t)(fmt_get16(pptr + FMT_PTR_SIZE) + 2));
+    return tree_node_val(BS, node, i);
 }
 
-static void
-gen_younger(uint8_t *pptr)
+static bool
+fill_more(uint8_t *node)
 {
+    uint8_t *pptr = (uint8_t *)(uintptr_t)pivot_val(node, 0).v;
+    fmt_put16(pptr + FMT_PTR_SIZE, (uint16_t)(fmt_get16(pptr + FMT_PTR_SIZE) + 2));
+    return true;
+}
+
+static bool
+gen_younger(uint8_t *node)
+{
+    uint8_t *pptr = (uint8_t *)(uintptr_t)pivot_val(node, 0).v;
     fmt_put64(pptr + 16, 1u << 20);     /* Born after its parent and nextgen. */
+    return true;
+}
+
+static bool
+separator_later(uint8_t *node)
+{
+    if (fmt_node_nval(node) < 2) {
+        return false;
+    }
+    struct kv kv = pivot_val(node, 1);
+    ((uint8_t *)(uintptr_t)kv.k)[kv.nk - 1]++;      /* Above its child's first key. */
+    return true;
 }
 
 /* ---- The table. ---- */
 
 #define FIELDS(X) \
-    X(child_fill, "its parent records", .child = fill_more, .image = image_tall) \
-    X(child_gen, "above its parent's or nextgen", .child = gen_younger, .image = image_tall) \
+    X(child_fill, "its parent records", .pivot = fill_more, .image = image_tall) \
+    X(child_gen, "above its parent's or nextgen", .pivot = gen_younger, .image = image_tall) \
+    X(child_range, "outside the range its parent gives", .pivot = separator_later, \
+            .image = image_tall) \
     X(data_past_length, "beyond the end of qid", .record = edit_file_length) \
     X(data_gen_above_node, "above its node's", .record = edit_data_gen) \
     X(data_hash, "hash mismatch", .record = edit_data_hash) \
@@ -568,6 +612,8 @@ gen_younger(uint8_t *pptr)
     X(dirent_dir_length, "a directory with a nonzero length", .record = edit_dir_length) \
     X(dirent_flag, "directory entry: reserved flag set", .record = edit_dirent_flag) \
     X(dirent_qid, "qid 1048576 not below nextqid", .record = edit_qid) \
+    X(dirent_parent, "is an orphan: its parent is not a directory", .record = edit_entry_parent) \
+    X(data_qid, "which is no file", .record = edit_data_qid) \
     X(uplink_target, "does not name its directory's entry", .record = edit_uplink) \
     X(dirs_vs_uplinks, "3 directories but 2 up-links", .record = edit_file_to_dir) \
     X(label_flags, "sets unknown flags", .record = edit_label_flags) \
