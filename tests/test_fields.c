@@ -170,15 +170,16 @@ record_edit(const struct field *f, uint8_t *k, uint16_t nk, uint8_t *v, uint16_t
 }
 
 /* Applies f to every leaf record, every block of its type or every pivot
- * on the device, resealing each block it changed; returns how many it
- * changed. */
+ * on the device, resealing each block whose bytes it changed; returns how
+ * many it changed. */
 static uint32_t
 edit_device(const struct bdev *dev, const struct field *f)
 {
     uint32_t changed = 0;
-    uint8_t buf[BS];
+    uint8_t buf[BS], old[BS];
     for (uint64_t b = 0; b < dev->block_count; b++) {
         CHECK_ERR(dev->read(dev, b, buf), 0);
+        memcpy(old, buf, BS);
         uint16_t type = fmt_block_type(buf);
         bool any = false;
         if (f->block != NULL) {
@@ -194,7 +195,7 @@ edit_device(const struct bdev *dev, const struct field *f)
                         (uint8_t *)(uintptr_t)kv.v, kv.nv);
             }
         }
-        if (any) {
+        if (any && memcmp(old, buf, BS) != 0) {
             reseal(dev, b, buf, 0);
             changed++;
         }
@@ -502,6 +503,16 @@ edit_dlist_logsz(uint8_t *b)
 }
 
 static bool
+edit_dlist_entry(uint8_t *b)
+{
+    if (fmt_get16(b + 2) < FMT_DLIST_ENTRY_SIZE) {
+        return false;
+    }
+    fmt_put64(b + FMT_LOG_HEADER_SIZE, BLOCKS / 2 * (uint64_t)BS);      /* A free block. */
+    return true;
+}
+
+static bool
 edit_dlist_entry_dropped(uint8_t *b)
 {
     uint16_t logsz = fmt_get16(b + 2);
@@ -637,6 +648,8 @@ separator_later(uint8_t *node)
     X(dlist_pointer_hash, "pointer's hash does not match the block", \
             .record = edit_dlist_hashes) \
     X(dlist_logsz, "logsz is not a whole number of entries", .block = edit_dlist_logsz, \
+            .type = FMT_TYPE_DLIST) \
+    X(dlist_entry, "referenced block is free", .block = edit_dlist_entry, \
             .type = FMT_TYPE_DLIST) \
     X(dlist_bytes_after_logsz, "bytes after logsz", .block = edit_dlist_entry_dropped, \
             .type = FMT_TYPE_DLIST) \
