@@ -104,7 +104,8 @@ forge_pick(const uint8_t *b, uint32_t bs, uint64_t seed)
         for (uint32_t off = 8; off < 24; off += 4) {
             offer(&p, LAYOUT, off, 4);                  /* blksz bufspc narena snap.ht */
         }
-        static const uint32_t words[] = { 24, 40, 56, 72, 80, 88, 96, 104 };
+        /* snap.addr, snapdl.hd and .tl (addr, hash), flag, nextqid, nextgen, qgen, blocks. */
+        static const uint32_t words[] = { 24, 40, 48, 56, 64, 72, 80, 88, 96, 104 };
         for (uint32_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
             offer(&p, LAYOUT, words[i], 8);
         }
@@ -119,6 +120,9 @@ forge_pick(const uint8_t *b, uint32_t bs, uint64_t seed)
     } else if (t == FMT_TYPE_LOG || t == FMT_TYPE_DLIST) {
         offer(&p, LAYOUT, 2, 2);                        /* logsz */
         offer(&p, LAYOUT, 12, 8);                       /* logp.addr */
+        if (t == FMT_TYPE_DLIST) {
+            offer(&p, LAYOUT, 20, 8);                   /* logp.hash: a deadlist's is checked. */
+        }
         offer(&p, LAYOUT, 28, 8);                       /* logp.gen */
         uint32_t logsz = fmt_get16(b + 2);
         for (uint32_t i = 0; i + 8 <= logsz && i + 8 <= fmt_logspc(bs); i += 8) {

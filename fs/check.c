@@ -12,6 +12,11 @@
  * exclusive block is not reached twice. Blocks awaiting a deferred free are
  * still owned by the commit in flight. A final sweep over each arena's usable
  * space finds allocated blocks nobody reached: leaks.
+ *
+ * Fields that restate others are checked against them: the superblock's
+ * fixed fields, the arenas' tiling its addresses and the headers' sizes
+ * restate, a header's used bytes against its log, the log's links (the
+ * whole list, with checktree.c's, is docs/DESIGN.md's "Redundant fields").
  */
 #include "check.h"
 
@@ -35,6 +40,24 @@ fs_check_class_name(enum fs_check_class cls)
     return names[cls];
 }
 
+/* The superblock's fields no mount needs: the snapshot tree's deadlist
+ * (always empty: its blocks are freed, not killed) and the feature flags. */
+static void
+check_super_fixed(struct check *c)
+{
+    const struct fmt_super *sb = &c->fs->sb;
+    uint64_t sbno = c->fs->sb_index == 0 ? 0 : c->fs->block_count - 1;
+    if (sb->snapdl_hd_addr != FMT_ADDR_NIL || sb->snapdl_hd_hash != FMT_ADDR_NIL
+            || sb->snapdl_tl_addr != FMT_ADDR_NIL || sb->snapdl_tl_hash != FMT_ADDR_NIL) {
+        check_finding(c, FS_CHECK_CORRUPT, sbno, "superblock",
+                "the snapshot tree's deadlist is not empty");
+    }
+    if (sb->flags != 0) {
+        check_finding(c, FS_CHECK_CORRUPT, sbno, "superblock", "unknown feature flags %llx",
+                (unsigned long long)sb->flags);
+    }
+}
+
 static void
 check_supers(struct check *c)
 {
@@ -42,6 +65,7 @@ check_supers(struct check *c)
     uint64_t last = fs->block_count - 1;
     check_reach(c, 0, "sb0");
     check_reach(c, last * fs->block_size, "sb1");
+    check_super_fixed(c);
     if (fs->sb_index == 1) {
         check_finding(c, FS_CHECK_WARNING, 0, "sb0", "rejected (%s); mounted from sb1",
                 fs->sb0_why);
@@ -61,6 +85,72 @@ check_supers(struct check *c)
     }
 }
 
+/* Arena i's place, which the superblock's address and the header's size
+ * restate: fs_format tiles the device from block 1 with spans of one size
+ * (fmt_arena_span_blocks), h0 and h1 first, usable space to the span's end. */
+static void
+check_geometry(struct check *c, uint32_t i, const char *what)
+{
+    const struct fs *fs = c->fs;
+    const struct arena *a = &fs->arenas[i];
+    uint64_t span = fmt_arena_span_blocks(fs->block_count, fs->arena_count);
+    if (a->start != (1 + i * span) * fs->block_size || a->size != (span - 2) * fs->block_size) {
+        check_finding(c, FS_CHECK_CORRUPT, a->start / fs->block_size, what,
+                "start %llu or size %llu breaks the arenas' tiling (span %llu blocks)",
+                (unsigned long long)a->start, (unsigned long long)a->size,
+                (unsigned long long)span);
+    }
+}
+
+/* Bytes the entries after the last Sync barrier of a's in-memory tail
+ * allocate, net of the bytes they free; false if the tail holds no barrier
+ * (it grew since the last sync). The tail was written by this mount or
+ * replayed by it, which refuses a malformed entry; one is met here only if
+ * replay let it through, and then nothing is said. */
+static bool
+log_since_barrier(const struct fs *fs, const struct arena *a, int64_t *net)
+{
+    const uint8_t *d = a->logtl + FMT_LOG_HEADER_SIZE;
+    const uint32_t word = FMT_LOG_WORD_SIZE;
+    ASSERT(a->logsz <= fmt_logspc(fs->block_size));
+    bool barrier = false;
+    *net = 0;
+    for (uint32_t i = 0; i + word <= a->logsz;) {
+        uint64_t w = fmt_get64(d + i);
+        uint32_t op = (uint32_t)(w & FMT_LOG_OP_MASK);
+        uint32_t n = op >= FMT_LOG_WIDE ? 2 * word : word;
+        if (op < FMT_LOG_ALLOC1 || op > FMT_LOG_FREE || i + n > a->logsz) {
+            return false;
+        }
+        int64_t len = op >= FMT_LOG_WIDE ? (int64_t)fmt_get64(d + i + word) : fs->block_size;
+        barrier = barrier || op == FMT_LOG_SYNC;
+        *net = op == FMT_LOG_SYNC ? 0 : op == FMT_LOG_ALLOC1 || op == FMT_LOG_ALLOC ? *net + len
+            : *net - len;
+        i += n;
+    }
+    return barrier;
+}
+
+/* The header's used restates the bytes the log allocates up to its last
+ * barrier (alloc_barrier packs it there): the arena's used now, less what
+ * the tail logged since. A broken mount may have stopped between the two. */
+static void
+check_header_used(struct check *c, uint32_t i, const char *what)
+{
+    const struct fs *fs = c->fs;
+    const struct arena *a = &fs->arenas[i];
+    int64_t net;
+    if (fs->broken || !log_since_barrier(fs, a, &net)) {
+        return;
+    }
+    uint64_t logged = a->used - (uint64_t)net;
+    if (a->hdr_fields.used != logged) {
+        check_finding(c, FS_CHECK_CORRUPT, a->start / fs->block_size, what,
+                "used %llu, but its log allocates %llu up to the barrier",
+                (unsigned long long)a->hdr_fields.used, (unsigned long long)logged);
+    }
+}
+
 static void
 check_headers(struct check *c, uint32_t i)
 {
@@ -70,6 +160,8 @@ check_headers(struct check *c, uint32_t i)
     snprintf(what, sizeof(what), "arena %u header", i);
     check_reach(c, a->start, what);
     check_reach(c, a->start + fs->block_size, what);
+    check_geometry(c, i, what);
+    check_header_used(c, i, what);
     uint32_t used = fs->arena_header_used[i];
     if (used == 1) {
         check_finding(c, FS_CHECK_WARNING, a->start / fs->block_size, what,
@@ -87,7 +179,10 @@ check_headers(struct check *c, uint32_t i)
     }
 }
 
-/* Every chain block but the in-memory tail is on disk, verified and linked. */
+/* Every chain block but the in-memory tail is on disk, verified and linked;
+ * every link, the tail's too, has no birth generation (log blocks have
+ * none). The tail's header is what it was read with at mount, or what this
+ * mount last sealed. */
 static void
 check_log(struct check *c, uint32_t i)
 {
@@ -95,15 +190,20 @@ check_log(struct check *c, uint32_t i)
     struct arena *a = &fs->arenas[i];
     for (uint32_t k = 0; k < a->log_block_count; k++) {
         uint64_t addr = a->chain[k];
-        if (!check_reach(c, addr, "allocation log") || k + 1 == a->log_block_count) {
+        bool tail = k + 1 == a->log_block_count;
+        if (!check_reach(c, addr, "allocation log")) {
             continue;
         }
-        const char *why = bio_read(fs, addr, fs->scratch) != 0 ? "device read failed"
-            : bio_verify(fs, fs->scratch, FMT_TYPE_LOG);
+        const uint8_t *b = tail ? a->logtl : fs->scratch;
+        const char *why = tail ? NULL : bio_read(fs, addr, fs->scratch) != 0
+            ? "device read failed" : bio_verify(fs, fs->scratch, FMT_TYPE_LOG);
         struct fmt_log_header h;
-        fmt_log_header_unpack(fs->scratch, &h);
-        if (why == NULL && h.logp.addr != a->chain[k + 1]) {
+        fmt_log_header_unpack(b, &h);
+        if (why == NULL && !tail && h.logp.addr != a->chain[k + 1]) {
             why = "chain link does not point at the next block";
+        }
+        if (why == NULL && h.logp.gen != FMT_ADDR_NIL) {
+            why = "chain link with a birth generation (log blocks have none)";
         }
         if (why != NULL) {
             check_finding(c, FS_CHECK_CORRUPT, addr / fs->block_size, "allocation log", "%s", why);

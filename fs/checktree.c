@@ -5,19 +5,26 @@
  * snapshot's tree (and the mounted tree when it has uncommitted changes) is
  * read and verified: hash, type for its height, record bounds and order, the
  * fill its parent records, keys and buffered messages inside the range its
- * parent gives it, birth generations not above the parent's and below
- * nextgen. Every data block a leaf or a buffered insert points at is read and
- * its hash verified. Nodes shared between snapshots are checked once.
+ * parent gives it, birth generations (of nodes and data blocks) not above
+ * the parent's and below nextgen. Every data block a leaf or a buffered
+ * insert points at is read and its hash verified. Nodes shared between
+ * snapshots are checked once.
  *
  * Content, logically (messages applied): labels name existing snapshots;
  * records agree with each other (pred/succ symmetric, nlbl = labels naming
- * it, nref = records whose pred it is); deadlists belong to a snapshot, their
- * blocks verify, and every block they list is allocated, listed once, and in
- * some snapshot with the deadlist's birth generation, and the chain ends at
- * the block its tail pointer names. In each tree: the root
- * entry exists, qids are unique and below nextqid, every entry's parent is a
- * directory, directories and up-links agree both ways, no directory is its
- * own ancestor, and data keys belong to files and lie within their length.
+ * it, nref = records whose pred it is, a fork's base is its predecessor or
+ * its predecessor's base, a root no younger than its snapshot); deadlists
+ * belong to a snapshot, their birth is below their killer, their blocks
+ * verify and hold whole entries, and every block they list is allocated,
+ * listed once, and in some snapshot with the deadlist's birth generation,
+ * and the chain ends at the block its tail pointer names, hash and all. In
+ * each tree: the root entry exists, qids are unique and below nextqid,
+ * every entry's parent is a directory, directories and up-links agree both
+ * ways, no directory is its own ancestor, an entry's qid type restates its
+ * mode, and data keys belong to files and lie within their length (a data
+ * block past the length is corruption: growing the file would show its
+ * stale bytes where a hole reads zeros). docs/DESIGN.md lists every
+ * redundant field and the check that verifies it.
  *
  * Every loop over what the device says is bounded: a walk marks each node it
  * reaches and does not descend into one reached twice, a deadlist chain ends
@@ -46,11 +53,18 @@ blockno(const struct check *c, uint64_t addr)
     return addr / c->fs->block_size;
 }
 
+/* A data block a node born at holder_gen points at: written before the
+ * node that names it, so born no later. */
 static void
-data_check(struct walk *w, struct bptr bp)
+data_check(struct walk *w, struct bptr bp, uint64_t holder_gen)
 {
     struct check *c = w->c;
     bool first;
+    if (bp.gen > holder_gen) {
+        check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), "file data",
+                "birth generation %llu above its node's %llu", (unsigned long long)bp.gen,
+                (unsigned long long)holder_gen);
+    }
     if (!check_reach_shared(c, bp.addr, "file data", &first) || !first) {
         return;
     }
@@ -248,7 +262,7 @@ node_records(struct walk *w, struct bptr bp, const uint8_t *buf, const struct kr
         }
         if (leaf && !w->snap && kv.k[0] == FMT_KDAT && kv.nv == FMT_PTR_SIZE) {
             node_rec_data(rec, kv.v);
-            data_check(w, fmt_bptr_unpack(kv.v));
+            data_check(w, fmt_bptr_unpack(kv.v), bp.gen);
         }
     }
     for (uint16_t i = 0; i < tree_node_msg_count(buf); i++) {
@@ -260,7 +274,7 @@ node_records(struct walk *w, struct bptr bp, const uint8_t *buf, const struct kr
         }
         if (!w->snap && m.op == FMT_OP_INSERT && m.k[0] == FMT_KDAT && m.nv == FMT_PTR_SIZE) {
             node_rec_data(rec, m.v);
-            data_check(w, fmt_bptr_unpack(m.v));
+            data_check(w, fmt_bptr_unpack(m.v), bp.gen);
         }
     }
 }
@@ -343,7 +357,7 @@ node_replay(struct walk *w, struct bptr bp, uint32_t height, const struct krange
     memcpy(counts, p, sizeof(counts));
     p += sizeof(counts);
     for (uint16_t i = 0; i < counts[0]; i++, p += FMT_PTR_SIZE) {
-        data_check(w, fmt_bptr_unpack(p));
+        data_check(w, fmt_bptr_unpack(p), bp.gen);
     }
     for (uint16_t i = 0; i < counts[1]; i++) {
         struct bptr child = fmt_bptr_unpack(p);
@@ -482,6 +496,25 @@ ns_bad(struct ns *s, const char *why)
     check_finding(s->c, FS_CHECK_CORRUPT, UINT64_MAX, s->what, "%s", why);
 }
 
+/* The fields of a directory entry that restate another or are fixed:
+ * qid.type is the mode's top byte, a directory's length is 0, flag is 0. */
+static void
+dirent_fields(struct ns *s, const struct fmt_dirent *d)
+{
+    if (d->length > FS_FILE_SIZE_MAX) {
+        ns_bad(s, "file length out of range");
+    }
+    if (d->qtype != (uint8_t)(d->mode >> 24)) {
+        ns_bad(s, "directory entry: qid type differs from its mode's type bits");
+    }
+    if ((d->qtype & FMT_QID_DIR) && d->length != 0) {
+        ns_bad(s, "directory entry: a directory with a nonzero length");
+    }
+    if (d->flag != 0) {
+        ns_bad(s, "directory entry: reserved flag set");
+    }
+}
+
 static int
 ns_fn(void *arg, const struct kv *kv)
 {
@@ -502,9 +535,7 @@ ns_fn(void *arg, const struct kv *kv)
         } else if (grow((void **)&s->ents, &s->cents, s->nents, sizeof(struct ent))) {
             struct fmt_dirent d;
             fmt_dirent_unpack(kv->v, &d);
-            if (d.length > FS_FILE_SIZE_MAX) {
-                ns_bad(s, "file length out of range");
-            }
+            dirent_fields(s, &d);
             s->ents[s->nents++] = (struct ent){ d.qid, key_id(kv->k), d.length,
                 fmt_hash(kv->k, kv->nk), (d.qtype & FMT_QID_DIR) != 0 };
         } else {
@@ -725,6 +756,9 @@ snapc_fn(void *arg, const struct kv *kv)
         if (ok) {
             s->labs[s->nlabs++] = (struct lab){ fmt_label_snapid(kv->v) };
         }
+        if (kv->v[0] != FMT_KSNAP || (fmt_label_flags(kv->v) & ~FMT_LABEL_MUTABLE) != 0) {
+            snap_bad(s, "a label's value is not a snapshot key, or sets unknown flags");
+        }
     } else if (kv->k[0] == FMT_KSNAP && kv->nk == FMT_KSNAP_SIZE && kv->nv == FMT_TREE_SIZE) {
         ok = grow((void **)&s->recs, &s->crecs, s->nrecs, sizeof(struct rec));
         if (ok) {
@@ -733,6 +767,9 @@ snapc_fn(void *arg, const struct kv *kv)
             fmt_tree_unpack(kv->v, &r->t);
             if (r->t.gen != key_id(kv->k)) {
                 snap_bad(s, "record stored under another snapshot id");
+            }
+            if (r->t.flag != 0) {
+                snap_bad(s, "a snapshot record's reserved flag is set");
             }
         }
     } else if (kv->k[0] == FMT_KDLIST && kv->nk == FMT_KDLIST_SIZE
@@ -764,6 +801,24 @@ rec_find(struct snapc *s, uint64_t gen)
     return s->nrecs == 0 ? NULL : bsearch(&key, s->recs, s->nrecs, sizeof(struct rec), rec_order);
 }
 
+/* A fork's base. A record its predecessor's successor link does not name
+ * branches off it (snap_fork leaves that link alone): it is a fork's first
+ * record, and its base is that predecessor. A record its predecessor's link
+ * names continues the chain and inherits its base; merges and deletions keep
+ * both rules. A record without a predecessor has no base. A missing
+ * predecessor is reported on its own. */
+static bool
+base_follows(const struct fmt_tree *t, const struct rec *p)
+{
+    if (t->pred == GEN_NONE) {
+        return t->base == GEN_NONE;
+    }
+    if (p == NULL) {
+        return true;
+    }
+    return t->base == (p->t.succ != t->gen ? t->pred : p->t.base);
+}
+
 static void
 snap_links(struct snapc *s)
 {
@@ -791,6 +846,14 @@ snap_links(struct snapc *s)
         }
         if (t->gen >= c->fs->nextgen) {
             snap_bad(s, "a snapshot id is not below nextgen");
+        }
+        if (t->root.gen > t->gen) {
+            snap_bad(s, "a snapshot's root is born after the snapshot");
+        }
+        if (!base_follows(t, p)) {
+            check_finding(c, FS_CHECK_CORRUPT, UINT64_MAX, "snapshot tree",
+                    "snapshot %llu: fork base %llu is not what its predecessor gives",
+                    (unsigned long long)t->gen, (unsigned long long)t->base);
         }
     }
     for (size_t i = 0; i < s->nrecs; i++) {
@@ -823,6 +886,31 @@ dead_entry(struct check *c, uint64_t addr, uint64_t birth)
     }
 }
 
+/* The fields of one deadlist block that restate others. A deadlist block
+ * is written once, whole (blk_new zeroes it), and never rewritten: the
+ * pointer naming it holds its hash and birth generation 0 (blk_read checks
+ * a log-type block by logh only), and logsz covers whole entries with
+ * nothing after them. */
+static void
+dlist_block_check(struct check *c, struct bptr bp, const struct cblk *b, uint16_t logsz)
+{
+    const char *why = NULL;
+    uint32_t n = fmt_logspc(c->fs->block_size);
+    const uint8_t *d = b->buf + FMT_LOG_HEADER_SIZE;
+    if (bp.gen != 0) {
+        why = "pointer with a birth generation, not 0";
+    } else if (b->hash != bp.hash) {
+        why = "pointer's hash does not match the block";
+    } else if (logsz % FMT_DLIST_ENTRY_SIZE != 0) {
+        why = "logsz is not a whole number of entries";
+    } else if (logsz < n && (d[logsz] != 0 || memcmp(d + logsz, d + logsz + 1, n - logsz - 1))) {
+        why = "bytes after logsz: entries its size leaves out";
+    }
+    if (why != NULL) {
+        check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), "deadlist", "%s", why);
+    }
+}
+
 /* Every block of the chain is marked as reached before it is read, and a
  * block reached twice ends the walk: a chain visits each device block once at
  * most, and a longer one is our bug. */
@@ -830,9 +918,9 @@ static void
 dlist_check(struct check *c, const struct dlr *d)
 {
     struct bptr bp = d->hd;
-    uint64_t last = FMT_ADDR_NIL;
+    struct bptr last = BPTR_NIL;
     for (uint64_t count = 0; bp.addr != FMT_ADDR_NIL; count++) {
-        last = bp.addr;
+        last = bp;
         ASSERT(count <= c->fs->block_count);
         if (!check_reach(c, bp.addr, "deadlist")) {
             return;                 /* A chain that loops reaches a block twice: reported. */
@@ -845,14 +933,18 @@ dlist_check(struct check *c, const struct dlr *d)
         }
         struct fmt_log_header h;
         fmt_log_header_unpack(b->buf, &h);
+        dlist_block_check(c, bp, b, h.logsz);
         for (uint32_t i = 0; i + FMT_DLIST_ENTRY_SIZE <= h.logsz; i += FMT_DLIST_ENTRY_SIZE) {
             dead_entry(c, fmt_get64(b->buf + FMT_LOG_HEADER_SIZE + i), d->birth);
         }
         bp = h.logp;
         blk_put(c->fs, b);
     }
-    if (last != d->tl.addr) {           /* The walk reached the chain's end. */
-        check_finding(c, FS_CHECK_CORRUPT, last == FMT_ADDR_NIL ? UINT64_MAX : blockno(c, last),
+    /* The walk reached the chain's end: the tail restates the pointer to
+     * its last block, address, hash and generation. */
+    if (last.addr != d->tl.addr || last.hash != d->tl.hash || last.gen != d->tl.gen) {
+        check_finding(c, FS_CHECK_CORRUPT,
+                last.addr == FMT_ADDR_NIL ? UINT64_MAX : blockno(c, last.addr),
                 "deadlist", "its tail pointer does not name the chain's last block");
     }
 }
@@ -864,6 +956,9 @@ dlists_check(struct snapc *s)
     for (size_t i = 0; i < s->ndls; i++) {
         if (rec_find(s, s->dls[i].killer) == NULL) {
             snap_bad(s, "a deadlist belongs to no snapshot");
+        }
+        if (s->dls[i].birth >= s->dls[i].killer) {
+            snap_bad(s, "a deadlist's birth generation is not below its killer's");
         }
         dlist_check(c, &s->dls[i]);
     }

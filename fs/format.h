@@ -310,6 +310,15 @@ fmt_logspc(uint32_t block_size)
     return block_size - FMT_LOG_HEADER_SIZE;
 }
 
+/* The geometry every arena shares: span in blocks, including both headers.
+ * fs_format tiles the device with them from block 1; blocks left over lie
+ * unused before sb1. */
+static inline uint64_t
+fmt_arena_span_blocks(uint64_t block_count, uint32_t arena_count)
+{
+    return (block_count - 2) / arena_count;
+}
+
 static inline bool
 fmt_block_size_valid(uint64_t block_size)
 {

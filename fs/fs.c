@@ -64,13 +64,6 @@ fs_arena_count_default(uint32_t block_size, uint64_t block_count)
     return (uint32_t)n;
 }
 
-/* The geometry every arena shares: span in blocks, including both headers. */
-static uint64_t
-arena_span_blocks(uint64_t block_count, uint32_t arena_count)
-{
-    return (block_count - 2) / arena_count;
-}
-
 #define ARENA_SPAN_BLOCKS_MIN 8u
 
 STATIC_ASSERT(FMT_BLOCK_COUNT_MIN == 2 + ARENA_SPAN_BLOCKS_MIN, "two superblocks, one arena");
@@ -418,7 +411,7 @@ fs_format_validate(uint32_t block_size, uint64_t block_count, uint32_t arena_cou
         return format_too_large(block_size, block_count);
     }
     if (block_count < FMT_BLOCK_COUNT_MIN
-            || arena_span_blocks(block_count, arena_count) < ARENA_SPAN_BLOCKS_MIN) {
+            || fmt_arena_span_blocks(block_count, arena_count) < ARENA_SPAN_BLOCKS_MIN) {
         return mount_fail(FS_EINVAL, FMT_ADDR_NIL, "format",
                 "device too small for the arena count (each arena needs 8 blocks)");
     }
@@ -433,7 +426,7 @@ format_geometry(const struct bdev *bdev, uint32_t n, uint64_t *starts, uint64_t 
     if (err) {
         return err;
     }
-    uint64_t span = arena_span_blocks(bdev->block_count, n);
+    uint64_t span = fmt_arena_span_blocks(bdev->block_count, n);
     for (uint32_t i = 0; i < n; i++) {
         starts[i] = (1 + i * span) * bs;
         sizes[i] = (span - 2) * bs;
