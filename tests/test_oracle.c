@@ -538,7 +538,7 @@ static void
 do_step(struct run *r, const struct trace_step *s)
 {
     probe_delete(r, s);
-    int got = runner_step(r->fs, s);
+    int got = runner_step(&r->fs, NULL, s);
     char why[768];
     if (oracle_step(r->m, s, got, why, sizeof(why)) != 0) {
         fail_at(r, "step result differs from the oracle", why);
