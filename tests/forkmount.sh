@@ -66,4 +66,18 @@ expect "f holds its changes" 0 "$B" ls --snapshot f "$T/f.img" /d
 grep_out "f's /d/a was truncated" '10240  qid [0-9]*        a$'
 grep_out "f's /d/c grew" '20480  qid [0-9]*        c$'
 
+# A trace that deletes main once the fork is mounted: the image has no
+# main, so check and the inspection commands mount the fork by name.
+printf 'create /a\nsnap fork main f\nmount f\nwrite /a 0 5K seed=1\nsnap delete main\n' \
+    >"$T/nomain.trace"
+expect "a trace deletes main while f is mounted" 0 "$B" run "$T/nomain.trace" \
+    --image "$T/nomain.img" --mkfs --size 1M --block-size 4K
+expect "check of an image without main cannot mount it" 8 "$B" check "$T/nomain.img"
+grep_out "it names the missing label" "error: does not mount: .*no such snapshot label"
+expect "check --snapshot f: clean" 0 "$B" check --snapshot f "$T/nomain.img"
+expect "explore of it: no violation" 0 "$B" explore --workload "$T/nomain.trace" \
+    --db "$T/n.db" -q -j 2 --size 1M --block-size 4K
+check "its last state is recovered by mounting f" "$(q n.db "select outcome from results
+    where state_id = (select state_id from states order by cut desc limit 1)")" ok
+
 echo "1..$n"
