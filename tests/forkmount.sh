@@ -80,4 +80,13 @@ expect "explore of it: no violation" 0 "$B" explore --workload "$T/nomain.trace"
 check "its last state is recovered by mounting f" "$(q n.db "select outcome from results
     where state_id = (select state_id from states order by cut desc limit 1)")" ok
 
+# An immutable label mounted at the end: the last state recovers it, where
+# the post-recovery workload's create must fail FS_EROFS.
+printf 'create /a\nsnap label main s\nmount s\ncreate /b expect=EROFS\n' >"$T/frozen.trace"
+expect "explore with a label mounted at the end: no violation" 0 "$B" explore \
+    --workload "$T/frozen.trace" --db "$T/s.db" -q -j 2 --size 1M --block-size 4K
+last=$(q s.db "select state_id from states order by cut desc limit 1")
+expect "replay of its last state $last is ok" 0 "$B" replay "$last" --db "$T/s.db"
+grep_out "it is recovered by mounting s" 'mounted label "s" (the label mounted at the cut)'
+
 echo "1..$n"
