@@ -184,12 +184,14 @@ static int
 mount_push(struct recording *rec, const char *label, const struct oracle *m)
 {
     ASSERT(label != NULL);
-    bool mutable = true;
+    bool found = false, mutable = false;
     const char *name;
     bool flag;
     for (uint32_t i = 0; oracle_label_at(m, i, &name, &flag); i++) {
+        found = found || strcmp(name, label) == 0;
         mutable = strcmp(name, label) == 0 ? flag : mutable;
     }
+    ASSERT(found);                          /* The oracle mounted it. */
     struct recording_mount *n = realloc(rec->mounts, (rec->mount_count + 1) * sizeof(*n));
     if (n == NULL) {
         return -1;
@@ -221,6 +223,14 @@ compare(struct recording *rec, struct fs *fs, const struct oracle *m, const char
             "differs from the oracle: %s", name, line, diff);
 }
 
+/* A snapshot step: it commits before and after it changes the labels. */
+static bool
+snap_step(enum trace_op op)
+{
+    ASSERT(op < TRACE_OP_COUNT);
+    return op == TRACE_SNAP_LABEL || op == TRACE_SNAP_FORK || op == TRACE_SNAP_DELETE;
+}
+
 /* The sync points of step i, which began at log operation start (see
  * runner.h): the commit a snapshot or mount step makes first, with before
  * (the oracle before the step), then the step's own. */
@@ -230,12 +240,13 @@ step_syncs(struct recording *rec, struct fs *fs, const struct oracle *m,
         bool committed, int got)
 {
     const struct trace_step *s = &t->steps[i];
-    bool snap = s->op == TRACE_SNAP_LABEL || s->op == TRACE_SNAP_FORK
-        || s->op == TRACE_SNAP_DELETE;
+    ASSERT(i < t->count && start <= rec->dev.disk.log.count);
+    bool snap = snap_step(s->op);
     int err = 0;
-    if ((snap || s->op == TRACE_MOUNT) && committed) {
+    if ((snap || s->op == TRACE_MOUNT) && before != NULL && committed) {
         /* The step committed what was pending before it changed the
-         * snapshots; one refused before that (a bad name) committed nothing. */
+         * snapshots or the mounted label; one refused before that (a bad
+         * name, a failed commit) committed nothing. */
         err = sync_push(rec, i, s->line, start, before);
     }
     if (!err && s->op == TRACE_MOUNT && got == 0) {
@@ -258,8 +269,7 @@ run_steps(struct recording *rec, struct fs **fs, struct runner_dev *dev, struct 
 {
     for (uint32_t i = 0; i < t->count && rec->violation[0] == '\0'; i++) {
         const struct trace_step *s = &t->steps[i];
-        bool commits_first = s->op == TRACE_SNAP_LABEL || s->op == TRACE_SNAP_FORK
-            || s->op == TRACE_SNAP_DELETE || s->op == TRACE_MOUNT;
+        bool commits_first = snap_step(s->op) || s->op == TRACE_MOUNT;
         struct oracle *before = commits_first ? oracle_clone(m) : NULL;
         uint32_t start = rec->dev.disk.log.count;
         uint64_t commits = runner_stats(*fs, dev).sync_count;
