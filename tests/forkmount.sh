@@ -6,7 +6,9 @@
 # the sync point of "mount f", which begins where it ends, to that of
 # "mount main") are recovered by mounting f; recovering one of them by
 # mounting main instead is caught as a wrong state; replay gives each state
-# the verdict its campaign stored.
+# the verdict its campaign stored. Two small traces add a main deleted while
+# the fork is mounted (check --snapshot) and an immutable label mounted at
+# the end (the post-recovery create must fail EROFS).
 set -u
 B="${1:-build}/crashsim"
 . "$(dirname "$0")/lib/tap.sh"
