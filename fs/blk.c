@@ -61,12 +61,18 @@ hash_checked(uint16_t type)
     return type != FMT_TYPE_LOG && type != FMT_TYPE_DLIST;
 }
 
+/* A pointer that finds its block in the cache is refused for the reasons,
+ * in the words, that blk_read gives the same bytes read from the device: a
+ * report must not depend on what happened to be cached (a memoized check
+ * reads less, so caches other blocks, and must say what a full one says). */
 static int
 blk_hit(struct fs *fs, struct cblk *b, struct bptr bp, uint32_t type_mask, struct cblk **out)
 {
-    if ((type_mask & BLK_MASK(b->type)) == 0 || (hash_checked(b->type) && b->hash != bp.hash)) {
+    const char *why = (type_mask & BLK_MASK(b->type)) == 0 ? "unexpected block type"
+        : hash_checked(b->type) && b->hash != bp.hash ? "block hash mismatch" : NULL;
+    if (why != NULL) {
         cache_put(fs, b);
-        return fs_broke(fs, FS_ECORRUPT, bp.addr, "pointer does not match the cached block");
+        return fs_broke(fs, FS_ECORRUPT, bp.addr, why);
     }
     *out = b;
     return 0;

@@ -429,7 +429,7 @@ rx_step(struct rx *x, const struct trace_step *s)
     if (s->op == TRACE_SNAP_DELETE) {
         classify_delete(x, s, &before, &records);
     }
-    int got = runner_step(x->fs, s);
+    int got = runner_step(&x->fs, NULL, s);
     if (got != s->expect) {
         char why[128];
         snprintf(why, sizeof(why), "got %s, expected %s", fs_strerror(got),

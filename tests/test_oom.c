@@ -230,7 +230,7 @@ workload(const char *path, uint32_t block_size, uint64_t blocks, uint32_t arenas
     struct fs *fs = util_format_mount(&dev, arenas);
     for (uint32_t i = 0; i < t.count; i++) {
         const struct trace_step *s = &t.steps[i];
-        int got = runner_step(fs, s);
+        int got = runner_step(&fs, NULL, s);    /* Neither workload mounts a label. */
         CHECK_ERR(got, s->expect);
         util_check_clean(fs, UINT64_MAX);       /* Live, between syncs too. */
         if (s->op != TRACE_SYNC) {

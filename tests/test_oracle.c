@@ -538,7 +538,7 @@ static void
 do_step(struct run *r, const struct trace_step *s)
 {
     probe_delete(r, s);
-    int got = runner_step(r->fs, s);
+    int got = runner_step(&r->fs, NULL, s);
     char why[768];
     if (oracle_step(r->m, s, got, why, sizeof(why)) != 0) {
         fail_at(r, "step result differs from the oracle", why);
@@ -952,6 +952,88 @@ oracle_self(void **state)
     oracle_free(m);
 }
 
+/* The size of path in label's tree of a read-only mount of dev, or
+ * UINT64_MAX if it does not exist there. */
+static uint64_t
+label_file_size(const struct bdev *dev, const char *label, const char *path)
+{
+    struct fs_config c = { .read_only = true, .snapshot = label };
+    struct fs *fs;
+    CHECK_ERR(fs_mount(&fs, dev, &c), 0);
+    struct fs_stat st;
+    int err = fs_stat(fs, path, &st);
+    CHECK_TRUE(err == 0 || err == FS_ENOENT);
+    CHECK_ERR(fs_unmount(fs), 0);
+    return err ? UINT64_MAX : st.size;
+}
+
+/* A mount step: the recording writes into the fork it mounts, main keeps
+ * its state, every sync point agrees with the oracle, an unknown label
+ * leaves the fork mounted, and the label mounted at a cut is the one the
+ * legal sync points were recorded with. */
+static void
+oracle_mount_fork(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "mkdir /d\ncreate /d/a\nwrite /d/a 0 12K seed=1\ncreate /d/b\nsync\n"
+        "snap fork main f\ncreate /x\nmount f\n"
+        "write /d/a 4K 20K seed=2\nmv /d/b /d/c\ncreate /d/e\nsync\n"
+        "mount nosuch expect=ENOENT\nrm /d/c\nsync\n";
+    struct trace t;
+    char err[256];
+    CHECK_ERR(trace_parse_text("fork.trace", text, &t, err, sizeof(err)), 0);
+    struct record_config cfg = { 4096, 4u << 20, 1, SYNC_PROFILE_FAITHFUL };
+    struct recording rec;
+    CHECK_ERR(record_workload(&cfg, &t, &rec, err, sizeof(err)), 0);
+    if (rec.violation[0] != '\0') {
+        fail_msg("%s", rec.violation);
+    }
+    CHECK_EQ(rec.steps_run, t.count);
+    CHECK_EQ(rec.mount_count, 2);
+    assert_string_equal(rec.mounts[1].name, "f");
+    CHECK_TRUE(rec.mounts[1].mutable);
+    /* Main as it was before the fork; f with every change. */
+    const struct bdev *dev = &rec.dev.bdev;
+    CHECK_EQ(label_file_size(dev, "main", "/d/a"), 12288);
+    CHECK_EQ(label_file_size(dev, "main", "/d/b"), 0);
+    CHECK_EQ(label_file_size(dev, "main", "/d/e"), UINT64_MAX);
+    CHECK_EQ(label_file_size(dev, "main", "/x"), 0);         /* The mount step committed it. */
+    CHECK_EQ(label_file_size(dev, "f", "/x"), UINT64_MAX);
+    CHECK_EQ(label_file_size(dev, "f", "/d/a"), 24576);
+    CHECK_EQ(label_file_size(dev, "f", "/d/b"), UINT64_MAX);
+    CHECK_EQ(label_file_size(dev, "f", "/d/c"), UINT64_MAX);    /* Removed after ENOENT. */
+    CHECK_EQ(label_file_size(dev, "f", "/d/e"), 0);
+    /* The sync point of the mount begins where it ends; the cut before it
+     * mounts main, every cut from it on mounts f. */
+    uint32_t m = 0;
+    for (uint32_t k = 0; k < rec.sync_count; k++) {
+        m = m == 0 && rec.syncs[k].mount == 1 ? k : m;
+        CHECK_TRUE(k == 0 || rec.syncs[k].mount >= rec.syncs[k - 1].mount);
+    }
+    CHECK_TRUE(m > 0);
+    CHECK_EQ(rec.syncs[m].start_op, rec.syncs[m].end_op);
+    CHECK_EQ(rec.syncs[m].line, 8);
+    CHECK_EQ(rec.syncs[m - 1].line, 8);                     /* The commit before it. */
+    CHECK_TRUE(rec.syncs[m - 1].start_op < rec.syncs[m - 1].end_op);
+    CHECK_EQ(rec.syncs[m - 1].end_op, rec.syncs[m].start_op);
+    for (uint32_t cut = 0; cut <= rec.dev.disk.log.count; cut++) {
+        uint32_t lo, hi;
+        recording_legal(&rec, cut, &lo, &hi);
+        const char *want = cut < rec.syncs[m].end_op ? "main" : "f";
+        assert_string_equal(recording_mounted(&rec, lo, hi)->name, want);
+    }
+    /* The last point was recorded with f mounted: main shows another state. */
+    const struct syncpt *last = &rec.syncs[rec.sync_count - 1];
+    struct oracle *o = oracle_clone(last->oracle);
+    CHECK_EQ(oracle_digest(o), last->digest);
+    CHECK_ERR(oracle_mount(o, "main"), 0);
+    CHECK_TRUE(oracle_digest(o) != last->digest);
+    oracle_free(o);
+    recording_free(&rec);
+    trace_free(&t);
+}
+
 int
 main(void)
 {
@@ -964,6 +1046,7 @@ main(void)
         cmocka_unit_test_teardown(oracle_log, teardown),
         cmocka_unit_test_teardown(oracle_full, teardown),
         cmocka_unit_test_teardown(oracle_enospc_atomic, teardown),
+        cmocka_unit_test(oracle_mount_fork),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

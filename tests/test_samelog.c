@@ -155,16 +155,16 @@ drift_write(struct fs *fs, const struct trace_step *s, enum drift drift)
 
 /* Applies s as runner_step does, or as the old copy named by drift did. */
 static int
-step_apply(struct fs *fs, const struct trace_step *s, enum drift drift)
+step_apply(struct fs **fs, struct runner_dev *rd, const struct trace_step *s, enum drift drift)
 {
     if (s->op == TRACE_WRITE && (drift == DRIFT_CHUNK_1MIB || drift == DRIFT_WRITE_PARTIAL)) {
-        return drift_write(fs, s, drift);
+        return drift_write(*fs, s, drift);
     }
     if (s->op == TRACE_TICK && drift == DRIFT_TICK_WRAP) {
-        fs_clock_set(fs, fs_clock(fs) + s->ns);
+        fs_clock_set(*fs, fs_clock(*fs) + s->ns);
         return 0;
     }
-    return runner_step(fs, s);
+    return runner_step(fs, rd, s);
 }
 
 /*
@@ -178,14 +178,15 @@ plain_run(const struct samelog_case *c, enum drift drift, struct sim_dev *dev)
     const struct record_config *rc = &c->config;
     CHECK_EQ(sim_dev_init(dev, rc->block_size, rc->device_size / rc->block_size), 0);
     struct fs_format_config fc = { .arena_count = rc->arenas };
-    struct fs_config mc = { .flush_at_pass_boundaries = rc->profile == SYNC_PROFILE_HARDENED };
+    struct runner_dev rd = { &dev->bdev,
+        { .flush_at_pass_boundaries = rc->profile == SYNC_PROFILE_HARDENED }, { 0 } };
     struct fs *fs = NULL;
     CHECK_ERR(fs_format(&dev->bdev, &fc), 0);
-    CHECK_ERR(fs_mount(&fs, &dev->bdev, &mc), 0);
+    CHECK_ERR(fs_mount(&fs, rd.bdev, &rd.config), 0);
     CHECK_EQ(sim_dev_record_start(dev), 0);
     for (uint32_t i = 0; i < c->trace.count; i++) {
         const struct trace_step *s = &c->trace.steps[i];
-        int err = step_apply(fs, s, drift);
+        int err = step_apply(&fs, &rd, s, drift);
         if (err != s->expect) {
             util_note("%s: line %" PRIu32 ": got %s, expected %s", c->id, s->line,
                     fs_strerror(err), fs_strerror(s->expect));

@@ -159,6 +159,41 @@ trace_numbers_and_layout(void **state)
     trace_free(&t);
 }
 
+/* mount NAME: a label, not a path; its errors name the one argument. */
+static void
+trace_mount_step(void **state)
+{
+    (void)state;
+    struct trace t;
+    parse_ok("snap fork main f\nmount f\n  mount main expect=ENOENT # back\nmount /x\n", &t);
+    CHECK_EQ(t.count, 4);
+    CHECK_EQ(t.steps[1].op, TRACE_MOUNT);
+    assert_string_equal(t.steps[1].path, "f");
+    assert_string_equal(t.steps[1].path2, "");
+    CHECK_EQ(t.steps[1].expect, 0);
+    CHECK_EQ(t.steps[2].line, 3);
+    CHECK_EQ(t.steps[2].column, 3);
+    CHECK_ERR(t.steps[2].expect, FS_ENOENT);
+    assert_string_equal(t.steps[3].path, "/x");     /* A label with '/': the fs refuses it. */
+    char line[TRACE_LINE_MAX];
+    trace_step_format(&t.steps[2], line, sizeof(line));
+    assert_string_equal(line, "mount main expect=ENOENT");
+    trace_free(&t);
+    fails("mount\n", "t.trace:1:6: missing NAME (mount NAME)");
+    fails("sync\n  mount  expect=ENOENT\n", "t.trace:2:8: missing NAME (mount NAME)");
+    fails("mount f g\n", "t.trace:1:9: extra argument 'g' (mount NAME)");
+    fails("mount f expect=ENOENT x", "t.trace:1:9: extra argument 'expect=ENOENT' (mount NAME; "
+            "expect= must be the last word)");
+    fails("mount f expect=ENOLABEL", "t.trace:1:9: unknown error name 'ENOLABEL' in expect= (an "
+            "FS_E* name without FS_, e.g. ENOSPC)");
+    fails("mounts f", "t.trace:1:1: unknown operation 'mounts'");
+    char text[TRACE_PATH_MAX + 16], want[ERR_SIZE];
+    snprintf(text, sizeof(text), "mount %0*d", (int)TRACE_PATH_MAX, 0);
+    snprintf(want, sizeof(want), "t.trace:1:7: name too long (%u bytes, at most %u)",
+            TRACE_PATH_MAX, TRACE_PATH_MAX - 1);
+    fails(text, want);
+}
+
 /* ---- Errors: each class, exact text. ---- */
 
 static void
@@ -329,7 +364,8 @@ random_step(uint64_t *rng, struct trace_step *s)
     memset(s, 0, sizeof(*s));
     s->op = (enum trace_op)rng_below(rng, TRACE_OP_COUNT);
     s->expect = codes[rng_below(rng, sizeof(codes) / sizeof(codes[0]))];
-    bool names = s->op >= TRACE_SNAP_LABEL && s->op <= TRACE_SNAP_DELETE;
+    bool names = (s->op >= TRACE_SNAP_LABEL && s->op <= TRACE_SNAP_DELETE)
+        || s->op == TRACE_MOUNT;
     if (s->op != TRACE_SYNC && s->op != TRACE_TICK) {
         random_word(rng, s->path, !names);
     }
@@ -594,7 +630,7 @@ trace_op_names(void **state)
 {
     (void)state;
     static const char *const names[TRACE_OP_COUNT] = { "mkdir", "create", "write", "truncate",
-        "rm", "mv", "sync", "snap label", "snap fork", "snap delete", "tick" };
+        "rm", "mv", "sync", "snap label", "snap fork", "snap delete", "tick", "mount" };
     for (uint32_t i = 0; i < TRACE_OP_COUNT; i++) {
         assert_string_equal(trace_op_name((enum trace_op)i), names[i]);
     }
@@ -607,6 +643,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(trace_every_op),
         cmocka_unit_test(trace_every_expect_name),
+        cmocka_unit_test(trace_mount_step),
         cmocka_unit_test(trace_numbers_and_layout),
         cmocka_unit_test(trace_errors_syntax),
         cmocka_unit_test(trace_errors_values),

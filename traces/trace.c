@@ -68,6 +68,7 @@ static const struct op_spec op_specs[TRACE_OP_COUNT] = {
     [TRACE_SNAP_FORK] = { "snap fork", "LL", { "FROM", "NEW" }, "snap fork FROM NEW" },
     [TRACE_SNAP_DELETE] = { "snap delete", "L", { "NAME" }, "snap delete NAME" },
     [TRACE_TICK] = { "tick", "N", { "NANOSECONDS" }, "tick NANOSECONDS" },
+    [TRACE_MOUNT] = { "mount", "L", { "NAME" }, "mount NAME" },
 };
 
 /* The errors expect= may name: every FS_E* code of fs/base.h. */

@@ -43,6 +43,7 @@ enum trace_op {
     TRACE_SNAP_FORK,        /* snap fork FROM NEW */
     TRACE_SNAP_DELETE,      /* snap delete NAME */
     TRACE_TICK,             /* tick NANOSECONDS */
+    TRACE_MOUNT,            /* mount NAME */
     TRACE_OP_COUNT
 };
 
@@ -55,7 +56,7 @@ struct trace_step {
     uint64_t length;                /* write, truncate: bytes. */
     uint64_t seed;                  /* write: data seed. */
     uint64_t ns;                    /* tick: nanoseconds to advance. */
-    char path[TRACE_PATH_MAX];      /* PATH; FROM (snap label/fork); NAME (snap delete). */
+    char path[TRACE_PATH_MAX];      /* PATH; FROM (snap label/fork); NAME (snap delete, mount). */
     char path2[TRACE_PATH_MAX];     /* NEWPATH (mv); NEW (snap label/fork). */
 };
 

@@ -80,7 +80,7 @@ campaign_alloc(struct campaign *c)
     for (size_t i = 0; i < c->count; i++) {
         crash_id_format(&c->states[i], c->ids[i], CRASH_ID_MAX);
     }
-    return dedup_states(&c->rec.dev.disk, c->states, c->count, &c->dups);
+    return dedup_states(&c->rec, c->states, c->count, &c->dups);
 }
 
 /* The shard's slice (explore.h): original k goes to shard k mod N + 1, a

@@ -168,7 +168,7 @@ sync_add(struct recording *rec, struct crash_view *v, uint32_t start, uint32_t e
 {
     ASSERT(start <= end && end <= rec->dev.disk.log.count);
     return recording_add_sync(rec, (struct syncpt){ UINT32_MAX, 0, start, end,
-        state_digest(rec, v, end), NULL });
+        state_digest(rec, v, end), NULL, 0 });   /* An imported log mounts main. */
 }
 
 /* S_0, one point per sync.end (begun at the first sync.passN after the

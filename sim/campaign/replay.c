@@ -86,7 +86,7 @@ describe_state(const struct recording *rec, const struct crash_state *s)
 }
 
 int
-replay_run(const char *id, const char *db, int64_t run_id)
+replay_run(const char *id, const char *db, int64_t run_id, const char *mount)
 {
     struct crash_state s;
     if (crash_id_parse(id, &s) != 0) {
@@ -115,6 +115,7 @@ replay_run(const char *id, const char *db, int64_t run_id)
     }
     if (loaded && checker_init(&c, &rec) == 0) {
         c.verbose = stdout;
+        c.mount = mount;
         struct state_result r;
         describe_state(&rec, &s);
         if (checker_check(&c, &s, &r) != 0) {

@@ -14,8 +14,9 @@
 
 #include <stdint.h>
 
-/* Re-runs state id of run run_id (0: the latest) of db and explains it.
- * Returns 0 if the state is fine, 1 if it is a violation, 2 on error. */
-int replay_run(const char *id, const char *db, int64_t run_id);
+/* Re-runs state id of run run_id (0: the latest) of db and explains it,
+ * recovering it by mounting label mount (NULL: the label mounted at its
+ * cut). Returns 0 if the state is fine, 1 if it is a violation, 2 on error. */
+int replay_run(const char *id, const char *db, int64_t run_id, const char *mount);
 
 #endif /* SIM_CAMPAIGN_REPLAY_H */

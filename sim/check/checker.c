@@ -110,10 +110,16 @@ classify(struct checker *c, uint64_t d, struct state_result *r)
 }
 
 /* The post-recovery workload: create, write, sync, remove, sync. FS_ENOSPC
- * is acceptable (the recovered file system may be full). */
+ * is acceptable (the recovered file system may be full). On an immutable
+ * label the create must fail FS_EROFS, and nothing else is tried; a create
+ * that does anything else there is FS_EPERM, the workload's failure. */
 static int
-post_workload(struct fs *fs, uint32_t block_size)
+post_workload(struct fs *fs, uint32_t block_size, bool mutable)
 {
+    if (!mutable) {
+        int err = fs_create(fs, POST_NAME);
+        return err == FS_EROFS ? 0 : err ? err : FS_EPERM;
+    }
     static uint8_t buf[3 * 16384];
     uint32_t len = 2 * block_size + block_size / 2;
     for (uint32_t i = 0; i < len; i++) {
@@ -133,12 +139,23 @@ post_workload(struct fs *fs, uint32_t block_size)
     return err && err != FS_ENOSPC ? err : e4;
 }
 
+/* The label a state is recovered by: the one mounted at its legal sync
+ * points, or the checker's override. */
+static const char *
+mount_label(const struct checker *c, const struct state_result *r)
+{
+    return c->mount != NULL ? c->mount
+        : recording_mounted(c->rec, r->legal_lo, r->legal_hi)->name;
+}
+
 static void
-explain_mount(struct checker *c, struct fs *fs)
+explain_mount(struct checker *c, struct fs *fs, const struct state_result *r)
 {
     if (c->verbose == NULL) {
         return;
     }
+    fprintf(c->verbose, "  recovery: mounted label \"%s\" (%s)\n", mount_label(c, r),
+            c->mount != NULL ? "--mount" : "the label mounted at the cut");
     const char *why;
     uint32_t sb = fs_super_index(fs, &why);
     fprintf(c->verbose, "  recovery: superblock sb%u%s%s%s\n", sb, sb ? " (sb0 rejected: " : "",
@@ -155,13 +172,14 @@ explain_mount(struct checker *c, struct fs *fs)
 static bool
 mount_state(struct checker *c, struct fs **fs, struct state_result *r, const char *when)
 {
-    struct fs_config mc = { .cache_block_count = CHECK_CACHE_BLOCKS,
+    const char *label = mount_label(c, r);
+    struct fs_config mc = { .cache_block_count = CHECK_CACHE_BLOCKS, .snapshot = label,
         .flush_at_pass_boundaries = c->rec->config.profile == SYNC_PROFILE_HARDENED };
     int err = fs_mount(fs, &c->view.bdev, &mc);
     c->err = err;
     if (err) {
         verdict(r, when[0] == 'm' ? OUTCOME_UNMOUNTABLE : OUTCOME_CHECK_FAILED,
-                "%s: %s (%s)", when, fs_mount_failure(), fs_strerror(err));
+                "%s of label %.64s: %s (%s)", when, label, fs_mount_failure(), fs_strerror(err));
         return false;
     }
     return true;
@@ -188,7 +206,7 @@ first_mount(struct checker *c, struct fs **fs, struct state_result *r, uint64_t 
     if (!mount_state(c, fs, r, "mount")) {
         return false;
     }
-    explain_mount(c, *fs);
+    explain_mount(c, *fs, r);
     /* Under a media fault, reads first, as a user would: bytes of no legal
      * state that no check stopped are silent wrong data, whatever fs_check
      * says later. */
@@ -333,7 +351,9 @@ checker_check(struct checker *c, const struct crash_state *s, struct state_resul
     uint64_t digest = 0;
     enum fault_verdict judged = fault_class_info(crash_fault_class_index(s))->verdict;
     if (first_mount(c, &fs, r, &digest, judged != FAULT_VERDICT_EXACT)) {
-        int err = post_workload(fs, c->rec->config.block_size);
+        bool mutable = c->mount != NULL
+            || recording_mounted(c->rec, r->legal_lo, r->legal_hi)->mutable;
+        int err = post_workload(fs, c->rec->config.block_size, mutable);
         c->err = err;
         if (c->recovered != NULL) {
             c->recovered(c->recovered_arg, fs);

@@ -1,10 +1,13 @@
 /*
  * sim/check/checker.h: judging one crash state.
  *
- * For a state: mount it (the file system's own recovery), run fs_check,
+ * For a state: mount it (the file system's own recovery) by the label that
+ * was mounted at its legal sync points (recording_mounted: "main" unless a
+ * mount step of the trace chose another), run fs_check,
  * compute the recovered state's digest and find it among the legal sync
  * points (else an older one: lost_sync; else wrong_state); then run a
- * post-recovery workload (create, write, sync, remove, sync), remount, check
+ * post-recovery workload (create, write, sync, remove, sync; on an
+ * immutable label, a create that must fail FS_EROFS), remount, check
  * again and require the same state (recovery is idempotent). The outcome and
  * a one-line reason go into struct state_result. With a verbose stream the
  * checker also explains what recovery chose and how the state differs.
@@ -56,6 +59,8 @@ struct checker {
                                      * that workload ran (NULL: none): what it reached
                                      * (crashsim gen guided). It must not write. */
     void *recovered_arg;            /* Its argument. */
+    const char *mount;              /* Label to recover by instead of the one mounted at the
+                                       cut (replay --mount), or NULL. */
 };
 
 int checker_init(struct checker *c, const struct recording *rec);

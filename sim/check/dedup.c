@@ -9,6 +9,26 @@
 #include "crash.h"
 
 #define MEDIA_SIG_SALT 0x6d656469615f6661ull   /* "media_fa": media states sign apart. */
+#define MOUNT_SIG_BASIS 0xcbf29ce484222325ull   /* FNV-1a's offset basis. */
+#define MOUNT_SIG_PRIME 0x100000001b3ull        /* FNV-1a's prime. */
+
+/* What a state's signature is salted with for the label it is recovered by:
+ * 0 for "main", so states of traces without a mount step sign as ever. */
+static uint64_t
+mount_salt(const struct recording *rec, const struct crash_state *s)
+{
+    if (rec->mount_count <= 1) {
+        return 0;
+    }
+    uint32_t lo, hi;
+    recording_legal(rec, s->cut, &lo, &hi);
+    const char *name = recording_mounted(rec, lo, hi)->name;
+    uint64_t h = MOUNT_SIG_BASIS;
+    for (size_t i = 0; name[i] != '\0'; i++) {     /* Bounded: FS_NAME_MAX bytes. */
+        h = (h ^ (uint8_t)name[i]) * MOUNT_SIG_PRIME;
+    }
+    return strcmp(name, "main") == 0 ? 0 : h;
+}
 
 static int
 dedup_alloc(struct dedup *d, size_t count)
@@ -50,12 +70,13 @@ dedup_file(struct dedup *d, uint32_t *table, size_t size, uint32_t i)
 }
 
 int
-dedup_states(const struct oplog_disk *disk, const struct crash_state *states, size_t count,
+dedup_states(const struct recording *rec, const struct crash_state *states, size_t count,
         struct dedup *out)
 {
     ASSERT(count < CRASH_NONE);
+    ASSERT(rec != NULL);
     struct crash_view v;
-    if (dedup_alloc(out, count) != 0 || crash_view_init(&v, disk) != 0) {
+    if (dedup_alloc(out, count) != 0 || crash_view_init(&v, &rec->dev.disk) != 0) {
         dedup_free(out);
         return -1;
     }
@@ -73,7 +94,8 @@ dedup_states(const struct oplog_disk *disk, const struct crash_state *states, si
     for (size_t i = 0; i < count; i++) {
         int rc = crash_view_set(&v, &states[i]);
         ASSERT(rc == 0);                        /* The planner made the states from this log. */
-        out->sigs[i] = v.state_sig ^ (states[i].media != MEDIA_NONE ? MEDIA_SIG_SALT : 0);
+        out->sigs[i] = v.state_sig ^ (states[i].media != MEDIA_NONE ? MEDIA_SIG_SALT : 0)
+            ^ mount_salt(rec, &states[i]);
         dedup_file(out, table, size, (uint32_t)i);
     }
     free(table);

@@ -9,7 +9,9 @@
  * is the original, checked; the others are its duplicates, chained to it, and
  * inherit its result. Media-fault states are judged by other rules
  * (sim/check/checker.h), so their signatures are salted: they share results
- * only among themselves.
+ * only among themselves. So are states recovered by mounting a label other
+ * than "main" (a mount step of the trace, sim/record/runner.h), by the
+ * label's name: the same bytes mounted by another label are another state.
  */
 #ifndef SIM_CHECK_DEDUP_H
 #define SIM_CHECK_DEDUP_H
@@ -18,7 +20,7 @@
 #include <stdint.h>
 
 #include "../../faultinject/plan.h"
-#include "../../traces/oplog.h"
+#include "../record/runner.h"
 
 struct dedup {
     uint64_t *sigs;         /* Per state: its image's signature. */
@@ -27,10 +29,10 @@ struct dedup {
     uint64_t distinct;      /* Originals: states that are checked. */
 };
 
-/* Signs states[0..count) of the recording disk (its base and log) and links
- * duplicates to their originals. 0, or -1 when memory runs out (*out is then
- * empty). */
-int dedup_states(const struct oplog_disk *disk, const struct crash_state *states, size_t count,
+/* Signs states[0..count) of the recording (its disk's base and log, the
+ * label each state mounts) and links duplicates to their originals. 0, or -1
+ * when memory runs out (*out is then empty). */
+int dedup_states(const struct recording *rec, const struct crash_state *states, size_t count,
         struct dedup *out);
 void dedup_free(struct dedup *d);
 

@@ -11,18 +11,18 @@
 
 int
 cli_db_run_options(int argc, char **argv, const char *help, const char **db, uint64_t *run,
-        const char **out)
+        const char **out, const char **mount)
 {
     static const struct option opts[] = {
         { "db", required_argument, NULL, 'd' }, { "run", required_argument, NULL, 'n' },
-        { "out", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        { "out", required_argument, NULL, 'o' }, { "mount", required_argument, NULL, 'm' },
+        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
     };
     *db = "results.db";
     *run = 0;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "d:n:o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:n:o:m:h", opts, NULL)) != -1) {
         if (c == 'h') {
             fputs(help, stdout);
             return EXIT_OK;
@@ -31,6 +31,8 @@ cli_db_run_options(int argc, char **argv, const char *help, const char **db, uin
             *db = optarg;
         } else if (c == 'o' && out != NULL) {
             *out = optarg;
+        } else if (c == 'm' && mount != NULL) {
+            *mount = optarg;
         } else if (c != 'n' || !cli_parse_u64(optarg, run)) {
             fputs(help, stderr);
             return EXIT_USAGE;

@@ -62,10 +62,11 @@ bool cli_parse_u64(const char *s, uint64_t *out);
 /* Parses the options of a command that reads one run of a result database:
  * -d/--db FILE (default results.db), -n/--run N (default 0: the latest),
  * -o/--out FILE when out is not NULL (*out keeps its default otherwise),
- * -h/--help (help on stdout). Returns -1 to go on (operands from optind),
- * else the exit status: EXIT_OK after --help, EXIT_USAGE (help on stderr). */
+ * -m/--mount LABEL when mount is not NULL (likewise), -h/--help (help on
+ * stdout). Returns -1 to go on (operands from optind), else the exit status:
+ * EXIT_OK after --help, EXIT_USAGE (help on stderr). */
 int cli_db_run_options(int argc, char **argv, const char *help, const char **db,
-        uint64_t *run, const char **out);
+        uint64_t *run, const char **out, const char **mount);
 
 /* Prints "crashsim CMD: message" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -287,17 +287,24 @@ cmd_explore(int argc, char **argv)
 }
 
 static const char replay_help[] =
-    "usage: crashsim replay ID [--db FILE] [--run N]\n"
+    "usage: crashsim replay ID [--db FILE] [--run N] [--mount LABEL]\n"
     "\n"
     "Re-records the workload of run N (default: the latest) from the database,\n"
     "rebuilds crash state ID (e.g. w812, w812-drop805.809, w812-torn811s3z) and\n"
     "checks it in this process, explaining it: the writes that make the state\n"
-    "(named by file-system structure and sync pass), what recovery chose, every\n"
-    "fs_check finding, and how the recovered state differs from the legal one.\n"
+    "(named by file-system structure and sync pass), the label recovery mounted,\n"
+    "what recovery chose, every fs_check finding, and how the recovered state\n"
+    "differs from the legal one. A state is recovered by mounting the label\n"
+    "that was mounted at its cut (\"main\" unless a mount step chose another).\n"
     "\n"
-    "  -d, --db FILE   result database (default results.db)\n"
-    "  -n, --run N     run id (default: the latest run)\n"
-    "  -h, --help      this text\n"
+    "  -d, --db FILE        result database (default results.db)\n"
+    "  -n, --run N          run id (default: the latest run)\n"
+    "  -m, --mount LABEL    recover by mounting LABEL instead (what the state\n"
+    "                       looks like through another label; a label other\n"
+    "                       than the one mounted at the cut is judged against\n"
+    "                       the same legal sync points, so it is a violation\n"
+    "                       unless both show the same)\n"
+    "  -h, --help           this text\n"
     "\n"
     "Exit status: 0 the state is fine, 1 it is a violation, 2 usage or\n"
     "operational error (including a write log that no longer matches the run).\n";
@@ -305,9 +312,9 @@ static const char replay_help[] =
 int
 cmd_replay(int argc, char **argv)
 {
-    const char *db;
+    const char *db, *mount = NULL;
     uint64_t run;
-    int rc = cli_db_run_options(argc, argv, replay_help, &db, &run, NULL);
+    int rc = cli_db_run_options(argc, argv, replay_help, &db, &run, NULL, &mount);
     if (rc >= 0) {
         return rc;
     }
@@ -320,5 +327,5 @@ cmd_replay(int argc, char **argv)
         cli_error("replay", "%s: no such database", db);
         return EXIT_USAGE;
     }
-    return replay_run(argv[optind], db, (int64_t)run);
+    return replay_run(argv[optind], db, (int64_t)run, mount);
 }

@@ -293,7 +293,7 @@ cmd_mkfs(int argc, char **argv)
 }
 
 static const char check_help[] =
-    "usage: crashsim check [--quiet] IMAGE\n"
+    "usage: crashsim check [--quiet] [--snapshot NAME] IMAGE\n"
     "\n"
     "Mounts IMAGE read-only (running recovery in memory) and checks it: both\n"
     "superblocks, both copies of every arena header, every allocation-log\n"
@@ -301,8 +301,10 @@ static const char check_help[] =
     "or referenced twice, is corruption; allocated and unreachable is a leak).\n"
     "Prints one line per finding: block number, structure, class, failed check.\n"
     "\n"
-    "  -q, --quiet   print only the summary line\n"
-    "  -h, --help    this text\n"
+    "  -q, --quiet          print only the summary line\n"
+    "  -S, --snapshot NAME  mount the label NAME instead of main (an image whose\n"
+    "                       trace deleted main after mounting another label)\n"
+    "  -h, --help           this text\n"
     "\n"
     "Exit status (fsck): 0 clean (warnings allowed), 1 leaks only, 4 corruption\n"
     "(including an image that does not mount), 8 operational error, 16 usage.\n";
@@ -329,7 +331,7 @@ check_print(const char *path, const struct fs_check_result *r, bool quiet)
 }
 
 static int
-check_image(const char *path, bool quiet)
+check_image(const char *path, const char *label, bool quiet)
 {
     struct bdev dev;
     const char *why = NULL;
@@ -345,10 +347,11 @@ check_image(const char *path, bool quiet)
         return CHECK_EXIT_OPERR;
     }
     struct fs *fs;
-    struct fs_config config = { .read_only = true };
+    struct fs_config config = { .read_only = true, .snapshot = label };
     err = fs_mount(&fs, &dev, &config);
     if (err) {
-        printf("%s: CORRUPT: does not mount: %s (%s)\n", path, fs_mount_failure(),
+        printf("%s: %s: does not mount: %s (%s)\n", path,
+                err == FS_ECORRUPT ? "CORRUPT" : "error", fs_mount_failure(),
                 fs_strerror(err));
         bdev_file_close(&dev);
         return err == FS_ECORRUPT ? CHECK_EXIT_CORRUPT : CHECK_EXIT_OPERR;
@@ -373,16 +376,21 @@ cmd_check(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "quiet", no_argument, NULL, 'q' },
+        { "snapshot", required_argument, NULL, 'S' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     bool quiet = false;
+    const char *label = NULL;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "qS:h", opts, NULL)) != -1) {
         switch (c) {
         case 'q':
             quiet = true;
+            break;
+        case 'S':
+            label = optarg;
             break;
         case 'h':
             fputs(check_help, stdout);
@@ -397,5 +405,5 @@ cmd_check(int argc, char **argv)
         fputs(check_help, stderr);
         return CHECK_EXIT_USAGE;
     }
-    return check_image(argv[optind], quiet);
+    return check_image(argv[optind], label, quiet);
 }

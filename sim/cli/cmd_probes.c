@@ -43,7 +43,7 @@ cmd_probes(int argc, char **argv)
 {
     const char *db;
     uint64_t run;
-    int status = cli_db_run_options(argc, argv, probes_help, &db, &run, NULL);
+    int status = cli_db_run_options(argc, argv, probes_help, &db, &run, NULL, NULL);
     if (status >= 0) {
         return status;
     }

@@ -301,7 +301,7 @@ cmd_minimize(int argc, char **argv)
 {
     const char *db, *out = "minimized.case";
     uint64_t run;
-    int status = cli_db_run_options(argc, argv, minimize_help, &db, &run, &out);
+    int status = cli_db_run_options(argc, argv, minimize_help, &db, &run, &out, NULL);
     if (status >= 0) {
         return status;
     }

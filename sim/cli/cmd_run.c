@@ -32,11 +32,12 @@ static const char run_help[] =
     "                      [--arenas N]] [--hardened] [--reach] [--verbose]\n"
     "\n"
     "Applies the steps of TRACE (format: traces/FORMAT.md) to the file system in\n"
-    "FILE, mounted read-write, then unmounts it (which commits). Each step must\n"
-    "succeed, or fail with the error its expect= names; the first step that does\n"
-    "not is reported as TRACE:LINE:COL and ends the run (the image is still\n"
-    "unmounted cleanly). On an image --mkfs made, the file system must also show\n"
-    "what the oracle says (every name, byte and snapshot) after each sync and at\n"
+    "FILE, mounted read-write (main; a mount step mounts another label in its\n"
+    "place), then unmounts it (which commits). Each step must succeed, or fail\n"
+    "with the error its expect= names; the first step that does not is reported\n"
+    "as TRACE:LINE:COL and ends the run (the image is still unmounted cleanly).\n"
+    "On an image --mkfs made, the file system must also show what the oracle\n"
+    "says (every name, byte and snapshot) after each sync and mount step and at\n"
     "the end; the first difference is reported and ends the run. Prints a\n"
     "summary line at the end; with --reach, then the file system's structural\n"
     "counters after the final commit (fs/reach.h), one 'name value' a line:\n"
@@ -224,27 +225,28 @@ run_compare(const struct run_opts *o, struct fs *fs, const struct oracle *m, uin
  * returns EXIT_OK, or EXIT_VIOLATIONS at the first step that did not do what
  * it expected or after which the file system differs from the oracle. */
 static int
-run_steps(const struct run_opts *o, const struct trace *t, struct fs *fs, struct oracle *m,
-        struct run_totals *tot)
+run_steps(const struct run_opts *o, const struct trace *t, struct fs **fs,
+        struct runner_dev *dev, struct oracle *m, struct run_totals *tot)
 {
     ASSERT(t->steps != NULL || t->count == 0);
     ASSERT(tot->step_count == 0);
     for (uint32_t i = 0; i < t->count; i++) {
         const struct trace_step *s = &t->steps[i];
-        int err = runner_step(fs, s);
+        int err = runner_step(fs, dev, s);
         if (o->verbose) {
             char line[TRACE_LINE_MAX];
             trace_step_format(s, line, sizeof(line));
             printf("%" PRIu32 ": %s: %s\n", s->line, line, run_result_name(err));
         }
         if (err != s->expect) {
-            run_report(o->trace_path, s, err, fs);
+            run_report(o->trace_path, s, err, *fs);
             return EXIT_VIOLATIONS;
         }
         if (m != NULL) {
             (void)oracle_step(m, s, err, NULL, 0);  /* The trace's expect= is the judge. */
         }
-        if (s->op == TRACE_SYNC && run_compare(o, fs, m, s->line) != EXIT_OK) {
+        if ((s->op == TRACE_SYNC || s->op == TRACE_MOUNT)
+                && run_compare(o, *fs, m, s->line) != EXIT_OK) {
             return EXIT_VIOLATIONS;
         }
         tot->step_count++;
@@ -252,7 +254,7 @@ run_steps(const struct run_opts *o, const struct trace *t, struct fs *fs, struct
         tot->sync_count += s->op == TRACE_SYNC;
         tot->snap_count += s->op >= TRACE_SNAP_LABEL && s->op <= TRACE_SNAP_DELETE;
     }
-    return run_compare(o, fs, m, t->count > 0 ? t->steps[t->count - 1].line : 0);
+    return run_compare(o, *fs, m, t->count > 0 ? t->steps[t->count - 1].line : 0);
 }
 
 /* Prints every counter of r, "name value" a line. */
@@ -275,9 +277,9 @@ run_image(const struct run_opts *o, const struct trace *t, const struct bdev *de
 {
     ASSERT(dev != NULL);
     ASSERT(t->count <= TRACE_STEPS_MAX);
-    struct fs_config config = { .flush_at_pass_boundaries = o->hardened };
+    struct runner_dev rd = { dev, { .flush_at_pass_boundaries = o->hardened }, { 0 } };
     struct fs *fs;
-    int err = fs_mount(&fs, dev, &config);
+    int err = fs_mount(&fs, dev, &rd.config);
     if (err) {
         cli_error("run", "%s: does not mount: %s (%s)", o->image, fs_mount_failure(),
                 fs_strerror(err));
@@ -285,10 +287,10 @@ run_image(const struct run_opts *o, const struct trace *t, const struct bdev *de
     }
     struct run_totals tot = { 0 };
     struct oracle *m = o->mkfs ? oracle_new() : NULL;   /* A fresh image: it is empty. */
-    int rc = run_steps(o, t, fs, m, &tot);
+    int rc = run_steps(o, t, &fs, &rd, m, &tot);
     oracle_free(m);
     err = rc == EXIT_OK ? fs_sync(fs) : 0;      /* Commit now, to count it below. */
-    struct fs_stats st = *fs_stats(fs);
+    struct fs_stats st = runner_stats(fs, &rd);
     struct fs_reach reach;      /* Of the committed state, before unmount. */
     int rerr = !err && rc == EXIT_OK && o->reach ? fs_reach(fs, &reach) : 0;
     int uerr = fs_unmount(fs);

@@ -40,6 +40,9 @@
  *     FS_ENOENT if FROM does not. The new label is a frozen copy of FROM's
  *     state: immutable for label, mutable for fork. snap delete NAME: name
  *     rules, FS_EPERM for the mounted label, FS_ENOENT if missing.
+ *   - mount NAME: FS_EINVAL for a name longer than FS_NAME_MAX (fs_mount's
+ *     rule), FS_ENOENT if no label has it; then NAME is the mounted label
+ *     (oracle_mount), whose tree later steps change.
  *   - sync and tick change nothing visible.
  *   - With an immutable label mounted, every step that would change the
  *     namespace is FS_EROFS before its paths are looked at.
@@ -735,6 +738,19 @@ expect_snap_delete(const struct oracle *m, const struct trace_step *s)
     return label_get(m, s->path) == NULL ? FS_ENOENT : 0;
 }
 
+/* mount NAME: fs_mount's rules (fs/snap.c, snap_mount): a name longer than
+ * FS_NAME_MAX is FS_EINVAL; then FS_ENOENT if no label has it. */
+static int
+expect_mount(const struct oracle *m, const struct trace_step *s)
+{
+    ASSERT(s->op == TRACE_MOUNT);
+    ASSERT(s->path[0] != '\0');            /* The parser takes no empty word. */
+    if (strlen(s->path) > FS_NAME_MAX) {
+        return FS_EINVAL;
+    }
+    return label_get(m, s->path) == NULL ? FS_ENOENT : 0;
+}
+
 /* Steps that change the mounted tree (snapshot steps change labels). */
 static bool
 namespace_step(enum trace_op op)
@@ -776,6 +792,8 @@ oracle_expect(const struct oracle *m, const struct trace_step *s)
         return expect_snap(m, s);
     case TRACE_SNAP_DELETE:
         return expect_snap_delete(m, s);
+    case TRACE_MOUNT:
+        return expect_mount(m, s);
     case TRACE_SYNC:
     case TRACE_TICK:
         return 0;
@@ -833,6 +851,11 @@ apply(struct oracle *m, const struct trace_step *s)
     case TRACE_SNAP_DELETE:
         label_remove(m, s->path);
         break;
+    case TRACE_MOUNT: {
+        int err = oracle_mount(m, s->path);
+        ASSERT(err == 0);                   /* expect_mount found the label. */
+        break;
+    }
     default:
         break;
     }

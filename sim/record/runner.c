@@ -73,11 +73,59 @@ run_write(struct fs *fs, const struct trace_step *s)
     return 0;
 }
 
-int
-runner_step(struct fs *fs, const struct trace_step *s)
+struct fs_stats
+runner_stats(const struct fs *fs, const struct runner_dev *dev)
 {
     ASSERT(fs != NULL);
+    ASSERT(dev != NULL);
+    const struct fs_stats *a = fs_stats(fs), *b = &dev->unmounted;
+    return (struct fs_stats){
+        .sync_count = a->sync_count + b->sync_count,
+        .log_grow_count = a->log_grow_count + b->log_grow_count,
+        .log_compress_count = a->log_compress_count + b->log_compress_count,
+        .block_read_count = a->block_read_count + b->block_read_count,
+        .block_write_count = a->block_write_count + b->block_write_count,
+        .flush_count = a->flush_count + b->flush_count,
+        .write_cancel_count = a->write_cancel_count + b->write_cancel_count,
+        .enospc_count = a->enospc_count + b->enospc_count,
+        .log_truncated_bytes = a->log_truncated_bytes + b->log_truncated_bytes,
+        .hash_known_count = a->hash_known_count + b->hash_known_count,
+        .hash_computed_count = a->hash_computed_count + b->hash_computed_count,
+    };
+}
+
+/* A mount step (see runner_step in runner.h). The new label is mounted
+ * before the old handle goes, so a label that cannot be mounted leaves the
+ * old one mounted, and the unmount after a commit writes nothing. */
+static int
+run_mount(struct fs **fs, struct runner_dev *dev, const struct trace_step *s)
+{
+    ASSERT(s->op == TRACE_MOUNT);
+    ASSERT(dev != NULL && dev->bdev != NULL);
+    int err = fs_sync(*fs);
+    if (err) {
+        return err;
+    }
+    struct fs_config config = dev->config;
+    config.snapshot = s->path;
+    struct fs *next = NULL;
+    err = fs_mount(&next, dev->bdev, &config);
+    if (err) {
+        return err;
+    }
+    fs_clock_set(next, fs_clock(*fs));
+    dev->unmounted = runner_stats(*fs, dev);
+    err = fs_unmount(*fs);              /* Committed above: nothing to write. */
+    *fs = next;
+    return err;
+}
+
+int
+runner_step(struct fs **fsp, struct runner_dev *dev, const struct trace_step *s)
+{
+    ASSERT(fsp != NULL && *fsp != NULL);
     ASSERT(s != NULL);
+    struct fs *fs = *fsp;
     switch (s->op) {
     case TRACE_MKDIR:       return fs_mkdir(fs, s->path);
     case TRACE_CREATE:      return fs_create(fs, s->path);
@@ -94,6 +142,7 @@ runner_step(struct fs *fs, const struct trace_step *s)
         fs_clock_set(fs, s->ns > UINT64_MAX - now ? UINT64_MAX : now + s->ns);
         return 0;
     }
+    case TRACE_MOUNT:       return run_mount(fsp, dev, s);
     default:
         ASSERT(!"step op validated by the parser");
         return FS_EINVAL;
@@ -122,11 +171,34 @@ sync_push(struct recording *rec, uint32_t step, uint32_t line, uint32_t start,
 {
     struct oracle *clone = oracle_clone(m);
     if (clone == NULL || recording_add_sync(rec, (struct syncpt){ step, line, start,
-                rec->dev.disk.log.count, oracle_digest(m), clone }) != 0) {
+                rec->dev.disk.log.count, oracle_digest(m), clone, rec->mount_count - 1 }) != 0) {
         oracle_free(clone);
         return -1;
     }
     return 0;
+}
+
+/* Appends label to the labels mounted, with its mutability in m; -1 when
+ * memory runs out. */
+static int
+mount_push(struct recording *rec, const char *label, const struct oracle *m)
+{
+    ASSERT(label != NULL);
+    bool found = false, mutable = false;
+    const char *name;
+    bool flag;
+    for (uint32_t i = 0; oracle_label_at(m, i, &name, &flag); i++) {
+        found = found || strcmp(name, label) == 0;
+        mutable = strcmp(name, label) == 0 ? flag : mutable;
+    }
+    ASSERT(found);                          /* The oracle mounted it. */
+    struct recording_mount *n = realloc(rec->mounts, (rec->mount_count + 1) * sizeof(*n));
+    if (n == NULL) {
+        return -1;
+    }
+    rec->mounts = n;
+    n[rec->mount_count] = (struct recording_mount){ strdup(label), mutable };
+    return n[rec->mount_count++].name == NULL ? -1 : 0;
 }
 
 /* While running, the file system must show what the oracle says. The
@@ -151,36 +223,67 @@ compare(struct recording *rec, struct fs *fs, const struct oracle *m, const char
             "differs from the oracle: %s", name, line, diff);
 }
 
+/* A snapshot step: it commits before and after it changes the labels. */
+static bool
+snap_step(enum trace_op op)
+{
+    ASSERT(op < TRACE_OP_COUNT);
+    return op == TRACE_SNAP_LABEL || op == TRACE_SNAP_FORK || op == TRACE_SNAP_DELETE;
+}
+
+/* The sync points of step i, which began at log operation start (see
+ * runner.h): the commit a snapshot or mount step makes first, with before
+ * (the oracle before the step), then the step's own. */
 static int
-run_steps(struct recording *rec, struct fs *fs, struct oracle *m, const struct trace *t)
+step_syncs(struct recording *rec, struct fs *fs, const struct oracle *m,
+        const struct oracle *before, const struct trace *t, uint32_t i, uint32_t start,
+        bool committed, int got)
+{
+    const struct trace_step *s = &t->steps[i];
+    ASSERT(i < t->count && start <= rec->dev.disk.log.count);
+    bool snap = snap_step(s->op);
+    int err = 0;
+    if ((snap || s->op == TRACE_MOUNT) && before != NULL && committed) {
+        /* The step committed what was pending before it changed the
+         * snapshots or the mounted label; one refused before that (a bad
+         * name, a failed commit) committed nothing. */
+        err = sync_push(rec, i, s->line, start, before);
+    }
+    if (!err && s->op == TRACE_MOUNT && got == 0) {
+        /* The same durable state through the new label: it begins where the
+         * commit ended, so no crash's legal range spans the change. */
+        err = mount_push(rec, s->path, m);
+        err = err ? err : sync_push(rec, i, s->line, rec->dev.disk.log.count, m);
+        compare(rec, fs, m, t->name, s->line);
+    }
+    if (!err && (s->op == TRACE_SYNC || (snap && got == 0))) {
+        err = sync_push(rec, i, s->line, start, m);
+        compare(rec, fs, m, t->name, s->line);
+    }
+    return err;
+}
+
+static int
+run_steps(struct recording *rec, struct fs **fs, struct runner_dev *dev, struct oracle *m,
+        const struct trace *t)
 {
     for (uint32_t i = 0; i < t->count && rec->violation[0] == '\0'; i++) {
         const struct trace_step *s = &t->steps[i];
-        bool snap = s->op == TRACE_SNAP_LABEL || s->op == TRACE_SNAP_FORK
-            || s->op == TRACE_SNAP_DELETE;
-        struct oracle *before = snap ? oracle_clone(m) : NULL;
+        bool commits_first = snap_step(s->op) || s->op == TRACE_MOUNT;
+        struct oracle *before = commits_first ? oracle_clone(m) : NULL;
         uint32_t start = rec->dev.disk.log.count;
-        uint64_t commits = fs_stats(fs)->sync_count;
-        int got = runner_step(fs, s);
-        bool committed = fs_stats(fs)->sync_count != commits;
+        uint64_t commits = runner_stats(*fs, dev).sync_count;
+        int got = runner_step(fs, dev, s);
+        bool committed = runner_stats(*fs, dev).sync_count != commits;
         char why[256];
         if (oracle_step(m, s, got, why, sizeof(why)) != 0) {
             snprintf(rec->violation, sizeof(rec->violation), "%.200s:%u: %s %.200s: %.200s",
                     t->name, s->line, trace_op_name(s->op), s->path, why);
         }
-        int err = 0;
-        if (snap && before != NULL && committed) {
-            /* The step committed what was pending before it changed the
-             * snapshots; one refused before that (a bad name) committed nothing. */
-            err = sync_push(rec, i, s->line, start, before);
-        }
-        if (!err && (s->op == TRACE_SYNC || (snap && got == 0))) {
-            err = sync_push(rec, i, s->line, start, m);
-            compare(rec, fs, m, t->name, s->line);
-        }
+        int err = step_syncs(rec, *fs, m, before, t, i, start, committed, got);
         oracle_free(before);
         rec->steps_run = i + 1;
-        if (err || (snap && before == NULL)) {
+        if (err || (commits_first && before == NULL)) {
             return -1;
         }
     }
@@ -277,11 +380,12 @@ record_workload(const struct record_config *cfg, const struct trace *t, struct r
         return -1;
     }
     struct fs_format_config fc = { .arena_count = cfg->arenas };
-    struct fs_config mc = { .flush_at_pass_boundaries = cfg->profile == SYNC_PROFILE_HARDENED };
+    struct runner_dev rd = { &rec->dev.bdev,
+        { .flush_at_pass_boundaries = cfg->profile == SYNC_PROFILE_HARDENED }, { 0 } };
     struct fs *fs = NULL;
     int e = fs_format(&rec->dev.bdev, &fc);
     if (!e) {
-        e = fs_mount(&fs, &rec->dev.bdev, &mc);
+        e = fs_mount(&fs, rd.bdev, &rd.config);
     }
     if (e) {
         snprintf(err, err_size, "format: %s (%s)", fs_mount_failure(), fs_strerror(e));
@@ -289,13 +393,14 @@ record_workload(const struct record_config *cfg, const struct trace *t, struct r
     }
     struct oracle *m = oracle_new();
     rec->memo = oracle_memo_new();
-    int rc = m == NULL || rec->memo == NULL || sim_dev_record_start(&rec->dev) != 0 ? -1 : 0;
+    int rc = m == NULL || rec->memo == NULL || sim_dev_record_start(&rec->dev) != 0
+        || mount_push(rec, "main", m) != 0 ? -1 : 0;
     if (!rc) {
         rc = sync_push(rec, UINT32_MAX, 0, 0, m);
         compare(rec, fs, m, t->name, 0);
     }
     if (!rc) {
-        rc = run_steps(rec, fs, m, t);
+        rc = run_steps(rec, &fs, &rd, m, t);
     }
     if (!rc && rec->violation[0] == '\0') {
         uint32_t start = rec->dev.disk.log.count;
@@ -333,6 +438,10 @@ void
 recording_free(struct recording *rec)
 {
     recording_drop_oracles(rec);
+    for (uint32_t i = 0; i < rec->mount_count; i++) {
+        free(rec->mounts[i].name);
+    }
+    free(rec->mounts);
     free(rec->syncs);
     sim_dev_deinit(&rec->dev);
     memset(rec, 0, sizeof(*rec));
@@ -353,4 +462,14 @@ recording_legal(const struct recording *rec, uint32_t cut, uint32_t *lo, uint32_
     }
     *lo = done;
     *hi = FS_MAX(done, begun);
+}
+
+const struct recording_mount *
+recording_mounted(const struct recording *rec, uint32_t lo, uint32_t hi)
+{
+    ASSERT(lo <= hi && hi < rec->sync_count);
+    ASSERT(rec->syncs[lo].mount == rec->syncs[hi].mount);   /* See runner.h. */
+    static char main_name[] = "main";
+    static const struct recording_mount main_label = { main_name, true };
+    return rec->mount_count == 0 ? &main_label : &rec->mounts[rec->syncs[lo].mount];
 }

@@ -10,7 +10,10 @@
  * Sync points: S_0 is the formatted file system; each sync step adds one;
  * each snapshot step adds two (the file system commits what is pending, then
  * the snapshot change) — the first only if the file system did commit, the
- * second only if the step succeeded; the end of the trace adds a final commit. Each point
+ * second only if the step succeeded; a mount step adds the commit before it (if
+ * the file system did commit) and, if it succeeded, a point that begins and
+ * ends after that commit, with the new label mounted: the same durable
+ * state, seen through another label. The end of the trace adds a final commit. Each point
  * remembers the log operations before and after the call that made it, so a
  * crash at cut c may legally recover S_k for every k from the last point
  * completed by c to the last point begun before c.
@@ -30,6 +33,13 @@ struct syncpt {
     uint32_t end_op;            /* Log operations after it returned. */
     uint64_t digest;            /* The oracle's canonical digest. */
     struct oracle *oracle;      /* The oracle's state, for diffs (NULL: no oracle). */
+    uint32_t mount;             /* recording.mounts index of the label mounted here. */
+};
+
+/* A label the recording mounted: mount steps add one each, after "main". */
+struct recording_mount {
+    char *name;                 /* The label; owned. */
+    bool mutable;               /* A fork or main (the post-recovery workload may write). */
 };
 
 /* Sync profiles: whether the file system flushes between its sync passes
@@ -74,19 +84,39 @@ struct recording {
     uint32_t steps_run;             /* Steps executed. */
     char violation[1024];           /* "": the file system agreed with the oracle. */
     struct oracle_memo *memo;       /* While recording: the comparisons' digest memo. */
+    struct recording_mount *mounts; /* Labels mounted, in order; [0] is "main". */
+    uint32_t mount_count;           /* Entries; 0 only in a recording not yet made. */
+};
+
+/* What a mount step needs to mount the file system again: its device and
+ * the configuration of the first mount (the step names the label). */
+struct runner_dev {
+    const struct bdev *bdev;        /* The device the file system is on. */
+    struct fs_config config;        /* How it is mounted; snapshot: ignored. */
+    struct fs_stats unmounted;      /* Sums of the stats of handles mount steps replaced. */
 };
 
 /*
- * Applies step s to the mounted fs; returns what the file system returned (0
- * or an FS_E* code). The one function that applies a trace step: the
- * recording, crashsim run and the tests all call it. A write's data is
+ * Applies step s to the mounted *fs; returns what the file system returned
+ * (0 or an FS_E* code). The one function that applies a trace step: the
+ * recording, crashsim run and the tests all call it. A mount step commits
+ * (fs_sync), mounts the label it names on dev with dev's configuration and
+ * the clock carried over and, if that mount succeeded, unmounts the old
+ * handle (nothing is pending: it writes nothing) and replaces *fs; if it
+ * failed (FS_ENOENT: no such label; FS_EINVAL: a name longer than
+ * FS_NAME_MAX) the old handle stays mounted and the error is returned. The
+ * old handle's stats are added to dev->unmounted. dev
+ * may be NULL for a caller whose traces have no mount step (a bug
+ * otherwise). A write's data is
  * trace_fill's, handed to fs_write in chunks of 4 MiB counted from the
  * step's offset (runner.c says why the size is fixed), from one static
  * buffer: not reentrant (the harness forks, it never threads). A range that
  * ends past FS_FILE_SIZE_MAX fails FS_EFBIG with no data written, as one
  * fs_write of it would. A tick advances the clock, saturating at UINT64_MAX.
  */
-int runner_step(struct fs *fs, const struct trace_step *s);
+int runner_step(struct fs **fs, struct runner_dev *dev, const struct trace_step *s);
+/* The stats of the mounted fs plus those of the handles mount steps replaced. */
+struct fs_stats runner_stats(const struct fs *fs, const struct runner_dev *dev);
 
 /* 0 when a recording of this geometry can be made: a whole number of blocks,
  * a geometry the file system formats (fs_format_validate), and memory for
@@ -109,5 +139,12 @@ int recording_add_sync(struct recording *rec, struct syncpt p);
 
 /* The legal sync points [*lo, *hi] for a crash at cut. */
 void recording_legal(const struct recording *rec, uint32_t cut, uint32_t *lo, uint32_t *hi);
+
+/* The label mounted at legal sync points [lo, hi], the one a crash state
+ * with them is recovered by mounting: a mount step's sync point begins where
+ * it ends, so no legal range spans a change of label ("main" when the
+ * recording mounted no other). */
+const struct recording_mount *recording_mounted(const struct recording *rec, uint32_t lo,
+        uint32_t hi);
 
 #endif /* SIM_RECORD_RUNNER_H */
