@@ -151,27 +151,27 @@ runs "large-file up to its grow runs" "$T/large-file.trace" lf2.img
 zeros "large-file: the cut-off bytes and MiBs after them read as zeros" lf2.img /big \
     11540992 20971520
 
-# ---- enospc-every-step: ENOSPC everywhere, then no room to compress. ----
-reach "enospc-every-step runs (every expect=ENOSPC met)" "$W/enospc-every-step.trace" en.img
+# ---- out-of-space: ENOSPC everywhere, then no room to compress. ----
+reach "out-of-space runs (every expect=ENOSPC met)" "$W/out-of-space.trace" en.img
 for op in write create mkdir mv truncate "snap label" "snap fork"; do
-    c=$(grep -c "^$op .* expect=ENOSPC$" "$W/enospc-every-step.trace")
-    if [ "$c" -ge 1 ]; then ok "enospc-every-step: $op fails with ENOSPC ($c)"; else
-        notok "enospc-every-step: $op fails with ENOSPC"; fi
+    c=$(grep -c "^$op .* expect=ENOSPC$" "$W/out-of-space.trace")
+    if [ "$c" -ge 1 ]; then ok "out-of-space: $op fails with ENOSPC ($c)"; else
+        notok "out-of-space: $op fails with ENOSPC"; fi
 done
-at_least "enospc-every-step: the allocator refused each" stats.enospc 8
-at_most "enospc-every-step: arena 0 ends with fewer than three free blocks" \
+at_least "out-of-space: the allocator refused each" stats.enospc 8
+at_most "out-of-space: arena 0 ends with fewer than three free blocks" \
     arena.0.free_blocks 2
-at_least "enospc-every-step: arena 1 has room beyond its reserve" arena.1.free_blocks 9
-at_least "enospc-every-step: eight labels alive" snap.labels 8
-expect "enospc-every-step: check is clean" 0 "$B" check "$T/en.img"
-expect "enospc-every-step: a campaign explores it" 0 "$B" explore -q -j 2 \
-    -w "$W/enospc-every-step.trace" --db "$T/en.db"
-expect "enospc-every-step: probes lists the campaign" 0 "$B" probes --db "$T/en.db"
+at_least "out-of-space: arena 1 has room beyond its reserve" arena.1.free_blocks 9
+at_least "out-of-space: eight labels alive" snap.labels 8
+expect "out-of-space: check is clean" 0 "$B" check "$T/en.img"
+expect "out-of-space: a campaign explores it" 0 "$B" explore -q -j 2 \
+    -w "$W/out-of-space.trace" --db "$T/en.db"
+expect "out-of-space: probes lists the campaign" 0 "$B" probes --db "$T/en.db"
 states=$(awk '$1 == "sync.compress_no_room" { print $2 }' "$T/out")
 if [ -n "$states" ] && [ "$states" -ge 50 ]; then
-    ok "enospc-every-step: $states crash states recover to a sync that cannot compress"
+    ok "out-of-space: $states crash states recover to a sync that cannot compress"
 else
-    notok "enospc-every-step: crash states recover to a sync that cannot compress ('$states')"
+    notok "out-of-space: crash states recover to a sync that cannot compress ('$states')"
 fi
 
 echo "1..$n"
