@@ -61,12 +61,19 @@ hash_checked(uint16_t type)
     return type != FMT_TYPE_LOG && type != FMT_TYPE_DLIST;
 }
 
+/* A cached block holds the device's bytes, verified when they were read, so
+ * a pointer that does not match it fails for the reason a read of those
+ * bytes would give (blk_read): the type first, then the hash. The reason
+ * then does not depend on what happens to be cached, and a memoized check
+ * reports what a full one does. */
 static int
 blk_hit(struct fs *fs, struct cblk *b, struct bptr bp, uint32_t type_mask, struct cblk **out)
 {
-    if ((type_mask & BLK_MASK(b->type)) == 0 || (hash_checked(b->type) && b->hash != bp.hash)) {
+    const char *why = (type_mask & BLK_MASK(b->type)) == 0 ? "unexpected block type"
+        : hash_checked(b->type) && b->hash != bp.hash ? "block hash mismatch" : NULL;
+    if (why != NULL) {
         cache_put(fs, b);
-        return fs_broke(fs, FS_ECORRUPT, bp.addr, "pointer does not match the cached block");
+        return fs_broke(fs, FS_ECORRUPT, bp.addr, why);
     }
     *out = b;
     return 0;
