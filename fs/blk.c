@@ -61,10 +61,11 @@ hash_checked(uint16_t type)
     return type != FMT_TYPE_LOG && type != FMT_TYPE_DLIST;
 }
 
-/* A pointer that finds its block in the cache is refused for the reasons,
- * in the words, that blk_read gives the same bytes read from the device: a
- * report must not depend on what happened to be cached (a memoized check
- * reads less, so caches other blocks, and must say what a full one says). */
+/* A cached block holds the device's bytes, verified when they were read, so
+ * a pointer that does not match it fails for the reason a read of those
+ * bytes would give (blk_read): the type first, then the hash. The reason
+ * then does not depend on what happens to be cached, and a memoized check
+ * reports what a full one does. */
 static int
 blk_hit(struct fs *fs, struct cblk *b, struct bptr bp, uint32_t type_mask, struct cblk **out)
 {
