@@ -65,7 +65,7 @@ static void
 reach_stats(const struct fs *fs, struct fs_reach *r)
 {
     const struct fs_stats *s = &fs->stats;
-    ASSERT(s->sync_count >= s->log_compress_count);
+    ASSERT(s->log_compress_count <= s->sync_count * fs->arena_count);  /* Per arena. */
     r->value[FS_REACH_STAT_SYNCS] = s->sync_count;
     r->value[FS_REACH_STAT_LOG_GROWS] = s->log_grow_count;
     r->value[FS_REACH_STAT_LOG_COMPRESSIONS] = s->log_compress_count;
