@@ -6,18 +6,23 @@
 # memoized (the default); every stored row must agree state by state
 # (scripts/same-behaviour: outcome, reason, recovered and legal sync points,
 # leaks, corruption count, probes, signatures, duplicate links). One TAP line
-# per campaign.
+# per campaign. fragmented-log under writeback/faithful and hostile/hardened
+# is left out for time (115,000 and 139,000 states, about two minutes each
+# checked in full); it is compared under the other three configurations.
 set -u
 B="${1:-build}/crashsim"
 . "$(dirname "$0")/lib/tap.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 /usr/bin/python3 "$root/scripts/same-behaviour" "$B" "$B" --old-args=--no-memo --jobs 2 \
+    --exclude fragmented-log.trace:writeback/faithful \
+    --exclude fragmented-log.trace:hostile/hardened \
     --keep "$T/dbs" >"$T/same" 2>&1
 rc=$?
 while IFS= read -r line; do
     case $line in
         "same "*) ok "memoized = full: ${line#same      }" ;;
+        "excluded "*) echo "# ${line}" ;;
         "DIFFERENT "*) notok "memoized = full: ${line#DIFFERENT }" ;;
         "  "*) echo "# $line" ;;
     esac
