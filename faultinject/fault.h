@@ -14,6 +14,7 @@
 
 #define FAULT_POINTS(X) \
     X(DEV_READ_EIO,        "dev.read.eio")        /* a read fails */ \
+    X(DEV_READ_SHORT,      "dev.read.short")      /* half a block arrives; the rest on retry */ \
     X(DEV_READ_BITFLIP,    "dev.read.bitflip")    /* a read returns one bit flipped */ \
     X(DEV_WRITE_EIO,       "dev.write.eio")       /* a write fails, nothing written */ \
     X(DEV_WRITE_LOST,      "dev.write.lost")      /* acknowledged, never persisted */ \

@@ -2,7 +2,7 @@
  * faultinject/faultdev.c: a device that fails on schedule (see faultdev.h).
  *
  * Each operation counts itself, then asks its fault points in a fixed order
- * (a read: EIO, then a bit flip of what was read; a write: EIO, no space,
+ * (a read: EIO, short, then a bit flip of what was read; a write: EIO, no space,
  * lost, misdirected; a flush: EIO), so a schedule names the same operation
  * on every run. Every point is hit once per operation whether armed or not:
  * fault_state.hit_count[] then counts operations, and the k-th hit of a
@@ -36,6 +36,12 @@ fd_read(const struct bdev *bdev, uint64_t block, void *buffer)
         return FS_EIO;
     }
     int err = d->inner->read(d->inner, block, buffer);
+    if (!err && fd_hit(d, FAULT_DEV_READ_SHORT)) {
+        /* The first half arrived, the rest did not: the contract's short read. */
+        uint32_t half = bdev->block_size / 2;
+        memset((uint8_t *)buffer + half, FAULTDEV_READ_FILL, bdev->block_size - half);
+        return (int)half;
+    }
     if (!err && fd_hit(d, FAULT_DEV_READ_BITFLIP)) {
         uint64_t bit = (block * 2654435761u + d->faults.hit_count[FAULT_DEV_READ_BITFLIP])
             % (8ull * bdev->block_size);

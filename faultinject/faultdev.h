@@ -2,7 +2,7 @@
  * faultinject/faultdev.h: a device that fails on schedule — the one faulty
  * device wrapper of the project. It wraps any struct bdev and asks
  * faultinject/fault.h at every operation whether to fail it, and how (EIO, a
- * flipped bit, a lost or misdirected write, no space). The wrapped device
+ * short read, a flipped bit, a lost or misdirected write, no space). The wrapped device
  * keeps the pristine bytes; the faults are the wrapper's alone, as are its
  * counters of operations, so a test can also use it only to count.
  *
@@ -13,6 +13,9 @@
  * that block, and every write after it (a crash just before the block would
  * have landed).
  *
+ * A short read (FAULT_DEV_READ_SHORT) returns half a block, as fs/bdev.h
+ * allows, and leaves FAULTDEV_READ_FILL bytes in the other half; the next
+ * read of the block is whole unless the schedule fails it too.
  * A failed read fills the buffer with FAULTDEV_READ_FILL bytes, so a caller
  * that uses the bytes of a failed read reads garbage, not a stale block. A
  * failed write leaves the device unchanged. Marks are passed through.

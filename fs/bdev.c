@@ -1,6 +1,7 @@
 /*
- * fs/bdev.c: the names of the marks (BDEV_MARKS), and the two backends
- * shipped with the file system: a memory device and an image file
+ * fs/bdev.c: the names of the marks (BDEV_MARKS), the one caller of a
+ * device's read (bdev_read_block: short reads are asked again), and the two
+ * backends shipped with the file system: a memory device and an image file
  * (pread/pwrite/fdatasync).
  */
 #include "bdev.h"
@@ -27,6 +28,34 @@ bdev_mark_name(enum bdev_mark mark)
     ASSERT(mark < BDEV_MARK_COUNT);
     ASSERT(mark_names[mark] != NULL);
     return mark_names[mark];
+}
+
+int
+bdev_read_block(const struct bdev *bdev, uint64_t block, void *buffer, const char **why)
+{
+    ASSERT(block < bdev->block_count);
+    ASSERT(buffer != NULL);
+    const char *reason = "device read failed";
+    int err = FS_EIO;
+    for (uint32_t try = 0; try < BDEV_READ_TRIES; try++) {
+        int n = bdev->read(bdev, block, buffer);
+        if (n <= 0) {
+            err = n < 0 ? FS_EIO : 0;
+            reason = n < 0 ? "device read failed" : NULL;
+            break;
+        }
+        /* A short read: the rest comes with a whole read of the block again. A
+         * count past the block is the device breaking its contract: a failure. */
+        if ((uint32_t)n >= bdev->block_size) {
+            reason = "device read returned more than a block";
+            break;
+        }
+        reason = "device read short on every try";
+    }
+    if (why != NULL) {
+        *why = reason;
+    }
+    return err;
 }
 
 static int

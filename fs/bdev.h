@@ -17,7 +17,14 @@
  * table is the whole vocabulary: a device learns what the file system
  * announces from it, never from strings of its own.
  *
- * Each function returns 0 or a negative FS_E* code, never a partial count.
+ * Each function returns 0 or a negative FS_E* code, with one exception: a
+ * read may be short. read returns 0 when the whole block arrived, or a
+ * count of bytes in 1 .. block_size - 1 when only that many leading bytes
+ * did (the rest of the buffer is undefined), as pread may. A short read is
+ * no error: the file system asks again (bdev_read_block), and the rest
+ * comes on a later try; a device that never delivers the whole block fails
+ * the read (FS_EIO) after BDEV_READ_TRIES tries. write and flush never
+ * return a partial count.
  */
 #ifndef FS_BDEV_H
 #define FS_BDEV_H
@@ -69,6 +76,15 @@ struct bdev {
 
 /* Sector size for torn writes: the unit a device writes atomically. */
 #define BDEV_SECTOR_SIZE 512u
+
+/* Tries of one block read before a short read counts as a failure. */
+#define BDEV_READ_TRIES 4u
+
+/* The file system's one caller of bdev->read: reads block whole into
+ * buffer, reading it again after a short read. 0, or FS_EIO when the device
+ * failed the read or delivered fewer bytes than a block BDEV_READ_TRIES
+ * times; *why (may be NULL) then says which. */
+int bdev_read_block(const struct bdev *bdev, uint64_t block, void *buffer, const char **why);
 
 /*
  * Backends shipped with the file system.

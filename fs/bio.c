@@ -47,8 +47,7 @@ bio_read(struct fs *fs, uint64_t addr, void *buf)
     ASSERT(addr / fs->block_size < fs->block_count);
     fs->stats.block_read_count++;
     bio_history_note(fs, addr, 'r');
-    int err = fs->bdev->read(fs->bdev, addr / fs->block_size, buf);
-    return err < 0 ? FS_EIO : 0;
+    return bdev_read_block(fs->bdev, addr / fs->block_size, buf, NULL);
 }
 
 bool

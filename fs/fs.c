@@ -473,8 +473,8 @@ mount_super(const struct bdev *bdev, uint8_t *buf, struct fmt_super *sb, uint32_
     const char *why[2] = { NULL, NULL };
     uint64_t where[2] = { 0, bdev->block_count - 1 };
     for (uint32_t i = 0; i < 2; i++) {
-        if (bdev->read(bdev, where[i], buf) < 0) {
-            why[i] = "device read failed";
+        if (bdev_read_block(bdev, where[i], buf, &why[i]) != 0) {
+            ASSERT(why[i] != NULL);
         } else {
             why[i] = fmt_super_unpack(buf, bdev->block_size, bdev->block_count, sb);
         }

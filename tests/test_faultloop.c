@@ -11,6 +11,9 @@
  *     hits no fault; once, and from then on) end in 0, FS_EIO or FS_ECORRUPT;
  *     fs_check on the result runs, or stops with FS_EIO when a read it needs
  *     fails; a commit after a mount that read around a fault remounts clean;
+ *   - short reads likewise: one short read is read again, so the mount, the
+ *     check and the commit must all succeed as if nothing happened; short
+ *     from then on, they fail as the read errors do;
  *   - device write errors during format and two commits of file operations
  *     and test blocks (the k-th write fails, likewise) end in 0, FS_EIO or
  *     FS_EROFS, and leave either nothing mountable (only if format failed) or
@@ -240,6 +243,7 @@ faultloop_damaged_blocks(void **state)
 
 struct read_case {
     const struct bdev *pristine;    /* The committed image. */
+    enum fault_point point;         /* FAULT_DEV_READ_EIO or FAULT_DEV_READ_SHORT. */
     uint64_t fail_index;            /* The read that fails (1-based). */
     bool persistent;                /* And every read after it. */
     bool read_only;                 /* Mount mode. */
@@ -256,13 +260,15 @@ read_child(void *arg)
     memcpy(bdev_mem_bytes(&dev), bdev_mem_bytes(c->pristine), util_mem_size(&dev));
     struct faultdev fdev;
     faultdev_init(&fdev, &dev);
-    faultdev_fail_nth(&fdev, FAULT_DEV_READ_EIO, c->fail_index, c->persistent);
+    faultdev_fail_nth(&fdev, c->point, c->fail_index, c->persistent);
+    /* One short read is read again: nothing may fail for it. */
+    bool invisible = c->point == FAULT_DEV_READ_SHORT && !c->persistent;
     struct fs_config config = { .read_only = c->read_only };
     struct fs *fs = NULL;
     int err = fs_mount(&fs, &fdev.bdev, &config);
     int rc = CHILD_OK;
     if (err) {
-        if ((err != FS_EIO && err != FS_ECORRUPT) || !mount_err_clean(err, fs)) {
+        if ((err != FS_EIO && err != FS_ECORRUPT) || !mount_err_clean(err, fs) || invisible) {
             rc = VIOLATION("mount: %s (%s)", fs_strerror(err), fs_mount_failure());
         }
     } else {
@@ -271,8 +277,10 @@ read_child(void *arg)
         uint64_t fired = fdev.fired_count;
         struct fs_check_result r;
         err = fs_check(fs, &r);
-        if (err != 0 && !(err == FS_EIO && fdev.fired_count > fired)) {
+        if (err != 0 && !(err == FS_EIO && fdev.fired_count > fired && !invisible)) {
             rc = VIOLATION("fs_check: %s", fs_strerror(err));
+        } else if (invisible && (fs_broken(fs) != NULL || r.count[FS_CHECK_CORRUPT] != 0)) {
+            rc = VIOLATION("one short read broke the file system: %s", fs_broken(fs));
         }
         uint64_t addr;
         bool committed = false;
@@ -297,11 +305,12 @@ read_child(void *arg)
 
 /* Fails read k for k = 1, 2, ... until a run completes without the fault. */
 static uint64_t
-read_loop(const struct bdev *pristine, bool persistent, bool read_only, uint32_t *failures)
+read_loop(const struct bdev *pristine, enum fault_point point, bool persistent, bool read_only,
+        uint32_t *failures)
 {
     uint64_t k;
     for (k = 1; k < FAULT_INDEX_MAX; k++) {
-        struct read_case c = { pristine, k, persistent, read_only };
+        struct read_case c = { pristine, point, k, persistent, read_only };
         struct util_child r = util_isolated(read_child, &c);
         if (r.signal == 0 && r.exit_code == CHILD_NO_FAULT) {
             break;
@@ -309,8 +318,8 @@ read_loop(const struct bdev *pristine, bool persistent, bool read_only, uint32_t
         if (r.signal != 0 || r.exit_code != CHILD_OK) {
             char buf[64];
             if ((*failures)++ < FAILURES_SHOWN_MAX) {
-                util_note("FAILED: read %llu fails (%s), %s mount: child %s",
-                        (unsigned long long)k, persistent ? "persistent" : "transient",
+                util_note("FAILED: read %llu fails (%s, %s), %s mount: child %s",
+                        (unsigned long long)k, fault_point_name(point), persistent ? "persistent" : "transient",
                         read_only ? "read-only" : "read-write",
                         util_child_describe(r, buf, sizeof(buf)));
             }
@@ -321,21 +330,35 @@ read_loop(const struct bdev *pristine, bool persistent, bool read_only, uint32_t
 }
 
 static void
-faultloop_read_errors(void **state)
+read_loops(enum fault_point point)
 {
-    (void)state;
     struct bdev pristine;
     flip_image(&pristine);
     uint32_t failures = 0;
     for (uint32_t mode = 0; mode < 4; mode++) {
         bool persistent = mode & 1, read_only = mode & 2;
-        uint64_t k = read_loop(&pristine, persistent, read_only, &failures);
-        util_note("%s %s: reads 1..%llu failed in turn", persistent ? "persistent" : "transient",
-                read_only ? "read-only" : "read-write", (unsigned long long)(k - 1));
+        uint64_t k = read_loop(&pristine, point, persistent, read_only, &failures);
+        util_note("%s %s %s: reads 1..%llu failed in turn", fault_point_name(point),
+                persistent ? "persistent" : "transient", read_only ? "read-only" : "read-write",
+                (unsigned long long)(k - 1));
         CHECK_TRUE(k > 6);      /* Two superblocks, four arena headers at least. */
     }
     CHECK_EQ(failures, 0);
     bdev_mem_close(&pristine);
+}
+
+static void
+faultloop_read_errors(void **state)
+{
+    (void)state;
+    read_loops(FAULT_DEV_READ_EIO);
+}
+
+static void
+faultloop_short_reads(void **state)
+{
+    (void)state;
+    read_loops(FAULT_DEV_READ_SHORT);
 }
 
 /* ---- Device write errors ---------------------------------------------- */
@@ -625,6 +648,7 @@ main(void)
         cmocka_unit_test(faultloop_workload_baseline),
         cmocka_unit_test(faultloop_damaged_blocks),
         cmocka_unit_test(faultloop_read_errors),
+        cmocka_unit_test(faultloop_short_reads),
         cmocka_unit_test(faultloop_write_errors),
     };
     return cmocka_run_group_tests_name("faultloop", tests, NULL, NULL);

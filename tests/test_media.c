@@ -12,7 +12,8 @@
  * sync point or a later one. Lost and misdirected writes are silent when they
  * happen, so for them a remount, check or read that names the damage, or an
  * older sync point, is acceptable too. No read may return bytes of no legal
- * state (silent wrong data).
+ * state (silent wrong data). A short read is read again (fs/bdev.h): once,
+ * it must change nothing at all; every read short from then on is FS_EIO.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -38,8 +39,11 @@ struct digests {
 };
 
 static bool
-terminal(int err, enum fault_point p)
+terminal(int err, enum fault_point p, bool persistent)
 {
+    if (p == FAULT_DEV_READ_SHORT && !persistent) {
+        return false;           /* Read again whole: no error may come of it. */
+    }
     bool silent = p == FAULT_DEV_WRITE_LOST || p == FAULT_DEV_WRITE_MISDIRECT;
     return err == FS_EIO || err == FS_EROFS || (p == FAULT_DEV_WRITE_FULL && err == FS_ENOSPC)
         || ((p == FAULT_DEV_READ_BITFLIP || silent) && err == FS_ECORRUPT);
@@ -58,15 +62,15 @@ push(struct digests *d, uint64_t v)
  * outcome unknown, and a later sync (unmount's) may still commit what it did
  * in memory, as a snapshot label whose commit failed. */
 static void
-workload(struct fs *fs, const struct trace *t, enum fault_point p, struct digests *d,
-        uint64_t *pending, uint64_t *unknown)
+workload(struct fs *fs, const struct trace *t, enum fault_point p, bool persistent,
+        struct digests *d, uint64_t *pending, uint64_t *unknown)
 {
     struct oracle *m = oracle_new();
     push(d, oracle_digest(m));
     for (uint32_t i = 0; i < t->count; i++) {
         const struct trace_step *s = &t->steps[i];
         int got = runner_step(&fs, NULL, s);    /* default.trace mounts no other label. */
-        if (got != 0 && terminal(got, p) && got != s->expect) {
+        if (got != 0 && terminal(got, p, persistent) && got != s->expect) {
             *pending = oracle_digest(m);
             char why[256];
             *unknown = oracle_step(m, s, s->expect, why, sizeof(why)) == 0 ? oracle_digest(m)
@@ -154,14 +158,15 @@ run_once(const struct trace *t, enum fault_point p, bool persistent, uint64_t k)
     uint64_t unknown = 0;
     int err = fs_mount(&fs, &fd.bdev, &c);
     if (err == 0) {
-        workload(fs, t, p, &d, &pending, &unknown);
+        workload(fs, t, p, persistent, &d, &pending, &unknown);
         err = fs_unmount(fs);
-        if (err != 0 && !terminal(err, p)) {
+        if (err != 0 && !terminal(err, p, persistent)) {
             fail_msg("%s k=%llu: unmount: %s", fault_point_name(p), (unsigned long long)k,
                     fs_strerror(err));
         }
     } else {
-        assert_true(terminal(err, p) || err == FS_ECORRUPT);
+        assert_true(terminal(err, p, persistent) || err == FS_ECORRUPT);
+        assert_false(p == FAULT_DEV_READ_SHORT && !persistent);
         struct oracle *m = oracle_new();
         push(&d, oracle_digest(m));
         pending = d.v[0];
@@ -202,6 +207,14 @@ media_read_eio(void **state)
     (void)state;
     loop(FAULT_DEV_READ_EIO, false);
     loop(FAULT_DEV_READ_EIO, true);
+}
+
+static void
+media_read_short(void **state)
+{
+    (void)state;
+    loop(FAULT_DEV_READ_SHORT, false);
+    loop(FAULT_DEV_READ_SHORT, true);
 }
 
 static void
@@ -257,6 +270,7 @@ main(void)
     util_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(media_read_eio),
+        cmocka_unit_test(media_read_short),
         cmocka_unit_test(media_write_eio),
         cmocka_unit_test(media_flush_eio),
         cmocka_unit_test(media_device_full),
