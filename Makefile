@@ -70,7 +70,7 @@ TEST_UTIL_SRC := tests/util.c
 TESTS := test_format test_alloc test_mount test_faultloop test_determinism test_trace \
          test_tracefile test_oracle test_tree test_treeupdate test_ops test_snap test_corrupt \
          test_media test_plan test_gen test_ace test_wlog test_forge test_oom test_samelog \
-         test_oplog test_reach test_mutate test_fields
+         test_oplog test_reach test_mutate test_fields test_errpath
 
 SAN_TESTS := test_faultloop test_corrupt test_trace test_tracefile test_wlog test_forge test_oplog \
              test_fields
@@ -111,6 +111,8 @@ $(BUILD)/sim/campaign/explore.o: CFLAGS += -I$(BUILD)
 
 # test_oom fails chosen allocations: the allocator is wrapped at link time.
 $(BUILD)/tests/test_oom: LDFLAGS += -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
+# test_errpath fails chosen block allocations: fs/'s allocator is wrapped likewise.
+$(BUILD)/tests/test_errpath: LDFLAGS += -Wl,--wrap=alloc_block
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_UTIL_OBJ) $(SIM_OBJ) $(TRACES_OBJ) $(FAULT_OBJ) $(FS_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka

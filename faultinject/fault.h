@@ -1,10 +1,12 @@
 /*
- * faultinject/fault.h: device fault points, one table (XFS manner), and their
+ * faultinject/fault.h: fault points, one table (XFS manner), and their
  * schedule (SQLite faultsim manner): a countdown of hits that succeed, then
  * a number of hits that fail (FAULT_PERSISTENT: every one after).
  *
- * Only sim/ and tests/ call it; fs/ has no fault hooks: faults are injected
- * by a device wrapper (faultinject/faultdev.h) around the storage contract.
+ * Only sim/ and tests/ call it; fs/ has no fault hooks: device faults are
+ * injected by a device wrapper (faultinject/faultdev.h) around the storage
+ * contract, and a failing block allocation by a test that wraps the file
+ * system's alloc_block at link time (tests/test_errpath.c).
  */
 #ifndef FAULTINJECT_FAULT_H
 #define FAULTINJECT_FAULT_H
@@ -20,7 +22,8 @@
     X(DEV_WRITE_LOST,      "dev.write.lost")      /* acknowledged, never persisted */ \
     X(DEV_WRITE_MISDIRECT, "dev.write.misdirect") /* lands on the next block instead */ \
     X(DEV_WRITE_FULL,      "dev.write.full")      /* the device reports no space */ \
-    X(DEV_FLUSH_EIO,       "dev.flush.eio")       /* a flush fails */
+    X(DEV_FLUSH_EIO,       "dev.flush.eio")       /* a flush fails */ \
+    X(ALLOC_BLOCK,         "alloc.block")         /* a block allocation fails */
 
 enum fault_point {
 #define X(point, name) FAULT_##point,

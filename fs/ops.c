@@ -539,6 +539,19 @@ clear_from(struct fs *fs, uint64_t qid, uint64_t from)
             "more data blocks than the tree holds (a cycle?)");
 }
 
+/* A clear that failed after the upsert it follows went in (a remove's entry
+ * delete, a truncate's new length): the step is half done, and committing
+ * it would leave data blocks of no file, or past a file's length. The file
+ * system stops writing instead (broke), so the last commit stands; the
+ * error goes back unchanged. */
+static int
+clear_failed(struct fs *fs, int err, const char *why)
+{
+    ASSERT(err < 0);
+    ASSERT(why != NULL);
+    return fs->broken ? err : fs_broke(fs, err, fs->tree.root.addr, why);
+}
+
 /* Zeroes the bytes of the block holding offset size past it (shrink). */
 static int
 zero_tail(struct fs *fs, const struct res *r, uint64_t size, struct msg *m, uint8_t *k, uint8_t *v,
@@ -596,10 +609,14 @@ fs_truncate(struct fs *fs, const char *path, uint64_t size)
     if (!err) {
         err = tree_upsert(fs, &fs->tree, m, n);
     }
+    if (err && n == 2) {
+        blk_free_undo(fs, fmt_bptr_unpack(v[1]).addr);     /* The new tail block. */
+    }
 #ifndef MUTANT_TRUNCATE_KEEPS_BLOCKS
     if (!err && shrink) {
         uint64_t bs = fs->block_size;
         err = clear_from(fs, r.d.qid, (size + bs - 1) / bs * bs);
+        err = err ? clear_failed(fs, err, "truncate failed to clear past the new length") : 0;
     }
 #endif
     fs->use_reserve = false;
@@ -654,6 +671,7 @@ fs_remove(struct fs *fs, const char *path)
 #ifndef MUTANT_REMOVE_KEEPS_BLOCKS
     if (!err && !dir) {
         err = clear_from(fs, r.d.qid, 0);
+        err = err ? clear_failed(fs, err, "remove failed to clear the data of its file") : 0;
     }
 #endif
     fs->use_reserve = false;

@@ -804,6 +804,11 @@ snap_delete(struct fs *fs, const char *name)
     err = tree_upsert(fs, &fs->snap, m, 2);
     if (!err && r.nlbl == 1 && r.nref <= 1) {
         err = record_delete(fs, gen);
+        /* Half done: the label went, and reclaiming may have queued frees
+         * of blocks the record still holds. Committing that would free them
+         * twice; stop writing instead, and the last commit stands. */
+        err = err && !fs->broken ? fs_broke(fs, err, fs->snap.root.addr,
+                "snapshot delete failed after its label went") : err;
     }
     snap_op_done(fs);
     fs->use_reserve = false;

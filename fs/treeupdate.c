@@ -903,7 +903,10 @@ pass_commit(struct fs *fs, struct tree *t)
     struct tree_ws *ws = fs->tws;
     int first = 0;
     ASSERT(fs->tree_release != NULL);       /* Wired by fs.c at format and mount. */
-    for (uint32_t i = 0; i < ws->released_count; i++) {
+    /* A release that fails has broken the file system (a free whose log
+     * could not grow, a free of a free block): the rest are moot, and a
+     * free on a read-only file system is our bug, so they stop there. */
+    for (uint32_t i = 0; i < ws->released_count && !fs->read_only; i++) {
         int err = fs->tree_release(fs, t, ws->released[i]);
         first = first ? first : err;
     }

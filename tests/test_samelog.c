@@ -102,17 +102,10 @@ enum drift {
 static void
 case_load(struct samelog_case *c, const char *path, bool hardened)
 {
-    char err[512], *text = NULL;
     memset(c, 0, sizeof(*c));
     c->path = path;
-    if (trace_load(path, &c->trace, &text, err, sizeof(err)) != 0) {
-        fail_msg("%s", err);
-    }
     struct trace_geometry g;
-    if (trace_geometry_parse(path, text, strlen(text), &g, err, sizeof(err)) != 0) {
-        fail_msg("%s", err);
-    }
-    free(text);
+    util_trace_load(path, &c->trace, &g);
     c->config = (struct record_config){
         .block_size = g.block_size_given ? g.block_size : FMT_BLOCK_SIZE_DEFAULT,
         .device_size = g.device_size_given ? g.device_size : RECORD_DEVICE_SIZE_DEFAULT,

@@ -331,6 +331,20 @@ util_fmap_expect_equal(const struct util_fmap *a, const struct util_fmap *b)
     }
 }
 
+void
+util_trace_load(const char *path, struct trace *t, struct trace_geometry *g)
+{
+    char err[512], *text = NULL;
+    if (trace_load(path, t, &text, err, sizeof(err)) != 0) {
+        fail_msg("%s", err);
+    }
+    int rc = trace_geometry_parse(path, text, strlen(text), g, err, sizeof(err));
+    free(text);
+    if (rc != 0) {
+        fail_msg("%s", err);
+    }
+}
+
 struct util_child
 util_isolated(int (*fn)(void *arg), void *arg)
 {

@@ -36,6 +36,7 @@
 #include "../fs/check.h"
 #include "../fs/format.h"
 #include "../fs/fs.h"
+#include "../traces/trace.h"
 
 #define KIB 1024u
 #define MIB (1024u * 1024u)
@@ -121,6 +122,10 @@ void util_fmap_free(struct util_fmap *m);
 void util_fmap_expect_equal(const struct util_fmap *a, const struct util_fmap *b);
 bool util_fmap_is_free(const struct util_fmap *m, uint64_t block);
 void util_fmap_set(struct util_fmap *m, uint64_t block, bool free);
+
+/* Loads the trace file at path into *t and its "# geometry:" line into *g;
+ * the test fails with the message on an error. */
+void util_trace_load(const char *path, struct trace *t, struct trace_geometry *g);
 
 /* Outcome of util_isolated. */
 struct util_child {
