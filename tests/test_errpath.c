@@ -175,15 +175,15 @@ states_legal(const struct states *st, uint64_t digest)
     return false;
 }
 
-/* A copy of the workload's formatted image in mem; CHILD_OK or a violation. */
-static int
-child_device(const struct workload *w, struct bdev *mem)
+/* The device a child runs on: the workload's formatted image itself. A
+ * child's memory is a copy-on-write copy of the parent's, so it writes the
+ * image in place, paying only for the blocks it changes, and the parent's
+ * stays pristine. Only a util_isolated child may call it. */
+static struct bdev
+child_device(const struct workload *w)
 {
-    if (bdev_mem_open(mem, w->pristine.block_size, w->pristine.block_count) != 0) {
-        return VIOLATION("no memory for the device");
-    }
-    memcpy(bdev_mem_bytes(mem), bdev_mem_bytes(&w->pristine), util_mem_size(mem));
-    return CHILD_OK;
+    ASSERT(bdev_mem_bytes(&w->pristine) != NULL);
+    return w->pristine;
 }
 
 static int
@@ -315,15 +315,11 @@ static int
 errpath_child(void *arg)
 {
     const struct errpath_case *c = arg;
-    struct bdev mem;
+    struct bdev mem = child_device(c->w);
     struct faultdev fdev;
     struct fs *fs = NULL;
-    int rc = child_device(c->w, &mem);
-    if (rc != CHILD_OK) {
-        return rc;
-    }
     faultdev_init(&fdev, &mem);
-    rc = child_mount(&fdev.bdev, 0, &fs);
+    int rc = child_mount(&fdev.bdev, 0, &fs);
     if (rc != CHILD_OK) {
         return rc;
     }
@@ -351,7 +347,6 @@ errpath_child(void *arg)
     rc = rc != CHILD_OK ? rc : errpath_remount(&mem, &st, m);
     oracle_free(m);
     uint64_t fired = fault_fired_total(&alloc_faults) + fdev.fired_count;
-    bdev_mem_close(&mem);
     return rc != CHILD_OK ? rc : fired == 0 ? CHILD_NO_FAULT : CHILD_OK;
 }
 
@@ -801,10 +796,9 @@ static int
 warm_child(void *arg)
 {
     const struct warm_case *c = arg;
-    struct bdev mem;
+    struct bdev mem = child_device(c->w);
     struct fs *fs = NULL;
-    int rc = child_device(c->w, &mem);
-    rc = rc != CHILD_OK ? rc : child_mount(&mem, c->cache_block_count, &fs);
+    int rc = child_mount(&mem, c->cache_block_count, &fs);
     if (rc != CHILD_OK) {
         return rc;
     }
@@ -816,7 +810,6 @@ warm_child(void *arg)
     }
     rc = rc == CHILD_OK ? warm_remount(&mem, m) : rc;
     oracle_free(m);
-    bdev_mem_close(&mem);
     return rc;
 }
 
