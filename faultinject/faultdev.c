@@ -4,7 +4,7 @@
  * Each operation counts itself, then asks its fault points in a fixed order
  * (a read: EIO, short, then a bit flip of what was read; a write: EIO, no space,
  * lost, misdirected; a flush: EIO), so a schedule names the same operation
- * on every run. Every point is hit once per operation whether armed or not:
+ * on every run. Every device point is hit once per operation, armed or not:
  * fault_state.hit_count[] then counts operations, and the k-th hit of a
  * point is the k-th operation of its kind.
  */
