@@ -96,7 +96,7 @@ campaign_slice(struct campaign *c)
     for (size_t i = 0; i < c->count; i++) {
         uint32_t orig = c->dups.dup_of[i];
         ASSERT(orig == CRASH_NONE || orig < i);
-        c->owned[i] = orig == CRASH_NONE ? (uint8_t)(original++ % n == mine) : c->owned[orig];
+        c->owned[i] = (uint8_t)(orig == CRASH_NONE ? original++ % n == mine : c->owned[orig]);
         c->owned_count += c->owned[i];
         c->owned_distinct += c->owned[i] && orig == CRASH_NONE;
     }
