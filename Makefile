@@ -42,7 +42,7 @@ endif
 
 FS_SRC := fs/base.c fs/format.c fs/bdev.c fs/bio.c fs/alloc.c fs/cache.c fs/blk.c fs/treenode.c \
           fs/tree.c fs/treeupdate.c fs/snap.c fs/ops.c fs/fs.c fs/checkmap.c fs/checktree.c \
-          fs/check.c fs/debug.c
+          fs/check.c fs/debug.c fs/reach.c
 # sim/ by pipeline stage (each folder's files open with what the stage owns):
 # oracle -> record -> check -> store -> campaign -> cli.
 SIM_ORACLE_SRC := sim/oracle/oracle.c sim/oracle/path.c sim/oracle/digest.c sim/oracle/diff.c \
@@ -53,7 +53,8 @@ SIM_CHECK_SRC := sim/check/outcome.c sim/check/crash.c sim/check/checker.c sim/c
 SIM_STORE_SRC := sim/store/store.c
 SIM_CAMPAIGN_SRC := sim/campaign/inputs.c sim/campaign/summary.c sim/campaign/coverage.c \
            sim/campaign/explore.c sim/campaign/generated.c sim/campaign/replay.c \
-           sim/campaign/regress.c sim/campaign/minimize.c
+           sim/campaign/regress.c sim/campaign/minimize.c \
+           sim/campaign/features.c sim/campaign/mutate.c sim/campaign/guided.c
 SIM_CLI_SRC := sim/cli/cli.c sim/cli/cmd_image.c sim/cli/cmd_dump.c sim/cli/cmd_run.c \
            sim/cli/cmd_inspect.c sim/cli/cmd_explore.c sim/cli/cmd_probes.c \
            sim/cli/cmd_regress.c sim/cli/cmd_analysis.c sim/cli/cmd_matrix.c sim/cli/cmd_wlog.c \
@@ -69,7 +70,7 @@ TEST_UTIL_SRC := tests/util.c
 TESTS := test_format test_alloc test_mount test_faultloop test_determinism test_trace \
          test_tracefile test_oracle test_tree test_treeupdate test_ops test_snap test_corrupt \
          test_media test_plan test_gen test_ace test_wlog test_forge test_oom test_samelog \
-         test_oplog
+         test_oplog test_reach
 
 SAN_TESTS := test_faultloop test_corrupt test_trace test_tracefile test_wlog test_forge test_oplog
 

@@ -542,6 +542,9 @@ alloc_replay(struct fs *fs, struct arena *a, const char **why)
             if (cut != h.logsz) {
                 FS_PROBE(LOG_TRUNCATE_TAIL);
             }
+            fs->stats.log_cut_arena_count += cut != h.logsz || h.logp.addr != FMT_ADDR_NIL;
+            fs->stats.log_cut_block_max = FS_MAX(fs->stats.log_cut_block_max,
+                    a->log_block_count);
             a->logtl_dirty = cut != h.logsz || h.logp.addr != FMT_ADDR_NIL;
             a->logsz = cut;
             memset(a->logtl + FMT_LOG_HEADER_SIZE + cut, 0, fmt_logspc(fs->block_size) - cut);
@@ -613,6 +616,8 @@ alloc_compress(struct fs *fs, struct arena *a)
     ASSERT(!fs->read_only);
     uint32_t n = compress_block_count(fs, a);
     if (n > fs->compress_cap || a->free_bytes < (n + 1ull) * fs->block_size) {
+        fs->stats.compress_no_room_count++;
+        FS_PROBE(SYNC_COMPRESS_NO_ROOM);
         return 0;       /* No room: keep the long log; compression is an optimisation. */
     }
     bio_mark(fs, BDEV_MARK_LOG_COMPRESS);

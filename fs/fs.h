@@ -42,6 +42,10 @@ struct fs_stats {
     uint64_t write_cancel_count;    /* Queued writes cancelled by a free. */
     uint64_t enospc_count;          /* Allocations refused for lack of space. */
     uint64_t log_truncated_bytes;   /* Log bytes after the barrier dropped at mount. */
+    uint64_t log_cut_arena_count;   /* Arenas whose replay dropped entries or blocks. */
+    uint64_t log_cut_block_max;     /* Chain position (from 1) of the block holding an
+                                     * arena's committed barrier at mount, most. */
+    uint64_t compress_no_room_count; /* Log compressions due but skipped for lack of space. */
     uint64_t hash_known_count;      /* Block hashes the device knew (struct bdev's hash). */
     uint64_t hash_computed_count;   /* Block hashes computed from bytes read. */
 };

@@ -27,6 +27,7 @@
     X(LOG_REPLAY_BAD,        "log.replay_corrupt")     /* replay found a bad block or entry */ \
     X(MOUNT_SNAP_BAD,        "mount.snapshot_tree_bad") /* label or record unreadable */ \
     X(SYNC_COMPRESS,         "sync.compress")          /* the first sync compressed logs */ \
+    X(SYNC_COMPRESS_NO_ROOM, "sync.compress_no_room")  /* one was due: no room for it */ \
     X(SYNC_LOG_GROW,         "sync.log_grow")          /* a log chained a new block */ \
     X(SYNC_DEFERRED,         "sync.deferred_release")  /* pass 4 released deferred frees */ \
     X(SNAP_RECLAIM,          "snap.reclaim")           /* a snapshot's deadlists reclaimed */ \

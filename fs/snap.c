@@ -240,6 +240,23 @@ dl_sync(struct fs *fs)
     return 0;
 }
 
+int
+snap_dl_read(struct fs *fs, struct bptr hd, uint64_t index, struct bptr bp, struct cblk **out,
+        struct fmt_log_header *h)
+{
+    ASSERT(bp.addr != FMT_ADDR_NIL);
+    ASSERT(out != NULL && h != NULL);
+    if (index > fs->block_count) {
+        return fs_broke(fs, FS_ECORRUPT, hd.addr, "deadlist chain loops");
+    }
+    int err = blk_read(fs, bp, BLK_MASK(FMT_TYPE_DLIST), out);
+    if (err) {
+        return err;
+    }
+    fmt_log_header_unpack((*out)->buf, h);
+    return 0;
+}
+
 enum dl_fate { DL_FREE, DL_MERGE, DL_DROP };
 
 /* Walks deadlist chain hd: frees or merges its entries, frees its blocks. */
@@ -248,16 +265,12 @@ dl_consume(struct fs *fs, struct bptr hd, enum dl_fate fate, uint64_t into, uint
 {
     struct bptr bp = hd;
     for (uint64_t count = 0; bp.addr != FMT_ADDR_NIL; count++) {
-        if (count > fs->block_count) {
-            return fs_broke(fs, FS_ECORRUPT, hd.addr, "deadlist chain loops");
-        }
         struct cblk *b;
-        int err = blk_read(fs, bp, BLK_MASK(FMT_TYPE_DLIST), &b);
+        struct fmt_log_header h;
+        int err = snap_dl_read(fs, hd, count, bp, &b, &h);
         if (err) {
             return err;
         }
-        struct fmt_log_header h;
-        fmt_log_header_unpack(b->buf, &h);
         for (uint32_t i = 0; i + FMT_DLIST_ENTRY_SIZE <= h.logsz && !err;
                 i += FMT_DLIST_ENTRY_SIZE) {
             uint64_t addr = fmt_get64(b->buf + FMT_LOG_HEADER_SIZE + i);

@@ -38,6 +38,13 @@
  * tree's release hook. */
 int snap_release(struct fs *fs, struct tree *t, struct bptr bp);
 
+/* Reads block index (0: the newest) bp of the deadlist chain whose newest
+ * block is hd, verified and held (blk.h), with its header in *h; h->logp
+ * names the next older block. An index past the device's block count is a
+ * cycle: FS_ECORRUPT, and the file system is broken. */
+int snap_dl_read(struct fs *fs, struct bptr hd, uint64_t index, struct bptr bp,
+        struct cblk **out, struct fmt_log_header *h);
+
 /* Format: the snapshot tree with label "main" over an empty root directory. */
 int snap_format(struct fs *fs);
 /* Mount: loads the snapshot tree and the tree of label (NULL: "main"). */

@@ -41,6 +41,12 @@ expect "the default workload leaves a clean image" 0 "$B" check "$T/w.img"
 expect "the default workload runs hardened" 0 \
     "$B" run "$R/traces/workloads/default.trace" --image "$T/h.img" --mkfs --size 8M --hardened
 grep_out "hardened issues flushes" "[1-9][0-9]* flushes"
+expect "run --reach on tree-splits runs" 0 "$B" run "$R/traces/workloads/tree-splits.trace" \
+    --image "$T/r.img" --mkfs --size 8M --block-size 4K --reach
+grep_out "--reach prints the tree's height after the summary" "^tree.height 3$"
+grep_out "--reach prints nodes per level" "^tree.level3.nodes 1$"
+grep_out "--reach prints each arena's log chain" "^arena.7.log_blocks 1$"
+grep_out "--reach prints the counters kept since mount" "^stats.compress_no_room 0$"
 
 # ---- The big trace, in three parts. ----
 files() {  # files FROM TO: create /d/fFROM .. /d/f(TO-1)

@@ -4,6 +4,7 @@
  */
 #include "inputs.h"
 
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,37 @@ input_rerecord(struct store *st, int64_t *run_id, struct run_info *info, struct 
         return -1;
     }
     return 0;
+}
+
+static int
+name_order(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int32_t
+input_workload_dir(const char *dir, char **out, uint32_t max)
+{
+    ASSERT(dir != NULL && out != NULL);
+    ASSERT(max <= INT32_MAX);
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return -1;
+    }
+    uint32_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n < max) {
+        size_t len = strlen(e->d_name);
+        if (len > 6 && strcmp(e->d_name + len - 6, ".trace") == 0) {
+            size_t size = strlen(dir) + len + 2;
+            if ((out[n] = malloc(size)) != NULL) {
+                snprintf(out[n++], size, "%s/%s", dir, e->d_name);
+            }
+        }
+    }
+    closedir(d);
+    qsort(out, n, sizeof(char *), name_order);
+    return (int32_t)n;
 }
 
 int

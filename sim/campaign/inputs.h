@@ -42,6 +42,11 @@ enum {
  * caller frees them). 0, or -1 after printing "FILE:LINE:COL: why". */
 int input_workload(const char *path, unsigned given, struct record_config *rec, char **text);
 
+/* The workloads of a directory: the paths "DIR/NAME" of its files named
+ * *.trace, in name order, at most max (out[max]; the caller frees each).
+ * The count, or -1 when dir cannot be read (errno says why). */
+int32_t input_workload_dir(const char *dir, char **out, uint32_t max);
+
 /* The stored text of a run that explored a write log with hash wlog_hash
  * (the caller frees it); NULL when memory runs out. */
 char *input_wlog_text(uint64_t wlog_hash);

@@ -335,6 +335,9 @@ checker_check(struct checker *c, const struct crash_state *s, struct state_resul
     if (first_mount(c, &fs, r, &digest, judged != FAULT_VERDICT_EXACT)) {
         int err = post_workload(fs, c->rec->config.block_size);
         c->err = err;
+        if (c->recovered != NULL) {
+            c->recovered(c->recovered_arg, fs);
+        }
         if (err) {
             verdict(r, OUTCOME_POST_RECOVERY_FAILED, "post-recovery workload: %s%s%s",
                     fs_strerror(err), fs_broken(fs) ? ": " : "", fs_broken(fs) ? fs_broken(fs) : "");

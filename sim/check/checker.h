@@ -50,6 +50,12 @@ struct checker {
     int err;                        /* The last error of a mount, read or the workload. */
     struct oracle_memo *memo;       /* Chunk digests by content (checker_memo), or NULL. */
     struct fs_check_memo *check_memo;   /* Trees fs_check found sound (checker_memo), or NULL. */
+    void (*recovered)(void *arg, struct fs *fs);
+                                    /* Called with the recovered file system after the
+                                     * post-recovery workload, before its unmount, when
+                                     * that workload ran (NULL: none): what it reached
+                                     * (crashsim gen guided). It must not write. */
+    void *recovered_arg;            /* Its argument. */
 };
 
 int checker_init(struct checker *c, const struct recording *rec);

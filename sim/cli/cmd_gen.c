@@ -4,12 +4,15 @@
  *
  *   crashsim gen random --seed N --ops N [--files N] [--max-size BYTES] [-o FILE]
  *   crashsim gen ace --length N [--out DIR]
+ *   crashsim gen guided (--seconds S | --candidates N) --out DIR [--seed N] [--from DIR]
  *
  * random writes one trace (standard output by default) with a header comment
  * that repeats the command, so a trace file says how to make it again. ace
  * counts the workloads of a length and, with --out, writes each to
  * DIR/ace-LENGTH-INDEX.trace (INDEX zero-padded to the width of the largest,
- * so the files sort in index order). Exit status: 0 done, 2 usage or I/O
+ * so the files sort in index order). guided grows a corpus of workloads
+ * that reach new features (sim/campaign/guided.h); only its options are
+ * here. Exit status: 0 done, 1 (guided) a violation found, 2 usage or I/O
  * error.
  */
 #include <errno.h>
@@ -22,6 +25,9 @@
 #include "../../fs/base.h"
 #include "../../traces/gen.h"
 #include "../../traces/trace.h"
+#include "../campaign/features.h"
+#include "../campaign/guided.h"
+#include "../campaign/mutate.h"
 #include "cli.h"
 
 #define GEN_FILES_DEFAULT       8u              /* --files */
@@ -31,13 +37,17 @@
 static const char gen_help[] =
     "usage: crashsim gen random --seed N --ops N [--files N] [--max-size BYTES] [-o FILE]\n"
     "       crashsim gen ace --length N [--out DIR]\n"
+    "       crashsim gen guided (--seconds S | --candidates N) --out DIR [--seed N]\n"
+    "                           [--from DIR] [--list-features]\n"
     "\n"
     "Generates traces (format: traces/FORMAT.md; generators: traces/GENERATORS.md).\n"
     "  random  one seeded random workload using every operation of the format\n"
     "  ace     every ACE workload of a length (bounded-exhaustive, CrashMonkey style)\n"
+    "  guided  a corpus of workloads that each reach something new (coverage-guided)\n"
     "\n"
-    "'crashsim gen random --help' and 'crashsim gen ace --help' explain each.\n"
-    "Exit status: 0 done, 2 usage or I/O error.\n";
+    "'crashsim gen random --help', 'crashsim gen ace --help' and 'crashsim gen\n"
+    "guided --help' explain each.\n"
+    "Exit status: 0 done, 1 (guided) a violation found, 2 usage or I/O error.\n";
 
 static const char gen_random_help[] =
     "usage: crashsim gen random --seed N --ops N [--files N] [--max-size BYTES] [-o FILE]\n"
@@ -334,13 +344,133 @@ gen_cmd_ace(int argc, char **argv)
     return EXIT_OK;
 }
 
+static const char gen_guided_help[] =
+    "usage: crashsim gen guided (--seconds S | --candidates N) --out DIR [--seed N]\n"
+    "                           [--from DIR] [--list-features]\n"
+    "\n"
+    "Grows a corpus of workloads, each of which reaches something no workload\n"
+    "before it reached. A candidate is a corpus trace with one to three mutations;\n"
+    "it runs on a fresh image of " GUIDED_GEOMETRY ", is recorded,\n"
+    "and %u evenly spaced crash states of the " GUIDED_MODEL_NAME " model (faults\n"
+    GUIDED_FAULTS ") are recovered and checked as crashsim explore checks them.\n"
+    "What it reached is a set of features, SOURCE:NAME or SOURCE:NAME=BUCKET: a\n"
+    "probe of fs/probes.h, a counter of fs/reach.h bucketed 1, 2, 3, 4-7, 8-15,\n"
+    "... (as AFL buckets hit counts), or a checker outcome. A candidate with a\n"
+    "feature none before it had is kept: written to DIR/NNNN-MUTATIONS.trace with\n"
+    "a '# geometry:' line, each step's expect= set to what it did (so crashsim run\n"
+    "--mkfs on that geometry runs it cleanly), and a comment naming the features\n"
+    "it reached first, which are printed too. Such files are workloads for\n"
+    "crashsim explore --workload and crashsim matrix DIR. A candidate that finds a\n"
+    "violation goes to DIR/violations/ instead. At the end, a summary: candidates\n"
+    "run, kept, features, violations. docs/GEN.md says more.\n"
+    "\n"
+    "  -t, --seconds S       stop after S seconds (1..86400)\n"
+    "  -n, --candidates N    stop after N candidates (0..10000000): the same seed,\n"
+    "                        seeds and N give the same corpus, byte for byte\n"
+    "  -o, --out DIR         where kept workloads go (created if missing; numbering\n"
+    "                        continues after the traces already there)\n"
+    "  -s, --seed N          seeds every choice (default 1)\n"
+    "  -f, --from DIR        start from the traces of DIR (a corpus, or\n"
+    "                        traces/workloads): their features count as reached\n"
+    "                        and they are the first parents; default: one empty trace\n"
+    "  -l, --list-features   print every feature reached, 'feature NAME' a line, last\n"
+    "  -h, --help            this text\n"
+    "\n"
+    "Exit status: 0 done, 1 a violation found (the search goes on), 2 usage or\n"
+    "I/O error (an --out that cannot be written, a --from that cannot be read).\n";
+
+/* The help, with the numbers and tables it names. */
+static void
+gen_guided_usage(FILE *out)
+{
+    fprintf(out, gen_guided_help, GUIDED_STATES_MAX);
+    fputs("\nMutations:\n", out);
+#define X(id, word, what) fprintf(out, "  %-10s %s\n", word, what);
+    MUTATIONS(X)
+#undef X
+    fputs("Feature sources:\n", out);
+#define X(id, word, when) fprintf(out, "  %-10s %s\n", word, when);
+    FEATURE_SOURCES(X)
+#undef X
+}
+
+/* Handles one option of gen guided; returns -1 to go on, else the exit status. */
+static int
+gen_guided_option(int c, struct guided_config *o)
+{
+    ASSERT(o != NULL);
+    uint64_t v;
+    switch (c) {
+    case 't':
+        if (!cli_parse_u64(optarg, &v) || v < 1 || v > 86400) {
+            cli_error("gen", "guided: bad --seconds '%s' (1..86400)", optarg);
+            return EXIT_USAGE;
+        }
+        o->seconds_max = v;
+        return -1;
+    case 'n':
+        if (!cli_parse_u64(optarg, &v) || v > 10000000) {
+            cli_error("gen", "guided: bad --candidates '%s' (0..10000000)", optarg);
+            return EXIT_USAGE;
+        }
+        o->candidates_max = v;
+        return -1;
+    case 's':
+        if (!cli_parse_u64(optarg, &o->seed)) {
+            cli_error("gen", "guided: bad --seed '%s' (a decimal number)", optarg);
+            return EXIT_USAGE;
+        }
+        return -1;
+    case 'o': o->out_dir = optarg; return -1;
+    case 'f': o->from_dir = optarg; return -1;
+    case 'l': o->list_features = true; return -1;
+    case 'h': gen_guided_usage(stdout); return EXIT_OK;
+    default: gen_guided_usage(stderr); return EXIT_USAGE;
+    }
+}
+
+static int
+gen_cmd_guided(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "seconds", required_argument, NULL, 't' },
+        { "candidates", required_argument, NULL, 'n' },
+        { "out", required_argument, NULL, 'o' },
+        { "seed", required_argument, NULL, 's' },
+        { "from", required_argument, NULL, 'f' },
+        { "list-features", no_argument, NULL, 'l' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    ASSERT(argc >= 1);
+    struct guided_config o = { .seed = 1, .candidates_max = UINT64_MAX };
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "t:n:o:s:f:lh", opts, NULL)) != -1) {
+        int rc = gen_guided_option(c, &o);
+        if (rc != -1) {
+            return rc;
+        }
+    }
+    const char *why = optind != argc ? "unexpected argument"
+        : o.out_dir == NULL ? "--out is required"
+        : o.seconds_max == 0 && o.candidates_max == UINT64_MAX
+        ? "--seconds or --candidates is required" : NULL;
+    if (why != NULL) {
+        cli_error("gen", "guided: %s", why);
+        gen_guided_usage(stderr);
+        return EXIT_USAGE;
+    }
+    return guided_run(&o);
+}
+
 int
 cmd_gen(int argc, char **argv)
 {
     ASSERT(argc >= 1);
     ASSERT(argv != NULL);
     if (argc < 2) {
-        cli_error("gen", "expected a generator: random or ace");
+        cli_error("gen", "expected a generator: random, ace or guided");
         fputs(gen_help, stderr);
         return EXIT_USAGE;
     }
@@ -355,7 +485,10 @@ cmd_gen(int argc, char **argv)
     if (strcmp(what, "ace") == 0) {
         return gen_cmd_ace(argc - 1, argv + 1);
     }
-    cli_error("gen", "unknown generator '%s' (random or ace)", what);
+    if (strcmp(what, "guided") == 0) {
+        return gen_cmd_guided(argc - 1, argv + 1);
+    }
+    cli_error("gen", "unknown generator '%s' (random, ace or guided)", what);
     fputs(gen_help, stderr);
     return EXIT_USAGE;
 }

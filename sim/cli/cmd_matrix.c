@@ -4,7 +4,6 @@
  * violations of each in a table (and every run in the database, where the
  * report draws the matrix).
  */
-#include <dirent.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -36,34 +35,6 @@ static const char matrix_help[] =
     "\n"
     "Exit status: 0 the table was made (violations are findings, not errors),\n"
     "2 usage or operational error.\n";
-
-static int
-name_order(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static uint32_t
-workloads(const char *dir, char **out)
-{
-    DIR *d = opendir(dir);
-    uint32_t n = 0;
-    struct dirent *e;
-    while (d != NULL && (e = readdir(d)) != NULL && n < MATRIX_WORKLOADS_MAX) {
-        size_t len = strlen(e->d_name);
-        if (len > 6 && strcmp(e->d_name + len - 6, ".trace") == 0) {
-            size_t size = strlen(dir) + len + 2;
-            if ((out[n] = malloc(size)) != NULL) {
-                snprintf(out[n++], size, "%s/%s", dir, e->d_name);
-            }
-        }
-    }
-    if (d != NULL) {
-        closedir(d);
-    }
-    qsort(out, n, sizeof(char *), name_order);
-    return n;
-}
 
 /* One row of the table: the workload under each model and profile. */
 static int
@@ -142,7 +113,9 @@ cmd_matrix(int argc, char **argv)
     }
     cfg.plan.samples = 64;
     char *paths[MATRIX_WORKLOADS_MAX];
-    uint32_t n = workloads(optind < argc ? argv[optind] : "traces/workloads", paths);
+    int32_t listed = input_workload_dir(optind < argc ? argv[optind] : "traces/workloads", paths,
+            MATRIX_WORKLOADS_MAX);
+    uint32_t n = listed > 0 ? (uint32_t)listed : 0;
     if (n == 0) {
         cli_error("matrix", "no *.trace workloads found");
         return EXIT_USAGE;

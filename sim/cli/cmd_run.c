@@ -21,6 +21,7 @@
 
 #include "../../fs/format.h"
 #include "../../fs/fs.h"
+#include "../../fs/reach.h"
 #include "../../traces/trace.h"
 #include "../oracle/oracle.h"
 #include "../record/runner.h"
@@ -28,7 +29,7 @@
 
 static const char run_help[] =
     "usage: crashsim run TRACE --image FILE [--mkfs --size SIZE [--block-size SIZE]\n"
-    "                      [--arenas N]] [--hardened] [--verbose]\n"
+    "                      [--arenas N]] [--hardened] [--reach] [--verbose]\n"
     "\n"
     "Applies the steps of TRACE (format: traces/FORMAT.md) to the file system in\n"
     "FILE, mounted read-write, then unmounts it (which commits). Each step must\n"
@@ -37,7 +38,14 @@ static const char run_help[] =
     "unmounted cleanly). On an image --mkfs made, the file system must also show\n"
     "what the oracle says (every name, byte and snapshot) after each sync and at\n"
     "the end; the first difference is reported and ends the run. Prints a\n"
-    "summary line at the end.\n"
+    "summary line at the end; with --reach, then the file system's structural\n"
+    "counters after the final commit (fs/reach.h), one 'name value' a line:\n"
+    "the tree's height and nodes per level, the fullest pivot, snapshot records,\n"
+    "labels and forks, deadlist lists, blocks and longest chain, per arena\n"
+    "(arena.N.*) the allocation-log chain, the blocks its last compression wrote\n"
+    "(0: none since mount), free ranges and free blocks, and the counters kept\n"
+    "since mount (stats.*: ENOSPC hits, compressions skipped for lack of room,\n"
+    "where log replay cut the log). It shows what a workload reaches.\n"
     "\n"
     "  -i, --image FILE       the image file (required)\n"
     "  -m, --mkfs             format a new FILE first, as mkfs does (needs --size)\n"
@@ -45,6 +53,7 @@ static const char run_help[] =
     "  -b, --block-size SIZE  4K, 8K or 16K for --mkfs (default 16K)\n"
     "  -a, --arenas N         arena count 1..32 for --mkfs (default: from the size)\n"
     "  -H, --hardened         flush at sync pass boundaries (profile \"hardened\")\n"
+    "  -r, --reach            print the structural counters after the run\n"
     "  -v, --verbose          print every step and its result\n"
     "  -h, --help             this text\n"
     "\n"
@@ -61,6 +70,7 @@ struct run_opts {
     uint64_t arenas;            /* Arena count for --mkfs; 0: the default. */
     bool hardened;              /* fs_config.flush_at_pass_boundaries. */
     bool verbose;               /* Print every step. */
+    bool reach;                 /* Print fs_reach's counters after the run. */
 };
 
 struct run_totals {
@@ -81,6 +91,7 @@ run_option(int c, struct run_opts *o)
     case 'm': o->mkfs = true; return -1;
     case 'H': o->hardened = true; return -1;
     case 'v': o->verbose = true; return -1;
+    case 'r': o->reach = true; return -1;
     case 's':
         if (!cli_parse_size(optarg, &o->size) || o->size == 0) {
             cli_error("run", "bad --size '%s' (try 8M)", optarg);
@@ -121,6 +132,7 @@ run_args(int argc, char **argv, struct run_opts *o)
         { "arenas", required_argument, NULL, 'a' },
         { "hardened", no_argument, NULL, 'H' },
         { "verbose", no_argument, NULL, 'v' },
+        { "reach", no_argument, NULL, 'r' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -129,7 +141,7 @@ run_args(int argc, char **argv, struct run_opts *o)
     *o = (struct run_opts){ .block_size = FMT_BLOCK_SIZE_DEFAULT };
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "i:ms:b:a:Hvh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:ms:b:a:Hvrh", opts, NULL)) != -1) {
         int rc = run_option(c, o);
         if (rc != -1) {
             return rc;
@@ -243,6 +255,20 @@ run_steps(const struct run_opts *o, const struct trace *t, struct fs *fs, struct
     return run_compare(o, fs, m, t->count > 0 ? t->steps[t->count - 1].line : 0);
 }
 
+/* Prints every counter of r, "name value" a line. */
+static void
+run_print_reach(const struct fs_reach *r)
+{
+    ASSERT(r->arena_count >= 1);
+    char name[64];
+    uint64_t value;
+    uint32_t i = 0;
+    for (; fs_reach_entry(r, i, name, sizeof(name), &value); i++) {
+        printf("%s %" PRIu64 "\n", name, value);
+    }
+    ASSERT(i >= FS_REACH_COUNT);
+}
+
 /* Mounts, runs, commits and unmounts; returns the exit status. */
 static int
 run_image(const struct run_opts *o, const struct trace *t, const struct bdev *dev)
@@ -263,10 +289,13 @@ run_image(const struct run_opts *o, const struct trace *t, const struct bdev *de
     oracle_free(m);
     err = rc == EXIT_OK ? fs_sync(fs) : 0;      /* Commit now, to count it below. */
     struct fs_stats st = *fs_stats(fs);
+    struct fs_reach reach;      /* Of the committed state, before unmount. */
+    int rerr = !err && rc == EXIT_OK && o->reach ? fs_reach(fs, &reach) : 0;
     int uerr = fs_unmount(fs);
     err = err ? err : uerr ? uerr : dev->flush(dev);
-    if (err) {
-        cli_error("run", "%s: final commit failed: %s", o->image, fs_strerror(err));
+    if (err || rerr) {
+        cli_error("run", "%s: %s failed: %s", o->image, err ? "final commit"
+                : "reading the structural counters", fs_strerror(err ? err : rerr));
         return rc == EXIT_OK ? EXIT_USAGE : rc;
     }
     if (rc == EXIT_OK) {
@@ -275,6 +304,9 @@ run_image(const struct run_opts *o, const struct trace *t, const struct bdev *de
                 " flushes\n", o->trace_path, tot.step_count, tot.bytes_written,
                 tot.sync_count, tot.snap_count, st.sync_count, st.block_write_count,
                 st.flush_count);
+        if (o->reach) {
+            run_print_reach(&reach);
+        }
     }
     return rc;
 }
