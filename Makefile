@@ -159,11 +159,10 @@ bench: deps all ## Crash states checked per CPU-second, latency per state, peak 
 
 COVERAGE_FORGE ?= 2048
 COVERAGE_REPOINT ?= 512
-# The guided corpus the campaigns add: crashsim gen guided with a fixed seed and
-# candidate budget, so the same corpus every time; the seconds are only a cap.
+# The guided corpus the campaigns add: crashsim gen guided from the standard
+# workloads, with a fixed seed and candidate budget: the same corpus every time.
 COVERAGE_GUIDED_SEED ?= 1
-COVERAGE_GUIDED_CANDIDATES ?= 200
-COVERAGE_GUIDED_SECONDS ?= 1200
+COVERAGE_GUIDED_CANDIDATES ?= 300
 
 .PHONY: coverage
 coverage: deps all ## gcov build: fs/ branches crash campaigns reach, apart from tests -> coverage/index.html.
@@ -172,11 +171,14 @@ coverage: deps all ## gcov build: fs/ branches crash campaigns reach, apart from
 	@rm -rf coverage && mkdir -p coverage
 	@echo "coverage: guided corpus: gen guided --seed $(COVERAGE_GUIDED_SEED)" \
 		"--candidates $(COVERAGE_GUIDED_CANDIDATES) -> coverage/corpus"
-	@$(BUILD)/crashsim gen guided --seed $(COVERAGE_GUIDED_SEED) \
-		--candidates $(COVERAGE_GUIDED_CANDIDATES) --seconds $(COVERAGE_GUIDED_SECONDS) \
-		--out coverage/corpus > coverage/corpus.log 2>&1 || \
-		{ echo "coverage: gen guided failed (coverage/corpus.log): standard workloads only"; \
-		  rm -rf coverage/corpus; }
+	@mkdir -p coverage/corpus; $(BUILD)/crashsim gen guided --seed $(COVERAGE_GUIDED_SEED) \
+		--candidates $(COVERAGE_GUIDED_CANDIDATES) --from traces/workloads \
+		--out coverage/corpus > coverage/corpus.log 2>&1; rc=$$?; \
+		tail -n 1 coverage/corpus.log | sed 's/^/coverage: /'; \
+		if [ $$rc -gt 1 ]; then rm -rf coverage/corpus; \
+			echo "coverage: gen guided failed (exit $$rc): standard workloads only"; \
+		elif [ $$rc -eq 1 ]; then \
+			echo "coverage: gen guided found a violation: coverage/corpus/violations/"; fi
 	@/usr/bin/python3 scripts/coverage --build build-cov --out coverage \
 		--forge $(COVERAGE_FORGE) --repoint $(COVERAGE_REPOINT) \
 		$$([ -d coverage/corpus ] && echo --corpus coverage/corpus)
