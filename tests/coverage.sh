@@ -7,6 +7,8 @@
 # fault plan, and test_format as the tests group. It asserts that each group's
 # counts land in its own directory and nowhere else (crashsim's objects only
 # under campaigns, test_format's only under tests, none beside the objects),
+# and are read from there alone (each group reaches branches the other does
+# not, with the output inside the tree where gcovr searches by default),
 # that the two groups reach different branches of the same fs/ total, that
 # the merged file is their branch-by-branch sum, that the summary prints
 # what the JSON files hold, that the HTML pages exist and are linked, and
@@ -32,7 +34,11 @@ else
     exit 1
 fi
 
-O="$T/cov"
+# The output goes inside the tree, as make coverage's coverage/ does, so that
+# gcovr's search of the tree (--root) would find the other group's counts if
+# the script did not name each group's search path. build*/ is ignored by git.
+O=$(mktemp -d "$ROOT/build-coverage-sh.XXXXXX") || exit 1
+trap 'rm -rf "$T" "$O"' EXIT
 expect "scripts/coverage on one small campaign and test_format exits 0" 0 \
     "$PY" scripts/coverage --build "$C" --out "$O" --workload tests/lib/small.trace \
     --plans 1 --tests test_format
