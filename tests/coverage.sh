@@ -11,8 +11,9 @@
 # not, with the output inside the tree where gcovr searches by default),
 # that the two groups reach different branches of the same fs/ total, that
 # the merged file is their branch-by-branch sum, that the summary prints
-# what the JSON files hold, that the HTML pages exist and are linked, and
-# that bad arguments are usage errors (exit 2).
+# what the JSON files hold (and the same again from --no-run), that the
+# HTML pages exist and are linked, and that bad arguments are usage errors
+# (exit 2).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY=/usr/bin/python3
@@ -100,6 +101,14 @@ done
 check "the campaign results are in campaigns.db" \
     "$(sqlite3 "$O/campaigns.db" 'select count(*) from runs')" 1
 
+expect "--no-run reads the same counts again" 0 \
+    "$PY" scripts/coverage --build "$C" --out "$O" --workload tests/lib/small.trace \
+    --plans 1 --tests test_format --no-run
+check "--no-run prints the same summary" "$(grep 'branches of fs/' "$T/out")" \
+    "$(grep 'branches of fs/' "$T/summary")"
+expect "--no-run without earlier counts is a usage error" 2 \
+    "$PY" scripts/coverage --build "$C" --out "$T/empty" --no-run
+grep_out "it says so" "no counts of"
 expect "a build without gcov data is a usage error" 2 \
     "$PY" scripts/coverage --build "$T" --out "$T/x"
 grep_out "it says why" "not a gcov build"
