@@ -162,37 +162,29 @@ bench: deps all ## Crash states checked per CPU-second, latency per state, peak 
 
 COVERAGE_FORGE ?= 2048
 COVERAGE_REPOINT ?= 512
+# The guided corpus the campaigns add: crashsim gen guided from the standard
+# workloads, with a fixed seed and candidate budget: the same corpus every time.
+COVERAGE_GUIDED_SEED ?= 1
+COVERAGE_GUIDED_CANDIDATES ?= 300
 
 .PHONY: coverage
-coverage: deps ## gcov build, standard campaigns under every fault plan -> coverage/index.html.
+coverage: deps all ## gcov build: fs/ branches crash campaigns reach, apart from tests -> coverage/index.html.
 	@$(MAKE) --no-print-directory COV=1 BUILD=build-cov build-cov/crashsim build-cov/tests/test_media \
 		build-cov/tests/test_oom
-	@find build-cov -name '*.gcda' -delete
 	@rm -rf coverage && mkdir -p coverage
-	@echo "coverage: the media fault loop (tests/test_media)"
-	@build-cov/tests/test_media > /dev/null 2>&1 || echo "coverage: test_media failed"
-	@echo "coverage: out of memory and mount options (tests/test_oom)"
-	@build-cov/tests/test_oom > /dev/null 2>&1 || echo "coverage: test_oom failed"
-	@for w in traces/workloads/*.trace; do \
-		for m in ordered:faithful:pass,flush,prefix \
-				writeback:hardened:pass,flush,prefix,reorder:1 \
-				writeback:faithful:pass,flush,prefix,reorder:1 \
-				torn:faithful:pass,flush,prefix,torn \
-				hostile:hardened:pass,flush,prefix,reorder:1,torn,flip,lost,misdirect,unreadable,liar \
-				ordered:faithful:forge:$(COVERAGE_FORGE),repoint:$(COVERAGE_REPOINT) \
-				ordered:hardened:forge:$(COVERAGE_FORGE),repoint:$(COVERAGE_REPOINT); do \
-			model=$${m%%:*}; rest=$${m#*:}; profile=$${rest%%:*}; faults=$${rest#*:}; \
-			echo "coverage: $$w $$model/$$profile $$faults"; \
-			build-cov/crashsim explore --workload $$w --model $$model --profile $$profile \
-				--faults $$faults --db coverage/campaigns.db -q > /dev/null; \
-			rc=$$?; [ $$rc -le 1 ] || echo "coverage: that campaign failed (exit $$rc)"; \
-		done; \
-	done
-	@gcovr --root . --object-directory build-cov --filter 'fs/' \
-		--exclude-branches-by-pattern '.*\bASSERT\(' \
-		--html-details coverage/index.html --json coverage/fs.json --print-summary | tail -n 3
-	@/usr/bin/python3 scripts/coverage-areas.py coverage/fs.json | grep '^coverage'
-	@echo "coverage: coverage/index.html"
+	@echo "coverage: guided corpus: gen guided --seed $(COVERAGE_GUIDED_SEED)" \
+		"--candidates $(COVERAGE_GUIDED_CANDIDATES) -> coverage/corpus"
+	@mkdir -p coverage/corpus; $(BUILD)/crashsim gen guided --seed $(COVERAGE_GUIDED_SEED) \
+		--candidates $(COVERAGE_GUIDED_CANDIDATES) --from traces/workloads \
+		--out coverage/corpus > coverage/corpus.log 2>&1; rc=$$?; \
+		tail -n 1 coverage/corpus.log | sed 's/^/coverage: /'; \
+		if [ $$rc -gt 1 ]; then rm -rf coverage/corpus; \
+			echo "coverage: gen guided failed (exit $$rc): standard workloads only"; \
+		elif [ $$rc -eq 1 ]; then \
+			echo "coverage: gen guided found a violation: coverage/corpus/violations/"; fi
+	@/usr/bin/python3 scripts/coverage --build build-cov --out coverage \
+		--forge $(COVERAGE_FORGE) --repoint $(COVERAGE_REPOINT) \
+		$$([ -d coverage/corpus ] && echo --corpus coverage/corpus)
 
 .PHONY: report
 report: deps ## HTML report of $(DB) in $(OUT)/ (analysis/report.py).

@@ -1,11 +1,15 @@
 #!/usr/bin/python3
-"""scripts/coverage-areas.py COVERAGE.json: branch coverage of the areas the
-issue tracks — the recovery code (superblock and arena-header selection, log
-replay and truncation, mount, the snapshot-tree lookups of mount) and fs_check
-— from a gcovr JSON file (gcovr --json). Prints one line per area and the
-functions below 80%."""
+"""scripts/coverage-areas.py [--group NAME] COVERAGE.json: branch coverage of
+the areas the issue tracks — the recovery code (superblock and arena-header
+selection, log replay and truncation, mount, the snapshot-tree lookups of
+mount) and fs_check — from a gcovr JSON file (gcovr --json). Prints one line
+per area and the functions below 80%; --group names the group of runs the
+file holds (campaigns, tests, all) in each line.
+
+scripts/coverage imports it: totals() and areas() are the one place that
+counts lines and branches of a gcovr JSON file."""
+import argparse
 import json
-import sys
 
 AREAS = {
     "recovery": {
@@ -16,6 +20,7 @@ AREAS = {
     },
     "fs_check": {"fs/check.c": None, "fs/checktree.c": None},
 }
+BELOW_SHARE = 0.8           # A function under this share of its branches is listed.
 
 
 def function_of(functions, line):
@@ -26,8 +31,29 @@ def function_of(functions, line):
     return name
 
 
-def main():
-    data = json.load(open(sys.argv[1]))
+def code_lines(f):
+    """The lines of file entry f that gcovr counts (code, not excluded)."""
+    return [line for line in f["lines"]
+            if not line.get("gcovr/noncode") and not line.get("gcovr/excluded")]
+
+
+def totals(data):
+    """{"lines": (covered, total), "branches": (covered, total)} over every file."""
+    lines = [0, 0]
+    branches = [0, 0]
+    for f in data["files"]:
+        for line in code_lines(f):
+            lines[0] += line["count"] > 0
+            lines[1] += 1
+            for branch in line["branches"]:
+                branches[0] += branch["count"] > 0
+                branches[1] += 1
+    return {"lines": tuple(lines), "branches": tuple(branches)}
+
+
+def areas(data):
+    """[(area, covered, total, {(file, function): (total, covered)})] for AREAS."""
+    out = []
     for area, files in AREAS.items():
         total = covered = 0
         per = {}
@@ -36,7 +62,7 @@ def main():
             if wanted is False:
                 continue
             functions = sorted((fn["lineno"], fn["name"]) for fn in f["functions"])
-            for line in f["lines"]:
+            for line in code_lines(f):
                 fn = function_of(functions, line["line_number"])
                 if wanted is not None and fn not in wanted:
                     continue
@@ -46,11 +72,36 @@ def main():
                     covered += hit
                     t, c = per.get((f["file"], fn), (0, 0))
                     per[(f["file"], fn)] = (t + 1, c + hit)
-        share = 100.0 * covered / total if total else 0.0
-        print(f"coverage: {area}: {covered}/{total} branches ({share:.1f}%)")
+        out.append((area, covered, total, per))
+    return out
+
+
+def share(covered, total):
+    return 100.0 * covered / total if total else 0.0
+
+
+def area_lines(data, group=None, functions=True):
+    """The printed lines: one per area, then (functions) its functions below BELOW_SHARE."""
+    label = f"{group} " if group else ""
+    out = []
+    for area, covered, total, per in areas(data):
+        out.append(f"coverage: {label}{area}: {covered}/{total} branches "
+                   f"({share(covered, total):.1f}%)")
         for (path, fn), (t, c) in sorted(per.items()):
-            if c < 0.8 * t:
-                print(f"    {path} {fn}: {c}/{t}")
+            if functions and c < BELOW_SHARE * t:
+                out.append(f"    {path} {fn}: {c}/{t}")
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--group", help="the group of runs the file holds, printed in each line")
+    parser.add_argument("json", help="a gcovr JSON file (gcovr --json)")
+    args = parser.parse_args()
+    with open(args.json) as f:
+        data = json.load(f)
+    print("\n".join(area_lines(data, args.group)))
 
 
 if __name__ == "__main__":
