@@ -632,7 +632,7 @@ separator_later(uint8_t *node)
     X(record_fork_base, "fork base", .fork = base_none) \
     X(record_flag, "reserved flag is set", .fork = flag_set) \
     X(record_root_gen, "root is born after the snapshot", .fork = root_younger) \
-    X(record_height, "pointer does not match the cached block", .fork = height_more) \
+    X(record_height, "unexpected block type", .fork = height_more) \
     X(record_nlbl, "records nlbl 2 nref 0; found 1 labels, 0 successors", .fork = nlbl_more) \
     X(record_nref, "records nlbl 1 nref 1; found 1 labels, 0 successors", .fork = nref_more) \
     X(record_succ, "successor and predecessor links disagree", .fork = succ_of_base) \
