@@ -49,6 +49,16 @@ printf 'create /a\nwrite /a 0 1 sed=1\n' >"$T/bad.trace"
 expect "jobs: a trace that does not parse" 2 "$B" jobs -w "$T/bad.trace" --out "$T/x"
 grep_out "jobs: named as FILE:LINE:COL" "bad.trace:2:"
 
+# A directory of many traces: every one is a job, never a subset.
+mkdir -p "$T/many"
+i=1
+while [ $i -le 70 ]; do cp "$W" "$T/many/w$i.trace"; i=$((i + 1)); done
+expect "jobs: a directory of 70 traces" 0 "$B" jobs -w "$T/many" --out "$T/manyjobs"
+check "jobs: 70 jobs, one per trace" "$(wc -l <"$T/out" | tr -d ' ')" 70
+expect "matrix: more workloads than it takes is an error, not a subset" 2 \
+    "$B" matrix "$T/many" --db "$T/many.db"
+grep_out "matrix: it says so" "more than 64 workloads"
+
 # ---- GNU parallel runs the list; merge.sh joins it. ----
 if command -v parallel >/dev/null 2>&1; then
     parallel --will-cite -j 2 --joblog "$T/par/joblog" <"$T/par/jobs.txt" >/dev/null 2>&1

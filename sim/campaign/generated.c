@@ -11,6 +11,7 @@
  */
 #include "explore.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,7 @@
 #include "../../traces/gen.h"
 #include "inputs.h"
 
-#define DIRECTORY_WORKLOADS_MAX 4096u       /* Traces of one directory, at most. */
+#define DIRECTORY_WORKLOADS_MAX 100000u     /* Traces of one directory, at most. */
 
 #define GEN_RANDOM_FILES 8u                 /* Files a random workload spreads over. */
 #define GEN_RANDOM_WRITE_MAX (64u << 10)    /* Bytes of its largest write. */
@@ -119,8 +120,13 @@ directory_run(const struct explore_config *cfg)
     int32_t n = paths != NULL ? input_workload_dir(cfg->workload_dir, paths,
             DIRECTORY_WORKLOADS_MAX) : -1;
     if (n <= 0) {
-        fprintf(stderr, "crashsim explore: %s: %s\n", cfg->workload_dir,
-                n < 0 ? "cannot read the directory" : "no *.trace workloads in it");
+        if (n < 0 && errno == E2BIG) {
+            fprintf(stderr, "crashsim explore: %s: more than %u *.trace workloads\n",
+                    cfg->workload_dir, DIRECTORY_WORKLOADS_MAX);
+        } else {
+            fprintf(stderr, "crashsim explore: %s: %s\n", cfg->workload_dir,
+                    n < 0 ? strerror(errno) : "no *.trace workloads in it");
+        }
         free(paths);
         return 2;
     }

@@ -489,7 +489,8 @@ seeds_take(struct guided *g)
     int rc = n > 0 ? 0 : -1;
     if (n <= 0) {
         fprintf(stderr, "crashsim gen: --from %s: %s\n", g->cfg->from_dir,
-                n < 0 ? strerror(errno) : "no *.trace files");
+                n < 0 && errno == E2BIG ? "more traces than a corpus takes (256)"
+                : n < 0 ? strerror(errno) : "no *.trace files");
     }
     for (int32_t i = 0; i < n; i++) {
         struct trace t;
@@ -609,6 +610,12 @@ guided_run(const struct guided_config *cfg)
     }
     char *existing[GUIDED_SEEDS_MAX];
     int32_t n = input_workload_dir(cfg->out_dir, existing, GUIDED_SEEDS_MAX);
+    if (n < 0) {                    /* Numbering new traces needs every old one counted. */
+        fprintf(stderr, "crashsim gen: --out %s: %s\n", cfg->out_dir, errno == E2BIG
+                ? "holds more traces than a corpus takes (256): use another directory"
+                : strerror(errno));
+        return 2;
+    }
     struct guided g = { .cfg = cfg, .rng = cfg->seed, .next_number = (uint32_t)FS_MAX(n, 0) };
     for (int32_t i = 0; i < n; i++) {
         free(existing[i]);

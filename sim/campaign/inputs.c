@@ -5,6 +5,7 @@
 #include "inputs.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,17 +92,26 @@ input_workload_dir(const char *dir, char **out, uint32_t max)
         return -1;
     }
     uint32_t n = 0;
+    int err = 0;
     struct dirent *e;
-    while ((e = readdir(d)) != NULL && n < max) {
+    while (err == 0 && (e = readdir(d)) != NULL) {
         size_t len = strlen(e->d_name);
         if (len > 6 && strcmp(e->d_name + len - 6, ".trace") == 0) {
             size_t size = strlen(dir) + len + 2;
-            if ((out[n] = malloc(size)) != NULL) {
+            err = n == max ? E2BIG : (out[n] = malloc(size)) == NULL ? ENOMEM : 0;
+            if (err == 0) {
                 snprintf(out[n++], size, "%s/%s", dir, e->d_name);
             }
         }
     }
     closedir(d);
+    if (err != 0) {                 /* Never a subset: which files readdir gave is no order. */
+        for (uint32_t i = 0; i < n; i++) {
+            free(out[i]);
+        }
+        errno = err;
+        return -1;
+    }
     qsort(out, n, sizeof(char *), name_order);
     return (int32_t)n;
 }

@@ -44,7 +44,8 @@ int input_workload(const char *path, unsigned given, struct record_config *rec, 
 
 /* The workloads of a directory: the paths "DIR/NAME" of its files named
  * *.trace, in name order, at most max (out[max]; the caller frees each).
- * The count, or -1 when dir cannot be read (errno says why). */
+ * The count, or -1 when dir cannot be read, holds more than max traces
+ * (errno E2BIG: never a subset) or memory runs out (errno says which). */
 int32_t input_workload_dir(const char *dir, char **out, uint32_t max);
 
 /* The stored text of a run that explored a write log with hash wlog_hash

@@ -170,15 +170,26 @@ grid_add_workloads(struct grid *g, const char *arg)
         cli_error("jobs", "%s: %s", arg, strerror(errno));
         return -1;
     }
-    char *found[GRID_WORKLOADS_MAX > 1024 ? 1024 : GRID_WORKLOADS_MAX];
+    uint32_t room = GRID_WORKLOADS_MAX - g->workload_count;
+    char **found = calloc((size_t)room + 2, sizeof(char *));
     int32_t n = 1;
-    if (S_ISDIR(st.st_mode)) {
-        n = input_workload_dir(arg, found, 1024);
-        if (n <= 0) {
-            cli_error("jobs", "%s: %s", arg, n < 0 ? strerror(errno) : "no *.trace workloads");
+    if (found == NULL) {
+        cli_error("jobs", "out of memory");
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode)) {                  /* One more than fits: too many is an error. */
+        n = input_workload_dir(arg, found, room + 1);
+        if (n <= 0 || (uint32_t)n > room) {
+            cli_error("jobs", "%s: %s", arg, n < 0 ? strerror(errno) : n == 0
+                    ? "no *.trace workloads" : "more workloads than a grid takes");
+            for (int32_t i = 0; i < n; i++) {
+                free(found[i]);
+            }
+            free(found);
             return -1;
         }
     } else if ((found[0] = strdup(arg)) == NULL) {
+        free(found);
         return -1;
     }
     int rc = 0;
@@ -203,6 +214,7 @@ grid_add_workloads(struct grid *g, const char *arg)
         free(text);
         free(found[i]);
     }
+    free(found);
     return rc;
 }
 

@@ -4,6 +4,7 @@
  * violations of each in a table (and every run in the database, where the
  * report draws the matrix).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -117,7 +118,8 @@ cmd_matrix(int argc, char **argv)
             MATRIX_WORKLOADS_MAX);
     uint32_t n = listed > 0 ? (uint32_t)listed : 0;
     if (n == 0) {
-        cli_error("matrix", "no *.trace workloads found");
+        cli_error("matrix", "%s", listed < 0 && errno == E2BIG ? "more than 64 workloads"
+                : listed < 0 ? strerror(errno) : "no *.trace workloads found");
         return EXIT_USAGE;
     }
     printf("violating states / states, faults %s\n%-24s", faults, "workload");
