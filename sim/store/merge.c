@@ -280,7 +280,7 @@ merge_shard(struct store *s, const char *path, const struct src_run *r, int64_t 
     char base[MERGE_KEY_MAX];
     snprintf(base, sizeof(base), "%s", r->key);
     char *eq = strrchr(base, '=');
-    if (eq == NULL || strncmp(eq - 5, "shard", 5) != 0) {
+    if (eq == NULL || eq - base < 5 || strncmp(eq - 5, "shard", 5) != 0) {
         fprintf(stderr, "crashsim merge: %s: run %" PRId64 "'s configuration does not name "
                 "its shard\n", path, r->id);
         return 2;
