@@ -49,10 +49,10 @@ SIM_ORACLE_SRC := sim/oracle/oracle.c sim/oracle/path.c sim/oracle/digest.c sim/
            sim/oracle/fsread.c
 SIM_RECORD_SRC := sim/record/dev.c sim/record/runner.c
 SIM_CHECK_SRC := sim/check/outcome.c sim/check/crash.c sim/check/checker.c sim/check/dedup.c \
-           sim/check/workers.c
+           sim/check/workers.c sim/check/nested.c
 SIM_STORE_SRC := sim/store/store.c sim/store/merge.c
 SIM_CAMPAIGN_SRC := sim/campaign/inputs.c sim/campaign/summary.c sim/campaign/coverage.c \
-           sim/campaign/explore.c sim/campaign/generated.c sim/campaign/replay.c \
+           sim/campaign/explore.c sim/campaign/nestrun.c sim/campaign/generated.c sim/campaign/replay.c \
            sim/campaign/regress.c sim/campaign/minimize.c \
            sim/campaign/features.c sim/campaign/mutate.c sim/campaign/guided.c
 SIM_CLI_SRC := sim/cli/cli.c sim/cli/cmd_image.c sim/cli/cmd_dump.c sim/cli/cmd_run.c \

@@ -9,6 +9,13 @@
  *   pass 2  sb0, sb1 (Q+2).
  *   pass 3  every h1 (Q+3).
  *   pass 4  a fence (Q+4), then the deferred frees become allocatable.
+ * The first copy written must never be the only one the durable superblock
+ * can use. After a crash between pass 2 and pass 3, mount finds h1 stale (h0
+ * alone carries the hash sb0 records) and perhaps sb1 stale (sb0 alone is
+ * new): the first sync after that mount writes the stale copies first — an
+ * arena's h1 in pass 1 and its h0 in pass 3; sb1 alone in pass 2 and sb0 in
+ * pass 3 — so a crash in it always leaves a superblock whose headers agree
+ * (docs/DESIGN.md, "Crash protocol"; found by nested crashes).
  * The queue issues passes 1-4 in generation order. The hardened profile
  * (flush_at_pass_boundaries) flushes the device before each pass after 0.
  *
@@ -309,19 +316,26 @@ sync_pass0(struct fs *fs, uint64_t qgen)
 }
 
 /* Passes 1-4: queue the headers and superblocks a generation apart, then
- * drain the queue in generation order. */
+ * drain the queue in generation order. A stale copy goes first (see the top
+ * of this file). */
 static int
 sync_queue(struct fs *fs, uint64_t q)
 {
+    uint64_t bs = fs->block_size, sb1 = (fs->block_count - 1) * bs;
+    bool sb_first = fs->sb1_stale;
 #ifdef MUTANT_SUPER_BEFORE_HEADERS
     fs->qgen = fs->pass_qgen[2] = q + 2;    /* Bug: the h0s go out after the superblocks. */
 #endif
     for (uint32_t i = 0; i < fs->arena_count; i++) {
-        wq_push_raw(fs, fs->arenas[i].start, fs->arenas[i].hdr);
+        struct arena *a = &fs->arenas[i];
+        wq_push_raw(fs, a->start + (a->h1_stale ? bs : 0), a->hdr);
+        if (a->h1_stale || sb_first) {
+            FS_PROBE(SYNC_STALE_FIRST);
+        }
     }
 #ifdef MUTANT_HEADERS_SAME_PASS
     for (uint32_t i = 0; i < fs->arena_count; i++) {
-        wq_push_raw(fs, fs->arenas[i].start + fs->block_size, fs->arenas[i].hdr);
+        wq_push_raw(fs, fs->arenas[i].start + (fs->arenas[i].h1_stale ? 0 : bs), fs->arenas[i].hdr);
     }
 #endif
 #ifdef MUTANT_SUPER_BEFORE_HEADERS
@@ -329,14 +343,20 @@ sync_queue(struct fs *fs, uint64_t q)
 #else
     fs->qgen = fs->pass_qgen[2] = q + 2;
 #endif
-    wq_push_raw(fs, 0, fs->sbbuf);
-    wq_push_raw(fs, (fs->block_count - 1) * fs->block_size, fs->sbbuf);
+    if (!sb_first) {
+        wq_push_raw(fs, 0, fs->sbbuf);
+    }
+    wq_push_raw(fs, sb1, fs->sbbuf);
     fs->qgen = fs->pass_qgen[3] = q + 3;
 #ifndef MUTANT_HEADERS_SAME_PASS
     for (uint32_t i = 0; i < fs->arena_count; i++) {
-        wq_push_raw(fs, fs->arenas[i].start + fs->block_size, fs->arenas[i].hdr);
+        struct arena *a = &fs->arenas[i];
+        wq_push_raw(fs, a->start + (a->h1_stale ? 0 : bs), a->hdr);
     }
 #endif
+    if (sb_first) {
+        wq_push_raw(fs, 0, fs->sbbuf);
+    }
     fs->qgen = fs->pass_qgen[4] = q + 4;
     wq_push_fence(fs);
     for (uint32_t i = 0; i < fs->deferred_count; i++) {
@@ -346,6 +366,12 @@ sync_queue(struct fs *fs, uint64_t q)
     int err = wq_drain(fs);
     fs->deferred_count = 0;
     fs->deferred_logged = 0;
+    if (!err) {
+        fs->sb1_stale = false;              /* Every copy holds this commit. */
+        for (uint32_t i = 0; i < fs->arena_count; i++) {
+            fs->arenas[i].h1_stale = false;
+        }
+    }
     return err;
 }
 
@@ -465,10 +491,23 @@ fs_format(const struct bdev *bdev, const struct fs_format_config *config)
     return err;
 }
 
-/* Reads sb0, else sb1, into *sb. */
+/* Whether sb1 is older than sb0 (*sb) or no superblock at all. */
+static bool
+super_stale(const struct bdev *bdev, uint8_t *buf, const struct fmt_super *sb)
+{
+    const char *why = NULL;
+    struct fmt_super other;
+    if (bdev_read_block(bdev, bdev->block_count - 1, buf, &why) != 0) {
+        return true;
+    }
+    return fmt_super_unpack(buf, bdev->block_size, bdev->block_count, &other) != NULL
+        || other.qgen != sb->qgen;
+}
+
+/* Reads sb0, else sb1, into *sb; with sb0, whether sb1 is stale. */
 static int
 mount_super(const struct bdev *bdev, uint8_t *buf, struct fmt_super *sb, uint32_t *index,
-        char *sb0_why, size_t sb0_why_size)
+        bool *sb1_stale, char *sb0_why, size_t sb0_why_size)
 {
     const char *why[2] = { NULL, NULL };
     uint64_t where[2] = { 0, bdev->block_count - 1 };
@@ -482,6 +521,7 @@ mount_super(const struct bdev *bdev, uint8_t *buf, struct fmt_super *sb, uint32_
             *index = i;
             if (i == 0) {
                 FS_PROBE(MOUNT_SB0);
+                *sb1_stale = super_stale(bdev, buf, sb);
             } else {
                 FS_PROBE(MOUNT_SB1_FALLBACK);
             }
@@ -546,6 +586,9 @@ mount_arena(struct fs *fs, uint32_t i, uint64_t bound)
         fs->arena_header_used[i] = copy;
         if (copy == 0) {
             FS_PROBE(MOUNT_H0);
+            uint64_t h1;
+            a->h1_stale = bio_read_hashed(fs, addr + fs->block_size, fs->scratch, &h1) != 0
+                || h1 != fs->sb.arena_hash[i];
         } else {
             FS_PROBE(MOUNT_H1_FALLBACK);
         }
@@ -610,8 +653,9 @@ fs_mount(struct fs **out, const struct bdev *bdev, const struct fs_config *confi
     }
     struct fmt_super sb;
     uint32_t index = 0;
+    bool sb1_stale = false;
     char sb0_why[64];
-    int err = mount_super(bdev, buf, &sb, &index, sb0_why, sizeof(sb0_why));
+    int err = mount_super(bdev, buf, &sb, &index, &sb1_stale, sb0_why, sizeof(sb0_why));
     free(buf);
     if (err) {
         return err;
@@ -626,6 +670,7 @@ fs_mount(struct fs **out, const struct bdev *bdev, const struct fs_config *confi
     }
     fs->sb = sb;
     fs->sb_index = index;
+    fs->sb1_stale = sb1_stale;
     snprintf(fs->sb0_why, sizeof(fs->sb0_why), "%s", sb0_why);
     bool read_only = fs->read_only;
     fs->read_only = true;               /* Recovery never writes. */

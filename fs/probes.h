@@ -39,7 +39,8 @@
     X(CHECK_SB1_STALE,       "check.sb1_stale")        /* sb1 older than sb0 */ \
     X(CHECK_H1_STALE,        "check.h1_stale")         /* h1 differs from h0 */ \
     X(FS_BROKE,              "fs.broke")               /* went read-only on corruption */ \
-    X(SYNC_COMPRESS_NO_ROOM, "sync.compress_no_room")  /* a compression was due: no room */
+    X(SYNC_COMPRESS_NO_ROOM, "sync.compress_no_room")  /* a compression was due: no room */ \
+    X(SYNC_STALE_FIRST,      "sync.stale_copy_first")  /* a stale h1 or sb1 written first */
 
 enum fs_probe {
 #define X(id, name) FS_PROBE_##id,

@@ -30,6 +30,9 @@ struct range {
 
 struct arena {
     uint64_t start;             /* Byte address of h0; h1 follows, then usable space. */
+    bool h1_stale;              /* Mount used h0 and h1 does not carry its hash (a crash
+                                   between the superblocks and h1): the next sync writes
+                                   h1 first (fs.c, sync_queue). */
     uint64_t size;              /* Usable bytes from start + 2 blocks. */
     uint64_t used;              /* Allocated bytes as the log says (replay-equivalent). */
     uint64_t free_bytes;        /* Bytes in the free map (excludes deferred frees). */
@@ -153,6 +156,8 @@ struct fs {
 
     struct fmt_super sb;            /* The committed superblock. */
     uint32_t sb_index;              /* 0 or 1: which copy mount used. */
+    bool sb1_stale;                 /* Mount used sb0 and sb1 is older or invalid: the next
+                                       sync writes sb1 first (fs.c, sync_queue). */
     char sb0_why[64];               /* Why sb0 was rejected, "" if it was not. */
     uint64_t qgen;                  /* Current write-queue generation. */
     uint64_t nextqid;               /* Next qid. */

@@ -466,7 +466,18 @@ oplog_disk_base_block(const struct oplog_disk *disk, uint64_t block)
     ASSERT(block < disk->log.block_count);
     ASSERT(disk->base_index != NULL);
     uint32_t index = disk->base_index[block];
-    return index == OPLOG_NONE ? disk->zero : oplog_pool_get(&disk->base_pool, index);
+    if (index != OPLOG_NONE) {
+        return oplog_pool_get(&disk->base_pool, index);
+    }
+    return disk->lower.block != NULL ? disk->lower.block(disk->lower.context, block) : disk->zero;
+}
+
+void
+oplog_disk_set_lower(struct oplog_disk *disk, const struct oplog_lower *lower)
+{
+    ASSERT(!disk->log.started);
+    ASSERT(lower->block != NULL && lower->hash != NULL);
+    disk->lower = *lower;
 }
 
 uint64_t
@@ -492,8 +503,9 @@ oplog_disk_hash(const struct oplog_disk *disk, uint64_t block, uint64_t *hash)
     uint32_t index = disk->base_index[block];
     if (index != OPLOG_NONE) {
         *hash = disk->base_pool.hashes[index];
+        return true;
     }
-    return index != OPLOG_NONE;
+    return disk->lower.hash != NULL && disk->lower.hash(disk->lower.context, block, hash);
 }
 
 const uint8_t *

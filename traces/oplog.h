@@ -134,12 +134,24 @@ struct oplog {
 
 /* A device image and its op log: the device's bytes when the log began
  * (sparse: the blocks that are not all zero), and what happened since. */
+/* An image under a disk's base (oplog_disk_set_lower): what a block the base
+ * stores nothing for holds, instead of zeros. A nested recording's base is
+ * the crash image of its parent state (sim/check/nested.h). */
+struct oplog_lower {
+    const uint8_t *(*block)(const void *context, uint64_t block);  /* Its bytes. */
+    bool (*hash)(const void *context, uint64_t block, uint64_t *hash);
+                                    /* Its content hash when known (fmt_hash), else false. */
+    const void *context;
+};
+
 struct oplog_disk {
     struct oplog_pool base_pool;    /* Contents of the base's blocks that are not all zero. */
     uint32_t *base_index;   /* Per block: its base content in base_pool, or OPLOG_NONE (zeros). */
     uint64_t base_count;    /* Blocks with a base content (not all zero). */
     uint8_t *zero;          /* block_size zero bytes: the base of every other block. */
     struct oplog log;       /* The log; its geometry is the device's. */
+    struct oplog_lower lower;   /* Under the base (block NULL: zeros). Borrowed: it must
+                                   outlive the disk and not change while it is read. */
 };
 
 /* An empty log, not started, at epoch 0, qgen 0, no pass. 0 or FS_ENOMEM. */
@@ -180,10 +192,15 @@ int oplog_disk_base_set(struct oplog_disk *disk, uint64_t block, const uint8_t *
 /* A device write: into the base before the log starts, else appended to the
  * log (oplog_write). 0 or FS_ENOMEM, nothing changed. */
 int oplog_disk_write(struct oplog_disk *disk, uint64_t block, const uint8_t *bytes);
-/* A block's bytes when the log began (zeros if none were stored). */
+/* Lays an image under the base: a block the base stores nothing for reads
+ * as the lower image's, not zeros. Before the log starts. */
+void oplog_disk_set_lower(struct oplog_disk *disk, const struct oplog_lower *lower);
+/* A block's bytes when the log began (the lower image's, or zeros, if none
+ * were stored). */
 const uint8_t *oplog_disk_base_block(const struct oplog_disk *disk, uint64_t block);
 /* The first block at or after block whose base is not all zero, or
- * block_count: walks the stored base blocks in ascending order. */
+ * block_count: walks the stored base blocks in ascending order (not the
+ * lower image's: a disk with one is not written to a file). */
 uint64_t oplog_disk_base_next(const struct oplog_disk *disk, uint64_t block);
 /* A block's bytes at the end of the log: its last write's, else the base's. */
 const uint8_t *oplog_disk_block(const struct oplog_disk *disk, uint64_t block);

@@ -56,6 +56,9 @@ struct campaign {
     uint8_t *done;                      /* Per state: counted (its result is known). */
     uint8_t *failing;                   /* Per state: an original whose result violates. */
     enum outcome *outcomes;             /* Per state, once known (for --save-failures). */
+    int32_t *recovered;                 /* Per state: the sync point its result recovered,
+                                           -1 unless checked by this invocation. */
+    struct nested_totals nested;        /* --nested: every nested result the run holds. */
     struct store *store;                /* Results. */
     int64_t run_id;                     /* This run. */
     bool resumed;                       /* It continues a run stored earlier. */
@@ -73,10 +76,12 @@ campaign_alloc(struct campaign *c)
     c->done = calloc(c->count + 1, 1);
     c->failing = calloc(c->count + 1, 1);
     c->outcomes = calloc(c->count + 1, sizeof(enum outcome));
+    c->recovered = malloc((c->count + 1) * sizeof(int32_t));
     if (c->ids == NULL || c->owned == NULL || c->done == NULL || c->failing == NULL
-            || c->outcomes == NULL) {
+            || c->outcomes == NULL || c->recovered == NULL) {
         return -1;
     }
+    memset(c->recovered, 0xff, (c->count + 1) * sizeof(int32_t));
     for (size_t i = 0; i < c->count; i++) {
         crash_id_format(&c->states[i], c->ids[i], CRASH_ID_MAX);
     }
@@ -113,6 +118,7 @@ campaign_free(struct campaign *c)
     free(c->done);
     free(c->failing);
     free(c->outcomes);
+    free(c->recovered);
     free(c->text);
     recording_free(&c->rec);
     trace_free(&c->trace);
@@ -154,8 +160,11 @@ prepare(struct campaign *c)
         return -1;
     }
     /* The workers explain nothing, so the oracles go now, before they fork:
-     * freed at the end, every page of them would fault copy-on-write. */
-    recording_drop_oracles(&c->rec);
+     * freed at the end, every page of them would fault copy-on-write. Nested
+     * recordings start from them (record_nested), so --nested keeps them. */
+    if (!c->cfg->nested) {
+        recording_drop_oracles(&c->rec);
+    }
     if (fault_plan_enumerate_counted(&c->rec.dev.disk.log, c->cfg->model, &c->cfg->plan,
             &c->states, &c->count, &c->left_out) != 0 || campaign_alloc(c) != 0) {
         fprintf(stderr, "crashsim explore: out of memory enumerating crash states\n");
@@ -269,9 +278,10 @@ store_begin(struct campaign *c)
     const struct record_config *g = &c->rec.config;     /* cfg->rec, or the file's. */
     struct run_info info = { CRASHSIM_GIT_REV, cfg->seed, c->name, c->text,
         device_model_name(cfg->model), sync_profile_name(g->profile), faults,
-        g->block_size, g->device_size, g->arenas, cfg->jobs, c->shard };
+        g->block_size, g->device_size, g->arenas, cfg->jobs, c->shard,
+        cfg->nested ? cfg->depth : 1 };
     c->setup = (struct run_setup){ &c->rec.dev.disk.log, c->rec.wlog_hash, c->rec.syncs,
-        c->rec.sync_count, c->count, c->dups.distinct, c->left_out, c->rec.violation };
+        c->rec.sync_count, c->count, c->dups.distinct, c->left_out, c->rec.violation, 0, 0 };
     int found = cfg->resume ? resume_find(c, &info) : 0;
     if (found < 0) {
         return -1;
@@ -303,7 +313,7 @@ state_row(const struct campaign *c, uint32_t i, struct state_row *row)
     uint32_t orig = c->dups.dup_of[i];
     *row = (struct state_row){ c->ids[i], s, orig == CRASH_NONE ? NULL : c->ids[orig],
         c->dups.sigs[i], pass, last == UINT32_MAX ? "" : fmt_type_name(log->ops[last].type),
-        last };
+        last, NULL, 1 };
 }
 
 /* Stores state i's result (and that of every duplicate of it). A state that
@@ -334,6 +344,7 @@ store_chain(struct campaign *c, const struct worker_result *p)
         if (store_result(c->store, c->run_id, &row, &res) != 0) {
             return -1;
         }
+        c->recovered[k] = r->recovered;
         tally(c, k, o);
     }
     return 0;
@@ -378,6 +389,64 @@ check_all(struct campaign *c)
     return rc < 0 ? -1 : 0;
 }
 
+/* --nested: the originals of the slice that recovered a legal state are
+ * the parents of the nested phase. */
+static int
+check_nested(struct campaign *c)
+{
+    uint32_t *parents = malloc((c->count + 1) * sizeof(uint32_t));
+    if (parents == NULL) {
+        fprintf(stderr, "crashsim explore: out of memory\n");
+        return -1;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < c->count; i++) {
+        enum outcome o = c->outcomes[i];
+        if (c->owned[i] && c->dups.dup_of[i] == CRASH_NONE && c->done[i]
+                && (o == OUTCOME_OK || o == OUTCOME_OK_LEAK)
+                && fault_class_info(crash_fault_class_index(&c->states[i]))->verdict
+                    == FAULT_VERDICT_EXACT) {
+            parents[n++] = (uint32_t)i;
+        }
+    }
+    struct progress p;
+    progress_start(&p, c->progress.silent);
+    struct nested_input in = { c->cfg, &c->rec, c->states, parents, n, c->recovered, c->store,
+        c->run_id, c->resumed, &p };
+    int rc = nested_explore(&in, &c->nested);
+    free(parents);
+    c->setup.nested_count = c->nested.states;
+    c->setup.nested_distinct = c->nested.distinct;
+    return rc;
+}
+
+/* The nested part of the summary. */
+static void
+nested_summary(const struct campaign *c)
+{
+    const struct nested_totals *t = &c->nested;
+    printf("\nnested crashes (depth 2..%u): %" PRIu64 " states in %" PRIu64 " nested "
+            "enumerations (one per parent with a distinct image), %" PRIu64 " checked, %"
+            PRIu64 " violations\n", c->cfg->depth, t->states, t->enumerations, t->distinct,
+            t->tally.violations);
+    for (uint32_t d = 1; d < c->cfg->depth; d++) {
+        printf("  depth %u: %" PRIu64 " states\n", d + 1, t->by_depth[d]);
+    }
+    if (t->left_out > 0) {
+        printf("  %" PRIu64 " nested states left out by sampling (--samples %u)\n", t->left_out,
+                c->cfg->plan.samples);
+    }
+    summary_table(&t->tally);
+    if (t->tally.unchecked > 0) {
+        printf("%" PRIu64 " nested states could not be checked: run the same command with "
+                "--resume to check them\n", t->tally.unchecked);
+    }
+    for (uint32_t i = 0; i < t->failing_count; i++) {
+        printf("  %-24s crashsim replay %s --db %s --run %" PRId64 "\n", t->failing[i],
+                t->failing[i], c->cfg->db, c->run_id);
+    }
+}
+
 /* The summary: the table, the totals, what was not checked, failing ids. */
 static void
 summary(const struct campaign *c)
@@ -412,6 +481,9 @@ summary(const struct campaign *c)
     }
     if (c->rec.violation[0] != '\0') {
         printf("while running: %s\n", c->rec.violation);
+    }
+    if (c->cfg->nested) {
+        nested_summary(c);
     }
     if (t->unchecked > 0) {
         printf("%" PRIu64 " states could not be checked (their workers were killed from outside "
@@ -504,8 +576,13 @@ explore_campaign(const struct explore_config *cfg, const char *name, char *text,
     if (rc == 0) {
         rc = check_all(&c);
     }
+    if (rc == 0 && cfg->nested) {
+        rc = check_nested(&c);
+    }
     const struct tally *t = &c.tally;
-    bool complete = rc == 0 && t->finished == c.owned_count && t->unchecked == 0;
+    const struct tally *nt = &c.nested.tally;
+    bool complete = rc == 0 && t->finished == c.owned_count && t->unchecked == 0
+        && nt->unchecked == 0 && nt->finished == c.nested.states;
     if (rc == 0) {
         uint64_t duration_ns = clock_now_ns() - c.progress.t0_ns;
         rc = store_run_end(c.store, c.run_id, &c.setup, duration_ns, complete);
@@ -517,13 +594,16 @@ explore_campaign(const struct explore_config *cfg, const char *name, char *text,
     if (rc == 0) {
         rc = campaign_report(&c, tot);
     }
-    int code = rc != 0 ? 2 : t->violations > 0 || c.rec.violation[0] != '\0' ? 1
+    uint64_t violations = t->violations + nt->violations;
+    int code = rc != 0 ? 2 : violations > 0 || c.rec.violation[0] != '\0' ? 1
         : !complete ? 2 : 0;
     if (tot != NULL) {
         tot->workloads++;
         tot->states += c.owned_count;
         tot->distinct += c.owned_distinct;
-        tot->violations += t->violations;
+        tot->violations += violations;
+        tot->nested_states += c.nested.states;
+        tot->nested_violations += nt->violations;
         tot->failing += code == 1;
         tot->code = FS_MAX(tot->code, code);
     }

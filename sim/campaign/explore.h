@@ -13,7 +13,9 @@
 #define SIM_CAMPAIGN_EXPLORE_H
 
 #include "../../faultinject/plan.h"
+#include "../check/nested.h"
 #include "../record/runner.h"
+#include "summary.h"
 
 struct explore_config {
     const char *workload;           /* Trace file (NULL with wlog). */
@@ -41,6 +43,8 @@ struct explore_config {
     bool no_memo;                   /* Check every state in full (checker_memo off). */
     uint32_t shard_index;           /* --shard I/N: I, 1-based; 0 for the whole campaign. */
     uint32_t shard_count;           /* N; 0 for the whole campaign. */
+    bool nested;      /* --nested. */
+    uint32_t depth;     /* --depth N (2 with --nested). */
 };
 
 /*
@@ -69,6 +73,8 @@ struct explore_totals {
     uint64_t distinct;              /* Checked. */
     uint64_t violations;            /* Violating states. */
     uint64_t failing;               /* Workloads with violations. */
+    uint64_t nested_states;         /* --nested: their nested states, */
+    uint64_t nested_violations;     /* and of them violating. */
     int code;                       /* Worst exit code. */
 };
 
@@ -86,5 +92,50 @@ int generated_run(const struct explore_config *cfg);
  * guided, traces/workloads), each on its own geometry (generated.c).
  * Returns the worst exit code. */
 int directory_run(const struct explore_config *cfg);
+
+/*
+ * Nested crashes (--nested, --depth N; sim/check/nested.h). After the
+ * campaign's own states are checked, every original of the slice that
+ * recovered a legal state and has no media fault or forgery is a parent:
+ * its post-recovery run is recorded and its crash states are checked, with
+ * the campaign's model and plan, and so on down to depth N
+ * (sim/campaign/nestrun.c says how, and how it memoizes and resumes).
+ */
+#define NESTED_FAILING_MAX 20u          /* Failing nested ids the summary lists. */
+
+struct store;
+
+struct nested_input {
+    const struct explore_config *cfg;   /* Model, plan, depth, jobs, timeout, memo. */
+    const struct recording *rec;        /* The campaign's recording, its sync points'
+                                           oracles kept. */
+    const struct crash_state *states;   /* Its states. */
+    const uint32_t *parents;            /* Top-level parents (indices of states), in order. */
+    size_t parent_count;
+    const int32_t *recovered;           /* Per state: the sync point its result recovered,
+                                           -1 when not known (a result stored earlier). */
+    struct store *store;                /* Where results go. */
+    int64_t run_id;
+    bool resumed;                       /* The run holds results of earlier invocations. */
+    struct progress *progress;          /* The live line, or NULL. */
+};
+
+/* Every nested result the run holds, after nested_explore. */
+struct nested_totals {
+    struct tally tally;                 /* By outcome and fault class. */
+    uint64_t states;                    /* Nested states enumerated, duplicates included. */
+    uint64_t distinct;                  /* Of them, checked (not a duplicate of another, nor
+                                           a copy of the parent's bytes). */
+    uint64_t left_out;                  /* States of the plans' spaces sampling left out. */
+    uint64_t enumerations;              /* Parents expanded: nested enumerations. */
+    uint64_t recorded;                  /* Nested recordings this process made. */
+    uint64_t unexpanded;                /* Parents whose check again disagreed (a bug). */
+    uint64_t by_depth[NEST_DEPTH_MAX];  /* States per depth (index depth - 1). */
+    char failing[NESTED_FAILING_MAX][NEST_ID_MAX];  /* The first violating originals. */
+    uint32_t failing_count;
+};
+
+/* The nested phase: 0, or -1 on an operational error (message on stderr). */
+int nested_explore(const struct nested_input *in, struct nested_totals *out);
 
 #endif /* SIM_CAMPAIGN_EXPLORE_H */

@@ -9,6 +9,7 @@
 
 #include "../../fs/format.h"
 #include "../check/checker.h"
+#include "../check/nested.h"
 #include "../store/store.h"
 #include "inputs.h"
 
@@ -16,9 +17,10 @@ static void
 describe_write(const struct oplog *log, uint32_t op, const char *what)
 {
     const struct oplog_op *o = &log->ops[op];
-    char pass[16] = "between syncs";
+    char pass[48] = "between syncs";
     if (o->pass != OPLOG_PASS_NONE) {
-        snprintf(pass, sizeof(pass), "pass %u", o->pass);
+        snprintf(pass, sizeof(pass), "pass %u%s%s", o->pass, o->activity ? ", " : "",
+                oplog_activity_name((enum oplog_activity)o->activity));
     }
     printf("  %s write %u: block %" PRIu64 " (%s, %s)\n", what, op, o->block,
             o->block == 0 || o->block == log->block_count - 1 ? "superblock"
@@ -85,13 +87,88 @@ describe_state(const struct recording *rec, const struct crash_state *s)
     }
 }
 
+/* What a nested level is: the post-recovery run recorded on the image of
+ * its parent, and its sync points. */
+static void
+describe_level(const struct recording *rec, const char *parent, uint32_t recovered)
+{
+    const struct oplog *log = &rec->dev.disk.log;
+    printf("nested level %u: the post-recovery run on the image of %s, which recovered "
+            "sync point %u: %u operations (%u writes, %u flushes)\n", rec->level, parent,
+            recovered, log->count, log->write_count, log->flush_count);
+    for (uint32_t k = 0; k < rec->sync_count; k++) {
+        const struct syncpt *p = &rec->syncs[k];
+        printf("  sync point %u: %s (operations %u..%u)\n", k, k == 0 ? "the recovered state"
+                : "a sync of the post-recovery workload", p->start_op, p->end_op);
+    }
+    if (rec->violation[0] != '\0') {
+        printf("  while recording: %s\n", rec->violation);
+    }
+}
+
+/* Checks the levels above the last of states[0..depth), explaining each,
+ * and returns the checker of the last level (NULL: a level is no parent). */
+static struct checker *
+replay_levels(struct nest *n, const struct crash_state *states, uint32_t depth,
+        struct nest_link *chain, const char *mount)
+{
+    for (uint32_t l = 0; l + 1 < depth; l++) {
+        char err[256], id[NEST_ID_MAX];
+        struct checker *c = nest_level(n, chain, l, err, sizeof(err));
+        nest_id_format(chain, l, &states[l], id, sizeof(id));
+        if (c == NULL) {
+            fprintf(stderr, "crashsim replay: %s: %s\n", id, err);
+            return NULL;
+        }
+        c->verbose = stdout;
+        c->mount = l == 0 ? mount : NULL;
+        struct state_result r;
+        printf("parent %s:\n", id);
+        describe_state(c->rec, &states[l]);
+        if (checker_check(c, &states[l], &r) != 0) {
+            fprintf(stderr, "crashsim replay: %s is not a state of its recording\n", id);
+            return NULL;
+        }
+        printf("%s: %s: %s\n\n", id, outcome_name((enum outcome)r.outcome), r.reason);
+        enum outcome o = (enum outcome)r.outcome;
+        if ((o != OUTCOME_OK && o != OUTCOME_OK_LEAK) || fault_class_info(
+                crash_fault_class_index(&states[l]))->verdict != FAULT_VERDICT_EXACT) {
+            fprintf(stderr, "crashsim replay: %s recovered no legal state (or has a media "
+                    "fault), so it has no nested states\n", id);
+            return NULL;
+        }
+        chain[l] = (struct nest_link){ states[l], (uint32_t)r.recovered };
+    }
+    char err[256];
+    struct checker *c = nest_level(n, chain, depth - 1, err, sizeof(err));
+    if (c == NULL) {
+        fprintf(stderr, "crashsim replay: %s\n", err);
+        return NULL;
+    }
+    if (depth > 1) {
+        char id[NEST_ID_MAX];
+        nest_id_format(chain, depth - 2, &states[depth - 2], id, sizeof(id));
+        describe_level(c->rec, id, chain[depth - 2].recovered);
+    }
+    c->verbose = stdout;
+    c->mount = depth == 1 ? mount : NULL;
+    return c;
+}
+
 int
 replay_run(const char *id, const char *db, int64_t run_id, const char *mount)
 {
-    struct crash_state s;
-    if (crash_id_parse(id, &s) != 0) {
+    struct crash_state states[NEST_DEPTH_MAX];
+    int depth = nest_id_parse(id, states, NEST_DEPTH_MAX);
+    if (depth < 0) {
         fprintf(stderr, "crashsim replay: '%s' is not a crash-state id (e.g. w812, "
-                "w812-drop805.809, w812-torn811s3z)\n", id);
+                "w812-drop805.809, w812-torn811s3z; nested: w812/w31, at most %u levels)\n",
+                id, NEST_DEPTH_MAX);
+        return 2;
+    }
+    if (depth > 1 && mount != NULL) {
+        fprintf(stderr, "crashsim replay: --mount applies to a top-level state only: a nested "
+                "recording mounts the label its parent was recovered by\n");
         return 2;
     }
     struct store *st;
@@ -104,7 +181,7 @@ replay_run(const char *id, const char *db, int64_t run_id, const char *mount)
     struct recording rec;
     memset(&rec, 0, sizeof(rec));
     int code = 2;
-    struct checker c;
+    static struct nest n;
     struct run_info info;
     bool loaded = input_rerecord(st, &run_id, &info, &t, &rec, err, sizeof(err)) == 0;
     if (!loaded) {
@@ -113,22 +190,24 @@ replay_run(const char *id, const char *db, int64_t run_id, const char *mount)
         printf("run %" PRId64 ": %s, %s/%s, faults %s\n", run_id, info.workload_name,
                 info.model, info.profile, info.faults);
     }
-    if (loaded && checker_init(&c, &rec) == 0) {
-        c.verbose = stdout;
-        c.mount = mount;
+    if (loaded && nest_init(&n, &rec, false) == 0) {
+        struct nest_link chain[NEST_DEPTH_MAX];
+        struct checker *c = replay_levels(&n, states, (uint32_t)depth, chain, mount);
+        const struct crash_state *s = &states[depth - 1];
         struct state_result r;
-        describe_state(&rec, &s);
-        if (checker_check(&c, &s, &r) != 0) {
+        if (c != NULL) {
+            describe_state(c->rec, s);
+        }
+        if (c != NULL && checker_check(c, s, &r) != 0) {
             fprintf(stderr, "crashsim replay: %s is not a state of run %" PRId64 "\n", id, run_id);
-        } else {
+        } else if (c != NULL) {
             printf("%s: %s: %s\n", id, outcome_name((enum outcome)r.outcome), r.reason);
             code = outcome_is_violation((enum outcome)r.outcome) ? 1 : 0;
         }
-        checker_deinit(&c);
+        nest_deinit(&n);
     }
     recording_free(&rec);
     trace_free(&t);
     store_close(st);
     return code;
 }
-

@@ -14,8 +14,6 @@
 #include "../../fs/probes.h"
 #include "../clock.h"
 
-#define CHECK_CACHE_BLOCKS 64u
-#define POST_NAME "/crashsim-post-recovery"
 
 static void
 verdict(struct state_result *r, enum outcome o, const char *fmt, ...)
@@ -109,36 +107,6 @@ classify(struct checker *c, uint64_t d, struct state_result *r)
             r->legal_lo, r->legal_hi);
 }
 
-/* The post-recovery workload: create, write, sync, remove, sync. FS_ENOSPC
- * is acceptable (the recovered file system may be full). On an immutable
- * label the create must fail FS_EROFS, and nothing else is tried; a create
- * that does anything else there is FS_EPERM, the workload's failure. */
-static int
-post_workload(struct fs *fs, uint32_t block_size, bool mutable)
-{
-    if (!mutable) {
-        int err = fs_create(fs, POST_NAME);
-        return err == FS_EROFS ? 0 : err ? err : FS_EPERM;
-    }
-    static uint8_t buf[3 * 16384];
-    uint32_t len = 2 * block_size + block_size / 2;
-    for (uint32_t i = 0; i < len; i++) {
-        buf[i] = (uint8_t)(i * 131 + 7);
-    }
-    int err = fs_create(fs, POST_NAME);
-    if (!err) {
-        err = fs_write(fs, POST_NAME, 0, buf, len);
-    }
-    if (!err || err == FS_ENOSPC) {
-        int e2 = fs_sync(fs);
-        err = err ? err : e2;
-    }
-    int e3 = fs_remove(fs, POST_NAME);
-    err = err && err != FS_ENOSPC ? err : e3 == FS_ENOENT ? err : e3;
-    int e4 = fs_sync(fs);
-    return err && err != FS_ENOSPC ? err : e4;
-}
-
 /* The label a state is recovered by: the one mounted at its legal sync
  * points, or the checker's override. */
 static const char *
@@ -173,8 +141,7 @@ static bool
 mount_state(struct checker *c, struct fs **fs, struct state_result *r, const char *when)
 {
     const char *label = mount_label(c, r);
-    struct fs_config mc = { .cache_block_count = CHECK_CACHE_BLOCKS, .snapshot = label,
-        .flush_at_pass_boundaries = c->rec->config.profile == SYNC_PROFILE_HARDENED };
+    struct fs_config mc = record_check_config(&c->rec->config, label);
     int err = fs_mount(fs, &c->view.bdev, &mc);
     c->err = err;
     if (err) {
@@ -353,7 +320,9 @@ checker_check(struct checker *c, const struct crash_state *s, struct state_resul
     if (first_mount(c, &fs, r, &digest, judged != FAULT_VERDICT_EXACT)) {
         bool mutable = c->mount != NULL
             || recording_mounted(c->rec, r->legal_lo, r->legal_hi)->mutable;
-        int err = post_workload(fs, c->rec->config.block_size, mutable);
+        struct runner_dev rd = { &c->view.bdev,
+            record_check_config(&c->rec->config, mount_label(c, r)), { 0 } };
+        int err = record_post_workload(&fs, &rd, mutable, c->rec->level, NULL, NULL);
         c->err = err;
         if (c->recovered != NULL) {
             c->recovered(c->recovered_arg, fs);

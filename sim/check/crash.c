@@ -93,12 +93,73 @@ view_hash(const struct bdev *bdev, uint64_t block, uint64_t *hash)
 {
     const struct crash_view *v = bdev->context;
     ASSERT(block < v->disk->log.block_count);
-    if (v->slot[block] != OPLOG_NONE || v->map[block] == OPLOG_NONE
-            || block == v->damage.unreadable || overridden(v, block)) {
+    if (v->slot[block] != OPLOG_NONE || block == v->damage.unreadable || overridden(v, block)) {
         return false;
+    }
+    if (v->map[block] == OPLOG_NONE) {          /* The base: known below a nested one. */
+        const struct oplog_disk *d = v->disk;
+        return d->base_index[block] == OPLOG_NONE && d->lower.hash != NULL
+            && d->lower.hash(d->lower.context, block, hash);
     }
     *hash = v->hash[block];
     return true;
+}
+
+const uint8_t *
+crash_view_block(const struct crash_view *v, uint64_t block)
+{
+    ASSERT(block < v->disk->log.block_count);
+    ASSERT(v->scratch_used == 0);               /* The state's bytes, not a check's. */
+    return block_bytes(v, block);
+}
+
+bool
+crash_view_hash(const struct crash_view *v, uint64_t block, uint64_t *hash)
+{
+    return view_hash(&v->bdev, block, hash);
+}
+
+static const uint8_t *
+lower_block(const void *context, uint64_t block)
+{
+    return crash_view_block(context, block);
+}
+
+static bool
+lower_hash(const void *context, uint64_t block, uint64_t *hash)
+{
+    return crash_view_hash(context, block, hash);
+}
+
+struct oplog_lower
+crash_view_lower(const struct crash_view *v)
+{
+    return (struct oplog_lower){ lower_block, lower_hash, v };
+}
+
+int
+crash_view_rebind(struct crash_view *v, const struct oplog_disk *disk)
+{
+    ASSERT(v->map != NULL);
+    if (disk->log.block_count != v->disk->log.block_count
+            || disk->log.block_size != v->disk->log.block_size) {
+        bool memo = v->bdev.hash != NULL;
+        crash_view_deinit(v);
+        int err = crash_view_init(v, disk);
+        crash_view_memo(v, memo);
+        return err;
+    }
+    crash_view_reset(v);
+    memset(v->map, 0xff, disk->log.block_count * sizeof(uint32_t));
+    v->disk = disk;
+    v->cut = 0;
+    v->sig = 0;
+    v->state_sig = 0;
+    v->ov_count = 0;
+    v->damage.count = 0;
+    v->damage.unreadable = DAMAGE_NONE;
+    v->meta_cut = OPLOG_NONE;
+    return 0;
 }
 
 static int

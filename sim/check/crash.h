@@ -69,6 +69,20 @@ int crash_view_set(struct crash_view *v, const struct crash_state *s);
 /* Forgets scratch writes: the view shows the state again. */
 void crash_view_reset(struct crash_view *v);
 
+/* The state's bytes of a block (no check's writes may be in the scratch
+ * layer), valid until the view changes; and its content hash when the view
+ * knows it (view_hash's rule). */
+const uint8_t *crash_view_block(const struct crash_view *v, uint64_t block);
+bool crash_view_hash(const struct crash_view *v, uint64_t block, uint64_t *hash);
+/* The view as the image under another disk's base (oplog_disk_set_lower):
+ * a nested recording of the state it shows. The view must then keep
+ * showing that state, with no scratch writes, while the disk is read. */
+struct oplog_lower crash_view_lower(const struct crash_view *v);
+/* Points the view at another disk (a nested recording), keeping what it
+ * allocated when the geometry is the same; the view shows nothing set until
+ * crash_view_set. 0 or FS_ENOMEM (the view is then deinitialised). */
+int crash_view_rebind(struct crash_view *v, const struct oplog_disk *disk);
+
 /* The blocks whose bytes the state's faults changed, for explanations. */
 uint32_t crash_view_overrides(const struct crash_view *v, const uint64_t **blocks);
 

@@ -141,7 +141,8 @@ struct tries {
 
 struct workers {
     const struct recording *rec;        /* What the states come from. */
-    const struct crash_state *states;   /* All states. */
+    const struct crash_state *states;   /* All states (NULL with items). */
+    const struct nest_item *items;      /* Or nested states (NULL with states). */
     size_t count;                       /* Entries. */
     uint32_t timeout_ms;                /* Per state. */
     bool memo;                          /* Workers check memoized (checker_memo). */
@@ -270,14 +271,12 @@ enum inject {
 static const char *const inject_names[] = { "", "hang", "segv", "abort", "kill", "sleep" };
 
 static enum inject
-inject_for(const struct crash_state *s)
+inject_for(const char *id)
 {
     const char *spec = getenv("CRASHSIM_INJECT");
-    char id[CRASH_ID_MAX];
     if (spec == NULL) {
         return INJECT_NONE;
     }
-    crash_id_format(s, id, sizeof(id));
     size_t n = strlen(id);
     if (strncmp(spec, id, n) != 0 || spec[n] != ':') {
         return INJECT_NONE;
@@ -292,7 +291,7 @@ inject_for(const struct crash_state *s)
 
 /* Fires the hooks that act while the timer runs. */
 static void
-inject_fire(enum inject hook, const struct crash_state *s)
+inject_fire(enum inject hook, const char *id)
 {
     if (hook == INJECT_HANG) {
         for (volatile uint64_t i = 0;; i++) {
@@ -300,8 +299,6 @@ inject_fire(enum inject hook, const struct crash_state *s)
     } else if (hook == INJECT_SEGV) {
         raise(SIGSEGV);
     } else if (hook == INJECT_ABORT) {
-        char id[CRASH_ID_MAX];
-        crash_id_format(s, id, sizeof(id));
         fprintf(stderr, "injected assertion failure in state %s\n", id);
         abort();
     } else if (hook == INJECT_KILL) {
@@ -309,43 +306,56 @@ inject_fire(enum inject hook, const struct crash_state *s)
     }
 }
 
+/* Checks item index (a state, or a nested item) into out. */
+static void
+worker_check(struct workers *p, struct nest *n, uint32_t index, struct worker_result *out)
+{
+    static const struct nest_link none[1];
+    const struct nest_item *it = p->items != NULL ? &p->items[index] : NULL;
+    const struct crash_state *s = it != NULL ? &it->state : &p->states[index];
+    uint32_t depth = it != NULL ? it->depth : 0;
+    char id[NEST_ID_MAX], err[160];
+    nest_id_format(it != NULL ? it->chain : none, depth, s, id, sizeof(id));
+    enum inject hook = inject_for(id);
+    for (unsigned left = INJECT_SLEEP_S; hook == INJECT_SLEEP && left > 0;) {
+        left = sleep(left);                     /* Before the timer: not a timeout. */
+    }
+    arm(p->timeout_ms);
+    inject_fire(hook, id);
+    struct checker *c = nest_level(n, it != NULL ? it->chain : none, depth, err, sizeof(err));
+    if (c == NULL) {
+        out->r.outcome = OUTCOME_UNCHECKED;     /* No verdict on the state: memory ran out. */
+        snprintf(out->r.reason, sizeof(out->r.reason), "its nested recording: %s", err);
+    } else if (checker_check(c, s, &out->r) != 0) {
+        out->r.outcome = OUTCOME_CHECK_FAILED;
+        snprintf(out->r.reason, sizeof(out->r.reason), "state does not fit the recording");
+    }
+    arm(0);
+}
+
 /* The worker: check what arrives until the command pipe closes. */
 static _Noreturn void
 worker_main(struct workers *p, uint32_t slot, int cmd, int res)
 {
     struct worker_shared *sh = &p->shared[slot];
-    struct checker c;
-    if (checker_init(&c, p->rec) != 0) {
+    static struct nest n;
+    if (nest_init(&n, p->rec, p->memo) != 0) {
         fprintf(stderr, "checker_init failed\n");
         _exit(WORKER_EXIT_SETUP);
     }
-    if (p->memo) {
-        (void)checker_memo(&c);         /* Out of memory, it checks in full: the same verdicts. */
-    }
-    uint32_t n;
-    while (read_all(cmd, &n, sizeof(n)) && n <= BATCH_MAX) {
+    uint32_t count;
+    while (read_all(cmd, &count, sizeof(count)) && count <= BATCH_MAX) {
         uint32_t idx[BATCH_MAX];
-        if (!read_all(cmd, idx, n * sizeof(uint32_t))) {
+        if (!read_all(cmd, idx, count * sizeof(uint32_t))) {
             break;
         }
-        for (uint32_t i = 0; i < n; i++) {
-            const struct crash_state *s = &p->states[idx[i]];
-            enum inject hook = inject_for(s);
-            for (unsigned left = INJECT_SLEEP_S; hook == INJECT_SLEEP && left > 0;) {
-                left = sleep(left);             /* Before the timer: not a timeout. */
-            }
+        for (uint32_t i = 0; i < count; i++) {
             struct worker_result out = { .index = idx[i], .worker = slot };
-            arm(p->timeout_ms);
-            inject_fire(hook, s);
-            if (checker_check(&c, s, &out.r) != 0) {
-                out.r.outcome = OUTCOME_CHECK_FAILED;
-                snprintf(out.r.reason, sizeof(out.r.reason), "state does not fit the recording");
-            }
-            arm(0);
+            worker_check(p, &n, idx[i], &out);
             sh->out[i] = out;
             __atomic_store_n(&sh->done_count, i + 1, __ATOMIC_RELEASE);
         }
-        if (!write_all(res, &n, sizeof(n))) {   /* The doorbell: the batch is done. */
+        if (!write_all(res, &count, sizeof(count))) {   /* The doorbell: the batch is done. */
             _exit(WORKER_EXIT_PIPE);
         }
     }
@@ -446,9 +456,9 @@ refill(struct workers *p)
     return alive;
 }
 
-int
-workers_start(struct workers **out, const struct recording *rec, const struct crash_state *states,
-        size_t count, uint32_t jobs, uint32_t timeout_ms, bool memo)
+static int
+start(struct workers **out, const struct recording *rec, const struct crash_state *states,
+        const struct nest_item *items, size_t count, uint32_t jobs, uint32_t timeout_ms, bool memo)
 {
     ASSERT(jobs >= 1 && jobs <= WORKERS_JOBS_MAX);
     ASSERT(count < UINT32_MAX);
@@ -456,7 +466,8 @@ workers_start(struct workers **out, const struct recording *rec, const struct cr
     if (p == NULL) {
         return -1;
     }
-    *p = (struct workers){ .rec = rec, .states = states, .count = count, .timeout_ms = timeout_ms,
+    *p = (struct workers){ .rec = rec, .states = states, .items = items, .count = count,
+        .timeout_ms = timeout_ms,
         .memo = memo, .jobs = jobs, .cap = count + 1 };
     p->queue = malloc(p->cap * sizeof(uint32_t));
     p->tries = calloc(count + 1, sizeof(struct tries));
@@ -480,6 +491,20 @@ workers_start(struct workers **out, const struct recording *rec, const struct cr
     }
     *out = p;
     return 0;
+}
+
+int
+workers_start(struct workers **out, const struct recording *rec, const struct crash_state *states,
+        size_t count, uint32_t jobs, uint32_t timeout_ms, bool memo)
+{
+    return start(out, rec, states, NULL, count, jobs, timeout_ms, memo);
+}
+
+int
+workers_start_nested(struct workers **out, const struct recording *rec,
+        const struct nest_item *items, size_t count, uint32_t jobs, uint32_t timeout_ms, bool memo)
+{
+    return start(out, rec, NULL, items, count, jobs, timeout_ms, memo);
 }
 
 void

@@ -44,6 +44,7 @@
 
 #include "../../faultinject/plan.h"
 #include "checker.h"
+#include "nested.h"
 
 #define WORKERS_JOBS_MAX 64u
 #define WORKERS_TICK_MS 250            /* workers_next returns at least this often. */
@@ -65,6 +66,11 @@ struct workers;
  * Fails only if memory runs out or not one worker can be started. */
 int workers_start(struct workers **out, const struct recording *rec, const struct crash_state *states,
         size_t count, uint32_t jobs, uint32_t timeout_ms, bool memo);
+/* The same over nested states items[0..count) (sim/check/nested.h): each
+ * worker makes the nested recordings of the items' chains as it meets them
+ * (rec's sync points must keep their oracles), and indices are items'. */
+int workers_start_nested(struct workers **out, const struct recording *rec,
+        const struct nest_item *items, size_t count, uint32_t jobs, uint32_t timeout_ms, bool memo);
 /* Queues a state index for checking. */
 void workers_queue(struct workers *p, uint32_t index);
 /* Waits for the next result; returns 0 and fills *out, 1 when every queued

@@ -75,6 +75,13 @@ static const char explore_help_more[] =
     "                        crashsim merge joins the N databases into the run an\n"
     "                        unsharded campaign makes (the run's shard column is\n"
     "                        'I/N'; --resume continues a shard)\n"
+    "      --nested          nested crashes: every state that recovered a legal\n"
+    "                        state is a parent; its post-recovery run (mount, the\n"
+    "                        post-recovery workload, unmount, remount) is\n"
+    "                        recorded on its image and that run's crash states\n"
+    "                        are checked too, with the same model and plan, down\n"
+    "                        to --depth; ids extend the parent's: w812/w31-drop29\n"
+    "      --depth N         levels of nesting, 2..4 (default 2); implies --nested\n"
     "      --save-failures DIR  write each violation as a regression case in DIR\n"
     "      --coverage-out DIR   (COV=1 builds) write this campaign's coverage of fs/\n"
     "                        as gcovr JSON in DIR, for gcovr --add-tracefile\n"
@@ -101,7 +108,7 @@ explore_usage(FILE *out)
 }
 
 enum { OPT_SIZE = 256, OPT_BLOCK, OPT_ARENAS, OPT_SAMPLES, OPT_TIMEOUT, OPT_SAVE, OPT_COVERAGE, OPT_WLOG,
-    OPT_GEN, OPT_NO_MEMO, OPT_SHARD };
+    OPT_GEN, OPT_NO_MEMO, OPT_SHARD, OPT_NESTED, OPT_DEPTH };
 
 static int
 explore_opt(int c, struct explore_config *cfg, const char **faults)
@@ -129,6 +136,17 @@ explore_opt(int c, struct explore_config *cfg, const char **faults)
     case OPT_WLOG: cfg->wlog = optarg; return 0;
     case OPT_NO_MEMO: cfg->no_memo = true; return 0;
     case OPT_SHARD: return explore_shard_parse(optarg, &cfg->shard_index, &cfg->shard_count);
+    case OPT_NESTED:
+        cfg->nested = true;
+        cfg->depth = cfg->depth ? cfg->depth : 2;
+        return 0;
+    case OPT_DEPTH:
+        if (!cli_parse_u64(optarg, &v) || v < 2 || v > NEST_DEPTH_MAX) {
+            return -1;
+        }
+        cfg->nested = true;
+        cfg->depth = (uint32_t)v;
+        return 0;
     case OPT_SIZE: return cli_parse_size(optarg, &cfg->rec.device_size) ? 0 : -1;
     case OPT_BLOCK:
         if (!cli_parse_size(optarg, &v) || !fmt_block_size_valid(v)) {
@@ -167,10 +185,12 @@ static int
 explore_source(struct explore_config *cfg, unsigned given, char **text)
 {
     int sources = (cfg->wlog != NULL) + (cfg->workload != NULL) + (cfg->gen != NULL);
-    if (sources != 1 || (cfg->wlog && cfg->save_failures)) {
+    if (sources != 1 || (cfg->wlog && (cfg->save_failures || cfg->nested))) {
         cli_error("explore", sources == 0 ? "--workload, --wlog or --gen is required"
                 : sources > 1 ? "--workload, --wlog and --gen exclude each other"
-                : "--save-failures needs a trace");
+                : cfg->nested ? "--nested needs a trace: a nested recording starts from the "
+                "oracle's state at the sync point its parent recovered, and a write log has "
+                "no oracle" : "--save-failures needs a trace");
         explore_usage(stderr);
         return EXIT_USAGE;
     }
@@ -243,6 +263,8 @@ cmd_explore(int argc, char **argv)
         { "wlog", required_argument, NULL, OPT_WLOG },
         { "no-memo", no_argument, NULL, OPT_NO_MEMO },
         { "shard", required_argument, NULL, OPT_SHARD },
+        { "nested", no_argument, NULL, OPT_NESTED },
+        { "depth", required_argument, NULL, OPT_DEPTH },
         { NULL, 0, NULL, 0 },
     };
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);

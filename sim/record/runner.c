@@ -290,6 +290,157 @@ run_steps(struct recording *rec, struct fs **fs, struct runner_dev *dev, struct 
     return 0;
 }
 
+/* The post-recovery workload's steps, in order (record_post_workload). */
+enum post_step { POST_CREATE, POST_WRITE, POST_SYNC, POST_REMOVE, POST_SYNC_AGAIN, POST_STEPS };
+
+/* Its steps for a device of block_size bytes a block: 2.5 blocks written. */
+static void
+post_steps(struct trace_step steps[POST_STEPS], uint32_t block_size, uint32_t level)
+{
+    memset(steps, 0, POST_STEPS * sizeof(steps[0]));
+    static const enum trace_op ops[POST_STEPS] = { TRACE_CREATE, TRACE_WRITE, TRACE_SYNC,
+        TRACE_RM, TRACE_SYNC };
+    for (uint32_t i = 0; i < POST_STEPS; i++) {
+        steps[i].op = ops[i];
+        steps[i].line = i + 1;
+        if (level == 0) {
+            snprintf(steps[i].path, sizeof(steps[i].path), "%s", RECORD_POST_NAME);
+        } else {
+            snprintf(steps[i].path, sizeof(steps[i].path), "%s-%u", RECORD_POST_NAME, level);
+        }
+    }
+    steps[POST_WRITE].length = 2u * block_size + block_size / 2;
+    steps[POST_WRITE].seed = 131;
+}
+
+/* One step of the post-recovery workload; with rec, judged by the oracle m
+ * and, for a sync, made a sync point of rec. */
+static int
+post_step(struct fs **fs, struct runner_dev *dev, const struct trace_step *s,
+        struct recording *rec, struct oracle *m)
+{
+    uint32_t start = rec != NULL ? rec->dev.disk.log.count : 0;
+    int got = runner_step(fs, dev, s);
+    char why[256];
+    if (rec != NULL && rec->violation[0] == '\0' && oracle_step(m, s, got, why, sizeof(why))) {
+        snprintf(rec->violation, sizeof(rec->violation), "post-recovery workload: %s %.64s: %.200s",
+                trace_op_name(s->op), s->path, why);
+    }
+    if (rec != NULL && s->op == TRACE_SYNC && got == 0) {
+        if (sync_push(rec, s->line - 1, 0, start, m) != 0) {
+            return FS_ENOMEM;
+        }
+        compare(rec, *fs, m, "post-recovery workload", s->line);
+    }
+    return got;
+}
+
+int
+record_post_workload(struct fs **fs, struct runner_dev *dev, bool mutable, uint32_t level,
+        struct recording *rec, struct oracle *m)
+{
+    ASSERT((rec == NULL) == (m == NULL));
+    struct trace_step steps[POST_STEPS];
+    post_steps(steps, fs_block_size(*fs), level);
+    int err = post_step(fs, dev, &steps[POST_CREATE], rec, m);
+    if (!mutable) {
+        return err == FS_EROFS ? 0 : err ? err : FS_EPERM;
+    }
+    if (!err) {
+        err = post_step(fs, dev, &steps[POST_WRITE], rec, m);
+    }
+    if (!err || err == FS_ENOSPC) {
+        int e2 = post_step(fs, dev, &steps[POST_SYNC], rec, m);
+        err = err ? err : e2;
+    }
+    int e3 = post_step(fs, dev, &steps[POST_REMOVE], rec, m);
+    err = err && err != FS_ENOSPC ? err : e3 == FS_ENOENT ? err : e3;
+    int e4 = post_step(fs, dev, &steps[POST_SYNC_AGAIN], rec, m);
+    return err && err != FS_ENOSPC ? err : e4;
+}
+
+struct fs_config
+record_check_config(const struct record_config *cfg, const char *label)
+{
+    return (struct fs_config){ .cache_block_count = RECORD_CHECK_CACHE_BLOCKS,
+        .snapshot = label, .flush_at_pass_boundaries = cfg->profile == SYNC_PROFILE_HARDENED };
+}
+
+/* The nested recording's run: the checker's mount, the workload, its
+ * unmount, and the remount and unmount after it (record_nested). */
+static int
+nested_run(struct recording *rec, const struct recording_mount *label, struct oracle *m)
+{
+    ASSERT(rec->level > 0);
+    struct runner_dev rd = { &rec->dev.bdev, record_check_config(&rec->config, label->name),
+        { 0 } };
+    struct fs *fs = NULL;
+    int err = fs_mount(&fs, rd.bdev, &rd.config);
+    if (err) {
+        snprintf(rec->violation, sizeof(rec->violation), "post-recovery workload: mount of "
+                "label %.64s: %s (%s)", label->name, fs_mount_failure(), fs_strerror(err));
+        return 0;
+    }
+    compare(rec, fs, m, "post-recovery workload", 0);
+    err = record_post_workload(&fs, &rd, label->mutable, rec->level - 1, rec, m);
+    if (err == FS_ENOMEM) {
+        fs_unmount(fs);
+        return -1;
+    }
+    if (err && rec->violation[0] == '\0') {
+        snprintf(rec->violation, sizeof(rec->violation), "post-recovery workload: %s",
+                fs_strerror(err));
+    }
+    err = fs_unmount(fs);
+    if (!err) {
+        err = fs_mount(&fs, rd.bdev, &rd.config);
+        err = err ? err : fs_unmount(fs);
+    }
+    if (err && rec->violation[0] == '\0') {
+        snprintf(rec->violation, sizeof(rec->violation), "post-recovery workload: unmount or "
+                "remount: %s", fs_strerror(err));
+    }
+    return 0;
+}
+
+int
+record_nested(const struct recording *parent, uint32_t recovered,
+        const struct oplog_lower *image, struct recording *rec, char *err, size_t err_size)
+{
+    ASSERT(recovered < parent->sync_count);
+    memset(rec, 0, sizeof(*rec));
+    rec->config = parent->config;
+    rec->level = parent->level + 1;
+    const struct syncpt *p = &parent->syncs[recovered];
+    const struct recording_mount *label = recording_mounted(parent, recovered, recovered);
+    if (p->oracle == NULL) {
+        snprintf(err, err_size, "sync point %u has no oracle (it was dropped)", recovered);
+        return -1;
+    }
+    const struct oplog *plog = &parent->dev.disk.log;
+    if (sim_dev_init(&rec->dev, plog->block_size, plog->block_count) != 0) {
+        snprintf(err, err_size, "out of memory for a nested recording");
+        return -1;
+    }
+    oplog_disk_set_lower(&rec->dev.disk, image);
+    struct oracle *m = oracle_clone(p->oracle);
+    rec->memo = oracle_memo_new();
+    int rc = m == NULL || rec->memo == NULL || sim_dev_record_start(&rec->dev) != 0
+        || mount_push(rec, label->name, m) != 0
+        || sync_push(rec, UINT32_MAX, 0, 0, m) != 0 ? -1 : 0;
+    if (!rc) {
+        rc = nested_run(rec, label, m);
+    }
+    oracle_free(m);
+    oracle_memo_free(rec->memo);
+    rec->memo = NULL;
+    rec->wlog_hash = oplog_hash(&rec->dev.disk.log);
+    if (rc) {
+        snprintf(err, err_size, "out of memory while recording the post-recovery workload");
+    }
+    return rc;
+}
+
 static const char *const sync_profile_names[SYNC_PROFILE_COUNT] = {
 #define X(id, name) name,
     SYNC_PROFILES(X)

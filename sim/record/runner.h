@@ -86,6 +86,7 @@ struct recording {
     struct oracle_memo *memo;       /* While recording: the comparisons' digest memo. */
     struct recording_mount *mounts; /* Labels mounted, in order; [0] is "main". */
     uint32_t mount_count;           /* Entries; 0 only in a recording not yet made. */
+    uint32_t level;                 /* 0; a nested recording's, its parent's + 1. */
 };
 
 /* What a mount step needs to mount the file system again: its device and
@@ -130,6 +131,43 @@ int record_config_check(const struct record_config *cfg, char *err, size_t err_s
 int record_workload(const struct record_config *cfg, const struct trace *t,
         struct recording *rec, char *err, size_t err_size);
 void recording_free(struct recording *rec);
+
+/*
+ * The post-recovery workload: what the checker runs on every recovered
+ * crash state (sim/check/checker.h), and what a nested recording records.
+ * Create RECORD_POST_NAME (a name per level of nesting, so that a nested
+ * state that recovered the file of the level above can run it again: "-1"
+ * appended at level 1, and so on), write 2.5 blocks, sync, remove it, sync. FS_ENOSPC
+ * is acceptable (the recovered file system may be full); on an immutable
+ * label the create must fail FS_EROFS and nothing else is tried (a create
+ * that does anything else there is FS_EPERM, the workload's failure).
+ * Returns 0 or the first error that is not acceptable. With rec and m (a
+ * nested recording and the oracle of the recovered state), every step is
+ * judged by the oracle (a disagreement goes to rec->violation) and every
+ * sync that succeeds is a sync point of rec.
+ */
+#define RECORD_POST_NAME "/crashsim-post-recovery"
+#define RECORD_CHECK_CACHE_BLOCKS 64u   /* Cache blocks of a checker's mounts. */
+int record_post_workload(struct fs **fs, struct runner_dev *dev, bool mutable, uint32_t level,
+        struct recording *rec, struct oracle *m);
+/* How a checker mounts a crash state by label. */
+struct fs_config record_check_config(const struct record_config *cfg, const char *label);
+
+/*
+ * A nested recording: the post-recovery workload run on the crash image of
+ * a state of parent that recovered its sync point recovered (image: that
+ * state's bytes, laid under the new disk's empty base). It records what the
+ * checker does to the state: the mount by the label mounted there, the
+ * workload, the unmount, the remount and its unmount, every device op of
+ * them. Its sync points: S_0, the recovered state (from the op before the
+ * first), then one per sync of the workload that succeeded, each with the
+ * oracle's state (the parent's, cloned, with the workload's steps applied).
+ * A disagreement with the oracle, or a mount that fails, is in
+ * rec->violation. The parent's sync point must still have its oracle.
+ * Returns 0, or -1 with why in err (out of memory).
+ */
+int record_nested(const struct recording *parent, uint32_t recovered,
+        const struct oplog_lower *image, struct recording *rec, char *err, size_t err_size);
 /* Frees the sync points' oracles, which only explanations read (a checker
  * with a verbose stream, replay): the sync points keep their digests. */
 void recording_drop_oracles(struct recording *rec);

@@ -58,6 +58,7 @@ struct run_info {
     uint32_t arenas;                /* Arena count. */
     uint32_t jobs;                  /* Worker processes. */
     const char *shard;              /* "i/N" or "". */
+    uint32_t depth;                 /* --depth: 1 (or 0) no nesting. */
 };
 
 struct state_row {
@@ -68,6 +69,8 @@ struct state_row {
     uint32_t pass;                  /* Sync pass at the cut (255: none). */
     const char *last_block_type;    /* Type of the last write before the cut. */
     uint32_t last_write;            /* Index of that write, or UINT32_MAX. */
+    const char *parent;             /* Full id of the state one level up, NULL for a top-level state. */
+    uint32_t depth;                 /* 1 for a top-level state, 2 for a nested one, ... (0 is read as 1). */
 };
 
 struct result_row {
@@ -99,6 +102,8 @@ struct run_setup {
     uint64_t sampled_out_count;     /* States of the plan's space sampling left out. */
     const char *run_violation;      /* How the fs disagreed with the oracle while recording,
                                      * or "" / NULL. */
+    uint64_t nested_count;
+    uint64_t nested_distinct;
 };
 
 /* An unfinished run that --resume may continue. */
