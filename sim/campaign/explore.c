@@ -269,9 +269,9 @@ store_begin(struct campaign *c)
     const struct record_config *g = &c->rec.config;     /* cfg->rec, or the file's. */
     struct run_info info = { CRASHSIM_GIT_REV, cfg->seed, c->name, c->text,
         device_model_name(cfg->model), sync_profile_name(g->profile), faults,
-        g->block_size, g->device_size, g->arenas, cfg->jobs, c->shard };
+        g->block_size, g->device_size, g->arenas, cfg->jobs, c->shard, 0 };
     c->setup = (struct run_setup){ &c->rec.dev.disk.log, c->rec.wlog_hash, c->rec.syncs,
-        c->rec.sync_count, c->count, c->dups.distinct, c->left_out, c->rec.violation };
+        c->rec.sync_count, c->count, c->dups.distinct, c->left_out, c->rec.violation, 0, 0 };
     int found = cfg->resume ? resume_find(c, &info) : 0;
     if (found < 0) {
         return -1;
@@ -303,7 +303,7 @@ state_row(const struct campaign *c, uint32_t i, struct state_row *row)
     uint32_t orig = c->dups.dup_of[i];
     *row = (struct state_row){ c->ids[i], s, orig == CRASH_NONE ? NULL : c->ids[orig],
         c->dups.sigs[i], pass, last == UINT32_MAX ? "" : fmt_type_name(log->ops[last].type),
-        last };
+        last, NULL, 0 };
 }
 
 /* Stores state i's result (and that of every duplicate of it). A state that
