@@ -41,6 +41,8 @@ struct explore_config {
     bool no_memo;                   /* Check every state in full (checker_memo off). */
     uint32_t shard_index;           /* --shard I/N: I, 1-based; 0 for the whole campaign. */
     uint32_t shard_count;           /* N; 0 for the whole campaign. */
+    bool nested;      /* --nested. */
+    uint32_t depth;     /* --depth N (2 with --nested). */
 };
 
 /*
