@@ -8,12 +8,16 @@ Run A is the baseline, run B the candidate; each defaults to the latest run
 The comparison prints:
 
   configuration   both runs' settings, differences marked with *
-  outcomes        states per outcome in A and B, and the change
+  outcomes        top-level states per outcome in A and B, and the change
+  nested          nested states (depth 2 and more: crash states of the
+                  post-recovery workload, docs/SCHEMA.md) per outcome and per
+                  depth, and their violations, in rows of their own; printed
+                  when either run holds nested states or nests (runs.depth)
   flips           states (joined by state_id) whose outcome differs, up to
                   --flips-max of them in write-log order, plus how many state
                   ids only one run has
-  classes         violation classes (outcome / fault class) new in B and
-                  vanished from B
+  classes         violation classes (outcome / fault class, nested ones
+                  apart) new in B and vanished from B
   throughput      states per second of each run (runs.state_count over
                   runs.duration_ns) and the relative change
 
@@ -59,7 +63,9 @@ CONFIG_FIELDS = [
     ("arenas", "arenas (0: by size)"), ("shard", "shard"), ("jobs", "jobs"),
     ("git_rev", "git rev"), ("wlog_hash", "write-log hash"), ("op_count", "log operations"),
     ("write_count", "writes"), ("flush_count", "flushes"), ("state_count", "states"),
-    ("distinct_count", "distinct states"), ("run_violation", "run_violation"),
+    ("distinct_count", "distinct states"), ("depth", "depth (--depth)"),
+    ("nested_state_count", "nested states"), ("nested_distinct_count", "nested distinct"),
+    ("run_violation", "run_violation"),
     ("started_at", "started (UTC)"), ("finished_at", "finished (UTC)"),
 ]
 # Fields that differ between two runs of one configuration by nature.
@@ -98,12 +104,38 @@ def load_run(db, path, run_id):
 
 
 def load_states(db, run_id):
-    """state_id -> (outcome, violation, fault class, cut)."""
-    return {sid: (o, bool(v), fc or "?", cut if cut is not None else -1)
-            for sid, o, v, fc, cut in db.execute(
-                "SELECT r.state_id, r.outcome, r.violation, s.fault_class, s.cut"
+    """state_id -> (outcome, violation, fault class, cut, depth); depth 1 in
+    a database older than nesting."""
+    return {sid: (o, bool(v), fc or "?", cut if cut is not None else -1, depth)
+            for sid, o, v, fc, cut, depth in db.execute(
+                "SELECT r.state_id, r.outcome, r.violation, s.fault_class, s.cut, %s"
                 " FROM results r LEFT JOIN states s USING (run_id, state_id)"
-                " WHERE r.run_id = ?", (run_id,))}
+                " WHERE r.run_id = ?" % resultsdb.depth_sql(db), (run_id,))}
+
+
+def print_nested(sa, sb, names, out):
+    """The nested states of both runs: per outcome, then per depth with their
+    violations, A, B and the change."""
+    na = [x for x in sa.values() if x[4] > 1]
+    nb = [x for x in sb.values() if x[4] > 1]
+    out("%-22s %10s %10s %10s" % ("nested outcome", "A", "B", "change"))
+    ca, cb = {}, {}
+    for xs, c in ((na, ca), (nb, cb)):
+        for x in xs:
+            c[x[0]] = c.get(x[0], 0) + 1
+    for o in sorted(set(ca) | set(cb), key=names.outcome_key):
+        out("  %-20s %10d %10d %+10d%s" % (o, ca.get(o, 0), cb.get(o, 0),
+                                          cb.get(o, 0) - ca.get(o, 0), kind_tag(names, o)))
+    depths = sorted({x[4] for x in na} | {x[4] for x in nb})
+    for label, pick in [("nested states", lambda x: True),
+                        ("nested violating", lambda x: x[1])]:
+        a = sum(1 for x in na if pick(x))
+        b = sum(1 for x in nb if pick(x))
+        out("  %-20s %10d %10d %+10d" % (label, a, b, b - a))
+        for d in depths if len(depths) > 1 else []:
+            a = sum(1 for x in na if x[4] == d and pick(x))
+            b = sum(1 for x in nb if x[4] == d and pick(x))
+            out("    %-18s %10d %10d %+10d" % ("depth %d" % d, a, b, b - a))
 
 
 def kind_tag(names, outcome):
@@ -169,26 +201,35 @@ def compare(a_path, b_path, run_a, run_b, flips_max, out):
             "only.")
 
     out("")
+    nesting = (any(x[4] > 1 for x in sa.values()) or any(x[4] > 1 for x in sb.values())
+               or (a.get("depth") or 1) > 1 or (b.get("depth") or 1) > 1)
+    top_a = {sid: x for sid, x in sa.items() if x[4] <= 1}
+    top_b = {sid: x for sid, x in sb.items() if x[4] <= 1}
     ca, cb = {}, {}
-    for sid, (o, v, fc, cut) in sa.items():
+    for sid, (o, v, fc, cut, depth) in top_a.items():
         ca[o] = ca.get(o, 0) + 1
-    for sid, (o, v, fc, cut) in sb.items():
+    for sid, (o, v, fc, cut, depth) in top_b.items():
         cb[o] = cb.get(o, 0) + 1
-    out("%-22s %10s %10s %10s" % ("outcome", "A", "B", "change"))
+    out("%-22s %10s %10s %10s" % ("top-level outcome" if nesting else "outcome", "A", "B",
+                                  "change"))
     for o in sorted(set(ca) | set(cb), key=outcome_key):
         out("  %-20s %10d %10d %+10d%s" % (o, ca.get(o, 0), cb.get(o, 0),
                                           cb.get(o, 0) - ca.get(o, 0), kind_tag(names, o)))
-    va = sum(1 for x in sa.values() if x[1])
-    vb = sum(1 for x in sb.values() if x[1])
-    out("  %-20s %10d %10d %+10d" % ("all states", len(sa), len(sb), len(sb) - len(sa)))
+    va = sum(1 for x in top_a.values() if x[1])
+    vb = sum(1 for x in top_b.values() if x[1])
+    out("  %-20s %10d %10d %+10d" % ("all states", len(top_a), len(top_b),
+                                    len(top_b) - len(top_a)))
     out("  %-20s %10d %10d %+10d" % ("violating states", va, vb, vb - va))
+    if nesting:
+        out("")
+        print_nested(sa, sb, names, out)
 
     out("")
     both = sa.keys() & sb.keys()
     only_a = len(sa) - len(both)
     only_b = sb.keys() - sa.keys()
     flips = sorted((sid for sid in both if sa[sid][0] != sb[sid][0]),
-                   key=lambda sid: (sb[sid][3], sid))
+                   key=lambda sid: (sb[sid][4], sb[sid][3], sid))
     out("states: %d in both runs, %d only in A, %d only in B" % (len(both), only_a, len(only_b)))
     out("outcome flipped in %d states%s" % (
         len(flips), ":" if flips else ""))
@@ -196,18 +237,19 @@ def compare(a_path, b_path, run_a, run_b, flips_max, out):
         oa, ob = sa[sid][0], sb[sid][0]
         tag = ("  new violation" if sb[sid][1] and not sa[sid][1]
                else "  fixed" if sa[sid][1] and not sb[sid][1] else "")
-        out("  %-28s %-20s -> %-20s%s" % (sid, oa, ob, tag))
+        out("  %-28s %-20s -> %-20s%s%s" % (sid, oa, ob, tag,
+                                            "  (nested, depth %d)" % sb[sid][4]
+                                            if sb[sid][4] > 1 else ""))
     if len(flips) > flips_max:
         out("  … and %d more" % (len(flips) - flips_max))
 
     out("")
     cls_a, cls_b = {}, {}
-    for o, v, fc, cut in sa.values():
-        if v:
-            cls_a[(o, fc)] = cls_a.get((o, fc), 0) + 1
-    for o, v, fc, cut in sb.values():
-        if v:
-            cls_b[(o, fc)] = cls_b.get((o, fc), 0) + 1
+    for states, cls in ((sa, cls_a), (sb, cls_b)):
+        for o, v, fc, cut, depth in states.values():
+            if v:
+                key = (o, fc + (" (nested)" if depth > 1 else ""))
+                cls[key] = cls.get(key, 0) + 1
     new = sorted(set(cls_b) - set(cls_a), key=lambda k: (outcome_key(k[0]), k[1]))
     gone = sorted(set(cls_a) - set(cls_b), key=lambda k: (outcome_key(k[0]), k[1]))
     out("violation classes (outcome/fault class): %d in A, %d in B" % (len(cls_a), len(cls_b)))
@@ -232,8 +274,10 @@ def compare(a_path, b_path, run_a, run_b, flips_max, out):
         parts = []
         if newly:
             flipped = sum(1 for sid in newly if sid in sa)
-            parts.append("%d violating states that A did not have (%d flipped, %d only in B)"
-                         % (len(newly), flipped, len(newly) - flipped))
+            deep = sum(1 for sid in newly if sb[sid][4] > 1)
+            parts.append("%d violating states that A did not have (%d flipped, %d only in B%s)"
+                         % (len(newly), flipped, len(newly) - flipped,
+                            "; %d of them nested" % deep if deep else ""))
         if new:
             parts.append("%d new violation classes" % len(new))
         if new_run_violation:

@@ -18,6 +18,16 @@ Sections:
                    sync pass at the cut and shaped by the block type of the
                    last write before it
   survival matrix  device model x profile x workload -> violating states
+                   (top-level), and a nested column when any run nests
+
+Nested states (explore --nested, schema version 6): crash states of the
+post-recovery workload, depth 2 and more (docs/SCHEMA.md). Where the page
+counts states by run, outcome, fault class or pass, and in the write-log
+plots and the survival cells, it counts the top-level states; the nested
+ones have their own columns and table (runs: depth, nested states and
+violations; "Outcomes per run: nested states, by depth"; the matrix's
+nested column), and the headline's totals and the failure taxonomy count
+both. A database older than nesting reads as top-level states only.
   taxonomy         violations grouped by outcome and reason (numbers folded),
                    with example states and their `crashsim replay` commands
   throughput       check time per state, cumulative check time, leaks
@@ -190,16 +200,24 @@ def load_runs(db):
 
 
 def load_counts(db):
-    """(run, outcome, violation, fault class, pass) -> states, one GROUP BY."""
+    """The states, one GROUP BY: counts, (run, outcome, fault class, pass) ->
+    top-level states (depth 1); nested, (run, depth, outcome) -> nested states
+    (depth 2 and more); flags, outcome -> its stored violation flags (all
+    states). A database older than nesting has top-level states only."""
     counts = collections.Counter()
+    nested = collections.Counter()
     flags = collections.defaultdict(set)
-    for run, outcome, viol, fclass, spass, n in db.execute(
+    for run, outcome, viol, fclass, spass, depth, n in db.execute(
             "SELECT r.run_id, r.outcome, r.violation, coalesce(s.fault_class, '?'),"
-            " coalesce(s.pass, -1), count(*) FROM results r"
-            " LEFT JOIN states s USING (run_id, state_id) GROUP BY 1, 2, 3, 4, 5"):
-        counts[(run, outcome, fclass, spass)] += n
+            " coalesce(s.pass, -1), %s, count(*) FROM results r"
+            " LEFT JOIN states s USING (run_id, state_id) GROUP BY 1, 2, 3, 4, 5, 6"
+            % resultsdb.depth_sql(db)):
+        if depth > 1:
+            nested[(run, depth, outcome)] += n
+        else:
+            counts[(run, outcome, fclass, spass)] += n
         flags[outcome].add(bool(viol))
-    return counts, flags
+    return counts, nested, flags
 
 
 # ----------------------------------------------------------------------------
@@ -270,7 +288,7 @@ nav a { margin-right: 1em; } img { max-width: 100%; border: 1px solid #eee; }
 # ----------------------------------------------------------------------------
 # Sections.
 
-def explored_line(runs, counts):
+def explored_line(runs, counts, nested):
     """What fraction of the crash-state space the runs cover: the states their
     plans enumerated (a shard's plan is its whole campaign's), those left out
     by sampling (--samples), the distinct ones checked and the duplicates, and
@@ -293,22 +311,50 @@ def explored_line(runs, counts):
     if shards:
         text += (" %d runs are shards of a campaign (their states are counted once merged: "
                  "crashsim merge)." % shards)
+    if nested or any((r.get("depth") or 1) > 1 for r in runs):
+        enumerated = sum(r.get("nested_state_count") or 0 for r in whole)
+        distinct = sum(r.get("nested_distinct_count") or 0 for r in whole)
+        held = sum(n for (run, d, o), n in nested.items()
+                   if run in {r["run_id"] for r in whole})
+        text += (" Nested: the whole runs enumerated %d nested crash states (crashes in the "
+                 "post-recovery workload, depth 2 and more), %d distinct and checked; %d are "
+                 "stored." % (enumerated, distinct, held))
     return '<p id="explored">%s</p>' % esc(text)
 
 
-def section_summary(db, st, runs, counts, flags, db_path):
-    total = sum(counts.values())
-    viol_total = sum(n for (run, o, fc, p), n in counts.items() if st.is_violation(o))
+def has_nesting(runs, nested):
+    """Whether the page shows nested columns: a run of depth above 1, or
+    nested states stored."""
+    return bool(nested) or any((r.get("depth") or 1) > 1 for r in runs)
+
+
+def nested_line(st, nested):
+    """The headline's clause on nested states: how many, at which depths,
+    how many violate."""
+    n = sum(nested.values())
+    v = sum(c for (run, d, o), c in nested.items() if st.is_violation(o))
+    depths = sorted({d for (run, d, o) in nested})
+    return (' <span id="nested-total">(of them %d nested states%s, <span class="%s">%d '
+            "violating</span>)</span>"
+            % (n, " at depth %s" % ", ".join(str(d) for d in depths) if depths else "",
+               "viol" if v else "", v))
+
+
+def section_summary(db, st, runs, counts, nested, flags, db_path):
+    total = sum(counts.values()) + sum(nested.values())
+    viol_total = (sum(n for (run, o, fc, p), n in counts.items() if st.is_violation(o))
+                  + sum(n for (run, d, o), n in nested.items() if st.is_violation(o)))
     out = ['<h2 id="summary">Summary</h2>']
     note = st.names.note()
     if note:
         out.append('<p class="note" id="old-schema">%s</p>' % esc(note))
-    outcomes = sorted({k[1] for k in counts}, key=st.outcome_key)
+    outcomes = sorted({k[1] for k in counts} | {k[2] for k in nested}, key=st.outcome_key)
     out.append("<p>Database <code>%s</code>: %d runs, %d crash states, "
-               "<span class=\"%s\">%d violating states</span>; outcomes present: %s.</p>"
+               "<span class=\"%s\">%d violating states</span>%s; outcomes present: %s.</p>"
                % (esc(db_path), len(runs), total, "viol" if viol_total else "",
-                  viol_total, ", ".join("<b>%s</b>" % esc(o) for o in outcomes) or "none"))
-    out.append(explored_line(runs, counts))
+                  viol_total, nested_line(st, nested) if has_nesting(runs, nested) else "",
+                  ", ".join("<b>%s</b>" % esc(o) for o in outcomes) or "none"))
+    out.append(explored_line(runs, counts, nested))
     # A disagreement between the stored violation flag and outcome_kinds (or
     # among the stored flags) is a harness bug worth shouting about.
     for o in outcomes:
@@ -331,6 +377,7 @@ def section_summary(db, st, runs, counts, flags, db_path):
         states_by_run[run] += n
         if st.is_violation(o):
             viol_by_run[run] += n
+    nesting = has_nesting(runs, nested)
     rows = []
     for r in runs:
         rid = r["run_id"]
@@ -348,23 +395,30 @@ def section_summary(db, st, runs, counts, flags, db_path):
             (r.get("seed"), "n"), (states_txt, "n"), (r.get("distinct_count") or "", "n"),
             (r.get("sampled_out_count") if r.get("sampled_out_count") is not None else "", "n"),
             (v, "bad" if v else "good"),
+        ] + (nested_run_cells(st, r, nested) if nesting else []) + [
             (fmt_ns(r.get("duration_ns")) + (" (unfinished)" if unfinished else ""),
              "warn" if unfinished else "n"),
             r.get("git_rev") or "(unknown)", r.get("started_at"),
             (r.get("run_violation") or "", "bad" if r.get("run_violation") else ""),
         ])
     out.append(table(["run", "workload", "device model", "profile", "faults", "seed",
-                      "states", "distinct", "left out by sampling", "violations", "duration",
-                      "git rev",
-                      "started (UTC)", "run_violation"], rows))
+                      "states", "distinct", "left out by sampling", "violations"]
+                     + (["depth", "nested states", "nested violations"] if nesting else [])
+                     + ["duration", "git rev", "started (UTC)", "run_violation"], rows))
+    if nesting:
+        out.append('<p class="muted">states, distinct and violations count the top-level '
+                   "states (depth 1); nested states are crash states of the post-recovery "
+                   "workload run on a recovered state (depth 2 and more, docs/SCHEMA.md), "
+                   "stored, with what the run enumerated in brackets where it differs.</p>")
+    top_outcomes = sorted({k[1] for k in counts}, key=st.outcome_key)
 
-    out.append("<h3>States by outcome</h3>")
+    out.append("<h3>States by outcome%s</h3>" % (": top-level states" if nesting else ""))
     by_oc = collections.Counter()
     for (run, o, fc, p), n in counts.items():
         by_oc[(o, fc)] += n
     classes = st.fault_classes(k[1] for k in by_oc)
     rows = []
-    for o in outcomes:
+    for o in top_outcomes:
         cells = [(n, "n") for n in (by_oc[(o, fc)] for fc in classes)]
         tot = sum(by_oc[(o, fc)] for fc in classes)
         rows.append([(st.outcome_cell(o), ""), st.kind_cell(o)]
@@ -373,30 +427,88 @@ def section_summary(db, st, runs, counts, flags, db_path):
                      + ["total", "meaning"], rows, raw=True))
 
     if len(runs) <= PIVOT_RUNS_MAX and runs:
-        out.append("<h3>Outcomes per run</h3>")
+        out.append("<h3>Outcomes per run%s</h3>" % (": top-level states" if nesting else ""))
         per = collections.Counter()
         for (run, o, fc, p), n in counts.items():
             per[(o, run)] += n
         rows = []
-        for o in outcomes:
+        for o in top_outcomes:
             rows.append([(st.outcome_cell(o), "")] + [
                 (per[(o, r["run_id"])] or "", "n" + (" bad" if per[(o, r["run_id"])]
                                                       and st.is_violation(o) else ""))
                 for r in runs])
         out.append(table(["outcome"] + ["run %d" % r["run_id"] for r in runs], rows, raw=True))
 
-    out.append(section_consistency(db, runs))
+    if nesting:
+        out.append(section_nested_outcomes(st, runs, nested))
+    out.append(section_consistency(db, runs, nested))
     out.append(section_violation_tables(st, runs, counts))
     return "\n".join(out)
 
 
-def section_consistency(db, runs):
+def nested_run_cells(st, r, nested):
+    """The Runs table's nested cells of run r: its depth, its nested states
+    stored (and enumerated, where that differs) and their violations."""
+    rid = r["run_id"]
+    stored = sum(n for (run, d, o), n in nested.items() if run == rid)
+    v = sum(n for (run, d, o), n in nested.items() if run == rid and st.is_violation(o))
+    enumerated = r.get("nested_state_count")
+    text = "%d" % stored
+    if enumerated is not None and enumerated != stored:
+        text += " (%d enumerated)" % enumerated
+    nesting = (r.get("depth") or 1) > 1 or stored
+    return [(r.get("depth") or 1, "n"), (text if nesting else "—", "n" if nesting else "none"),
+            (v if nesting else "—", ("bad" if v else "good") if nesting else "none")]
+
+
+def section_nested_outcomes(st, runs, nested):
+    """Nested states by outcome, one column per run and depth: the per-run
+    outcome table's counterpart for the states below the top level."""
+    out = ['<h3 id="nested-outcomes">Outcomes per run: nested states, by depth</h3>',
+           '<p class="muted">Crash states of the post-recovery workload, run on the '
+           "recovered image of a state one level up (its parent); depth 2 crashes the "
+           "recovery of a top-level state, depth 3 the recovery of a depth-2 state. Their "
+           "ids are the parent's, '/', and their own.</p>"]
+    if not nested:
+        out.append("<p>No nested states are stored.</p>")
+        return "\n".join(out)
+    cols = sorted({(run, d) for (run, d, o) in nested})[:PIVOT_RUNS_MAX]
+    outcomes = sorted({o for (run, d, o) in nested}, key=st.outcome_key)
+    rows = []
+    for o in outcomes:
+        rows.append([(st.outcome_cell(o), ""), st.kind_cell(o)] + [
+            (nested[(run, d, o)] or "", "n" + (" bad" if nested[(run, d, o)]
+                                               and st.is_violation(o) else ""))
+            for run, d in cols])
+    totals = ["all nested states", ""] + [
+        (sum(n for (r2, d2, o), n in nested.items() if (r2, d2) == (run, d)), "n")
+        for run, d in cols]
+    rows.append(totals)
+    viol = ["violating", ""] + [
+        (sum(n for (r2, d2, o), n in nested.items() if (r2, d2) == (run, d)
+             and st.is_violation(o)), "n") for run, d in cols]
+    rows.append([(c[0], "n bad" if c[0] else "n good") if isinstance(c, tuple) else c
+                 for c in viol])
+    out.append(table(["nested outcome", "kind"] + ["run %d depth %d" % c for c in cols],
+                     [[c if isinstance(c, tuple) else (esc(c), "") for c in row]
+                      for row in rows], raw=True))
+    return "\n".join(out)
+
+
+def section_consistency(db, runs, nested):
     """Cheap cross-checks of what the harness stored; each finding is a
-    harness bug or an interrupted run, never a file-system verdict."""
-    stored = {rid: n for rid, n in db.execute("SELECT run_id, count(*) FROM results GROUP BY 1")}
+    harness bug or an interrupted run, never a file-system verdict. The
+    run's totals count its top-level states (depth 1), its nested totals the
+    others."""
+    stored = {rid: n for rid, n in db.execute(
+        "SELECT r.run_id, count(*) FROM results r LEFT JOIN states s USING (run_id, state_id)"
+        " WHERE %s = 1 GROUP BY 1" % resultsdb.depth_sql(db))}
     st = {rid: (n, orig, selfdup or 0) for rid, n, orig, selfdup in db.execute(
-        "SELECT run_id, count(*), sum(dup_of IS NULL), sum(dup_of = state_id) FROM states"
-        " GROUP BY 1")}
+        "SELECT run_id, count(*), sum(dup_of IS NULL), sum(dup_of = state_id) FROM states s"
+        " WHERE %s = 1 GROUP BY 1" % resultsdb.depth_sql(db))}
+    nested_stored = collections.Counter()
+    for (run, d, o), n in nested.items():
+        nested_stored[run] += n
     orphans = db.execute("SELECT count(*) FROM results r LEFT JOIN states s"
                          " USING (run_id, state_id) WHERE s.run_id IS NULL").fetchone()[0]
     notes = []
@@ -426,6 +538,10 @@ def section_consistency(db, runs):
         if distinct is not None and orig is not None and distinct != orig + selfdup:
             notes.append("run %d: runs.distinct_count is %d, but %d stored states are not "
                          "duplicates." % (rid, distinct, orig + selfdup))
+        enumerated = r.get("nested_state_count")
+        if enumerated is not None and enumerated != nested_stored[rid]:
+            notes.append("run %d: runs.nested_state_count says %d nested states, the results "
+                         "table holds %d." % (rid, enumerated, nested_stored[rid]))
     if orphans:
         notes.append("%d results rows have no states row." % orphans)
     out = ['<h3 id="consistency">Consistency of the stored data</h3>']
@@ -505,13 +621,15 @@ def section_violation_tables(st, runs, counts):
 
 
 def load_write_log(db, st, rid):
-    """One run's states along the write log: rows of (cut, outcome, pass,
-    last block type, states, violating states), and its syncs rows; ([], [])
-    when the run has no results."""
+    """One run's top-level states along the write log: rows of (cut, outcome,
+    pass, last block type, states, violating states), and its syncs rows;
+    ([], []) when the run has no results. Nested states are left out: their
+    cuts index the post-recovery write log, which the database does not keep."""
     rows = [row + ((row[4] if st.is_violation(row[1]) else 0),) for row in db.execute(
         "SELECT s.cut, r.outcome, coalesce(s.pass, -1), s.last_block_type, count(*)"
         " FROM results r JOIN states s USING (run_id, state_id)"
-        " WHERE r.run_id = ? GROUP BY 1, 2, 3, 4", (rid,))]
+        " WHERE r.run_id = ? AND %s = 1 GROUP BY 1, 2, 3, 4" % resultsdb.depth_sql(db),
+        (rid,))]
     if not rows:
         return [], []
     syncs = db.execute("SELECT sync_index, start_op, end_op, trace_line FROM syncs"
@@ -544,9 +662,12 @@ def section_write_log(db, st, runs, out_dir, runs_max):
     return "\n".join(out)
 
 
-def survival_cells(st, runs, counts):
+def survival_cells(st, runs, counts, nested):
     """(workload, model, profile) -> dict(viol, states, runs, run_violation,
-    unfinished), over the latest run of each configuration (config_key)."""
+    unfinished, nested_viol, nested_states, depth), over the latest run of
+    each configuration (config_key); viol and states count the top-level
+    states, nested_viol and nested_states the nested ones, depth is the
+    deepest run's."""
     latest = {}
     for r in runs:
         latest[r.get("config_key") or ("run", r["run_id"])] = r
@@ -556,27 +677,41 @@ def survival_cells(st, runs, counts):
         states[run] += n
         if st.is_violation(o):
             viol[run] += n
+    for (run, d, o), n in nested.items():
+        states[(run, "nested")] += n
+        if st.is_violation(o):
+            viol[(run, "nested")] += n
     cells = {}
     for r in latest.values():
         key = (r["workload"], r.get("model"), r.get("profile"))
         c = cells.setdefault(key, {"viol": 0, "states": 0, "runs": [], "run_violation": False,
-                                   "unfinished": False})
+                                   "unfinished": False, "nested_viol": 0, "nested_states": 0,
+                                   "depth": 1})
         c["viol"] += viol[r["run_id"]]
         c["states"] += states[r["run_id"]]
+        c["nested_viol"] += viol[(r["run_id"], "nested")]
+        c["nested_states"] += states[(r["run_id"], "nested")]
+        c["depth"] = max(c["depth"], r.get("depth") or 1)
         c["runs"].append(r["run_id"])
         c["run_violation"] |= bool(r.get("run_violation"))
         c["unfinished"] |= r.get("finished_at") is None
     return cells
 
 
-def section_survival(st, runs, counts, out_dir):
+def section_survival(st, runs, counts, nested, out_dir):
     out = ['<h2 id="survival">Survival matrix</h2>',
            "<p>Violating states for each workload (rows) under each device model and "
            "profile (columns), summed over the latest run of every configuration "
            "(config_key: fault plan, seed, geometry and shard) in that cell. Green: no "
            "violation; red: at least one, or a run_violation (the file system disagreed "
            "with the oracle while running, marked !). * marks an unfinished run.</p>"]
-    cells = survival_cells(st, runs, counts)
+    cells = survival_cells(st, runs, counts, nested)
+    nesting = has_nesting(runs, nested)
+    if nesting:
+        out.append("<p>The cells count the top-level states (depth 1); the last column, "
+                   '"nested", the nested states of the row\'s cells (crashes in the '
+                   "post-recovery workload, depth 2 and more): violating / states. A cell "
+                   "with nested states names them too.</p>")
     if not cells:
         return "\n".join(out + ["<p>No runs.</p>"])
     workloads = sorted({k[0] for k in cells})
@@ -596,14 +731,32 @@ def section_survival(st, runs, counts, out_dir):
                 continue
             text = "%d / %d%s%s" % (c["viol"], c["states"], " !" if c["run_violation"] else "",
                                     " *" if c["unfinished"] else "")
+            if c["nested_states"]:
+                text += "; nested %d / %d" % (c["nested_viol"], c["nested_states"])
             text += " (run %s)" % ", ".join(str(x) for x in sorted(c["runs"]))
-            row.append((text, "bad" if c["viol"] or c["run_violation"] else "good"))
+            row.append((text, "bad" if c["viol"] or c["run_violation"] or c["nested_viol"]
+                        else "good"))
+        if nesting:
+            row.append(nested_column_cell([cells[k] for k in cells if k[0] == w]))
         rows.append(row)
-    out.append(table(["workload"] + ["%s / %s" % mp for mp in cols], rows))
+    out.append(table(["workload"] + ["%s / %s" % mp for mp in cols]
+                     + (["nested"] if nesting else []), rows))
 
     report_plots.plot_survival(cells, workloads, cols, out_dir)
     out.append('<img src="survival.png" alt="survival matrix heatmap">')
     return "\n".join(out)
+
+
+def nested_column_cell(row_cells):
+    """The survival matrix's nested cell of a workload: its cells' nested
+    states, violating / states, and the deepest depth; a dash when none of
+    its runs nests."""
+    states = sum(c["nested_states"] for c in row_cells)
+    viol = sum(c["nested_viol"] for c in row_cells)
+    depth = max(c["depth"] for c in row_cells)
+    if not states and depth <= 1:
+        return ("—", "none")
+    return ("%d / %d (depth %d)" % (viol, states, max(depth, 2)), "bad" if viol else "good")
 
 
 def violation_in(st):
@@ -843,8 +996,8 @@ def build(db_path, out_dir, runs_max):
             os.remove(os.path.join(out_dir, old))
     runs = load_runs(db)
     st = Style(resultsdb.names(db, tables))
-    counts, flags = load_counts(db)
-    outcomes_present = {k[1] for k in counts}
+    counts, nested, flags = load_counts(db)
+    outcomes_present = {k[1] for k in counts} | {k[2] for k in nested}
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -857,9 +1010,9 @@ def build(db_path, out_dir, runs_max):
         '<a href="#survival">survival matrix</a><a href="#taxonomy">failure taxonomy</a>'
         '<a href="#throughput">throughput</a><a href="#probes">probe coverage</a>'
         '<a href="#legend">outcomes</a></nav>',
-        section_summary(db, st, runs, counts, flags, db_path),
+        section_summary(db, st, runs, counts, nested, flags, db_path),
         section_write_log(db, st, runs, out_dir, runs_max),
-        section_survival(st, runs, counts, out_dir),
+        section_survival(st, runs, counts, nested, out_dir),
         section_taxonomy(db, st, tables, db_path),
         section_throughput(db, st, runs, out_dir),
         section_probes(db, tables, out_dir),
@@ -870,7 +1023,7 @@ def build(db_path, out_dir, runs_max):
     path = os.path.join(out_dir, "index.html")
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(parts) + "\n")
-    return path, len(runs), sum(counts.values())
+    return path, len(runs), sum(counts.values()) + sum(nested.values())
 
 
 def main(argv=None):

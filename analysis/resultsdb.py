@@ -16,12 +16,20 @@ violations (outcome_kinds), the fault classes (fault_classes), the device
 models (device_models) and the sync profiles (sync_profiles). A database that
 predates those tables (schema version 2 or 1) has them derived from its rows;
 Names.note() says so.
+
+Nesting (schema version 6): a nested crash state is a crash state of the
+post-recovery workload run on another state's recovered image; its id is its
+parent's, '/', and its own (docs/SCHEMA.md, "State ids"). states.depth is 1
+for a top-level state, 2 and more for a nested one, states.parent the parent's
+id; runs.depth is the run's --depth. depth_sql() and parent_sql() read them,
+and read an older database (without the columns) as depth 1, no parent;
+nested_runs() says which runs hold nested states.
 """
 
 import os
 import sqlite3
 
-SCHEMA_VERSION = 5          # sim/store/store.h STORE_SCHEMA_VERSION; 0 is the unversioned schema 1.
+SCHEMA_VERSION = 6          # sim/store/store.h STORE_SCHEMA_VERSION; 0 is the unversioned schema 1.
 
 
 class DatabaseError(Exception):
@@ -59,6 +67,39 @@ def connect(path):
         raise DatabaseError("%s: not a crashsim database (no %s table)"
                             % (path, ", ".join(sorted(missing))))
     return db, tables
+
+
+# ----------------------------------------------------------------------------
+# Nesting: states.depth and states.parent, with their defaults for older databases.
+
+def columns(db, table):
+    """The column names of the table (an empty set if there is none)."""
+    return {r[1] for r in db.execute("SELECT * FROM pragma_table_info(?)", (table,))}
+
+
+def depth_sql(db, alias="s"):
+    """An SQL expression for the depth of the states row alias: its
+    states.depth, or 1 in a database older than nesting (version 5 or less)."""
+    if "depth" in columns(db, "states"):
+        return "coalesce(%s.depth, 1)" % alias
+    return "1"
+
+
+def parent_sql(db, alias="s"):
+    """An SQL expression for the parent id of the states row alias: its
+    states.parent, or NULL in a database older than nesting."""
+    if "parent" in columns(db, "states"):
+        return "%s.parent" % alias
+    return "NULL"
+
+
+def nested_runs(db):
+    """run_id -> the deepest depth of its stored states, for the runs that
+    hold nested states (depth 2 and more); {} for an older database."""
+    if "depth" not in columns(db, "states"):
+        return {}
+    return {rid: depth for rid, depth in db.execute(
+        "SELECT run_id, max(depth) FROM states WHERE depth > 1 GROUP BY 1")}
 
 
 # ----------------------------------------------------------------------------

@@ -13,9 +13,12 @@
  * can use. After a crash between pass 2 and pass 3, mount finds h1 stale (h0
  * alone carries the hash sb0 records) and perhaps sb1 stale (sb0 alone is
  * new): the first sync after that mount writes the stale copies first — an
- * arena's h1 in pass 1 and its h0 in pass 3; sb1 alone in pass 2 and sb0 in
- * pass 3 — so a crash in it always leaves a superblock whose headers agree
- * (docs/DESIGN.md, "Crash protocol"; found by nested crashes).
+ * arena's h1 in pass 1 and its h0 in pass 3; and when sb1 is stale, sb1
+ * alone in pass 2, sb0 in pass 3 and the second header copies in pass 4,
+ * since mount takes sb0 whenever it verifies — so a crash, a lost write
+ * within a flush epoch or a torn superblock in that sync always leaves a
+ * superblock whose headers agree (docs/DESIGN.md, "Crash protocol"; found by
+ * nested crashes).
  * The queue issues passes 1-4 in generation order. The hardened profile
  * (flush_at_pass_boundaries) flushes the device before each pass after 0.
  *
@@ -348,15 +351,16 @@ sync_queue(struct fs *fs, uint64_t q)
     }
     wq_push_raw(fs, sb1, fs->sbbuf);
     fs->qgen = fs->pass_qgen[3] = q + 3;
+    if (sb_first) {
+        wq_push_raw(fs, 0, fs->sbbuf);      /* sb1 holds the commit: sb0 may tear now, */
+        fs->qgen = fs->pass_qgen[4] = q + 4;    /* and the other header copies follow it. */
+    }
 #ifndef MUTANT_HEADERS_SAME_PASS
     for (uint32_t i = 0; i < fs->arena_count; i++) {
         struct arena *a = &fs->arenas[i];
         wq_push_raw(fs, a->start + (a->h1_stale ? 0 : bs), a->hdr);
     }
 #endif
-    if (sb_first) {
-        wq_push_raw(fs, 0, fs->sbbuf);
-    }
     fs->qgen = fs->pass_qgen[4] = q + 4;
     wq_push_fence(fs);
     for (uint32_t i = 0; i < fs->deferred_count; i++) {

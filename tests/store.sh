@@ -153,11 +153,11 @@ grep_out "another write log: both hashes are named" "recorded write log 00000000
 check "another write log: nothing was added" "$(q h.db 'select count(*) from runs')" 1
 
 # Schema versions.
-check "a new database has the schema version" "$(q ref.db 'pragma user_version')" 5
+check "a new database has the schema version" "$(q ref.db 'pragma user_version')" 6
 cp "$T/ref.db" "$T/new.db"
 q new.db "pragma user_version = 99"
 check "a newer schema: explore refuses (exit 2)" "$(explore new.db)" 2
-grep_out "a newer schema: both versions are named" "schema version 99 is newer than this crashsim's (5)"
+grep_out "a newer schema: both versions are named" "schema version 99 is newer than this crashsim's (6)"
 expect "a newer schema: replay refuses (exit 2)" 2 "$B" replay w0 --db "$T/new.db"
 grep_out "a newer schema: replay names both versions" "schema version 99"
 q other.db "create table things (x); insert into things values (1)"
@@ -172,14 +172,15 @@ cp "$T/ref.db" "$T/v1.db"
 q v1.db "pragma user_version = 0; create table r2 as select run_id, state_id, outcome, violation,
     reason, recovered_sync, legal_lo, legal_hi, leaked_blocks, corrupt_count, duration_ns,
     worker, probes from results; drop view violations; drop view outcomes;
-    drop view violations_by_pass; drop view violations_by_fault_class; drop table results;
+    drop view violations_by_pass; drop view violations_by_fault_class; drop view nested_outcomes;
+    drop table results;
     alter table r2 rename to results"
 expect "version 1: replay reads it as it is" 0 "$B" replay w0 --db "$T/v1.db"
 check "version 1: replay left it at version 1" "$(q v1.db 'pragma user_version')" 0
 check "version 1: explore upgrades it and adds a run" "$(explore v1.db)" 1
-check "version 1: now version 5, with retries" \
+check "version 1: now version 6, with retries" \
     "$(q v1.db "pragma user_version"),$(q v1.db "select count(*) from results where retries = 0
-        and run_id = 1")" "5,$(q ref.db 'select count(*) from results')"
+        and run_id = 1")" "6,$(q ref.db 'select count(*) from results')"
 # Version 3: no memo counts. The upgrade adds them, NULL for the rows it
 # finds; the new run's checked states have them, and the run its rates.
 cp "$T/ref.db" "$T/v3.db"
@@ -188,12 +189,12 @@ q v3.db "pragma user_version = 3; alter table results drop column memo_lookups;
     alter table runs drop column memo_hit_rate; alter table runs drop column hashed_per_state;
     drop table run_shards"
 check "version 3: explore upgrades it and adds a run" "$(explore v3.db)" 1
-check "version 3: now version 5; old rows without counts, new checked rows with them" \
+check "version 3: now version 6; old rows without counts, new checked rows with them" \
     "$(q v3.db "pragma user_version; select count(hashed) from results where run_id = 1;
         select count(*) = count(hashed) from results r join states s using (run_id, state_id)
         where run_id = 2 and s.dup_of is null;
         select memo_hit_rate > 0 and hashed_per_state > 0 from runs where run_id = 2")" \
-    "$(printf '5\n0\n1\n1')"
+    "$(printf '6\n0\n1\n1')"
 check "version 3: the upgrade made the shards table" \
     "$(q v3.db "select count(*) from sqlite_master where name = 'run_shards'")" 1
 grep_out "version 3: the summary gives the memo's hit rate" "^memo: [0-9.]*% of [0-9]* lookups known"

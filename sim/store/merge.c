@@ -21,7 +21,12 @@
  * resumed and finished since it was last merged), never the reverse. The
  * merged run's shards are rows of run_shards; it is finished when all N are
  * there, each finished, and every state of the plan has a final result, and
- * its duration is the sum of the shards'.
+ * its duration is the sum of the shards'. So are its nested counts
+ * (runs.nested_state_count, nested_distinct_count): a shard enumerates the
+ * nested states of its own top-level states only, so each shard's counts
+ * are its slice's, kept in its run_shards row and summed from there (merging
+ * a shard twice still changes nothing). Inputs of schema version 4 and 5
+ * merge with depth 1, no parent and no nested counts.
  *
  * Transactions. Each input is merged in one transaction: a kill at any
  * moment leaves OUT as it was before that input or after it, and running
@@ -55,10 +60,23 @@ static const char run_columns[] =
     "started_at, finished_at, git_rev, seed, workload_id, model, profile, faults, "
     "block_size, device_size, arenas, jobs, shard, config_key, wlog_hash, op_count, "
     "write_count, flush_count, state_count, distinct_count, run_violation, duration_ns, "
-    "memo_hit_rate, hashed_per_state, sampled_out_count";
+    "memo_hit_rate, hashed_per_state, sampled_out_count, depth, nested_state_count, "
+    "nested_distinct_count";
 
-/* What an input of version 4 lacks, read as NULL (version 5 added it). */
-static bool src_has_sampled_out;
+/* What an older input lacks, read as NULL or its default: runs.sampled_out_count
+ * (version 5 added it); runs.depth and the nested counts, states.parent and
+ * depth (version 6). */
+static bool src_has_sampled_out;    /* runs.sampled_out_count. */
+static bool src_has_run_depth;      /* runs.depth, nested_state_count, nested_distinct_count. */
+static bool src_has_state_depth;    /* states.parent, states.depth. */
+
+/* The input's runs columns of nesting, as a select list over src.runs. */
+static const char *
+src_run_nesting(void)
+{
+    return src_has_run_depth ? "depth, nested_state_count, nested_distinct_count"
+        : "1, NULL, NULL";
+}
 
 static const char result_columns[] =
     "state_id, outcome, violation, reason, recovered_sync, legal_lo, legal_hi, "
@@ -197,9 +215,13 @@ copy_results(struct store *s, int64_t out_id, int64_t src_id)
     char sql[1400];
     int64_t ids[2] = { out_id, src_id };
     const char *unchecked = outcome_name(OUTCOME_UNCHECKED);
-    if (run_sql(s, "INSERT OR IGNORE INTO main.states SELECT ?1, state_id, cut, fault_class, "
+    snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO main.states (run_id, state_id, cut, "
+            "fault_class, drops, torn_op, torn_sectors, torn_fill, signature, dup_of, pass, "
+            "last_write, last_block_type, parent, depth) SELECT ?1, state_id, cut, fault_class, "
             "drops, torn_op, torn_sectors, torn_fill, signature, dup_of, pass, last_write, "
-            "last_block_type FROM src.states WHERE run_id = ?2", ids, 2, NULL, 0) != 0) {
+            "last_block_type, %s FROM src.states WHERE run_id = ?2",
+            src_has_state_depth ? "parent, depth" : "NULL, 1");
+    if (run_sql(s, sql, ids, 2, NULL, 0) != 0) {
         return -1;
     }
     snprintf(sql, sizeof(sql), "INSERT INTO main.results (run_id, %s) SELECT ?1, %s "
@@ -228,8 +250,8 @@ copy_run(struct store *s, const struct src_run *r, bool merged, int64_t *out_id)
             "device_size, arenas, jobs, CASE WHEN ?3 THEN '' ELSE shard END, ?4, wlog_hash, "
             "op_count, write_count, flush_count, state_count, distinct_count, run_violation, "
             "CASE WHEN ?3 THEN NULL ELSE duration_ns END, memo_hit_rate, hashed_per_state, "
-            "%s FROM src.runs r WHERE run_id = ?2", run_columns,
-            src_has_sampled_out ? "sampled_out_count" : "NULL");
+            "%s, %s FROM src.runs r WHERE run_id = ?2", run_columns,
+            src_has_sampled_out ? "sampled_out_count" : "NULL", src_run_nesting());
     char key[MERGE_KEY_MAX];
     snprintf(key, sizeof(key), "%s", r->key);
     if (merged) {
@@ -262,11 +284,14 @@ merge_whole(struct store *s, const struct src_run *r)
         return -1;
     }
     int64_t ids[2] = { out_id, r->id };
-    if (found == 1 && run_sql(s, "UPDATE main.runs SET (finished_at, duration_ns, memo_hit_rate, "
-            "hashed_per_state, state_count, distinct_count, run_violation) = (SELECT finished_at, "
-            "duration_ns, memo_hit_rate, hashed_per_state, state_count, distinct_count, "
-            "run_violation FROM src.runs WHERE run_id = ?2) WHERE run_id = ?1 AND finished_at "
-            "IS NULL", ids, 2, NULL, 0) != 0) {
+    char sql[900];
+    snprintf(sql, sizeof(sql), "UPDATE main.runs SET (finished_at, duration_ns, memo_hit_rate, "
+            "hashed_per_state, state_count, distinct_count, run_violation, nested_state_count, "
+            "nested_distinct_count) = (SELECT finished_at, duration_ns, memo_hit_rate, "
+            "hashed_per_state, state_count, distinct_count, run_violation, %s FROM src.runs "
+            "WHERE run_id = ?2) WHERE run_id = ?1 AND finished_at IS NULL", src_has_run_depth
+            ? "nested_state_count, nested_distinct_count" : "NULL, NULL");
+    if (found == 1 && run_sql(s, sql, ids, 2, NULL, 0) != 0) {
         return -1;
     }
     return copy_results(s, out_id, r->id);
@@ -317,12 +342,18 @@ merge_shard(struct store *s, const char *path, const struct src_run *r, int64_t 
     }
     *merged = out_id;
     int64_t ints[4] = { out_id, r->id, r->shard_index, r->shard_count };
-    if (run_sql(s, "INSERT INTO main.run_shards (run_id, shard_index, shard_count, started_at, "
-            "finished_at, git_rev, duration_ns) SELECT ?1, ?3, ?4, started_at, finished_at, "
-            "git_rev, duration_ns FROM src.runs WHERE run_id = ?2 ON CONFLICT (run_id, "
-            "shard_index) DO UPDATE SET started_at = excluded.started_at, finished_at = "
-            "excluded.finished_at, git_rev = excluded.git_rev, duration_ns = excluded.duration_ns "
-            "WHERE run_shards.finished_at IS NULL", ints, 4, NULL, 0) != 0) {
+    char sql[1000];
+    snprintf(sql, sizeof(sql), "INSERT INTO main.run_shards (run_id, shard_index, shard_count, "
+            "started_at, finished_at, git_rev, duration_ns, nested_state_count, "
+            "nested_distinct_count) SELECT ?1, ?3, ?4, started_at, finished_at, git_rev, "
+            "duration_ns, %s FROM src.runs WHERE run_id = ?2 ON CONFLICT (run_id, shard_index) "
+            "DO UPDATE SET started_at = excluded.started_at, finished_at = excluded.finished_at, "
+            "git_rev = excluded.git_rev, duration_ns = excluded.duration_ns, "
+            "nested_state_count = excluded.nested_state_count, "
+            "nested_distinct_count = excluded.nested_distinct_count "
+            "WHERE run_shards.finished_at IS NULL", src_has_run_depth
+            ? "nested_state_count, nested_distinct_count" : "NULL, NULL");
+    if (run_sql(s, sql, ints, 4, NULL, 0) != 0) {
         return -1;
     }
     return copy_results(s, out_id, r->id);
@@ -338,6 +369,10 @@ merged_update(struct store *s, int64_t run_id)
     if (run_sql(s, "UPDATE main.runs SET "
             "started_at = (SELECT min(started_at) FROM run_shards WHERE run_id = ?1), "
             "duration_ns = (SELECT sum(duration_ns) FROM run_shards WHERE run_id = ?1), "
+            "nested_state_count = (SELECT sum(nested_state_count) FROM run_shards "
+            " WHERE run_id = ?1), "
+            "nested_distinct_count = (SELECT sum(nested_distinct_count) FROM run_shards "
+            " WHERE run_id = ?1), "
             "finished_at = (SELECT CASE WHEN count(finished_at) = max(shard_count) "
             " THEN max(finished_at) END FROM run_shards WHERE run_id = ?1) "
             "WHERE run_id = ?1", &run_id, 1, NULL, 0) != 0
@@ -379,6 +414,13 @@ input_check(const char *out_path, const char *path)
     return 0;
 }
 
+/* Whether the attached input's table has the column. */
+static bool
+src_has(struct store *s, const char *table, const char *column)
+{
+    return store_has_column(s, "src", table, column);
+}
+
 /* One input, in one transaction; the merged runs it joined are brought up
  * to date in it. 0, -1 on an error, 2 refused (OUT as it was). */
 static int
@@ -390,8 +432,10 @@ merge_input(struct store *s, const char *path)
     }
     struct src_run *runs = NULL;
     size_t count = 0;
-    src_has_sampled_out = store_query_int(s, "SELECT count(*) FROM pragma_table_info('runs', 'src') "
-            "WHERE name = 'sampled_out_count'") == 1;
+    src_has_sampled_out = src_has(s, "runs", "sampled_out_count");
+    src_has_run_depth = src_has(s, "runs", "depth") && src_has(s, "runs", "nested_state_count")
+        && src_has(s, "runs", "nested_distinct_count");
+    src_has_state_depth = src_has(s, "states", "depth") && src_has(s, "states", "parent");
     int rc = store_exec(s, "BEGIN IMMEDIATE");
     rc = rc == 0 ? store_exec(s, "INSERT OR IGNORE INTO main.workloads (name, hash, text) "
             "SELECT name, hash, text FROM src.workloads ORDER BY workload_id") : rc;
@@ -488,10 +532,11 @@ store_merge(const char *out_path, const char *const *in_paths, int in_count, FIL
     int64_t runs = rc == 0 ? store_query_int(s, "SELECT count(*) FROM runs") : 0;
     int64_t rows = rc == 0 ? store_query_int(s, "SELECT count(*) FROM results") : 0;
     const char *whole = "FROM runs WHERE coalesce(shard, '') = ''";
-    char sql[3][160];
-    int64_t sums[3];
-    const char *cols[3] = { "state_count", "sampled_out_count", "distinct_count" };
-    for (int i = 0; i < 3; i++) {
+    char sql[5][160];
+    int64_t sums[5];
+    const char *cols[5] = { "state_count", "sampled_out_count", "distinct_count",
+        "nested_state_count", "nested_distinct_count" };
+    for (int i = 0; i < 5; i++) {
         snprintf(sql[i], sizeof(sql[i]), "SELECT coalesce(sum(%s), 0) %s", cols[i], whole);
         sums[i] = rc == 0 ? store_query_int(s, sql[i]) : 0;
     }
@@ -503,5 +548,9 @@ store_merge(const char *out_path, const char *const *in_paths, int in_count, FIL
             "explored: %" PRId64 " of the plans' %" PRId64 " crash states (%" PRId64 " left out "
             "by sampling), %" PRId64 " distinct and checked\n", out_path, runs, rows, unfinished,
             unfinished == 1 ? "" : "s", sums[0], sums[0] + sums[1], sums[1], sums[2]);
+    if (sums[3] > 0) {
+        fprintf(out, "nested: %" PRId64 " crash states below the top level, %" PRId64
+                " distinct and checked\n", sums[3], sums[4]);
+    }
     return unfinished > 0 ? 1 : 0;
 }

@@ -34,7 +34,9 @@ static const char schema[] =
     " jobs INTEGER, shard TEXT, config_key TEXT NOT NULL,"
     " wlog_hash TEXT, op_count INTEGER, write_count INTEGER, flush_count INTEGER,"
     " state_count INTEGER, distinct_count INTEGER, run_violation TEXT,"
-    " duration_ns INTEGER, memo_hit_rate REAL, hashed_per_state REAL, sampled_out_count INTEGER);"
+    " duration_ns INTEGER, memo_hit_rate REAL, hashed_per_state REAL, sampled_out_count INTEGER,"
+    " depth INTEGER NOT NULL DEFAULT 1, nested_state_count INTEGER,"
+    " nested_distinct_count INTEGER);"
     "CREATE TABLE IF NOT EXISTS wlog ("
     " run_id INTEGER NOT NULL, op_index INTEGER NOT NULL, kind TEXT NOT NULL,"
     " block INTEGER, content_hash TEXT, epoch INTEGER NOT NULL, qgen INTEGER NOT NULL,"
@@ -48,7 +50,8 @@ static const char schema[] =
     " run_id INTEGER NOT NULL, state_id TEXT NOT NULL, cut INTEGER NOT NULL,"
     " fault_class TEXT NOT NULL, drops TEXT, torn_op INTEGER, torn_sectors INTEGER,"
     " torn_fill TEXT, signature TEXT NOT NULL, dup_of TEXT, pass INTEGER,"
-    " last_write INTEGER, last_block_type TEXT,"
+    " last_write INTEGER, last_block_type TEXT, parent TEXT,"
+    " depth INTEGER NOT NULL DEFAULT 1,"
     " PRIMARY KEY (run_id, state_id)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS results ("
     " run_id INTEGER NOT NULL, state_id TEXT NOT NULL, outcome TEXT NOT NULL,"
@@ -61,6 +64,7 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS run_shards ("
     " run_id INTEGER NOT NULL, shard_index INTEGER NOT NULL, shard_count INTEGER NOT NULL,"
     " started_at TEXT NOT NULL, finished_at TEXT, git_rev TEXT, duration_ns INTEGER,"
+    " nested_state_count INTEGER, nested_distinct_count INTEGER,"
     " PRIMARY KEY (run_id, shard_index)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS probes ("
     " bit INTEGER PRIMARY KEY, name TEXT NOT NULL);"
@@ -79,21 +83,28 @@ static const char schema[] =
     " FROM results r JOIN states s USING (run_id, state_id) GROUP BY 1, 2, 3;"
     "CREATE VIEW IF NOT EXISTS violations AS"
     " SELECT r.run_id, r.state_id, r.outcome, r.reason, s.fault_class, s.pass, s.cut,"
-    "  s.last_block_type FROM results r JOIN states s USING (run_id, state_id)"
+    "  s.last_block_type, s.depth, s.parent FROM results r JOIN states s USING (run_id, state_id)"
     " WHERE r.violation;"
     "CREATE VIEW IF NOT EXISTS violations_by_pass AS"
     " SELECT run_id, coalesce(pass, 255) AS pass, outcome, count(*) AS states"
     " FROM violations GROUP BY 1, 2, 3;"
     "CREATE VIEW IF NOT EXISTS violations_by_fault_class AS"
-    " SELECT run_id, fault_class, outcome, count(*) AS states FROM violations GROUP BY 1, 2, 3;";
+    " SELECT run_id, fault_class, outcome, count(*) AS states FROM violations GROUP BY 1, 2, 3;"
+    "CREATE VIEW IF NOT EXISTS nested_outcomes AS"
+    " SELECT r.run_id, s.depth, r.outcome, count(*) AS states"
+    " FROM results r JOIN states s USING (run_id, state_id) WHERE s.depth > 1"
+    " GROUP BY 1, 2, 3;";
 
 /* The columns later versions added to tables an older one had: version 2
  * results.retries; version 3 added tables only (the names: outcome_kinds,
  * fault_classes, device_models, sync_profiles), which the schema creates;
  * version 4 the memo's counts (NULL in the rows stored before); version 5
  * added run_shards (crashsim merge's record of shards) and
- * runs.sampled_out_count. An upgrade
- * adds each one its table lacks. */
+ * runs.sampled_out_count; version 6 nesting: states.parent and depth,
+ * runs.depth and the nested counts, run_shards' nested counts (an upgrade
+ * also remakes the violations view, which gained depth and parent). An
+ * upgrade adds each one its table lacks; the NOT NULL ones read their
+ * default (depth 1) in the rows it finds. */
 static const struct {
     const char *table;
     const char *column;
@@ -106,14 +117,21 @@ static const struct {
     { "runs", "memo_hit_rate", "REAL" },
     { "runs", "hashed_per_state", "REAL" },
     { "runs", "sampled_out_count", "INTEGER" },
+    { "runs", "depth", "INTEGER NOT NULL DEFAULT 1" },
+    { "runs", "nested_state_count", "INTEGER" },
+    { "runs", "nested_distinct_count", "INTEGER" },
+    { "states", "parent", "TEXT" },
+    { "states", "depth", "INTEGER NOT NULL DEFAULT 1" },
+    { "run_shards", "nested_state_count", "INTEGER" },
+    { "run_shards", "nested_distinct_count", "INTEGER" },
 };
 
 
 
 static const char *const stmt_sql[ST_COUNT] = {
     "INSERT OR REPLACE INTO states (run_id, state_id, cut, fault_class, drops, torn_op,"
-    " torn_sectors, torn_fill, signature, dup_of, pass, last_write, last_block_type)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    " torn_sectors, torn_fill, signature, dup_of, pass, last_write, last_block_type, parent,"
+    " depth) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     "INSERT OR REPLACE INTO results (run_id, state_id, outcome, violation, reason,"
     " recovered_sync, legal_lo, legal_hi, leaked_blocks, corrupt_count, duration_ns, worker,"
     " probes, retries, memo_lookups, memo_hits, hashed)"
@@ -341,13 +359,21 @@ schema_write(struct store *s, int version)
     }
     int rc = 0;
     for (size_t i = 0; version > 0 && rc == 0 && i < FS_ARRAY_COUNT(added_columns); i++) {
+        /* A table the version lacks altogether (run_shards before 5) is
+         * made whole by the schema below. */
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM pragma_table_info('%s')",
+                added_columns[i].table);
+        bool table = store_query_int(s, sql) > 0;
         snprintf(sql, sizeof(sql), "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'",
                 added_columns[i].table, added_columns[i].column);
-        if (store_query_int(s, sql) == 0) {
+        if (table && store_query_int(s, sql) == 0) {
             snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", added_columns[i].table,
                     added_columns[i].column, added_columns[i].decl);
             rc = store_exec(s, sql);
         }
+    }
+    if (rc == 0 && version > 0 && version < 6) {
+        rc = store_exec(s, "DROP VIEW IF EXISTS violations");   /* Made again with depth. */
     }
     rc = rc == 0 ? store_exec(s, schema) : rc;
     rc = rc == 0 ? names_write(s) : rc;
@@ -568,12 +594,28 @@ workload_id(struct store *s, const char *name, const char *text, bool insert)
     return id;
 }
 
+/* The run's depth, 0 read as 1 (no nesting). */
+static uint32_t
+run_depth(const struct run_info *i)
+{
+    return i->depth == 0 ? 1 : i->depth;
+}
+
+/* The configuration key: what --resume matches and merge joins shards by.
+ * The depth joins it only above 1, so a run without nesting keeps the key
+ * older code gave it; "shard=" stays last (merge cuts the key there). */
 static void
 config_key(const struct run_info *i, int64_t workload, char *buf, size_t size)
 {
-    snprintf(buf, size, "w%" PRId64 " %s %s %s seed=%" PRIu64 " bs=%u size=%" PRIu64
-            " arenas=%u shard=%s", workload, i->model, i->profile, i->faults, i->seed,
-            i->block_size, i->device_size, i->arenas, i->shard);
+    char depth[24] = "";
+    if (run_depth(i) > 1) {
+        snprintf(depth, sizeof(depth), " depth=%u", run_depth(i));
+    }
+    int n = snprintf(buf, size, "w%" PRId64 " %s %s %s seed=%" PRIu64 " bs=%u size=%" PRIu64
+            " arenas=%u%s shard=%s", workload, i->model, i->profile, i->faults, i->seed,
+            i->block_size, i->device_size, i->arenas, depth, i->shard);
+    ASSERT(n > 0 && (size_t)n < size);
+    ASSERT(strncmp(buf + (size_t)n - strlen(i->shard) - 6, "shard=", 6) == 0);  /* Last. */
 }
 
 int
@@ -620,7 +662,8 @@ run_insert(struct store *s, const struct run_info *info, const struct run_setup 
     if (sqlite3_prepare_v2(s->db, "INSERT INTO runs(started_at, git_rev, seed, workload_id, "
             "model, profile, faults, block_size, device_size, arenas, jobs, shard, config_key, "
             "wlog_hash, op_count, write_count, flush_count, state_count, distinct_count, "
-            "run_violation, sampled_out_count) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK) {
+            "run_violation, sampled_out_count, depth, nested_state_count, nested_distinct_count) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK) {
         return -1;
     }
     const char *texts[] = { now, info->git_rev, NULL, NULL, info->model, info->profile,
@@ -645,6 +688,9 @@ run_insert(struct store *s, const struct run_info *info, const struct run_setup 
         sqlite3_bind_text(st, 20, setup->run_violation, -1, SQLITE_TRANSIENT);
     }
     sqlite3_bind_int64(st, 21, (sqlite3_int64)setup->sampled_out_count);
+    sqlite3_bind_int64(st, 22, run_depth(info));
+    sqlite3_bind_int64(st, 23, (sqlite3_int64)setup->nested_count);
+    sqlite3_bind_int64(st, 24, (sqlite3_int64)setup->nested_distinct);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     *run_id = sqlite3_last_insert_rowid(s->db);
@@ -746,6 +792,8 @@ store_run_end(struct store *s, int64_t run_id, const struct run_setup *setup,
     if (sqlite3_prepare_v2(s->db, "UPDATE runs SET finished_at=?, state_count=?, "
             "distinct_count=?, run_violation=?, duration_ns=coalesce(duration_ns, 0) + ?, "
             "sampled_out_count=?7, "
+            "nested_state_count=max(coalesce(nested_state_count, 0), ?8), "
+            "nested_distinct_count=max(coalesce(nested_distinct_count, 0), ?9), "
             "memo_hit_rate=(SELECT 1.0 * sum(memo_hits) / nullif(sum(memo_lookups), 0) "
             " FROM results WHERE run_id=?6), "
             "hashed_per_state=(SELECT 1.0 * sum(hashed) / nullif(count(hashed), 0) "
@@ -765,6 +813,8 @@ store_run_end(struct store *s, int64_t run_id, const struct run_setup *setup,
     sqlite3_bind_int64(st, 5, (sqlite3_int64)duration_ns);
     sqlite3_bind_int64(st, 6, run_id);
     sqlite3_bind_int64(st, 7, (sqlite3_int64)setup->sampled_out_count);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)setup->nested_count);
+    sqlite3_bind_int64(st, 9, (sqlite3_int64)setup->nested_distinct);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
@@ -830,6 +880,27 @@ struct state_text {
     char fill[2];                           /* The torn fill byte. */
 };
 
+/* The row's depth, 0 read as 1. Ours to keep consistent with the id
+ * grammar (docs/SCHEMA.md): a nested state's id is its parent's, '/', and
+ * its own, one '/' per level below the top. */
+static uint32_t
+state_depth(const struct state_row *r)
+{
+    uint32_t depth = r->depth == 0 ? 1 : r->depth;
+    ASSERT((depth == 1) == (r->parent == NULL));
+    uint32_t slashes = 0;
+    for (const char *p = r->state_id; *p != '\0' && slashes < depth; p++) {
+        slashes += *p == '/';
+    }
+    ASSERT(slashes == depth - 1);
+    if (r->parent != NULL) {
+        size_t n = strlen(r->parent);
+        ASSERT(strncmp(r->state_id, r->parent, n) == 0);
+        ASSERT(r->state_id[n] == '/');
+    }
+    return depth;
+}
+
 static void
 bind_state(sqlite3_stmt *st, int64_t run_id, const struct state_row *r, struct state_text *t)
 {
@@ -866,6 +937,10 @@ bind_state(sqlite3_stmt *st, int64_t run_id, const struct state_row *r, struct s
         sqlite3_bind_int64(st, 12, r->last_write);
         sqlite3_bind_text(st, 13, r->last_block_type, -1, SQLITE_STATIC);
     }
+    if (r->parent != NULL) {
+        sqlite3_bind_text(st, 14, r->parent, -1, SQLITE_STATIC);
+    }
+    sqlite3_bind_int64(st, 15, state_depth(r));
 }
 
 /* Every text is bound SQLITE_STATIC: row, r and the state_text live until
@@ -918,12 +993,36 @@ keep(struct store *s, int slot, const unsigned char *text)
     return s->text[slot];
 }
 
+/* Whether the table of database db of the connection ("main", or an
+ * attached one's name) has the column: a database opened read-only, or attached, keeps the
+ * schema of the version that wrote it. */
+bool
+store_has_column(struct store *s, const char *db, const char *table, const char *column)
+{
+    char sql[200];
+    int n = snprintf(sql, sizeof(sql), "SELECT count(*) FROM pragma_table_info('%s', '%s') "
+            "WHERE name = '%s'", table, db, column);
+    ASSERT(n > 0 && (size_t)n < sizeof(sql));
+    return store_query_int(s, sql) == 1;
+}
+
+static bool
+has_column(struct store *s, const char *table, const char *column)
+{
+    return store_has_column(s, "main", table, column);
+}
+
 int
 store_run_get(struct store *s, int64_t *run_id, struct run_info *info, uint64_t *wlog_hash)
 {
     sqlite3_stmt *st;
-    const char *sql = "SELECT r.run_id, r.git_rev, r.seed, w.name, w.text, r.model, r.profile, "
-        "r.faults, r.block_size, r.device_size, r.arenas, r.wlog_hash, r.shard FROM runs r "
+    const char *sql = has_column(s, "runs", "depth")
+        ? "SELECT r.run_id, r.git_rev, r.seed, w.name, w.text, r.model, r.profile, "
+        "r.faults, r.block_size, r.device_size, r.arenas, r.wlog_hash, r.shard, r.depth FROM runs r "
+        "JOIN workloads w USING (workload_id) WHERE r.run_id = ? OR (? = 0) "
+        "ORDER BY r.run_id DESC LIMIT 1"
+        : "SELECT r.run_id, r.git_rev, r.seed, w.name, w.text, r.model, r.profile, "
+        "r.faults, r.block_size, r.device_size, r.arenas, r.wlog_hash, r.shard, 1 FROM runs r "
         "JOIN workloads w USING (workload_id) WHERE r.run_id = ? OR (? = 0) "
         "ORDER BY r.run_id DESC LIMIT 1";
     if (store_flush(s) != 0 || sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
@@ -948,6 +1047,8 @@ store_run_get(struct store *s, int64_t *run_id, struct run_info *info, uint64_t 
         const unsigned char *h = sqlite3_column_text(st, 11);
         *wlog_hash = h != NULL ? strtoull((const char *)h, NULL, 16) : 0;
         info->shard = keep(s, 5, sqlite3_column_text(st, 12));
+        int64_t depth = sqlite3_column_int64(st, 13);
+        info->depth = depth >= 1 && depth <= UINT32_MAX ? (uint32_t)depth : 1;
     }
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? 0 : -1;
@@ -974,4 +1075,35 @@ store_probe_stats(struct store *s, int64_t run_id,
     }
     sqlite3_finalize(st);
     return 0;
+}
+
+int
+store_depth_tally(struct store *s, int64_t run_id, uint64_t states[2], uint64_t violations[2])
+{
+    ASSERT(states != NULL && violations != NULL);
+    states[0] = states[1] = violations[0] = violations[1] = 0;
+    if (store_flush(s) != 0) {
+        return -1;
+    }
+    /* Older than nesting: every state is a top-level one. */
+    const char *level = has_column(s, "states", "depth") ? "t.depth > 1" : "0";
+    char sql[400];
+    int n = snprintf(sql, sizeof(sql), "SELECT %s, count(*), coalesce(sum(r.violation), 0) "
+            "FROM results r JOIN states t USING (run_id, state_id) WHERE r.run_id = "
+            "CASE WHEN ?1 = 0 THEN (SELECT max(run_id) FROM runs) ELSE ?1 END GROUP BY 1", level);
+    ASSERT(n > 0 && (size_t)n < sizeof(sql));
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, run_id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int nested = sqlite3_column_int(st, 0) != 0;
+        states[nested] = (uint64_t)sqlite3_column_int64(st, 1);
+        violations[nested] = (uint64_t)sqlite3_column_int64(st, 2);
+        ASSERT(violations[nested] <= states[nested]);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
 }

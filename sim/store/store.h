@@ -22,6 +22,16 @@
  * and read as it is otherwise; a newer version, or a database that is not a
  * crashsim database, is refused with a message naming both versions.
  *
+ * Nesting. A nested crash state (explore --nested) is a crash state of the
+ * post-recovery workload run on the recovered image of another state, its
+ * parent; its id is the parent's id, '/', and its own id at its level
+ * ("w812-drop805/w31-torn30s3z", depth 2; "A/B/C", depth 3). Its row holds
+ * its parent's full id and its depth; its cut, drops and faults describe its
+ * own (last) level, and index the post-recovery write log, which the store
+ * does not keep. A run's depth (--depth) joins its configuration key only
+ * when above 1, so the keys of runs without nesting are those older code
+ * made and --resume continues them.
+ *
  * Names. Every open for writing also writes the names the code spells into
  * tables of their own — probes (fs/probes.h), outcome_kinds (every outcome,
  * its kind and whether it is a violation, sim/check/outcome.h) and
@@ -40,7 +50,7 @@
 #include "../check/outcome.h"
 #include "../record/runner.h"
 
-#define STORE_SCHEMA_VERSION 5      /* PRAGMA user_version this code writes. */
+#define STORE_SCHEMA_VERSION 6      /* PRAGMA user_version this code writes. */
 #define STORE_EXIT_HOOK 86          /* Exit status of the CRASHSIM_STORE_EXIT_AT hook. */
 
 struct store;
@@ -69,8 +79,10 @@ struct state_row {
     uint32_t pass;                  /* Sync pass at the cut (255: none). */
     const char *last_block_type;    /* Type of the last write before the cut. */
     uint32_t last_write;            /* Index of that write, or UINT32_MAX. */
-    const char *parent;             /* Full id of the state one level up, NULL for a top-level state. */
-    uint32_t depth;                 /* 1 for a top-level state, 2 for a nested one, ... (0 is read as 1). */
+    const char *parent;             /* Full id of the state one level up, NULL for a top-level
+                                     * state. */
+    uint32_t depth;                 /* 1 for a top-level state, 2 for a nested one, ... (0 is
+                                     * read as 1). */
 };
 
 struct result_row {
@@ -102,8 +114,9 @@ struct run_setup {
     uint64_t sampled_out_count;     /* States of the plan's space sampling left out. */
     const char *run_violation;      /* How the fs disagreed with the oracle while recording,
                                      * or "" / NULL. */
-    uint64_t nested_count;
-    uint64_t nested_distinct;
+    uint64_t nested_count;          /* Nested crash states (depth 2 and more) enumerated and
+                                     * checked so far, duplicates included. */
+    uint64_t nested_distinct;       /* Of which are checked. */
 };
 
 /* An unfinished run that --resume may continue. */
@@ -129,7 +142,9 @@ int store_run_create(struct store *s, const struct run_info *info, const struct 
         int64_t *run_id);
 /* Ends an invocation's part of a run: the state counts and the violation
  * found while recording again, and duration_ns added to the run's.
- * finished_at is set only when complete (every state has a final result). */
+ * finished_at is set only when complete (every state has a final result).
+ * The nested counts are the run's so far: a stored count is raised to them,
+ * never lowered (a resumed invocation may enumerate fewer). */
 int store_run_end(struct store *s, int64_t run_id, const struct run_setup *setup,
         uint64_t duration_ns, bool complete);
 
@@ -156,6 +171,14 @@ int store_flush(struct store *s);
 int store_probe_stats(struct store *s, int64_t run_id,
         void (*fn)(void *arg, uint32_t bit, const char *name, uint64_t hits, const char *first),
         void *arg);
+
+/* The states of a run that have a result, and how many of them are
+ * violations, by level: [0] the top-level states (depth 1), [1] the nested
+ * ones (depth 2 and more). Run 0 means the latest run. A database older
+ * than nesting (schema version 5 or less) holds top-level states only.
+ * 0, or -1. */
+int store_depth_tally(struct store *s, int64_t run_id, uint64_t states[2],
+        uint64_t violations[2]);
 
 /* The configuration of a run, for replay: fills *info with strings owned by
  * the store until the next call, except workload_text, which the caller

@@ -34,6 +34,10 @@ int store_exec(struct store *s, const char *sql);
 int store_commit(struct store *s);
 /* One integer from a query with no parameters; -1 when it fails. */
 int64_t store_query_int(struct store *s, const char *sql);
+/* Whether table of database db ("main", or an attached database's name)
+ * has column: an older database lacks what later versions added. */
+bool store_has_column(struct store *s, const char *db, const char *table,
+        const char *column);
 /* v as 16 lower-case hex digits and a NUL. */
 void store_hex64(char *buf, uint64_t v);
 
