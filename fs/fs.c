@@ -325,6 +325,12 @@ static int
 sync_queue(struct fs *fs, uint64_t q)
 {
     uint64_t bs = fs->block_size, sb1 = (fs->block_count - 1) * bs;
+#ifdef MUTANT_STALE_COPY_LAST
+    fs->sb1_stale = false;                  /* Bug: the stale copies are not written first. */
+    for (uint32_t i = 0; i < fs->arena_count; i++) {
+        fs->arenas[i].h1_stale = false;
+    }
+#endif
     bool sb_first = fs->sb1_stale;
 #ifdef MUTANT_SUPER_BEFORE_HEADERS
     fs->qgen = fs->pass_qgen[2] = q + 2;    /* Bug: the h0s go out after the superblocks. */

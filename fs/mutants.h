@@ -83,6 +83,10 @@
       "log-replay truncation keeps the first entry after the committed barrier") \
     X(PARTIAL_WRITE_STALE, "file data", \
       "a write into part of a block starts from zeros, not the block's old bytes: the rest " \
-      "of the block reads as zeros")
+      "of the block reads as zeros") \
+    X(STALE_COPY_LAST, "sync ordering", \
+      "the first sync after a mount that found h1 or sb1 stale (a crash between the " \
+      "superblocks and h1) writes the copies in the usual order, overwriting first the only " \
+      "copy the durable superblock can use (found by nested crashes)")
 
 #endif /* FS_MUTANTS_H */

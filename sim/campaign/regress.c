@@ -56,17 +56,46 @@ directive(struct regress_case *c, const char *key, const char *val)
     return -1;
 }
 
+int
+regress_state_parse(struct regress_case *c, uint32_t i, const char *id)
+{
+    ASSERT(i < REGRESS_STATES_MAX);
+    struct crash_state levels[NEST_DEPTH_MAX];
+    int depth = nest_id_parse(id, levels, NEST_DEPTH_MAX);
+    if (depth < 1) {
+        return -1;
+    }
+    c->depth[i] = (uint8_t)depth;
+    c->states[i] = levels[depth - 1];
+    for (int l = 0; l + 1 < depth; l++) {
+        c->above[i][l] = levels[l];
+    }
+    return 0;
+}
+
+void
+regress_state_id(const struct regress_case *c, uint32_t i, char *buf, size_t size)
+{
+    ASSERT(i < c->state_count);
+    struct nest_link chain[NEST_DEPTH_MAX - 1];
+    uint32_t up = c->depth[i] > 1 ? c->depth[i] - 1u : 0u;
+    for (uint32_t l = 0; l < up; l++) {
+        chain[l] = (struct nest_link){ c->above[i][l], 0 };
+    }
+    nest_id_format(chain, up, &c->states[i], buf, size);
+}
+
 static int
 state_directive(struct regress_case *c, const char *val)
 {
-    char id[CRASH_ID_MAX], outcome[32];
+    char id[NEST_ID_MAX], outcome[32];
     int used = 0;
     if (c->state_count == REGRESS_STATES_MAX
-            || sscanf(val, "%127s %31s %n", id, outcome, &used) != 2 || val[used] != '\0') {
+            || sscanf(val, "%511s %31s %n", id, outcome, &used) != 2 || val[used] != '\0') {
         return -1;
     }
     uint32_t i = c->state_count;
-    if (crash_id_parse(id, &c->states[i]) != 0 || outcome_parse(outcome, &c->expect[i]) != 0) {
+    if (regress_state_parse(c, i, id) != 0 || outcome_parse(outcome, &c->expect[i]) != 0) {
         return -1;
     }
     c->state_count++;
@@ -158,8 +187,8 @@ regress_write(FILE *out, const struct regress_case *c, const char *comment,
         fprintf(out, "#@ catches %s\n", c->catches);
     }
     for (uint32_t i = 0; i < c->state_count; i++) {
-        char id[CRASH_ID_MAX];
-        crash_id_format(&c->states[i], id, sizeof(id));
+        char id[NEST_ID_MAX];
+        regress_state_id(c, i, id, sizeof(id));
         fprintf(out, "#@ state %s %s\n", id, outcome_name(c->expect[i]));
     }
     fprintf(out, "\n%s", trace_text);
@@ -181,6 +210,37 @@ rr_send(int fd, uint32_t index, uint8_t outcome, const char *reason)
     snprintf(r.reason, sizeof(r.reason), "%s", reason);
     ssize_t n = write(fd, &r, sizeof(r));
     (void)n;
+}
+
+/* The checker of pinned state i's level: the top recording's, or, for a
+ * nested state, the nested recording of the levels above it, each checked
+ * to find the sync point it recovered. NULL with why when a level above
+ * recovers no legal state (it has no nested states) or cannot be made. */
+static struct checker *
+rr_level(struct nest *n, const struct regress_case *c, uint32_t i, const char **why)
+{
+    static char err[256];
+    struct nest_link chain[NEST_DEPTH_MAX - 1];
+    uint32_t up = c->depth[i] > 1 ? c->depth[i] - 1u : 0u;
+    for (uint32_t l = 0; l < up; l++) {
+        struct checker *ck = nest_level(n, chain, l, err, sizeof(err));
+        struct state_result r;
+        if (ck == NULL || checker_check(ck, &c->above[i][l], &r) != 0) {
+            *why = ck == NULL ? err : "a level above does not fit its recording";
+            return NULL;
+        }
+        enum outcome o = (enum outcome)r.outcome;
+        if (o != OUTCOME_OK && o != OUTCOME_OK_LEAK) {
+            snprintf(err, sizeof(err), "level %u above recovered no legal state (%s: %.120s): "
+                    "no nested states", l + 1, outcome_name(o), r.reason);
+            *why = err;
+            return NULL;
+        }
+        chain[l] = (struct nest_link){ c->above[i][l], (uint32_t)r.recovered };
+    }
+    struct checker *ck = nest_level(n, chain, up, err, sizeof(err));
+    *why = err;
+    return ck;
 }
 
 /* The child: record the workload and check every pinned state. */
@@ -205,13 +265,17 @@ rr_child(const struct regress_case *c, int fd)
         rr_send(fd, RR_SETUP, OUTCOME_CHECK_FAILED, rec.violation);
         _exit(3);
     }
-    struct checker ck;
-    if (checker_init(&ck, &rec) != 0) {
+    static struct nest n;
+    if (nest_init(&n, &rec, false) != 0) {
         _exit(3);
     }
     for (uint32_t i = 0; i < c->state_count; i++) {
         struct state_result r;
-        if (checker_check(&ck, &c->states[i], &r) != 0) {
+        const char *why = NULL;
+        struct checker *ck = rr_level(&n, c, i, &why);
+        if (ck == NULL) {
+            rr_send(fd, i, OUTCOME_COUNT, why);
+        } else if (checker_check(ck, &c->states[i], &r) != 0) {
             rr_send(fd, i, OUTCOME_COUNT, "the state does not fit the write log");
         } else {
             rr_send(fd, i, r.outcome, r.reason);
@@ -250,8 +314,8 @@ regress_observe(const struct regress_case *c, enum outcome *got, char (*why)[240
             break;
         }
         if (r.outcome >= OUTCOME_COUNT) {
-            char id[CRASH_ID_MAX];
-            crash_id_format(&c->states[next], id, sizeof(id));
+            char id[NEST_ID_MAX];
+            regress_state_id(c, next, id, sizeof(id));
             snprintf(err, err_size, "%s: %s", id, r.reason);
             rc = -1;
             break;
@@ -285,8 +349,8 @@ regress_run(const struct regress_case *c, bool verbose, FILE *out)
     }
     uint32_t bad = 0;
     for (uint32_t i = 0; i < c->state_count; i++) {
-        char id[CRASH_ID_MAX];
-        crash_id_format(&c->states[i], id, sizeof(id));
+        char id[NEST_ID_MAX];
+        regress_state_id(c, i, id, sizeof(id));
         if (got[i] != c->expect[i]) {
             fprintf(out, "FAIL  %s: %s: expected %s, got %s (%s)\n", c->name, id,
                     outcome_name(c->expect[i]), outcome_name(got[i]), why[i]);

@@ -10,6 +10,7 @@
  *     #@ size 8M                     image size; block-size and arenas likewise
  *     #@ wlog 0123456789abcdef       hash of the write log the ids refer to
  *     #@ state w47-torn46s1z unmountable    a state and the outcome it must give
+ *     #@ state w19/w12 ok            a nested state (sim/check/nested.h) likewise
  *     #@ catches REPLAY_PAST_BARRIER a seeded bug (fs/mutants.h) this case exposes
  * The format is documented in traces/regress/README.md.
  */
@@ -19,6 +20,7 @@
 #include <stdio.h>
 
 #include "../../faultinject/plan.h"
+#include "../check/nested.h"
 #include "../check/outcome.h"
 #include "../record/runner.h"
 
@@ -30,7 +32,10 @@ struct regress_case {
     enum device_model model;                /* Device model of its states. */
     uint64_t wlog_hash;                     /* Expected write-log hash (0: unchecked). */
     uint32_t state_count;                   /* Pinned states. */
-    struct crash_state states[REGRESS_STATES_MAX];  /* Them. */
+    struct crash_state states[REGRESS_STATES_MAX];  /* Them (a nested one's own level). */
+    uint8_t depth[REGRESS_STATES_MAX];      /* Each one's depth: 1 (or 0) top level. */
+    struct crash_state above[REGRESS_STATES_MAX][NEST_DEPTH_MAX - 1];
+                                            /* A nested state's levels above, top first. */
     enum outcome expect[REGRESS_STATES_MAX];        /* Their outcomes. */
     char catches[64];                       /* Mutant this case exposes, or "". */
     char *text;                             /* The whole file (the trace), no NUL inside. */
@@ -41,6 +46,11 @@ struct regress_case {
  * in err. A "#@" line that is not a known directive is an error. */
 int regress_load(const char *path, struct regress_case *c, char *err, size_t err_size);
 void regress_free(struct regress_case *c);
+
+/* Sets pinned state i from an id, nested or not: 0, or -1 for a malformed id. */
+int regress_state_parse(struct regress_case *c, uint32_t i, const char *id);
+/* The id of pinned state i. */
+void regress_state_id(const struct regress_case *c, uint32_t i, char *buf, size_t size);
 
 /* Writes a case: header comment, directives, then the trace text. */
 int regress_write(FILE *out, const struct regress_case *c, const char *comment,

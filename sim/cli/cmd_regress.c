@@ -138,7 +138,8 @@ static const char pin_help[] =
     "usage: crashsim pin --workload FILE -o CASE [options] STATE...\n"
     "\n"
     "Makes a regression case: records FILE, checks each crash STATE (an id such\n"
-    "as w812 or w812-torn811s3z of that recording) and writes CASE with the\n"
+    "as w812 or w812-torn811s3z of that recording, or a nested one such as\n"
+    "w19/w12) and writes CASE with the\n"
     "outcome each gives now, so `crashsim regress` fails if it ever changes.\n"
     "\n"
     "  -w, --workload FILE   the trace\n"
@@ -212,8 +213,8 @@ pin_write(struct regress_case *c, const char *workload, const char *out, const c
         return EXIT_USAGE;
     }
     for (uint32_t i = 0; i < c->state_count; i++) {
-        char id[CRASH_ID_MAX];
-        crash_id_format(&c->states[i], id, sizeof(id));
+        char id[NEST_ID_MAX];
+        regress_state_id(c, i, id, sizeof(id));
         c->expect[i] = got[i];
         printf("%s: %s (%s)\n", id, outcome_name(got[i]), why[i]);
     }
@@ -265,7 +266,7 @@ cmd_pin(int argc, char **argv)
         return EXIT_USAGE;
     }
     for (int i = optind; i < argc; i++) {
-        if (crash_id_parse(argv[i], &rc.states[rc.state_count++]) != 0) {
+        if (regress_state_parse(&rc, rc.state_count++, argv[i]) != 0) {
             cli_error("pin", "'%s' is not a crash-state id", argv[i]);
             return EXIT_USAGE;
         }
