@@ -178,3 +178,28 @@ done
 check "crash-point loop: killed before commit 1..$((k - 1)), each resume equals the whole run" \
     "${bad:-none}" none
 check "the nested campaign commits more than 5 times" "$([ "$k" -gt 6 ] && echo yes)" yes
+
+# ---- Minimize a nested violation: the seeded bug STALE_COPY_LAST. ----
+root=$(dirname "$(dirname "$B")")
+MB=build-mutant-STALE_COPY_LAST
+[ "$root" = "." ] || MB="$root/$MB"
+if ! make -s MUTANT=STALE_COPY_LAST BUILD="$MB" "$MB/crashsim" >"$T/make" 2>&1; then
+    notok "build the STALE_COPY_LAST mutant"; sed 's/^/# /' "$T/make"
+else
+    "$MB/crashsim" explore --workload "$D" --db "$T/mut.db" --faults pass -q -j 2 --nested \
+        >/dev/null 2>&1
+    check "under the bug only nested states fail" \
+        "$(q mut.db "select min(depth) || ' ' || (count(*) > 0) from states
+            join results using (run_id, state_id) where violation")" "2 1"
+    mid=$(q mut.db "select state_id from violations order by state_id limit 1")
+    expect "minimize $mid" 0 "$MB/crashsim" minimize "$mid" --db "$T/mut.db" -o "$T/min.case"
+    grep_out "the counter-example is a state of the post-recovery run" \
+        "of the post-recovery run (nesting level 1)"
+    steps=$(grep -cv '^#\|^$' "$T/min.case")
+    check "the workload shrank ($steps steps)" \
+        "$([ "$steps" -lt "$(grep -cv '^#\|^$' "$D")" ] && echo yes)" yes
+    check "the case pins a nested state" \
+        "$(sed -n 's|^#@ state \([^ ]*/[^ ]*\) unmountable$|nested|p' "$T/min.case")" nested
+    expect "the case still fails the same way under the bug" 0 "$MB/crashsim" regress "$T/min.case"
+    expect "and the fixed file system passes it (regress fails)" 1 "$B" regress "$T/min.case"
+fi

@@ -403,9 +403,7 @@ check_nested(struct campaign *c)
     for (size_t i = 0; i < c->count; i++) {
         enum outcome o = c->outcomes[i];
         if (c->owned[i] && c->dups.dup_of[i] == CRASH_NONE && c->done[i]
-                && (o == OUTCOME_OK || o == OUTCOME_OK_LEAK)
-                && fault_class_info(crash_fault_class_index(&c->states[i]))->verdict
-                    == FAULT_VERDICT_EXACT) {
+                && nest_expandable(&c->states[i], o)) {
             parents[n++] = (uint32_t)i;
         }
     }

@@ -13,6 +13,7 @@
 
 #include "../../fs/format.h"
 #include "../check/checker.h"
+#include "../check/nested.h"
 #include "inputs.h"
 #include "regress.h"
 #include "../store/store.h"
@@ -24,6 +25,7 @@ struct mini {
     enum device_model model;        /* Its device model. */
     struct fault_plan plan;         /* Its fault plan. */
     enum outcome target;            /* The outcome to keep. */
+    uint32_t depth;                 /* The failing state's depth (1: top level). */
     const struct trace *orig;       /* The run's workload. */
     uint8_t *keep;                  /* Per step: in the candidate. */
     uint32_t tries;                 /* Candidates evaluated. */
@@ -31,8 +33,19 @@ struct mini {
 
 struct found {
     int32_t index;                  /* Index of the state that failed, -1 if none. */
-    struct crash_state state;       /* It. */
+    struct crash_state levels[NEST_DEPTH_MAX];  /* It, the levels above it first. */
     char reason[200];               /* Its reason. */
+};
+
+/* A candidate's search (in the child): its nested levels and the states
+ * checked so far. */
+struct scan {
+    const struct mini *m;
+    struct nest n;
+    struct nest_link chain[NEST_DEPTH_MAX];
+    struct crash_state levels[NEST_DEPTH_MAX];
+    uint32_t checked;
+    int fd;
 };
 
 static struct trace
@@ -48,10 +61,59 @@ subset(const struct mini *m, const uint8_t *keep)
     return t;
 }
 
-/* Outcome of checking s in-process; the caller runs us in a forked child. */
+/* Looks through the states of level l (the top recording's, or the nested
+ * recording under sc->chain) for one of the failing state's depth with the
+ * target outcome; the levels above it are parents that recovered a legal
+ * state. Reports each state of that depth before checking it ("checking
+ * it": a crash blames it) and again when it matches. true when found. */
+static bool
+scan_level(struct scan *sc, uint32_t l)
+{
+    const struct mini *m = sc->m;
+    char err[256];
+    struct checker *ck = nest_level(&sc->n, sc->chain, l, err, sizeof(err));
+    struct crash_state *states = NULL;
+    size_t count = 0;
+    if (ck == NULL || ck->rec->violation[0] != '\0'
+            || fault_plan_enumerate(&ck->rec->dev.disk.log, m->model, &m->plan, &states,
+                &count) != 0) {
+        free(states);
+        return false;
+    }
+    bool found = false;
+    for (size_t i = 0; i < count && !found && sc->checked < PROBE_STATES_MAX; i++) {
+        struct state_result r;
+        sc->levels[l] = states[i];
+        sc->checked++;
+        if (l + 1 == m->depth) {
+            struct found now = { (int32_t)sc->checked, { { 0 } }, "" };
+            memcpy(now.levels, sc->levels, sizeof(now.levels));
+            ssize_t n = write(sc->fd, &now, sizeof(now));  /* "checking it": a crash blames it. */
+            checker_check(ck, &states[i], &r);
+            if ((enum outcome)r.outcome == m->target) {
+                snprintf(now.reason, sizeof(now.reason), "%s", r.reason);
+                n = write(sc->fd, &now, sizeof(now));
+                found = true;
+            }
+            (void)n;
+            continue;
+        }
+        checker_check(ck, &states[i], &r);
+        if (nest_expandable(&states[i], (enum outcome)r.outcome)) {
+            sc->chain[l] = (struct nest_link){ states[i], (uint32_t)r.recovered };
+            found = scan_level(sc, l + 1);
+        }
+    }
+    free(states);
+    return found;
+}
+
+/* Outcome of checking the candidate in-process; the caller runs us in a
+ * forked child. */
 static void
 child_scan(const struct mini *m, const struct trace *t, int fd)
 {
+    static struct scan sc;
     struct recording rec;
     char err[256];
     struct found f = { .index = -1 };
@@ -60,27 +122,16 @@ child_scan(const struct mini *m, const struct trace *t, int fd)
         (void)n;
         _exit(0);
     }
-    struct crash_state *states = NULL;
-    size_t count = 0;
-    struct checker ck;
-    if (fault_plan_enumerate(&rec.dev.disk.log, m->model, &m->plan, &states, &count) != 0
-            || checker_init(&ck, &rec) != 0) {
+    memset(&sc, 0, sizeof(sc));
+    sc.m = m;
+    sc.fd = fd;
+    if (nest_init(&sc.n, &rec, false) != 0) {
         _exit(3);
     }
-    for (size_t i = 0; i < count && i < PROBE_STATES_MAX; i++) {
-        struct found now = { (int32_t)i, states[i], "" };
-        ssize_t n = write(fd, &now, sizeof(now));     /* "checking i": a crash blames it. */
-        struct state_result r;
-        checker_check(&ck, &states[i], &r);
-        if ((enum outcome)r.outcome == m->target) {
-            snprintf(now.reason, sizeof(now.reason), "%s", r.reason);
-            n = write(fd, &now, sizeof(now));
-            _exit(0);
-        }
+    if (!scan_level(&sc, 0)) {
+        ssize_t n = write(fd, &f, sizeof(f));
         (void)n;
     }
-    ssize_t n = write(fd, &f, sizeof(f));
-    (void)n;
     _exit(0);
 }
 
@@ -166,9 +217,10 @@ ddmin(struct mini *m, struct found *best)
     free(idx);
 }
 
-/* The outcome of one state of the workload with these steps (in a child). */
+/* The outcome of one state of the workload with these steps (in a child):
+ * levels[0..m->depth), the failing state last. */
 static enum outcome
-state_outcome(struct mini *m, const uint8_t *keep, const struct crash_state *s)
+state_outcome(struct mini *m, const uint8_t *keep, const struct crash_state *levels)
 {
     struct trace t = subset(m, keep);
     int fds[2];
@@ -180,17 +232,22 @@ state_outcome(struct mini *m, const uint8_t *keep, const struct crash_state *s)
     pid_t pid = fork();
     if (pid == 0) {
         close(fds[0]);
+        static struct nest n;
         struct recording rec;
         char err[256];
-        struct checker ck;
+        struct nest_link chain[NEST_DEPTH_MAX];
         uint8_t o = OUTCOME_COUNT;
         struct state_result r;
+        struct checker *ck = NULL;
         if (record_workload(&m->rec, &t, &rec, err, sizeof(err)) == 0
-                && checker_init(&ck, &rec) == 0 && checker_check(&ck, s, &r) == 0) {
+                && nest_init(&n, &rec, false) == 0) {
+            ck = nest_descend(&n, levels, m->depth, chain, err, sizeof(err));
+        }
+        if (ck != NULL && checker_check(ck, &levels[m->depth - 1], &r) == 0) {
             o = r.outcome;
         }
-        ssize_t n = write(fds[1], &o, 1);
-        _exit(n == 1 ? 0 : 3);
+        ssize_t w = write(fds[1], &o, 1);
+        _exit(w == 1 ? 0 : 3);
     }
     close(fds[1]);
     free(t.steps);
@@ -205,25 +262,30 @@ state_outcome(struct mini *m, const uint8_t *keep, const struct crash_state *s)
     return o < OUTCOME_COUNT ? (enum outcome)o : OUTCOME_CHECK_FAILED;
 }
 
-/* Drops each lost write and the tear while the outcome stays. */
+/* Drops each lost write and the tear of the failing state (the last of
+ * levels) while the outcome stays. */
 static void
-fewer_faults(struct mini *m, struct crash_state *s)
+fewer_faults(struct mini *m, struct crash_state *levels)
 {
+    struct crash_state *s = &levels[m->depth - 1];
+    struct crash_state try[NEST_DEPTH_MAX];
+    memcpy(try, levels, sizeof(try));
     for (uint32_t i = 0; i < s->drop_count;) {
-        struct crash_state t = *s;
-        memmove(&t.drops[i], &t.drops[i + 1], (t.drop_count - i - 1) * sizeof(uint32_t));
-        t.drop_count--;
-        if (state_outcome(m, m->keep, &t) == m->target) {
-            *s = t;
+        struct crash_state *t = &try[m->depth - 1];
+        *t = *s;
+        memmove(&t->drops[i], &t->drops[i + 1], (t->drop_count - i - 1) * sizeof(uint32_t));
+        t->drop_count--;
+        if (state_outcome(m, m->keep, try) == m->target) {
+            *s = *t;
         } else {
             i++;
         }
     }
     if (s->torn != CRASH_NONE) {
-        struct crash_state t = *s;
-        t.torn = CRASH_NONE;
-        if (state_outcome(m, m->keep, &t) == m->target) {
-            *s = t;
+        try[m->depth - 1] = *s;
+        try[m->depth - 1].torn = CRASH_NONE;
+        if (state_outcome(m, m->keep, try) == m->target) {
+            *s = try[m->depth - 1];
         }
     }
 }
@@ -306,7 +368,7 @@ re_expect(struct trace *t)
 }
 
 static int
-write_case(const struct mini *m, const struct crash_state *s, const char *out,
+write_case(const struct mini *m, const struct crash_state *levels, const char *out,
         const char *comment)
 {
     struct trace t = subset(m, m->keep);
@@ -329,7 +391,9 @@ write_case(const struct mini *m, const struct crash_state *s, const char *out,
         c.model = m->model;
         c.wlog_hash = rec.wlog_hash;
         c.state_count = 1;
-        c.states[0] = *s;
+        c.states[0] = levels[m->depth - 1];
+        c.depth[0] = (uint8_t)m->depth;
+        memcpy(c.above[0], levels, (m->depth - 1) * sizeof(levels[0]));
         c.expect[0] = m->target;
         recording_free(&rec);
         FILE *f = fopen(out, "w");
@@ -340,23 +404,64 @@ write_case(const struct mini *m, const struct crash_state *s, const char *out,
     return rc;
 }
 
+/* The levels' id. */
+static void
+levels_id(const struct crash_state *levels, uint32_t depth, char *buf, size_t size)
+{
+    struct nest_link chain[NEST_DEPTH_MAX];
+    for (uint32_t l = 0; l + 1 < depth; l++) {
+        chain[l] = (struct nest_link){ levels[l], 0 };
+    }
+    nest_id_format(chain, depth - 1, &levels[depth - 1], buf, size);
+}
+
+/* The minimized counter-example in words, from its level's recording (the
+ * nested one under its parents for a nested state). */
+static int
+describe(const struct mini *m, const struct trace *small, const struct crash_state *levels,
+        uint32_t kept, char *desc, size_t size)
+{
+    static struct nest n;
+    struct recording rec;
+    char err[256];
+    struct nest_link chain[NEST_DEPTH_MAX];
+    if (record_workload(&m->rec, small, &rec, err, sizeof(err)) != 0) {
+        return -1;
+    }
+    struct checker *ck = nest_init(&n, &rec, false) == 0
+        ? nest_descend(&n, levels, m->depth, chain, err, sizeof(err)) : NULL;
+    int rc = ck != NULL ? 0 : -1;
+    if (ck != NULL) {
+        words(ck->rec, &levels[m->depth - 1], kept, desc, size);
+        if (m->depth > 1 && strlen(desc) + 64 < size) {
+            size_t len = strlen(desc);
+            snprintf(desc + len, size - len, " of the post-recovery run (nesting level %u)",
+                    m->depth - 1);
+        }
+    }
+    nest_deinit(&n);
+    recording_free(&rec);
+    return rc;
+}
+
 int
 minimize_run(const char *id, const char *db, int64_t run_id, const char *out)
 {
-    struct crash_state s;
-    if (crash_id_parse(id, &s) != 0) {
+    struct crash_state levels[NEST_DEPTH_MAX];
+    int depth = nest_id_parse(id, levels, NEST_DEPTH_MAX);
+    if (depth < 1) {
         fprintf(stderr, "crashsim minimize: '%s' is not a crash-state id\n", id);
         return 2;
     }
     struct trace t = { 0 };
-    struct mini m = { .orig = &t };
+    struct mini m = { .orig = &t, .depth = (uint32_t)depth };
     if (load(db, &run_id, &m, &t) != 0) {
         return 2;
     }
     m.keep = malloc(t.count + 1);
     memset(m.keep, 1, t.count + 1);
     m.target = OUTCOME_COUNT;
-    m.target = state_outcome(&m, m.keep, &s);
+    m.target = state_outcome(&m, m.keep, levels);
     if (!outcome_is_violation(m.target)) {
         printf("%s: %s: not a violation, nothing to minimize\n", id, outcome_name(m.target));
         free(m.keep);
@@ -364,28 +469,26 @@ minimize_run(const char *id, const char *db, int64_t run_id, const char *out)
         return 1;
     }
     printf("%s: %s; %u steps; minimizing...\n", id, outcome_name(m.target), t.count);
-    struct found best = { 0, s, "" };
+    struct found best = { 0, { { 0 } }, "" };
+    memcpy(best.levels, levels, sizeof(levels));
     ddmin(&m, &best);
-    fewer_faults(&m, &best.state);
+    fewer_faults(&m, best.levels);
     uint32_t kept = 0;
     for (uint32_t i = 0; i < t.count; i++) {
         kept += m.keep[i];
     }
     struct trace small = subset(&m, m.keep);
-    struct recording rec;
-    char err[256], desc[1024], cid[CRASH_ID_MAX];
+    char desc[1024], cid[NEST_ID_MAX];
     int code = 2;
-    if (small.steps != NULL && record_workload(&m.rec, &small, &rec, err, sizeof(err)) == 0) {
-        words(&rec, &best.state, kept, desc, sizeof(desc));
-        crash_id_format(&best.state, cid, sizeof(cid));
+    if (small.steps != NULL && describe(&m, &small, best.levels, kept, desc, sizeof(desc)) == 0) {
+        levels_id(best.levels, m.depth, cid, sizeof(cid));
         printf("%s (%u candidates tried)\n%s -> %s: %s\n", desc, m.tries, id, cid,
                 outcome_name(m.target));
         char comment[1200];
         snprintf(comment, sizeof(comment), "%s minimized from %s of run %" PRId64 ": %s",
                 outcome_name(m.target), id, run_id, desc);
-        code = write_case(&m, &best.state, out, comment) == 0 ? 0 : 2;
+        code = write_case(&m, best.levels, out, comment) == 0 ? 0 : 2;
         printf(code == 0 ? "wrote %s\n" : "cannot write %s\n", out);
-        recording_free(&rec);
     }
     free(small.steps);
     free(m.keep);

@@ -218,16 +218,6 @@ queue_push(struct nestrun *nr, const struct expand *e)
     return 0;
 }
 
-/* Whether a state with this result may be a parent: it recovered a legal
- * sync point, judged exactly (no media fault or forgery: those are judged by
- * other rules, and their image is no legal state's). */
-static bool
-expandable(const struct crash_state *s, enum outcome o)
-{
-    return (o == OUTCOME_OK || o == OUTCOME_OK_LEAK)
-        && fault_class_info(crash_fault_class_index(s))->verdict == FAULT_VERDICT_EXACT;
-}
-
 /* ---- Storing. ---- */
 
 static void
@@ -372,7 +362,7 @@ expand_one(struct nestrun *nr, struct expand *e)
                 pc == NULL ? err : "it does not fit its recording");
         return -1;
     }
-    if (!expandable(&e->chain[d - 1].state, (enum outcome)p->r.outcome)
+    if (!nest_expandable(&e->chain[d - 1].state, (enum outcome)p->r.outcome)
             || (e->known && (int32_t)e->chain[d - 1].recovered != p->r.recovered)) {
         fprintf(stderr, "crashsim explore: %s: checked again, it gave %s (%s), not the "
                 "result stored: not expanded\n", p->id, outcome_name((enum outcome)p->r.outcome),
@@ -451,7 +441,7 @@ expand_one(struct nestrun *nr, struct expand *e)
         }
         if (!all) {
             rc = item_add(nr, e, (uint32_t)(first + j));
-        } else if (expandable(&w->state, (enum outcome)done_get(&nr->done, w->id))
+        } else if (nest_expandable(&w->state, (enum outcome)done_get(&nr->done, w->id))
                 && d + 1 < in->cfg->depth) {
             struct expand next = *e;            /* Checked earlier: a parent in its turn. */
             next.chain[d] = (struct nest_link){ w->state, 0 };
@@ -491,7 +481,7 @@ batch_result(struct nestrun *nr, const struct worker_result *res)
             return -1;
         }
     }
-    if (expandable(&it->state, o) && it->depth + 1 < in->cfg->depth) {
+    if (nest_expandable(&it->state, o) && it->depth + 1 < in->cfg->depth) {
         struct expand next;
         memset(&next, 0, sizeof(next));
         memcpy(next.chain, it->chain, it->depth * sizeof(it->chain[0]));

@@ -212,33 +212,19 @@ rr_send(int fd, uint32_t index, uint8_t outcome, const char *reason)
     (void)n;
 }
 
-/* The checker of pinned state i's level: the top recording's, or, for a
- * nested state, the nested recording of the levels above it, each checked
- * to find the sync point it recovered. NULL with why when a level above
- * recovers no legal state (it has no nested states) or cannot be made. */
+/* The checker of pinned state i's level (nest_descend); NULL with why. */
 static struct checker *
 rr_level(struct nest *n, const struct regress_case *c, uint32_t i, const char **why)
 {
     static char err[256];
-    struct nest_link chain[NEST_DEPTH_MAX - 1];
-    uint32_t up = c->depth[i] > 1 ? c->depth[i] - 1u : 0u;
-    for (uint32_t l = 0; l < up; l++) {
-        struct checker *ck = nest_level(n, chain, l, err, sizeof(err));
-        struct state_result r;
-        if (ck == NULL || checker_check(ck, &c->above[i][l], &r) != 0) {
-            *why = ck == NULL ? err : "a level above does not fit its recording";
-            return NULL;
-        }
-        enum outcome o = (enum outcome)r.outcome;
-        if (o != OUTCOME_OK && o != OUTCOME_OK_LEAK) {
-            snprintf(err, sizeof(err), "level %u above recovered no legal state (%s: %.120s): "
-                    "no nested states", l + 1, outcome_name(o), r.reason);
-            *why = err;
-            return NULL;
-        }
-        chain[l] = (struct nest_link){ c->above[i][l], (uint32_t)r.recovered };
+    struct crash_state levels[NEST_DEPTH_MAX];
+    struct nest_link chain[NEST_DEPTH_MAX];
+    uint32_t depth = c->depth[i] > 1 ? c->depth[i] : 1u;
+    for (uint32_t l = 0; l + 1 < depth; l++) {
+        levels[l] = c->above[i][l];
     }
-    struct checker *ck = nest_level(n, chain, up, err, sizeof(err));
+    levels[depth - 1] = c->states[i];
+    struct checker *ck = nest_descend(n, levels, depth, chain, err, sizeof(err));
     *why = err;
     return ck;
 }

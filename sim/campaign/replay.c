@@ -130,9 +130,7 @@ replay_levels(struct nest *n, const struct crash_state *states, uint32_t depth,
             return NULL;
         }
         printf("%s: %s: %s\n\n", id, outcome_name((enum outcome)r.outcome), r.reason);
-        enum outcome o = (enum outcome)r.outcome;
-        if ((o != OUTCOME_OK && o != OUTCOME_OK_LEAK) || fault_class_info(
-                crash_fault_class_index(&states[l]))->verdict != FAULT_VERDICT_EXACT) {
+        if (!nest_expandable(&states[l], (enum outcome)r.outcome)) {
             fprintf(stderr, "crashsim replay: %s recovered no legal state (or has a media "
                     "fault), so it has no nested states\n", id);
             return NULL;

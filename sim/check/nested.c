@@ -148,3 +148,36 @@ nest_level(struct nest *n, const struct nest_link *chain, uint32_t depth, char *
     }
     return &n->lv[depth].checker;
 }
+
+bool
+nest_expandable(const struct crash_state *s, enum outcome o)
+{
+    return (o == OUTCOME_OK || o == OUTCOME_OK_LEAK)
+        && fault_class_info(crash_fault_class_index(s))->verdict == FAULT_VERDICT_EXACT;
+}
+
+struct checker *
+nest_descend(struct nest *n, const struct crash_state *states, uint32_t depth,
+        struct nest_link *chain, char *err, size_t err_size)
+{
+    ASSERT(depth >= 1 && depth <= NEST_DEPTH_MAX);
+    for (uint32_t l = 0; l + 1 < depth; l++) {
+        struct checker *c = nest_level(n, chain, l, err, err_size);
+        struct state_result r;
+        if (c == NULL) {
+            return NULL;
+        }
+        if (checker_check(c, &states[l], &r) != 0) {
+            snprintf(err, err_size, "level %u does not fit its recording", l + 1);
+            return NULL;
+        }
+        if (!nest_expandable(&states[l], (enum outcome)r.outcome)) {
+            snprintf(err, err_size, "level %u recovered no legal state (%s: %.120s), or has a "
+                    "media fault: it has no nested states", l + 1,
+                    outcome_name((enum outcome)r.outcome), r.reason);
+            return NULL;
+        }
+        chain[l] = (struct nest_link){ states[l], (uint32_t)r.recovered };
+    }
+    return nest_level(n, chain, depth - 1, err, err_size);
+}

@@ -65,6 +65,12 @@ struct nest {
     uint64_t recorded;                          /* Nested recordings made. */
 };
 
+/* Whether a state with this outcome may be a parent: it recovered a legal
+ * sync point (ok, ok_leak) and is judged exactly (no media fault or forged
+ * block: those are judged by other rules, and their image is no legal
+ * state's). */
+bool nest_expandable(const struct crash_state *s, enum outcome o);
+
 /* 0, or FS_ENOMEM. The top recording's sync points must keep their oracles
  * (nested recordings clone them). */
 int nest_init(struct nest *n, const struct recording *top, bool memo);
@@ -77,5 +83,12 @@ void nest_deinit(struct nest *n);
  * level's sync points, and rec->violation what went wrong while recording. */
 struct checker *nest_level(struct nest *n, const struct nest_link *chain, uint32_t depth,
         char *err, size_t err_size);
+
+/* The checker of the level of states[depth - 1]: checks each state above
+ * it (states[0..depth - 1)) in its level to find the sync point it
+ * recovered, filling chain[0..depth - 1). NULL with why in err when one of
+ * them may be no parent (nest_expandable) or a level cannot be made. */
+struct checker *nest_descend(struct nest *n, const struct crash_state *states, uint32_t depth,
+        struct nest_link *chain, char *err, size_t err_size);
 
 #endif /* SIM_CHECK_NESTED_H */
