@@ -139,9 +139,9 @@ EXPLORE_CACHE_FAULTS ?= reorder:1
 explore: deps all ## The main job: crash campaigns on the standard workload -> results.db, report/.
 	@rm -f $(DB) $(DB)-wal $(DB)-shm
 	$(BUILD)/crashsim explore --workload $(WORKLOAD) --model ordered --profile faithful \
-		--faults $(EXPLORE_FAULTS) --db $(DB)
+		--faults $(EXPLORE_FAULTS) --nested --db $(DB)
 	$(BUILD)/crashsim explore --workload $(WORKLOAD) --model writeback --profile hardened \
-		--faults $(EXPLORE_FAULTS),$(EXPLORE_CACHE_FAULTS) --db $(DB)
+		--faults $(EXPLORE_FAULTS),$(EXPLORE_CACHE_FAULTS) --nested --db $(DB)
 	@echo "GEFS-faithful sync on a volatile write cache (expected to fail; see README):"
 	-$(BUILD)/crashsim explore --workload $(WORKLOAD) --model writeback --profile faithful \
 		--faults $(EXPLORE_FAULTS),$(EXPLORE_CACHE_FAULTS) --db $(DB) | tail -n 12

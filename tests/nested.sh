@@ -152,6 +152,11 @@ done
 expect "merge of 3 nested shards" 0 "$B" merge "$T/m.db" "$T/s1.db" "$T/s2.db" "$T/s3.db"
 check "3 nested shards merged = the whole run" "$(canon m.db)" "$(canon wb.db)"
 
+# ---- Memoized checking gives a full check's verdicts, nested states too. ----
+"$B" explore --workload "$T/w.trace" --db "$T/full.db" -q -j 2 --model writeback \
+    --profile hardened --faults "$FAULTS" --nested --no-memo >/dev/null 2>&1
+check "--nested --no-memo stores what the memoized run stores" "$(canon full.db)" "$(canon wb.db)"
+
 # ---- The crash-point loop. ----
 nrun() {  # nrun DB ARGS...: the nested campaign; its output in $T/out, its status echoed
     db=$1; shift
