@@ -70,10 +70,10 @@ TEST_UTIL_SRC := tests/util.c
 TESTS := test_format test_alloc test_mount test_faultloop test_determinism test_trace \
          test_tracefile test_oracle test_tree test_treeupdate test_ops test_snap test_corrupt \
          test_media test_plan test_gen test_ace test_wlog test_forge test_oom test_samelog \
-         test_oplog test_reach test_mutate test_fields test_errpath test_store
+         test_oplog test_reach test_mutate test_fields test_errpath test_store test_nested
 
 SAN_TESTS := test_faultloop test_corrupt test_trace test_tracefile test_wlog test_forge test_oplog \
-             test_fields
+             test_fields test_nested
 
 FS_OBJ := $(FS_SRC:%.c=$(BUILD)/%.o)
 SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o)
