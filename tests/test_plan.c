@@ -562,6 +562,57 @@ forge_enumeration(void **state)
     oplog_deinit(&ops);
 }
 
+/* The end-of-log media states of a small log, as the planner made them before
+ * it enumerated media faults at earlier cuts: stored ids name these states,
+ * so they must stay the same states, ids and order. Ops: 0 w10 leaf, 1 w11
+ * data, 2 flush, 3 w13 log, 4 pass mark, 5 w14 pointer leaf, 6 w11 data
+ * again, 7 flush, 8 w12 data. */
+static void
+end_of_log_pinned(void **state)
+{
+    (void)state;
+    static uint8_t leaf[4096], data[4096], log[4096], dleaf[4096], data2[4096];
+    forge_blocks(leaf, data, log);
+    pointer_leaf(dleaf);
+    memset(data2, 0x5a, sizeof(data2));
+    data2[0] = 0;
+    data2[1] = 0;
+    const struct step steps[] = {
+        { 'w', 10, leaf }, { 'w', 11, data }, { 'f', 0, NULL }, { 'w', 13, log },
+        { 'p', 0, NULL }, { 'w', 14, dleaf }, { 'w', 11, data2 }, { 'f', 0, NULL },
+        { 'w', 12, data },
+    };
+    struct oplog ops;
+    log_make(&ops, steps, 9);
+    struct fault_plan p;
+    char err[256];
+    assert_int_equal(fault_plan_parse("pass,flip,lost,misdirect,unreadable,forge:2,repoint:2", &p,
+            err, sizeof(err)), 0);
+    p.seed = 5;
+    struct crash_state *s;
+    size_t count;
+    assert_int_equal(fault_plan_enumerate(&ops, MODEL_HOSTILE, &p, &s, &count), 0);
+    static const char pinned[] = "w9 w9-forge0b32724 w9-forge0b47 w9-flip0b692 w9-lost0 "
+        "w9-mis0t13 w9-eio0 w9-flip1b13271 w9-lost1 w9-mis1 w9-forge3b333 w9-forge3b241 "
+        "w9-flip3b29561 w9-lost3 w9-mis3 w9-eio3 w9-repoint3o12t13 w9-repoint3o12t10 "
+        "w9-forge5b63 w9-forge5b32417 w9-flip5b3733 w9-lost5 w9-mis5 w9-eio5 "
+        "w9-repoint5o4072t10 w9-repoint5o4072t12 w9-flip6b27121 w9-lost6 w9-mis6 w9-eio6 "
+        "w9-flip8b26248 w9-lost8 w9-mis8t11 w9-eio8 ";
+    char got[sizeof(pinned) + CRASH_ID_MAX] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < count && used + CRASH_ID_MAX < sizeof(got); i++) {
+        if (s[i].cut == 9) {
+            crash_id_format(&s[i], got + used, CRASH_ID_MAX);
+            used += strlen(got + used);
+            got[used++] = ' ';
+            got[used] = '\0';
+        }
+    }
+    assert_string_equal(got, pinned);
+    free(s);
+    oplog_deinit(&ops);
+}
+
 int
 main(void)
 {
@@ -576,6 +627,7 @@ main(void)
         cmocka_unit_test(forge_enumeration),
         cmocka_unit_test(repoint_enumeration),
         cmocka_unit_test(liar_enumeration),
+        cmocka_unit_test(end_of_log_pinned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
