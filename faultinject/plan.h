@@ -88,6 +88,8 @@ struct crash_state {
     uint8_t liar;                       /* The drops cross a flush the device acknowledged. */
     uint32_t drops[CRASH_DROPS_MAX];    /* Write ops lost, ascending, each < cut. */
     uint8_t media;                      /* enum media_fault (faultinject/classes.h). */
+    uint8_t flip_count;                 /* MEDIA_FLIP: bits inverted, 1..FLIP_BITS_MAX, the
+                                           first flip_bit (crash_flip_bits); else 0. */
     uint32_t media_op;                  /* The write op it struck. */
     uint32_t flip_bit;                  /* MEDIA_FLIP, MEDIA_FORGE: the bit, from the block's
                                            start; MEDIA_REPOINT: the pointer's byte offset. */
@@ -99,13 +101,17 @@ struct crash_state {
 struct fault_plan {
     uint32_t kinds;             /* PLAN_* bits (faultinject/classes.h). */
     uint32_t reorder_k;         /* Largest number of lost writes per state. */
-    uint32_t samples;           /* Per cut: subsets beyond this many are sampled. */
+    uint32_t samples;           /* Per cut: reorder subsets, lying-flush losses and, per
+                                   media class, writes struck beyond this many are
+                                   sampled. */
+    uint32_t flip_n;            /* Bits each flip state inverts (flip:N). */
     uint32_t forge_n;           /* Forged variants per metadata write (forge:N). */
     uint32_t repoint_n;         /* Repointed variants per metadata write (repoint:N). */
     uint64_t seed;              /* Seeds the sampling. */
 };
 
 #define FORGE_VARIANTS_MAX 4096u
+#define FLIP_BITS_MAX 64u           /* Bits one flip state may invert (flip:N). */
 
 /* Parses "pass,flush,prefix,reorder:2,torn,flip,lost,misdirect,forge:16,unreadable,liar"
  * (the elements of PLAN_CUTS and FAULT_CLASSES, faultinject/classes.h). On
@@ -138,6 +144,12 @@ int fault_plan_enumerate_counted(const struct oplog *log, enum device_model mode
 /* Ids. crash_id_parse returns -1 on malformed ids. */
 void crash_id_format(const struct crash_state *s, char *buf, size_t size);
 int crash_id_parse(const char *id, struct crash_state *s);
+/* The bits a MEDIA_FLIP state inverts in its block of block_size bytes, in
+ * bits[0..flip_count): flip_bit, then flip_count - 1 more, distinct, drawn
+ * from a stream seeded by the op and flip_bit alone, so the id replays them
+ * without the plan. Returns flip_count. */
+uint32_t crash_flip_bits(const struct crash_state *s, uint32_t block_size,
+        uint32_t bits[FLIP_BITS_MAX]);
 /* Whether write op is one of the state's lost writes. */
 bool crash_state_dropped(const struct crash_state *s, uint32_t op);
 
