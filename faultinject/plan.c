@@ -5,12 +5,15 @@
  * FAULT_CLASSES (faultinject/classes.h), and enumerated over a recorded op
  * log (traces/oplog.h), read as it is: at each cut the plan's cut selectors
  * choose, the cut itself, then the lost-write subsets, tears and lying
- * flushes the model allows; at the end of the log, per write, its media
+ * flushes the model allows, and, before the end, its media faults on the
+ * writes live there (struct cut_image, kept as the cuts advance), sampled
+ * per class past plan->samples; at the end of the log, per write, its media
  * faults and forged variants (of the writes whose bytes the log leaves in
- * place, oplog_live_bytes). Every random draw comes from a stream seeded by
- * the plan's seed, the index it is drawn for (a cut, an op) and a salt
- * naming the use (enum plan_salt), so the states and their ids are the same
- * on every run.
+ * place, oplog_live_bytes), as they were before earlier cuts had any. Every
+ * random draw comes from a stream seeded by the plan's seed, the index it is
+ * drawn for (a cut, an op) and a salt naming the use (enum plan_salt); at a
+ * cut before the end, by the cut's own seed in place of the plan's
+ * (PLAN_SALT_CUT), so the states and their ids are the same on every run.
  *
  * The names of elements, classes and id pieces all come from the tables in
  * classes.h; this file holds the grammar around them.
