@@ -75,7 +75,7 @@ enum fault_verdict {
  * one per media class of FAULT_CLASSES (its media column). */
 enum media_fault {
     MEDIA_NONE,
-    MEDIA_FLIP,             /* A bit of the write's block reads inverted. */
+    MEDIA_FLIP,             /* Bits of the write's block read inverted. */
     MEDIA_LOST,             /* The write never reached the medium. */
     MEDIA_MISDIRECT,        /* It landed on another block instead. */
     MEDIA_FORGE,            /* A bit inverted before hashing, every hash resealed. */
@@ -91,6 +91,8 @@ enum crash_id_args {
     CRASH_ID_TORN,          /* <op>s<sectors><fill>. */
     CRASH_ID_OP,            /* <op>: the write struck. */
     CRASH_ID_OP_BIT,        /* <op>b<bit>. */
+    CRASH_ID_OP_BITS,       /* <op>b<bit>, or <op>b<bit>x<count> when more than one bit
+                               flipped (crash_flip_bits draws the others). */
     CRASH_ID_OP_TARGET,     /* <op>, or <op>t<block> when the target is not the next block. */
     CRASH_ID_OP_OFFSET_TARGET,  /* <op>o<byte offset>t<block>. */
 };
@@ -133,8 +135,9 @@ enum plan_cut {
         DEVICE_DROPS, FAULT_VERDICT_EXACT,  MEDIA_NONE,       "-drop",    CRASH_ID_DROPS) \
     X(TORN,       "torn",       TORN,       "torn",       PLAN_COUNT_NONE, \
         DEVICE_TEARS, FAULT_VERDICT_EXACT,  MEDIA_NONE,       "-torn",    CRASH_ID_TORN) \
-    X(FLIP,       "flip",       FLIP,       "flip",       PLAN_COUNT_NONE, \
-        DEVICE_MEDIA, FAULT_VERDICT_MEDIA,  MEDIA_FLIP,       "-flip",    CRASH_ID_OP_BIT) \
+    X(FLIP,       "flip",       FLIP,       "flip",       PLAN_COUNT(flip_n, "N", \
+        FLIP_BITS_MAX, false), \
+        DEVICE_MEDIA, FAULT_VERDICT_MEDIA,  MEDIA_FLIP,       "-flip",    CRASH_ID_OP_BITS) \
     X(LOST,       "lost",       LOST,       "lost",       PLAN_COUNT_NONE, \
         DEVICE_MEDIA, FAULT_VERDICT_MEDIA,  MEDIA_LOST,       "-lost",    CRASH_ID_OP) \
     X(MISDIRECT,  "misdirect",  MISDIRECT,  "misdirect",  PLAN_COUNT_NONE, \

@@ -66,6 +66,10 @@ damage_state_check(const struct crash_state *s, uint64_t struck_block, uint32_t 
     if (s->media >= MEDIA_COUNT || s->flip_bit / 8 >= block_size || block_count < 2) {
         return -1;
     }
+    if (s->media == MEDIA_FLIP ? s->flip_count < 1 || s->flip_count > FLIP_BITS_MAX
+            : s->flip_count != 0) {
+        return -1;                  /* Only a flip counts bits, at least its first. */
+    }
     if (s->media == MEDIA_REPOINT && ((uint64_t)s->flip_bit + REPOINT_SIZE > block_size
             || s->target >= block_count)) {
         return -1;
@@ -107,8 +111,12 @@ medium(const struct damage_image *img, const struct crash_state *s,
     bool live = visible(img, s, b);
     if (s->media == MEDIA_FLIP) {
         if (live) {
+            uint32_t bits[FLIP_BITS_MAX];
+            uint32_t count = crash_flip_bits(s, bs, bits);
             memcpy(out->buf, w->bytes, bs);
-            damage_flip(out->buf, s->flip_bit);
+            for (uint32_t i = 0; i < count; i++) {
+                damage_flip(out->buf, bits[i]);
+            }
             changes(out, b, out->buf, fmt_hash(out->buf, bs));
         }
         return;

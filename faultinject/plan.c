@@ -5,12 +5,15 @@
  * FAULT_CLASSES (faultinject/classes.h), and enumerated over a recorded op
  * log (traces/oplog.h), read as it is: at each cut the plan's cut selectors
  * choose, the cut itself, then the lost-write subsets, tears and lying
- * flushes the model allows; at the end of the log, per write, its media
+ * flushes the model allows, and, before the end, its media faults on the
+ * writes live there (struct cut_image, kept as the cuts advance), sampled
+ * per class past plan->samples; at the end of the log, per write, its media
  * faults and forged variants (of the writes whose bytes the log leaves in
- * place, oplog_live_bytes). Every random draw comes from a stream seeded by
- * the plan's seed, the index it is drawn for (a cut, an op) and a salt
- * naming the use (enum plan_salt), so the states and their ids are the same
- * on every run.
+ * place, oplog_live_bytes), as they were before earlier cuts had any. Every
+ * random draw comes from a stream seeded by the plan's seed, the index it is
+ * drawn for (a cut, an op) and a salt naming the use (enum plan_salt); at a
+ * cut before the end, by the cut's own seed in place of the plan's
+ * (PLAN_SALT_CUT), so the states and their ids are the same on every run.
  *
  * The names of elements, classes and id pieces all come from the tables in
  * classes.h; this file holds the grammar around them.
@@ -40,6 +43,10 @@ enum plan_salt {
     PLAN_SALT_REPOINT = 10,     /* The pointer and target of each repointed variant. */
     PLAN_SALT_LIAR = 12,        /* Which writes a lying flush lost, when sampled. */
     PLAN_SALT_MISDIRECT = 14,   /* Whether, and onto which block, a write is misdirected. */
+    PLAN_SALT_CUT = 16,         /* A cut's own seed for its media faults (cut < n): the
+                                   uses above draw from it as from the plan's seed. */
+    PLAN_SALT_STRUCK = 18,      /* Which writes a media class strikes at a cut, sampled. */
+    PLAN_SALT_FLIP_BITS = 20,   /* The other bits of flip:N, from the op and the first bit. */
 };
 
 /* Where an element of the plan keeps its count (reorder:K, forge:N). */
@@ -360,6 +367,18 @@ u32_order(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Whether v is one of a[0..n). */
+static bool
+u32_in(const uint32_t *a, uint32_t n, uint32_t v)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (a[i] == v) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool
 same_drops(const struct crash_state *a, const struct crash_state *b)
 {
@@ -501,28 +520,57 @@ forges(struct sink *k, struct crash_state *s, const uint8_t *content, uint32_t b
     s->flip_bit = 0;
 }
 
-/* The type of what block holds at the end of the log, UINT16_MAX if no
- * write leaves anything there (or block is off the device). */
-static uint16_t
-live_type(const struct oplog *log, uint64_t block)
+/* The image at a cut as the planner sees it: which write each block holds
+ * after ops [0, cut), and the writes whose bytes are still on their block
+ * there (live at the cut). At the end of the log, writer is the log's own
+ * last_write and live the writes oplog_live_bytes finds. */
+struct cut_image {
+    const struct oplog *log;    /* The log cut. */
+    uint32_t cut;               /* Ops [0, cut) were issued. */
+    const uint32_t *writer;     /* Per block: the write op whose bytes it holds, or
+                                   OPLOG_NONE (what the log began with). */
+    uint32_t *live_op;          /* The writes live at the cut, ascending. */
+    uint64_t *live;             /* Their blocks, in the same order: the blocks in use. */
+    uint32_t live_count;        /* Entries of both. */
+};
+
+/* The bytes write op left on its block if they are still there at the cut,
+ * else NULL (a later write before the cut replaced them). */
+static const uint8_t *
+cut_live_bytes(const struct cut_image *img, uint32_t op)
 {
-    const uint8_t *bytes = oplog_block_last(log, block);
-    return bytes != NULL ? fmt_get16(bytes) : UINT16_MAX;
+    ASSERT(op < img->cut);
+    const struct oplog_op *o = &img->log->ops[op];
+    ASSERT(o->kind == OPLOG_OP_WRITE);
+    return img->writer[o->block] == op ? oplog_op_bytes(img->log, op) : NULL;
+}
+
+/* The type of what block holds at the cut, UINT16_MAX if no write of the
+ * log is there (or block is off the device). */
+static uint16_t
+live_type(const struct cut_image *img, uint64_t block)
+{
+    if (block >= img->log->block_count || img->writer[block] == OPLOG_NONE) {
+        return UINT16_MAX;
+    }
+    return fmt_get16(oplog_op_bytes(img->log, img->writer[block]));
 }
 
 /* Up to plan->repoint_n variants of a write: one of its block pointers names
- * another block the log leaves in place (half the time one of the type the
- * pointer named), each (pointer, target) once. A log or deadlist block's next
+ * another block in use at the cut (half the time one of the type the pointer
+ * named), each (pointer, target) once. A log or deadlist block's next
  * pointer, which no hash checks, also names the block itself: a loop. */
 static void
-repoints(struct sink *k, struct crash_state *s, const struct oplog *log, const uint64_t *live,
-        uint32_t live_count, const struct fault_plan *plan)
+repoints(struct sink *k, struct crash_state *s, const struct cut_image *img,
+        const struct fault_plan *plan)
 {
-    const struct oplog_op *op = &log->ops[s->media_op];
-    const uint8_t *content = oplog_live_bytes(log, s->media_op);
+    const struct oplog_op *op = &img->log->ops[s->media_op];
+    const uint8_t *content = cut_live_bytes(img, s->media_op);
     ASSERT(content != NULL);
-    uint32_t bs = log->block_size, offs[1024];
+    uint32_t bs = img->log->block_size, offs[1024];
     uint32_t np = FS_MIN(forge_pointers(content, bs, offs, 1024), 1024u);
+    const uint64_t *live = img->live;
+    uint32_t live_count = img->live_count;
     if (np == 0 || live_count < 2) {
         return;
     }
@@ -533,7 +581,7 @@ repoints(struct sink *k, struct crash_state *s, const struct oplog *log, const u
     for (uint32_t v = 0; v < plan->repoint_n && !k->failed; v++) {
         uint32_t off = offs[prng_xorshift64star(&rng) % np];
         uint64_t was = fmt_get64(content + off) / bs, target = was;
-        uint16_t type = live_type(log, was);
+        uint16_t type = live_type(img, was);
         bool same = type != UINT16_MAX && (prng_xorshift64star(&rng) & 1);
         if (chain && v == 0) {
             target = op->block;                 /* A chain that loops on itself. */
@@ -541,7 +589,7 @@ repoints(struct sink *k, struct crash_state *s, const struct oplog *log, const u
         for (uint32_t tries = 0; tries < 64 && (target == was || (target == op->block && !chain));
                 tries++) {
             target = live[prng_xorshift64star(&rng) % live_count];
-            if (same && live_type(log, target) != type) {
+            if (same && live_type(img, target) != type) {
                 target = was;                   /* Another type: draw again. */
             }
         }
@@ -563,42 +611,45 @@ repoints(struct sink *k, struct crash_state *s, const struct oplog *log, const u
     s->target = 0;
 }
 
+/* A flip of the write's block: its first bit drawn from the seed and the op,
+ * the other flip_n - 1 from the id (crash_flip_bits). */
+static void
+flips(struct sink *k, struct crash_state s, uint32_t bs, const struct fault_plan *plan)
+{
+    ASSERT(plan->flip_n <= FLIP_BITS_MAX);
+    ASSERT(s.media_op < s.cut);
+    uint64_t rng = prng_stream(plan->seed, s.media_op, PLAN_SALT_FLIP);
+    s.media = MEDIA_FLIP;
+    s.flip_count = (uint8_t)FS_MAX(plan->flip_n, 1u);
+    s.flip_bit = (uint32_t)(prng_xorshift64star(&rng) % ((uint64_t)bs * 8u));
+    emit(k, &s);
+}
+
 /* At the end of the log, for each write, the media faults the plan names (the
  * ones the model allows) and a forged block; a flipped bit is drawn from the
- * seed and the op index, a forged one from the fields of the write's block. */
+ * seed and the op index, a forged one from the fields of the write's block.
+ * A misdirected write lands next door or, half the time, on a block in use. */
 static void
-media(struct sink *k, const struct oplog *log, const struct fault_plan *plan,
-        enum device_model model)
+media_end(struct sink *k, const struct cut_image *img, const struct fault_plan *plan,
+        uint32_t kinds)
 {
-    const struct oplog_op *ops = log->ops;
-    uint32_t n = log->count;
-    ASSERT(n > 0);
-    ASSERT(model < MODEL_COUNT);
-    uint32_t kinds = plan_applied(plan, model, true);
-    uint64_t *live = malloc(((size_t)n + 1) * sizeof(uint64_t));
-    uint32_t live_count = 0;
-    for (uint32_t i = 0; live != NULL && i < n; i++) {
-        if (oplog_live_bytes(log, i) != NULL) {
-            live[live_count++] = ops[i].block;      /* In op order: draws index this. */
-        }
-    }
-    k->failed = k->failed || live == NULL;
+    const struct oplog_op *ops = img->log->ops;
+    uint32_t n = img->cut;
+    ASSERT(n == img->log->count && n > 0);
+    ASSERT(img->writer == img->log->last_write);
+    const uint64_t *live = img->live;
+    uint32_t live_count = img->live_count;
     for (uint32_t i = 0; i < n && !k->failed; i++) {
         if (ops[i].kind != OPLOG_OP_WRITE) {
             continue;
         }
-        const uint8_t *content = oplog_live_bytes(log, i);     /* NULL: overwritten later. */
+        const uint8_t *content = cut_live_bytes(img, i);        /* NULL: overwritten later. */
         struct crash_state s = { .cut = n, .torn = CRASH_NONE, .media_op = i };
         if ((kinds & PLAN_FORGE) && content != NULL) {
-            forges(k, &s, content, log->block_size, plan);
+            forges(k, &s, content, img->log->block_size, plan);
         }
         if (kinds & PLAN_FLIP) {
-            uint64_t rng = prng_stream(plan->seed, i, PLAN_SALT_FLIP);
-            s.media = MEDIA_FLIP;
-            uint64_t bits = (uint64_t)log->block_size * 8u;
-            s.flip_bit = (uint32_t)(prng_xorshift64star(&rng) % bits);
-            emit(k, &s);
-            s.flip_bit = 0;
+            flips(k, s, img->log->block_size, plan);
         }
         if (kinds & PLAN_LOST) {
             s.media = MEDIA_LOST;
@@ -621,10 +672,275 @@ media(struct sink *k, const struct oplog *log, const struct fault_plan *plan,
             emit(k, &s);
         }
         if ((kinds & PLAN_REPOINT) && content != NULL) {
-            repoints(k, &s, log, live, live_count, plan);
+            repoints(k, &s, img, plan);
         }
     }
-    free(live);
+}
+
+/* A misdirected write at an earlier cut: it landed on a block in use there,
+ * another than its own, drawn from the seed (the caller made sure there is
+ * one: two blocks in use). */
+static void
+misdirects(struct sink *k, struct crash_state s, const struct cut_image *img,
+        const struct fault_plan *plan)
+{
+    ASSERT(img->live_count >= 2);
+    ASSERT(s.media_op < img->cut);
+    uint64_t own = img->log->ops[s.media_op].block;
+    uint64_t rng = prng_stream(plan->seed, s.media_op, PLAN_SALT_MISDIRECT);
+    uint32_t at = (uint32_t)(prng_xorshift64star(&rng) % img->live_count);
+    if (img->live[at] == own) {             /* Its own block: one of the others instead. */
+        uint32_t skip = 1 + (uint32_t)(prng_xorshift64star(&rng) % (img->live_count - 1));
+        at = (at + skip) % img->live_count;
+    }
+    s.media = MEDIA_MISDIRECT;
+    s.target = (uint32_t)img->live[at];
+    emit(k, &s);
+}
+
+/* Which writes a media class may strike at a cut before the end: the writes
+ * live there (a fault on bytes a later write replaced would not show), the
+ * live metadata writes (forged and repointed blocks), or, misdirected, every
+ * write before the cut (its bytes may still stand on the block it hit). */
+enum struck_from {
+    STRUCK_LIVE,                /* img->live_op. */
+    STRUCK_META,                /* Those of img->live_op that are metadata blocks. */
+    STRUCK_ALL,                 /* Every write before the cut. */
+};
+
+/* The media classes at a cut before the end, in the order a write's states
+ * are emitted (the end of the log's order). */
+static const struct {
+    enum fault_class cls;       /* The class. */
+    uint32_t bit;               /* Its PLAN_* bit. */
+    enum struck_from from;      /* Its candidate writes. */
+} cut_classes[] = {
+    { FAULT_CLASS_FORGE, PLAN_FORGE, STRUCK_META },
+    { FAULT_CLASS_FLIP, PLAN_FLIP, STRUCK_LIVE },
+    { FAULT_CLASS_LOST, PLAN_LOST, STRUCK_LIVE },
+    { FAULT_CLASS_MISDIRECT, PLAN_MISDIRECT, STRUCK_ALL },
+    { FAULT_CLASS_UNREADABLE, PLAN_UNREADABLE, STRUCK_LIVE },
+    { FAULT_CLASS_REPOINT, PLAN_REPOINT, STRUCK_META },
+};
+
+#define CUT_CLASS_COUNT (sizeof(cut_classes) / sizeof(cut_classes[0]))
+
+STATIC_ASSERT(CUT_CLASS_COUNT <= 8, "a write's classes at a cut fit its struck byte");
+
+/* The planner's image as the cuts advance, and its scratch for the media
+ * faults at each cut before the end. Every array has an entry per op. */
+struct cut_media {
+    struct cut_image img;       /* At the current cut; writer is at. */
+    uint32_t *at;               /* Per block: its writer at the cut (OPLOG_NONE: none). */
+    uint64_t *blocks;           /* The distinct blocks written before the cut. */
+    uint32_t block_count;       /* Entries of blocks. */
+    uint32_t *writes;           /* Every write op before the cut, ascending. */
+    uint32_t write_count;       /* Entries of writes. */
+    uint32_t *meta_op;          /* The live writes that are metadata blocks, ascending. */
+    uint32_t *pick;             /* Sampling scratch: candidate indices. */
+    uint8_t *struck;            /* Per op: the cut_classes (bit i: row i) struck at this cut. */
+    uint32_t *struck_op;        /* The ops with a struck bit, in the order first struck. */
+};
+
+static int
+cut_media_init(struct cut_media *m, const struct oplog *log)
+{
+    size_t n = (size_t)log->count + 1;
+    memset(m, 0, sizeof(*m));
+    m->at = malloc(log->block_count * sizeof(uint32_t));
+    m->blocks = malloc(n * sizeof(uint64_t));
+    m->writes = malloc(n * sizeof(uint32_t));
+    m->meta_op = malloc(n * sizeof(uint32_t));
+    m->pick = malloc(n * sizeof(uint32_t));
+    m->struck = calloc(n, 1);
+    m->struck_op = malloc(n * sizeof(uint32_t));
+    m->img = (struct cut_image){ log, 0, m->at, malloc(n * sizeof(uint32_t)),
+        malloc(n * sizeof(uint64_t)), 0 };
+    if (m->at == NULL || m->blocks == NULL || m->writes == NULL || m->meta_op == NULL
+            || m->pick == NULL || m->struck == NULL || m->struck_op == NULL
+            || m->img.live_op == NULL || m->img.live == NULL) {
+        return -1;
+    }
+    memset(m->at, 0xff, log->block_count * sizeof(uint32_t));
+    return 0;
+}
+
+static void
+cut_media_free(struct cut_media *m)
+{
+    free(m->at);
+    free(m->blocks);
+    free(m->writes);
+    free(m->meta_op);
+    free(m->pick);
+    free(m->struck);
+    free(m->struck_op);
+    free(m->img.live_op);
+    free(m->img.live);
+    memset(m, 0, sizeof(*m));
+}
+
+/* Moves the image to cut: op cut - 1 has been issued. */
+static void
+cut_media_advance(struct cut_media *m, uint32_t cut)
+{
+    const struct oplog_op *op = &m->img.log->ops[cut - 1];
+    ASSERT(cut == m->img.cut + 1);
+    m->img.cut = cut;
+    if (op->kind != OPLOG_OP_WRITE) {
+        return;
+    }
+    ASSERT(op->block < m->img.log->block_count);
+    if (m->at[op->block] == OPLOG_NONE) {
+        m->blocks[m->block_count++] = op->block;
+    }
+    m->at[op->block] = cut - 1;
+    m->writes[m->write_count++] = cut - 1;
+}
+
+/* Lists the writes live at the cut, ascending, with their blocks, and the
+ * metadata ones among them; returns how many of those. */
+static uint32_t
+cut_media_live(struct cut_media *m)
+{
+    struct cut_image *img = &m->img;
+    for (uint32_t i = 0; i < m->block_count; i++) {
+        img->live_op[i] = m->at[m->blocks[i]];
+    }
+    img->live_count = m->block_count;
+    qsort(img->live_op, img->live_count, sizeof(uint32_t), u32_order);
+    uint32_t meta = 0;
+    for (uint32_t i = 0; i < img->live_count; i++) {
+        uint32_t op = img->live_op[i];
+        img->live[i] = img->log->ops[op].block;
+        if (forge_is_meta(oplog_op_bytes(img->log, op), img->log->block_size)) {
+            m->meta_op[meta++] = op;
+        }
+    }
+    return meta;
+}
+
+/* Which of m candidates are struck: all when m <= want, else want of them
+ * drawn from rng (a partial Fisher-Yates shuffle), as ascending indices in
+ * m->pick. Returns how many. */
+static uint32_t
+struck_pick(struct cut_media *m, uint32_t count, uint32_t want, uint64_t rng)
+{
+    ASSERT(want > 0);
+    ASSERT(count <= m->img.cut);
+    for (uint32_t i = 0; i < count; i++) {
+        m->pick[i] = i;
+    }
+    if (count <= want) {
+        return count;
+    }
+    for (uint32_t i = 0; i < want; i++) {
+        uint32_t j = i + (uint32_t)(prng_xorshift64star(&rng) % (count - i));
+        uint32_t t = m->pick[i];
+        m->pick[i] = m->pick[j];
+        m->pick[j] = t;
+    }
+    qsort(m->pick, want, sizeof(uint32_t), u32_order);
+    return want;
+}
+
+/* Marks the writes each media class of kinds strikes at the cut, up to
+ * plan->samples per class, and counts the rest as left out (a write's forged
+ * or repointed variants as forge_n or repoint_n: at most that many). Returns
+ * the entries of m->struck_op. */
+static uint32_t
+cut_media_mark(struct sink *k, struct cut_media *m, const struct fault_plan *plan,
+        uint32_t kinds, uint64_t cut_seed)
+{
+    uint32_t meta = cut_media_live(m);
+    uint32_t struck = 0;
+    for (uint32_t c = 0; c < CUT_CLASS_COUNT; c++) {
+        enum struck_from from = cut_classes[c].from;
+        if (!(kinds & cut_classes[c].bit) || (from == STRUCK_ALL && m->img.live_count < 2)) {
+            continue;                       /* Misdirected: no other block in use to hit. */
+        }
+        const uint32_t *cand = from == STRUCK_LIVE ? m->img.live_op
+            : from == STRUCK_META ? m->meta_op : m->writes;
+        uint32_t count = from == STRUCK_LIVE ? m->img.live_count
+            : from == STRUCK_META ? meta : m->write_count;
+        uint64_t rng = prng_stream(cut_seed, cut_classes[c].cls, PLAN_SALT_STRUCK);
+        uint32_t got = struck_pick(m, count, FS_MAX(plan->samples, 1u), rng);
+        uint64_t variants = cut_classes[c].cls == FAULT_CLASS_FORGE ? plan->forge_n
+            : cut_classes[c].cls == FAULT_CLASS_REPOINT ? plan->repoint_n : 1u;
+        k->left_out += (uint64_t)(count - got) * variants;
+        for (uint32_t i = 0; i < got; i++) {
+            uint32_t op = cand[m->pick[i]];
+            if (m->struck[op] == 0) {
+                m->struck_op[struck++] = op;
+            }
+            m->struck[op] |= (uint8_t)(1u << c);
+        }
+    }
+    return struck;
+}
+
+/* At a cut before the end of the log: the media faults the plan names, each
+ * class on up to plan->samples writes (cut_media_mark), drawn from the cut's
+ * own seed; a write's states in the end of the log's order, writes
+ * ascending. */
+static void
+media_cut(struct sink *k, struct cut_media *m, const struct fault_plan *plan, uint32_t kinds)
+{
+    ASSERT(m->img.cut < m->img.log->count);
+    ASSERT(kinds != 0);
+    struct fault_plan at = *plan;
+    at.seed = prng_stream(plan->seed, m->img.cut, PLAN_SALT_CUT);
+    uint32_t struck = cut_media_mark(k, m, plan, kinds, at.seed);
+    qsort(m->struck_op, struck, sizeof(uint32_t), u32_order);
+    uint32_t bs = m->img.log->block_size;
+    for (uint32_t i = 0; i < struck && !k->failed; i++) {
+        uint32_t op = m->struck_op[i];
+        struct crash_state s = { .cut = m->img.cut, .torn = CRASH_NONE, .media_op = op };
+        for (uint32_t c = 0; c < CUT_CLASS_COUNT; c++) {
+            if (!(m->struck[op] & (1u << c))) {
+                continue;
+            }
+            enum fault_class cls = cut_classes[c].cls;
+            if (cls == FAULT_CLASS_FORGE) {
+                forges(k, &s, cut_live_bytes(&m->img, op), bs, &at);
+            } else if (cls == FAULT_CLASS_FLIP) {
+                flips(k, s, bs, &at);
+            } else if (cls == FAULT_CLASS_MISDIRECT) {
+                misdirects(k, s, &m->img, &at);
+            } else if (cls == FAULT_CLASS_REPOINT) {
+                repoints(k, &s, &m->img, &at);
+            } else {
+                s.media = fault_class_info(cls)->media_fault;
+                emit(k, &s);
+                s.media = MEDIA_NONE;
+            }
+        }
+        m->struck[op] = 0;
+    }
+}
+
+/* The end of the log as a cut image: the writes the log leaves in place, in
+ * op order (draws index this list), and the log's own last writes. */
+static void
+media_at_end(struct sink *k, const struct oplog *log, const struct fault_plan *plan,
+        uint32_t kinds)
+{
+    uint32_t n = log->count;
+    ASSERT(n > 0);
+    struct cut_image img = { log, n, log->last_write, malloc(((size_t)n + 1) * sizeof(uint32_t)),
+        malloc(((size_t)n + 1) * sizeof(uint64_t)), 0 };
+    k->failed = k->failed || img.live_op == NULL || img.live == NULL;
+    for (uint32_t i = 0; !k->failed && i < n; i++) {
+        if (oplog_live_bytes(log, i) != NULL) {
+            img.live_op[img.live_count] = i;
+            img.live[img.live_count++] = log->ops[i].block;
+        }
+    }
+    if (!k->failed) {
+        media_end(k, &img, plan, kinds);
+    }
+    free(img.live_op);
+    free(img.live);
 }
 
 int
@@ -633,6 +949,26 @@ fault_plan_enumerate(const struct oplog *log, enum device_model model,
 {
     uint64_t left_out;
     return fault_plan_enumerate_counted(log, model, plan, states, count, &left_out);
+}
+
+/* The states at cut c the plan's cut classes give: the cut, its lost-write
+ * subsets, tears and lying flushes. */
+static void
+cut_states(struct sink *k, const struct oplog *log, const struct fault_plan *plan,
+        uint32_t applied, uint32_t c, const uint32_t *prev, uint32_t pw, const uint32_t *win,
+        uint32_t w)
+{
+    struct crash_state s = { .cut = c, .torn = CRASH_NONE };
+    emit(k, &s);
+    if ((applied & PLAN_REORDER) && w > 0) {
+        reorders(k, win, w, plan, c);
+    }
+    if ((applied & PLAN_TORN) && c > 0 && log->ops[c - 1].kind == OPLOG_OP_WRITE) {
+        tears(k, log, c);
+    }
+    if ((applied & PLAN_LIAR) && pw > 0) {
+        lies(k, prev, pw, win, w, plan, c);
+    }
 }
 
 int
@@ -646,15 +982,17 @@ fault_plan_enumerate_counted(const struct oplog *log, enum device_model model,
     uint32_t n = log->count;
     uint8_t *cuts = calloc((size_t)n + 1, 1);
     uint32_t *win = malloc(((size_t)n + 1) * sizeof(uint32_t));
-    struct sink k = { states, count, 0, cuts == NULL || win == NULL, 0 };
+    uint32_t *prev = malloc(((size_t)n + 1) * sizeof(uint32_t));
+    struct sink k = { states, count, 0, cuts == NULL || win == NULL || prev == NULL, 0 };
     *states = NULL;
     *count = 0;
+    uint32_t applied = plan_applied(plan, model, false);
+    uint32_t media = plan_applied(plan, model, true);
+    struct cut_media m = { 0 };
+    k.failed = k.failed || (media != 0 && cut_media_init(&m, log) != 0);
     if (!k.failed) {
         plan_cuts(log, plan, cuts);
     }
-    uint32_t *prev = malloc(((size_t)n + 1) * sizeof(uint32_t));
-    k.failed = k.failed || prev == NULL;
-    uint32_t applied = plan_applied(plan, model, false);
     uint32_t w = 0, pw = 0;
     for (uint32_t c = 0; c <= n && !k.failed; c++) {
         if (c > 0 && ops[c - 1].kind == OPLOG_OP_FLUSH) {
@@ -664,26 +1002,21 @@ fault_plan_enumerate_counted(const struct oplog *log, enum device_model model,
         } else if (c > 0 && ops[c - 1].kind == OPLOG_OP_WRITE) {
             win[w++] = c - 1;
         }
-        if (!cuts[c]) {
-            continue;
+        if (c > 0 && media != 0) {
+            cut_media_advance(&m, c);
         }
-        struct crash_state s = { .cut = c, .torn = CRASH_NONE };
-        emit(&k, &s);
-        if ((applied & PLAN_REORDER) && w > 0) {
-            reorders(&k, win, w, plan, c);
+        if (cuts[c]) {
+            cut_states(&k, log, plan, applied, c, prev, pw, win, w);
         }
-        if ((applied & PLAN_TORN) && c > 0
-                && ops[c - 1].kind == OPLOG_OP_WRITE) {
-            tears(&k, log, c);
-        }
-        if ((applied & PLAN_LIAR) && pw > 0) {
-            lies(&k, prev, pw, win, w, plan, c);
+        if (cuts[c] && c < n && media != 0) {
+            media_cut(&k, &m, plan, media);
         }
     }
+    if (media != 0 && !k.failed) {
+        media_at_end(&k, log, plan, media);
+    }
+    cut_media_free(&m);
     free(prev);
-    if (plan_applied(plan, model, true) != 0 && !k.failed) {
-        media(&k, log, plan, model);
-    }
     free(cuts);
     free(win);
     *left_out = k.left_out;
@@ -778,6 +1111,12 @@ media_id_format(struct id_out *o, const struct crash_state *s)
     switch (id_args[c]) {
     case CRASH_ID_OP_BIT:
         id_put(o, "%s%" PRIu32 "b%" PRIu32, id, s->media_op, s->flip_bit);
+        break;
+    case CRASH_ID_OP_BITS:
+        id_put(o, "%s%" PRIu32 "b%" PRIu32, id, s->media_op, s->flip_bit);
+        if (s->flip_count > 1) {
+            id_num(o, "x", s->flip_count);
+        }
         break;
     case CRASH_ID_OP_OFFSET_TARGET:
         id_put(o, "%s%" PRIu32 "o%" PRIu32 "t%" PRIu32, id, s->media_op, s->flip_bit, s->target);
@@ -887,6 +1226,21 @@ parse_torn(const char *p, struct crash_state *s)
     return q;
 }
 
+/* After <op>b<bit> of a flip: nothing (one bit) or x<count>, 2..FLIP_BITS_MAX. */
+static const char *
+parse_flip_count(const char *p, struct crash_state *s)
+{
+    uint32_t n = 1;
+    if (*p == 'x') {
+        p = parse_u32(p + 1, &n);
+        if (p == NULL || n < 2 || n > FLIP_BITS_MAX) {
+            return NULL;
+        }
+    }
+    s->flip_count = (uint8_t)n;
+    return p;
+}
+
 /* The media piece: a media class's prefix, <op>, then what its id_args say. */
 static const char *
 parse_media(const char *p, struct crash_state *s)
@@ -899,8 +1253,11 @@ parse_media(const char *p, struct crash_state *s)
         }
         s->media = info->media_fault;
         q = parse_u32(q, &s->media_op);
-        if (id_args[c] == CRASH_ID_OP_BIT) {
+        if (id_args[c] == CRASH_ID_OP_BIT || id_args[c] == CRASH_ID_OP_BITS) {
             q = q != NULL && *q == 'b' ? parse_u32(q + 1, &s->flip_bit) : NULL;
+        }
+        if (id_args[c] == CRASH_ID_OP_BITS) {
+            q = q != NULL ? parse_flip_count(q, s) : NULL;
         } else if (id_args[c] == CRASH_ID_OP_OFFSET_TARGET) {
             q = q != NULL && *q == 'o' ? parse_u32(q + 1, &s->flip_bit) : NULL;
             q = q != NULL && *q == 't' ? parse_u32(q + 1, &s->target) : NULL;
@@ -927,6 +1284,26 @@ crash_id_parse(const char *id, struct crash_state *s)
         return -1;
     }
     return p != NULL && *p == '\0' ? 0 : -1;
+}
+
+uint32_t
+crash_flip_bits(const struct crash_state *s, uint32_t block_size, uint32_t bits[FLIP_BITS_MAX])
+{
+    ASSERT(s->media == MEDIA_FLIP);
+    ASSERT(s->flip_count >= 1 && s->flip_count <= FLIP_BITS_MAX);
+    uint64_t total = (uint64_t)block_size * 8u;
+    ASSERT(s->flip_bit < total && s->flip_count <= total);
+    uint64_t rng = prng_stream(s->flip_bit, s->media_op, PLAN_SALT_FLIP_BITS);
+    bits[0] = s->flip_bit;
+    for (uint32_t n = 1; n < s->flip_count; n++) {
+        uint32_t bit = (uint32_t)(prng_splitmix64(&rng) % total);
+        for (uint32_t probe = 0; u32_in(bits, n, bit); probe++) {
+            ASSERT(probe < n);                      /* Only n bits are taken. */
+            bit = (uint32_t)((bit + 1u) % total);   /* Drawn before: the next free one. */
+        }
+        bits[n] = bit;
+    }
+    return s->flip_count;
 }
 
 bool

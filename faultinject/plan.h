@@ -15,6 +15,9 @@
  *                          g (garbage, fixed by the op index)
  *     w812-flip640b9001    ... and bit 9001 of the block write 640 wrote has
  *                          flipped on the medium (a media fault)
+ *     w812-flip640b9001x4  ... bits 9001 and three more, drawn from the op
+ *                          and bit 9001 alone (crash_flip_bits), so the
+ *                          id replays without the plan (flip:4)
  *     w812-lost640         ... write 640 was acknowledged but never persisted,
  *                          whatever flushes followed (a media fault)
  *     w812-mis640t17       ... write 640 landed on block 17 instead of its
@@ -45,19 +48,31 @@
  * beyond it), torn (the last write before each cut torn after 1, half and all
  * but one of its sectors, with each fill), liar (hostile: the last flush
  * before each cut lied, so a write from before it is lost, alone or with one
- * from after it); and the media faults, each once per write at the end of
- * the log: flip (one bit of the write's block flipped, the bit drawn from the
- * seed), lost (the write never persisted), misdirect (it landed on the next
- * block or, half the time, on a block the log leaves in place, drawn from
- * the seed), unreadable (its block, when the log leaves it in place, reads
- * back as a device error). A fault the device model does not allow is not
- * enumerated (crashsim explore refuses such a plan: fault_plan_check_model;
- * crashsim matrix applies one plan to every model). forge:N (N forged
- * variants, default 1, of each metadata block the log leaves in place, the
- * field and bit of each drawn from the seed) is no device fault: it applies
- * under every model; nor is repoint:N (N variants of each such block with
- * one of its block pointers naming another block the log leaves in place,
- * drawn from the seed).
+ * from after it); and the media faults: flip:N (N bits of the write's block
+ * flipped, default 1, the first drawn from the seed), lost (the write never
+ * persisted), misdirect (it landed on another block), unreadable (its block
+ * reads back as a device error). A fault the device model does not allow is
+ * not enumerated (crashsim explore refuses such a plan:
+ * fault_plan_check_model; crashsim matrix applies one plan to every model).
+ * forge:N (N forged variants, default 1, of a metadata block, the field and
+ * bit of each drawn from the seed) is no device fault: it applies under
+ * every model; nor is repoint:N (N variants of a metadata block with one of
+ * its block pointers naming another block in use, drawn from the seed).
+ *
+ * Where the media classes strike. At the end of the log, once per write (the
+ * states and ids of stored runs): flip, lost and misdirect every write, a
+ * misdirected one onto the next block or, half the time, a block the log
+ * leaves in place; unreadable, forge and repoint the writes the log leaves in
+ * place. At every earlier cut the plan's selectors take, too: flip, lost,
+ * unreadable, forge and repoint the writes live at the cut (bytes a later
+ * write replaced before the cut would not show: such a state would be the
+ * plain cut's image, so it is not enumerated), misdirect every write before
+ * the cut (a replaced write's misdirected copy still stands where it
+ * landed), onto a block in use at the cut (one a write of the log holds
+ * there, not its own), drawn from the seed. Per cut and class, up to
+ * plan->samples writes, the rest drawn from the cut's seed and counted in
+ * left_out (a write's forged or repointed variants as N each: at most that
+ * many).
  *
  * The names of all of these — models, plan elements, fault classes, the
  * pieces of an id, torn fills — and which model applies which class are one
@@ -88,6 +103,8 @@ struct crash_state {
     uint8_t liar;                       /* The drops cross a flush the device acknowledged. */
     uint32_t drops[CRASH_DROPS_MAX];    /* Write ops lost, ascending, each < cut. */
     uint8_t media;                      /* enum media_fault (faultinject/classes.h). */
+    uint8_t flip_count;                 /* MEDIA_FLIP: bits inverted, 1..FLIP_BITS_MAX, the
+                                           first flip_bit (crash_flip_bits); else 0. */
     uint32_t media_op;                  /* The write op it struck. */
     uint32_t flip_bit;                  /* MEDIA_FLIP, MEDIA_FORGE: the bit, from the block's
                                            start; MEDIA_REPOINT: the pointer's byte offset. */
@@ -99,15 +116,19 @@ struct crash_state {
 struct fault_plan {
     uint32_t kinds;             /* PLAN_* bits (faultinject/classes.h). */
     uint32_t reorder_k;         /* Largest number of lost writes per state. */
-    uint32_t samples;           /* Per cut: subsets beyond this many are sampled. */
+    uint32_t samples;           /* Per cut: reorder subsets, lying-flush losses and, per
+                                   media class, writes struck beyond this many are
+                                   sampled. */
+    uint32_t flip_n;            /* Bits each flip state inverts (flip:N). */
     uint32_t forge_n;           /* Forged variants per metadata write (forge:N). */
     uint32_t repoint_n;         /* Repointed variants per metadata write (repoint:N). */
     uint64_t seed;              /* Seeds the sampling. */
 };
 
 #define FORGE_VARIANTS_MAX 4096u
+#define FLIP_BITS_MAX 64u           /* Bits one flip state may invert (flip:N). */
 
-/* Parses "pass,flush,prefix,reorder:2,torn,flip,lost,misdirect,forge:16,unreadable,liar"
+/* Parses "pass,flush,prefix,reorder:2,torn,flip:4,lost,misdirect,forge:16,unreadable,liar"
  * (the elements of PLAN_CUTS and FAULT_CLASSES, faultinject/classes.h). On
  * error returns -1 and names the bad element in err. */
 int fault_plan_parse(const char *s, struct fault_plan *plan, char *err, size_t err_size);
@@ -129,8 +150,9 @@ int fault_plan_check_model(const struct fault_plan *plan, enum device_model mode
 int fault_plan_enumerate(const struct oplog *log, enum device_model model,
         const struct fault_plan *plan, struct crash_state **states, size_t *count);
 /* The same, and *left_out: the states of the plan's space that sampling did
- * not draw (reorder subsets and lying-flush losses past plan->samples at a
- * cut), so a reader knows what fraction of the space the states are. */
+ * not draw (reorder subsets, lying-flush losses and, per media class, struck
+ * writes past plan->samples at a cut), so a reader knows what fraction of
+ * the space the states are. */
 int fault_plan_enumerate_counted(const struct oplog *log, enum device_model model,
         const struct fault_plan *plan, struct crash_state **states, size_t *count,
         uint64_t *left_out);
@@ -138,6 +160,12 @@ int fault_plan_enumerate_counted(const struct oplog *log, enum device_model mode
 /* Ids. crash_id_parse returns -1 on malformed ids. */
 void crash_id_format(const struct crash_state *s, char *buf, size_t size);
 int crash_id_parse(const char *id, struct crash_state *s);
+/* The bits a MEDIA_FLIP state inverts in its block of block_size bytes, in
+ * bits[0..flip_count): flip_bit, then flip_count - 1 more, distinct, drawn
+ * from a stream seeded by the op and flip_bit alone, so the id replays them
+ * without the plan. Returns flip_count. */
+uint32_t crash_flip_bits(const struct crash_state *s, uint32_t block_size,
+        uint32_t bits[FLIP_BITS_MAX]);
 /* Whether write op is one of the state's lost writes. */
 bool crash_state_dropped(const struct crash_state *s, uint32_t op);
 

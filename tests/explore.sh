@@ -45,15 +45,20 @@ check "torn violations are torn states only" \
     "$(q tn.db "select count(*) from violations where fault_class <> 'torn'")" 0
 
 # Media faults (hostile only): per write, a bit of its block flipped, the
-# write lost for good, the write landed on the next block. The file system
+# write lost for good, the write landed on the next block, at the end of the
+# log; at each earlier cut too, on the writes live there. The file system
 # detects the damage or never reads it: nothing is silent wrong data, and no
 # media state is a violation.
 check "hostile pass,flip,lost,misdirect exits 0" \
     "$(run fl.db --model hostile --faults pass,flip,lost,misdirect)" 0
 writes=$(q fl.db "select count(*) from wlog where kind='write'")
+last=$(q fl.db "select max(cut) from states")
 for c in flip lost misdirect; do
-    check "$c: one state per logged write" \
-        "$(q fl.db "select count(*) from states where fault_class='$c'")" "$writes"
+    check "$c: one state per logged write at the end of the log" \
+        "$(q fl.db "select count(*) from states where fault_class='$c' and cut=$last")" "$writes"
+    check "$c: states at earlier cuts too" \
+        "$([ "$(q fl.db "select count(*) from states where fault_class='$c' and cut<$last")" \
+            -gt 0 ] && echo yes)" yes
     check "$c: some damage is detected" \
         "$([ "$(q fl.db "select count(*) from results r join states s using (run_id, state_id)
             where s.fault_class='$c' and r.outcome='detected'")" -gt 0 ] && echo yes)" yes
@@ -61,6 +66,11 @@ done
 check "media ids name the write (and the bit)" \
     "$(q fl.db "select count(*) from states where fault_class in ('flip', 'lost', 'misdirect')
         and not (state_id glob 'w*-flip*b*' or state_id glob 'w*-lost*' or state_id glob 'w*-mis*')")" 0
+run f4.db --model hostile --faults pass,flip:4 >/dev/null
+check "flip:4: every flip id names four bits, and runs.faults says flip:4" \
+    "$(q f4.db "select count(*) from states where fault_class='flip' and state_id not glob '*x4'")
+$(q f4.db "select faults from runs")" "0
+pass,flip:4"
 run fr.db --model hostile --faults pass,reorder:1,flip,lost,misdirect >/dev/null
 check "with lost writes from the cache too, media states keep their own verdicts" \
     "$(q fr.db "select count(*) from violations where fault_class in ('flip', 'lost', 'misdirect')")" 0
@@ -156,8 +166,9 @@ check "matrix with a bad plan: usage (exit 2)" \
 # as a device error. Recovery or the check names it (detected) or never needs
 # the block (ok); nothing else.
 check "hostile pass,unreadable exits 0" "$(run ur.db --model hostile --faults pass,unreadable)" 0
-check "unreadable: one state per block the log leaves written" \
-    "$(q ur.db "select count(*) from states where fault_class='unreadable'")" \
+check "unreadable: one state per block the log leaves written, at the end of the log" \
+    "$(q ur.db "select count(*) from states where fault_class='unreadable'
+        and cut=(select max(cut) from states)")" \
     "$(q ur.db "select count(distinct block) from wlog where kind='write'")"
 check "unreadable: no violations, some detected" \
     "$(q ur.db "select count(*) from violations"),$([ "$(q ur.db "select count(*) from results
@@ -176,9 +187,9 @@ check "forge: some forgeries are refused" \
         where s.fault_class='forge' and r.outcome='detected'")" -gt 0 ] && echo yes)" yes
 fop="substr(substr(state_id, instr(state_id, '-forge')), 7,
     instr(substr(state_id, instr(state_id, '-forge')), 'b') - 7)"
-check "forge: between 2 and 32 states per forged write, ids naming the write and the bit" \
+check "forge: between 2 and 32 states per forged write and cut, ids naming the write and the bit" \
     "$(q fg.db "select min(n) > 1 and max(n) <= 32 from (select count(*) n from states
-        where fault_class='forge' and state_id glob 'w*-forge*b*' group by $fop)")" 1
+        where fault_class='forge' and state_id glob 'w*-forge*b*' group by cut, $fop)")" 1
 check "forge: the plan is stored as given" "$(q fg.db "select faults from runs")" "pass,forge:32"
 check "forge: a bad count is a usage error" "$(run fx.db --faults forge:0 2>/dev/null)" 2
 fid=$(q fg.db "select state_id from results r join states s using (run_id, state_id)

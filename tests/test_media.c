@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "../fs/check.h"
+#include "../sim/check/crash.h"
 #include "../faultinject/faultdev.h"
 #include "../sim/oracle/oracle.h"
 #include "../sim/record/runner.h"
@@ -264,6 +265,127 @@ media_read_bitflip(void **state)
     loop(FAULT_DEV_READ_BITFLIP, false);
 }
 
+/* ---- Media faults as crash states, at any cut (faultinject/plan.h). ---- */
+
+#define VIEW_BS 4096u               /* Block size of the hand-made disk below. */
+
+/* What block holds after ops [0, cut) of the disk's log, with no fault. */
+static const uint8_t *
+bytes_at(const struct oplog_disk *disk, uint64_t block, uint32_t cut)
+{
+    uint32_t op = oplog_block_writer_at(&disk->log, block, cut);
+    return op != OPLOG_NONE ? oplog_op_bytes(&disk->log, op) : oplog_disk_base_block(disk, block);
+}
+
+/* Bits set in a ^ b over a block. */
+static uint32_t
+bits_differ(const uint8_t *a, const uint8_t *b)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < VIEW_BS; i++) {
+        n += (uint32_t)__builtin_popcount((unsigned)(a[i] ^ b[i]));
+    }
+    return n;
+}
+
+/* Checks one media state in the view against what it must do to the image;
+ * got receives the struck block's bytes (or its target's, misdirected). */
+static void
+media_state_bytes(struct crash_view *v, const struct oplog_disk *disk,
+        const struct crash_state *s, uint8_t *got)
+{
+    const struct oplog *log = &disk->log;
+    uint64_t own = log->ops[s->media_op].block;
+    bool live = oplog_block_writer_at(log, own, s->cut) == s->media_op;
+    const uint8_t *wrote = oplog_op_bytes(log, s->media_op);
+    const uint8_t *prior = live ? bytes_at(disk, own, s->media_op) : bytes_at(disk, own, s->cut);
+    assert_true(live || s->media == MEDIA_MISDIRECT || s->cut == log->count);
+    int rc = v->bdev.read(&v->bdev, own, got);
+    if (s->media == MEDIA_UNREADABLE) {
+        assert_int_equal(rc, FS_EIO);
+        return;
+    }
+    assert_int_equal(rc, 0);
+    if (s->media == MEDIA_FLIP) {
+        uint32_t bits[FLIP_BITS_MAX];
+        uint32_t n = crash_flip_bits(s, VIEW_BS, bits);
+        assert_int_equal(bits_differ(got, live ? wrote : prior), live ? n : 0);
+        for (uint32_t i = 0; live && i < n; i++) {
+            assert_true((got[bits[i] / 8] ^ wrote[bits[i] / 8]) & (1u << (bits[i] % 8)));
+        }
+        return;
+    }
+    assert_memory_equal(got, prior, VIEW_BS);       /* Lost or misdirected: the old bytes. */
+    if (s->media == MEDIA_MISDIRECT) {
+        uint64_t t = s->target != CRASH_NONE ? s->target : own + 1;     /* Next door. */
+        assert_true(s->cut == log->count || s->target != CRASH_NONE);
+        uint32_t there = oplog_block_writer_at(log, t, s->cut);
+        assert_int_equal(v->bdev.read(&v->bdev, t, got), 0);
+        bool landed = there == OPLOG_NONE || there < s->media_op;
+        assert_memory_equal(got, landed ? wrote : bytes_at(disk, t, s->cut), VIEW_BS);
+    }
+}
+
+/* Flips of N bits, lost, misdirected and unreadable writes at every cut of
+ * a hand-made log, in a crash view: each changes the image as it says, a
+ * flip changes exactly N distinct bits, and the id alone, parsed again,
+ * gives the same bytes (crashsim replay needs no plan). */
+static void
+media_states_in_view(void **state)
+{
+    (void)state;
+    static uint8_t blocks[6][VIEW_BS];
+    for (uint32_t i = 0; i < 6; i++) {
+        memset(blocks[i], (int)(0x11 * (i + 1)), VIEW_BS);
+    }
+    struct oplog_disk disk;
+    assert_int_equal(oplog_disk_init(&disk, VIEW_BS, 32), 0);
+    assert_int_equal(oplog_disk_base_set(&disk, 9, blocks[5]), 0);
+    oplog_start(&disk.log, 0, 0);
+    /* 0 w5, 1 w6, 2 flush, 3 w5 again, 4 w7, 5 w9 (over the base), 6 w6 again. */
+    const uint64_t where[] = { 5, 6, UINT64_MAX, 5, 7, 9, 6 };
+    for (uint32_t i = 0; i < 7; i++) {
+        int rc = where[i] == UINT64_MAX ? oplog_flush(&disk.log)
+            : oplog_disk_write(&disk, where[i], blocks[i % 5]);
+        assert_int_equal(rc, 0);
+    }
+    struct fault_plan p;
+    char err[256];
+    assert_int_equal(fault_plan_parse("prefix,flip:6,lost,misdirect,unreadable", &p, err,
+            sizeof(err)), 0);
+    p.seed = 9;
+    struct crash_state *s;
+    size_t count;
+    assert_int_equal(fault_plan_enumerate(&disk.log, MODEL_HOSTILE, &p, &s, &count), 0);
+    struct crash_view v;
+    assert_int_equal(crash_view_init(&v, &disk), 0);
+    uint8_t *got = malloc(VIEW_BS), *again = malloc(VIEW_BS);
+    assert_non_null(got);
+    assert_non_null(again);
+    uint32_t earlier = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (s[i].media == MEDIA_NONE) {
+            continue;
+        }
+        earlier += s[i].cut < disk.log.count;
+        assert_int_equal(crash_view_set(&v, &s[i]), 0);
+        media_state_bytes(&v, &disk, &s[i], got);
+        char id[CRASH_ID_MAX];
+        crash_id_format(&s[i], id, sizeof(id));
+        struct crash_state replayed;
+        assert_int_equal(crash_id_parse(id, &replayed), 0);
+        assert_int_equal(crash_view_set(&v, &replayed), 0);
+        media_state_bytes(&v, &disk, &replayed, again);
+        assert_memory_equal(got, again, VIEW_BS);
+    }
+    assert_true(earlier > 10);
+    free(got);
+    free(again);
+    free(s);
+    crash_view_deinit(&v);
+    oplog_disk_deinit(&disk);
+}
+
 int
 main(void)
 {
@@ -277,6 +399,7 @@ main(void)
         cmocka_unit_test(media_write_lost),
         cmocka_unit_test(media_write_misdirect),
         cmocka_unit_test(media_read_bitflip),
+        cmocka_unit_test(media_states_in_view),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

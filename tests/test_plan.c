@@ -36,6 +36,7 @@
 
 #include <cmocka.h>
 
+#include "../faultinject/forge.h"
 #include "../faultinject/plan.h"
 
 static void
@@ -58,6 +59,8 @@ ids_round_trip(void **state)
     roundtrip("w812-torn811s3z");
     roundtrip("w812-drop805-torn811s3g");
     roundtrip("w173-flip30b108152");
+    roundtrip("w173-flip30b108152x4");
+    roundtrip("w173-flip30b108152x64");
     roundtrip("w173-lost30");
     roundtrip("w173-mis30");
     roundtrip("w173-mis30t7");
@@ -118,7 +121,8 @@ bad_ids(void **state)
         "w12-forge3", "w12-forge12b1",
         "w12-forge3b", "w12-forg3b1", "w12-eio", "w12-eio12", "w12-eio3b1", "w12-repoint3o1",
         "w12-repoint3t1o1", "w12-repoint3o1t", "w12-repoint12o1t1", "w12-lie", "w12-lie12",
-        "w12-lie5.3",
+        "w12-lie5.3", "w12-flip3b1x1", "w12-flip3b1x65", "w12-flip3b1x", "w12-flip3b1x0",
+        "w12-forge3b1x2", "w12-flip3x2",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct crash_state s;
@@ -303,6 +307,17 @@ count_media(const struct crash_state *s, size_t n, enum media_fault kind)
     return c;
 }
 
+/* The states of a kind at one cut. */
+static size_t
+count_media_at(const struct crash_state *s, size_t n, enum media_fault kind, uint32_t cut)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++) {
+        c += s[i].media == kind && s[i].cut == cut;
+    }
+    return c;
+}
+
 static void
 media_enumeration(void **state)
 {
@@ -322,15 +337,14 @@ media_enumeration(void **state)
 
     p.seed = 7;
     assert_int_equal(fault_plan_enumerate(&log, MODEL_HOSTILE, &p, &s, &count), 0);
-    assert_int_equal(count_media(s, count, MEDIA_FLIP), 4);     /* Four writes. */
-    assert_int_equal(count_media(s, count, MEDIA_LOST), 4);
-    assert_int_equal(count_media(s, count, MEDIA_MISDIRECT), 4);
+    assert_int_equal(count_media_at(s, count, MEDIA_FLIP, n), 4);   /* Four writes. */
+    assert_int_equal(count_media_at(s, count, MEDIA_LOST, n), 4);
+    assert_int_equal(count_media_at(s, count, MEDIA_MISDIRECT, n), 4);
     uint32_t bits7[4], k = 0;
     for (size_t i = 0; i < count; i++) {
-        if (s[i].media == MEDIA_NONE) {
-            continue;
+        if (s[i].media == MEDIA_NONE || s[i].cut != n) {
+            continue;                           /* The end of the log's (earlier cuts: below). */
         }
-        assert_int_equal(s[i].cut, n);                          /* At the end of the log. */
         assert_int_equal(log.ops[s[i].media_op].kind, OPLOG_OP_WRITE);  /* Each strikes a write. */
         if (s[i].media == MEDIA_FLIP) {
             assert_true(s[i].flip_bit < 8u * 512u * 8u);
@@ -344,7 +358,7 @@ media_enumeration(void **state)
     bool differ = false;
     k = 0;
     for (size_t i = 0; i < count; i++) {
-        if (s[i].media == MEDIA_FLIP) {
+        if (s[i].media == MEDIA_FLIP && s[i].cut == n) {
             differ = differ || s[i].flip_bit != bits7[k];
             k++;
         }
@@ -417,8 +431,8 @@ repoint_enumeration(void **state)
     assert_int_equal(fault_plan_enumerate(&ops, MODEL_ORDERED, &p, &s, &count), 0);
     uint32_t on_leaf = 0;
     for (size_t i = 0; i < count; i++) {
-        if (s[i].media == MEDIA_NONE) {
-            continue;
+        if (s[i].media == MEDIA_NONE || s[i].cut != 5) {
+            continue;                                       /* Earlier cuts: media_cuts. */
         }
         assert_int_equal(s[i].media, MEDIA_REPOINT);
         uint64_t own = ops.ops[s[i].media_op].block;
@@ -453,6 +467,11 @@ repoint_enumeration(void **state)
                 continue;
             }
             uint64_t own = ops.ops[s[i].media_op].block;
+            if (s[i].cut < 5) {                             /* Earlier: a block in use there. */
+                assert_true(s[i].target != own && s[i].target != CRASH_NONE);
+                assert_true(oplog_block_writer_at(&ops, s[i].target, s[i].cut) != OPLOG_NONE);
+                continue;
+            }
             assert_true(s[i].target != own && s[i].target != own + 1);
             bool next = s[i].target == CRASH_NONE;
             assert_true(next || s[i].target == 10 || s[i].target == 11 || s[i].target == 13
@@ -526,23 +545,31 @@ forge_enumeration(void **state)
     struct crash_state *s;
     size_t count;
     assert_int_equal(fault_plan_enumerate(&ops, MODEL_ORDERED, &p, &s, &count), 0);
-    uint32_t per_op[5] = { 0 };
+    uint32_t per_op[5] = { 0 }, at4[5] = { 0 };
     for (size_t i = 0; i < count; i++) {
         if (s[i].media == MEDIA_NONE) {
-            continue;                                           /* The end of the log itself. */
+            continue;                                           /* The cuts themselves. */
         }
         assert_int_equal(s[i].media, MEDIA_FORGE);              /* Nothing but forges asked. */
-        assert_int_equal(s[i].cut, 5);
+        assert_true(s[i].cut == 4 || s[i].cut == 5);            /* After the flush; the end. */
+        if (s[i].cut == 4) {
+            at4[s[i].media_op]++;
+            continue;
+        }
         per_op[s[i].media_op]++;
         assert_true(s[i].flip_bit / 8 < 4096);
         for (size_t j = 0; j < i; j++) {
-            assert_false(s[j].media_op == s[i].media_op && s[j].flip_bit == s[i].flip_bit);
+            assert_false(s[j].cut == s[i].cut && s[j].media_op == s[i].media_op
+                    && s[j].flip_bit == s[i].flip_bit);
         }
     }
     assert_true(per_op[0] >= 2 && per_op[0] <= 6);             /* Distinct bits, at most N. */
     assert_true(per_op[4] >= 2 && per_op[4] <= 6);
     assert_int_equal(per_op[1], 0);                             /* Data: no fields. */
     assert_int_equal(per_op[2], 0);                             /* Overwritten. */
+    assert_true(at4[0] >= 2 && at4[2] >= 2);    /* Before op 4, op 2's log is still there, */
+    assert_int_equal(at4[1], 0);                /* the data block has no fields, */
+    assert_int_equal(at4[4], 0);                /* and op 4 is not issued yet. */
     free(s);
     assert_int_equal(fault_plan_parse("pass,flip,forge", &p, err, sizeof(err)), 0);
     assert_int_equal(fault_plan_enumerate(&ops, MODEL_WRITEBACK, &p, &s, &count), 0);
@@ -562,6 +589,338 @@ forge_enumeration(void **state)
     oplog_deinit(&ops);
 }
 
+/* The end-of-log media states of a small log, as the planner made them before
+ * it enumerated media faults at earlier cuts: stored ids name these states,
+ * so they must stay the same states, ids and order. Ops: 0 w10 leaf, 1 w11
+ * data, 2 flush, 3 w13 log, 4 pass mark, 5 w14 pointer leaf, 6 w11 data
+ * again, 7 flush, 8 w12 data. */
+static void
+end_of_log_pinned(void **state)
+{
+    (void)state;
+    static uint8_t leaf[4096], data[4096], log[4096], dleaf[4096], data2[4096];
+    forge_blocks(leaf, data, log);
+    pointer_leaf(dleaf);
+    memset(data2, 0x5a, sizeof(data2));
+    data2[0] = 0;
+    data2[1] = 0;
+    const struct step steps[] = {
+        { 'w', 10, leaf }, { 'w', 11, data }, { 'f', 0, NULL }, { 'w', 13, log },
+        { 'p', 0, NULL }, { 'w', 14, dleaf }, { 'w', 11, data2 }, { 'f', 0, NULL },
+        { 'w', 12, data },
+    };
+    struct oplog ops;
+    log_make(&ops, steps, 9);
+    struct fault_plan p;
+    char err[256];
+    assert_int_equal(fault_plan_parse("pass,flip,lost,misdirect,unreadable,forge:2,repoint:2", &p,
+            err, sizeof(err)), 0);
+    p.seed = 5;
+    struct crash_state *s;
+    size_t count;
+    assert_int_equal(fault_plan_enumerate(&ops, MODEL_HOSTILE, &p, &s, &count), 0);
+    static const char pinned[] = "w9 w9-forge0b32724 w9-forge0b47 w9-flip0b692 w9-lost0 "
+        "w9-mis0t13 w9-eio0 w9-flip1b13271 w9-lost1 w9-mis1 w9-forge3b333 w9-forge3b241 "
+        "w9-flip3b29561 w9-lost3 w9-mis3 w9-eio3 w9-repoint3o12t13 w9-repoint3o12t10 "
+        "w9-forge5b63 w9-forge5b32417 w9-flip5b3733 w9-lost5 w9-mis5 w9-eio5 "
+        "w9-repoint5o4072t10 w9-repoint5o4072t12 w9-flip6b27121 w9-lost6 w9-mis6 w9-eio6 "
+        "w9-flip8b26248 w9-lost8 w9-mis8t11 w9-eio8 ";
+    char got[sizeof(pinned) + CRASH_ID_MAX] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < count && used + CRASH_ID_MAX < sizeof(got); i++) {
+        if (s[i].cut == 9) {
+            crash_id_format(&s[i], got + used, CRASH_ID_MAX);
+            used += strlen(got + used);
+            got[used++] = ' ';
+            got[used] = '\0';
+        }
+    }
+    assert_string_equal(got, pinned);
+    free(s);
+    oplog_deinit(&ops);
+}
+
+/* Formats, parses and formats again: the same id and the same state. */
+static void
+id_same(const struct crash_state *a)
+{
+    char id[CRASH_ID_MAX], back[CRASH_ID_MAX];
+    crash_id_format(a, id, sizeof(id));
+    struct crash_state b;
+    assert_int_equal(crash_id_parse(id, &b), 0);
+    crash_id_format(&b, back, sizeof(back));
+    assert_string_equal(back, id);
+    assert_int_equal(b.cut, a->cut);
+    assert_int_equal(b.media, a->media);
+    assert_int_equal(b.media_op, a->media_op);
+    assert_int_equal(b.flip_bit, a->flip_bit);
+    assert_int_equal(b.flip_count, a->flip_count);
+    assert_true(a->media != MEDIA_REPOINT || b.target == a->target);
+    assert_true(a->media != MEDIA_MISDIRECT || b.target == a->target);
+}
+
+/* Ascending cuts, and no id twice. */
+static void
+ordered_unique(const struct crash_state *s, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        assert_true(i == 0 || s[i - 1].cut <= s[i].cut);
+        id_same(&s[i]);
+        char a[CRASH_ID_MAX];
+        crash_id_format(&s[i], a, sizeof(a));
+        for (size_t j = i + 1; j < count && s[j].cut == s[i].cut; j++) {
+            char b[CRASH_ID_MAX];
+            crash_id_format(&s[j], b, sizeof(b));
+            if (strcmp(a, b) == 0) {
+                fail_msg("'%s' enumerated twice", a);
+            }
+        }
+    }
+}
+
+/* Writes before cut whose bytes are still on their block there. */
+static uint32_t
+live_at(const struct oplog *log, uint32_t cut)
+{
+    uint32_t live = 0;
+    for (uint32_t i = 0; i < cut; i++) {
+        live += log->ops[i].kind == OPLOG_OP_WRITE
+            && oplog_block_writer_at(log, log->ops[i].block, cut) == i;
+    }
+    return live;
+}
+
+/* Media faults at every cut the plan takes, not only the end: each class
+ * strikes the writes live at the cut (misdirected: every write before it,
+ * onto a block in use there); unsampled, all of them. */
+static void
+media_cuts(void **state)
+{
+    (void)state;
+    static uint8_t leaf[4096], data[4096], log[4096], dleaf[4096];
+    forge_blocks(leaf, data, log);
+    pointer_leaf(dleaf);
+    /* 10 leaf, 11 data, 13 log, 14 pointer leaf; 11 and 10 written again. */
+    const struct step steps[] = {
+        { 'w', 10, leaf }, { 'w', 11, data }, { 'f', 0, NULL }, { 'w', 13, log },
+        { 'w', 14, dleaf }, { 'w', 11, NULL }, { 'w', 10, leaf }, { 'w', 15, data },
+    };
+    uint32_t n = 8;
+    struct oplog ops;
+    log_make(&ops, steps, n);
+    struct fault_plan p;
+    char err[256];
+    assert_int_equal(fault_plan_parse("prefix,flip,lost,misdirect,unreadable,forge:2,repoint:2",
+            &p, err, sizeof(err)), 0);
+    p.seed = 11;
+    struct crash_state *s;
+    size_t count;
+    uint64_t left_out;
+    assert_int_equal(fault_plan_enumerate_counted(&ops, MODEL_HOSTILE, &p, &s, &count,
+            &left_out), 0);
+    assert_int_equal(left_out, 0);                  /* A handful of writes: nothing sampled. */
+    ordered_unique(s, count);
+    uint32_t earlier[MEDIA_COUNT] = { 0 };
+    for (size_t i = 0; i < count; i++) {
+        if (s[i].media == MEDIA_NONE || s[i].cut == n) {
+            continue;
+        }
+        earlier[s[i].media]++;
+        uint32_t c = s[i].cut, op = s[i].media_op;
+        uint64_t own = ops.ops[op].block;
+        assert_true(op < c);
+        if (s[i].media == MEDIA_MISDIRECT) {        /* Onto a block in use, not its own. */
+            assert_true(s[i].target != own);
+            assert_true(oplog_block_writer_at(&ops, s[i].target, c) != OPLOG_NONE);
+        } else {                                    /* Its bytes still on its block. */
+            assert_int_equal(oplog_block_writer_at(&ops, own, c), op);
+        }
+        if (s[i].media == MEDIA_FORGE || s[i].media == MEDIA_REPOINT) {
+            assert_true(forge_is_meta(oplog_op_bytes(&ops, op), 4096));
+        }
+    }
+    for (uint32_t m = MEDIA_NONE + 1; m < MEDIA_COUNT; m++) {
+        if (earlier[m] == 0) {
+            fail_msg("no %s state before the end of the log",
+                    crash_fault_class_name(fault_class_of_media((enum media_fault)m)));
+        }
+    }
+    for (uint32_t c = 1; c < n; c++) {              /* All of them: none was sampled out. */
+        if (ops.ops[c - 1].kind == OPLOG_OP_FLUSH) {
+            continue;                               /* prefix cuts after writes only. */
+        }
+        uint32_t live = live_at(&ops, c), writes = c - (c > 2);
+        assert_int_equal(count_media_at(s, count, MEDIA_FLIP, c), live);
+        assert_int_equal(count_media_at(s, count, MEDIA_LOST, c), live);
+        assert_int_equal(count_media_at(s, count, MEDIA_UNREADABLE, c), live);
+        assert_int_equal(count_media_at(s, count, MEDIA_MISDIRECT, c), live >= 2 ? writes : 0);
+    }
+    assert_int_equal(count_media_at(s, count, MEDIA_LOST, 6), 4);   /* Op 5 replaced op 1, */
+    assert_int_equal(count_media_at(s, count, MEDIA_MISDIRECT, 6), 5);  /* still misdirected. */
+    free(s);
+    oplog_deinit(&ops);
+}
+
+/* Thirty leaves on thirty blocks, a cut after each, four samples: each
+ * class strikes min(live, 4) writes per cut, and the rest are left out. */
+static void
+media_cuts_sampled(void **state)
+{
+    (void)state;
+    static uint8_t leaf[4096], data[4096], log[4096];
+    forge_blocks(leaf, data, log);
+    struct step steps[30];
+    for (uint32_t i = 0; i < 30; i++) {
+        steps[i] = (struct step){ 'w', 1 + i, leaf };
+    }
+    struct oplog ops;
+    log_make(&ops, steps, 30);
+    struct fault_plan p;
+    char err[256];
+    assert_int_equal(fault_plan_parse("prefix,flip,lost,misdirect,unreadable,forge:2,repoint:3",
+            &p, err, sizeof(err)), 0);
+    p.samples = 4;
+    p.seed = 3;
+    struct crash_state *s;
+    size_t count;
+    uint64_t left_out;
+    assert_int_equal(fault_plan_enumerate_counted(&ops, MODEL_HOSTILE, &p, &s, &count,
+            &left_out), 0);
+    ordered_unique(s, count);
+    /* Per cut c < 30, c writes are live: flip, lost, unreadable, misdirect
+     * one state each, forge 2 and repoint 3 at most, per write left out. */
+    uint64_t expect = 0;
+    for (uint32_t c = 5; c < 30; c++) {
+        expect += (uint64_t)(c - 4) * (4 + 2 + 3);
+    }
+    assert_int_equal(left_out, expect);
+    for (uint32_t c = 1; c < 30; c++) {
+        uint32_t want = c < 4 ? c : 4;
+        assert_int_equal(count_media_at(s, count, MEDIA_FLIP, c), want);
+        assert_int_equal(count_media_at(s, count, MEDIA_LOST, c), want);
+        assert_int_equal(count_media_at(s, count, MEDIA_UNREADABLE, c), want);
+        assert_int_equal(count_media_at(s, count, MEDIA_MISDIRECT, c), c >= 2 ? want : 0);
+        assert_true(count_media_at(s, count, MEDIA_FORGE, c) <= 2u * want);
+        assert_true(count_media_at(s, count, MEDIA_FORGE, c) >= want);
+    }
+    assert_int_equal(count_media_at(s, count, MEDIA_FLIP, 30), 30);     /* The end: all. */
+    free(s);
+    oplog_deinit(&ops);
+}
+
+/* The ids of an enumeration, in order, space-separated, into out. */
+static void
+ids_of(const struct oplog *ops, const struct fault_plan *p, char *out, size_t size)
+{
+    struct crash_state *s;
+    size_t count, used = 0;
+    assert_int_equal(fault_plan_enumerate(ops, MODEL_HOSTILE, p, &s, &count), 0);
+    out[0] = '\0';
+    for (size_t i = 0; i < count; i++) {
+        assert_true(used + CRASH_ID_MAX + 1 < size);
+        crash_id_format(&s[i], out + used, CRASH_ID_MAX);
+        used += strlen(out + used);
+        out[used++] = ' ';
+        out[used] = '\0';
+    }
+    free(s);
+}
+
+/* The same seed draws the same states; another draws others. */
+static void
+media_cuts_determinism(void **state)
+{
+    (void)state;
+    static uint8_t leaf[4096], data[4096], log[4096];
+    static char a[1 << 18], b[1 << 18];
+    forge_blocks(leaf, data, log);
+    struct step steps[20];
+    for (uint32_t i = 0; i < 20; i++) {
+        steps[i] = (struct step){ 'w', 1 + i % 12, i % 3 ? leaf : data };
+    }
+    struct oplog ops;
+    log_make(&ops, steps, 20);
+    struct fault_plan p;
+    char err[256];
+    assert_int_equal(fault_plan_parse("prefix,flip:3,lost,misdirect,unreadable,forge:2,repoint",
+            &p, err, sizeof(err)), 0);
+    p.samples = 3;
+    p.seed = 21;
+    ids_of(&ops, &p, a, sizeof(a));
+    ids_of(&ops, &p, b, sizeof(b));
+    assert_string_equal(a, b);
+    p.seed = 22;
+    ids_of(&ops, &p, b, sizeof(b));
+    assert_string_not_equal(a, b);
+    oplog_deinit(&ops);
+}
+
+/* flip:N: N bits per state, the first drawn from the seed, the others from
+ * the id, so the id alone names them all. */
+static void
+flip_n(void **state)
+{
+    (void)state;
+    struct fault_plan p;
+    char err[256], buf[64];
+    assert_int_equal(fault_plan_parse("flip:4", &p, err, sizeof(err)), 0);
+    assert_int_equal(p.flip_n, 4);
+    fault_plan_format(&p, buf, sizeof(buf));
+    assert_string_equal(buf, "flip:4");
+    assert_int_equal(fault_plan_parse("flip:1,pass", &p, err, sizeof(err)), 0);
+    fault_plan_format(&p, buf, sizeof(buf));
+    assert_string_equal(buf, "pass,flip");
+    assert_int_equal(fault_plan_parse("flip:65", &p, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "flip or flip:N with N 1..64"));
+    assert_int_equal(fault_plan_parse("pass,flip:4", &p, err, sizeof(err)), 0);
+    uint32_t n = sizeof(log_steps) / sizeof(log_steps[0]);
+    struct oplog log;
+    log_make(&log, log_steps, n);
+    struct crash_state *s;
+    size_t count, flips = 0;
+    assert_int_equal(fault_plan_enumerate(&log, MODEL_HOSTILE, &p, &s, &count), 0);
+    for (size_t i = 0; i < count; i++) {
+        if (s[i].media != MEDIA_FLIP) {
+            continue;
+        }
+        flips++;
+        assert_int_equal(s[i].flip_count, 4);
+        char id[CRASH_ID_MAX];
+        crash_id_format(&s[i], id, sizeof(id));
+        assert_non_null(strstr(id, "x4"));
+        id_same(&s[i]);
+        uint32_t bits[FLIP_BITS_MAX], again[FLIP_BITS_MAX];
+        assert_int_equal(crash_flip_bits(&s[i], 4096, bits), 4);
+        assert_int_equal(bits[0], s[i].flip_bit);
+        for (uint32_t j = 0; j < 4; j++) {
+            assert_true(bits[j] < 4096u * 8u);
+            for (uint32_t k = 0; k < j; k++) {
+                assert_true(bits[k] != bits[j]);
+            }
+        }
+        struct crash_state parsed;
+        assert_int_equal(crash_id_parse(id, &parsed), 0);
+        crash_flip_bits(&parsed, 4096, again);
+        assert_memory_equal(bits, again, 4 * sizeof(uint32_t));
+    }
+    assert_int_equal(flips, 4 + 3);     /* Four writes at the end, three live at cut 4. */
+    free(s);
+    struct crash_state one;
+    assert_int_equal(crash_id_parse("w9-flip3b77", &one), 0);
+    assert_int_equal(one.flip_count, 1);
+    uint32_t bit[FLIP_BITS_MAX];
+    assert_int_equal(crash_flip_bits(&one, 4096, bit), 1);
+    assert_int_equal(bit[0], 77);
+    assert_int_equal(crash_id_parse("w9-flip3b77x64", &one), 0);
+    assert_int_equal(crash_flip_bits(&one, 512, bit), 64);     /* Distinct in a small block. */
+    for (uint32_t j = 0; j < 64; j++) {
+        for (uint32_t k = 0; k < j; k++) {
+            assert_true(bit[k] != bit[j]);
+        }
+    }
+    oplog_deinit(&log);
+}
+
 int
 main(void)
 {
@@ -576,6 +935,11 @@ main(void)
         cmocka_unit_test(forge_enumeration),
         cmocka_unit_test(repoint_enumeration),
         cmocka_unit_test(liar_enumeration),
+        cmocka_unit_test(end_of_log_pinned),
+        cmocka_unit_test(media_cuts),
+        cmocka_unit_test(media_cuts_sampled),
+        cmocka_unit_test(media_cuts_determinism),
+        cmocka_unit_test(flip_n),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

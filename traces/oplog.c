@@ -378,6 +378,22 @@ oplog_live_bytes(const struct oplog *log, uint32_t index)
     return oplog_pool_get(&log->pool, op->content);
 }
 
+uint32_t
+oplog_block_writer_at(const struct oplog *log, uint64_t block, uint32_t cut)
+{
+    ASSERT(cut <= log->count);
+    ASSERT(log->last_write != NULL);
+    if (block >= log->block_count) {
+        return OPLOG_NONE;
+    }
+    uint32_t op = log->last_write[block];
+    for (uint32_t steps = 0; op != OPLOG_NONE && op >= cut; steps++) {
+        ASSERT(steps < log->count);             /* prev only goes down: ops[i].prev < i. */
+        op = log->ops[op].prev;
+    }
+    return op;
+}
+
 const uint8_t *
 oplog_block_last(const struct oplog *log, uint64_t block)
 {

@@ -174,6 +174,11 @@ const uint8_t *oplog_op_bytes(const struct oplog *log, uint32_t index);
 /* The content write op index left on its block at the end of the log; NULL
  * when a later write replaced it, or op index is no write. */
 const uint8_t *oplog_live_bytes(const struct oplog *log, uint32_t index);
+/* The write whose bytes block holds after ops [0, cut): the last write to it
+ * before cut, or OPLOG_NONE (the base; also for a block off the device). A
+ * write op is live at a cut when it is its block's writer there. Walks the
+ * block's writes back from the last, through prev. */
+uint32_t oplog_block_writer_at(const struct oplog *log, uint64_t block, uint32_t cut);
 /* The content of the last write to block; NULL if it was never written or
  * is no block of the device. */
 const uint8_t *oplog_block_last(const struct oplog *log, uint64_t block);

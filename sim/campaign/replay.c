@@ -31,6 +31,11 @@ static void
 describe_state(const struct recording *rec, const struct crash_state *s)
 {
     const struct oplog *log = &rec->dev.disk.log;
+    if (s->cut > log->count || (s->media != MEDIA_NONE && (log->ops[s->media_op].kind
+            != OPLOG_OP_WRITE || damage_state_check(s, log->ops[s->media_op].block,
+            log->block_size, log->block_count) != 0))) {
+        return;                     /* Not a state of this log: checker_check says so. */
+    }
     uint32_t lo, hi;
     recording_legal(rec, s->cut, &lo, &hi);
     printf("crash after %u of %u logged operations; legal sync points %u..%u", s->cut,
@@ -56,10 +61,21 @@ describe_state(const struct recording *rec, const struct crash_state *s)
                 s->torn_fill == 'o' ? "the old content" : s->torn_fill == 'z' ? "zeros"
                 : "garbage");
     }
+    if (s->media != MEDIA_NONE && oplog_block_writer_at(log, log->ops[s->media_op].block,
+            s->cut) != s->media_op) {
+        printf("  (a later write before the cut replaced the bytes of write %u on its block, so\n"
+                "   the fault below shows only where it put them elsewhere)\n", s->media_op);
+    }
     if (s->media == MEDIA_FLIP) {
         describe_write(log, s->media_op, "flipped");
-        printf("    bit %u of its block (byte %u) reads inverted on the medium\n", s->flip_bit,
-                s->flip_bit / 8);
+        uint32_t bits[FLIP_BITS_MAX];
+        uint32_t count = crash_flip_bits(s, log->block_size, bits);
+        printf("    %s", count == 1 ? "bit" : "bits");
+        for (uint32_t i = 0; i < count; i++) {
+            printf("%s%u", i == 0 ? " " : i % 8 == 0 ? ",\n     " : ", ", bits[i]);
+        }
+        printf(" of its block (byte %u%s) read%s inverted on the medium\n", s->flip_bit / 8,
+                count == 1 ? "" : " for the first", count == 1 ? "s" : "");
     } else if (s->media == MEDIA_LOST) {
         describe_write(log, s->media_op, "lost on the medium");
         printf("    acknowledged, never persisted, whatever flushes followed\n");

@@ -361,9 +361,17 @@ fs_file_digest(struct fs *fs, const char *path, struct oracle_memo *memo, uint64
     return err;
 }
 
+/* A directory of the mounted tree, its subdirectories recursively. The bytes
+ * are the crash state's, untrusted: a forged entry may make a directory its
+ * own descendant, so the walk stops where a path outgrows every path a trace
+ * can name (TRACE_PATH_MAX), as a system whose PATH_MAX that is would, and
+ * the oracle's tree, made of such paths, is never that deep. */
 static int
 fs_dir_digest(struct fs *fs, struct pbuf *path, struct oracle_memo *memo, uint64_t *digest)
 {
+    if (path->len >= TRACE_PATH_MAX) {
+        return FS_ENAMETOOLONG;
+    }
     struct flist l;
     int err = oracle_fs_dir_list(fs, path->p, &l);
     if (err) {
