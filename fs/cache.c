@@ -192,3 +192,18 @@ cache_forget(struct fs *fs, struct cblk *b)
     }
     ASSERT(b->addr == FMT_ADDR_NIL);
 }
+
+void
+cache_drop_clean(struct fs *fs)
+{
+    for (uint32_t i = 0; i < fs->cache_count; i++) {
+        struct cblk *b = &fs->cache[i];
+        if (b->ref == 0 && b->addr != FMT_ADDR_NIL) {
+            ASSERT((b->flags & (CBLK_DIRTY | CBLK_QUEUED)) == 0);   /* Unreferenced: clean. */
+            hash_remove(fs, b);
+            lru_unlink(b);
+            b->flags = 0;
+            lru_push_front(fs, b);  /* Empty slots are reused first. */
+        }
+    }
+}

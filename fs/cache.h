@@ -31,4 +31,9 @@ void cache_put(struct fs *fs, struct cblk *b);
  * the slot is reused once its last reference is put. */
 void cache_forget(struct fs *fs, struct cblk *b);
 
+/* Unbinds every unreferenced slot (all clean): later reads go to the device.
+ * fs_check starts so, so that what it finds, and in which order, does not
+ * depend on what earlier reads left cached. */
+void cache_drop_clean(struct fs *fs);
+
 #endif /* FS_CACHE_H */

@@ -26,6 +26,7 @@
 
 #include "alloc.h"
 #include "bio.h"
+#include "cache.h"
 #include "checkmap.h"
 #include "checktree.h"
 #include "probes.h"
@@ -80,8 +81,9 @@ check_supers(struct check *c)
     } else if (other.qgen != fs->sb.qgen) {
         FS_PROBE(CHECK_SB1_STALE);
         check_finding(c, FS_CHECK_WARNING, last, "sb1",
-                "older than sb0 (qgen %llu, sb0 %llu); rewritten at the next sync",
-                (unsigned long long)other.qgen, (unsigned long long)fs->sb.qgen);
+                "%s than sb0 (qgen %llu, sb0 %llu); rewritten at the next sync",
+                other.qgen < fs->sb.qgen ? "older" : "newer", (unsigned long long)other.qgen,
+                (unsigned long long)fs->sb.qgen);
     }
 }
 
@@ -356,13 +358,15 @@ fs_check_memo(struct fs *fs, struct fs_check_memo *memo, struct fs_check_result 
     memset(result, 0, sizeof(*result));
     size_t map = fs->block_count / 8 + 1;
     struct check c = { fs, result, calloc(map, 1), calloc(map, 1), calloc(map, 1),
-        calloc(map, 1), malloc(fs->block_size), gens_table(fs, memo), map, memo, 0 };
+        calloc(map, 1), calloc(map, 1), malloc(fs->block_size), gens_table(fs, memo), map, memo,
+        0 };
     int err = 0;
-    if (c.meta == NULL || c.shared == NULL || c.walk == NULL || c.dead == NULL || c.buf == NULL
-            || c.gens == NULL) {
+    if (c.meta == NULL || c.shared == NULL || c.walk == NULL || c.dead == NULL || c.data == NULL
+            || c.buf == NULL || c.gens == NULL) {
         err = FS_ENOMEM;
         goto out;
     }
+    cache_drop_clean(fs);           /* Findings from the device, not from earlier reads. */
     check_supers(&c);
     for (uint32_t i = 0; i < fs->arena_count; i++) {
         check_headers(&c, i);
@@ -391,6 +395,7 @@ out:
     free(c.shared);
     free(c.walk);
     free(c.dead);
+    free(c.data);
     free(c.buf);
     if (memo == NULL) {
         free(c.gens);

@@ -118,7 +118,7 @@ reach_valid(struct check *c, uint64_t addr, const char *what)
 }
 
 bool
-check_reach_shared(struct check *c, uint64_t addr, const char *what, bool *first)
+check_reach_shared(struct check *c, uint64_t addr, const char *what, bool data, bool *first)
 {
     *first = false;
     if (!reach_valid(c, addr, what)) {
@@ -128,6 +128,16 @@ check_reach_shared(struct check *c, uint64_t addr, const char *what, bool *first
     if (check_bit(c->meta, block) || check_bit(c->walk, block)) {
         check_finding(c, FS_CHECK_CORRUPT, block, what, "block referenced twice");
         return false;
+    }
+    if (check_bit(c->shared, block) && check_bit(c->data, block) != data) {
+        /* Snapshots share blocks, never a tree node as file data. */
+        check_finding(c, FS_CHECK_CORRUPT, block, what, "%s", data
+                ? "referenced as file data and, by another snapshot, as a tree node"
+                : "referenced as a tree node and, by another snapshot, as file data");
+        return false;
+    }
+    if (data) {
+        check_bit_set(c->data, block);
     }
     check_bit_set(c->walk, block);
     if (!check_bit(c->shared, block)) {

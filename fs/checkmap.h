@@ -20,6 +20,7 @@ struct check {
     uint8_t *shared;                /* Tree nodes and data, shared by snapshots: reached. */
     uint8_t *walk;                  /* Reached by the tree walk in progress. */
     uint8_t *dead;                  /* Listed in a deadlist. */
+    uint8_t *data;                  /* Of shared, those reached as file data. */
     uint8_t *buf;                   /* One block for raw reads. */
     uint64_t *gens;                 /* Birth generation of each shared block reached. */
     size_t map_size;                /* Bytes of each bitmap. */
@@ -71,10 +72,13 @@ void check_bit_set(uint8_t *map, uint64_t block);
 /* Marks a block with one owner; false (and a finding) if reached already,
  * outside the device, or free. */
 bool check_reach(struct check *c, uint64_t addr, const char *what);
-/* Marks a tree node or data block; *first says this is its first reach (from
- * any snapshot); false (and a finding) if the current walk reached it already,
- * it has an exclusive owner, or it is free. */
-bool check_reach_shared(struct check *c, uint64_t addr, const char *what, bool *first);
+/* Marks a tree node or (data) a data block; *first says this is its first
+ * reach (from any snapshot); false (and a finding) if the current walk
+ * reached it already, it has an exclusive owner, it is free, or another
+ * snapshot reached it as the other kind (a node as data: only a forged
+ * pointer does that). */
+bool check_reach_shared(struct check *c, uint64_t addr, const char *what, bool data,
+        bool *first);
 /* Marks a block listed in a deadlist. */
 void check_mark_dead(struct check *c, uint64_t addr, const char *what);
 

@@ -65,7 +65,7 @@ data_check(struct walk *w, struct bptr bp, uint64_t holder_gen)
                 "birth generation %llu above its node's %llu", (unsigned long long)bp.gen,
                 (unsigned long long)holder_gen);
     }
-    if (!check_reach_shared(c, bp.addr, "file data", &first) || !first) {
+    if (!check_reach_shared(c, bp.addr, "file data", true, &first) || !first) {
         return;
     }
     c->gens[blockno(c, bp.addr)] = bp.gen;
@@ -285,7 +285,7 @@ node_mark(struct walk *w, struct bptr bp, uint64_t parent_gen)
     struct check *c = w->c;
     bool first = true;
     bool ok = w->snap ? check_reach(c, bp.addr, w->what)
-        : check_reach_shared(c, bp.addr, w->what, &first);
+        : check_reach_shared(c, bp.addr, w->what, false, &first);
     if (!ok || !first) {
         c->unverified += !ok;
         return false;           /* Reported, or checked through another snapshot. */

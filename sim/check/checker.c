@@ -168,7 +168,7 @@ explain_diff(struct checker *c, struct fs *fs, const struct state_result *r)
 /* Recovery, check and identification of the recovered state. */
 static bool
 first_mount(struct checker *c, struct fs **fs, struct state_result *r, uint64_t *digest,
-        bool media)
+        bool media, bool forged)
 {
     if (!mount_state(c, fs, r, "mount")) {
         return false;
@@ -182,6 +182,14 @@ first_mount(struct checker *c, struct fs **fs, struct state_result *r, uint64_t 
         classify(c, *digest, r);
         if (r->outcome == OUTCOME_WRONG_STATE) {
             explain_diff(c, *fs, r);
+            /* A forged state is accepted only if every check agrees with
+             * it: fs_check too (a corruption it finds makes it detected). */
+            if (forged) {
+                struct state_result tmp = *r;
+                if (!structure(c, *fs, &tmp, "check")) {
+                    *r = tmp;
+                }
+            }
             return false;
         }
     }
@@ -298,6 +306,37 @@ media_verdict(struct checker *c, struct state_result *r, bool forged)
     }
 }
 
+/* Under a media fault the image may roll back past a mount step (superblock
+ * 0's write lost: recovery takes the older superblock), where the label
+ * mounted at the cut does not exist yet or held another tree. Judged again
+ * by the label each older sync point had mounted, newest first: the first
+ * verdict that is no violation (a rollback, damage detected) stands. */
+static void
+media_rollback_label(struct checker *c, const struct crash_state *s, struct state_result *r)
+{
+    if (c->mount != NULL || (r->outcome != OUTCOME_UNMOUNTABLE
+            && r->outcome != OUTCOME_WRONG_STATE)) {
+        return;
+    }
+    const char *at_cut = recording_mounted(c->rec, r->legal_lo, r->legal_hi)->name;
+    const char *tried = at_cut;
+    for (uint32_t sp = r->legal_lo; sp-- > 0;) {
+        const char *name = recording_mounted(c->rec, sp, sp)->name;
+        if (strcmp(name, tried) == 0) {
+            continue;                           /* The label just judged by. */
+        }
+        tried = name;
+        struct state_result t;
+        c->mount = name;
+        int rc = checker_check(c, s, &t);
+        c->mount = NULL;
+        if (rc == 0 && !outcome_is_violation((enum outcome)t.outcome)) {
+            *r = t;
+            return;
+        }
+    }
+}
+
 int
 checker_check(struct checker *c, const struct crash_state *s, struct state_result *r)
 {
@@ -317,7 +356,8 @@ checker_check(struct checker *c, const struct crash_state *s, struct state_resul
     struct fs *fs = NULL;
     uint64_t digest = 0;
     enum fault_verdict judged = fault_class_info(crash_fault_class_index(s))->verdict;
-    if (first_mount(c, &fs, r, &digest, judged != FAULT_VERDICT_EXACT)) {
+    if (first_mount(c, &fs, r, &digest, judged != FAULT_VERDICT_EXACT,
+            judged == FAULT_VERDICT_FORGED)) {
         bool mutable = c->mount != NULL
             || recording_mounted(c->rec, r->legal_lo, r->legal_hi)->mutable;
         struct runner_dev rd = { &c->view.bdev,
@@ -350,6 +390,7 @@ checker_check(struct checker *c, const struct crash_state *s, struct state_resul
     }
     if (judged != FAULT_VERDICT_EXACT) {
         media_verdict(c, r, judged == FAULT_VERDICT_FORGED);
+        media_rollback_label(c, s, r);
     }
     r->probes = fs_probes_take();
     if (c->memo != NULL) {
