@@ -222,7 +222,17 @@ mkdir wd
 cp "$ROOT/traces/workloads/default.trace" wd/
 expect "matrix --nested" 0 "$B" matrix --nested -f pass --db mx.db wd
 grep_out "prints a nested column" "hostile    +hardened     nested:2$"
-grep_out "with the row's nested states" "^default.trace .* 0/0$"
+grep_out "with the row's nested states, none violating" "^default.trace .* 0/[1-9][0-9]*$"
+nested_of() { sed -n 's|^default.trace .* 0/\([0-9]*\)$|\1|p' "$T/out"; }
+both=$(nested_of)
+expect "matrix --nested-in ordered/faithful" 0 "$B" matrix --nested-in ordered/faithful -f pass \
+    --db mxo.db wd
+check "nests fewer cells than the default (ordered/faithful and writeback/hardened)" \
+    "$([ "$(nested_of)" -gt 0 ] && [ "$(nested_of)" -lt "$both" ] && echo yes)" yes
+check "the nested column is the ordered/faithful run's nested states" "$(nested_of)" \
+    "$(sqlite3 mxo.db "select nested_state_count from runs where model = 'ordered'
+        and profile = 'faithful'")"
+expect "matrix --nested-in nosuch/thing is a usage error" 2 "$B" matrix --nested-in nosuch/thing wd
 expect "matrix --depth 3" 0 "$B" matrix --depth 3 -f pass --db mx3.db wd
 grep_out "names the depth" "nested:3$"
 expect "matrix without --nested" 0 "$B" matrix -f pass --db mx1.db wd

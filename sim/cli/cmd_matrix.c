@@ -28,8 +28,8 @@
 #define MATRIX_DEPTH_MAX NEST_DEPTH_MAX  /* --depth N, at most (explore's). */
 
 static const char matrix_help[] =
-    "usage: crashsim matrix [--db FILE] [--faults LIST] [--jobs N] [--nested] [--depth N]\n"
-    "                       [DIR]\n"
+    "usage: crashsim matrix [--db FILE] [--faults LIST] [--jobs N] [--samples N]\n"
+    "                       [--nested [--nested-in CELLS]] [--depth N] [DIR]\n"
     "\n"
     "Runs every workload of DIR (default traces/workloads) under every device\n"
     "model (ordered, writeback, torn, hostile) and sync profile (faithful,\n"
@@ -43,10 +43,15 @@ static const char matrix_help[] =
     "  -d, --db FILE      result database (default results.db)\n"
     "  -f, --faults LIST  fault plan (see crashsim explore --help)\n"
     "  -j, --jobs N       worker processes per campaign\n"
+    "      --samples N    per cut, the lost-write subsets and the writes each media\n"
+    "                     fault strikes beyond which they are sampled (default 64)\n"
     "      --nested       also check nested crash states (crashes during the\n"
-    "                     post-recovery workload, depth 2): the cells count the\n"
-    "                     top-level states, a last column 'nested' the nested\n"
-    "                     states of the row's campaigns (violating / states)\n"
+    "                     post-recovery workload, depth 2) in the cells of\n"
+    "                     --nested-in: the cells count the top-level states, a\n"
+    "                     last column 'nested' the nested states of the row's\n"
+    "                     nested campaigns (violating / states)\n"
+    "      --nested-in CELLS  MODEL/PROFILE,... or all (default\n"
+    "                     ordered/faithful,writeback/hardened; implies --nested)\n"
     "      --depth N      nesting depth, 2 to 4 (implies --nested; 1: none)\n"
     "  -h, --help         this text\n"
     "\n"
@@ -77,10 +82,14 @@ matrix_tally(const char *db, uint64_t states[2], uint64_t violations[2])
  * campaign's exit code, or 2. */
 static int
 matrix_cell(struct explore_config *cfg, const char *path, const char *text,
-        const struct record_config *rec, uint32_t m, uint32_t hardened, uint64_t nested[2])
+        const struct record_config *rec, uint32_t m, uint32_t hardened, uint64_t nested[2],
+        uint32_t nest_cells)
 {
     ASSERT(m < MODEL_COUNT);
     ASSERT(hardened < 2);
+    struct explore_config cell_cfg = *cfg;      /* Nested or not, by the cell. */
+    cell_cfg.nested = cfg->nested && (nest_cells & (1u << (2 * m + hardened)));
+    cfg = &cell_cfg;
     cfg->rec = *rec;
     cfg->rec.profile = (enum sync_profile)hardened;
     cfg->model = (enum device_model)m;
@@ -111,10 +120,44 @@ matrix_cell(struct explore_config *cfg, const char *path, const char *text,
     return code;
 }
 
+/* The cells of --nested-in, a bit 2 * model + hardened each: "all", or
+ * MODEL/PROFILE,...; -1 for a cell that is none. */
+static int
+nest_cells_parse(const char *s, uint32_t *cells)
+{
+    if (strcmp(s, "all") == 0) {
+        *cells = (1u << (2 * MODEL_COUNT)) - 1;
+        return 0;
+    }
+    *cells = 0;
+    while (*s != '\0') {
+        size_t n = strcspn(s, ",");
+        char one[64];
+        if (n == 0 || n >= sizeof(one)) {
+            return -1;
+        }
+        memcpy(one, s, n);
+        one[n] = '\0';
+        char *slash = strchr(one, '/');
+        enum device_model m;
+        enum sync_profile p;
+        if (slash == NULL) {
+            return -1;
+        }
+        *slash = '\0';
+        if (device_model_parse(one, &m) != 0 || sync_profile_parse(slash + 1, &p) != 0) {
+            return -1;
+        }
+        *cells |= 1u << (2 * (uint32_t)m + (uint32_t)p);
+        s += n + (s[n] == ',');
+    }
+    return *cells != 0 ? 0 : -1;
+}
+
 /* One row of the table: the workload under each model and profile, and with
  * --nested the nested states of them all. */
 static int
-matrix_row(struct explore_config *cfg, const char *path)
+matrix_row(struct explore_config *cfg, const char *path, uint32_t nest_cells)
 {
     const char *base = strrchr(path, '/');
     printf("%-24s", base != NULL ? base + 1 : path);
@@ -129,7 +172,8 @@ matrix_row(struct explore_config *cfg, const char *path)
     int rc = 0;
     for (uint32_t m = 0; rc == 0 && m < MODEL_COUNT; m++) {
         for (uint32_t hardened = 0; rc == 0 && hardened < 2; hardened++) {
-            rc = matrix_cell(cfg, path, text, &rec, m, hardened, nested) == 2 ? -1 : 0;
+            rc = matrix_cell(cfg, path, text, &rec, m, hardened, nested, nest_cells) == 2
+                ? -1 : 0;
         }
     }
     if (rc == 0 && cfg->nested) {
@@ -149,12 +193,15 @@ cmd_matrix(int argc, char **argv)
         { "db", required_argument, NULL, 'd' }, { "faults", required_argument, NULL, 'f' },
         { "jobs", required_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
         { "nested", no_argument, NULL, 'N' }, { "depth", required_argument, NULL, 'D' },
+        { "nested-in", required_argument, NULL, 'I' }, { "samples", required_argument, NULL, 'S' },
         { NULL, 0, NULL, 0 },
     };
     struct explore_config cfg = { .db = "results.db", .jobs = 2, .timeout_ms = 10000,
         .quiet = true, .tally_only = true };
     const char *faults = "pass,flush,prefix,reorder:1,torn,flip,lost,misdirect,unreadable,liar";
-    uint64_t v;
+    uint64_t v, samples = 64;
+    uint32_t nest_cells = 0;
+    nest_cells_parse("ordered/faithful,writeback/hardened", &nest_cells);
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "d:f:j:h", opts, NULL)) != -1) {
@@ -170,6 +217,10 @@ cmd_matrix(int argc, char **argv)
             cfg.jobs = (uint32_t)v;
         } else if (c == 'N') {
             cfg.nested = true;
+        } else if (c == 'I' && nest_cells_parse(optarg, &nest_cells) == 0) {
+            cfg.nested = true;
+        } else if (c == 'S' && cli_parse_u64(optarg, &v) && v >= 1 && v <= 1000000) {
+            samples = v;
         } else if (c == 'D' && cli_parse_u64(optarg, &v) && v >= 1 && v <= MATRIX_DEPTH_MAX) {
             cfg.depth = (uint32_t)v;
         } else {
@@ -182,7 +233,7 @@ cmd_matrix(int argc, char **argv)
         cli_error("matrix", optind + 1 < argc ? "at most one DIR" : "--faults: %s", err);
         return EXIT_USAGE;
     }
-    cfg.plan.samples = 64;
+    cfg.plan.samples = (uint32_t)samples;
     if (cfg.depth > 1 || (cfg.nested && cfg.depth == 0)) {
         cfg.nested = true;                  /* --depth N implies --nested, which is depth 2. */
         cfg.depth = cfg.depth > 1 ? cfg.depth : 2;
@@ -210,7 +261,7 @@ cmd_matrix(int argc, char **argv)
     printf("\n");
     int rc = 0;
     for (uint32_t i = 0; i < n; i++) {
-        rc = rc == 0 ? matrix_row(&cfg, paths[i]) : rc;
+        rc = rc == 0 ? matrix_row(&cfg, paths[i], nest_cells) : rc;
         free(paths[i]);
     }
     printf("runs stored in %s; crashsim report draws the matrix\n", cfg.db);
