@@ -152,6 +152,15 @@ done
 expect "merge of 3 nested shards" 0 "$B" merge "$T/m.db" "$T/s1.db" "$T/s2.db" "$T/s3.db"
 check "3 nested shards merged = the whole run" "$(canon m.db)" "$(canon wb.db)"
 
+# ---- A job grid of nested campaigns (crashsim jobs --depth). ----
+expect "jobs --depth 2" 0 "$B" jobs -w "$T/w.trace" --depth 2 -o "$T/grid"
+check "each job line asks for nested crashes" "$(grep -c -- ' --depth 2 ' "$T/grid/jobs.txt")" \
+    "$(wc -l < "$T/grid/jobs.txt")"
+sh -c "$(head -1 "$T/grid/jobs.txt")"
+check "the job stores a nested run" "$(sqlite3 "$(ls "$T"/grid/shards/*.db | head -1)" \
+    "select depth, nested_state_count > 0 from runs")" "2|1"
+expect "jobs --depth 5: usage" 2 "$B" jobs -w "$T/w.trace" --depth 5 -o "$T/grid5"
+
 # ---- Memoized checking gives a full check's verdicts, nested states too. ----
 "$B" explore --workload "$T/w.trace" --db "$T/full.db" -q -j 2 --model writeback \
     --profile hardened --faults "$FAULTS" --nested --no-memo >/dev/null 2>&1

@@ -139,6 +139,7 @@ struct grid {
     uint32_t shards;                /* N of every campaign. */
     uint32_t jobs;                  /* Worker processes per job (explore --jobs). */
     uint64_t seed;                  /* explore --seed. */
+    uint32_t depth;                 /* explore --depth (nested crashes), 1: none. */
     char self[4096];                /* This crashsim, absolute. */
     char out[4096];                 /* OUT, absolute. */
     const char *partition;          /* slurm --partition, or NULL. */
@@ -313,8 +314,12 @@ grid_write_jobs(FILE *f, const struct grid *g)
                                 device_model_name((enum device_model)m),
                                 sync_profile_name((enum sync_profile)p));
                         sh_quote(f, g->plans[k]);
-                        fprintf(f, " --seed %" PRIu64 " --jobs %u --shard %u/%u --resume "
-                                "--quiet --db ", g->seed, g->jobs, i, g->shards);
+                        fprintf(f, " --seed %" PRIu64 " --jobs %u --shard %u/%u --resume ",
+                                g->seed, g->jobs, i, g->shards);
+                        if (g->depth > 1) {
+                            fprintf(f, "--depth %u ", g->depth);
+                        }
+                        fputs("--quiet --db ", f);
                         job_db(f, g, w, m, p, k, i);
                         fputs(" >/dev/null || [ $? -eq 1 ]\n", f);
                         count++;
@@ -394,7 +399,8 @@ fill_merge(FILE *f, const struct grid *g)
 static int
 grid_options(const char *cmd, const char *help, int argc, char **argv, struct grid *g)
 {
-    enum { OPT_MODELS = 256, OPT_PROFILES, OPT_SHARDS, OPT_PARTITION, OPT_TIME, OPT_SUBMIT };
+    enum { OPT_MODELS = 256, OPT_PROFILES, OPT_SHARDS, OPT_PARTITION, OPT_TIME, OPT_SUBMIT,
+        OPT_DEPTH };
     static const struct option opts[] = {
         { "workloads", required_argument, NULL, 'w' }, { "models", required_argument, NULL, OPT_MODELS },
         { "profiles", required_argument, NULL, OPT_PROFILES },
@@ -402,6 +408,7 @@ grid_options(const char *cmd, const char *help, int argc, char **argv, struct gr
         { "seed", required_argument, NULL, 's' }, { "jobs", required_argument, NULL, 'j' },
         { "out", required_argument, NULL, 'o' }, { "partition", required_argument, NULL, OPT_PARTITION },
         { "time", required_argument, NULL, OPT_TIME }, { "submit", no_argument, NULL, OPT_SUBMIT },
+        { "depth", required_argument, NULL, OPT_DEPTH },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
     };
     bool slurm = strcmp(cmd, "slurm") == 0;
@@ -413,6 +420,7 @@ grid_options(const char *cmd, const char *help, int argc, char **argv, struct gr
     g->profiles[SYNC_PROFILE_FAITHFUL] = true;
     g->shards = 1;
     g->jobs = 1;
+    g->depth = 1;
     while ((c = getopt_long(argc, argv, "w:f:s:j:o:h", opts, NULL)) != -1) {
         int rc = 0;
         switch (c) {
@@ -431,6 +439,10 @@ grid_options(const char *cmd, const char *help, int argc, char **argv, struct gr
             g->shards = (uint32_t)v;
             break;
         case 's': rc = cli_parse_u64(optarg, &g->seed) ? 0 : -1; break;
+        case OPT_DEPTH:
+            rc = cli_parse_u64(optarg, &v) && v >= 1 && v <= NEST_DEPTH_MAX ? 0 : -1;
+            g->depth = (uint32_t)v;
+            break;
         case 'j':
             rc = cli_parse_u64(optarg, &v) && v >= 1 && v <= 64 ? 0 : -1;
             g->jobs = (uint32_t)v;
@@ -525,6 +537,8 @@ static const char jobs_help[] =
     "                        every model\n"
     "      --shards N        slices per campaign (default 1)\n"
     "  -s, --seed N          explore --seed (default 0)\n"
+    "      --depth N         explore --depth: nested crashes down to depth N, 2..4\n"
+    "                        (default 1: none)\n"
     "  -j, --jobs N          worker processes per job (default 1)\n"
     "  -o, --out DIR         where the databases, jobs.txt and merge.sh go\n"
     "  -h, --help            this text\n"
