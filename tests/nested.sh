@@ -200,8 +200,15 @@ MB=build-mutant-STALE_COPY_LAST
 if ! make -s MUTANT=STALE_COPY_LAST BUILD="$MB" "$MB/crashsim" >"$T/make" 2>&1; then
     notok "build the STALE_COPY_LAST mutant"; sed 's/^/# /' "$T/make"
 else
+    mkdir "$T/saved"
     "$MB/crashsim" explore --workload "$D" --db "$T/mut.db" --faults pass -q -j 2 --nested \
-        >/dev/null 2>&1
+        --save-failures "$T/saved" >/dev/null 2>&1
+    check "--save-failures wrote a case per violating nested original" \
+        "$(ls "$T/saved" | grep -c '^default-ordered-faithful-w[0-9]*_w[0-9]*\.case$')" \
+        "$(q mut.db "select count(*) from violations v join states s using (run_id, state_id)
+            where s.depth = 2 and s.dup_of is null")"
+    expect "the saved cases fail the same way under the bug" 0 "$MB/crashsim" regress "$T/saved"
+    expect "and pass with the fix (regress fails)" 1 "$B" regress "$T/saved"
     check "under the bug only nested states fail" \
         "$(q mut.db "select min(depth) || ' ' || (count(*) > 0) from states
             join results using (run_id, state_id) where violation")" "2 1"

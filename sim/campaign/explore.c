@@ -410,7 +410,7 @@ check_nested(struct campaign *c)
     struct progress p;
     progress_start(&p, c->progress.silent);
     struct nested_input in = { c->cfg, &c->rec, c->states, parents, n, c->recovered, c->store,
-        c->run_id, c->resumed, &p };
+        c->run_id, c->resumed, &p, c->name, c->text };
     int rc = nested_explore(&in, &c->nested);
     free(parents);
     c->setup.nested_count = c->nested.states;
@@ -502,40 +502,60 @@ summary(const struct campaign *c)
     }
 }
 
-/* --save-failures: one regression case per violating original. */
-static int
-save_failures(const struct campaign *c)
+int
+explore_save_case(const struct explore_config *cfg, const char *name, const char *text,
+        uint64_t wlog_hash, int64_t run_id, const char *id, enum outcome o)
 {
-    const struct explore_config *cfg = c->cfg;
     static struct regress_case rc;
     memset(&rc, 0, sizeof(rc));
     rc.rec = cfg->rec;
     rc.model = cfg->model;
-    rc.wlog_hash = c->rec.wlog_hash;
+    rc.wlog_hash = wlog_hash;
     rc.state_count = 1;
-    const char *base = strrchr(c->name, '/');
-    base = base != NULL && c->name[0] != 'a' ? base + 1 : c->name;
-    uint32_t saved = 0;
+    rc.expect[0] = o;
+    if (regress_state_parse(&rc, 0, id) != 0) {
+        ASSERT(!"the campaign made the id");
+        return -1;
+    }
+    const char *base = strrchr(name, '/');
+    base = base != NULL && name[0] != 'a' ? base + 1 : name;
+    char file[NEST_ID_MAX];
+    snprintf(file, sizeof(file), "%s", id);
+    for (char *p = file; (p = strchr(p, '/')) != NULL;) {
+        *p = '_';                               /* A nested id: one file name. */
+    }
+    char path[4096], comment[512];
+    snprintf(path, sizeof(path), "%s/%.*s-%s-%s-%s.case", cfg->save_failures,
+            (int)strcspn(base, "."), base, device_model_name(cfg->model),
+            sync_profile_name(cfg->rec.profile), file);
+    snprintf(comment, sizeof(comment), "%s found by explore run %" PRId64 " of %.200s",
+            outcome_name(o), run_id, name);
+    FILE *f = fopen(path, "w");
+    if (f == NULL || regress_write(f, &rc, comment, text) != 0 || fclose(f) != 0) {
+        fprintf(stderr, "crashsim explore: %s: cannot write\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* --save-failures: one regression case per violating original (the nested
+ * ones were saved as they were found). */
+static int
+save_failures(const struct campaign *c)
+{
+    const struct explore_config *cfg = c->cfg;
+    uint64_t saved = c->nested.saved;
     for (size_t k = 0; k < c->count; k++) {
         if (!c->failing[k]) {
             continue;
         }
-        char path[4096], comment[512];
-        snprintf(path, sizeof(path), "%s/%.*s-%s-%s-%s.case", cfg->save_failures,
-                (int)strcspn(base, "."), base, device_model_name(cfg->model),
-                sync_profile_name(cfg->rec.profile), c->ids[k]);
-        snprintf(comment, sizeof(comment), "%s found by explore run %" PRId64 " of %s",
-                outcome_name(c->outcomes[k]), c->run_id, c->name);
-        rc.states[0] = c->states[k];
-        rc.expect[0] = c->outcomes[k];
-        FILE *f = fopen(path, "w");
-        if (f == NULL || regress_write(f, &rc, comment, c->text) != 0 || fclose(f) != 0) {
-            fprintf(stderr, "crashsim explore: %s: cannot write\n", path);
+        if (explore_save_case(cfg, c->name, c->text, c->rec.wlog_hash, c->run_id, c->ids[k],
+                c->outcomes[k]) != 0) {
             return -1;
         }
         saved++;
     }
-    printf("saved %u regression case%s in %s\n", saved, saved == 1 ? "" : "s",
+    printf("saved %" PRIu64 " regression case%s in %s\n", saved, saved == 1 ? "" : "s",
             cfg->save_failures);
     return 0;
 }

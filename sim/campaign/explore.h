@@ -118,6 +118,8 @@ struct nested_input {
     int64_t run_id;
     bool resumed;                       /* The run holds results of earlier invocations. */
     struct progress *progress;          /* The live line, or NULL. */
+    const char *name;                   /* The workload's name and text, for */
+    const char *text;                   /* --save-failures. */
 };
 
 /* Every nested result the run holds, after nested_explore. */
@@ -133,7 +135,14 @@ struct nested_totals {
     uint64_t by_depth[NEST_DEPTH_MAX];  /* States per depth (index depth - 1). */
     char failing[NESTED_FAILING_MAX][NEST_ID_MAX];  /* The first violating originals. */
     uint32_t failing_count;
+    uint64_t saved;                     /* --save-failures: cases written. */
 };
+
+/* --save-failures: writes the regression case of violating state id (a
+ * nested one too) of the workload name with text: DIR/NAME-MODEL-PROFILE-ID.case,
+ * a nested id's '/' as '_'. 0, or -1 with a message on stderr. */
+int explore_save_case(const struct explore_config *cfg, const char *name, const char *text,
+        uint64_t wlog_hash, int64_t run_id, const char *id, enum outcome o);
 
 /* The nested phase: 0, or -1 on an operational error (message on stderr). */
 int nested_explore(const struct nested_input *in, struct nested_totals *out);

@@ -258,6 +258,14 @@ store_row(struct nestrun *nr, struct nrow *w, const struct state_result *r, bool
     }
     w->done = outcome_is_final(o);
     count(nr, w, o);
+    if (in->cfg->save_failures != NULL && outcome_is_violation(o) && w->orig == CRASH_NONE
+            && !w->parent_copy) {
+        if (explore_save_case(in->cfg, in->name, in->text, in->rec->wlog_hash, in->run_id,
+                w->id, o) != 0) {
+            return -1;
+        }
+        nr->out->saved++;
+    }
     return 0;
 }
 
