@@ -21,10 +21,10 @@ done < "$T/out"
 total=$(grep -E '^caught [0-9]+/[0-9]+' "$T/out" | head -1)
 k=$(echo "$total" | sed -E 's|^caught ([0-9]+)/([0-9]+).*|\1|')
 all=$(echo "$total" | sed -E 's|^caught ([0-9]+)/([0-9]+).*|\2|')
-if [ -n "$total" ] && [ "$k" = "$all" ] && [ "$all" -ge 25 ] && [ "$rc" -eq 0 ]; then
+if [ -n "$total" ] && [ "$k" = "$all" ] && [ "$all" -ge 26 ] && [ "$rc" -eq 0 ]; then
     ok "$total"
 else
-    notok "caught N/N with N >= 25 (got '${total:-no total}', exit $rc)"
+    notok "caught N/N with N >= 26 (got '${total:-no total}', exit $rc)"
     tail -n 20 "$T/out" | sed 's/^/# /'
 fi
 
