@@ -5,9 +5,13 @@
  * Method. The parents to expand form a queue: the campaign's top-level
  * originals that recovered a legal state, then every nested original that
  * did, down to the depth asked for. The queue is worked in batches. For each
- * parent of a batch this process makes the nested recording (checking the
- * parent again first when its recovered sync point is not known: a result
- * stored by an earlier invocation), enumerates its crash states with the
+ * parent of a batch this process checks the parent again (one check against
+ * the tens to hundreds of its nested states: its result, with the sync
+ * point it recovered, is then the same whether a worker of this invocation
+ * or an earlier one checked it, so a resumed run stores what an
+ * uninterrupted one does; a re-check that disagrees is reported and the
+ * parent not expanded), makes the nested recording, enumerates its crash
+ * states with the
  * campaign's model and plan, and finds their duplicates: states that read
  * the parent's own bytes (nothing of the post-recovery run reached the disk)
  * share the parent's result, and states that read identical bytes share one
