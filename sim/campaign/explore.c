@@ -297,23 +297,33 @@ store_begin(struct campaign *c)
     return 0;
 }
 
+void
+explore_state_where(const struct oplog *log, uint32_t cut, uint32_t *pass, const char **type,
+        uint32_t *last)
+{
+    ASSERT(cut <= log->count);
+    *last = UINT32_MAX;
+    *type = "";
+    for (uint32_t k = cut; k-- > 0;) {
+        if (log->ops[k].kind == OPLOG_OP_WRITE) {
+            *last = k;
+            *type = fmt_type_name(log->ops[k].type);
+            break;
+        }
+    }
+    *pass = cut > 0 ? log->ops[cut - 1].pass : OPLOG_PASS_NONE;
+}
+
 static void
 state_row(const struct campaign *c, uint32_t i, struct state_row *row)
 {
     const struct crash_state *s = &c->states[i];
-    const struct oplog *log = &c->rec.dev.disk.log;
-    uint32_t last = UINT32_MAX;
-    for (uint32_t k = s->cut; k-- > 0;) {
-        if (log->ops[k].kind == OPLOG_OP_WRITE) {
-            last = k;
-            break;
-        }
-    }
-    uint32_t pass = s->cut > 0 ? log->ops[s->cut - 1].pass : OPLOG_PASS_NONE;
+    uint32_t pass, last;
+    const char *type;
+    explore_state_where(&c->rec.dev.disk.log, s->cut, &pass, &type, &last);
     uint32_t orig = c->dups.dup_of[i];
     *row = (struct state_row){ c->ids[i], s, orig == CRASH_NONE ? NULL : c->ids[orig],
-        c->dups.sigs[i], pass, last == UINT32_MAX ? "" : fmt_type_name(log->ops[last].type),
-        last, NULL, 1 };
+        c->dups.sigs[i], pass, type, last, NULL, 1 };
 }
 
 /* Stores state i's result (and that of every duplicate of it). A state that

@@ -138,6 +138,11 @@ struct nested_totals {
     uint64_t saved;                     /* --save-failures: cases written. */
 };
 
+/* Where a cut of log is, for its state's row: the sync pass at the cut, and
+ * the last write before it (UINT32_MAX, type "": none) and its block type. */
+void explore_state_where(const struct oplog *log, uint32_t cut, uint32_t *pass,
+        const char **type, uint32_t *last);
+
 /* --save-failures: writes the regression case of violating state id (a
  * nested one too) of the workload name with text: DIR/NAME-MODEL-PROFILE-ID.case,
  * a nested id's '/' as '_'. 0, or -1 with a message on stderr. */

@@ -65,6 +65,7 @@ struct done_map {
 struct nrow {
     char id[NEST_ID_MAX];
     uint32_t parent;                    /* Index of its parent in the batch's parents. */
+    uint32_t depth;                     /* Its depth: its parent's + 1. */
     struct crash_state state;
     uint64_t sig;
     uint32_t pass;
@@ -229,12 +230,8 @@ count(struct nestrun *nr, const struct nrow *w, enum outcome o)
 {
     struct nested_totals *t = nr->out;
     tally_add(&t->tally, o, crash_fault_class_index(&w->state));
-    uint32_t depth = 1;
-    for (const char *p = w->id; (p = strchr(p, '/')) != NULL; p++) {
-        depth++;
-    }
-    ASSERT(depth >= 2 && depth <= NEST_DEPTH_MAX);
-    t->by_depth[depth - 1]++;
+    ASSERT(w->depth >= 2 && w->depth <= NEST_DEPTH_MAX);
+    t->by_depth[w->depth - 1]++;
     if (outcome_is_violation(o) && w->orig == CRASH_NONE && t->failing_count < NESTED_FAILING_MAX) {
         snprintf(t->failing[t->failing_count++], NEST_ID_MAX, "%s", w->id);
     }
@@ -247,12 +244,8 @@ store_row(struct nestrun *nr, struct nrow *w, const struct state_result *r, bool
     const struct nested_input *in = nr->in;
     const char *dup_of = w->parent_copy ? nr->parents[w->parent].id
         : w->orig != CRASH_NONE ? nr->rows[w->orig].id : NULL;
-    uint32_t depth = 1;
-    for (const char *p = w->id; (p = strchr(p, '/')) != NULL; p++) {
-        depth++;
-    }
     struct state_row row = { w->id, &w->state, dup_of, w->sig, w->pass, w->last_type,
-        w->last_write, nr->parents[w->parent].id, depth };
+        w->last_write, nr->parents[w->parent].id, w->depth };
     enum outcome o = (enum outcome)r->outcome;
     struct result_row res = { o, reason, r->recovered, w->legal_lo, w->legal_hi, r->leaked,
         r->corrupt, checked ? r->duration_ns : 0, worker, r->probes, checked ? retries : 0,
@@ -287,23 +280,6 @@ row_add(struct nestrun *nr, struct nrow **out)
     return 0;
 }
 
-/* Where a state of log is: the pass at its cut, its last write and type. */
-static void
-row_where(const struct oplog *log, struct nrow *w)
-{
-    const struct crash_state *s = &w->state;
-    w->last_write = UINT32_MAX;
-    w->last_type = "";
-    for (uint32_t k = s->cut; k-- > 0;) {
-        if (log->ops[k].kind == OPLOG_OP_WRITE) {
-            w->last_write = k;
-            w->last_type = fmt_type_name(log->ops[k].type);
-            break;
-        }
-    }
-    w->pass = s->cut > 0 ? log->ops[s->cut - 1].pass : OPLOG_PASS_NONE;
-}
-
 static int
 item_add(struct nestrun *nr, const struct expand *e, uint32_t row)
 {
@@ -334,9 +310,11 @@ broken_run(struct nestrun *nr, const struct expand *e, uint32_t parent,
         return -1;
     }
     w->parent = parent;
+    w->depth = e->depth + 1;
     w->state = (struct crash_state){ .cut = rec->dev.disk.log.count, .torn = CRASH_NONE };
     nest_id_format(e->chain, e->depth, &w->state, w->id, sizeof(w->id));
-    row_where(&rec->dev.disk.log, w);
+    explore_state_where(&rec->dev.disk.log, w->state.cut, &w->pass, &w->last_type,
+            &w->last_write);
     recording_legal(rec, w->state.cut, &w->legal_lo, &w->legal_hi);
     nr->out->states++;
     nr->out->distinct++;
@@ -413,10 +391,12 @@ expand_one(struct nestrun *nr, struct expand *e)
             break;
         }
         w->parent = parent;
+        w->depth = d + 1;
         w->state = st[j];
         w->sig = dd.sigs[j];
         nest_id_format(e->chain, d, &st[j], w->id, sizeof(w->id));
-        row_where(&rec->dev.disk.log, w);
+        explore_state_where(&rec->dev.disk.log, w->state.cut, &w->pass, &w->last_type,
+            &w->last_write);
         recording_legal(rec, st[j].cut, &w->legal_lo, &w->legal_hi);
         w->parent_copy = dd.sigs[j] == 0;       /* No block differs from the parent's. */
         if (!w->parent_copy && dd.dup_of[j] != CRASH_NONE) {
