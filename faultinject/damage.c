@@ -242,6 +242,9 @@ reseal_holders(const struct damage_image *img, struct holders meta, struct resea
     }
 }
 
+static void reseal_up(const struct damage_image *img, uint64_t block, uint64_t before,
+        struct damage *out);
+
 /* A forged block: the write's bytes with one bit inverted (or, repointed, one
  * block pointer naming another block with its hash), sealed, and every
  * metadata block that holds its hash resealed in turn, up to the superblocks
@@ -257,8 +260,6 @@ forge(const struct damage_image *img, const struct crash_state *s,
     if (!visible(img, s, w->block)) {
         return;                     /* Overwritten later: the forged bytes are gone. */
     }
-    struct holders meta;
-    meta.count = img->meta(img->context, &meta.block);
     uint8_t *b = out->buf;
     memcpy(b, w->bytes, bs);
     if (s->media == MEDIA_REPOINT) {            /* Names the target, with its hash. */
@@ -267,11 +268,23 @@ forge(const struct damage_image *img, const struct crash_state *s,
     } else {
         damage_flip(b, s->flip_bit);
     }
+    reseal_up(img, w->block, w->hash, out);
+}
+
+/* out->buf's first block is block's new bytes, before was its hash: seals
+ * it and every metadata block above that held its hash, in turn. */
+static void
+reseal_up(const struct damage_image *img, uint64_t block, uint64_t before, struct damage *out)
+{
+    uint32_t bs = img->block_size;
+    struct holders meta;
+    meta.count = img->meta(img->context, &meta.block);
+    uint8_t *b = out->buf;
     forge_seal(b, bs);
-    changes(out, w->block, b, 0);
+    changes(out, block, b, 0);
     struct reseal queue[RESEAL_QUEUE_MAX];
     uint32_t head = 0, tail = 0;
-    queue[tail++] = (struct reseal){ w->hash, fmt_hash(b, bs) };
+    queue[tail++] = (struct reseal){ before, fmt_hash(b, bs) };
     while (head < tail) {
         ASSERT(tail <= RESEAL_QUEUE_MAX);
         reseal_holders(img, meta, queue[head++], out, queue, &tail);
@@ -279,6 +292,20 @@ forge(const struct damage_image *img, const struct crash_state *s,
     for (uint32_t i = 0; i < out->count; i++) {
         out->hash[i] = fmt_hash(out->bytes[i], bs);
     }
+}
+
+void
+damage_reseal(const struct damage_image *img, uint64_t block, const uint8_t *bytes,
+        struct damage *out)
+{
+    ASSERT(out->buf != NULL && block < img->block_count);
+    uint32_t bs = img->block_size;
+    out->count = 0;
+    out->unreadable = DAMAGE_NONE;
+    out->partial = false;
+    uint64_t before = fmt_hash(img->read(img->context, block), bs);
+    memmove(out->buf, bytes, bs);
+    reseal_up(img, block, before, out);
 }
 
 void

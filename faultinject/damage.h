@@ -80,6 +80,15 @@ struct damage {
 void damage_media(const struct damage_image *img, const struct crash_state *s,
         const struct damage_write *w, struct damage *out);
 
+/* Block's bytes become bytes (block_size of them; they may lie in out->buf),
+ * sealed (forge_seal), and every metadata block that held block's hash —
+ * the hash of what img reads there now — is resealed in turn, up to the
+ * superblocks: what a forge does after it changes its block, for a change
+ * the caller chose. Fills out as damage_media does (out->partial when a
+ * bound stopped the resealing); img's changed() is asked as there. */
+void damage_reseal(const struct damage_image *img, uint64_t block, const uint8_t *bytes,
+        struct damage *out);
+
 /* The bytes of a torn write: the first sectors (512 bytes each) of written,
  * then what fill says (TORN_FILLS): old's bytes, zeros, or garbage fixed by
  * the torn op's index. */

@@ -23,12 +23,22 @@ struct picker {
     uint32_t off[2];
     uint32_t width[2];
     uint32_t bs;
+    struct forge_field *list;   /* Not NULL: every field is listed here instead (forge_fields). */
+    uint32_t list_max;
 };
 
 static void
 offer(struct picker *p, int kind, uint32_t off, uint32_t width)
 {
     if (width == 0 || off >= p->bs || width > p->bs - off) {
+        return;
+    }
+    if (p->list != NULL) {
+        uint32_t n = p->seen[LAYOUT] + p->seen[CONTENT];
+        if (n < p->list_max) {
+            p->list[n] = (struct forge_field){ off, (uint16_t)width, kind == LAYOUT };
+        }
+        p->seen[kind]++;
         return;
     }
     p->seen[kind]++;
@@ -92,6 +102,64 @@ forge_is_meta(const uint8_t *b, uint32_t bs)
             && is_super(b));
 }
 
+/* Offers every field of metadata block b. */
+static void
+fields(struct picker *p, const uint8_t *b, uint32_t bs)
+{
+    uint16_t t = fmt_get16(b);
+    if (t == FMT_TYPE_SUPER) {
+        for (uint32_t off = 8; off < 24; off += 4) {
+            offer(p, LAYOUT, off, 4);                  /* blksz bufspc narena snap.ht */
+        }
+        /* snap.addr, snapdl.hd and .tl (addr, hash), flag, nextqid, nextgen, qgen, blocks. */
+        static const uint32_t words[] = { 24, 40, 48, 56, 64, 72, 80, 88, 96, 104 };
+        for (uint32_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+            offer(p, LAYOUT, words[i], 8);
+        }
+        uint32_t n = fmt_get32(b + 16);
+        for (uint32_t i = 0; i < n && i < FMT_ARENA_COUNT_MAX; i++) {
+            offer(p, LAYOUT, FMT_SUPER_HEADER_SIZE + FMT_SUPER_ARENA_SIZE * i, 8);
+        }
+    } else if (t == FMT_TYPE_ARENA) {
+        offer(p, LAYOUT, 2, 8);                        /* loghd.addr */
+        offer(p, LAYOUT, 18, 8);                       /* size */
+        offer(p, LAYOUT, 26, 8);                       /* used */
+    } else if (t == FMT_TYPE_LOG || t == FMT_TYPE_DLIST) {
+        offer(p, LAYOUT, 2, 2);                        /* logsz */
+        offer(p, LAYOUT, 12, 8);                       /* logp.addr */
+        if (t == FMT_TYPE_DLIST) {
+            offer(p, LAYOUT, 20, 8);                   /* logp.hash: a deadlist's is checked. */
+        }
+        offer(p, LAYOUT, 28, 8);                       /* logp.gen */
+        uint32_t logsz = fmt_get16(b + 2);
+        for (uint32_t i = 0; i + 8 <= logsz && i + 8 <= fmt_logspc(bs); i += 8) {
+            offer(p, CONTENT, FMT_LOG_HEADER_SIZE + i, 8);
+        }
+    } else if (t == FMT_TYPE_LEAF) {
+        offer(p, LAYOUT, 2, 2);
+        offer(p, LAYOUT, 4, 2);
+        offer_region(p, b, FMT_LEAF_HEADER_SIZE, fmt_leafspc(bs), fmt_get16(b + 2), 2);
+    } else {
+        for (uint32_t off = 2; off < FMT_PIVOT_HEADER_SIZE; off += 2) {
+            offer(p, LAYOUT, off, 2);
+        }
+        offer_region(p, b, FMT_PIVOT_HEADER_SIZE, fmt_pivspc(bs), fmt_get16(b + 2), 2);
+        offer_region(p, b, FMT_PIVOT_HEADER_SIZE + fmt_pivspc(bs), fmt_bufspc(bs),
+                fmt_get16(b + 6), 3);
+    }
+}
+
+uint32_t
+forge_fields(const uint8_t *b, uint32_t bs, struct forge_field *out, uint32_t max)
+{
+    if (!forge_is_meta(b, bs)) {
+        return 0;
+    }
+    struct picker p = { .bs = bs, .list = out, .list_max = max };
+    fields(&p, b, bs);
+    return p.seen[LAYOUT] + p.seen[CONTENT];
+}
+
 uint32_t
 forge_pick(const uint8_t *b, uint32_t bs, uint64_t seed)
 {
@@ -99,47 +167,7 @@ forge_pick(const uint8_t *b, uint32_t bs, uint64_t seed)
         return FORGE_NONE;
     }
     struct picker p = { .rng = seed, .bs = bs };
-    uint16_t t = fmt_get16(b);
-    if (t == FMT_TYPE_SUPER) {
-        for (uint32_t off = 8; off < 24; off += 4) {
-            offer(&p, LAYOUT, off, 4);                  /* blksz bufspc narena snap.ht */
-        }
-        /* snap.addr, snapdl.hd and .tl (addr, hash), flag, nextqid, nextgen, qgen, blocks. */
-        static const uint32_t words[] = { 24, 40, 48, 56, 64, 72, 80, 88, 96, 104 };
-        for (uint32_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-            offer(&p, LAYOUT, words[i], 8);
-        }
-        uint32_t n = fmt_get32(b + 16);
-        for (uint32_t i = 0; i < n && i < FMT_ARENA_COUNT_MAX; i++) {
-            offer(&p, LAYOUT, FMT_SUPER_HEADER_SIZE + FMT_SUPER_ARENA_SIZE * i, 8);
-        }
-    } else if (t == FMT_TYPE_ARENA) {
-        offer(&p, LAYOUT, 2, 8);                        /* loghd.addr */
-        offer(&p, LAYOUT, 18, 8);                       /* size */
-        offer(&p, LAYOUT, 26, 8);                       /* used */
-    } else if (t == FMT_TYPE_LOG || t == FMT_TYPE_DLIST) {
-        offer(&p, LAYOUT, 2, 2);                        /* logsz */
-        offer(&p, LAYOUT, 12, 8);                       /* logp.addr */
-        if (t == FMT_TYPE_DLIST) {
-            offer(&p, LAYOUT, 20, 8);                   /* logp.hash: a deadlist's is checked. */
-        }
-        offer(&p, LAYOUT, 28, 8);                       /* logp.gen */
-        uint32_t logsz = fmt_get16(b + 2);
-        for (uint32_t i = 0; i + 8 <= logsz && i + 8 <= fmt_logspc(bs); i += 8) {
-            offer(&p, CONTENT, FMT_LOG_HEADER_SIZE + i, 8);
-        }
-    } else if (t == FMT_TYPE_LEAF) {
-        offer(&p, LAYOUT, 2, 2);
-        offer(&p, LAYOUT, 4, 2);
-        offer_region(&p, b, FMT_LEAF_HEADER_SIZE, fmt_leafspc(bs), fmt_get16(b + 2), 2);
-    } else {
-        for (uint32_t off = 2; off < FMT_PIVOT_HEADER_SIZE; off += 2) {
-            offer(&p, LAYOUT, off, 2);
-        }
-        offer_region(&p, b, FMT_PIVOT_HEADER_SIZE, fmt_pivspc(bs), fmt_get16(b + 2), 2);
-        offer_region(&p, b, FMT_PIVOT_HEADER_SIZE + fmt_pivspc(bs), fmt_bufspc(bs),
-                fmt_get16(b + 6), 3);
-    }
+    fields(&p, b, bs);
     if (p.seen[LAYOUT] + p.seen[CONTENT] == 0) {
         return FORGE_NONE;
     }

@@ -30,6 +30,21 @@
  * by their type field (the blocks that hold hashes of other blocks). */
 bool forge_is_meta(const uint8_t *block, uint32_t block_size);
 
+/* A field of a metadata block: where it lies, and whether it is layout (a
+ * header's counts and sizes, a record's offset, key and value sizes) or
+ * content (key bytes, value words, log entries). */
+struct forge_field {
+    uint32_t off;                   /* Byte offset in the block. */
+    uint16_t width;                 /* Bytes: 1, 2, 4 or 8 (a content word may be shorter). */
+    bool layout;                    /* Layout rather than content. */
+};
+
+/* The fields of a metadata block, the ones forge_pick draws from, in the
+ * order it meets them: stores up to max, returns how many there are (0 for
+ * a data block). */
+uint32_t forge_fields(const uint8_t *block, uint32_t block_size, struct forge_field *out,
+        uint32_t max);
+
 /* The bit to forge in a metadata block: a field drawn uniformly from the
  * block's fields, then a bit of it, from seed. FORGE_NONE for data blocks. */
 uint32_t forge_pick(const uint8_t *block, uint32_t block_size, uint64_t seed);

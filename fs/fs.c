@@ -131,7 +131,8 @@ fs_alloc(const struct bdev *bdev, const struct fs_config *config, uint32_t arena
     /* Not calloc: the region is megabytes and every part of it is set up by
      * its owner before use, so zeroing it all at every mount would dominate
      * the cost of checking a crash state. */
-    uint8_t *p = malloc(size);
+    bool lent = config->mem != NULL && size <= config->mem_size;
+    uint8_t *p = lent ? config->mem : malloc(size);
     if (p == NULL) {
         return NULL;
     }
@@ -139,6 +140,7 @@ fs_alloc(const struct bdev *bdev, const struct fs_config *config, uint32_t arena
     struct fs *fs = carve(&p, sizeof(struct fs));
     memset(fs, 0, sizeof(*fs));
     fs->mem = base;
+    fs->mem_lent = lent;
     fs->bdev = bdev;
     fs->config = *config;
     fs->config.cache_block_count = cache_count;
@@ -187,7 +189,9 @@ fs_alloc(const struct bdev *bdev, const struct fs_config *config, uint32_t arena
 static void
 fs_free(struct fs *fs)
 {
-    free(fs->mem);
+    if (!fs->mem_lent) {
+        free(fs->mem);
+    }
 }
 
 static char mount_why[160];
@@ -396,6 +400,11 @@ fs_sync(struct fs *fs)
         return 0;
     }
     ASSERT(fs->deferred_logged <= fs->deferred_count);
+    if (fs_counter_exhausted(fs->qgen) || fs_counter_exhausted(fs->nextgen)
+            || fs_counter_exhausted(fs->nextqid)) {
+        return fs_broke(fs, FS_ENOSPC, FMT_ADDR_NIL,
+                "a generation, qid or queue counter is exhausted: no superblock can hold it");
+    }
     fs->use_reserve = true;
     uint64_t q = fs->qgen;
     memset(fs->pass_qgen, 0, sizeof(fs->pass_qgen));

@@ -27,6 +27,15 @@ struct fs_config {
     const char *snapshot;           /* Label to mount; NULL = "main". */
     bool read_only;                 /* Replay in memory only; never write. */
     bool flush_at_pass_boundaries;  /* Profile "hardened": flush between sync passes. */
+    /* Optional: memory the caller lends for the mount's tables (the cache,
+     * free maps, write queue, tree workspace: one region whose size
+     * depends on the device and its arenas). Used when that size fits in
+     * mem_size, else fs_mount allocates the region as it does with mem
+     * NULL. The caller keeps it until fs_unmount returns (or fs_mount
+     * fails) and lends it to one mount at a time. For a caller that mounts
+     * many images in a row, it saves an allocation of megabytes a mount. */
+    void *mem;
+    size_t mem_size;
 };
 
 #define FS_CACHE_BLOCKS_DEFAULT 256u

@@ -197,6 +197,9 @@ make(struct fs *fs, const char *path, bool dir)
     if (r.exists) {
         return FS_EEXIST;       /* Including "/". */
     }
+    if (fs_counter_exhausted(fs->nextqid)) {
+        return FS_ENOSPC;       /* No qid left to give. */
+    }
     struct fmt_dirent d = { .qid = fs->nextqid, .qtype = dir ? FMT_QID_DIR : 0,
         .mode = dir ? FMT_MODE_DIR | 0755 : 0644, .atime_ns = fs->clock_ns,
         .mtime_ns = fs->clock_ns };

@@ -25,12 +25,20 @@
 
 /* ---- Kill or free. ---- */
 
-static void
+/* Queues a committed block for a deadlist. The queue holds one entry per
+ * device block: a sound image releases each block once between commits, so
+ * a full queue means a block named twice (a cross-link, a deadlist entry
+ * repeated), which is corruption, not our bug. */
+static int
 kill_push(struct fs *fs, uint64_t killer, uint64_t birth, uint64_t addr)
 {
-    ASSERT(fs->kill_count < fs->kill_cap);
+    if (fs->kill_count == fs->kill_cap) {
+        return fs_broke(fs, FS_ECORRUPT, addr,
+                "more blocks released than the device holds: a block named twice");
+    }
     fs->kills[fs->kill_count++] = (struct kill){ killer, birth, addr };
     bio_history_note(fs, addr, 'k');
+    return 0;
 }
 
 int
@@ -53,9 +61,8 @@ snap_release(struct fs *fs, struct tree *t, struct bptr bp)
     if (t->base != GEN_NONE && bp.gen <= t->base) {
         return 0;                               /* The chain we forked from owns it. */
     }
-    kill_push(fs, t->memgen, bp.gen, bp.addr);
     fs->dirty = true;
-    return 0;
+    return kill_push(fs, t->memgen, bp.gen, bp.addr);
 }
 
 /* ---- Records and labels. ---- */
@@ -277,7 +284,7 @@ dl_consume(struct fs *fs, struct bptr hd, enum dl_fate fate, uint64_t into, uint
             if (fate == DL_FREE) {
                 err = blk_free_deferred(fs, addr);
             } else if (fate == DL_MERGE) {
-                kill_push(fs, into, birth, addr);
+                err = kill_push(fs, into, birth, addr);
             }
         }
         struct bptr next = h.logp;
@@ -769,6 +776,9 @@ snap_fork(struct fs *fs, const char *from, const char *name)
     int err = snap_source(fs, from, name, &gen, &r);
     if (err) {
         return err;
+    }
+    if (fs_counter_exhausted(fs->nextgen)) {
+        return FS_ENOSPC;       /* No generation left to give. */
     }
     struct fmt_tree f = { .nref = 0, .nlbl = 1, .height = r.height, .gen = fs->nextgen++,
         .pred = gen, .succ = GEN_NONE, .base = gen, .root = r.root };

@@ -23,6 +23,19 @@
 #include "format.h"
 #include "fs.h"
 
+/* Steps of the generation, qid and queue counters one commit and the call
+ * before it may take. A counter this close to FMT_QGEN_LIMIT (which no
+ * file system reaches by use: 2^56 commits) is exhausted: a create is
+ * FS_ENOSPC and a commit refuses, rather than write a superblock mount
+ * would reject. */
+#define FS_COUNTER_SLACK 16u
+
+static inline bool
+fs_counter_exhausted(uint64_t counter)
+{
+    return counter >= FMT_QGEN_LIMIT - FS_COUNTER_SLACK;
+}
+
 struct range {
     uint64_t off;           /* Byte address of the first free block. */
     uint64_t len;           /* Bytes, a multiple of the block size, > 0. */
@@ -212,6 +225,7 @@ struct fs {
     int (*tree_release)(struct fs *fs, struct tree *t, struct bptr bp);
                                     /* Kill or free of a block a tree stops using. */
     void *mem;                      /* The one allocation everything above lives in. */
+    bool mem_lent;                  /* It is fs_config.mem, the caller's: not freed. */
 };
 
 #endif /* FS_STATE_H */

@@ -608,8 +608,9 @@ pivots_write(struct fs *fs, struct tree *t, struct level *kl, const struct child
                 kids[cut[r]].nk) < 0)) {
             m1++;
         }
-        int err = pivot_write(fs, t, kl, kids + start, cut[r] - start, msgs + m0, m1 - m0,
-                &out->c[r]);
+        /* msgs may be NULL with nm 0: no offset is added to it then. */
+        int err = pivot_write(fs, t, kl, kids + start, cut[r] - start,
+                m1 > m0 ? msgs + m0 : NULL, m1 - m0, &out->c[r]);
         if (err) {
             return err;
         }

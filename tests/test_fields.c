@@ -725,6 +725,49 @@ forged_field(void **state)
     bdev_mem_close(&dev);
 }
 
+/* Counters a superblock cannot hold. Both superblocks forged (every hash
+ * resealed) with nextqid, then qgen, one commit short of FMT_QGEN_LIMIT,
+ * which mount refuses: a create is FS_ENOSPC, a commit refuses with the
+ * file system saying why, and the image still mounts and checks clean as
+ * it was. No superblock mount would reject is written. */
+static void
+counters_exhausted(void **state)
+{
+    (void)state;
+    static const uint32_t offs[] = { 80, 96 };          /* nextqid, qgen (fs/format.c). */
+    for (uint32_t which = 0; which < 2; which++) {
+        struct bdev dev;
+        util_mem_clone(&dev, &pristine);
+        uint8_t sb[BS];
+        uint64_t blocks[2] = { 0, dev.block_count - 1 };
+        for (uint32_t i = 0; i < 2; i++) {
+            CHECK_ERR(dev.read(&dev, blocks[i], sb), 0);
+            fmt_put64(sb + offs[which], FMT_QGEN_LIMIT - 2);
+            reseal(&dev, blocks[i], sb, 0);
+        }
+        struct fs *fs = util_mount(&dev, false);
+        if (which == 0) {
+            CHECK_ERR(fs_create(fs, "/new"), FS_ENOSPC);
+            CHECK_ERR(fs_mkdir(fs, "/new"), FS_ENOSPC);
+            util_unmount(fs);
+        } else {
+            CHECK_ERR(fs_truncate(fs, "/d/f", 10), 0);
+            CHECK_ERR(fs_sync(fs), FS_ENOSPC);
+            assert_non_null(fs_broken(fs));
+            assert_non_null(strstr(fs_broken(fs), "exhausted"));
+            CHECK_ERR(fs_create(fs, "/new"), FS_EROFS);
+            (void)fs_unmount(fs);
+        }
+        fs = util_mount(&dev, true);
+        util_check_clean(fs, 0);
+        struct fs_stat st;
+        CHECK_ERR(fs_stat(fs, "/d/f", &st), 0);
+        CHECK_EQ(st.size, 9000);                /* The commit that refused changed nothing. */
+        util_unmount(fs);
+        bdev_mem_close(&dev);
+    }
+}
+
 /* The arenas' tiling: no forged image mounts with it broken (log replay
  * refuses an entry outside the arena as the superblock and header place it,
  * and the first log entry of every arena spans it whole), so the check is
@@ -751,6 +794,7 @@ main(void)
     util_init();
     struct CMUnitTest tests[FIELD_COUNT + 2] = {
         cmocka_unit_test(pristine_is_clean),
+        cmocka_unit_test(counters_exhausted),
         cmocka_unit_test(arena_geometry),
     };
     for (size_t i = 0; i < FIELD_COUNT; i++) {

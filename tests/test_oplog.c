@@ -12,6 +12,9 @@
  *   - a disk of the largest device the file system formats (64 GiB of 16 KiB
  *     blocks) costs words per block, not the device's bytes: the heap grows by
  *     less than 64 MiB (glibc's count; under ASan it sees nothing);
+ *   - the content pool keeps each distinct content once and gives every one
+ *     back by its index across its chunks (they double from 8 contents to
+ *     256, then stay at 256): 2,000 contents, every one written twice;
  *   - the recording disk of a formatted 1 GiB device keeps only the blocks
  *     mkfs wrote, reads every other block as zeros, and a write-log file of it
  *     gives back the same sparse base and log in both formats.
@@ -82,6 +85,36 @@ oplog_base_is_sparse(void **state)
     CHECK_TRUE(memcmp(oplog_disk_block(&d, 63), b, BS_SMALL) == 0);
     CHECK_TRUE(all_zero(oplog_disk_block(&d, 9), BS_SMALL));
     oplog_disk_deinit(&d);
+}
+
+#define POOL_CONTENTS 2000u        /* Past the doubling chunks and several whole ones. */
+
+static void
+oplog_pool_across_chunks(void **state)
+{
+    (void)state;
+    static uint8_t buf[BS_SMALL];
+    struct oplog log;
+    CHECK_ERR(oplog_init(&log, BS_SMALL, BLOCKS_SMALL), 0);
+    oplog_start(&log, 0, 0);
+    for (uint32_t round = 0; round < 2; round++) {
+        for (uint32_t i = 0; i < POOL_CONTENTS; i++) {
+            memset(buf, (int)(i % 251), sizeof(buf));
+            memcpy(buf, &i, sizeof(i));
+            CHECK_ERR(oplog_write(&log, i % BLOCKS_SMALL, buf), 0);
+        }
+    }
+    CHECK_EQ(log.pool.count, POOL_CONTENTS);            /* The second round stored nothing. */
+    for (uint32_t op = 0; op < log.count; op++) {
+        uint32_t i = op % POOL_CONTENTS;
+        const uint8_t *got = oplog_pool_get(&log.pool, log.ops[op].content);
+        CHECK_EQ(log.ops[op].content, i);
+        uint32_t id;
+        memcpy(&id, got, sizeof(id));
+        CHECK_EQ(id, i);
+        CHECK_EQ(got[BS_SMALL - 1], i % 251);
+    }
+    oplog_deinit(&log);
 }
 
 static void
@@ -177,6 +210,7 @@ main(void)
     util_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(oplog_base_is_sparse),
+        cmocka_unit_test(oplog_pool_across_chunks),
         cmocka_unit_test(oplog_disk_costs_words_per_block),
         cmocka_unit_test(recording_disk_keeps_what_mkfs_wrote),
     };

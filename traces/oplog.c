@@ -36,7 +36,12 @@
 #include "../fs/format.h"
 
 #define OPLOG_CAPACITY_FIRST 4096u      /* Ops allocated by the first append. */
-#define POOL_CHUNK 256u                 /* Contents per pool allocation. */
+#define POOL_CHUNK 256u                 /* Contents per pool allocation, once grown. */
+#define POOL_CHUNK_FIRST 8u             /* Contents of the first; each next one doubles
+                                           up to POOL_CHUNK, so a short log allocates
+                                           little. */
+#define POOL_GROWN 5u                   /* Chunks before the first of POOL_CHUNK. */
+#define POOL_GROWN_CONTENTS (POOL_CHUNK_FIRST * ((1u << POOL_GROWN) - 1u))
 #define POOL_TABLE_FIRST 1024u          /* Slots of a new pool's table. */
 
 static const char *const mark_other_name = "other";
@@ -115,13 +120,41 @@ mark_activity(uint32_t mark)
 
 /* ---- The content pool. ---- */
 
+STATIC_ASSERT(POOL_CHUNK_FIRST << POOL_GROWN == POOL_CHUNK, "the chunks double up to POOL_CHUNK");
+
+/* Contents chunk c holds. */
+static uint32_t
+pool_chunk_size(uint32_t c)
+{
+    return c < POOL_GROWN ? POOL_CHUNK_FIRST << c : POOL_CHUNK;
+}
+
+/* Contents in the chunks before chunk c. */
+static uint32_t
+pool_chunk_start(uint32_t c)
+{
+    return c <= POOL_GROWN ? POOL_CHUNK_FIRST * ((1u << c) - 1u)
+        : POOL_GROWN_CONTENTS + (c - POOL_GROWN) * POOL_CHUNK;
+}
+
+/* The chunk content index is in. */
+static uint32_t
+pool_chunk_of(uint32_t index)
+{
+    if (index >= POOL_GROWN_CONTENTS) {
+        return POOL_GROWN + (index - POOL_GROWN_CONTENTS) / POOL_CHUNK;
+    }
+    /* Chunk c starts at FIRST * (2^c - 1): c is log2(index / FIRST + 1), rounded down. */
+    return 31u - (uint32_t)__builtin_clz(index / POOL_CHUNK_FIRST + 1u);
+}
+
 const uint8_t *
 oplog_pool_get(const struct oplog_pool *pool, uint32_t index)
 {
     ASSERT(index < pool->count);
-    ASSERT(index / POOL_CHUNK < pool->chunk_count);
-    return pool->chunks[index / POOL_CHUNK]
-        + (size_t)(index % POOL_CHUNK) * pool->block_size;
+    uint32_t c = pool_chunk_of(index);
+    ASSERT(c < pool->chunk_count);
+    return pool->chunks[c] + (size_t)(index - pool_chunk_start(c)) * pool->block_size;
 }
 
 static int
@@ -152,23 +185,23 @@ pool_grow_table(struct oplog_pool *p)
 static int
 pool_reserve(struct oplog_pool *p)
 {
-    uint32_t c = p->count / POOL_CHUNK;
+    uint32_t c = pool_chunk_of(p->count);
     if (c < p->chunk_count) {
         return 0;                       /* The last chunk has room (or was reserved). */
     }
     ASSERT(c == p->chunk_count);
-    ASSERT(p->count % POOL_CHUNK == 0);
+    ASSERT(p->count == pool_chunk_start(c));
     uint8_t **chunks = realloc(p->chunks, (c + 1) * sizeof(uint8_t *));
     if (chunks == NULL) {
         return FS_ENOMEM;
     }
     p->chunks = chunks;
-    uint64_t *hashes = realloc(p->hashes, (size_t)(c + 1) * POOL_CHUNK * sizeof(uint64_t));
+    uint64_t *hashes = realloc(p->hashes, (size_t)pool_chunk_start(c + 1) * sizeof(uint64_t));
     if (hashes == NULL) {
         return FS_ENOMEM;
     }
     p->hashes = hashes;
-    p->chunks[c] = malloc((size_t)POOL_CHUNK * p->block_size);
+    p->chunks[c] = malloc((size_t)pool_chunk_size(c) * p->block_size);
     if (p->chunks[c] == NULL) {
         return FS_ENOMEM;
     }

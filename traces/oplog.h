@@ -106,7 +106,7 @@ struct oplog_op {
 
 /* The content pool: each distinct block content once, keyed by XXH3. */
 struct oplog_pool {
-    uint8_t **chunks;       /* Chunks of a fixed number of contents (oplog.c). */
+    uint8_t **chunks;       /* Chunks of contents, doubling up to a bound (oplog.c). */
     uint32_t chunk_count;   /* Allocated chunks. */
     uint32_t count;         /* Contents stored. */
     uint64_t *hashes;       /* XXH3 (fmt_hash) of each content. */

@@ -43,7 +43,7 @@
 
 #define TOKENS_MAX      8u      /* Words kept per line: the longest step has 6. */
 #define ARGS_MAX        4u      /* Arguments of the longest op (write). */
-#define STEPS_CAP_MIN   64u     /* First allocation of the step array. */
+#define STEPS_CAP_MIN   8u      /* First allocation of the step array (doubles as it fills). */
 
 static const char expect_word[] = "expect=";
 static const char seed_word[] = "seed=";

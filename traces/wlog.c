@@ -40,7 +40,7 @@
 #include "../fs/format.h"
 #include "wlog_impl.h"
 
-static const char native_magic[8] = { 'C', 'R', 'S', 'H', 'W', 'L', 'O', 'G' };
+static const char native_magic[8] = WLOG_NATIVE_MAGIC;
 
 #define NATIVE_MARK_NONE    0xffu       /* Op record's mark byte for writes and flushes. */
 #define NATIVE_NAMES_MAX    255u        /* Mark names in the table (255 is NATIVE_MARK_NONE). */

@@ -44,6 +44,7 @@
 
 #include "oplog.h"
 
+#define WLOG_NATIVE_MAGIC       { 'C', 'R', 'S', 'H', 'W', 'L', 'O', 'G' }   /* The native header's first 8 bytes. */
 #define WLOG_VERSION            1u
 #define WLOG_HEADER_SIZE        72u                 /* Bytes of the native header. */
 #define WLOG_OP_SIZE            32u                 /* Bytes of a native op record. */

@@ -18,42 +18,75 @@
 
 #include "../../fs/format.h"
 #include "../check/checker.h"
+#include "../../traces/names.h"
 
 #define REGRESS_DIRECTIVE_MAX 512u  /* Bytes of a "#@" line after "#@ ", NUL included. */
 
 static int
-directive(struct regress_case *c, const char *key, const char *val)
+state_directive(struct regress_case *c, const char *val)
+{
+    char id[NEST_ID_MAX], outcome[32];
+    int used = 0;
+    if (c->state_count == REGRESS_STATES_MAX
+            || sscanf(val, "%511s %31s %n", id, outcome, &used) != 2 || val[used] != '\0') {
+        return -1;
+    }
+    uint32_t i = c->state_count;
+    if (regress_state_parse(c, i, id) != 0 || outcome_parse(outcome, &c->expect[i]) != 0) {
+        return -1;
+    }
+    c->state_count++;
+    return 0;
+}
+
+static int
+directive(struct regress_case *c, enum regress_directive d, const char *val)
 {
     uint64_t v;
-    if (strcmp(key, "model") == 0) {
+    switch (d) {
+    case REGRESS_DIR_MODEL:
         return device_model_parse(val, &c->model);
-    }
-    if (strcmp(key, "profile") == 0) {
+    case REGRESS_DIR_PROFILE:
         return sync_profile_parse(val, &c->rec.profile);
-    }
-    if (strcmp(key, "size") == 0) {
+    case REGRESS_DIR_SIZE:
         return trace_number_parse(val, &c->rec.device_size) ? 0 : -1;
-    }
-    if (strcmp(key, "block-size") == 0) {
+    case REGRESS_DIR_BLOCK_SIZE: {
         bool ok = trace_number_parse(val, &v) && fmt_block_size_valid(v);
         c->rec.block_size = (uint32_t)v;
         return ok ? 0 : -1;
     }
-    if (strcmp(key, "arenas") == 0) {
+    case REGRESS_DIR_ARENAS: {
         bool ok = trace_number_parse(val, &v) && v <= FMT_ARENA_COUNT_MAX;
         c->rec.arenas = (uint32_t)v;
         return ok ? 0 : -1;
     }
-    if (strcmp(key, "wlog") == 0) {
+    case REGRESS_DIR_WLOG: {
         char *end;
         c->wlog_hash = strtoull(val, &end, 16);
         return *end == '\0' && end != val ? 0 : -1;
     }
-    if (strcmp(key, "catches") == 0) {
+    case REGRESS_DIR_CATCHES:
         snprintf(c->catches, sizeof(c->catches), "%s", val);
         return 0;
+    case REGRESS_DIR_STATE:
+        return state_directive(c, val);
+    case REGRESS_DIR_COUNT:
+        break;
     }
     return -1;
+}
+
+static const char *const directive_names[] = {
+#define X(id, name) name,
+    REGRESS_DIRECTIVES(X)
+#undef X
+};
+
+const char *
+regress_directive_name(enum regress_directive d)
+{
+    ASSERT(d < REGRESS_DIR_COUNT);
+    return directive_names[d];
 }
 
 int
@@ -85,23 +118,6 @@ regress_state_id(const struct regress_case *c, uint32_t i, char *buf, size_t siz
     nest_id_format(chain, up, &c->states[i], buf, size);
 }
 
-static int
-state_directive(struct regress_case *c, const char *val)
-{
-    char id[NEST_ID_MAX], outcome[32];
-    int used = 0;
-    if (c->state_count == REGRESS_STATES_MAX
-            || sscanf(val, "%511s %31s %n", id, outcome, &used) != 2 || val[used] != '\0') {
-        return -1;
-    }
-    uint32_t i = c->state_count;
-    if (regress_state_parse(c, i, id) != 0 || outcome_parse(outcome, &c->expect[i]) != 0) {
-        return -1;
-    }
-    c->state_count++;
-    return 0;
-}
-
 /* Applies one "#@" line of n bytes (no newline); -1 with why in err. */
 static int
 directive_line(struct regress_case *c, const char *path, uint32_t line, const char *p, size_t n,
@@ -122,29 +138,30 @@ directive_line(struct regress_case *c, const char *path, uint32_t line, const ch
     memcpy(buf, p + 3, n - 3);
     buf[n - 3] = '\0';
     int used = 0;
-    int bad = sscanf(buf, "%31s %n", key, &used) != 1 ? -1
-        : strcmp(key, "state") == 0 ? state_directive(c, buf + used)
-        : directive(c, key, buf + used);
-    if (bad) {
+    int32_t d = sscanf(buf, "%31s %n", key, &used) != 1 ? -1
+        : names_find(directive_names, sizeof(directive_names[0]), REGRESS_DIR_COUNT, key);
+    if (d < 0 || directive(c, (enum regress_directive)d, buf + used) != 0) {
         snprintf(err, err_size, "%s:%u:1: bad directive '%.100s'", path, line, buf);
         return -1;
     }
     return 0;
 }
 
-int
-regress_load(const char *path, struct regress_case *c, char *err, size_t err_size)
+/* Starts an empty case named by the last element of path. */
+static void
+case_init(struct regress_case *c, const char *path)
 {
     memset(c, 0, sizeof(*c));
     c->rec = RECORD_CONFIG_DEFAULT;
     c->model = MODEL_ORDERED;
     const char *base = strrchr(path, '/');
     snprintf(c->name, sizeof(c->name), "%s", base != NULL ? base + 1 : path);
-    struct trace t;
-    if (trace_load(path, &t, &c->text, err, err_size) != 0) {
-        return -1;          /* The trace reader's checks and messages, as crashsim run's. */
-    }
-    trace_free(&t);
+}
+
+/* Takes the "#@" directives of c->text; messages name path. */
+static int
+case_directives(struct regress_case *c, const char *path, char *err, size_t err_size)
+{
     uint32_t line = 1;
     for (const char *p = c->text; *p != '\0'; line++) {      /* Bound: the file's lines. */
         const char *nl = strchr(p, '\n');
@@ -162,6 +179,38 @@ regress_load(const char *path, struct regress_case *c, char *err, size_t err_siz
         return -1;
     }
     return 0;
+}
+
+int
+regress_load(const char *path, struct regress_case *c, char *err, size_t err_size)
+{
+    case_init(c, path);
+    struct trace t;
+    if (trace_load(path, &t, &c->text, err, err_size) != 0) {
+        return -1;          /* The trace reader's checks and messages, as crashsim run's. */
+    }
+    trace_free(&t);
+    return case_directives(c, path, err, err_size);
+}
+
+int
+regress_parse(const char *name, const char *text, size_t size, struct regress_case *c,
+        char *err, size_t err_size)
+{
+    case_init(c, name);
+    struct trace t;
+    if (trace_parse_buf(name, text, size, TRACE_STEPS_MAX, &t, err, err_size) != 0) {
+        return -1;
+    }
+    trace_free(&t);
+    c->text = malloc(size + 1);
+    if (c->text == NULL) {
+        snprintf(err, err_size, "%s:1:1: out of memory", name);
+        return -1;
+    }
+    memcpy(c->text, text, size);        /* Parsed: no NUL inside. */
+    c->text[size] = '\0';
+    return case_directives(c, name, err, err_size);
 }
 
 void

@@ -26,6 +26,27 @@
 
 #define REGRESS_STATES_MAX 64u
 
+/* The "#@" directives, by the key a line starts with. */
+#define REGRESS_DIRECTIVES(X) \
+    X(MODEL,      "model")      /* Device model of the states. */ \
+    X(PROFILE,    "profile")    /* faithful or hardened. */ \
+    X(SIZE,       "size")       /* Image size. */ \
+    X(BLOCK_SIZE, "block-size") /* Block size. */ \
+    X(ARENAS,     "arenas")     /* Arena count. */ \
+    X(WLOG,       "wlog")       /* Hash of the write log the ids refer to. */ \
+    X(STATE,      "state")      /* A state and the outcome it must give. */ \
+    X(CATCHES,    "catches")    /* The seeded bug the case exposes. */
+
+enum regress_directive {
+#define X(id, name) REGRESS_DIR_##id,
+    REGRESS_DIRECTIVES(X)
+#undef X
+    REGRESS_DIR_COUNT
+};
+
+/* "model", "state", ... */
+const char *regress_directive_name(enum regress_directive d);
+
 struct regress_case {
     char name[256];                         /* File name. */
     struct record_config rec;               /* How to record it. */
@@ -45,6 +66,10 @@ struct regress_case {
  * and takes its directives; on error returns -1 with "FILE:LINE:COL: message"
  * in err. A "#@" line that is not a known directive is an error. */
 int regress_load(const char *path, struct regress_case *c, char *err, size_t err_size);
+/* The same from size bytes of text in memory (NUL bytes are errors), named
+ * name in messages: what regress_load does once the file is read. */
+int regress_parse(const char *name, const char *text, size_t size, struct regress_case *c,
+        char *err, size_t err_size);
 void regress_free(struct regress_case *c);
 
 /* Sets pinned state i from an id, nested or not: 0, or -1 for a malformed id. */
