@@ -6,6 +6,8 @@
 #   MUTANT=NAME     plant seeded bug NAME of fs/mutants.h (build-mutant-NAME/)
 #   make mutants    build every seeded bug and check the harness catches it
 #   PROBES=off      compile the recovery probes out, to measure their cost (build-noprobes/)
+#   FUZZ=1          clang, libFuzzer instrumentation, ASan+UBSan (build-fuzz/)
+#   make fuzz       run every fuzz target FUZZ_SECONDS seconds (tests/fuzz/README.md)
 
 ifneq ($(MUTANT),)
 BUILD ?= build-mutant-$(MUTANT)
@@ -21,9 +23,13 @@ endif
 ifeq ($(COV),1)
 BUILD ?= build-cov
 endif
+ifeq ($(FUZZ),1)
+BUILD ?= build-fuzz
+endif
 BUILD ?= build
 
 CC ?= cc
+comma := ,
 OPT ?= -O2
 CFLAGS += -std=c11 -g3 $(OPT) -D_DEFAULT_SOURCE -MMD -MP
 CFLAGS += -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -33,6 +39,16 @@ LDLIBS += -lsqlite3 -lm
 ifeq ($(SAN),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
+endif
+# The sanitizers of the fuzz build (FUZZ_SAN= none: coverage only, to measure them).
+FUZZ_SAN ?= address,undefined
+ifeq ($(FUZZ),1)
+CC := clang
+CFLAGS += -fsanitize=fuzzer-no-link$(if $(FUZZ_SAN),$(comma)$(FUZZ_SAN)) -fno-omit-frame-pointer \
+          -fsanitize-coverage-allowlist=tests/fuzz/coverage.allow \
+          -fsanitize-coverage-ignorelist=tests/fuzz/coverage.ignore \
+          -Wno-string-conversion -Wno-string-concatenation -fno-sanitize-recover=all
+LDFLAGS += $(if $(FUZZ_SAN),-fsanitize=$(FUZZ_SAN))
 endif
 ifeq ($(COV),1)
 OPT := -O0
@@ -75,6 +91,13 @@ TESTS := test_format test_alloc test_mount test_faultloop test_determinism test_
 SAN_TESTS := test_faultloop test_corrupt test_trace test_tracefile test_wlog test_forge test_oplog \
              test_fields test_nested
 
+# Fuzz targets (tests/fuzz/README.md): each TARGET.c is linked with libFuzzer
+# into build-fuzz/fuzz/TARGET (FUZZ=1) and with tests/fuzz/replay.c, in any
+# build, into $(BUILD)/fuzz/replay-TARGET, which runs input files once each.
+FUZZ_TARGETS := mount mount-sealed trace wlog
+FUZZ_COMMON_SRC := tests/fuzz/common.c tests/fuzz/image.c
+FUZZ_SEEDS_SRC := tests/fuzz/seeds.c
+
 FS_OBJ := $(FS_SRC:%.c=$(BUILD)/%.o)
 SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o)
 TRACES_OBJ := $(TRACES_SRC:%.c=$(BUILD)/%.o)
@@ -82,6 +105,10 @@ FAULT_OBJ := $(FAULT_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(MAIN_SRC:%.c=$(BUILD)/%.o)
 TEST_UTIL_OBJ := $(TEST_UTIL_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TESTS:%=$(BUILD)/tests/%)
+FUZZ_COMMON_OBJ := $(FUZZ_COMMON_SRC:%.c=$(BUILD)/%.o)
+FUZZ_LIB_OBJ := $(FUZZ_COMMON_OBJ) $(SIM_OBJ) $(TRACES_OBJ) $(FAULT_OBJ) $(FS_OBJ)
+FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay-%)
+FUZZ_BIN := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 
 .SECONDARY:
 
@@ -117,6 +144,20 @@ $(BUILD)/tests/test_errpath: LDFLAGS += -Wl,--wrap=alloc_block
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_UTIL_OBJ) $(SIM_OBJ) $(TRACES_OBJ) $(FAULT_OBJ) $(FS_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+$(BUILD)/fuzz/replay-%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o $(FUZZ_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/fuzz/fuzz-seeds: $(FUZZ_SEEDS_SRC:%.c=$(BUILD)/%.o) $(FUZZ_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+ifeq ($(FUZZ),1)
+$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(FUZZ_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+endif
+
 .PHONY: deps
 deps: ## Install the Debian packages the project needs (only those missing).
 	@scripts/install-deps
@@ -126,6 +167,7 @@ test: deps ## Install what is missing, build, run every test; ends with "N passe
 	@$(MAKE) --no-print-directory $(BUILD)/crashsim $(TEST_BIN)
 	@$(MAKE) --no-print-directory SAN=1 BUILD=build-san build-san/crashsim \
 		$(SAN_TESTS:%=build-san/tests/%)
+	@$(MAKE) --no-print-directory fuzz-corpus
 	@SAN_BUILD=build-san SAN_TESTS="$(SAN_TESTS)" scripts/run-tests $(BUILD)
 
 WORKLOAD ?= traces/workloads/default.trace
@@ -147,6 +189,28 @@ explore: deps all ## The main job: crash campaigns on the standard workload -> r
 		--faults $(EXPLORE_FAULTS),$(EXPLORE_CACHE_FAULTS) --db $(DB) | tail -n 12
 	/usr/bin/python3 analysis/report.py --db $(DB) -o $(OUT)
 	@echo "results: $(DB)   report: $(OUT)/index.html"
+
+# Fuzzing (tests/fuzz/README.md): libFuzzer targets under ASan+UBSan in
+# build-fuzz/, their seed corpora, and `make fuzz` to run them.
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 2
+FUZZ_SEED_TRACES = traces/workloads/*.trace traces/regress/*.case
+
+.PHONY: fuzz-build
+fuzz-build: ## Build the fuzz targets (clang, libFuzzer, ASan+UBSan) in build-fuzz/.
+	@$(MAKE) --no-print-directory FUZZ=1 BUILD=build-fuzz \
+		$(FUZZ_TARGETS:%=build-fuzz/fuzz/%) $(FUZZ_TARGETS:%=build-fuzz/fuzz/replay-%) \
+		build-fuzz/fuzz/fuzz-seeds
+
+.PHONY: fuzz-corpus
+fuzz-corpus: fuzz-build ## Seed corpora from the standard workloads and their crash states.
+	@rm -rf build-fuzz/seeds
+	@build-fuzz/fuzz/fuzz-seeds build-fuzz/seeds $(FUZZ_SEED_TRACES) >build-fuzz/seeds.log 2>&1; \
+		rc=$$?; tail -n 1 build-fuzz/seeds.log; [ $$rc -le 1 ] || { cat build-fuzz/seeds.log; exit 1; }
+
+.PHONY: fuzz
+fuzz: deps fuzz-corpus ## Run every fuzz target FUZZ_SECONDS seconds (default 60); findings -> tests/fuzz/regress.
+	/usr/bin/python3 scripts/fuzz --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS)
 
 .PHONY: regress
 regress: deps all ## Replay the regression corpus traces/regress (MUTANT=NAME: with a seeded bug).
@@ -200,7 +264,7 @@ test-san: ## Run the tests under ASan+UBSan (build-san/).
 
 .PHONY: clean
 clean: ## Remove build outputs.
-	rm -rf build build-san build-cov build-mutant-*
+	rm -rf build build-san build-cov build-fuzz build-mutant-*
 
 .PHONY: help
 help: ## List the targets.
@@ -208,4 +272,6 @@ help: ## List the targets.
 		awk 'BEGIN {FS = ":.*## "} {printf "  %-12s %s\n", $$1, $$2}'
 
 -include $(FS_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(TRACES_OBJ:.o=.d) $(FAULT_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) \
-	$(TEST_UTIL_OBJ:.o=.d) $(TEST_BIN:=.d)
+	$(TEST_UTIL_OBJ:.o=.d) $(TEST_BIN:=.d) $(FUZZ_COMMON_OBJ:.o=.d) \
+	$(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/%.d) $(BUILD)/tests/fuzz/replay.d \
+	$(FUZZ_SEEDS_SRC:%.c=$(BUILD)/%.d)

@@ -322,12 +322,15 @@ alloc_block(struct fs *fs, uint16_t type, uint64_t hint, bool seq, uint64_t *add
     return FS_ENOSPC;
 }
 
+/* The arena a free of addr goes to, or NULL (the file system broken) when
+ * addr is no block of any arena: outside them all, or not block-aligned. */
 static struct arena *
 arena_checked(struct fs *fs, uint64_t addr)
 {
     struct arena *a = alloc_arena_of(fs, addr);
     if (a == NULL || addr % fs->block_size != 0) {
         fs_broke(fs, FS_ECORRUPT, addr, "free of an address outside every arena");
+        return NULL;
     }
     return a;
 }
@@ -361,7 +364,11 @@ alloc_defer(struct fs *fs, uint64_t addr)
 #ifdef MUTANT_DEFERRED_FREE_AT_ONCE
     return alloc_free_now(fs, addr);    /* Bug (H1): reusable before the commit is durable. */
 #endif
-    ASSERT(fs->deferred_count < fs->deferred_cap);
+    if (fs->deferred_count == fs->deferred_cap) {
+        /* One entry per block: a sound image frees each block once a commit. */
+        return fs_broke(fs, FS_ECORRUPT, addr,
+                "more deferred frees than blocks: a block freed twice");
+    }
     fs->deferred[fs->deferred_count++] = addr;
     bio_history_note(fs, addr, 'd');
     return 0;
@@ -374,7 +381,9 @@ alloc_log_deferred(struct fs *fs)
         uint64_t addr = fs->deferred[fs->deferred_logged];
         struct arena *a = alloc_arena_of(fs, addr);
         ASSERT(a != NULL);                      /* Checked by alloc_defer. */
-        ASSERT(a->used >= fs->block_size);
+        if (a->used < fs->block_size) {         /* A block freed twice, deferred both times. */
+            return fs_broke(fs, FS_ECORRUPT, addr, "deferred free of more blocks than are in use");
+        }
         a->used -= fs->block_size;
         int err = log_range(fs, a, addr, fs->block_size, false);
         if (err) {

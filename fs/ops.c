@@ -742,7 +742,10 @@ static int
 dir_fn(void *arg, const struct kv *kv)
 {
     struct dir_ctx *c = arg;
-    if (fmt_kent_check(kv->k, kv->nk) != NULL || kv->nv != FMT_DIRENT_SIZE) {
+    /* An empty name is the root's own key, which no directory lists: one
+     * does only when a directory's qid is forged to the root's parent, nil. */
+    if (fmt_kent_check(kv->k, kv->nk) != NULL || kv->nk == FMT_KENT_SIZE_MIN
+            || kv->nv != FMT_DIRENT_SIZE) {
         return FS_ECORRUPT;
     }
     struct fmt_dirent d;
