@@ -92,6 +92,9 @@ entry_get(struct fs *fs, uint64_t parent, const char *name, size_t nlen, struct 
     if (d->length > FS_FILE_SIZE_MAX) {
         return fs_broke(fs, FS_ECORRUPT, fs->tree.root.addr, "file length out of range");
     }
+    if (d->qid == 0) {          /* No qid is 0: the entry could not be written back. */
+        return fs_broke(fs, FS_ECORRUPT, fs->tree.root.addr, "directory entry with qid 0");
+    }
     return 0;
 }
 

@@ -102,6 +102,9 @@ apply_wstat(const struct msg *m, struct vstate *s)
     }
     struct fmt_dirent d;
     fmt_dirent_unpack(s->v, &d);
+    if (d.qid == 0) {
+        return;                 /* A damaged entry (no qid is 0) is left for the checks. */
+    }
     const uint8_t *p = m->v + 1, *end = m->v + m->nv;
     uint8_t f = m->v[0];
     if ((f & FMT_WSTAT_SIZE) && p + 8 <= end) {

@@ -25,7 +25,10 @@
 #include "../../traces/trace.h"
 
 #define ERR_SIZE 512u
-#define STEPS_MAX 4096u             /* Steps per input: a trace's cost is linear in them. */
+/* Steps per input: more is "too many steps". 32 steps of struct trace_step
+ * (2 KiB each, two paths) stay below 128 KiB, which under ASan is an mmap a
+ * parse; any line of the format fits in the first 32. */
+#define STEPS_MAX 32u
 
 /* CRASHSIM_FUZZ_PLANT=TEXT plants a finding: an input that holds TEXT
  * fails a property. tests/fuzz.sh uses it to see a finding found,
