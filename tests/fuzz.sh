@@ -70,8 +70,13 @@ for t in $targets; do
             $(ls -d "$F/seeds/$t"/* | grep -E -- '-w[0-9]+$')
         grep_out "$t: every sync point's image mounts" "^  $plain mounted read-only"
         grep_out "$t: every sync point's image is sound" "^  $plain found sound by fs_check" ;;
-    *)
+    wlog)
         grep_out "$t: every seed is accepted" "^  $count accepted by the parser" ;;
+    trace)
+        # The target parses 32 steps an input: longer traces are "too many steps".
+        accepted=$(sed -n 's/^  \([0-9]*\) accepted by the parser$/\1/p' "$T/out")
+        if [ "${accepted:-0}" -ge 5 ]; then ok "$t: $accepted seeds of at most 32 steps are accepted"
+        else notok "$t: ${accepted:-0} seeds accepted (fewer than 5)"; fi ;;
     esac
 done
 
