@@ -32,11 +32,9 @@ struct check {
  * right — by content and context (checktree.c's node_key), each with what
  * the walk does below it: the data pointers it checks and the children it
  * descends into, with their fills and separator keys. Records live in one
- * arena, which starts small and doubles as it fills, up to its bound (a
- * small file system's check allocates little); the index is open
- * addressing, 0 empty. */
+ * arena reserved at its bound (pages are touched only as it fills); the
+ * index is open addressing, 0 empty. */
 #define NODE_MEMO_ARENA (32u << 20)
-#define NODE_MEMO_ARENA_MIN (64u << 10)
 #define NODE_MEMO_SLOTS_MIN (1u << 8)
 #define NODE_MEMO_SLOTS (1u << 20)
 struct node_memo {
@@ -44,9 +42,8 @@ struct node_memo {
     uint32_t *offs;                 /* Per slot: its record's offset in the arena. */
     uint32_t mask;                  /* Slots - 1. */
     uint32_t used;                  /* Records; below half the slots. */
-    uint8_t *arena;                 /* arena_cap bytes, or NULL. */
+    uint8_t *arena;                 /* NODE_MEMO_ARENA bytes, or NULL. */
     uint32_t arena_used;            /* Bytes in committed records (from 8: 0 is none). */
-    uint32_t arena_cap;             /* NODE_MEMO_ARENA_MIN .. NODE_MEMO_ARENA. */
 };
 
 /* The memo (check.h): a set of tree identities, open addressing, 0 empty;

@@ -146,7 +146,7 @@ check_node_memo_init(struct node_memo *m)
 {
     *m = (struct node_memo){ calloc(NODE_MEMO_SLOTS_MIN, sizeof(uint64_t)),
         calloc(NODE_MEMO_SLOTS_MIN, sizeof(uint32_t)), NODE_MEMO_SLOTS_MIN - 1, 0,
-        malloc(NODE_MEMO_ARENA_MIN), 8, NODE_MEMO_ARENA_MIN };
+        malloc(NODE_MEMO_ARENA), 8 };
     if (m->keys == NULL || m->offs == NULL || m->arena == NULL) {
         check_node_memo_free(m);
         return FS_ENOMEM;
@@ -206,29 +206,10 @@ struct node_rec {
     bool clean;                 /* Nothing found: worth keeping. */
 };
 
-/* Doubles the arena until need bytes fit, up to NODE_MEMO_ARENA. Records
- * are named by offset, so they survive the move. False when it cannot. */
-static bool
-node_arena_grow(struct node_memo *m, size_t need)
-{
-    size_t cap = m->arena_cap;
-    while (cap < need && cap < NODE_MEMO_ARENA) {
-        cap = FS_MIN(2 * cap, (size_t)NODE_MEMO_ARENA);
-    }
-    uint8_t *a = cap >= need ? realloc(m->arena, cap) : NULL;
-    if (a == NULL) {
-        return false;
-    }
-    m->arena = a;
-    m->arena_cap = (uint32_t)cap;
-    return true;
-}
-
 static void
 node_rec_put(struct node_rec *rec, const void *p, size_t n)
 {
-    size_t need = (size_t)rec->start + rec->at + n;
-    if (rec->m == NULL || (need > rec->m->arena_cap && !node_arena_grow(rec->m, need))) {
+    if (rec->m == NULL || (size_t)rec->start + rec->at + n > NODE_MEMO_ARENA) {
         rec->m = NULL;          /* The arena is full: this node is not kept. */
         return;
     }
