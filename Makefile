@@ -58,7 +58,7 @@ endif
 
 FS_SRC := fs/base.c fs/format.c fs/bdev.c fs/bio.c fs/alloc.c fs/cache.c fs/blk.c fs/treenode.c \
           fs/tree.c fs/treeupdate.c fs/snap.c fs/ops.c fs/fs.c fs/checkmap.c fs/checktree.c \
-          fs/check.c fs/debug.c fs/reach.c
+          fs/checkkill.c fs/check.c fs/debug.c fs/reach.c
 # sim/ by pipeline stage (each folder's files open with what the stage owns):
 # oracle -> record -> check -> store -> campaign -> cli.
 SIM_ORACLE_SRC := sim/oracle/oracle.c sim/oracle/path.c sim/oracle/digest.c sim/oracle/diff.c \

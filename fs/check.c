@@ -359,7 +359,7 @@ fs_check_memo(struct fs *fs, struct fs_check_memo *memo, struct fs_check_result 
     size_t map = fs->block_count / 8 + 1;
     struct check c = { fs, result, calloc(map, 1), calloc(map, 1), calloc(map, 1),
         calloc(map, 1), calloc(map, 1), malloc(fs->block_size), gens_table(fs, memo), map, memo,
-        0 };
+        0, NULL };
     int err = 0;
     if (c.meta == NULL || c.shared == NULL || c.walk == NULL || c.dead == NULL || c.data == NULL
             || c.buf == NULL || c.gens == NULL) {

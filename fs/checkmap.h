@@ -26,6 +26,7 @@ struct check {
     size_t map_size;                /* Bytes of each bitmap. */
     struct fs_check_memo *memo;     /* Kept between checks (check.h), or NULL. */
     uint64_t unverified;            /* Tree nodes reached but not verified (a finding each). */
+    struct check_kill *kill;        /* Records for the rule for killed blocks, or NULL. */
 };
 
 /* Tree nodes a walk found sound — read and verified, fill and key ranges

@@ -16,8 +16,10 @@
  * its predecessor's base, a root no younger than its snapshot); deadlists
  * belong to a snapshot, their birth is below their killer, their blocks
  * verify and hold whole entries, and every block they list is allocated,
- * listed once, and in some snapshot with the deadlist's birth generation,
- * and the chain ends at the block its tail pointer names, hash and all. In
+ * listed once, a tree node or data block (never a log, deadlist or
+ * snapshot-tree block) in some snapshot with the deadlist's birth
+ * generation, and in no tree descending from its killer (checkkill.h), and
+ * the chain ends at the block its tail pointer names, hash and all. In
  * each tree: the root entry exists, qids are unique and below nextqid,
  * every entry's parent is a directory, directories and up-links agree both
  * ways, no directory is its own ancestor, an entry's qid type restates its
@@ -38,6 +40,7 @@
 
 #include "blk.h"
 #include "cache.h"
+#include "checkkill.h"
 #include "keys.h"
 #include "tree.h"
 
@@ -60,6 +63,7 @@ data_check(struct walk *w, struct bptr bp, uint64_t holder_gen)
 {
     struct check *c = w->c;
     bool first;
+    checkkill_data(c, bp.addr);
     if (bp.gen > holder_gen) {
         check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), "file data",
                 "birth generation %llu above its node's %llu", (unsigned long long)bp.gen,
@@ -334,6 +338,31 @@ node_bound(const uint8_t **p, const uint8_t *own, uint16_t own_n, uint16_t *n)
     return k;
 }
 
+/* The next child of a node's record: its pointer, the fill it records and
+ * its key range (r: the node's own). */
+static void
+memo_child(const uint8_t **p, const struct krange *r, struct bptr *child, uint16_t *cfill,
+        struct krange *cr)
+{
+    *child = fmt_bptr_unpack(*p);
+    memcpy(cfill, *p + FMT_PTR_SIZE, sizeof(*cfill));
+    *p += FMT_PTR_SIZE + sizeof(*cfill);
+    cr->lo = node_bound(p, r->lo, r->nlo, &cr->nlo);
+    cr->hi = node_bound(p, r->hi, r->nhi, &cr->nhi);
+}
+
+/* A node of a snapshot's tree, for the rule for killed blocks (checkkill.h):
+ * its data blocks and children follow. */
+static bool
+node_recorded(struct walk *w, struct bptr bp)
+{
+    if (w->snap || w->c->kill == NULL) {
+        return false;
+    }
+    checkkill_node(w->c, bp.addr);
+    return true;
+}
+
 /* The walk below a node the memo knows sound, if its bytes are the ones it
  * knew (the device confirms the hash; the cache does not hold the node):
  * the data checks and the children, as node_check does them. */
@@ -356,17 +385,21 @@ node_replay(struct walk *w, struct bptr bp, uint32_t height, const struct krange
     uint16_t counts[2];
     memcpy(counts, p, sizeof(counts));
     p += sizeof(counts);
+    bool recording = node_recorded(w, bp);
     for (uint16_t i = 0; i < counts[0]; i++, p += FMT_PTR_SIZE) {
         data_check(w, fmt_bptr_unpack(p), bp.gen);
     }
+    struct bptr child;
+    uint16_t cfill;
+    struct krange cr;
+    const uint8_t *kids = p;
+    for (uint16_t i = 0; i < counts[1] && recording; i++) {
+        memo_child(&p, r, &child, &cfill, &cr);
+        checkkill_child(c, child.addr);
+    }
+    p = kids;
     for (uint16_t i = 0; i < counts[1]; i++) {
-        struct bptr child = fmt_bptr_unpack(p);
-        uint16_t cfill;
-        memcpy(&cfill, p + FMT_PTR_SIZE, sizeof(cfill));
-        p += FMT_PTR_SIZE + sizeof(cfill);
-        struct krange cr;
-        cr.lo = node_bound(&p, r->lo, r->nlo, &cr.nlo);
-        cr.hi = node_bound(&p, r->hi, r->nhi, &cr.nhi);
+        memo_child(&p, r, &child, &cfill, &cr);
         node_check(w, child, height - 1, cr, cfill, bp.gen);
     }
     return true;
@@ -396,8 +429,13 @@ node_check(struct walk *w, struct bptr bp, uint32_t height, struct krange r, int
                 "fill %u, its parent records %d", tree_node_fill(b->buf), fill);
         rec.clean = false;
     }
+    bool recording = node_recorded(w, bp);
     node_records(w, bp, b->buf, &r, &rec);
     uint16_t n = height > 1 ? tree_node_count(b->buf) : 0;
+    for (uint16_t i = 0; i < n && recording; i++) {
+        uint16_t cfill;
+        checkkill_child(c, tree_node_child(bs, b->buf, i, &cfill).addr);
+    }
     for (uint16_t i = 0; i < n && rec.m != NULL && rec.clean; i++) {
         struct kv k = tree_node_val(bs, b->buf, i);
         uint16_t cfill;
@@ -869,15 +907,19 @@ snap_links(struct snapc *s)
 /* ---- Deadlists. ---- */
 
 static void
-dead_entry(struct check *c, uint64_t addr, uint64_t birth)
+dead_entry(struct check *c, uint64_t addr, uint64_t killer, uint64_t birth)
 {
     if (addr % c->fs->block_size != 0 || addr / c->fs->block_size >= c->fs->block_count) {
         check_finding(c, FS_CHECK_CORRUPT, UINT64_MAX, "deadlist", "entry outside the device");
         return;
     }
     check_mark_dead(c, addr, "deadlist entry");
+    checkkill_dead(c, addr, killer);
     uint64_t b = blockno(c, addr);
-    if (!check_bit(c->shared, b)) {
+    if (check_bit(c->meta, b)) {
+        check_finding(c, FS_CHECK_CORRUPT, b, "deadlist entry", "%s",
+                "listed block is a log, deadlist or snapshot-tree block");
+    } else if (!check_bit(c->shared, b)) {
         check_finding(c, FS_CHECK_LEAK, b, "deadlist entry", "listed block is in no snapshot");
     } else if (c->gens[b] != birth) {
         check_finding(c, FS_CHECK_CORRUPT, b, "deadlist entry",
@@ -925,6 +967,10 @@ dlist_check(struct check *c, const struct dlr *d)
         if (!check_reach(c, bp.addr, "deadlist")) {
             return;                 /* A chain that loops reaches a block twice: reported. */
         }
+        if (check_bit(c->dead, blockno(c, bp.addr))) {
+            check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), "deadlist",
+                    "a deadlist block is listed in a deadlist");
+        }
         struct cblk *b;
         if (blk_read(c->fs, bp, BLK_MASK(FMT_TYPE_DLIST), &b) != 0) {
             check_finding(c, FS_CHECK_CORRUPT, blockno(c, bp.addr), "deadlist", "%s",
@@ -935,7 +981,7 @@ dlist_check(struct check *c, const struct dlr *d)
         fmt_log_header_unpack(b->buf, &h);
         dlist_block_check(c, bp, b, h.logsz);
         for (uint32_t i = 0; i + FMT_DLIST_ENTRY_SIZE <= h.logsz; i += FMT_DLIST_ENTRY_SIZE) {
-            dead_entry(c, fmt_get64(b->buf + FMT_LOG_HEADER_SIZE + i), d->birth);
+            dead_entry(c, fmt_get64(b->buf + FMT_LOG_HEADER_SIZE + i), d->killer, d->birth);
         }
         bp = h.logp;
         blk_put(c->fs, b);
@@ -963,8 +1009,59 @@ dlists_check(struct snapc *s)
         dlist_check(c, &s->dls[i]);
     }
     for (uint32_t i = 0; i < c->fs->kill_count; i++) {
-        dead_entry(c, c->fs->kills[i].addr, c->fs->kills[i].birth);
+        dead_entry(c, c->fs->kills[i].addr, c->fs->kills[i].killer, c->fs->kills[i].birth);
     }
+}
+
+/* ---- Killed blocks (checkkill.h). ---- */
+
+/* Writes gen and the generations its predecessor links lead to, while
+ * records hold them (at most every record): their count. */
+static size_t
+ancestors(struct snapc *s, uint64_t gen, uint64_t *out)
+{
+    size_t n = 0;
+    for (struct rec *r = rec_find(s, gen); r != NULL && n < s->nrecs; n++) {
+        out[n] = r->t.gen;
+        r = r->t.pred == GEN_NONE ? NULL : rec_find(s, r->t.pred);
+    }
+    return n;
+}
+
+/* The mounted tree is checked as a tree of its own unless its record holds
+ * its root. */
+static bool
+mounted_apart(struct snapc *s)
+{
+    struct rec *mine = rec_find(s, s->c->fs->tree.gen);
+    return mine == NULL || mine->t.root.addr != s->c->fs->tree.root.addr;
+}
+
+/* Every tree against the killers among its ancestors: each snapshot's, and
+ * the mounted tree's, which descends from its record and kills in memgen. */
+static int
+kills_check(struct snapc *s)
+{
+    struct check *c = s->c;
+    uint64_t *anc = malloc((s->nrecs + 1) * sizeof(uint64_t));
+    if (anc == NULL || checkkill_ready(c) != 0) {
+        free(anc);
+        return FS_ENOMEM;
+    }
+    char what[64];
+    for (size_t i = 0; i < s->nrecs; i++) {
+        const struct fmt_tree *t = &s->recs[i].t;
+        snprintf(what, sizeof(what), "the tree of snapshot %llu", (unsigned long long)t->gen);
+        checkkill_tree(c, t->root.addr, anc, ancestors(s, t->gen, anc), what);
+    }
+    struct tree *m = &c->fs->tree;
+    if (mounted_apart(s)) {
+        anc[0] = m->memgen;
+        checkkill_tree(c, m->root.addr, anc, 1 + ancestors(s, m->gen, anc + 1),
+                "the mounted tree");
+    }
+    free(anc);
+    return 0;
 }
 
 /* ---- Driver. ---- */
@@ -985,8 +1082,7 @@ trees_check(struct check *c, struct snapc *s)
         }
     }
     struct fs *fs = c->fs;
-    struct rec *mine = rec_find(s, fs->tree.gen);
-    if (mine == NULL || mine->t.root.addr != fs->tree.root.addr) {
+    if (mounted_apart(s)) {
         tree_structure(c, &fs->tree, "mounted tree");
         return fs->tree.dirty ? tree_namespace(c, &fs->tree, "mounted tree")
             : namespace_once(c, &fs->tree, "mounted tree");
@@ -1011,11 +1107,18 @@ check_trees(struct check *c)
             qsort(s.recs, s.nrecs, sizeof(struct rec), rec_order);
         }
         snap_links(&s);
-        err = trees_check(c, &s);
+        if (s.ndls > 0 || c->fs->kill_count > 0) {
+            err = checkkill_start(c);
+        }
+        if (!err) {
+            err = trees_check(c, &s);
+        }
         if (!err) {
             dlists_check(&s);
+            err = c->kill != NULL ? kills_check(&s) : 0;
         }
     }
+    checkkill_free(c);
     free(s.recs);
     free(s.labs);
     free(s.dls);

@@ -18,7 +18,7 @@ AREAS = {
         "fs/alloc.c": {"alloc_replay", "replay_block", "entry_range_check"},
         "fs/snap.c": {"snap_mount", "label_get", "record_get"},
     },
-    "fs_check": {"fs/check.c": None, "fs/checktree.c": None},
+    "fs_check": {"fs/check.c": None, "fs/checktree.c": None, "fs/checkkill.c": None},
 }
 BELOW_SHARE = 0.8           # A function under this share of its branches is listed.
 

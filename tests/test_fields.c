@@ -788,18 +788,163 @@ arena_geometry(void **state)
     util_unmount(fs);
 }
 
+/* ---- Deadlist entries that name the wrong block. ----
+ *
+ * A deadlist entry restates nothing a hash could catch: it is an address,
+ * and an entry that names a block still in use under the right birth
+ * generation frees that block when its snapshot goes. These tests forge the
+ * entry itself (its block resealed) and require fs_check to see it. */
+
+/* The data pointers of every leaf on the device that verifies. */
+static uint32_t
+data_pointers(const struct bdev *dev, struct bptr *out, uint32_t cap)
+{
+    uint32_t n = 0;
+    uint8_t buf[BS];
+    for (uint64_t b = 0; b < dev->block_count; b++) {
+        CHECK_ERR(dev->read(dev, b, buf), 0);
+        if (fmt_block_type(buf) != FMT_TYPE_LEAF
+                || tree_node_verify(BS, buf, FMT_TYPE_LEAF) != NULL) {
+            continue;
+        }
+        for (uint16_t i = 0; i < fmt_node_nval(buf); i++) {
+            struct kv kv = tree_node_val(BS, buf, i);
+            if (kv.k[0] == FMT_KDAT && kv.nv == FMT_PTR_SIZE && n < cap) {
+                out[n++] = fmt_bptr_unpack(kv.v);
+            }
+        }
+    }
+    return n;
+}
+
+/* The deadlist blocks of dev, up to cap. */
+static uint32_t
+dlist_blocks(const struct bdev *dev, uint64_t *out, uint32_t cap)
+{
+    uint32_t n = 0;
+    uint8_t buf[BS];
+    for (uint64_t b = 0; b < dev->block_count && n < cap; b++) {
+        CHECK_ERR(dev->read(dev, b, buf), 0);
+        if (fmt_block_type(buf) == FMT_TYPE_DLIST && forge_is_meta(buf, BS)
+                && fmt_get16(buf + 2) >= FMT_DLIST_ENTRY_SIZE) {
+            out[n++] = b;
+        }
+    }
+    return n;
+}
+
+/* Makes the first entry of deadlist block b name addr, resealed; returns the
+ * address it named. */
+static uint64_t
+entry_forge(const struct bdev *dev, uint64_t b, uint64_t addr)
+{
+    uint8_t buf[BS];
+    CHECK_ERR(dev->read(dev, b, buf), 0);
+    uint64_t was = fmt_get64(buf + FMT_LOG_HEADER_SIZE);
+    fmt_put64(buf + FMT_LOG_HEADER_SIZE, addr);
+    reseal(dev, b, buf, 0);
+    return was;
+}
+
+/* fs_check on dev reports corruption saying why. */
+static void
+check_says(const struct bdev *dev, const char *why)
+{
+    struct fs *fs = util_mount(dev, true);
+    struct fs_check_result r;
+    util_check_run(fs, &r, false);
+    if (!util_check_has(&r, FS_CHECK_CORRUPT, why)) {
+        util_check_print(&r);
+        fail_msg("fs_check did not report \"%s\"", why);
+    }
+    util_unmount(fs);
+}
+
+/* The small image's one deadlist, killed by main's record, lists the file's
+ * old first block; the entry is made to name its second block, born with
+ * it and still in main's tree (and in s1's and k's, which is allowed). */
+static void
+dead_entry_still_reached(void **state)
+{
+    (void)state;
+    struct bdev dev;
+    util_mem_clone(&dev, &pristine);
+    uint64_t dl[2];
+    assert_int_equal(dlist_blocks(&dev, dl, 2), 1);
+    uint8_t buf[BS];
+    CHECK_ERR(dev.read(&dev, dl[0], buf), 0);
+    uint64_t listed = fmt_get64(buf + FMT_LOG_HEADER_SIZE);
+    struct bptr ptrs[64];
+    uint32_t n = data_pointers(&dev, ptrs, 64);
+    uint64_t birth = UINT64_MAX, live = UINT64_MAX;
+    for (uint32_t i = 0; i < n; i++) {
+        birth = ptrs[i].addr == listed ? ptrs[i].gen : birth;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        live = ptrs[i].gen == birth && ptrs[i].addr != listed ? ptrs[i].addr : live;
+    }
+    assert_true(birth != UINT64_MAX && live != UINT64_MAX);
+    entry_forge(&dev, dl[0], live);
+    check_says(&dev, "still reached by the tree of snapshot");
+    bdev_mem_close(&dev);
+}
+
+/* Two deadlists (two files born in different generations, both
+ * overwritten after a label); each in turn has its first entry name the
+ * other's block, which the walk meets after the entry, or before it. */
+static void
+dead_entry_names_metadata(void **state)
+{
+    (void)state;
+    struct bdev two;
+    util_mem_open(&two, BS, BLOCKS);
+    struct fs *fs = util_format_mount(&two, 1);
+    CHECK_ERR(fs_create(fs, "/a"), 0);
+    write_pattern(fs, "/a", 0, BS, 1);
+    util_sync(fs);
+    CHECK_ERR(fs_create(fs, "/b"), 0);
+    write_pattern(fs, "/b", 0, BS, 2);
+    util_sync(fs);
+    CHECK_ERR(fs_snap_label(fs, "main", "s1"), 0);
+    write_pattern(fs, "/a", 0, BS, 3);
+    write_pattern(fs, "/b", 0, BS, 4);
+    util_unmount(fs);
+    static const char *const why[2] = { "a deadlist block is listed in a deadlist",
+        "listed block is a log, deadlist or snapshot-tree block" };
+    bool seen[2] = { false, false };
+    for (uint32_t i = 0; i < 2; i++) {
+        struct bdev dev;
+        util_mem_clone(&dev, &two);
+        uint64_t dl[3];
+        assert_int_equal(dlist_blocks(&dev, dl, 3), 2);
+        entry_forge(&dev, dl[i], dl[1 - i] * BS);
+        fs = util_mount(&dev, true);
+        struct fs_check_result r;
+        util_check_run(fs, &r, false);
+        for (uint32_t w = 0; w < 2; w++) {
+            seen[w] |= util_check_has(&r, FS_CHECK_CORRUPT, why[w]);
+        }
+        CHECK_TRUE(r.count[FS_CHECK_CORRUPT] > 0);
+        util_unmount(fs);
+        bdev_mem_close(&dev);
+    }
+    CHECK_TRUE(seen[0] && seen[1]);
+    bdev_mem_close(&two);
+}
+
+#define FIXED_TESTS(X) X(pristine_is_clean) X(counters_exhausted) X(arena_geometry) \
+    X(dead_entry_still_reached) X(dead_entry_names_metadata)
+#define FIXED_ENTRY(name) cmocka_unit_test(name),
+#define FIXED_COUNT(name) + 1
+
 int
 main(void)
 {
     util_init();
-    struct CMUnitTest tests[FIELD_COUNT + 2] = {
-        cmocka_unit_test(pristine_is_clean),
-        cmocka_unit_test(counters_exhausted),
-        cmocka_unit_test(arena_geometry),
-    };
+    struct CMUnitTest tests[FIELD_COUNT FIXED_TESTS(FIXED_COUNT)] = { FIXED_TESTS(FIXED_ENTRY) };
     for (size_t i = 0; i < FIELD_COUNT; i++) {
-        tests[2 + i] = (struct CMUnitTest){ fields[i].name, forged_field, NULL, NULL,
-            (void *)(uintptr_t)&fields[i] };
+        tests[0 FIXED_TESTS(FIXED_COUNT) + i] = (struct CMUnitTest){ fields[i].name,
+            forged_field, NULL, NULL, (void *)(uintptr_t)&fields[i] };
     }
     return cmocka_run_group_tests(tests, setup, teardown);
 }
