@@ -795,9 +795,10 @@ arena_geometry(void **state)
  * generation frees that block when its snapshot goes. These tests forge the
  * entry itself (its block resealed) and require fs_check to see it. */
 
-/* The data pointers of every leaf on the device that verifies. */
+/* The data pointers of every leaf on the device that verifies; offs[i]
+ * (if offs) is the file offset out[i]'s key names. */
 static uint32_t
-data_pointers(const struct bdev *dev, struct bptr *out, uint32_t cap)
+data_pointers(const struct bdev *dev, struct bptr *out, uint64_t *offs, uint32_t cap)
 {
     uint32_t n = 0;
     uint8_t buf[BS];
@@ -810,6 +811,9 @@ data_pointers(const struct bdev *dev, struct bptr *out, uint32_t cap)
         for (uint16_t i = 0; i < fmt_node_nval(buf); i++) {
             struct kv kv = tree_node_val(BS, buf, i);
             if (kv.k[0] == FMT_KDAT && kv.nv == FMT_PTR_SIZE && n < cap) {
+                if (offs != NULL) {
+                    offs[n] = key_dat_off(kv.k);
+                }
                 out[n++] = fmt_bptr_unpack(kv.v);
             }
         }
@@ -875,7 +879,7 @@ dead_entry_still_reached(void **state)
     CHECK_ERR(dev.read(&dev, dl[0], buf), 0);
     uint64_t listed = fmt_get64(buf + FMT_LOG_HEADER_SIZE);
     struct bptr ptrs[64];
-    uint32_t n = data_pointers(&dev, ptrs, 64);
+    uint32_t n = data_pointers(&dev, ptrs, NULL, 64);
     uint64_t birth = UINT64_MAX, live = UINT64_MAX;
     for (uint32_t i = 0; i < n; i++) {
         birth = ptrs[i].addr == listed ? ptrs[i].gen : birth;
@@ -886,6 +890,48 @@ dead_entry_still_reached(void **state)
     assert_true(birth != UINT64_MAX && live != UINT64_MAX);
     entry_forge(&dev, dl[0], live);
     check_says(&dev, "still reached by the tree of snapshot");
+    bdev_mem_close(&dev);
+}
+
+/* A kill awaiting the commit is checked against the mounted tree: the
+ * small image's file has its second block overwritten (s1 keeps the old
+ * one, so it is killed, not freed), and the kill is made to name the third
+ * block, born with it and still in the mounted tree. */
+static void
+dead_kill_still_mounted(void **state)
+{
+    (void)state;
+    struct bdev dev;
+    util_mem_clone(&dev, &pristine);
+    struct bptr ptrs[64];
+    uint64_t offs[64];
+    uint32_t n = data_pointers(&dev, ptrs, offs, 64);
+    struct bptr second = { FMT_ADDR_NIL, 0, 0 }, third = second;
+    for (uint32_t i = 0; i < n; i++) {
+        second = offs[i] == BS ? ptrs[i] : second;
+        third = offs[i] == 2 * BS ? ptrs[i] : third;
+    }
+    assert_true(second.addr != FMT_ADDR_NIL && third.addr != FMT_ADDR_NIL);
+    CHECK_EQ(second.gen, third.gen);
+    struct fs *fs = util_mount(&dev, false);
+    write_pattern(fs, "/d/f", BS, BS, 5);
+    struct fs_check_result r;
+    util_check_run(fs, &r, false);
+    CHECK_EQ(r.count[FS_CHECK_CORRUPT], 0);
+    uint32_t k = 0;
+    while (k < fs->kill_count && fs->kills[k].addr != second.addr) {
+        k++;
+    }
+    assert_true(k < fs->kill_count);
+    CHECK_EQ(fs->kills[k].killer, fs->tree.memgen);
+    fs->kills[k].addr = third.addr;
+    util_check_run(fs, &r, false);
+    fs->kills[k].addr = second.addr;
+    if (!util_check_has(&r, FS_CHECK_CORRUPT, "still reached by the mounted tree")) {
+        util_check_print(&r);
+        fail_msg("fs_check did not report the kill of a block the mounted tree holds");
+    }
+    util_unmount(fs);
     bdev_mem_close(&dev);
 }
 
@@ -933,7 +979,7 @@ dead_entry_names_metadata(void **state)
 }
 
 #define FIXED_TESTS(X) X(pristine_is_clean) X(counters_exhausted) X(arena_geometry) \
-    X(dead_entry_still_reached) X(dead_entry_names_metadata)
+    X(dead_entry_still_reached) X(dead_kill_still_mounted) X(dead_entry_names_metadata)
 #define FIXED_ENTRY(name) cmocka_unit_test(name),
 #define FIXED_COUNT(name) + 1
 
