@@ -142,17 +142,23 @@ medium(const struct damage_image *img, const struct crash_state *s,
     }
 }
 
-/* The first copy of the 8 bytes f in b[at, n), or n. */
+/* The first copy of the 8 bytes f in b[at, n), or n. The candidates
+ * memchr finds are compared as words, not with memcmp: a fuzzing build
+ * intercepts memcmp, and this search runs over every metadata block. */
 static size_t
 find8(const uint8_t *b, size_t n, size_t at, const uint8_t *f)
 {
+    uint64_t want;
+    memcpy(&want, f, sizeof(want));
     while (at + 8 <= n) {
         const uint8_t *p = memchr(b + at, f[0], n - 7 - at);
         if (p == NULL) {
             break;
         }
         at = (size_t)(p - b);
-        if (memcmp(p, f, 8) == 0) {
+        uint64_t got;
+        memcpy(&got, p, sizeof(got));
+        if (got == want) {
             return at;
         }
         at++;
