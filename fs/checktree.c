@@ -797,6 +797,9 @@ snapc_fn(void *arg, const struct kv *kv)
         if (kv->v[0] != FMT_KSNAP || (fmt_label_flags(kv->v) & ~FMT_LABEL_MUTABLE) != 0) {
             snap_bad(s, "a label's value is not a snapshot key, or sets unknown flags");
         }
+        if (kv->nk > FMT_NAME_MAX + 1 || fmt_name_check(kv->k + 1, kv->nk - 1u) != NULL) {
+            snap_bad(s, "a label's name is not one a label may have");
+        }
     } else if (kv->k[0] == FMT_KSNAP && kv->nk == FMT_KSNAP_SIZE && kv->nv == FMT_TREE_SIZE) {
         ok = grow((void **)&s->recs, &s->crecs, s->nrecs, sizeof(struct rec));
         if (ok) {

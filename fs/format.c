@@ -288,6 +288,30 @@ fmt_tree_unpack(const uint8_t *p, struct fmt_tree *t)
 }
 
 const char *
+fmt_name_check(const uint8_t *name, size_t n)
+{
+    ASSERT(name != NULL || n == 0);
+    if (n == 0) {
+        return "an empty name";
+    }
+    /* The bytes a name may not hold, as a bitmap: 0x00-0x1f, '/' (0x2f),
+     * 0x7f. Looked up without a branch per byte: every lookup and every
+     * listing runs this over every name. */
+    static const uint64_t bad[4] = { 0x00008000ffffffffull, 0x8000000000000000ull, 0, 0 };
+    uint64_t hit = 0;
+    for (size_t i = 0; i < n; i++) {
+        hit |= bad[name[i] >> 6] >> (name[i] & 63);
+    }
+    if (hit & 1) {
+        return "a name holding a control character or '/'";
+    }
+    if ((n == 1 && name[0] == '.') || (n == 2 && name[0] == '.' && name[1] == '.')) {
+        return "a name that is . or ..";
+    }
+    return NULL;
+}
+
+const char *
 fmt_kent_check(const uint8_t *k, uint16_t nk)
 {
     ASSERT(k != NULL);
@@ -299,21 +323,5 @@ fmt_kent_check(const uint8_t *k, uint16_t nk)
     if ((nk == FMT_KENT_SIZE_MIN) != root) {
         return root ? "root entry with a name" : "directory entry with an empty name";
     }
-    const uint8_t *name = k + FMT_KENT_NAME_OFFSET;
-    uint32_t nlen = nk - FMT_KENT_SIZE_MIN;
-    /* The bytes a name may not hold, as a bitmap: 0x00-0x1f, '/' (0x2f),
-     * 0x7f. Looked up without a branch per byte: every lookup and every
-     * listing runs this over every name. */
-    static const uint64_t bad[4] = { 0x00008000ffffffffull, 0x8000000000000000ull, 0, 0 };
-    uint64_t hit = 0;
-    for (uint32_t i = 0; i < nlen; i++) {
-        hit |= bad[name[i] >> 6] >> (name[i] & 63);
-    }
-    if (hit & 1) {
-        return "directory entry name holds a control character or '/'";
-    }
-    if ((nlen == 1 && name[0] == '.') || (nlen == 2 && name[0] == '.' && name[1] == '.')) {
-        return "directory entry named . or ..";
-    }
-    return NULL;
+    return root ? NULL : fmt_name_check(k + FMT_KENT_NAME_OFFSET, nk - FMT_KENT_SIZE_MIN);
 }

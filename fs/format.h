@@ -529,9 +529,12 @@ struct fmt_dirent {
 
 void fmt_dirent_pack(uint8_t *p, const struct fmt_dirent *d);
 void fmt_dirent_unpack(const uint8_t *p, struct fmt_dirent *d);
+/* A name of a file, directory or snapshot label, name[0..n): not empty,
+ * no control character (0x00-0x1f, 0x7f) or '/', not . or ..; its length
+ * (at most FMT_NAME_MAX bytes) is the caller's to check. NULL or the reason. */
+const char *fmt_name_check(const uint8_t *name, size_t n);
 /* Verifies a directory-entry key (Kent): its sizes, the terminating NUL, a
- * name a path can name (no control character or '/', not . or ..), empty
- * only for the root. NULL or the reason. */
+ * name fmt_name_check accepts, empty only for the root. NULL or the reason. */
 const char *fmt_kent_check(const uint8_t *k, uint16_t nk);
 
 struct fmt_tree {

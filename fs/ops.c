@@ -62,16 +62,13 @@ fs_view_ident(struct fs *fs, uint64_t ident[3])
     return !t->dirty;
 }
 
+/* One element of a path (no '/' in it): control characters are refused as
+ * GEFS refuses them. */
 static int
 elem_check(const char *e, size_t n)
 {
-    if (n == 0 || (n == 1 && e[0] == '.') || (n == 2 && e[0] == '.' && e[1] == '.')) {
+    if (fmt_name_check((const uint8_t *)e, n) != NULL) {
         return FS_EINVAL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if ((unsigned char)e[i] < 0x20 || e[i] == 0x7f) {
-            return FS_EINVAL;       /* Control characters (GEFS). */
-        }
     }
     return n > FMT_NAME_MAX ? FS_ENAMETOOLONG : 0;
 }

@@ -705,13 +705,8 @@ int
 snap_name_check(const char *name)
 {
     size_t n = strlen(name);
-    if (n == 0 || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strchr(name, '/')) {
-        return FS_EINVAL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f) {
-            return FS_EINVAL;           /* The rules of file names (ops.c). */
-        }
+    if (fmt_name_check((const uint8_t *)name, n) != NULL) {
+        return FS_EINVAL;               /* The rules of file names (format.h). */
     }
     return n > FMT_NAME_MAX ? FS_ENAMETOOLONG : 0;
 }
@@ -835,7 +830,10 @@ static int
 list_fn(void *arg, const struct kv *kv)
 {
     struct list_ctx *c = arg;
-    if (kv->nv != FMT_LABEL_VALUE_SIZE || kv->nk < 2 || kv->nk > FMT_NAME_MAX + 1) {
+    /* The name goes to the caller as a string: one fmt_name_check refuses
+     * (a NUL inside, say) would name another label, or none. */
+    if (kv->nv != FMT_LABEL_VALUE_SIZE || kv->nk < 2 || kv->nk > FMT_NAME_MAX + 1
+            || fmt_name_check(kv->k + 1, kv->nk - 1u) != NULL) {
         return fs_broke(c->fs, FS_ECORRUPT, c->fs->snap.root.addr, "label malformed");
     }
     struct fs_snapinfo i;

@@ -363,6 +363,17 @@ edit_label_flags(uint8_t *k, uint16_t nk, uint8_t *v, uint16_t nv)
 }
 
 static bool
+edit_label_name(uint8_t *k, uint16_t nk, uint8_t *v, uint16_t nv)
+{
+    (void)v;
+    if (!is_label_s1(k, nk, nv)) {
+        return false;
+    }
+    k[2] = 0x1f;                    /* "s1" -> "s" and a control character: same order. */
+    return true;
+}
+
+static bool
 edit_label_target(uint8_t *k, uint16_t nk, uint8_t *v, uint16_t nv)
 {
     if (!is_label_s1(k, nk, nv)) {
@@ -629,6 +640,7 @@ separator_later(uint8_t *node)
     X(dirs_vs_uplinks, "3 directories but 2 up-links", .record = edit_file_to_dir) \
     X(label_flags, "sets unknown flags", .record = edit_label_flags) \
     X(label_target, "a label names a missing snapshot", .record = edit_label_target) \
+    X(label_name, "a label's name is not one a label may have", .record = edit_label_name) \
     X(record_fork_base, "fork base", .fork = base_none) \
     X(record_flag, "reserved flag is set", .fork = flag_set) \
     X(record_root_gen, "root is born after the snapshot", .fork = root_younger) \
