@@ -225,10 +225,15 @@ blk_finish(struct fs *fs, struct cblk *b)
     return (struct bptr){ b->addr, b->hash, b->gen };
 }
 
-/* Cancels a pending write of addr and drops it from the cache. */
+/* Cancels a pending write of addr and drops it from the cache. An address
+ * no block has (a deadlist entry read from the device may say anything) is
+ * in no cache slot: the free that follows refuses it as corruption. */
 static void
 blk_forget(struct fs *fs, uint64_t addr)
 {
+    if (addr % fs->block_size != 0 || addr / fs->block_size >= fs->block_count) {
+        return;
+    }
     struct cblk *b = cache_lookup(fs, addr);
     if (b == NULL) {
         return;
