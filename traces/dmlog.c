@@ -134,17 +134,22 @@ dm_put_prologue(uint8_t *p, const struct oplog_disk *disk)
     return dm_put_entry(p, 0, 0, WLOG_DM_FLAG_MARK, WLOG_DM_MARK_BASE, NULL);
 }
 
-int
-wlog_dm_encode(const struct oplog_disk *disk, uint8_t **out, size_t *size)
+size_t
+wlog_dm_size(const struct oplog_disk *disk)
+{
+    uint64_t entries;
+    size_t n;
+    dm_size(&disk->log, disk->base_count, &entries, &n);
+    return n;
+}
+
+void
+wlog_dm_encode(const struct oplog_disk *disk, uint8_t *buf)
 {
     const struct oplog *log = &disk->log;
     uint64_t entries;
     size_t n;
     dm_size(log, disk->base_count, &entries, &n);
-    uint8_t *buf = malloc(n);
-    if (buf == NULL) {
-        return FS_ENOMEM;
-    }
     memset(buf, 0, WLOG_DM_SECTOR_SIZE);
     le_put64(buf, WLOG_DM_MAGIC);
     le_put64(buf + 8, WLOG_DM_VERSION);
@@ -171,9 +176,6 @@ wlog_dm_encode(const struct oplog_disk *disk, uint8_t **out, size_t *size)
         }
     }
     ASSERT((size_t)(p - buf) == n);
-    *out = buf;
-    *size = n;
-    return 0;
 }
 
 /* ==== dm-log-writes: reading. ==== */

@@ -183,17 +183,13 @@ native_put_op(uint8_t *p, const struct oplog_op *op)
     le_put64(p + 24, op->qgen);
 }
 
-static int
-native_encode(const struct oplog_disk *disk, uint8_t **out, size_t *size)
+static void
+native_encode(const struct oplog_disk *disk, uint8_t *buf)
 {
     const struct oplog *log = &disk->log;
     uint64_t base_count = disk->base_count;
     size_t n = native_size(log, base_count);
     size_t bs = log->block_size;
-    uint8_t *buf = malloc(n);
-    if (buf == NULL) {
-        return FS_ENOMEM;
-    }
     uint8_t *p = native_put_header(buf, log, base_count);
     for (uint64_t b = oplog_disk_base_next(disk, 0); b < log->block_count;
             b = oplog_disk_base_next(disk, b + 1)) {
@@ -212,9 +208,6 @@ native_encode(const struct oplog_disk *disk, uint8_t **out, size_t *size)
     }
     ASSERT((size_t)(p - buf) == n - CHECKSUM_SIZE);
     le_put64(p, fmt_hash(buf, n - CHECKSUM_SIZE));
-    *out = buf;
-    *size = n;
-    return 0;
 }
 
 /* ==== The native format: reading. ==== */
@@ -499,9 +492,34 @@ wlog_encode(const struct oplog_disk *disk, enum wlog_format format, uint8_t **ou
         size_t *size)
 {
     ASSERT(disk != NULL && out != NULL && size != NULL);
-    ASSERT(format < WLOG_FORMAT_COUNT);
-    return format == WLOG_FORMAT_CRASHSIM ? native_encode(disk, out, size)
-        : wlog_dm_encode(disk, out, size);
+    size_t n = wlog_encoded_size(disk, format);
+    uint8_t *buf = malloc(n);
+    if (buf == NULL) {
+        return FS_ENOMEM;
+    }
+    wlog_encode_into(disk, format, buf);
+    *out = buf;
+    *size = n;
+    return 0;
+}
+
+size_t
+wlog_encoded_size(const struct oplog_disk *disk, enum wlog_format format)
+{
+    ASSERT(disk != NULL && format < WLOG_FORMAT_COUNT);
+    return format == WLOG_FORMAT_CRASHSIM ? native_size(&disk->log, disk->base_count)
+        : wlog_dm_size(disk);
+}
+
+void
+wlog_encode_into(const struct oplog_disk *disk, enum wlog_format format, uint8_t *buf)
+{
+    ASSERT(disk != NULL && buf != NULL && format < WLOG_FORMAT_COUNT);
+    if (format == WLOG_FORMAT_CRASHSIM) {
+        native_encode(disk, buf);
+    } else {
+        wlog_dm_encode(disk, buf);
+    }
 }
 
 int

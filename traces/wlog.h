@@ -108,6 +108,10 @@ int wlog_format_detect(const uint8_t *buf, size_t size, enum wlog_format *out);
  * it). Returns 0 or FS_ENOMEM. */
 int wlog_encode(const struct oplog_disk *disk, enum wlog_format format, uint8_t **out,
         size_t *size);
+/* The same in two steps, for a caller that keeps its buffer: the export's
+ * size, then the export into buf, which holds that many bytes. */
+size_t wlog_encoded_size(const struct oplog_disk *disk, enum wlog_format format);
+void wlog_encode_into(const struct oplog_disk *disk, enum wlog_format format, uint8_t *buf);
 
 /* Reads a log of either format (detected by magic) into disk, which the call
  * initialises (oplog_disk_deinit releases it; on failure it is left empty).

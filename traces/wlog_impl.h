@@ -129,8 +129,9 @@ void wlog_initial_state(const struct oplog *log, uint32_t *epoch0, uint64_t *qge
 
 /* ---- Defined in dmlog.c, used by wlog.c: the dm-log-writes codec. ---- */
 
-/* wlog_encode for WLOG_FORMAT_DM_LOG_WRITES: 0 or FS_ENOMEM. */
-int wlog_dm_encode(const struct oplog_disk *disk, uint8_t **out, size_t *size);
+/* wlog_encoded_size and wlog_encode_into for WLOG_FORMAT_DM_LOG_WRITES. */
+size_t wlog_dm_size(const struct oplog_disk *disk);
+void wlog_dm_encode(const struct oplog_disk *disk, uint8_t *buf);
 /* wlog_decode of a buffer whose magic is dm-log-writes, into an empty disk
  * (the caller deinitialises it on failure): 0, FS_ECORRUPT, FS_EINVAL or
  * FS_ENOMEM with a reason in err. */
