@@ -13,7 +13,10 @@
 #   - a smoke run of every target, FUZZ_SMOKE_SECONDS each (default 30),
 #     two at a time: each runs inputs and finds nothing;
 #   - a planted finding (the trace target's CRASHSIM_FUZZ_PLANT) is found,
-#     minimized and kept as a regression input that reproduces it.
+#     minimized and kept as a regression input that reproduces it;
+#   - kill -9 of scripts/fuzz while it keeps that finding leaves only whole
+#     inputs in regress/, and nothing it started running past one
+#     minimization step.
 set -u
 . "$(dirname "$0")/lib/tap.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -134,3 +137,38 @@ if [ $? -gt 128 ] && grep -q "fuzz property failed" "$T/err"; then
     ok "replayed with the plant, it fails again"; else notok "replayed with the plant, it fails again"; fi
 unset CRASHSIM_FUZZ_PLANT
 expect "replayed without the plant, it passes" 0 "$F/fuzz/replay-trace" "$T/regress/trace/$kept"
+
+# kill -9 of scripts/fuzz while it keeps the planted finding (it is found
+# in the first second; minimizing it takes the next ~15): what regress/
+# holds is whole at every moment (the minimized input is staged under a
+# dot name, which replay and the next run skip, then renamed into place),
+# and nothing it started runs on (allowed: one minimization step's time, 5 s
+# here, for a step that libFuzzer runs through sh). TMPDIR marks the
+# processes of these runs.
+export CRASHSIM_FUZZ_PLANT="snap fork"
+cut=0 bad=0 orphans=0
+for delay in 1 5; do
+    rm -rf "$T/kr" "$T/kt"
+    mkdir -p "$T/kt"
+    TMPDIR="$T/kt" /usr/bin/python3 "$root/scripts/fuzz" --smoke --seconds 20 --targets trace \
+        --minimize-seconds 5 --regress "$T/kr" >/dev/null 2>&1 &
+    pid=$!
+    sleep "$delay"
+    kill -9 "$pid" 2>/dev/null && cut=$((cut + 1))
+    wait "$pid" 2>/dev/null
+    i=0
+    while pgrep -f "$T/kt" >/dev/null && [ $i -lt 35 ]; do sleep 0.2; i=$((i + 1)); done
+    if pgrep -f "$T/kt" >/dev/null; then
+        orphans=$((orphans + 1))
+        pkill -9 -f "$T/kt"
+    fi
+    for f in "$T/kr/trace"/*; do
+        [ -f "$f" ] || continue
+        "$F/fuzz/replay-trace" "$f" >/dev/null 2>&1
+        [ $? -gt 128 ] || bad=$((bad + 1))
+    done
+done
+unset CRASHSIM_FUZZ_PLANT
+check "kill -9 loop: both runs were killed while they ran" "$cut" 2
+check "kill -9 loop: every input kept is whole and reproduces the finding" "$bad" 0
+check "kill -9 loop: nothing it started runs on past one minimization step" "$orphans" 0
