@@ -163,12 +163,15 @@ deps: ## Install the Debian packages the project needs (only those missing).
 	@scripts/install-deps
 
 .PHONY: test
+# Test programs run at once (scripts/run-tests JOBS): one per core here.
+TEST_JOBS ?= 2
+
 test: deps ## Install what is missing, build, run every test; ends with "N passed, N failed".
 	@$(MAKE) --no-print-directory $(BUILD)/crashsim $(TEST_BIN)
 	@$(MAKE) --no-print-directory SAN=1 BUILD=build-san build-san/crashsim \
 		$(SAN_TESTS:%=build-san/tests/%)
 	@$(MAKE) --no-print-directory fuzz-corpus
-	@SAN_BUILD=build-san SAN_TESTS="$(SAN_TESTS)" scripts/run-tests $(BUILD)
+	@JOBS=$(TEST_JOBS) SAN_BUILD=build-san SAN_TESTS="$(SAN_TESTS)" scripts/run-tests $(BUILD)
 
 WORKLOAD ?= traces/workloads/default.trace
 DB ?= results.db
