@@ -155,7 +155,9 @@ run_path(const char *path)
     if (rc != 0) {
         fprintf(stderr, "replay: %s: out of memory\n", path);
     }
-    qsort(names, count, sizeof(*names), name_cmp);
+    if (count > 1) {
+        qsort(names, count, sizeof(*names), name_cmp);     /* Never NULL: an empty directory. */
+    }
     for (size_t i = 0; i < count; i++) {
         struct stat fst;
         if (rc == 0 && stat(names[i], &fst) == 0 && S_ISREG(fst.st_mode)) {
